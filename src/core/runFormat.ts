@@ -1,0 +1,82 @@
+import type { RunConfig } from './runConfig';
+
+/** Bumped when run.json changes incompatibly; readers refuse newer versions with a clear reason. */
+export const RUN_SCHEMA_VERSION = 1;
+
+export type RunStatus = 'queued' | 'running' | 'completed' | 'failed' | 'cancelled' | 'diverged' | 'interrupted';
+export const TERMINAL_STATUSES: readonly RunStatus[] = ['completed', 'failed', 'cancelled', 'diverged', 'interrupted'];
+
+export interface RunEnvironment {
+  backend: string;
+  tfjsVersion: string;
+  nodeVersion: string;
+  platform: string;
+  pid?: number;
+}
+
+export interface RunSummary {
+  steps: number;
+  epochs: number;
+  finalLoss?: number;
+  finalValLoss?: number;
+  finalValAcc?: number;
+  bestValAcc?: number;
+  testAcc?: number;
+  testLoss?: number;
+  perClassAcc?: number[];
+  /** confusion[true][predicted] counts on the test split. */
+  confusion?: number[][];
+  /** Expected calibration error (15 equal-width bins) on the test split. */
+  ece?: number;
+  divergedAtStep?: number;
+  samplesPerSec?: number;
+}
+
+/** run.json */
+export interface RunRecord {
+  schemaVersion: number;
+  id: string;
+  name: string;
+  config: RunConfig;
+  status: RunStatus;
+  createdAt: string;
+  startedAt?: string;
+  endedAt?: string;
+  /** Planned total optimizer steps, known once the dataset is loaded. */
+  totalSteps?: number;
+  environment?: RunEnvironment;
+  summary?: RunSummary;
+  /** Dataset facts recorded at start: sizes, classes, imbalance/noise actually applied. */
+  data?: { numClasses: number; classNames?: string[]; train: number; validation: number; test: number; inputShape: number[] };
+  error?: string;
+}
+
+/** One line of metrics.jsonl per optimizer step. */
+export interface StepMetric {
+  kind: 'step';
+  step: number;
+  epoch: number;
+  /** ms since the run started. */
+  t: number;
+  loss: number;
+  /** The CE (or focal) part of the loss. */
+  base: number;
+  /** The polynomial part: loss − base. */
+  poly: number;
+  acc: number;
+}
+
+/** One line of metrics.jsonl per finished epoch. */
+export interface EpochMetric {
+  kind: 'epoch';
+  epoch: number;
+  step: number;
+  t: number;
+  trainLoss: number;
+  valLoss: number;
+  valAcc: number;
+  /** Distribution of Pt on the validation split. */
+  pt: { mean: number; q25: number; q50: number; q75: number };
+}
+
+export type MetricLine = StepMetric | EpochMetric;

@@ -1,0 +1,47 @@
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import type { MetricLine, RunRecord } from '../core/runFormat';
+
+export const RUN_FILE = 'run.json';
+export const METRICS_FILE = 'metrics.jsonl';
+
+/** Writes a file so that readers see the old or the new content, never a half-written one. */
+export function writeFileAtomic(file: string, content: string): void {
+  const tmp = `${file}.${process.pid}.${Date.now()}.tmp`;
+  fs.writeFileSync(tmp, content);
+  fs.renameSync(tmp, file);
+}
+
+export function writeRunRecord(runDir: string, record: RunRecord): void {
+  writeFileAtomic(path.join(runDir, RUN_FILE), JSON.stringify(record, null, 2) + '\n');
+}
+
+/** Appends whole lines in one write, so a crash leaves at most one truncated last line. */
+export function appendMetrics(runDir: string, lines: readonly MetricLine[]): void {
+  if (lines.length === 0) return;
+  fs.appendFileSync(path.join(runDir, METRICS_FILE), lines.map((l) => JSON.stringify(l)).join('\n') + '\n');
+}
+
+/** Reads metrics.jsonl, tolerating a truncated or corrupt line (skipped and counted). */
+export function readMetrics(runDir: string): { lines: MetricLine[]; skipped: number } {
+  let text: string;
+  try {
+    text = fs.readFileSync(path.join(runDir, METRICS_FILE), 'utf8');
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code === 'ENOENT') return { lines: [], skipped: 0 };
+    throw e;
+  }
+  const lines: MetricLine[] = [];
+  let skipped = 0;
+  for (const raw of text.split('\n')) {
+    if (!raw.trim()) continue;
+    try {
+      const parsed = JSON.parse(raw) as MetricLine;
+      if (parsed && (parsed.kind === 'step' || parsed.kind === 'epoch')) lines.push(parsed);
+      else skipped++;
+    } catch {
+      skipped++;
+    }
+  }
+  return { lines, skipped };
+}
