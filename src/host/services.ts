@@ -1,0 +1,37 @@
+import type * as vscode from 'vscode';
+import type { MetricLine, RunRecord } from '../core/runFormat';
+import type { RunConfig } from '../core/runConfig';
+
+/** In-memory view of the runs folder, kept current by a file watcher and by live worker events. */
+export interface RunsModel {
+  readonly runsDir: string;
+  list(): readonly RunRecord[];
+  get(runId: string): RunRecord | undefined;
+  /** Every metric line written so far (from metrics.jsonl, tolerant of a truncated last line). */
+  readMetrics(runId: string): MetricLine[];
+  /** Fired with the ids whose run.json changed (or undefined when the whole list may have changed). */
+  readonly onDidChangeRuns: vscode.Event<readonly string[] | undefined>;
+  /** Live deltas: new metric lines of a run, in order, each line delivered once. */
+  readonly onDidAppendMetrics: vscode.Event<{ runId: string; lines: MetricLine[] }>;
+}
+
+/** The runs ticked for comparison; persisted per workspace, shared by the tree, dashboard and Compare view. */
+export interface RunSelection {
+  get(): readonly string[];
+  set(runIds: readonly string[]): void;
+  readonly onDidChange: vscode.Event<readonly string[]>;
+}
+
+export interface RunActions {
+  start(configs: RunConfig[]): Promise<string[]>;
+  rerun(runId: string): Promise<string | undefined>;
+  stop(runId: string): void;
+}
+
+export interface HostServices {
+  readonly extensionUri: vscode.Uri;
+  readonly runs: RunsModel;
+  readonly selection: RunSelection;
+  readonly actions: RunActions;
+  readonly log: vscode.LogOutputChannel;
+}
