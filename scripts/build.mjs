@@ -1,7 +1,7 @@
 // Bundles with esbuild: the extension (vscode external, no tfjs), the training worker
 // (tfjs external, shipped in node_modules of the VSIX), the CLI, and the browser webviews.
 import * as esbuild from 'esbuild';
-import { existsSync, readdirSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdirSync, readdirSync } from 'node:fs';
 
 const production = process.argv.includes('--production');
 const common = { bundle: true, sourcemap: !production, minify: production, logLevel: 'warning' };
@@ -19,4 +19,9 @@ if (webviewEntries.length) {
     outdir: 'dist/webview' });
 }
 await Promise.all(builds.map((b) => esbuild.build(b)));
+if (webviewEntries.length) {
+  // Webview icons: codicon.css loads codicon.ttf from its own folder, so they ship side by side.
+  mkdirSync('dist/webview', { recursive: true });
+  for (const f of ['codicon.css', 'codicon.ttf']) copyFileSync(`node_modules/@vscode/codicons/dist/${f}`, `dist/webview/${f}`);
+}
 console.log(`built ${builds.length} bundle(s)${production ? ' (production)' : ''}`);

@@ -1,0 +1,214 @@
+import type { MetricLine, RunRecord } from './runFormat';
+
+/**
+ * The one protocol between the extension host and its webviews (dashboard panel, Compare view).
+ *
+ * Conversation: the webview posts `ready`; the host answers with a `snapshot` (runs + selection, no
+ * metrics). The webview then `subscribe`s to the runs it draws; the host sends each run's `history`
+ * once and afterwards only `append` deltas (coalesced on the host). Metrics travel as columns of
+ * numbers, which is several times smaller than one object per line. JSON turns NaN/±Infinity into
+ * null, so a diverged loss arrives as null and is read back as NaN.
+ */
+
+export type ViewKind = 'dashboard' | 'compare';
+export type DashboardTab = 'runs' | 'compare' | 'detail';
+
+/** A column of numbers; null stands for a non-finite value (NaN/±Infinity). */
+export type Column = (number | null)[];
+
+export const STEP_FIELDS = ['step', 'epoch', 't', 'loss', 'base', 'poly', 'acc'] as const;
+export const EPOCH_FIELDS = ['epoch', 'step', 't', 'trainLoss', 'valLoss', 'valAcc', 'ptMean', 'ptQ25', 'ptQ50', 'ptQ75'] as const;
+export type StepField = (typeof STEP_FIELDS)[number];
+export type EpochField = (typeof EPOCH_FIELDS)[number];
+export type StepColumns = Record<StepField, Column>;
+export type EpochColumns = Record<EpochField, Column>;
+
+/** Metric lines of one run in column form; `steps.step[i]` and `steps.loss[i]` belong to the same line. */
+export interface MetricsChunk {
+  runId: string;
+  steps: StepColumns;
+  epochs: EpochColumns;
+}
+
+/** Host → webview. */
+export type HostMessage =
+  | { type: 'snapshot'; view: ViewKind; runs: RunRecord[]; selection: string[]; focus?: FocusRequest }
+  /** Changed runs; with `replace` the list is complete and runs not in it are gone. */
+  | { type: 'runs'; runs: RunRecord[]; removed: string[]; replace: boolean }
+  /** The full metrics so far of newly subscribed runs (replaces whatever the webview held for them). */
+  | { type: 'history'; chunks: MetricsChunk[] }
+  /** New metric lines since the last history/append of the same run. */
+  | { type: 'append'; chunks: MetricsChunk[] }
+  | { type: 'selection'; runIds: string[] }
+  | { type: 'focus'; focus: FocusRequest };
+
+export interface FocusRequest {
+  runIds: string[];
+  tab: DashboardTab;
+}
+
+/** Webview → host. */
+export type WebviewMessage =
+  | { type: 'ready' }
+  /** Additive: the host sends the history of runs it has not sent yet, then keeps them live. */
+  | { type: 'subscribe'; runIds: string[] }
+  | { type: 'setSelection'; runIds: string[] }
+  | { type: 'stopRun'; runId: string }
+  | { type: 'rerunRun'; runId: string }
+  | { type: 'exportPng'; dataUrl: string; fileName: string }
+  | { type: 'exportCsv'; csv: string; fileName: string }
+  | { type: 'openDashboard'; runIds: string[] }
+  | { type: 'reportError'; message: string };
+
+// ---------------------------------------------------------------------------------------------
+// Column packing
+
+function emptyColumns<F extends string>(fields: readonly F[]): Record<F, Column> {
+  const out = {} as Record<F, Column>;
+  for (const f of fields) out[f] = [];
+  return out;
+}
+
+function wire(n: number): number | null {
+  return Number.isFinite(n) ? n : null;
+}
+
+/** Packs metric lines (in file order) into the wire form. */
+export function packMetrics(runId: string, lines: readonly MetricLine[]): MetricsChunk {
+  const steps = emptyColumns(STEP_FIELDS);
+  const epochs = emptyColumns(EPOCH_FIELDS);
+  for (const line of lines) {
+    if (line.kind === 'step') {
+      for (const f of STEP_FIELDS) steps[f].push(wire(line[f]));
+    } else if (line.kind === 'epoch') {
+      const pt = line.pt ?? { mean: NaN, q25: NaN, q50: NaN, q75: NaN };
+      const row: Record<EpochField, number> = {
+        epoch: line.epoch, step: line.step, t: line.t, trainLoss: line.trainLoss, valLoss: line.valLoss,
+        valAcc: line.valAcc, ptMean: pt.mean, ptQ25: pt.q25, ptQ50: pt.q50, ptQ75: pt.q75,
+      };
+      for (const f of EPOCH_FIELDS) epochs[f].push(wire(row[f]));
+    }
+  }
+  return { runId, steps, epochs };
+}
+
+export function chunkLength(chunk: MetricsChunk): number {
+  return chunk.steps.step.length + chunk.epochs.epoch.length;
+}
+
+/** Where a receiver is in a run's metrics, so lines delivered twice (file read + live event) are dropped. */
+export interface MetricsCursor {
+  lastStep: number;
+  lastEpoch: number;
+}
+
+export const START_CURSOR: MetricsCursor = { lastStep: -Infinity, lastEpoch: -Infinity };
+
+/** The lines not yet seen by `cursor` (steps by step number, epochs by epoch number) and the advanced cursor. */
+export function newLinesAfter(lines: readonly MetricLine[], cursor: MetricsCursor): { lines: MetricLine[]; cursor: MetricsCursor } {
+  let { lastStep, lastEpoch } = cursor;
+  const fresh: MetricLine[] = [];
+  for (const line of lines) {
+    if (line.kind === 'step') {
+      if (line.step <= lastStep) continue;
+      lastStep = line.step;
+    } else {
+      if (line.epoch <= lastEpoch) continue;
+      lastEpoch = line.epoch;
+    }
+    fresh.push(line);
+  }
+  return { lines: fresh, cursor: { lastStep, lastEpoch } };
+}
+
+// ---------------------------------------------------------------------------------------------
+// Validators: each side checks what it receives before acting on it.
+
+type Obj = Record<string, unknown>;
+
+function isObj(x: unknown): x is Obj {
+  return typeof x === 'object' && x !== null && !Array.isArray(x);
+}
+
+function isString(x: unknown): x is string {
+  return typeof x === 'string';
+}
+
+function isStringArray(x: unknown): x is string[] {
+  return Array.isArray(x) && x.every(isString);
+}
+
+function isColumn(x: unknown): x is Column {
+  return Array.isArray(x) && x.every((v) => v === null || typeof v === 'number');
+}
+
+function isColumns(x: unknown, fields: readonly string[]): boolean {
+  if (!isObj(x)) return false;
+  const first = x[fields[0]];
+  if (!isColumn(first)) return false;
+  return fields.every((f) => isColumn(x[f]) && (x[f] as Column).length === first.length);
+}
+
+export function isMetricsChunk(x: unknown): x is MetricsChunk {
+  return isObj(x) && isString(x.runId) && isColumns(x.steps, STEP_FIELDS) && isColumns(x.epochs, EPOCH_FIELDS);
+}
+
+/** Enough of a RunRecord to render safely: ids, names and status are strings, config is an object. */
+export function isRunRecordLike(x: unknown): x is RunRecord {
+  return isObj(x) && isString(x.id) && isString(x.name) && isString(x.status) && isObj(x.config)
+    && isObj((x.config as Obj).loss) && (x.summary === undefined || isObj(x.summary));
+}
+
+const TABS: readonly string[] = ['runs', 'compare', 'detail'];
+
+function isFocus(x: unknown): x is FocusRequest {
+  return isObj(x) && isStringArray(x.runIds) && isString(x.tab) && TABS.includes(x.tab);
+}
+
+export function isHostMessage(x: unknown): x is HostMessage {
+  if (!isObj(x)) return false;
+  switch (x.type) {
+    case 'snapshot':
+      return (x.view === 'dashboard' || x.view === 'compare') && Array.isArray(x.runs) && x.runs.every(isRunRecordLike)
+        && isStringArray(x.selection) && (x.focus === undefined || isFocus(x.focus));
+    case 'runs':
+      return Array.isArray(x.runs) && x.runs.every(isRunRecordLike) && isStringArray(x.removed) && typeof x.replace === 'boolean';
+    case 'history':
+    case 'append':
+      return Array.isArray(x.chunks) && x.chunks.every(isMetricsChunk);
+    case 'selection':
+      return isStringArray(x.runIds);
+    case 'focus':
+      return isFocus(x.focus);
+    default:
+      return false;
+  }
+}
+
+/** Upper bounds on what a webview may ask the host to write, so a broken page cannot fill the disk. */
+export const MAX_EXPORT_CHARS = 64 * 1024 * 1024;
+const FILE_NAME = /^[\w.,=+@() -]{1,120}$/u;
+
+export function isWebviewMessage(x: unknown): x is WebviewMessage {
+  if (!isObj(x)) return false;
+  switch (x.type) {
+    case 'ready':
+      return true;
+    case 'subscribe':
+    case 'setSelection':
+    case 'openDashboard':
+      return isStringArray(x.runIds);
+    case 'stopRun':
+    case 'rerunRun':
+      return isString(x.runId);
+    case 'exportPng':
+      return isString(x.dataUrl) && x.dataUrl.startsWith('data:image/png;base64,') && x.dataUrl.length <= MAX_EXPORT_CHARS
+        && isString(x.fileName) && FILE_NAME.test(x.fileName);
+    case 'exportCsv':
+      return isString(x.csv) && x.csv.length <= MAX_EXPORT_CHARS && isString(x.fileName) && FILE_NAME.test(x.fileName);
+    case 'reportError':
+      return isString(x.message);
+    default:
+      return false;
+  }
+}

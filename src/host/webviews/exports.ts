@@ -1,0 +1,21 @@
+import * as vscode from 'vscode';
+import * as path from 'node:path';
+
+/** Asks where to save and writes the file; `undefined` when the user cancels. */
+async function saveAs(runsDir: string, fileName: string, filters: Record<string, string[]>, bytes: Uint8Array): Promise<vscode.Uri | undefined> {
+  const folder = vscode.workspace.workspaceFolders?.[0]?.uri ?? vscode.Uri.file(path.dirname(path.dirname(runsDir)));
+  const target = await vscode.window.showSaveDialog({ defaultUri: vscode.Uri.joinPath(folder, fileName), filters });
+  if (!target) return undefined;
+  await vscode.workspace.fs.writeFile(target, bytes);
+  void vscode.window.showInformationMessage(`Saved ${vscode.workspace.asRelativePath(target)}`);
+  return target;
+}
+
+export async function savePng(runsDir: string, dataUrl: string, fileName: string): Promise<void> {
+  const base64 = dataUrl.slice(dataUrl.indexOf(',') + 1);
+  await saveAs(runsDir, fileName, { 'PNG image': ['png'] }, Buffer.from(base64, 'base64'));
+}
+
+export async function saveCsv(runsDir: string, csv: string, fileName: string): Promise<void> {
+  await saveAs(runsDir, fileName, { CSV: ['csv'] }, Buffer.from(csv, 'utf8'));
+}

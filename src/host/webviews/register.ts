@@ -1,0 +1,97 @@
+import * as vscode from 'vscode';
+import type { DashboardTab } from '../../core/viewProtocol';
+import type { HostServices } from '../services';
+import { loadWebviewApp } from './assets';
+import { savePng, saveCsv } from './exports';
+import { WebviewRelay, type RelayHandlers } from './relay';
+
+export const DASHBOARD_VIEW_TYPE = 'polyloss.dashboard';
+export const COMPARE_VIEW_ID = 'polyloss.compare';
+export const OPEN_DASHBOARD_COMMAND = 'polyloss.openDashboard';
+
+/** One run opens its detail; several open the comparison (and become the selection). */
+function tabFor(runIds: readonly string[]): DashboardTab {
+  if (runIds.length === 0) return 'runs';
+  return runIds.length === 1 ? 'detail' : 'compare';
+}
+
+/**
+ * The run ids passed to the command: an id, an id list, or tree items carrying `runId`/`id`
+ * (a context-menu call passes the clicked item, then all selected items).
+ */
+function runIdsFromArgs(arg: unknown): string[] {
+  const one = (x: unknown): string | undefined => {
+    if (typeof x === 'string') return x;
+    if (typeof x === 'object' && x !== null) {
+      const o = x as { runId?: unknown; id?: unknown };
+      if (typeof o.runId === 'string') return o.runId;
+      if (typeof o.id === 'string') return o.id;
+    }
+    return undefined;
+  };
+  const list = Array.isArray(arg) ? arg.map(one) : [one(arg)];
+  return list.filter((x): x is string => x !== undefined);
+}
+
+class Dashboard {
+  private panel: vscode.WebviewPanel | undefined;
+  private relay: WebviewRelay | undefined;
+
+  constructor(private readonly services: HostServices, private readonly handlers: RelayHandlers) {}
+
+  open(runIds: string[]): void {
+    if (runIds.length > 1) this.services.selection.set(runIds);
+    const focus = { runIds, tab: tabFor(runIds) };
+    if (this.panel && this.relay) {
+      this.panel.reveal();
+      if (runIds.length) this.relay.focus(focus);
+      return;
+    }
+    const panel = vscode.window.createWebviewPanel(DASHBOARD_VIEW_TYPE, 'PolyLoss Dashboard', vscode.ViewColumn.Active, {});
+    this.attach(panel, runIds.length ? focus : undefined);
+  }
+
+  /** Wires a new or restored panel: HTML, relay, cleanup. */
+  attach(panel: vscode.WebviewPanel, focus?: { runIds: string[]; tab: DashboardTab }): void {
+    this.panel?.dispose();
+    this.panel = panel;
+    this.relay = new WebviewRelay(panel.webview, 'dashboard', this.services, this.handlers, focus);
+    loadWebviewApp(panel.webview, this.services.extensionUri, 'dashboard', 'PolyLoss Dashboard');
+    panel.onDidDispose(() => {
+      this.relay?.dispose();
+      if (this.panel === panel) {
+        this.panel = undefined;
+        this.relay = undefined;
+      }
+    });
+  }
+}
+
+class CompareViewProvider implements vscode.WebviewViewProvider {
+  constructor(private readonly services: HostServices, private readonly handlers: RelayHandlers) {}
+
+  resolveWebviewView(view: vscode.WebviewView): void {
+    const relay = new WebviewRelay(view.webview, 'compare', this.services, this.handlers);
+    loadWebviewApp(view.webview, this.services.extensionUri, 'compare', 'Compare');
+    view.onDidDispose(() => relay.dispose());
+  }
+}
+
+/** Registers the dashboard panel (command + restore after reload) and the sidebar Compare view. */
+export function registerWebviews(context: vscode.ExtensionContext, services: HostServices): void {
+  const handlers: RelayHandlers = {
+    openDashboard: (runIds) => void vscode.commands.executeCommand(OPEN_DASHBOARD_COMMAND, runIds),
+    exportPng: (dataUrl, fileName) => savePng(services.runs.runsDir, dataUrl, fileName),
+    exportCsv: (csv, fileName) => saveCsv(services.runs.runsDir, csv, fileName),
+    showError: (message) => void vscode.window.showErrorMessage(`PolyLoss: ${message}`),
+  };
+  const dashboard = new Dashboard(services, handlers);
+  context.subscriptions.push(
+    vscode.commands.registerCommand(OPEN_DASHBOARD_COMMAND, (arg?: unknown, multi?: unknown) =>
+      dashboard.open(runIdsFromArgs(Array.isArray(multi) && multi.length > 1 ? multi : arg))),
+    vscode.window.registerWebviewPanelSerializer(DASHBOARD_VIEW_TYPE, {
+      deserializeWebviewPanel: async (panel) => dashboard.attach(panel),
+    }),
+    vscode.window.registerWebviewViewProvider(COMPARE_VIEW_ID, new CompareViewProvider(services, handlers)),
+  );
+}

@@ -1,0 +1,176 @@
+import type { Disposable, Event } from 'vscode';
+import type { MetricLine } from '../../core/runFormat';
+import {
+  START_CURSOR, isWebviewMessage, newLinesAfter, packMetrics,
+  type FocusRequest, type HostMessage, type MetricsChunk, type MetricsCursor, type ViewKind, type WebviewMessage,
+} from '../../core/viewProtocol';
+import type { HostServices } from '../services';
+
+/** The part of vscode.Webview the relay needs; a plain object in tests. */
+export interface WebviewPort {
+  postMessage(message: unknown): Thenable<boolean>;
+  readonly onDidReceiveMessage: Event<unknown>;
+}
+
+/** What the relay cannot do itself because it needs vscode UI (dialogs, commands). */
+export interface RelayHandlers {
+  openDashboard(runIds: string[]): void;
+  exportPng(dataUrl: string, fileName: string): Promise<void>;
+  exportCsv(csv: string, fileName: string): Promise<void>;
+  showError(message: string): void;
+}
+
+/** How long live deltas and run changes are gathered before one message goes out. */
+export const COALESCE_MS = 100;
+
+/**
+ * One webview's conversation with the host: the ready handshake, a snapshot, histories on
+ * subscription, then coalesced deltas. Every `ready` (a webview reloads when it is shown again)
+ * starts the conversation over. Reads only from HostServices; never blocks on the webview.
+ */
+export class WebviewRelay implements Disposable {
+  private ready = false;
+  /** Runs whose history was sent, with how far the webview has them. */
+  private cursors = new Map<string, MetricsCursor>();
+  private pendingLines = new Map<string, MetricLine[]>();
+  private pendingRunIds = new Set<string>();
+  private pendingAllRuns = false;
+  private pendingFocus: FocusRequest | undefined;
+  private timer: ReturnType<typeof setTimeout> | undefined;
+  private readonly subscriptions: Disposable[] = [];
+
+  constructor(
+    private readonly port: WebviewPort,
+    private readonly view: ViewKind,
+    private readonly services: HostServices,
+    private readonly handlers: RelayHandlers,
+    initialFocus?: FocusRequest,
+  ) {
+    this.pendingFocus = initialFocus;
+    this.subscriptions.push(
+      port.onDidReceiveMessage((m) => void this.receive(m)),
+      services.runs.onDidAppendMetrics(({ runId, lines }) => this.onLines(runId, lines)),
+      services.runs.onDidChangeRuns((ids) => this.onRunsChanged(ids)),
+      services.selection.onDidChange((ids) => this.post({ type: 'selection', runIds: [...ids] })),
+    );
+  }
+
+  /** Brings the given runs to the front (after the handshake if the webview is still loading). */
+  focus(focus: FocusRequest): void {
+    if (this.ready) this.post({ type: 'focus', focus });
+    else this.pendingFocus = focus;
+  }
+
+  dispose(): void {
+    if (this.timer) clearTimeout(this.timer);
+    for (const s of this.subscriptions) s.dispose();
+    this.subscriptions.length = 0;
+  }
+
+  private post(message: HostMessage): void {
+    if (!this.ready) return;
+    this.port.postMessage(message).then(undefined, (e) => this.services.log.warn(`webview post failed: ${String(e)}`));
+  }
+
+  private async receive(raw: unknown): Promise<void> {
+    if (!isWebviewMessage(raw)) {
+      this.services.log.warn(`ignored malformed message from the ${this.view} webview`);
+      return;
+    }
+    try {
+      await this.handle(raw);
+    } catch (e) {
+      const message = e instanceof Error ? e.message : String(e);
+      this.services.log.error(`${this.view} webview: ${raw.type} failed: ${message}`);
+      this.handlers.showError(message);
+    }
+  }
+
+  private async handle(m: WebviewMessage): Promise<void> {
+    switch (m.type) {
+      case 'ready': return this.start();
+      case 'subscribe': return this.subscribe(m.runIds);
+      case 'setSelection': return this.services.selection.set(m.runIds);
+      case 'stopRun': return this.services.actions.stop(m.runId);
+      case 'rerunRun': await this.services.actions.rerun(m.runId); return;
+      case 'exportPng': return this.handlers.exportPng(m.dataUrl, m.fileName);
+      case 'exportCsv': return this.handlers.exportCsv(m.csv, m.fileName);
+      case 'openDashboard': return this.handlers.openDashboard(m.runIds);
+      case 'reportError': this.services.log.error(`${this.view} webview: ${m.message}`); return;
+    }
+  }
+
+  private start(): void {
+    this.ready = true;
+    this.cursors.clear();
+    this.pendingLines.clear();
+    this.pendingRunIds.clear();
+    this.pendingAllRuns = false;
+    const focus = this.pendingFocus;
+    this.pendingFocus = undefined;
+    this.post({
+      type: 'snapshot', view: this.view, runs: [...this.services.runs.list()],
+      selection: [...this.services.selection.get()], focus,
+    });
+  }
+
+  private subscribe(runIds: string[]): void {
+    const chunks: MetricsChunk[] = [];
+    for (const runId of runIds) {
+      if (this.cursors.has(runId) || !this.services.runs.get(runId)) continue;
+      const { lines, cursor } = newLinesAfter(this.services.runs.readMetrics(runId), START_CURSOR);
+      this.cursors.set(runId, cursor);
+      this.pendingLines.delete(runId);
+      chunks.push(packMetrics(runId, lines));
+    }
+    if (chunks.length) this.post({ type: 'history', chunks });
+  }
+
+  private onLines(runId: string, lines: MetricLine[]): void {
+    if (!this.ready || !this.cursors.has(runId)) return;
+    const queue = this.pendingLines.get(runId);
+    if (queue) queue.push(...lines);
+    else this.pendingLines.set(runId, [...lines]);
+    this.schedule();
+  }
+
+  private onRunsChanged(ids: readonly string[] | undefined): void {
+    if (!this.ready) return;
+    if (ids === undefined) this.pendingAllRuns = true;
+    else for (const id of ids) this.pendingRunIds.add(id);
+    this.schedule();
+  }
+
+  private schedule(): void {
+    this.timer ??= setTimeout(() => this.flush(), COALESCE_MS);
+  }
+
+  /** Sends what gathered since the last flush: run changes first, so deltas never precede their run. */
+  flush(): void {
+    this.timer = undefined;
+    if (this.pendingAllRuns) {
+      this.post({ type: 'runs', runs: [...this.services.runs.list()], removed: [], replace: true });
+    } else if (this.pendingRunIds.size) {
+      const ids = [...this.pendingRunIds];
+      const records = ids.map((id) => this.services.runs.get(id));
+      this.post({
+        type: 'runs', replace: false,
+        runs: records.filter((r) => r !== undefined),
+        removed: ids.filter((_, i) => records[i] === undefined),
+      });
+    }
+    this.pendingAllRuns = false;
+    this.pendingRunIds.clear();
+
+    const chunks: MetricsChunk[] = [];
+    for (const [runId, queued] of this.pendingLines) {
+      const cursor = this.cursors.get(runId);
+      if (!cursor) continue;
+      const { lines, cursor: next } = newLinesAfter(queued, cursor);
+      this.cursors.set(runId, next);
+      if (lines.length) chunks.push(packMetrics(runId, lines));
+    }
+    this.pendingLines.clear();
+    if (chunks.length) this.post({ type: 'append', chunks });
+  }
+}
