@@ -1,0 +1,41 @@
+import type { LossSpec } from './lossSpec';
+import { DEFAULT_CONFIG, type DatasetSpec, type ModelSpec, type OptimizerSpec, type RunConfig } from './runConfig';
+
+/** What a user writes: any field may be left out and is then taken from DEFAULT_CONFIG. */
+export type PartialRunConfig = Partial<Omit<RunConfig, 'dataset' | 'model' | 'loss' | 'optimizer'>> & {
+  dataset?: Partial<DatasetSpec>;
+  model?: Partial<ModelSpec>;
+  loss?: Partial<LossSpec>;
+  optimizer?: Partial<OptimizerSpec>;
+};
+
+/**
+ * A full config from a partial one. A section of another kind than the default (say
+ * `model: {type: 'cnn'}`) does not inherit the default's kind-specific fields (`hidden`), only
+ * the ones every kind uses (the split fractions, the learning rate). Values of the wrong shape
+ * are kept as they are, so that validation (always run afterwards) reports them.
+ */
+export function withDefaults(partial: PartialRunConfig): RunConfig {
+  const defaults = structuredClone(DEFAULT_CONFIG);
+  if (!isObject(partial)) return partial as RunConfig;
+  return {
+    ...defaults,
+    ...partial,
+    dataset: mergeSection(defaults.dataset, partial.dataset, 'name', ['validationFraction', 'testFraction']),
+    model: mergeSection(defaults.model, partial.model, 'type', []),
+    loss: mergeSection(defaults.loss, partial.loss, 'type', []),
+    optimizer: mergeSection(defaults.optimizer, partial.optimizer, 'type', ['learningRate']),
+  };
+}
+
+function mergeSection<T extends object>(base: T, over: Partial<T> | undefined, kindKey: keyof T, sharedKeys: (keyof T)[]): T {
+  if (over === undefined) return base;
+  if (!isObject(over)) return over as T;
+  const sameKind = over[kindKey] === undefined || over[kindKey] === base[kindKey];
+  const inherited = sameKind ? base : Object.fromEntries(sharedKeys.filter((k) => k in base).map((k) => [k, base[k]]));
+  return { ...inherited, ...over } as T;
+}
+
+function isObject(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
