@@ -1,0 +1,60 @@
+import { readFile, stat } from 'node:fs/promises';
+import * as path from 'node:path';
+import { gunzip } from 'node:zlib';
+import { promisify } from 'node:util';
+import { DatasetError } from './errors';
+
+const gunzipAsync = promisify(gunzip);
+
+/** Larger files (or gzip files that expand past this) are refused before reading them into memory. */
+export const MAX_DATASET_FILE_BYTES = 1024 ** 3;
+
+export function formatBytes(bytes: number): string {
+  const units = ['bytes', 'KiB', 'MiB', 'GiB', 'TiB'];
+  let value = bytes;
+  let unit = 0;
+  while (value >= 1024 && unit < units.length - 1) {
+    value /= 1024;
+    unit++;
+  }
+  return unit === 0 ? `${bytes} bytes` : `${value.toFixed(value < 10 ? 2 : 1)} ${units[unit]}`;
+}
+
+/** Relative paths are relative to the workspace folder (or the current directory). */
+export function resolveUserPath(file: string, workspaceDir?: string): string {
+  return path.resolve(workspaceDir ?? process.cwd(), file);
+}
+
+function isGzip(bytes: Buffer): boolean {
+  return bytes.length >= 2 && bytes[0] === 0x1f && bytes[1] === 0x8b;
+}
+
+/**
+ * Reads a user's dataset file, gunzipping it when it is gzip data (whatever its extension).
+ * `label` is the path as the user wrote it, used in every message.
+ */
+export async function readUserFile(label: string, workspaceDir?: string, limit = MAX_DATASET_FILE_BYTES): Promise<Buffer> {
+  const file = resolveUserPath(label, workspaceDir);
+  let size: number;
+  try {
+    const info = await stat(file);
+    if (!info.isFile()) throw new DatasetError(`Dataset file ${label} is not a file (${file})`);
+    size = info.size;
+  } catch (err) {
+    if (err instanceof DatasetError) throw err;
+    throw new DatasetError(`Dataset file not found: ${label} (looked for ${file})`);
+  }
+  if (size > limit) {
+    throw new DatasetError(`Dataset file ${label} is too large: ${formatBytes(size)}; the limit is ${formatBytes(limit)}`);
+  }
+  const bytes = await readFile(file);
+  if (!isGzip(bytes)) return bytes;
+  try {
+    return await gunzipAsync(bytes, { maxOutputLength: limit });
+  } catch (err) {
+    if (err instanceof RangeError || (err as NodeJS.ErrnoException).code === 'ERR_BUFFER_TOO_LARGE') {
+      throw new DatasetError(`Dataset file ${label} decompresses to more than the limit of ${formatBytes(limit)}`);
+    }
+    throw new DatasetError(`Dataset file ${label} looks gzip-compressed but cannot be decompressed: ${(err as Error).message}`);
+  }
+}
