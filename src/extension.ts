@@ -1,0 +1,95 @@
+// Wires the extension's parts. Activation stays cheap: nothing reads the runs folder until the tree
+// or a command asks, and no TensorFlow.js is loaded here (training runs in dist/worker.js).
+import * as vscode from 'vscode';
+import { reconcileInterrupted } from './store/runStore';
+import { registerCommands } from './host/commands';
+import { LiveRuns } from './host/liveProgress';
+import { RunLauncher } from './host/runLauncher';
+import { RunsIndex } from './host/runsModel';
+import { createRunsTreeView, RunsTreeProvider } from './host/runsTree';
+import { RunsWatcher } from './host/runsWatcher';
+import { PersistentRunSelection } from './host/selection';
+import type { HostServices } from './host/services';
+import * as settings from './host/settings';
+import { RunsStatusBar } from './host/statusBar';
+import { registerWebviews } from './host/webviews/register';
+
+/** What activate() returns: the services, for tests and for other extensions' integration. */
+export type PolyLossApi = HostServices;
+
+export function activate(context: vscode.ExtensionContext): PolyLossApi {
+  const log = vscode.window.createOutputChannel('PolyLoss', { log: true });
+  const model = new RunsIndex(settings.runsDirectory(context.globalStorageUri));
+  const selection = new PersistentRunSelection(context.workspaceState);
+  const live = new LiveRuns();
+  const statusBar = new RunsStatusBar(live);
+  const tree = new RunsTreeProvider(model, selection, live);
+  const watcher = new RunsWatcher(model);
+  const launcher = new RunLauncher({
+    model,
+    live,
+    log,
+    workerPath: vscode.Uri.joinPath(context.extensionUri, 'dist', 'worker.js').fsPath,
+    maxConcurrent: settings.maxConcurrentRuns,
+    onDisplayChange: (runId) => {
+      tree.liveChanged(runId);
+      statusBar.update();
+      setContext('polyloss.hasActiveRuns', launcher.isBusy());
+    },
+    onRunsDirUsed: () => watcher.restart(),
+  });
+  const services: HostServices = {
+    extensionUri: context.extensionUri,
+    runs: model,
+    selection,
+    actions: launcher,
+    log,
+  };
+
+  context.subscriptions.push(
+    log, model, selection, statusBar, tree, watcher, launcher,
+    createRunsTreeView(tree, model, selection),
+    ...registerCommands({ context, model, selection, launcher, log }),
+    // Ticks of runs deleted elsewhere are dropped, so Compare never asks for a missing run.
+    model.onDidChangeRuns(() => selection.retain(new Set(model.list().map((r) => r.id)))),
+    selection.onDidChange((ids) => setContext('polyloss.hasSelection', ids.length > 0)),
+    vscode.workspace.onDidChangeConfiguration((e) => {
+      if (settings.affects(e, 'maxConcurrentRuns')) launcher.setMaxConcurrent(settings.maxConcurrentRuns());
+      if (settings.affects(e, 'runsDirectory')) {
+        model.setRunsDir(settings.runsDirectory(context.globalStorageUri));
+        watcher.restart();
+        reconcile(model.runsDir, log);
+      }
+    }),
+  );
+  registerWebviews(context, services);
+  setContext('polyloss.hasSelection', selection.get().length > 0);
+
+  // After activation returns: runs a closed window left `running` (worker gone) become `interrupted`.
+  const timer = setTimeout(() => {
+    if (reconcile(model.runsDir, log)) model.refresh();
+  }, 0);
+  context.subscriptions.push({ dispose: () => clearTimeout(timer) });
+  return services;
+}
+
+/** Marks interrupted the runs whose worker and launcher are gone; true when it changed any. */
+function reconcile(runsDir: string, log: vscode.LogOutputChannel): boolean {
+  try {
+    const changed = reconcileInterrupted(runsDir);
+    for (const r of changed) log.warn(`run ${r.id} marked interrupted: ${r.error ?? 'its worker is gone'}`);
+    return changed.length > 0;
+  } catch (e) {
+    log.error(`could not check for interrupted runs in ${runsDir}: ${(e as Error).message}`);
+    return false;
+  }
+}
+
+/** Sets a context key used in the manifest's `when` clauses. */
+function setContext(key: string, value: boolean): void {
+  void vscode.commands.executeCommand('setContext', key, value);
+}
+
+export function deactivate(): void {
+  // Disposing the subscriptions stops this window's workers (RunLauncher.dispose).
+}

@@ -1,0 +1,191 @@
+// "New Run…": a multi-step quick input (dataset → model → loss → coefficients → epochs → seeds)
+// with a step counter, a Back button and validation as you type. The step rules live in newRunFlow.ts.
+import * as vscode from 'vscode';
+import type { LossType } from '../core/lossSpec';
+import type { DatasetName, ModelType, RunConfig } from '../core/runConfig';
+import { BUNDLED_DATASET_INFO } from '../training/datasets/catalog';
+import {
+  LOSS_CHOICES, buildConfigs, initialChoices, stepsFor, summaryOf, validateStep, warningFor,
+  type NewRunChoices, type NewRunSettings, type StepId,
+} from './newRunFlow';
+
+const LAST_CHOICES_KEY = 'polyloss.lastNewRun';
+const TITLE = 'PolyLoss: New Run';
+
+/** Thrown by a step when the user pressed Back. */
+class BackSignal extends Error {}
+
+interface PickItem<T> extends vscode.QuickPickItem {
+  value: T;
+}
+
+/** Runs the quick input; resolves to the configs to start (one per seed), or undefined if cancelled. */
+export async function askForNewRun(memento: vscode.Memento, settings: NewRunSettings): Promise<RunConfig[] | undefined> {
+  const choices = initialChoices(settings, memento.get<Partial<NewRunChoices>>(LAST_CHOICES_KEY));
+  let index = 0;
+  for (;;) {
+    const steps = stepsFor(choices.lossType);
+    if (index >= steps.length) break;
+    const step = steps[index];
+    try {
+      const done = await runStep(step, { step: index + 1, totalSteps: steps.length }, choices, settings);
+      if (!done) return undefined;
+      index++;
+    } catch (e) {
+      if (!(e instanceof BackSignal)) throw e;
+      index = Math.max(0, index - 1);
+    }
+  }
+  const built = buildConfigs(choices, settings);
+  if (!built.ok) {
+    void vscode.window.showErrorMessage(`New Run: ${built.message}`);
+    return undefined;
+  }
+  await memento.update(LAST_CHOICES_KEY, choices);
+  return built.configs;
+}
+
+interface Position {
+  step: number;
+  totalSteps: number;
+}
+
+/** Shows one step; updates `choices`; false when the user dismissed the input. */
+async function runStep(step: StepId, pos: Position, choices: NewRunChoices, settings: NewRunSettings): Promise<boolean> {
+  switch (step) {
+    case 'dataset': {
+      const items: PickItem<DatasetName>[] = [
+        ...BUNDLED_DATASET_INFO.map((d) => ({
+          label: d.name, value: d.name, description: d.title, detail: `${d.examples} examples · ${d.classes} classes · ${d.features}`,
+        })),
+        { label: 'csv', value: 'csv', description: 'Your CSV file', detail: 'Numeric feature columns and a label column (the last one by default)' },
+        { label: 'idx', value: 'idx', description: 'Your IDX files', detail: 'MNIST-style images file and labels file' },
+      ];
+      const picked = await pick(pos, 'Dataset', items, choices.dataset);
+      if (picked === undefined) return false;
+      choices.dataset = picked;
+      if (picked === 'csv' || picked === 'idx') return askForDatasetFiles(picked, choices);
+      return true;
+    }
+    case 'model': {
+      const items: PickItem<ModelType>[] = [
+        { label: 'mlp', value: 'mlp', description: 'Multilayer perceptron', detail: 'One hidden layer of 128 units; works on every dataset' },
+        { label: 'cnn', value: 'cnn', description: 'Convolutional network', detail: 'Two conv blocks (16, 32 filters); image datasets only' },
+      ];
+      const picked = await pick(pos, 'Model', items, choices.model);
+      if (picked === undefined) return false;
+      choices.model = picked;
+      return true;
+    }
+    case 'loss': {
+      const items: PickItem<LossType>[] = LOSS_CHOICES.map((l) => ({ label: l.label, value: l.type, description: l.type, detail: l.detail }));
+      const picked = await pick(pos, 'Loss', items, choices.lossType);
+      if (picked === undefined) return false;
+      choices.lossType = picked;
+      return true;
+    }
+    case 'epsilon':
+      return input(pos, step, 'ε: a number for Poly-1 (the paper uses 2 on ImageNet, −1 on COCO), or ε1, ε2, … for Poly-N',
+        'epsilonText', choices, settings);
+    case 'gamma':
+      return input(pos, step, 'γ: focusing parameter of the focal loss (2 in the focal loss paper)', 'gammaText', choices, settings);
+    case 'epochs':
+      return input(pos, step, 'Epochs: passes over the training split', 'epochsText', choices, settings);
+    case 'seeds':
+      return input(pos, step, 'Seeds: one run per seed, e.g. "1" or "1,2,3" or "1-5"', 'seedsText', choices, settings);
+  }
+}
+
+/** csv: one file; idx: images then labels. Cancelling a dialog returns to the dataset step. */
+async function askForDatasetFiles(kind: 'csv' | 'idx', choices: NewRunChoices): Promise<boolean> {
+  const ask = async (title: string, filters: Record<string, string[]>): Promise<string | undefined> => {
+    const picked = await vscode.window.showOpenDialog({ title, canSelectMany: false, openLabel: 'Use this file', filters });
+    return picked?.[0]?.fsPath;
+  };
+  if (kind === 'csv') {
+    const file = await ask('CSV dataset file', { 'CSV files': ['csv', 'txt'], 'All files': ['*'] });
+    if (!file) throw new BackSignal();
+    choices.datasetPath = file;
+    return true;
+  }
+  const images = await ask('IDX images file (e.g. train-images-idx3-ubyte.gz)', { 'IDX files': ['gz', 'idx3-ubyte', '*'] });
+  if (!images) throw new BackSignal();
+  const labels = await ask('IDX labels file (e.g. train-labels-idx1-ubyte.gz)', { 'IDX files': ['gz', 'idx1-ubyte', '*'] });
+  if (!labels) throw new BackSignal();
+  choices.datasetPath = images;
+  choices.labelsPath = labels;
+  return true;
+}
+
+function pick<T>(pos: Position, placeholder: string, items: PickItem<T>[], current: T): Promise<T | undefined> {
+  const qp = vscode.window.createQuickPick<PickItem<T>>();
+  qp.title = TITLE;
+  qp.step = pos.step;
+  qp.totalSteps = pos.totalSteps;
+  qp.placeholder = placeholder;
+  qp.items = items;
+  qp.matchOnDescription = true;
+  qp.ignoreFocusOut = true;
+  qp.buttons = pos.step > 1 ? [vscode.QuickInputButtons.Back] : [];
+  const active = items.find((i) => i.value === current);
+  if (active) qp.activeItems = [active];
+  return showStep<T | undefined>(qp, () => (qp.selectedItems[0] ?? qp.activeItems[0])?.value, undefined);
+}
+
+type TextField = 'epsilonText' | 'gammaText' | 'epochsText' | 'seedsText';
+
+/** An input box that checks the value as it is typed and only accepts a valid one. */
+function input(pos: Position, step: StepId, prompt: string, field: TextField, choices: NewRunChoices, settings: NewRunSettings): Promise<boolean> {
+  const box = vscode.window.createInputBox();
+  box.title = pos.step === pos.totalSteps ? `${TITLE}: ${summaryOf(choices, settings)}` : TITLE;
+  box.step = pos.step;
+  box.totalSteps = pos.totalSteps;
+  box.prompt = prompt;
+  box.value = choices[field];
+  box.ignoreFocusOut = true;
+  box.buttons = [vscode.QuickInputButtons.Back];
+  const check = (text: string): string | undefined => validateStep(step, text, choices, settings);
+  const show = (text: string): void => {
+    const error = check(text);
+    const warning = error ? undefined : warningFor(step, text, choices, settings);
+    box.validationMessage = error ?? (warning ? { message: warning, severity: vscode.InputBoxValidationSeverity.Warning } : undefined);
+  };
+  show(box.value);
+  return showStep<boolean>(box, () => {
+    if (check(box.value) !== undefined) return undefined;
+    choices[field] = box.value.trim();
+    return true;
+  }, false, box.onDidChangeValue(show));
+}
+
+/**
+ * Shows a quick pick or input box and settles once: with accept()'s value when it returns one,
+ * with `dismissed` when the input is hidden, or rejects with BackSignal on the Back button.
+ */
+function showStep<T>(
+  widget: vscode.QuickPick<vscode.QuickPickItem> | vscode.InputBox,
+  accept: () => T | undefined,
+  dismissed: T,
+  ...extra: vscode.Disposable[]
+): Promise<T> {
+  return new Promise<T>((resolve, reject) => {
+    let finished = false;
+    const finish = (settle: () => void): void => {
+      if (finished) return;
+      finished = true;
+      subs.forEach((s) => s.dispose());
+      widget.dispose();
+      settle();
+    };
+    const subs = [
+      ...extra,
+      widget.onDidTriggerButton((b) => { if (b === vscode.QuickInputButtons.Back) finish(() => reject(new BackSignal())); }),
+      widget.onDidAccept(() => {
+        const value = accept();
+        if (value !== undefined) finish(() => resolve(value));
+      }),
+      widget.onDidHide(() => finish(() => resolve(dismissed))),
+    ];
+    widget.show();
+  });
+}

@@ -1,0 +1,209 @@
+// Starts and stops this window's runs through the runner's queue (at most maxConcurrentRuns workers,
+// the rest queued), and tells everyone else what the workers report: the runs model, the live
+// progress, the log, and one cancellable progress notification per batch launched together.
+import * as vscode from 'vscode';
+import type { WorkerEvent } from '../core/protocol';
+import type { RunConfig } from '../core/runConfig';
+import { RunQueue, type QueueChange } from '../runner/runQueue';
+import { percent } from './treeModel';
+import type { LiveRuns } from './liveProgress';
+import type { RunsIndex } from './runsModel';
+import type { RunActions } from './services';
+
+export interface LauncherDeps {
+  model: RunsIndex;
+  live: LiveRuns;
+  log: vscode.LogOutputChannel;
+  /** dist/worker.js next to the extension bundle. */
+  workerPath: string;
+  maxConcurrent: () => number;
+  /** Something a run shows changed (status, live progress): redraw the tree and status bar. */
+  onDisplayChange: (runId: string) => void;
+  /** The runs folder may have been created: point the file watcher at it. */
+  onRunsDirUsed: () => void;
+}
+
+const PROGRESS_REFRESH_MS = 1000;
+
+export class RunLauncher implements RunActions, vscode.Disposable {
+  /** One queue per runs folder: changing the setting sends new runs elsewhere while old ones finish. */
+  private readonly queues = new Map<string, RunQueue>();
+  private readonly unsubscribe: (() => void)[] = [];
+
+  constructor(private readonly deps: LauncherDeps) {}
+
+  /** Queues the configs (one run each) and returns their ids; shows one progress notification for them. */
+  async start(configs: RunConfig[]): Promise<string[]> {
+    if (!vscode.workspace.isTrusted) {
+      void vscode.window.showWarningMessage('PolyLoss: trust this workspace to start training runs (it reads dataset files and writes the runs folder).');
+      return [];
+    }
+    const queue = this.queue();
+    const ids: string[] = [];
+    for (const config of configs) {
+      try {
+        ids.push(queue.enqueue(config));
+      } catch (e) {
+        const message = e instanceof Error ? e.message : String(e);
+        this.deps.log.error(`could not create a run in ${this.deps.model.runsDir}: ${message}`);
+        void vscode.window.showErrorMessage(`PolyLoss: could not create the run: ${message}`);
+      }
+    }
+    this.deps.onRunsDirUsed();
+    if (ids.length) this.showBatchProgress(queue, ids);
+    return ids;
+  }
+
+  async rerun(runId: string): Promise<string | undefined> {
+    const record = this.deps.model.get(runId);
+    if (!record) {
+      void vscode.window.showErrorMessage(`PolyLoss: no run ${runId} in ${this.deps.model.runsDir}`);
+      return undefined;
+    }
+    const [id] = await this.start([structuredClone(record.config)]);
+    return id;
+  }
+
+  /** Stops a run of this window: a queued run is cancelled, a running one ends as `cancelled` with its metrics. */
+  stop(runId: string): void {
+    for (const queue of this.queues.values()) if (queue.stop(runId)) return;
+    const record = this.deps.model.get(runId);
+    const owner = record?.environment?.pid ?? record?.launcherPid;
+    void vscode.window.showWarningMessage(record && (record.status === 'running' || record.status === 'queued')
+      ? `PolyLoss: run "${record.name}" was started by another window or the CLI${owner ? ` (pid ${owner})` : ''}; stop it there.`
+      : `PolyLoss: run ${runId} is not running.`);
+  }
+
+  /** Stops a run of this window and resolves once its worker has exited (at once for other runs). */
+  async stopAndWait(runId: string): Promise<void> {
+    for (const queue of this.queues.values()) {
+      if (queue.runningIds().includes(runId) || queue.queuedIds().includes(runId)) {
+        queue.stop(runId);
+        await queue.done(runId);
+        return;
+      }
+    }
+  }
+
+  stopAll(): void {
+    for (const queue of this.queues.values()) queue.stopAll();
+  }
+
+  /** Whether this window is training or waiting to train something. */
+  isBusy(): boolean {
+    return [...this.queues.values()].some((q) => q.runningIds().length + q.queuedIds().length > 0);
+  }
+
+  setMaxConcurrent(n: number): void {
+    for (const queue of this.queues.values()) queue.setMaxConcurrent(n);
+  }
+
+  dispose(): void {
+    this.stopAll();
+    this.unsubscribe.forEach((u) => u());
+  }
+
+  private queue(): RunQueue {
+    const runsDir = this.deps.model.runsDir;
+    let queue = this.queues.get(runsDir);
+    if (!queue) {
+      queue = new RunQueue({ runsDir, workerPath: this.deps.workerPath, maxConcurrent: this.deps.maxConcurrent() });
+      this.unsubscribe.push(
+        queue.onEvent((event) => this.onWorkerEvent(event)),
+        queue.onChange((change) => this.onQueueChange(runsDir, change)),
+      );
+      this.queues.set(runsDir, queue);
+    }
+    return queue;
+  }
+
+  private onWorkerEvent(event: WorkerEvent): void {
+    this.logEvent(event);
+    this.deps.live.apply(event);
+    if (this.deps.model.runsDir === this.queueDirOf(event.runId)) this.deps.model.relay(event);
+    this.deps.onDisplayChange(event.runId);
+  }
+
+  private onQueueChange(runsDir: string, change: QueueChange): void {
+    if (change.state === 'queued') {
+      this.deps.live.markQueued(change.runId);
+      this.deps.log.info(`run ${change.runId} queued`);
+    }
+    if (change.state === 'ended') this.deps.live.forget(change.runId);
+    if (this.deps.model.runsDir === runsDir) this.deps.model.reloadRuns([change.runId]);
+    this.deps.onDisplayChange(change.runId);
+  }
+
+  private queueDirOf(runId: string): string | undefined {
+    for (const [dir, queue] of this.queues) {
+      if (queue.runningIds().includes(runId) || queue.queuedIds().includes(runId)) return dir;
+    }
+    return this.deps.model.runsDir; // just ended: its queue no longer lists it
+  }
+
+  private logEvent(event: WorkerEvent): void {
+    const log = this.deps.log;
+    const id = event.runId;
+    switch (event.type) {
+      case 'started': {
+        const env = event.environment;
+        log.info(`run ${id} started: "${event.record.name}", ${event.totalSteps} steps, backend ${env.backend} (tfjs ${env.tfjsVersion}, node ${env.nodeVersion}, pid ${env.pid ?? '?'})`);
+        break;
+      }
+      case 'steps': {
+        const last = event.steps[event.steps.length - 1];
+        if (last) log.trace(`run ${id} step ${last.step}: loss ${last.loss.toPrecision(4)}, acc ${percent(last.acc)}`);
+        break;
+      }
+      case 'epoch': {
+        const e = event.epoch;
+        log.info(`run ${id} epoch ${e.epoch}: train loss ${e.trainLoss.toPrecision(4)}, val loss ${fmt(e.valLoss)}, val acc ${Number.isFinite(e.valAcc) ? percent(e.valAcc) : 'n/a'}`);
+        break;
+      }
+      case 'finished': {
+        const s = event.summary;
+        const parts = [`${s.epochs} epochs`, `${s.steps} steps`];
+        if (s.testAcc !== undefined) parts.push(`test acc ${percent(s.testAcc)}`);
+        if (s.bestValAcc !== undefined) parts.push(`best val acc ${percent(s.bestValAcc)}`);
+        if (s.divergedAtStep !== undefined) parts.push(`loss not finite at step ${s.divergedAtStep}`);
+        (event.status === 'completed' ? log.info : log.warn).call(log, `run ${id} ${event.status}: ${parts.join(', ')}`);
+        break;
+      }
+      case 'failed':
+        log.error(`run ${id} failed: ${event.error}`);
+        void vscode.window.showErrorMessage(`PolyLoss: run ${id} failed: ${firstLine(event.error)}`, 'Show Log')
+          .then((choice) => { if (choice) log.show(true); });
+        break;
+    }
+  }
+
+  /** A cancellable notification until every run of the batch has ended; Cancel stops them. */
+  private showBatchProgress(queue: RunQueue, ids: string[]): void {
+    const title = ids.length === 1 ? `PolyLoss: training ${this.deps.model.get(ids[0])?.name ?? ids[0]}` : `PolyLoss: training ${ids.length} runs`;
+    void vscode.window.withProgress({ location: vscode.ProgressLocation.Notification, title, cancellable: true }, (progress, token) => {
+      token.onCancellationRequested(() => ids.forEach((id) => queue.stop(id)));
+      let ended = 0;
+      const report = (increment?: number): void => {
+        const active = ids.find((id) => this.deps.live.get(id));
+        const parts = ids.length > 1 ? [`${ended}/${ids.length} done`] : [];
+        if (active) parts.push(this.deps.live.progressText(active));
+        else if (ended < ids.length) parts.push('queued');
+        progress.report({ message: parts.join(' · '), increment });
+      };
+      const timer = setInterval(() => report(), PROGRESS_REFRESH_MS);
+      report();
+      return Promise.all(ids.map((id) => queue.done(id).then(() => {
+        ended++;
+        report(100 / ids.length);
+      }))).finally(() => clearInterval(timer));
+    });
+  }
+}
+
+function fmt(n: number): string {
+  return Number.isFinite(n) ? n.toPrecision(4) : 'n/a';
+}
+
+function firstLine(text: string): string {
+  return text.split('\n')[0];
+}

@@ -1,0 +1,132 @@
+// The Runs tree: runs grouped by sweep/experiment, status icons, live progress in the description,
+// and checkboxes that choose the runs to compare (the shared RunSelection).
+import * as vscode from 'vscode';
+import type { LiveRuns } from './liveProgress';
+import type { RunsIndex } from './runsModel';
+import type { PersistentRunSelection } from './selection';
+import {
+  buildTree, groupDescription, runContextValue, runDescription, runTooltipMarkdown, statusIcon,
+  type GroupNode, type RunNode, type TreeNode,
+} from './treeModel';
+
+export const RUNS_VIEW_ID = 'polyloss.runs';
+/** Live progress redraws at most this often (a step batch arrives many times a second). */
+const LIVE_REDRAW_MS = 500;
+
+export class RunsTreeProvider implements vscode.TreeDataProvider<TreeNode>, vscode.Disposable {
+  private readonly changed = new vscode.EventEmitter<TreeNode | undefined>();
+  readonly onDidChangeTreeData = this.changed.event;
+  /** The nodes last handed to VS Code: a refresh of one run must pass the same object. */
+  private runNodes = new Map<string, RunNode>();
+  private liveRedraw: NodeJS.Timeout | undefined;
+  private readonly liveDirty = new Set<string>();
+
+  constructor(
+    private readonly model: RunsIndex,
+    private readonly selection: PersistentRunSelection,
+    private readonly live: LiveRuns,
+  ) {}
+
+  refresh(): void {
+    this.changed.fire(undefined);
+  }
+
+  /** Redraws the descriptions of runs whose live progress changed, throttled. */
+  liveChanged(runId: string): void {
+    this.liveDirty.add(runId);
+    this.liveRedraw ??= setTimeout(() => {
+      this.liveRedraw = undefined;
+      for (const id of this.liveDirty) {
+        const node = this.runNodes.get(id);
+        if (node) this.changed.fire(node);
+      }
+      this.liveDirty.clear();
+    }, LIVE_REDRAW_MS);
+  }
+
+  getChildren(element?: TreeNode): TreeNode[] {
+    if (element) return element.kind === 'group' ? element.runs : [];
+    const top = buildTree(this.model.list());
+    this.runNodes = new Map();
+    for (const node of top) {
+      for (const run of node.kind === 'group' ? node.runs : [node]) this.runNodes.set(run.id, run);
+    }
+    return top;
+  }
+
+  getTreeItem(node: TreeNode): vscode.TreeItem {
+    return node.kind === 'group' ? this.groupItem(node) : this.runItem(node);
+  }
+
+  private runItem(node: RunNode): vscode.TreeItem {
+    const { record } = node;
+    const live = this.live.get(node.id);
+    const item = new vscode.TreeItem(record.name, vscode.TreeItemCollapsibleState.None);
+    item.id = `run:${node.id}`;
+    item.description = runDescription(record, live);
+    const icon = statusIcon(record.status);
+    item.iconPath = new vscode.ThemeIcon(icon.icon, icon.color ? new vscode.ThemeColor(icon.color) : undefined);
+    const tooltip = new vscode.MarkdownString(runTooltipMarkdown(record, live));
+    tooltip.isTrusted = false;
+    tooltip.supportHtml = false;
+    item.tooltip = tooltip;
+    item.contextValue = runContextValue(record.status);
+    item.checkboxState = this.selection.get().includes(node.id)
+      ? vscode.TreeItemCheckboxState.Checked : vscode.TreeItemCheckboxState.Unchecked;
+    item.accessibilityInformation = { label: `${record.name}, ${record.status}, ${item.description}` };
+    item.command = { command: 'polyloss.openDashboard', title: 'Open', arguments: [[node.id]] };
+    return item;
+  }
+
+  private groupItem(node: GroupNode): vscode.TreeItem {
+    const item = new vscode.TreeItem(node.label, vscode.TreeItemCollapsibleState.Expanded);
+    item.id = node.id;
+    item.description = groupDescription(node);
+    item.iconPath = new vscode.ThemeIcon(node.id.startsWith('sweep:') ? 'layers' : 'beaker');
+    item.contextValue = 'runGroup';
+    const selected = new Set(this.selection.get());
+    item.checkboxState = node.runs.every((r) => selected.has(r.id))
+      ? vscode.TreeItemCheckboxState.Checked : vscode.TreeItemCheckboxState.Unchecked;
+    return item;
+  }
+
+  /** Ticks and unticks from the tree (a group's box ticks all its runs). */
+  applyCheckboxes(changes: readonly (readonly [TreeNode, vscode.TreeItemCheckboxState])[]): void {
+    const add: string[] = [];
+    const remove: string[] = [];
+    for (const [node, state] of changes) {
+      const ids = node.kind === 'group' ? node.runs.map((r) => r.id) : [node.id];
+      (state === vscode.TreeItemCheckboxState.Checked ? add : remove).push(...ids);
+    }
+    const removed = new Set(remove);
+    this.selection.set([...this.selection.get().filter((id) => !removed.has(id)), ...add.filter((id) => !removed.has(id))]);
+  }
+
+  dispose(): void {
+    if (this.liveRedraw) clearTimeout(this.liveRedraw);
+    this.changed.dispose();
+  }
+}
+
+/** Creates the tree view and keeps it in step with the model, the selection and live progress. */
+export function createRunsTreeView(provider: RunsTreeProvider, model: RunsIndex, selection: PersistentRunSelection): vscode.Disposable {
+  const view = vscode.window.createTreeView(RUNS_VIEW_ID, {
+    treeDataProvider: provider,
+    canSelectMany: true,
+    showCollapseAll: true,
+    manageCheckboxStateManually: true,
+  });
+  const updateBadge = (): void => {
+    const running = model.list().filter((r) => r.status === 'running').length;
+    view.badge = running ? { value: running, tooltip: `${running} run${running === 1 ? '' : 's'} training` } : undefined;
+  };
+  return vscode.Disposable.from(
+    view,
+    view.onDidChangeCheckboxState((e) => provider.applyCheckboxes(e.items)),
+    model.onDidChangeRuns(() => {
+      provider.refresh();
+      updateBadge();
+    }),
+    selection.onDidChange(() => provider.refresh()),
+  );
+}

@@ -1,0 +1,180 @@
+// The shape of the Runs tree as plain data: grouping, ordering, labels, icons and tooltips.
+// No vscode import, so the rules are unit-tested directly; runsTree.ts turns nodes into TreeItems.
+import { describeLoss } from '../core/lossSpec';
+import type { RunRecord, RunStatus } from '../core/runFormat';
+
+/** What the tree knows about a run that is training right now (from worker events). */
+export interface LiveProgress {
+  step: number;
+  totalSteps?: number;
+  epoch: number;
+  lastValAcc?: number;
+}
+
+export interface RunNode {
+  kind: 'run';
+  id: string;
+  record: RunRecord;
+}
+
+export interface GroupNode {
+  kind: 'group';
+  /** `sweep:<id>` or `experiment:<name>`: stable across refreshes, so expansion state survives. */
+  id: string;
+  label: string;
+  runs: RunNode[];
+}
+
+export type TreeNode = RunNode | GroupNode;
+
+function createdTime(record: RunRecord): number {
+  const t = Date.parse(record.createdAt);
+  return Number.isNaN(t) ? 0 : t;
+}
+
+/** Newest first; ties (same millisecond, e.g. a seed sweep) broken by id so the order is stable. */
+function newestFirst(a: RunRecord, b: RunRecord): number {
+  return createdTime(b) - createdTime(a) || (a.id < b.id ? 1 : a.id > b.id ? -1 : 0);
+}
+
+function groupKey(record: RunRecord): { id: string; label: string } | undefined {
+  const { sweepId, experiment } = record.config;
+  if (sweepId) return { id: `sweep:${sweepId}`, label: experiment ? `${experiment} · ${sweepId}` : `Sweep ${sweepId}` };
+  if (experiment) return { id: `experiment:${experiment}`, label: experiment };
+  return undefined;
+}
+
+/**
+ * Top level of the tree: runs that belong to a sweep or experiment are gathered under one group
+ * node, placed where its newest run would be; everything is newest first.
+ */
+export function buildTree(records: readonly RunRecord[]): TreeNode[] {
+  const sorted = [...records].sort(newestFirst);
+  const top: TreeNode[] = [];
+  const groups = new Map<string, GroupNode>();
+  for (const record of sorted) {
+    const node: RunNode = { kind: 'run', id: record.id, record };
+    const key = groupKey(record);
+    if (!key) {
+      top.push(node);
+      continue;
+    }
+    let group = groups.get(key.id);
+    if (!group) {
+      group = { kind: 'group', id: key.id, label: key.label, runs: [] };
+      groups.set(key.id, group);
+      top.push(group);
+    }
+    group.runs.push(node);
+  }
+  return top;
+}
+
+export function percent(x: number): string {
+  return `${(x * 100).toFixed(1)}%`;
+}
+
+/** The number shown next to a run: test accuracy when known, else the latest validation accuracy. */
+export function headlineMetric(record: RunRecord, live?: LiveProgress): string | undefined {
+  const s = record.summary;
+  if (s?.testAcc !== undefined) return `test ${percent(s.testAcc)}`;
+  const val = live?.lastValAcc ?? s?.finalValAcc;
+  return val !== undefined ? `val ${percent(val)}` : undefined;
+}
+
+/** The grey text after a run's name: loss, then progress or the headline metric. */
+export function runDescription(record: RunRecord, live?: LiveProgress): string {
+  const parts = [describeLoss(record.config.loss)];
+  if (record.status === 'running' && live) {
+    parts.push(`epoch ${Math.max(1, live.epoch)}/${record.config.epochs}`);
+  } else if (record.status === 'queued') {
+    parts.push('queued');
+  }
+  const metric = headlineMetric(record, live);
+  if (metric) parts.push(metric);
+  return parts.join(' · ');
+}
+
+export function groupDescription(group: GroupNode): string {
+  const running = group.runs.filter((r) => r.record.status === 'running').length;
+  const count = `${group.runs.length} run${group.runs.length === 1 ? '' : 's'}`;
+  return running ? `${count}, ${running} running` : count;
+}
+
+/** Codicon id and theme color id per status; the color is undefined where the default fits. */
+export function statusIcon(status: RunStatus): { icon: string; color?: string } {
+  switch (status) {
+    case 'queued': return { icon: 'clock' };
+    case 'running': return { icon: 'loading~spin' };
+    case 'completed': return { icon: 'pass', color: 'testing.iconPassed' };
+    case 'failed': return { icon: 'error', color: 'testing.iconFailed' };
+    case 'cancelled': return { icon: 'circle-slash', color: 'disabledForeground' };
+    case 'diverged': return { icon: 'warning', color: 'list.warningForeground' };
+    case 'interrupted': return { icon: 'warning', color: 'list.warningForeground' };
+  }
+}
+
+/** `run.<status>`: menus use it in `when` clauses (e.g. Stop only on running or queued runs). */
+export function runContextValue(status: RunStatus): string {
+  return `run.${status}`;
+}
+
+const MARKDOWN_SPECIAL = /[\\`*_{}[\]()#+\-.!|<>~&]/g;
+
+/** Escapes text so a run name like `**[x](command:…)**` renders literally in a MarkdownString. */
+export function escapeMarkdown(text: string): string {
+  return text.replace(MARKDOWN_SPECIAL, (c) => `\\${c}`).replace(/\r?\n/g, ' ');
+}
+
+function fmtNumber(n: number | undefined, digits = 4): string | undefined {
+  return n === undefined ? undefined : String(Number(n.toPrecision(digits)));
+}
+
+function datasetLabel(record: RunRecord): string {
+  const d = record.config.dataset;
+  return d.path ? `${d.name} (${d.path})` : d.name;
+}
+
+function modelLabel(record: RunRecord): string {
+  const m = record.config.model;
+  const layers = m.type === 'cnn' ? m.filters : m.hidden;
+  return layers?.length ? `${m.type} [${layers.join(', ')}]` : m.type;
+}
+
+/** Markdown for the hover: every value that comes from a run file goes through escapeMarkdown. */
+export function runTooltipMarkdown(record: RunRecord, live?: LiveProgress): string {
+  const c = record.config;
+  const rows: [string, string | undefined][] = [
+    ['Id', record.id],
+    ['Status', record.status],
+    ['Loss', describeLoss(c.loss)],
+    ['Dataset', datasetLabel(record)],
+    ['Model', modelLabel(record)],
+    ['Optimizer', `${c.optimizer.type}, lr ${c.optimizer.learningRate}`],
+    ['Epochs · batch · seed', `${c.epochs} · ${c.batchSize} · ${c.seed}`],
+    ['Backend', record.environment?.backend ?? c.backend],
+    ['Created', record.createdAt],
+  ];
+  if (c.experiment) rows.push(['Experiment', c.experiment]);
+  if (c.sweepId) rows.push(['Sweep', c.sweepId]);
+  const s = record.summary;
+  if (record.status === 'running' && live) {
+    rows.push(['Progress', live.totalSteps ? `step ${live.step}/${live.totalSteps}` : `step ${live.step}`]);
+  }
+  if (s) {
+    rows.push(
+      ['Test accuracy', s.testAcc === undefined ? undefined : percent(s.testAcc)],
+      ['Best val accuracy', s.bestValAcc === undefined ? undefined : percent(s.bestValAcc)],
+      ['Final train loss', fmtNumber(s.finalLoss)],
+      ['Final val loss', fmtNumber(s.finalValLoss)],
+      ['ECE', fmtNumber(s.ece, 3)],
+      ['Diverged at step', s.divergedAtStep === undefined ? undefined : String(s.divergedAtStep)],
+    );
+  }
+  if (record.error) rows.push(['Error', record.error]);
+  const lines = [`**${escapeMarkdown(record.name)}**`, ''];
+  for (const [key, value] of rows) {
+    if (value !== undefined) lines.push(`- ${key}: ${escapeMarkdown(value)}`);
+  }
+  return lines.join('\n');
+}
