@@ -1,0 +1,103 @@
+/**
+ * The one place that chooses the TensorFlow.js backend of a training process:
+ * `node` (native @tensorflow/tfjs-node, optional), `wasm` (SIMD, single-threaded in Node), `cpu` (plain JS).
+ * Nothing here runs at import time: the backend packages are required only when a backend is selected.
+ */
+import * as os from 'node:os';
+import * as path from 'node:path';
+import * as tf from '@tensorflow/tfjs';
+import type { BackendChoice } from '../core/runConfig';
+import { installWasmKernels } from './wasmKernels';
+
+export interface BackendInfo {
+  /** Our name of the backend: 'node' | 'wasm' | 'cpu'. */
+  name: string;
+  tfjsVersion: string;
+  /** Human-readable facts: library, SIMD/threads, why a fallback was taken. */
+  detail: string;
+}
+
+type ConcreteBackend = Exclude<BackendChoice, 'auto'>;
+
+/** Threads for the native backend: the host, the UI and other runs share the machine. */
+function threadBudget(): number {
+  const cores = typeof os.availableParallelism === 'function' ? os.availableParallelism() : os.cpus().length;
+  return Math.max(1, Math.min(2, cores));
+}
+
+function errorText(e: unknown): string {
+  const text = e instanceof Error ? e.message : String(e);
+  return text.split('\n')[0];
+}
+
+async function activate(tfName: string): Promise<void> {
+  if (tf.getBackend() === tfName) return;
+  const ok = await tf.setBackend(tfName);
+  if (!ok) throw new Error(`tf.setBackend('${tfName}') failed to initialise`);
+  await tf.ready();
+}
+
+async function loadNode(): Promise<string> {
+  const threads = threadBudget();
+  // Read by libtensorflow when its first session starts; an explicit user setting wins.
+  process.env.TF_NUM_INTRAOP_THREADS ??= String(threads);
+  process.env.TF_NUM_INTEROP_THREADS ??= '1';
+  // With --ignore-scripts the package folder can exist without its native binary: require throws then.
+  require('@tensorflow/tfjs-node');
+  if (!tf.findBackendFactory('tensorflow')) {
+    throw new Error('@tensorflow/tfjs-node loaded but registered no "tensorflow" backend with this copy of @tensorflow/tfjs (version mismatch?)');
+  }
+  await activate('tensorflow');
+  return `native libtensorflow via @tensorflow/tfjs-node, ${process.env.TF_NUM_INTRAOP_THREADS} intra-op thread(s)`;
+}
+
+/** Folder holding the .wasm binaries of the installed @tensorflow/tfjs-backend-wasm (with trailing separator). */
+export function wasmBinariesDir(): string {
+  const main = require.resolve('@tensorflow/tfjs-backend-wasm');
+  return path.join(path.dirname(main), path.sep);
+}
+
+async function loadWasm(): Promise<string> {
+  const wasm = require('@tensorflow/tfjs-backend-wasm') as typeof import('@tensorflow/tfjs-backend-wasm');
+  if (tf.getBackend() !== 'wasm') wasm.setWasmPaths(wasmBinariesDir());
+  const installed = installWasmKernels();
+  await activate('wasm');
+  const simd = await tf.env().getAsync('WASM_HAS_SIMD_SUPPORT');
+  // Emscripten threads are not available to tfjs-backend-wasm under Node (tfjs#3830): one thread.
+  return `@tensorflow/tfjs-backend-wasm ${wasm.version_wasm}, ${simd ? 'SIMD' : 'no SIMD'}, 1 thread; kernels added: ${installed.join(', ')}`;
+}
+
+async function loadCpu(): Promise<string> {
+  await activate('cpu');
+  return 'plain JavaScript kernels (@tensorflow/tfjs-backend-cpu)';
+}
+
+const LOADERS: Record<ConcreteBackend, () => Promise<string>> = { node: loadNode, wasm: loadWasm, cpu: loadCpu };
+
+/**
+ * Selects and initialises the backend. `auto` tries node → wasm → cpu and records why it fell back;
+ * an explicit choice that cannot load throws a message naming the backend and the alternatives.
+ */
+export async function selectBackend(choice: BackendChoice): Promise<BackendInfo> {
+  const tfjsVersion = tf.version.tfjs;
+  if (choice !== 'auto') {
+    if (!(choice in LOADERS)) throw new Error(`backend must be one of auto, node, wasm, cpu (got "${String(choice)}")`);
+    try {
+      const detail = await LOADERS[choice]();
+      return { name: choice, tfjsVersion, detail };
+    } catch (e) {
+      throw new Error(`backend "${choice}" is not available: ${errorText(e)}. Choose backend "auto", or one of ${(Object.keys(LOADERS) as ConcreteBackend[]).filter((b) => b !== choice).join(', ')}.`);
+    }
+  }
+  const skipped: string[] = [];
+  for (const name of ['node', 'wasm', 'cpu'] as const) {
+    try {
+      const detail = await LOADERS[name]();
+      const note = skipped.length ? ` (auto; skipped ${skipped.join('; ')})` : ' (auto)';
+      return { name, tfjsVersion, detail: detail + note };
+    } catch (e) {
+      skipped.push(`${name}: ${errorText(e)}`);
+    }
+  }
+  throw new Error(`no TensorFlow.js backend could be initialised: ${skipped.join('; ')}`);
+}

@@ -1,0 +1,95 @@
+/** Evaluation of a model on one held-out split, in chunks, read back to plain arrays. */
+import * as tf from '@tensorflow/tfjs';
+import type { LossSpec } from '../core/lossSpec';
+import type { RunSummary } from '../core/runFormat';
+import { accuracyOf, confusionMatrix, expectedCalibrationError, perClassAccuracy } from '../core/metrics';
+import { lossTensors } from './losses';
+
+/** A split held as tensors for the whole run: inputs [n, ...shape], one-hot targets [n, K], class indices. */
+export interface SplitTensors {
+  x: tf.Tensor;
+  targets: tf.Tensor2D;
+  classes: tf.Tensor1D;
+  labels: Int32Array;
+  n: number;
+}
+
+export interface SplitEvaluation {
+  n: number;
+  /** Mean per-example loss of the run's loss spec. */
+  loss: number;
+  accuracy: number;
+  predictions: Int32Array;
+  /** Highest class probability of each example (softmax, or sigmoid for the sigmoid family). */
+  confidences: Float32Array;
+  /** Probability given to the target (with the spec's label smoothing), per example. */
+  pt: Float32Array;
+}
+
+const EVAL_CHUNK = 2048;
+
+export function splitTensors(x: Float32Array, y: Int32Array, n: number, inputShape: number[], numClasses: number): SplitTensors {
+  return tf.tidy(() => {
+    const classes = tf.tensor1d(y, 'int32');
+    return {
+      x: tf.tensor(x, [n, ...inputShape], 'float32'),
+      targets: tf.oneHot(classes, numClasses).toFloat() as tf.Tensor2D,
+      classes,
+      labels: y,
+      n,
+    };
+  });
+}
+
+export function disposeSplit(split: SplitTensors): void {
+  tf.dispose([split.x, split.targets, split.classes]);
+}
+
+export function evaluateSplit(model: tf.LayersModel, split: SplitTensors, spec: LossSpec): SplitEvaluation {
+  const predictions = new Int32Array(split.n);
+  const confidences = new Float32Array(split.n);
+  const pt = new Float32Array(split.n);
+  let lossSum = 0;
+  let correct = 0;
+  for (let start = 0; start < split.n; start += EVAL_CHUNK) {
+    const size = Math.min(EVAL_CHUNK, split.n - start);
+    const [lossPart, pred, conf, ptPart] = tf.tidy(() => {
+      const xs = split.x.slice(start, size);
+      const targets = split.targets.slice(start, size);
+      const logits = model.predict(xs) as tf.Tensor2D;
+      const parts = lossTensors(spec, logits, targets);
+      const probs = spec.activation === 'sigmoid' ? tf.sigmoid(logits) : tf.softmax(logits);
+      // sigmoid family: pt is per class [n, K]; keep the target class's entry.
+      const targetPt = parts.pt.rank === 2 ? tf.sum(tf.mul(parts.pt, targets), 1) : parts.pt;
+      return [parts.perExample.sum(), tf.argMax(logits, 1), tf.max(probs, 1), targetPt];
+    });
+    lossSum += lossPart.dataSync()[0];
+    predictions.set(pred.dataSync() as Int32Array, start);
+    confidences.set(conf.dataSync() as Float32Array, start);
+    pt.set(ptPart.dataSync() as Float32Array, start);
+    tf.dispose([lossPart, pred, conf, ptPart]);
+  }
+  for (let i = 0; i < split.n; i++) if (predictions[i] === split.labels[i]) correct++;
+  return {
+    n: split.n,
+    loss: split.n ? lossSum / split.n : NaN,
+    accuracy: split.n ? correct / split.n : NaN,
+    predictions,
+    confidences,
+    pt,
+  };
+}
+
+/** The held-out test part of a run summary: accuracy, loss, per-class accuracy, confusion, ECE. */
+export function testSummary(evaluation: SplitEvaluation, labels: Int32Array, numClasses: number): Partial<RunSummary> {
+  if (evaluation.n === 0) return {};
+  const confusion = confusionMatrix(labels, evaluation.predictions, numClasses);
+  const correct = evaluation.predictions.map((p, i) => (p === labels[i] ? 1 : 0));
+  return {
+    testAcc: accuracyOf(confusion),
+    testLoss: evaluation.loss,
+    perClassAcc: perClassAccuracy(confusion),
+    confusion,
+    ece: expectedCalibrationError(evaluation.confidences, correct),
+  };
+}

@@ -1,0 +1,221 @@
+/**
+ * The training loop: one run of one config, reporting step and epoch metrics through hooks.
+ * Deterministic for a given config, seed and backend (seeded splits, initialisers and shuffles).
+ */
+import * as tf from '@tensorflow/tfjs';
+import type { RunConfig } from '../core/runConfig';
+import type { EpochMetric, RunEnvironment, RunRecord, RunSummary, StepMetric } from '../core/runFormat';
+import { distribution } from '../core/metrics';
+import { createRng, shuffleInPlace } from '../core/random';
+import { selectBackend, type BackendInfo } from './backend';
+import { loadDataset } from './datasets/index';
+import { meanLoss } from './losses';
+import { disposeSplit, evaluateSplit, splitTensors, testSummary, type SplitTensors } from './metrics';
+import { buildModel } from './models';
+
+export type TrainStatus = 'completed' | 'cancelled' | 'diverged';
+
+export interface TrainStartInfo {
+  environment: RunEnvironment;
+  backend: BackendInfo;
+  totalSteps: number;
+  stepsPerEpoch: number;
+  data: NonNullable<RunRecord['data']>;
+  /** Dataset facts worth showing with the run (imbalance, noise, label mapping). */
+  notes: string[];
+}
+
+export interface TrainHooks {
+  onStarted?(info: TrainStartInfo): void;
+  /** Step metrics in batches (about every 100 ms or 50 steps, and before each epoch line). */
+  onSteps?(steps: StepMetric[]): void;
+  onEpoch?(epoch: EpochMetric): void;
+  /** Checked between steps; true ends the run as `cancelled`. */
+  shouldStop?(): boolean;
+  datasetsDir?: string;
+  workspaceDir?: string;
+}
+
+export interface TrainResult {
+  status: TrainStatus;
+  summary: RunSummary;
+}
+
+const STEP_FLUSH_MS = 100;
+const STEP_FLUSH_COUNT = 50;
+/** How often the loop gives the event loop a turn, so IPC stop messages and signals get through. */
+const YIELD_MS = 25;
+const DEFAULT_MOMENTUM = 0.9;
+/**
+ * A loss this many times the first step's (at least 1) counts as diverged even while finite: after such
+ * a blow-up the ReLUs are dead and the loss can sit at a large finite value for the rest of the run.
+ */
+const DIVERGENCE_FACTOR = 1e6;
+
+function makeOptimizer(config: RunConfig): tf.Optimizer {
+  const { type, learningRate, momentum } = config.optimizer;
+  if (!(learningRate > 0) || !Number.isFinite(learningRate)) {
+    throw new Error(`optimizer.learningRate must be a positive finite number (got ${learningRate})`);
+  }
+  if (type === 'adam') return tf.train.adam(learningRate);
+  if (type === 'sgd') {
+    const m = momentum ?? DEFAULT_MOMENTUM;
+    return m === 0 ? tf.train.sgd(learningRate) : tf.train.momentum(learningRate, m);
+  }
+  throw new Error(`optimizer.type must be "adam" or "sgd" (got "${String(type)}")`);
+}
+
+/** Batches step metrics for the hooks: by count and by time, so the UI sees smooth progress cheaply. */
+class StepBuffer {
+  private steps: StepMetric[] = [];
+  private lastFlush = performance.now();
+  constructor(private readonly sink: ((steps: StepMetric[]) => void) | undefined) {}
+
+  push(step: StepMetric): void {
+    this.steps.push(step);
+    if (this.steps.length >= STEP_FLUSH_COUNT || performance.now() - this.lastFlush >= STEP_FLUSH_MS) this.flush();
+  }
+
+  flush(): void {
+    this.lastFlush = performance.now();
+    if (this.steps.length === 0) return;
+    const batch = this.steps;
+    this.steps = [];
+    this.sink?.(batch);
+  }
+}
+
+function yieldToEventLoop(): Promise<void> {
+  return new Promise((resolve) => setImmediate(resolve));
+}
+
+export async function train(config: RunConfig, hooks: TrainHooks = {}): Promise<TrainResult> {
+  const backend = await selectBackend(config.backend);
+  const dataset = await loadDataset(config.dataset, config.seed, { datasetsDir: hooks.datasetsDir, workspaceDir: hooks.workspaceDir });
+  const { numClasses, inputShape } = dataset;
+  if (dataset.train.n === 0) throw new Error(`dataset "${dataset.name}" has no training examples after splitting`);
+  const batchSize = Math.min(config.batchSize, dataset.train.n);
+  const stepsPerEpoch = Math.ceil(dataset.train.n / batchSize);
+  const totalSteps = stepsPerEpoch * config.epochs;
+
+  const model = buildModel(config.model, inputShape, numClasses, config.seed);
+  const optimizer = makeOptimizer(config);
+  const variables = model.trainableWeights.map((w) => w.read() as tf.Variable);
+  const splits: SplitTensors[] = [];
+  try {
+    const trainSplit = splitTensors(dataset.train.x, dataset.train.y, dataset.train.n, inputShape, numClasses);
+    splits.push(trainSplit);
+    const validation = splitTensors(dataset.validation.x, dataset.validation.y, dataset.validation.n, inputShape, numClasses);
+    splits.push(validation);
+
+    hooks.onStarted?.({
+      environment: { backend: backend.name, tfjsVersion: backend.tfjsVersion, nodeVersion: process.version, platform: `${process.platform}-${process.arch}`, pid: process.pid },
+      backend,
+      totalSteps,
+      stepsPerEpoch,
+      data: {
+        numClasses, classNames: dataset.classNames, inputShape,
+        train: dataset.train.n, validation: dataset.validation.n, test: dataset.test.n,
+      },
+      notes: dataset.notes,
+    });
+
+    const runStart = performance.now();
+    const rng = createRng(config.seed ^ 0x5eed);
+    const order = Int32Array.from({ length: trainSplit.n }, (_, i) => i);
+    const buffer = new StepBuffer(hooks.onSteps);
+    const summary: RunSummary = { steps: 0, epochs: 0 };
+    let status: TrainStatus = 'completed';
+    let bestValAcc = -Infinity;
+    let trainMs = 0;
+    let trainedSamples = 0;
+    let lastYield = performance.now();
+    let firstLoss: number | undefined;
+
+    epochs: for (let epoch = 1; epoch <= config.epochs; epoch++) {
+      shuffleInPlace(order, rng);
+      let epochLossSum = 0;
+      let epochSamples = 0;
+      for (let start = 0; start < trainSplit.n; start += batchSize) {
+        if (performance.now() - lastYield >= YIELD_MS) {
+          await yieldToEventLoop();
+          lastYield = performance.now();
+        }
+        if (hooks.shouldStop?.()) {
+          status = 'cancelled';
+          break epochs;
+        }
+        const stepStart = performance.now();
+        const size = Math.min(batchSize, trainSplit.n - start);
+        const values = trainStep(model, optimizer, variables, config, trainSplit, order.subarray(start, start + size));
+        trainMs += performance.now() - stepStart;
+        const step = summary.steps + 1;
+        const [loss, base, poly, acc] = values;
+        firstLoss ??= loss;
+        if (!Number.isFinite(loss) || loss > DIVERGENCE_FACTOR * Math.max(1, firstLoss)) {
+          status = 'diverged';
+          summary.divergedAtStep = step;
+          break epochs;
+        }
+        summary.steps = step;
+        summary.finalLoss = loss;
+        trainedSamples += size;
+        epochLossSum += loss * size;
+        epochSamples += size;
+        buffer.push({ kind: 'step', step, epoch, t: Math.round(performance.now() - runStart), loss, base, poly, acc });
+      }
+      buffer.flush();
+      const val = evaluateSplit(model, validation, config.loss);
+      const epochLine: EpochMetric = {
+        kind: 'epoch', epoch, step: summary.steps, t: Math.round(performance.now() - runStart),
+        // An empty validation split (validationFraction 0) gives NaN, written as null.
+        trainLoss: epochLossSum / epochSamples, valLoss: val.loss, valAcc: val.accuracy, pt: distribution(val.pt),
+      };
+      summary.epochs = epoch;
+      summary.finalValLoss = val.loss;
+      summary.finalValAcc = val.accuracy;
+      if (val.accuracy > bestValAcc) bestValAcc = val.accuracy;
+      hooks.onEpoch?.(epochLine);
+    }
+    buffer.flush();
+    if (bestValAcc > -Infinity) summary.bestValAcc = bestValAcc;
+    if (trainMs > 0) summary.samplesPerSec = Math.round(trainedSamples / (trainMs / 1000));
+
+    if (status === 'completed') {
+      const test = splitTensors(dataset.test.x, dataset.test.y, dataset.test.n, inputShape, numClasses);
+      splits.push(test);
+      Object.assign(summary, testSummary(evaluateSplit(model, test, config.loss), dataset.test.y, numClasses));
+    }
+    return { status, summary };
+  } finally {
+    splits.forEach(disposeSplit);
+    optimizer.dispose();
+    model.dispose();
+  }
+}
+
+/**
+ * One optimizer step on the examples at `indices`. Returns [loss, base, poly, batch accuracy],
+ * read back with a single dataSync of a packed 4-vector.
+ */
+function trainStep(model: tf.LayersModel, optimizer: tf.Optimizer, variables: tf.Variable[], config: RunConfig,
+  split: SplitTensors, indices: Int32Array): Float32Array {
+  let packed: tf.Tensor1D | undefined;
+  tf.tidy(() => {
+    // gather, not slice: slicing a big tensor copies all of it on wasm.
+    const idx = tf.tensor1d(indices, 'int32');
+    const xb = tf.gather(split.x, idx);
+    const yb = tf.gather(split.targets, idx) as tf.Tensor2D;
+    const lb = tf.gather(split.classes, idx);
+    optimizer.minimize(() => {
+      const logits = model.apply(xb, { training: true }) as tf.Tensor2D;
+      const parts = meanLoss(config.loss, logits, yb);
+      const acc = tf.equal(tf.argMax(logits, 1), lb).toFloat().mean();
+      packed = tf.keep(tf.stack([parts.loss, parts.base, parts.poly, acc]) as tf.Tensor1D);
+      return parts.loss;
+    }, false, variables);
+  });
+  const values = packed!.dataSync() as Float32Array;
+  packed!.dispose();
+  return values;
+}
