@@ -16,15 +16,23 @@ export type PartialRunConfig = Partial<Omit<RunConfig, 'dataset' | 'model' | 'lo
  * are kept as they are, so that validation (always run afterwards) reports them.
  */
 export function withDefaults(partial: PartialRunConfig): RunConfig {
-  const defaults = structuredClone(DEFAULT_CONFIG);
+  return overlayConfig(DEFAULT_CONFIG, partial);
+}
+
+/**
+ * `base` with a partial config laid over it, by the same rules as withDefaults: used where
+ * settings come in layers (an experiment file's shared settings, then one run's overrides).
+ */
+export function overlayConfig(base: RunConfig, partial: PartialRunConfig): RunConfig {
+  const copy = structuredClone(base);
   if (!isObject(partial)) return partial as RunConfig;
   return {
-    ...defaults,
+    ...copy,
     ...partial,
-    dataset: mergeSection(defaults.dataset, partial.dataset, 'name', ['validationFraction', 'testFraction']),
-    model: mergeSection(defaults.model, partial.model, 'type', []),
-    loss: mergeSection(defaults.loss, partial.loss, 'type', []),
-    optimizer: mergeSection(defaults.optimizer, partial.optimizer, 'type', ['learningRate']),
+    dataset: mergeSection(copy.dataset, partial.dataset, 'name', ['validationFraction', 'testFraction']),
+    model: mergeSection(copy.model, partial.model, 'type', []),
+    loss: mergeSection(copy.loss, partial.loss, 'type', []),
+    optimizer: mergeSection(copy.optimizer, partial.optimizer, 'type', ['learningRate']),
   };
 }
 

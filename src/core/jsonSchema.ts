@@ -50,12 +50,13 @@ export type SchemaDocuments = Readonly<Record<string, Schema>>;
 
 /**
  * Checks `value` against document `docName`. Paths start with `rootLabel` (e.g. 'loss' gives
- * `loss.gamma`); with '' they start at the first field and the value itself is called 'config'.
+ * `loss.gamma`); with '' they start at the first field and messages call the value itself
+ * `rootName` ('config' unless told, e.g. 'the experiment file').
  */
-export function checkSchema(documents: SchemaDocuments, docName: string, value: unknown, rootLabel = ''): Issue[] {
+export function checkSchema(documents: SchemaDocuments, docName: string, value: unknown, rootLabel = '', rootName = 'config'): Issue[] {
   const doc = documents[docName];
   if (!doc) throw new Error(`Unknown schema document ${docName}`);
-  return new Checker(documents, rootLabel || 'config').check(doc, doc, value, rootLabel);
+  return new Checker(documents, rootLabel || rootName).check(doc, doc, value, rootLabel);
 }
 
 class Checker {
