@@ -49,6 +49,12 @@ export interface RunRecord {
   /** Dataset facts recorded at start: sizes, classes, imbalance/noise actually applied. */
   data?: { numClasses: number; classNames?: string[]; train: number; validation: number; test: number; inputShape: number[] };
   error?: string;
+  /**
+   * The process that created the record (CLI or extension host) and its machine. A queued run whose
+   * launcher is gone on this machine will never start; `reconcileInterrupted` marks it interrupted.
+   */
+  launcherPid?: number;
+  launcherHost?: string;
 }
 
 /** One line of metrics.jsonl per optimizer step. */

@@ -1,0 +1,3 @@
+export * from './emitter';
+export * from './startRun';
+export * from './runQueue';

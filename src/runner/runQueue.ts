@@ -1,0 +1,195 @@
+import type { WorkerEvent } from '../core/protocol';
+import type { RunConfig } from '../core/runConfig';
+import type { RunRecord } from '../core/runFormat';
+import { writeRunRecord } from '../store/runFiles';
+import { createRun, readRunDir } from '../store/runStore';
+import { Emitter, type Disposer } from './emitter';
+import { startRun, type RunHandle } from './startRun';
+
+export interface StartRequest {
+  runsDir: string;
+  runId: string;
+  runDir: string;
+  config: RunConfig;
+}
+
+/** Starts the worker of a queued run (the real one forks; tests pass a fake to check scheduling). */
+export type RunStarter = (request: StartRequest) => RunHandle;
+
+export interface RunQueueOptions {
+  runsDir: string;
+  /** How many workers may train at once (default 1). */
+  maxConcurrent?: number;
+  /** Needed by the default starter: `path.join(<dist dir>, 'worker.js')`. */
+  workerPath?: string;
+  env?: NodeJS.ProcessEnv;
+  /** The workers' working folder (relative dataset paths resolve against it). */
+  cwd?: string;
+  start?: RunStarter;
+}
+
+export type QueueState = 'queued' | 'running' | 'ended';
+
+export interface QueueChange {
+  runId: string;
+  state: QueueState;
+  /** The final record, when `state` is 'ended'. */
+  record?: RunRecord;
+}
+
+function checkMaxConcurrent(n: number): number {
+  if (!Number.isInteger(n) || n < 1) throw new RangeError(`maxConcurrent must be an integer ≥ 1 (got ${n})`);
+  return n;
+}
+
+/**
+ * Runs configs with at most `maxConcurrent` workers at a time. A run's folder and `queued` record are
+ * written at enqueue time, so every UI shows it at once; workers start in order as slots free up.
+ */
+export class RunQueue {
+  private readonly runsDir: string;
+  private readonly start: RunStarter;
+  private limit: number;
+  private readonly pending: StartRequest[] = [];
+  private readonly running = new Map<string, RunHandle>();
+  private readonly finals = new Map<string, { promise: Promise<RunRecord>; resolve: (r: RunRecord) => void }>();
+  private idleWaiters: (() => void)[] = [];
+  private readonly events = new Emitter<WorkerEvent>();
+  private readonly changes = new Emitter<QueueChange>();
+
+  constructor(opts: RunQueueOptions) {
+    this.runsDir = opts.runsDir;
+    this.limit = checkMaxConcurrent(opts.maxConcurrent ?? 1);
+    const workerPath = opts.workerPath;
+    this.start = opts.start ?? ((request) => {
+      if (!workerPath) throw new Error('RunQueue needs a workerPath to start runs');
+      return startRun({ ...request, workerPath, env: opts.env, cwd: opts.cwd });
+    });
+  }
+
+  get maxConcurrent(): number {
+    return this.limit;
+  }
+
+  /** Live events of every run this queue started. */
+  onEvent(listener: (event: WorkerEvent) => void): Disposer {
+    return this.events.on(listener);
+  }
+
+  /** A run was queued, started, or ended. */
+  onChange(listener: (change: QueueChange) => void): Disposer {
+    return this.changes.on(listener);
+  }
+
+  queuedIds(): string[] {
+    return this.pending.map((r) => r.runId);
+  }
+
+  runningIds(): string[] {
+    return [...this.running.keys()];
+  }
+
+  /** Creates the run folder with its `queued` record now; the worker starts when a slot is free. */
+  enqueue(config: RunConfig): string {
+    const { runId, runDir } = createRun(this.runsDir, config);
+    let resolve!: (r: RunRecord) => void;
+    const promise = new Promise<RunRecord>((r) => { resolve = r; });
+    this.finals.set(runId, { promise, resolve });
+    this.pending.push({ runsDir: this.runsDir, runId, runDir, config });
+    this.changes.emit({ runId, state: 'queued' });
+    this.pump();
+    return runId;
+  }
+
+  /** The final record of a run of this queue. */
+  done(runId: string): Promise<RunRecord> {
+    const final = this.finals.get(runId);
+    if (!final) throw new Error(`run ${runId} was not queued here`);
+    return final.promise;
+  }
+
+  /** Resolves once nothing is queued or running. */
+  whenIdle(): Promise<void> {
+    if (this.pending.length === 0 && this.running.size === 0) return Promise.resolve();
+    return new Promise((resolve) => this.idleWaiters.push(resolve));
+  }
+
+  setMaxConcurrent(n: number): void {
+    this.limit = checkMaxConcurrent(n);
+    this.pump();
+  }
+
+  /** A queued run is cancelled without starting; a running one is asked to stop. False if unknown or ended. */
+  stop(runId: string): boolean {
+    const index = this.pending.findIndex((r) => r.runId === runId);
+    if (index >= 0) {
+      const [request] = this.pending.splice(index, 1);
+      this.cancelQueued(request);
+      this.checkIdle();
+      return true;
+    }
+    const handle = this.running.get(runId);
+    if (!handle) return false;
+    handle.stop();
+    return true;
+  }
+
+  /**
+   * Cancels everything queued first (so no stopping run frees a slot for it), then stops the running
+   * ones; calling it again kills the workers that are still stopping.
+   */
+  stopAll(): void {
+    for (const request of this.pending.splice(0)) this.cancelQueued(request);
+    for (const handle of this.running.values()) handle.stop();
+    this.checkIdle();
+  }
+
+  private cancelQueued(request: StartRequest): void {
+    const record: RunRecord = { ...readRunDir(request.runDir), status: 'cancelled', endedAt: new Date().toISOString() };
+    writeRunRecord(request.runDir, record);
+    this.events.emit({ type: 'finished', runId: request.runId, status: 'cancelled', summary: { steps: 0, epochs: 0 } });
+    this.end(request.runId, record);
+  }
+
+  private failToStart(request: StartRequest, error: unknown): void {
+    const message = `the training worker could not be started: ${error instanceof Error ? error.message : String(error)}`;
+    const record: RunRecord = { ...readRunDir(request.runDir), status: 'failed', endedAt: new Date().toISOString(), error: message };
+    writeRunRecord(request.runDir, record);
+    this.events.emit({ type: 'failed', runId: request.runId, error: message });
+    this.end(request.runId, record);
+  }
+
+  private end(runId: string, record: RunRecord): void {
+    this.running.delete(runId);
+    this.finals.get(runId)?.resolve(record);
+    this.changes.emit({ runId, state: 'ended', record });
+  }
+
+  private pump(): void {
+    while (this.running.size < this.limit && this.pending.length > 0) {
+      const request = this.pending.shift()!;
+      let handle: RunHandle;
+      try {
+        handle = this.start(request);
+      } catch (e) {
+        this.failToStart(request, e);
+        continue;
+      }
+      this.running.set(request.runId, handle);
+      handle.onEvent((event) => this.events.emit(event));
+      this.changes.emit({ runId: request.runId, state: 'running' });
+      void handle.done.then((record) => {
+        this.end(request.runId, record);
+        this.pump();
+      });
+    }
+    this.checkIdle();
+  }
+
+  private checkIdle(): void {
+    if (this.pending.length > 0 || this.running.size > 0) return;
+    const waiters = this.idleWaiters;
+    this.idleWaiters = [];
+    waiters.forEach((w) => w());
+  }
+}

@@ -1,0 +1,171 @@
+import { fork } from 'node:child_process';
+import * as fs from 'node:fs';
+import type { WorkerCommand, WorkerEvent } from '../core/protocol';
+import { isWorkerEvent } from '../core/protocol';
+import type { RunConfig } from '../core/runConfig';
+import type { RunRecord } from '../core/runFormat';
+import { writeRunRecord } from '../store/runFiles';
+import { createRun, isTerminal, readRunDir, runDirOf, RunStoreError } from '../store/runStore';
+import { Emitter, type Disposer } from './emitter';
+
+export interface StartRunOptions {
+  runsDir: string;
+  config: RunConfig;
+  /** The bundled worker: `path.join(<dist dir>, 'worker.js')`. */
+  workerPath: string;
+  /** Start this already created `queued` run (as RunQueue does); a new run is created when absent. */
+  runId?: string;
+  /** Extra environment variables for the worker process. */
+  env?: NodeJS.ProcessEnv;
+  /** The worker's working folder, against which relative dataset paths resolve (default: this process's). */
+  cwd?: string;
+  /** After `stop()`: how long the worker gets to finish its step before SIGTERM (default 10 s)… */
+  stopGraceMs?: number;
+  /** …and after SIGTERM, before SIGKILL (default 5 s). */
+  killGraceMs?: number;
+}
+
+export interface RunHandle {
+  readonly runId: string;
+  readonly runDir: string;
+  /** The worker's live events, in order. Returns a function that unsubscribes. */
+  onEvent(listener: (event: WorkerEvent) => void): Disposer;
+  /**
+   * Asks the worker to stop after its current step, then escalates to SIGTERM and SIGKILL if it does
+   * not exit within the grace periods. Calling it again kills the worker at once.
+   */
+  stop(): void;
+  /** The final run.json, read from disk once the worker has exited (never rejects). */
+  readonly done: Promise<RunRecord>;
+}
+
+const STDERR_TAIL_CHARS = 2000;
+
+function describeExit(code: number | null, signal: NodeJS.Signals | null): string {
+  if (signal) return `the training worker was killed by ${signal}`;
+  if (code === 0) return 'the training worker exited without recording a result';
+  return `the training worker exited with code ${code}`;
+}
+
+/** Takes over the queued run `runId`, or creates a new run. */
+function claimRun(opts: StartRunOptions): { runId: string; runDir: string; record: RunRecord } {
+  if (opts.runId !== undefined) {
+    const runDir = runDirOf(opts.runsDir, opts.runId);
+    if (fs.existsSync(runDir)) {
+      const record = readRunDir(runDir);
+      if (record.status !== 'queued') throw new RunStoreError('exists', `run ${opts.runId} is already ${record.status}`);
+      return { runId: opts.runId, runDir, record };
+    }
+  }
+  return createRun(opts.runsDir, opts.config, { runId: opts.runId });
+}
+
+/**
+ * Forks a training worker for one run and relays its typed events. The worker writes run.json and
+ * metrics.jsonl itself; this side only records an end the worker could not record (crash, kill).
+ */
+export function startRun(opts: StartRunOptions): RunHandle {
+  if (!fs.existsSync(opts.workerPath)) {
+    throw new Error(`training worker not found at ${opts.workerPath}; build it first (npm run build)`);
+  }
+  const { runId, runDir, record: queuedRecord } = claimRun(opts);
+  const events = new Emitter<WorkerEvent>();
+  const child = fork(opts.workerPath, [], {
+    serialization: 'advanced', // keeps NaN/Infinity losses intact, unlike JSON
+    env: { ...process.env, ...opts.env },
+    cwd: opts.cwd,
+    execArgv: [], // not the parent's flags: an inspector port or loader meant for the host
+    stdio: ['ignore', 'pipe', 'pipe', 'ipc'],
+    // Own process group: a terminal Ctrl-C reaches only the launcher, which stops workers gracefully.
+    detached: true,
+  });
+
+  let stderrTail = '';
+  child.stdout?.resume();
+  child.stderr?.setEncoding('utf8').on('data', (chunk: string) => {
+    stderrTail = (stderrTail + chunk).slice(-STDERR_TAIL_CHARS);
+  });
+
+  let endEvent: WorkerEvent | undefined;
+  child.on('message', (message: unknown) => {
+    if (!isWorkerEvent(message) || message.runId !== runId) return;
+    if (message.type === 'finished' || message.type === 'failed') endEvent = message;
+    events.emit(message);
+  });
+
+  let stopRequested = false;
+  let exited = false;
+  const timers: NodeJS.Timeout[] = [];
+  const signal = (sig: NodeJS.Signals) => {
+    if (!exited) child.kill(sig);
+  };
+
+  /** Records the end the worker did not record, and tells listeners. */
+  const settle = (code: number | null, sig: NodeJS.Signals | null, spawnError?: Error): RunRecord => {
+    let current: RunRecord | undefined;
+    try {
+      current = readRunDir(runDir);
+    } catch {
+      current = undefined;
+    }
+    if (current && isTerminal(current.status)) return current;
+    const failedEvent = endEvent?.type === 'failed' ? endEvent : undefined;
+    const status = !failedEvent && stopRequested ? 'cancelled' : 'failed';
+    const stderrLines = stderrTail.trim().split('\n').slice(-5).join('\n');
+    const reason = failedEvent?.error ?? spawnError?.message
+      ?? (stopRequested ? `${describeExit(code, sig)} while stopping` : `${describeExit(code, sig)}${stderrLines ? `:\n${stderrLines}` : ''}`);
+    const final: RunRecord = { ...(current ?? queuedRecord), status, endedAt: new Date().toISOString(), error: reason };
+    try {
+      writeRunRecord(runDir, final);
+    } catch (e) {
+      final.error = `${reason} (and run.json could not be updated: ${(e as Error).message})`;
+    }
+    if (!endEvent) {
+      events.emit(status === 'failed'
+        ? { type: 'failed', runId, error: reason }
+        : { type: 'finished', runId, status, summary: final.summary ?? { steps: 0, epochs: 0 } });
+    }
+    return final;
+  };
+
+  const done = new Promise<RunRecord>((resolve) => {
+    let settled = false;
+    const finish = (code: number | null, sig: NodeJS.Signals | null, spawnError?: Error) => {
+      if (settled) return;
+      settled = true;
+      exited = true;
+      timers.forEach(clearTimeout);
+      resolve(settle(code, sig, spawnError));
+    };
+    child.on('close', (code, sig) => finish(code, sig));
+    child.on('error', (e) => {
+      // Spawning failed (no 'close' follows); other errors, e.g. a send to a dead channel, end in 'close'.
+      if (child.pid === undefined) finish(null, null, e);
+    });
+  });
+
+  const command: WorkerCommand = { type: 'start', runDir, runId, config: opts.config };
+  child.send(command, () => undefined);
+
+  return {
+    runId,
+    runDir,
+    onEvent: (listener) => events.on(listener),
+    stop: () => {
+      if (exited) return;
+      if (stopRequested) {
+        signal('SIGKILL');
+        return;
+      }
+      stopRequested = true;
+      const stopCommand: WorkerCommand = { type: 'stop' };
+      if (child.connected) child.send(stopCommand, () => undefined);
+      else signal('SIGTERM');
+      timers.push(setTimeout(() => {
+        signal('SIGTERM');
+        timers.push(setTimeout(() => signal('SIGKILL'), opts.killGraceMs ?? 5000));
+      }, opts.stopGraceMs ?? 10_000));
+    },
+    done,
+  };
+}

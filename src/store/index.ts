@@ -1,0 +1,4 @@
+export * from './runFiles';
+export * from './runIds';
+export * from './runStore';
+export * from './runTable';

@@ -1,0 +1,294 @@
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { describeLoss } from '../core/lossSpec';
+import type { RunConfig } from '../core/runConfig';
+import { RUN_SCHEMA_VERSION, TERMINAL_STATUSES, type RunRecord, type RunStatus } from '../core/runFormat';
+import { generateRunId } from './runIds';
+import { RUN_FILE, writeRunRecord } from './runFiles';
+
+export type RunStoreErrorCode = 'not-found' | 'ambiguous' | 'broken' | 'exists' | 'active' | 'invalid';
+
+/** Failures a user can cause (unknown id, ambiguous prefix, broken folder…), with a message that says which. */
+export class RunStoreError extends Error {
+  constructor(readonly code: RunStoreErrorCode, message: string) {
+    super(message);
+    this.name = 'RunStoreError';
+  }
+}
+
+export interface BrokenRun {
+  runId: string;
+  dir: string;
+  reason: string;
+}
+
+export interface RunList {
+  /** Readable runs, oldest first. */
+  runs: RunRecord[];
+  /** Folders that look like runs but cannot be read, each with the reason. */
+  broken: BrokenRun[];
+}
+
+const STATUSES: readonly RunStatus[] = ['queued', 'running', ...TERMINAL_STATUSES];
+const SAFE_ID = /^[A-Za-z0-9][A-Za-z0-9._-]*$/;
+
+export function runDirOf(runsDir: string, runId: string): string {
+  return path.join(runsDir, runId);
+}
+
+export function defaultRunName(config: RunConfig): string {
+  return `${describeLoss(config.loss)}, seed ${config.seed}`;
+}
+
+export function isTerminal(status: RunStatus): boolean {
+  return TERMINAL_STATUSES.includes(status);
+}
+
+/** Checks the parsed run.json; the folder name is the run's identity, so `id` is taken from it. */
+export function parseRunRecord(text: string, runId: string): { ok: true; record: RunRecord } | { ok: false; reason: string } {
+  let value: unknown;
+  try {
+    value = JSON.parse(text);
+  } catch (e) {
+    return { ok: false, reason: `run.json is not valid JSON (${(e as Error).message})` };
+  }
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) return { ok: false, reason: 'run.json is not a JSON object' };
+  const r = value as Partial<RunRecord>;
+  if (typeof r.schemaVersion !== 'number' || !Number.isInteger(r.schemaVersion) || r.schemaVersion < 1) {
+    return { ok: false, reason: 'run.json has no valid schemaVersion (expected a positive integer)' };
+  }
+  if (r.schemaVersion > RUN_SCHEMA_VERSION) {
+    return { ok: false, reason: `run.json has schemaVersion ${r.schemaVersion}, newer than this version of PolyLoss Lab reads (${RUN_SCHEMA_VERSION}); update PolyLoss Lab to open it` };
+  }
+  if (typeof r.status !== 'string' || !STATUSES.includes(r.status)) {
+    return { ok: false, reason: `run.json has an unknown status ${JSON.stringify(r.status)} (expected one of ${STATUSES.join(', ')})` };
+  }
+  const config = r.config as RunConfig | undefined;
+  if (typeof config !== 'object' || config === null || typeof config.loss !== 'object' || config.loss === null
+    || typeof config.dataset !== 'object' || config.dataset === null) {
+    return { ok: false, reason: 'run.json has no valid config (needs config.loss and config.dataset)' };
+  }
+  if (typeof r.createdAt !== 'string') return { ok: false, reason: 'run.json has no createdAt' };
+  const name = typeof r.name === 'string' && r.name.trim() ? r.name : defaultRunName(config);
+  return { ok: true, record: { ...(r as RunRecord), id: runId, name } };
+}
+
+/** Reads one run folder; throws RunStoreError('broken') with the reason when it cannot be read. */
+export function readRunDir(runDir: string): RunRecord {
+  const runId = path.basename(runDir);
+  let text: string;
+  try {
+    text = fs.readFileSync(path.join(runDir, RUN_FILE), 'utf8');
+  } catch (e) {
+    const code = (e as NodeJS.ErrnoException).code;
+    throw new RunStoreError('broken', code === 'ENOENT' ? 'run.json is missing' : `run.json cannot be read (${code ?? (e as Error).message})`);
+  }
+  const parsed = parseRunRecord(text, runId);
+  if (!parsed.ok) throw new RunStoreError('broken', parsed.reason);
+  return parsed.record;
+}
+
+/** Names of the run folders (hidden entries and stray files are ignored). */
+function runFolderNames(runsDir: string): string[] {
+  let entries: fs.Dirent[];
+  try {
+    entries = fs.readdirSync(runsDir, { withFileTypes: true });
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code === 'ENOENT') return [];
+    throw e;
+  }
+  return entries.filter((e) => e.isDirectory() && !e.name.startsWith('.')).map((e) => e.name).sort();
+}
+
+export function listRuns(runsDir: string): RunList {
+  const runs: RunRecord[] = [];
+  const broken: BrokenRun[] = [];
+  for (const name of runFolderNames(runsDir)) {
+    const dir = runDirOf(runsDir, name);
+    try {
+      runs.push(readRunDir(dir));
+    } catch (e) {
+      broken.push({ runId: name, dir, reason: e instanceof RunStoreError ? e.message : String(e) });
+    }
+  }
+  runs.sort((a, b) => a.createdAt.localeCompare(b.createdAt) || a.id.localeCompare(b.id));
+  return { runs, broken };
+}
+
+/**
+ * The full id of the run that `ref` names: the id itself, or a prefix or suffix (e.g. the random
+ * tail "3f9a") that matches exactly one run folder.
+ */
+export function resolveRunId(runsDir: string, ref: string): string {
+  const names = runFolderNames(runsDir);
+  if (names.includes(ref)) return ref;
+  let matches = ref ? names.filter((n) => n.startsWith(ref)) : [];
+  if (matches.length === 0 && ref) matches = names.filter((n) => n.endsWith(ref));
+  if (matches.length === 1) return matches[0];
+  if (matches.length === 0) throw new RunStoreError('not-found', `no run matches '${ref}' in ${runsDir}`);
+  const shown = matches.slice(0, 5).join(', ') + (matches.length > 5 ? `, … (${matches.length} in all)` : '');
+  throw new RunStoreError('ambiguous', `'${ref}' matches several runs: ${shown}; give more of the id`);
+}
+
+/** Reads the run that `ref` names (full id, unique prefix or unique suffix). */
+export function readRun(runsDir: string, ref: string): RunRecord {
+  return readRunDir(runDirOf(runsDir, resolveRunId(runsDir, ref)));
+}
+
+export interface CreateRunOptions {
+  /** Use this id instead of generating one; fails with RunStoreError('exists') if the folder exists. */
+  runId?: string;
+  now?: Date;
+}
+
+export interface CreatedRun {
+  runId: string;
+  runDir: string;
+  record: RunRecord;
+}
+
+/** Claims a run folder (non-recursive mkdir: a collision fails instead of merging two runs). */
+function claimRunFolder(runsDir: string, config: RunConfig, opts: CreateRunOptions, now: Date): string {
+  fs.mkdirSync(runsDir, { recursive: true });
+  if (opts.runId !== undefined) {
+    if (!SAFE_ID.test(opts.runId)) {
+      throw new RunStoreError('invalid', `run id '${opts.runId}' may contain only letters, digits, '.', '_' and '-'`);
+    }
+    try {
+      fs.mkdirSync(runDirOf(runsDir, opts.runId));
+    } catch (e) {
+      if ((e as NodeJS.ErrnoException).code === 'EEXIST') throw new RunStoreError('exists', `run ${opts.runId} already exists in ${runsDir}`);
+      throw e;
+    }
+    return opts.runId;
+  }
+  for (let attempt = 0; ; attempt++) {
+    const runId = generateRunId(config, now);
+    try {
+      fs.mkdirSync(runDirOf(runsDir, runId));
+      return runId;
+    } catch (e) {
+      if ((e as NodeJS.ErrnoException).code !== 'EEXIST' || attempt >= 20) throw e;
+    }
+  }
+}
+
+/** Creates the run folder and its `queued` run.json, owned by this process until a worker takes over. */
+export function createRun(runsDir: string, config: RunConfig, opts: CreateRunOptions = {}): CreatedRun {
+  const now = opts.now ?? new Date();
+  const runId = claimRunFolder(runsDir, config, opts, now);
+  const runDir = runDirOf(runsDir, runId);
+  const record: RunRecord = {
+    schemaVersion: RUN_SCHEMA_VERSION,
+    id: runId,
+    name: config.name ?? defaultRunName(config),
+    config,
+    status: 'queued',
+    createdAt: now.toISOString(),
+    launcherPid: process.pid,
+    launcherHost: os.hostname(),
+  };
+  try {
+    writeRunRecord(runDir, record);
+  } catch (e) {
+    fs.rmSync(runDir, { recursive: true, force: true });
+    throw e;
+  }
+  return { runId, runDir, record };
+}
+
+/** Whether a process with this pid exists on this machine (EPERM means it exists but is not ours). */
+export function isProcessAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (e) {
+    return (e as NodeJS.ErrnoException).code !== 'ESRCH';
+  }
+}
+
+/** The processes that may still finish this run: the worker and the launcher that would record its end. */
+function ownerPids(record: RunRecord): number[] {
+  return [record.environment?.pid, record.launcherPid].filter((p): p is number => typeof p === 'number' && p > 0);
+}
+
+function isActiveHere(record: RunRecord, isAlive: (pid: number) => boolean, host: string): boolean | undefined {
+  if (isTerminal(record.status)) return false;
+  if (record.launcherHost !== undefined && record.launcherHost !== host) return undefined;
+  const pids = ownerPids(record);
+  if (pids.length === 0) return undefined;
+  return pids.some(isAlive);
+}
+
+export interface ReconcileOptions {
+  isAlive?: (pid: number) => boolean;
+  hostname?: string;
+  now?: Date;
+}
+
+/**
+ * Marks `interrupted` the runs left `queued` or `running` whose owner processes (the worker's
+ * `environment.pid` and the `launcherPid`) are all gone. Left alone: runs launched on another
+ * machine (their pids mean nothing here) and records that carry no pid at all (nothing proves their
+ * owner is gone). A recycled pid keeps a dead run looking alive; that errs on the safe side.
+ * Returns the records it changed.
+ */
+export function reconcileInterrupted(runsDir: string, opts: ReconcileOptions = {}): RunRecord[] {
+  const isAlive = opts.isAlive ?? isProcessAlive;
+  const host = opts.hostname ?? os.hostname();
+  const changed: RunRecord[] = [];
+  for (const listed of listRuns(runsDir).runs) {
+    if (isActiveHere(listed, isAlive, host) !== false || isTerminal(listed.status)) continue;
+    const runDir = runDirOf(runsDir, listed.id);
+    // Re-read just before writing: the owner may have recorded the end in the meantime.
+    const fresh = readRunDir(runDir);
+    if (isActiveHere(fresh, isAlive, host) !== false || isTerminal(fresh.status)) continue;
+    const pids = ownerPids(fresh).join(', ');
+    const updated: RunRecord = {
+      ...fresh,
+      status: 'interrupted',
+      endedAt: (opts.now ?? new Date()).toISOString(),
+      error: fresh.error ?? `the process that ${fresh.status === 'queued' ? 'queued' : 'ran'} this run (pid ${pids}) ended without recording a result`,
+    };
+    writeRunRecord(runDir, updated);
+    changed.push(updated);
+  }
+  return changed;
+}
+
+export interface DeleteRunOptions {
+  /** Delete even when the run still looks active. */
+  force?: boolean;
+  isAlive?: (pid: number) => boolean;
+}
+
+/** Deletes a run folder (by id, prefix or suffix); refuses a run whose worker or launcher is alive. Returns the id. */
+export function deleteRun(runsDir: string, ref: string, opts: DeleteRunOptions = {}): string {
+  const runId = resolveRunId(runsDir, ref);
+  const runDir = runDirOf(runsDir, runId);
+  if (!opts.force) {
+    let record: RunRecord | undefined;
+    try {
+      record = readRunDir(runDir);
+    } catch {
+      record = undefined; // a broken folder can always be deleted
+    }
+    if (record && isActiveHere(record, opts.isAlive ?? isProcessAlive, os.hostname()) !== false) {
+      throw new RunStoreError('active', `run ${runId} is ${record.status}; stop it first (or force the deletion)`);
+    }
+  }
+  fs.rmSync(runDir, { recursive: true, force: true });
+  return runId;
+}
+
+/** Changes the display name in run.json (atomic rewrite). Returns the updated record. */
+export function renameRun(runsDir: string, ref: string, name: string): RunRecord {
+  const trimmed = name.trim();
+  if (!trimmed) throw new RunStoreError('invalid', 'name must not be empty');
+  const runId = resolveRunId(runsDir, ref);
+  const runDir = runDirOf(runsDir, runId);
+  const updated: RunRecord = { ...readRunDir(runDir), name: trimmed };
+  writeRunRecord(runDir, updated);
+  return updated;
+}
