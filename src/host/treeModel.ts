@@ -82,9 +82,10 @@ export function headlineMetric(record: RunRecord, live?: LiveProgress): string |
   return val !== undefined ? `val ${percent(val)}` : undefined;
 }
 
-/** The grey text after a run's name: loss, then progress or the headline metric. */
+/** The grey text after a run's name: the loss (unless the name says it), then progress or the headline metric. */
 export function runDescription(record: RunRecord, live?: LiveProgress): string {
-  const parts = [describeLoss(record.config.loss)];
+  const loss = describeLoss(record.config.loss);
+  const parts = record.name.includes(loss) ? [] : [loss];
   if (record.status === 'running' && live) {
     parts.push(`epoch ${Math.max(1, live.epoch)}/${record.config.epochs}`);
   } else if (record.status === 'queued') {

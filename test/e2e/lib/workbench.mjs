@@ -1,0 +1,146 @@
+// Helpers that drive VS Code's workbench the way a person does: the command palette, quick inputs,
+// views, tree items and their context menus, screenshots. Shared by every scenario.
+import * as path from 'node:path';
+
+/** Polls `probe` until it returns a truthy value; fails with `what` after `timeout` ms. */
+export async function waitFor(what, probe, { timeout = 30000, interval = 250 } = {}) {
+  const end = Date.now() + timeout;
+  let last;
+  for (;;) {
+    try {
+      const value = await probe();
+      if (value) return value;
+    } catch (e) {
+      last = e;
+    }
+    if (Date.now() > end) throw new Error(`timed out after ${timeout} ms waiting for ${what}${last ? ` (last error: ${last.message})` : ''}`);
+    await new Promise((r) => setTimeout(r, interval));
+  }
+}
+
+export class Workbench {
+  /**
+   * @param {import('playwright-core').Page} page
+   * @param {{ resultsDir: string, lap: (m: string) => void }} opts
+   */
+  constructor(page, { resultsDir, lap }) {
+    this.page = page;
+    this.resultsDir = resultsDir;
+    this.lap = lap;
+    this.shots = 0;
+  }
+
+  async load(url) {
+    await this.page.goto(url);
+    await this.page.waitForSelector('.monaco-workbench', { timeout: 90000 });
+  }
+
+  /** Saves test-results/e2e/NN-name.png. */
+  async screenshot(name) {
+    this.shots++;
+    const file = path.join(this.resultsDir, `${String(this.shots).padStart(2, '0')}-${name}.png`);
+    await this.page.screenshot({ path: file });
+    return file;
+  }
+
+  quickInput() {
+    return this.page.locator('.quick-input-widget');
+  }
+
+  quickInputBox() {
+    return this.page.locator('.quick-input-widget .quick-input-box input');
+  }
+
+  /** Opens the palette and runs a command by its full title ("PolyLoss: New Run…"), retrying until it is registered. */
+  async runCommand(title, { timeout = 60000 } = {}) {
+    await waitFor(`command "${title}" in the palette`, async () => {
+      await this.page.keyboard.press('Escape');
+      await this.page.keyboard.press('F1');
+      const input = this.quickInputBox();
+      await input.waitFor({ state: 'visible', timeout: 5000 });
+      await input.fill(`>${title}`);
+      const row = this.page.locator('.quick-input-list .monaco-list-row', { hasText: title }).first();
+      try {
+        await row.waitFor({ state: 'visible', timeout: 2000 });
+      } catch {
+        await this.page.keyboard.press('Escape');
+        return false;
+      }
+      // Exact label match: "Stop Run" must not pick "Stop All".
+      const label = (await row.locator('.label-name').first().textContent())?.replace(/\s+/g, ' ').trim();
+      if (label !== title) {
+        await this.page.keyboard.press('Escape');
+        throw new Error(`palette's first match is "${label}", not "${title}"`);
+      }
+      await row.click();
+      return true;
+    }, { timeout, interval: 1000 });
+  }
+
+  /** Waits for a quick input at `step` of its steps (the title ends with "(step/total)"). */
+  async waitForStep(step) {
+    await waitFor(`quick input step ${step}`, async () => {
+      if (!(await this.quickInput().isVisible())) return false;
+      const text = await this.page.locator('.quick-input-widget .quick-input-title').textContent().catch(() => '');
+      return (text ?? '').includes(`(${step}/`);
+    }, { timeout: 15000, interval: 150 });
+  }
+
+  /** In a quick pick: types a filter and accepts the item whose label is exactly `label`. */
+  async pick(step, label) {
+    await this.waitForStep(step);
+    await this.quickInputBox().fill(label);
+    const row = this.page.locator('.quick-input-list .monaco-list-row').filter({
+      has: this.page.locator('.label-name', { hasText: new RegExp(`^\\s*${escapeRegExp(label)}\\s*$`) }),
+    }).first();
+    await row.waitFor({ state: 'visible', timeout: 5000 });
+    await row.click();
+  }
+
+  /** In an input box: replaces the value and presses Enter. Returns the validation message shown, if any. */
+  async type(step, value) {
+    await this.waitForStep(step);
+    const box = this.quickInputBox();
+    await box.fill(value);
+    await this.page.waitForTimeout(150); // validation runs on change
+    const message = await this.validationMessage();
+    await box.press('Enter');
+    return message;
+  }
+
+  async validationMessage() {
+    const el = this.page.locator('.quick-input-widget .quick-input-message');
+    return (await el.isVisible()) ? ((await el.textContent()) ?? '').trim() : '';
+  }
+
+  /** Opens a view container from the activity bar by its title ("PolyLoss"). */
+  async openViewContainer(title) {
+    const tab = this.page.locator(`.activitybar .action-item a[aria-label^="${title}"], .activitybar .action-item[aria-label^="${title}"]`).first();
+    await waitFor(`activity bar entry "${title}"`, () => tab.isVisible(), { timeout: 60000 });
+    const expanded = await this.page.locator(`.sidebar .composite.title h2[title^="${title}"], .sidebar .title-label h2`).first().textContent().catch(() => '');
+    if (!expanded?.toUpperCase().includes(title.toUpperCase())) await tab.click();
+  }
+
+  /** The pane of a view by its name ("Runs"). */
+  viewPane(name) {
+    return this.page.locator('.sidebar .pane').filter({ has: this.page.locator(`.pane-header[aria-label^="${name}"]`) });
+  }
+
+  /** Tree rows of a view whose text contains `text` (string or RegExp). */
+  treeItems(viewName, text) {
+    const rows = this.viewPane(viewName).locator('.monaco-list-row');
+    return text === undefined ? rows : rows.filter({ hasText: text });
+  }
+
+  /** Right-clicks a tree row and chooses a context menu entry by its label. */
+  async contextMenu(row, label) {
+    await row.click({ button: 'right' });
+    const item = this.page.locator('.context-view .monaco-menu .action-item', { hasText: label }).first();
+    await item.waitFor({ state: 'visible', timeout: 5000 });
+    await item.click();
+  }
+}
+
+export function escapeRegExp(text) {
+  return text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+}

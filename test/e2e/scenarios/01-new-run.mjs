@@ -1,0 +1,47 @@
+// New Run from the command palette with typed choices; the run appears in the Runs tree, trains
+// to completion there, and its files are in the workspace.
+import { newRunFromPalette, readRuns, runRow } from '../lib/polyloss.mjs';
+import { waitFor } from '../lib/workbench.mjs';
+
+export const title = 'New Run from the palette trains a run that the Runs tree shows completed';
+
+export async function run({ wb, page, check, lap, workbenchUrl, ws, runsDir }) {
+  await wb.load(workbenchUrl(ws));
+  lap('workbench visible');
+  await wb.openViewContainer('PolyLoss');
+  await wb.screenshot('runs-view-empty');
+
+  // ε as typed by someone who slipped: the input says what is wrong and keeps the step open.
+  await wb.runCommand('PolyLoss: New Run…');
+  await wb.pick(1, 'digits');
+  await wb.pick(2, 'mlp');
+  await wb.pick(3, 'Poly');
+  await wb.waitForStep(4);
+  await wb.quickInputBox().fill('2,,1');
+  const message = await waitFor('the ε validation message', () => wb.validationMessage(), { timeout: 5000 });
+  await wb.screenshot('new-run-bad-epsilon');
+  check(message.startsWith('ε must be a number or a comma-separated list of at most 32 numbers'), `bad ε is explained: "${message}"`);
+  await page.keyboard.press('Escape');
+
+  await newRunFromPalette(wb, { dataset: 'digits', model: 'mlp', loss: 'Poly', epsilon: '2', epochs: '2', seeds: '1' });
+  lap('New Run answered');
+  const row = runRow(wb, 'Poly-1 ε=2, seed 1');
+  await row.first().waitFor({ state: 'visible', timeout: 15000 });
+  await wb.screenshot('run-in-tree');
+  await runRow(wb, 'Poly-1 ε=2, seed 1', 'completed').first().waitFor({ state: 'visible', timeout: 120000 });
+  check(await runRow(wb, 'Poly-1 ε=2, seed 1', 'completed').locator('.codicon-pass').count() === 1, 'the tree shows the run completed with a pass icon');
+  const description = await runRow(wb, 'Poly-1 ε=2, seed 1', 'completed').locator('.label-description').first().textContent();
+  check(/test \d+\.\d%/.test(description ?? ''), `the tree shows the test accuracy ("${description}")`);
+  await wb.screenshot('run-completed');
+
+  const runs = readRuns(runsDir);
+  check(runs.length === 1, `one run folder in .polyloss/runs (found ${runs.length})`);
+  const [r] = runs;
+  check(r.record.status === 'completed', `run.json status is completed (${r.record.status})`);
+  check(r.record.config.loss.type === 'poly' && r.record.config.loss.epsilon === 2, 'run.json has the Poly-1 loss with ε = 2');
+  check(r.record.config.epochs === 2 && r.record.config.seed === 1 && r.record.config.dataset.name === 'digits' && r.record.config.model.type === 'mlp',
+    'run.json has digits, mlp, 2 epochs, seed 1');
+  const epochs = r.metricLines.filter((l) => l.kind === 'epoch');
+  const steps = r.metricLines.filter((l) => l.kind === 'step');
+  check(epochs.length === 2 && steps.length === r.record.summary.steps, `metrics.jsonl has 2 epoch lines and ${r.record.summary.steps} step lines`);
+}
