@@ -1,0 +1,79 @@
+import type { Disposable, Event } from 'vscode';
+import type { MetricLine, RunRecord } from '../../src/core/runFormat';
+import type { HostServices, RunsModel, RunSelection } from '../../src/host/services';
+
+/** A minimal vscode.EventEmitter stand-in for tests outside VS Code. */
+export class Emitter<T> {
+  private listeners = new Set<(e: T) => void>();
+  readonly event: Event<T> = (listener: (e: T) => unknown): Disposable => {
+    const l = (e: T) => void listener(e);
+    this.listeners.add(l);
+    return { dispose: () => this.listeners.delete(l) };
+  };
+  fire(e: T): void {
+    for (const l of [...this.listeners]) l(e);
+  }
+}
+
+/** In-memory runs, selection and actions: the services the real relay talks to. */
+export class FakeServices {
+  readonly records = new Map<string, RunRecord>();
+  readonly metrics = new Map<string, MetricLine[]>();
+  readonly changed = new Emitter<readonly string[] | undefined>();
+  readonly appended = new Emitter<{ runId: string; lines: MetricLine[] }>();
+  readonly selectionChanged = new Emitter<readonly string[]>();
+  readonly calls: string[] = [];
+  readonly logs: string[] = [];
+  private selected: string[] = [];
+
+  readonly runs: RunsModel = {
+    runsDir: '/tmp/polyloss-test/.polyloss/runs',
+    list: () => [...this.records.values()],
+    get: (id) => this.records.get(id),
+    readMetrics: (id) => [...(this.metrics.get(id) ?? [])],
+    onDidChangeRuns: this.changed.event,
+    onDidAppendMetrics: this.appended.event,
+  };
+
+  readonly selection: RunSelection = {
+    get: () => this.selected,
+    set: (ids) => {
+      this.selected = [...ids];
+      this.calls.push(`select ${ids.join(',')}`);
+      this.selectionChanged.fire(this.selected);
+    },
+    onDidChange: this.selectionChanged.event,
+  };
+
+  services(): HostServices {
+    const log = (level: string) => (msg: string) => void this.logs.push(`${level}: ${msg}`);
+    return {
+      extensionUri: undefined as never,
+      runs: this.runs,
+      selection: this.selection,
+      actions: {
+        start: async () => [],
+        rerun: async (id) => { this.calls.push(`rerun ${id}`); return undefined; },
+        stop: (id) => void this.calls.push(`stop ${id}`),
+      },
+      log: { warn: log('warn'), error: log('error'), info: log('info'), debug: log('debug'), trace: log('trace') } as never,
+    };
+  }
+
+  addRun(record: RunRecord, lines: MetricLine[] = []): void {
+    this.records.set(record.id, record);
+    this.metrics.set(record.id, [...lines]);
+    this.changed.fire([record.id]);
+  }
+
+  updateRun(record: RunRecord): void {
+    this.records.set(record.id, record);
+    this.changed.fire([record.id]);
+  }
+
+  /** Appends to the "file" and fires the live event, as the runs model does for a training worker. */
+  append(runId: string, lines: MetricLine[]): void {
+    this.metrics.get(runId)!.push(...lines);
+    this.appended.fire({ runId, lines });
+  }
+}

@@ -1,0 +1,137 @@
+import '@vscode-elements/elements/dist/vscode-tabs/index.js';
+import '@vscode-elements/elements/dist/vscode-tab-header/index.js';
+import '@vscode-elements/elements/dist/vscode-tab-panel/index.js';
+import type { DashboardTab, FocusRequest } from '../src/core/viewProtocol';
+import { RunDetail, type DetailSettings } from './dashboard/runDetail';
+import { RunsTable, type TableState } from './dashboard/runsTable';
+import { ComparePanel, DEFAULT_COMPARE, type CompareSettings } from './shared/comparePanel';
+import { exposeDebugHandle } from './shared/debug';
+import { el } from './shared/dom';
+import { frames } from './shared/frames';
+import { RunsStore } from './shared/series';
+import { onThemeChange, readTheme, runColor } from './shared/theme';
+import { HostConnection } from './shared/vscodeApi';
+
+/** What survives a reload of the panel (VS Code keeps it with the webview). */
+interface DashboardState {
+  tab: DashboardTab;
+  detailRunId?: string;
+  compare: CompareSettings;
+  detail: DetailSettings;
+  table: TableState;
+}
+
+const TABS: DashboardTab[] = ['runs', 'compare', 'detail'];
+const host = new HostConnection<DashboardState>();
+const saved = host.savedState();
+const state: DashboardState = {
+  tab: saved.tab && TABS.includes(saved.tab) ? saved.tab : 'runs',
+  detailRunId: saved.detailRunId,
+  compare: { ...DEFAULT_COMPARE, ...saved.compare },
+  detail: { xAxis: 'step', smoothing: 0, ...saved.detail },
+  table: { sort: { column: 'created', descending: true }, filter: '', ...saved.table },
+};
+const save = () => host.saveState(state);
+
+const store = new RunsStore();
+let theme = readTheme();
+const subscribed = new Set<string>();
+
+const table = new RunsTable(state.table, {
+  onToggle: (runId, checked) => {
+    const next = store.selection.filter((id) => id !== runId);
+    if (checked) next.push(runId);
+    host.post({ type: 'setSelection', runIds: next });
+  },
+  onOpen: (runId) => openDetail(runId),
+  onState: (s) => { state.table = s; save(); },
+  colorOf: (runId) => runColor(theme, runId),
+});
+
+const compare = new ComparePanel(store, theme, state.compare, {
+  compact: false,
+  emptyText: 'No runs ticked. Tick runs in the Runs tab or in the Runs view of the sidebar to overlay them here.',
+  onSettings: (s) => { state.compare = s; save(); },
+  onExportPng: (dataUrl, fileName) => host.post({ type: 'exportPng', dataUrl, fileName }),
+  onExportCsv: (csv, fileName) => host.post({ type: 'exportCsv', csv, fileName }),
+});
+
+const detail = new RunDetail(store, theme, state.detail, {
+  onStop: (runId) => host.post({ type: 'stopRun', runId }),
+  onRerun: (runId) => host.post({ type: 'rerunRun', runId }),
+  onSettings: (s) => { state.detail = s; save(); },
+});
+
+const tabs = el('vscode-tabs', {},
+  el('vscode-tab-header', { text: 'Runs', attrs: { slot: 'header' } }), el('vscode-tab-panel', {}, table.root),
+  el('vscode-tab-header', { text: 'Compare', attrs: { slot: 'header' } }), el('vscode-tab-panel', {}, compare.root),
+  el('vscode-tab-header', { text: 'Run', attrs: { slot: 'header' } }), el('vscode-tab-panel', {}, detail.root));
+tabs.selectedIndex = TABS.indexOf(state.tab);
+tabs.addEventListener('vsc-tabs-select', (e) => {
+  state.tab = TABS[e.detail.selectedIndex] ?? 'runs';
+  save();
+  // Charts hidden while their tab was closed draw now that they have a size.
+  requestAnimationFrame(() => { compare.chart.renderIfStale(); detail.renderIfStale(); });
+});
+document.getElementById('app')!.append(tabs);
+
+function showTab(tab: DashboardTab): void {
+  state.tab = tab;
+  tabs.selectedIndex = TABS.indexOf(tab);
+  save();
+  requestAnimationFrame(() => { compare.chart.renderIfStale(); detail.renderIfStale(); });
+}
+
+function openDetail(runId: string): void {
+  state.detailRunId = runId;
+  subscribeWanted();
+  detail.show(runId);
+  table.update(store.list(), store.selection, runId);
+  showTab('detail');
+  frames.request(() => detail.render());
+}
+
+function applyFocus(focus: FocusRequest): void {
+  if (focus.tab === 'detail' && focus.runIds[0]) openDetail(focus.runIds[0]);
+  else showTab(focus.tab);
+}
+
+/** Histories are asked for once per run: the ticked runs and the run shown in detail. */
+function subscribeWanted(): void {
+  const wanted = [...store.selection, ...(state.detailRunId ? [state.detailRunId] : [])]
+    .filter((id) => store.runs.has(id) && !subscribed.has(id));
+  for (const id of wanted) subscribed.add(id);
+  if (wanted.length) host.post({ type: 'subscribe', runIds: [...new Set(wanted)] });
+}
+
+onThemeChange((t) => {
+  theme = t;
+  compare.setTheme(t);
+  detail.setTheme(t);
+  table.update(store.list(), store.selection, state.detailRunId);
+  frames.request(() => { compare.chart.render(); detail.render(); });
+});
+
+host.start((message) => {
+  if (message.type === 'snapshot') subscribed.clear();
+  const change = store.apply(message);
+  if (change.runs || change.selection) {
+    subscribeWanted();
+    table.update(store.list(), store.selection, state.detailRunId);
+    compare.showRuns(store.selection);
+    if (change.runs) compare.chart.refreshRuns();
+    if (message.type === 'snapshot') detail.show(state.detailRunId);
+    else if (change.runs) detail.refresh();
+  }
+  if (change.series.size) {
+    compare.chart.extend(change.series);
+    detail.extend(change.series);
+  }
+  if (change.focus) applyFocus(change.focus);
+  frames.request(() => { compare.chart.render(); detail.render(); });
+});
+
+exposeDebugHandle({
+  store, table, compare, detail,
+  charts: () => ({ compare: compare.chart, ...Object.fromEntries([...detail.charts].map(([k, v]) => [`detail.${k}`, v])) }),
+});

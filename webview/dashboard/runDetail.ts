@@ -1,0 +1,252 @@
+import '@vscode-elements/elements/dist/vscode-button/index.js';
+import { describeLoss } from '../../src/core/lossSpec';
+import { TERMINAL_STATUSES, type RunRecord } from '../../src/core/runFormat';
+import { createChart, applyTheme, baseOptions, themedScale, type Chart } from '../shared/charts';
+import { select, smoothingSlider } from '../shared/controls';
+import { el } from '../shared/dom';
+import { fmtDate, fmtDuration, fmtNumber, fmtPercent } from '../shared/format';
+import { LiveChart, type LineSpec } from '../shared/liveChart';
+import { X_AXES, metricById, type MetricId, type XAxis } from '../shared/metrics';
+import type { RunsStore, RunSeries } from '../shared/series';
+import { withAlpha, type ChartTheme } from '../shared/theme';
+import { describeDataset, describeModel, describeOptimizer } from './columns';
+
+export interface DetailSettings {
+  xAxis: XAxis;
+  smoothing: number;
+}
+
+export interface RunDetailCallbacks {
+  onStop(runId: string): void;
+  onRerun(runId: string): void;
+  onSettings(settings: DetailSettings): void;
+}
+
+interface CurveDef {
+  metric: MetricId;
+  label: string;
+  /** Index into the theme palette. */
+  color: number;
+  dash?: number[];
+}
+
+/** The live charts of one run: the loss and its two parts, accuracy, epoch losses, Pt quartiles. */
+const CHARTS: { id: string; title: string; curves: (run: RunRecord) => CurveDef[] }[] = [
+  {
+    id: 'loss', title: 'Training loss and its parts',
+    curves: (run) => [
+      { metric: 'loss', label: 'loss', color: 0 },
+      { metric: 'base', label: run.config.loss.type.includes('focal') ? 'focal part' : 'CE part', color: 1 },
+      { metric: 'poly', label: 'polynomial part', color: 2 },
+    ],
+  },
+  {
+    id: 'accuracy', title: 'Accuracy',
+    curves: () => [{ metric: 'acc', label: 'batch accuracy', color: 0 }, { metric: 'valAcc', label: 'validation accuracy', color: 3 }],
+  },
+  {
+    id: 'epochLoss', title: 'Loss per epoch',
+    curves: () => [{ metric: 'trainLoss', label: 'training', color: 0 }, { metric: 'valLoss', label: 'validation', color: 3 }],
+  },
+  {
+    id: 'pt', title: 'Validation Pt (probability of the true class)',
+    curves: () => [
+      { metric: 'ptQ25', label: '25th percentile', color: 4, dash: [4, 3] },
+      { metric: 'ptQ50', label: 'median', color: 4 },
+      { metric: 'ptQ75', label: '75th percentile', color: 4, dash: [4, 3] },
+      { metric: 'ptMean', label: 'mean', color: 5, dash: [1, 2] },
+    ],
+  },
+];
+
+/** Time left, extrapolated from the pace so far. */
+export function estimateRemainingMs(run: RunRecord, series: RunSeries | undefined): number | undefined {
+  if (run.status !== 'running' || !run.totalSteps || !series) return undefined;
+  const n = series.steps.step.length;
+  if (!n) return undefined;
+  const step = series.steps.step[n - 1];
+  const t = series.steps.t[n - 1];
+  return step > 0 ? ((run.totalSteps - step) * t) / step : undefined;
+}
+
+/** Header (config, backend, duration, status/ETA, Stop/Rerun), live charts, per-class results. */
+export class RunDetail {
+  readonly root: HTMLElement;
+  readonly charts = new Map<string, LiveChart>();
+  private runId: string | undefined;
+  private readonly header = el('div', { class: 'detail-header' });
+  private readonly facts = el('dl', { class: 'facts' });
+  private readonly results = el('section', { class: 'results' });
+  private readonly empty = el('p', { class: 'empty-state', text: 'Open a run from the Runs tab (click a row or press Enter on it) to see its details here.' });
+  private readonly body: HTMLElement;
+  private classChart: Chart<'bar'> | undefined;
+  private resultsKey = '';
+
+  constructor(private readonly store: RunsStore, private theme: ChartTheme, private settings: DetailSettings,
+    private readonly callbacks: RunDetailCallbacks) {
+    const controls = el('div', { class: 'toolbar' },
+      select('X axis', X_AXES, settings.xAxis, (v) => this.configure({ xAxis: v as XAxis })),
+      smoothingSlider(settings.smoothing, (v) => this.configure({ smoothing: v })));
+    const grid = el('div', { class: 'chart-grid' });
+    for (const def of CHARTS) {
+      const canvas = el('canvas', { attrs: { role: 'img', 'aria-label': def.title } });
+      grid.append(el('div', { class: 'chart-card' }, el('h3', { text: def.title }), el('div', { class: 'chart-box' }, canvas)));
+      this.charts.set(def.id, new LiveChart(canvas, store, { ...settings, yScale: 'linear' }, theme, undefined));
+    }
+    this.body = el('div', {}, this.header, this.facts, controls, grid, this.results);
+    this.root = el('section', { class: 'run-detail' }, this.empty, this.body);
+    this.show(undefined);
+  }
+
+  get shownRunId(): string | undefined {
+    return this.runId;
+  }
+
+  show(runId: string | undefined): void {
+    const run = runId ? this.store.runs.get(runId) : undefined;
+    this.runId = run?.id;
+    this.empty.hidden = run !== undefined;
+    this.body.hidden = run === undefined;
+    for (const def of CHARTS) this.charts.get(def.id)!.setLines(run ? this.lines(run, def.curves(run)) : []);
+    this.refresh();
+  }
+
+  /** Re-reads the run record (status, summary) and redraws header and results. */
+  refresh(): void {
+    const run = this.runId ? this.store.runs.get(this.runId) : undefined;
+    if (!run) return;
+    this.renderHeader(run);
+    this.renderFacts(run);
+    this.renderResults(run);
+    for (const chart of this.charts.values()) chart.refreshRuns();
+  }
+
+  extend(runIds: Set<string>): void {
+    if (!this.runId || !runIds.has(this.runId)) return;
+    for (const chart of this.charts.values()) chart.extend(runIds);
+    const run = this.store.runs.get(this.runId);
+    if (run) this.renderFacts(run);
+  }
+
+  render(): void {
+    for (const chart of this.charts.values()) chart.render();
+  }
+
+  renderIfStale(): void {
+    for (const chart of this.charts.values()) chart.renderIfStale();
+  }
+
+  setTheme(theme: ChartTheme): void {
+    this.theme = theme;
+    const run = this.runId ? this.store.runs.get(this.runId) : undefined;
+    for (const def of CHARTS) {
+      const curves = run ? def.curves(run) : [];
+      this.charts.get(def.id)!.setTheme(theme, (spec) => theme.palette[curves.find((c) => c.metric === spec.metric.id)?.color ?? 0]);
+    }
+    if (run) {
+      this.resultsKey = '';
+      this.renderResults(run);
+    }
+  }
+
+  private configure(patch: Partial<DetailSettings>): void {
+    this.settings = { ...this.settings, ...patch };
+    for (const chart of this.charts.values()) {
+      chart.configure(this.settings);
+      chart.render();
+    }
+    this.callbacks.onSettings(this.settings);
+  }
+
+  private lines(run: RunRecord, curves: CurveDef[]): LineSpec[] {
+    return curves.map((c) => ({
+      key: `${run.id}:${c.metric}`, runId: run.id, metric: metricById(c.metric), label: c.label,
+      color: this.theme.palette[c.color], dash: c.dash,
+    }));
+  }
+
+  private renderHeader(run: RunRecord): void {
+    const active = !TERMINAL_STATUSES.includes(run.status);
+    const stop = el('vscode-button', { text: 'Stop', attrs: { icon: 'debug-stop', secondary: '' } });
+    if (!active) stop.setAttribute('disabled', '');
+    stop.addEventListener('click', () => this.callbacks.onStop(run.id));
+    const rerun = el('vscode-button', { text: 'Rerun', attrs: { icon: 'debug-restart', secondary: '' } });
+    rerun.addEventListener('click', () => this.callbacks.onRerun(run.id));
+    this.header.replaceChildren(
+      el('h2', { text: run.name }),
+      el('span', { class: `status status-${run.status}`, text: run.status }),
+      el('span', { class: 'toolbar-spacer' }), stop, rerun);
+  }
+
+  private renderFacts(run: RunRecord): void {
+    const c = run.config;
+    const env = run.environment;
+    const series = this.store.series.get(run.id);
+    const lastStep = series?.steps.step.length ? series.steps.step[series.steps.step.length - 1] : run.summary?.steps;
+    const start = run.startedAt ? Date.parse(run.startedAt) : undefined;
+    const end = run.endedAt ? Date.parse(run.endedAt) : Date.now();
+    const facts: [string, string][] = [
+      ['Loss', describeLoss(c.loss)],
+      ['Dataset', describeDataset(c)],
+      ['Model', describeModel(c)],
+      ['Optimizer', describeOptimizer(c)],
+      ['Batch · epochs · seed', `${c.batchSize} · ${c.epochs} · ${c.seed}`],
+      ['Backend', env ? `${env.backend} (tfjs ${env.tfjsVersion}, node ${env.nodeVersion})` : c.backend],
+      ['Started', fmtDate(run.startedAt ?? run.createdAt)],
+      ['Duration', start === undefined ? '—' : fmtDuration(end - start)],
+      ['Progress', `${lastStep ?? 0}${run.totalSteps ? ` / ${run.totalSteps}` : ''} steps`],
+      ['Time left', run.status === 'running' ? fmtDuration(estimateRemainingMs(run, series)) : '—'],
+      ['Final loss', fmtNumber(run.summary?.finalLoss)],
+      ['Best val acc', fmtPercent(run.summary?.bestValAcc)],
+      ['Test acc', fmtPercent(run.summary?.testAcc)],
+      ['ECE', fmtNumber(run.summary?.ece, 3)],
+      ['Run id', run.id],
+    ];
+    if (run.summary?.divergedAtStep !== undefined) facts.push(['Diverged at step', String(run.summary.divergedAtStep)]);
+    const nodes = facts.map(([k, v]) => el('div', {}, el('dt', { text: k }), el('dd', { text: v })));
+    if (run.error) nodes.push(el('div', { class: 'fact-wide' }, el('dt', { text: 'Error' }), el('dd', { class: 'error-text', text: run.error })));
+    this.facts.replaceChildren(...nodes);
+  }
+
+  /** Per-class accuracy and the confusion matrix, once the run has them. */
+  private renderResults(run: RunRecord): void {
+    const perClass = run.summary?.perClassAcc;
+    const confusion = run.summary?.confusion;
+    const key = JSON.stringify([run.id, perClass, confusion]);
+    if (key === this.resultsKey) return;
+    this.resultsKey = key;
+    this.classChart?.destroy();
+    this.classChart = undefined;
+    this.results.replaceChildren();
+    if (!perClass?.length && !confusion?.length) return;
+    const names = (n: number) => Array.from({ length: n }, (_, i) => run.data?.classNames?.[i] ?? String(i));
+
+    if (perClass?.length) {
+      const canvas = el('canvas', { attrs: { role: 'img', 'aria-label': 'Per-class test accuracy' } });
+      this.results.append(el('h3', { text: 'Per-class test accuracy' }), el('div', { class: 'chart-box' }, canvas));
+      const base = baseOptions(this.theme);
+      this.classChart = createChart(canvas, 'bar', this.theme,
+        [{ label: 'accuracy', data: perClass, backgroundColor: this.theme.palette[0] }],
+        {
+          ...base, plugins: { ...base.plugins, legend: { display: false } },
+          scales: { x: themedScale(this.theme, 'class') as never, y: themedScale(this.theme, 'accuracy', { min: 0, max: 1 }) as never },
+        } as never, names(perClass.length));
+      applyTheme(this.classChart as unknown as Chart, this.theme);
+    }
+    if (confusion?.length) this.results.append(el('h3', { text: 'Confusion matrix (test split)' }), this.confusionTable(confusion, names(confusion.length)));
+  }
+
+  private confusionTable(m: number[][], names: string[]): HTMLTableElement {
+    const max = Math.max(1, ...m.flat());
+    const head = el('tr', {}, el('th', { text: 'true ╲ predicted' }), ...names.map((n) => el('th', { text: n, attrs: { scope: 'col' } })));
+    const rows = m.map((row, i) => el('tr', {}, el('th', { text: names[i], attrs: { scope: 'row' } }), ...row.map((count, j) => {
+      const td = el('td', { text: String(count), class: i === j ? 'diagonal' : '' });
+      // Shade by count relative to the largest cell; set through the style object (CSP allows no style attributes).
+      if (count > 0) td.style.backgroundColor = withAlpha(i === j ? this.theme.palette[2] : this.theme.palette[3], 0.08 + 0.6 * (count / max));
+      return td;
+    })));
+    return el('table', { class: 'confusion' },
+      el('caption', { class: 'matrix-caption', text: 'Rows: true class; columns: predicted class; counts on the test split.' }),
+      el('thead', {}, head), el('tbody', {}, ...rows));
+  }
+}

@@ -1,0 +1,143 @@
+import '@vscode-elements/elements/dist/vscode-checkbox/index.js';
+import '@vscode-elements/elements/dist/vscode-textfield/index.js';
+import { diffConfigs } from '../../src/core/configDiff';
+import type { RunRecord, RunStatus } from '../../src/core/runFormat';
+import { el, icon } from '../shared/dom';
+import { RUN_COLUMNS, filterRuns, sortRuns, type RunColumn, type SortState } from './columns';
+
+export interface TableState {
+  sort: SortState;
+  filter: string;
+}
+
+export interface RunsTableCallbacks {
+  onToggle(runId: string, checked: boolean): void;
+  onOpen(runId: string): void;
+  onState(state: TableState): void;
+  /** The run's chart colour, shown as a swatch next to selected runs. */
+  colorOf(runId: string): string;
+}
+
+const STATUS_ICONS: Record<RunStatus, string> = {
+  queued: 'clock', running: 'sync', completed: 'pass', failed: 'error', cancelled: 'circle-slash',
+  diverged: 'warning', interrupted: 'debug-disconnect',
+};
+
+/**
+ * Every run in the workspace: sortable by any column, filterable by text, with the columns whose
+ * settings differ between the listed runs highlighted. Ticking a row is the shared selection.
+ */
+export class RunsTable {
+  readonly root: HTMLElement;
+  private readonly head: HTMLTableRowElement;
+  private readonly body: HTMLTableSectionElement;
+  private readonly summary: HTMLElement;
+  private runs: RunRecord[] = [];
+  private selection = new Set<string>();
+  private focusedRunId: string | undefined;
+
+  constructor(private state: TableState, private readonly callbacks: RunsTableCallbacks) {
+    const filter = el('vscode-textfield', { attrs: { placeholder: 'Filter runs (name, loss, dataset, status…)', 'aria-label': 'Filter runs' } });
+    filter.value = state.filter;
+    filter.addEventListener('input', () => {
+      this.state = { ...this.state, filter: filter.value };
+      this.render();
+      this.callbacks.onState(this.state);
+    });
+    filter.append(el('span', { class: 'codicon codicon-filter', attrs: { slot: 'content-before', 'aria-hidden': 'true' } }));
+    this.head = el('tr');
+    this.body = el('tbody');
+    this.summary = el('p', { class: 'table-summary', attrs: { 'aria-live': 'polite' } });
+    const table = el('table', { class: 'runs' }, el('thead', {}, this.head), this.body);
+    this.root = el('section', { class: 'runs-table' },
+      el('div', { class: 'toolbar' }, filter), this.summary, el('div', { class: 'table-wrap' }, table));
+  }
+
+  update(runs: RunRecord[], selection: readonly string[], focusedRunId: string | undefined): void {
+    this.runs = runs;
+    this.selection = new Set(selection);
+    this.focusedRunId = focusedRunId;
+    this.render();
+  }
+
+  private render(): void {
+    const shown = sortRuns(filterRuns(this.runs, this.state.filter), this.state.sort);
+    const differing = this.differingColumns(shown);
+    const focusedId = (document.activeElement?.closest('tr[data-run-id]') as HTMLElement | null)?.dataset.runId;
+
+    this.head.replaceChildren(el('th', { attrs: { scope: 'col' } }, el('span', { class: 'codicon codicon-check-all', attrs: { title: 'Compare', 'aria-label': 'Compare' } })),
+      ...RUN_COLUMNS.map((c) => this.headerCell(c, differing.has(c.id))));
+    this.body.replaceChildren(...shown.map((run) => this.row(run, differing)));
+
+    const selected = this.runs.filter((r) => this.selection.has(r.id)).length;
+    this.summary.textContent = `${shown.length} of ${this.runs.length} runs shown · ${selected} ticked for comparison`
+      + (differing.size ? ' · highlighted columns differ between the shown runs' : '');
+    if (focusedId) (this.body.querySelector(`tr[data-run-id="${CSS.escape(focusedId)}"]`) as HTMLElement | null)?.focus();
+  }
+
+  /** Columns showing a setting that is not the same in every shown run. */
+  private differingColumns(runs: RunRecord[]): Set<string> {
+    if (runs.length < 2) return new Set();
+    const keys = diffConfigs(runs.map((r) => r.config)).differences.map((d) => d.key);
+    return new Set(RUN_COLUMNS.filter((c) => c.configKeys && keys.some(c.configKeys)).map((c) => c.id));
+  }
+
+  private headerCell(column: RunColumn, differs: boolean): HTMLTableCellElement {
+    const sorted = this.state.sort.column === column.id;
+    const button = el('button', { text: column.label, attrs: { type: 'button', title: `Sort by ${column.label}` } });
+    if (sorted) button.append(icon(this.state.sort.descending ? 'arrow-down' : 'arrow-up'));
+    button.addEventListener('click', () => {
+      this.state = { ...this.state, sort: { column: column.id, descending: sorted ? !this.state.sort.descending : column.numeric === true } };
+      this.render();
+      this.callbacks.onState(this.state);
+    });
+    const classes = [column.numeric ? 'num' : '', differs ? 'differs' : ''].filter(Boolean).join(' ');
+    const th = el('th', { class: classes, attrs: { scope: 'col', 'data-column': column.id } }, button);
+    th.setAttribute('aria-sort', sorted ? (this.state.sort.descending ? 'descending' : 'ascending') : 'none');
+    return th;
+  }
+
+  private row(run: RunRecord, differing: Set<string>): HTMLTableRowElement {
+    const checked = this.selection.has(run.id);
+    const box = el('vscode-checkbox', { attrs: { 'aria-label': `Compare ${run.name}` } });
+    box.checked = checked;
+    box.addEventListener('click', (e) => e.stopPropagation());
+    box.addEventListener('change', () => this.callbacks.onToggle(run.id, box.checked));
+
+    const cells = RUN_COLUMNS.map((c) => {
+      const td = el('td', { class: [c.numeric ? 'num' : '', differing.has(c.id) ? 'differs' : '', c.id === 'name' ? 'name' : ''].filter(Boolean).join(' ') });
+      if (c.id === 'status') {
+        td.append(el('span', { class: `status status-${run.status}` }, icon(STATUS_ICONS[run.status] ?? 'circle'), c.text(run)));
+      } else if (c.id === 'name') {
+        if (checked) {
+          const swatch = el('span', { class: 'swatch', attrs: { 'aria-hidden': 'true' } });
+          swatch.style.backgroundColor = this.callbacks.colorOf(run.id);
+          td.append(swatch);
+        }
+        td.append(c.text(run));
+        td.title = `${run.name} (${run.id})`;
+      } else {
+        td.textContent = c.text(run);
+      }
+      return td;
+    });
+
+    const tr = el('tr', { attrs: { tabindex: '0', 'data-run-id': run.id, 'aria-selected': String(checked) } }, el('td', {}, box), ...cells);
+    if (run.id === this.focusedRunId) tr.classList.add('focused');
+    tr.addEventListener('click', () => this.callbacks.onOpen(run.id));
+    tr.addEventListener('keydown', (e) => this.onRowKey(e, tr, box));
+    return tr;
+  }
+
+  /** Enter opens the run, Space ticks it, arrows move between rows. */
+  private onRowKey(e: KeyboardEvent, tr: HTMLTableRowElement, box: HTMLElement & { checked: boolean }): void {
+    if (e.target !== tr) return;
+    const runId = tr.dataset.runId!;
+    if (e.key === 'Enter') this.callbacks.onOpen(runId);
+    else if (e.key === ' ') this.callbacks.onToggle(runId, !box.checked);
+    else if (e.key === 'ArrowDown') (tr.nextElementSibling as HTMLElement | null)?.focus();
+    else if (e.key === 'ArrowUp') (tr.previousElementSibling as HTMLElement | null)?.focus();
+    else return;
+    e.preventDefault();
+  }
+}

@@ -1,0 +1,91 @@
+import {
+  BarController, BarElement, CategoryScale, Chart, Decimation, Legend, LineController, LineElement,
+  LinearScale, LogarithmicScale, PointElement, Tooltip,
+  type ChartDataset, type ChartOptions, type Plugin,
+} from 'chart.js';
+import type { ChartTheme } from './theme';
+
+/** Only what the webviews draw: lines (with decimation), bars, linear/log/category scales. */
+Chart.register(LineController, LineElement, PointElement, BarController, BarElement, LinearScale, LogarithmicScale,
+  CategoryScale, Legend, Tooltip, Decimation);
+
+/**
+ * Above this many points in view a line is decimated (min-max keeps spikes such as a diverging loss).
+ * Set explicitly: Chart.js' default (4 × width) varies with the panel size.
+ */
+export const DECIMATION_THRESHOLD = 1000;
+
+const backgrounds = new WeakMap<Chart, string>();
+
+/** Paints the theme background under the chart, so an exported PNG looks like the view. */
+const backgroundPlugin: Plugin = {
+  id: 'polylossBackground',
+  beforeDraw(chart) {
+    const color = backgrounds.get(chart);
+    if (!color) return;
+    const { ctx } = chart;
+    ctx.save();
+    ctx.fillStyle = color;
+    ctx.fillRect(0, 0, chart.width, chart.height);
+    ctx.restore();
+  },
+};
+Chart.register(backgroundPlugin);
+
+/** The scale options we set, loosely typed: Chart.js' own types want every field of every scale kind. */
+export interface AnyScale {
+  type?: string;
+  min?: number;
+  max?: number;
+  ticks?: object;
+  grid?: object;
+  border?: object;
+  title?: { display?: boolean; text?: string | string[]; [option: string]: unknown };
+  [option: string]: unknown;
+}
+
+function themedScale(theme: ChartTheme, title: string | undefined, scale: AnyScale = {}): AnyScale {
+  return {
+    ...scale,
+    ticks: { ...scale.ticks, color: theme.muted, font: { family: theme.fontFamily, size: theme.fontSize - 2 } },
+    grid: { ...scale.grid, color: theme.grid },
+    border: { ...scale.border, color: theme.grid },
+    title: { display: title !== undefined, text: title ?? '', color: theme.foreground, font: { family: theme.fontFamily, size: theme.fontSize - 1 } },
+  };
+}
+
+/** Re-colours an existing chart for a new theme. */
+export function applyTheme(chart: Chart, theme: ChartTheme): void {
+  backgrounds.set(chart, theme.background);
+  const o = chart.options;
+  o.color = theme.foreground;
+  o.font = { family: theme.fontFamily, size: theme.fontSize - 1 };
+  for (const [id, scale] of Object.entries(o.scales ?? {})) {
+    const title = (scale as AnyScale).title;
+    o.scales![id] = themedScale(theme, title?.display ? String(title.text) : undefined, scale as AnyScale) as never;
+  }
+  if (o.plugins?.legend?.labels) o.plugins.legend.labels.color = theme.foreground;
+}
+
+export function baseOptions(theme: ChartTheme): ChartOptions {
+  return {
+    animation: false,
+    responsive: true,
+    maintainAspectRatio: false,
+    color: theme.foreground,
+    font: { family: theme.fontFamily, size: theme.fontSize - 1 },
+    plugins: {
+      legend: { labels: { color: theme.foreground, boxWidth: 12, boxHeight: 2 } },
+      tooltip: { enabled: true },
+    },
+  };
+}
+
+export function createChart<T extends 'line' | 'bar'>(canvas: HTMLCanvasElement, type: T, theme: ChartTheme,
+  datasets: ChartDataset<T>[], options: ChartOptions<T>, labels?: string[]): Chart<T> {
+  const chart = new Chart<T>(canvas, { type, data: { labels, datasets } as never, options });
+  backgrounds.set(chart as Chart, theme.background);
+  return chart;
+}
+
+export { Chart, themedScale };

@@ -1,0 +1,127 @@
+import '@vscode-elements/elements/dist/vscode-button/index.js';
+import { toCsv } from './csv';
+import { select, smoothingSlider } from './controls';
+import { el } from './dom';
+import { legendLabels } from './legend';
+import { LiveChart, type LineSpec } from './liveChart';
+import { METRICS, X_AXES, metricById, type MetricId, type XAxis, type YScale } from './metrics';
+import type { RunsStore } from './series';
+import { runColor, type ChartTheme } from './theme';
+
+export interface CompareSettings {
+  metric: MetricId;
+  xAxis: XAxis;
+  yScale: YScale;
+  smoothing: number;
+}
+
+export const DEFAULT_COMPARE: CompareSettings = { metric: 'loss', xAxis: 'step', yScale: 'linear', smoothing: 0.6 };
+
+export interface ComparePanelOptions {
+  /** The sidebar shows only the metric picker and smoothing; the dashboard shows everything. */
+  compact: boolean;
+  emptyText: string;
+  onSettings(settings: CompareSettings): void;
+  onExportPng(dataUrl: string, fileName: string): void;
+  onExportCsv(csv: string, fileName: string): void;
+}
+
+/** Selected runs overlaid on one chart for one metric, with axis, scale, smoothing and exports. */
+export class ComparePanel {
+  readonly root: HTMLElement;
+  readonly chart: LiveChart;
+  private readonly empty: HTMLElement;
+  private readonly chartBox: HTMLElement;
+  private runIds: string[] = [];
+
+  constructor(private readonly store: RunsStore, private theme: ChartTheme, private settings: CompareSettings,
+    private readonly options: ComparePanelOptions) {
+    const set = (patch: Partial<CompareSettings>) => this.changeSettings(patch);
+    const controls = el('div', { class: 'toolbar' },
+      select('Metric', METRICS, settings.metric, (v) => set({ metric: metricById(v).id })));
+    if (!options.compact) {
+      controls.append(
+        select('X axis', X_AXES, settings.xAxis, (v) => set({ xAxis: v as XAxis })),
+        select('Y scale', [{ id: 'linear', label: 'Linear' }, { id: 'logarithmic', label: 'Log' }], settings.yScale, (v) => set({ yScale: v as YScale })),
+      );
+    }
+    controls.append(smoothingSlider(settings.smoothing, (v) => set({ smoothing: v })));
+    if (!options.compact) {
+      const png = el('vscode-button', { text: 'PNG', attrs: { icon: 'file-media', secondary: '', title: 'Save the chart as PNG' } });
+      png.addEventListener('click', () => this.exportPng());
+      const csv = el('vscode-button', { text: 'CSV', attrs: { icon: 'table', secondary: '', title: 'Save the drawn series as CSV' } });
+      csv.addEventListener('click', () => this.exportCsv());
+      controls.append(el('span', { class: 'toolbar-spacer' }), png, csv);
+    }
+    const canvas = el('canvas', { attrs: { role: 'img', 'aria-label': 'Comparison chart' } });
+    this.chartBox = el('div', { class: options.compact ? 'chart-box compact' : 'chart-box tall' }, canvas);
+    this.empty = el('p', { class: 'empty-state', text: options.emptyText });
+    this.root = el('section', { class: 'compare-panel' }, controls, this.empty, this.chartBox);
+    this.chart = new LiveChart(canvas, store, settings, theme, options.compact ? undefined : metricById(settings.metric).label);
+  }
+
+  get currentSettings(): CompareSettings {
+    return this.settings;
+  }
+
+  /** Shows these runs (the selection); curves already drawn are kept. */
+  showRuns(runIds: string[]): void {
+    this.runIds = runIds.filter((id) => this.store.runs.has(id));
+    this.empty.hidden = this.runIds.length > 0;
+    this.chartBox.hidden = this.runIds.length === 0;
+    this.chart.setLines(this.lineSpecs());
+  }
+
+  setTheme(theme: ChartTheme): void {
+    this.theme = theme;
+    this.chart.setTheme(theme, (spec) => runColor(theme, spec.runId));
+  }
+
+  private lineSpecs(): LineSpec[] {
+    const runs = this.runIds.map((id) => this.store.runs.get(id)!);
+    const labels = legendLabels(runs);
+    const metric = metricById(this.settings.metric);
+    return runs.map((run) => ({
+      key: run.id, runId: run.id, metric, label: labels.get(run.id) ?? run.name, color: runColor(this.theme, run.id),
+    }));
+  }
+
+  private changeSettings(patch: Partial<CompareSettings>): void {
+    const metricChanged = patch.metric !== undefined && patch.metric !== this.settings.metric;
+    this.settings = { ...this.settings, ...patch };
+    if (metricChanged) {
+      if (!this.options.compact) this.chart.setYTitle(metricById(this.settings.metric).label);
+      this.chart.setLines([]);
+    }
+    this.chart.configure(this.settings);
+    if (metricChanged) this.chart.setLines(this.lineSpecs());
+    this.chart.render();
+    this.options.onSettings(this.settings);
+  }
+
+  private exportPng(): void {
+    this.chart.render();
+    this.options.onExportPng(this.chart.pngDataUrl(), `polyloss-${this.settings.metric}.png`);
+  }
+
+  /** The drawn series: raw values, plus the smoothed ones when smoothing applies. */
+  csv(): string {
+    const rows = this.chart.rows();
+    const smoothed = rows.some((r) => r.smooth);
+    const header = ['run_id', 'run', 'legend', 'metric', this.settings.xAxis, 'value', ...(smoothed ? ['smoothed'] : [])];
+    const out: (string | number)[][] = [];
+    for (const { spec, points, smooth } of rows) {
+      const name = this.store.runs.get(spec.runId)?.name ?? '';
+      points.forEach((p, i) => {
+        const row: (string | number)[] = [spec.runId, name, spec.label, spec.metric.id, p.x, p.y];
+        if (smoothed) row.push(smooth ? smooth[i].y : '');
+        out.push(row);
+      });
+    }
+    return toCsv(header, out);
+  }
+
+  private exportCsv(): void {
+    this.options.onExportCsv(this.csv(), `polyloss-${this.settings.metric}.csv`);
+  }
+}

@@ -1,0 +1,33 @@
+import '@vscode-elements/elements/dist/vscode-option/index.js';
+import '@vscode-elements/elements/dist/vscode-single-select/index.js';
+import { el } from './dom';
+
+/** A select built from vscode-elements; the initial choice is marked on its option. */
+export function select(label: string, choices: readonly { id: string; label: string }[], value: string, onChange: (v: string) => void): HTMLElement {
+  const control = el('vscode-single-select', { attrs: { 'aria-label': label } });
+  for (const c of choices) {
+    const option = el('vscode-option', { text: c.label, attrs: { value: c.id } });
+    if (c.id === value) option.setAttribute('selected', '');
+    control.append(option);
+  }
+  control.addEventListener('change', () => onChange(control.value));
+  return el('label', { class: 'control' }, el('span', { class: 'control-label', text: label }), control);
+}
+
+/** The smoothing slider: 0 is "off"; the faint raw curve stays behind the smoothed one. */
+export function smoothingSlider(value: number, onChange: (v: number) => void): HTMLElement {
+  const input = el('input', { attrs: { type: 'range', min: '0', max: '0.99', step: '0.01', 'aria-label': 'Smoothing' } });
+  input.value = String(value);
+  const shown = el('span', { class: 'slider-value' });
+  const show = (v: number) => {
+    shown.textContent = v === 0 ? 'off' : v.toFixed(2);
+    input.setAttribute('aria-valuetext', shown.textContent);
+  };
+  show(value);
+  input.addEventListener('input', () => {
+    const v = Number(input.value);
+    show(v);
+    onChange(v);
+  });
+  return el('label', { class: 'control slider' }, el('span', { class: 'control-label', text: 'Smoothing' }), input, shown);
+}

@@ -1,0 +1,274 @@
+import type { ChartDataset, ChartOptions } from 'chart.js';
+import { DebiasedEma } from '../../src/core/smoothing';
+import { DECIMATION_THRESHOLD, applyTheme, baseOptions, createChart, themedScale, type Chart } from './charts';
+import { fmtNumber } from './format';
+import { X_AXES, rowCount, stepsPerEpoch, xOf, yOf, type MetricDef, type Point, type XAxis, type YScale } from './metrics';
+import type { RunsStore } from './series';
+import type { ChartTheme } from './theme';
+import { withAlpha } from './theme';
+
+/** One curve: a metric of a run. */
+export interface LineSpec {
+  key: string;
+  runId: string;
+  metric: MetricDef;
+  label: string;
+  color: string;
+  dash?: number[];
+}
+
+export interface LiveChartSettings {
+  xAxis: XAxis;
+  yScale: YScale;
+  /** Debiased EMA weight for per-step curves; 0 = off. Per-epoch curves are already averages. */
+  smoothing: number;
+}
+
+type LineDataset = ChartDataset<'line', Point[]>;
+
+interface Track {
+  spec: LineSpec;
+  generation: number;
+  stepsPerEpoch: number | undefined;
+  consumed: number;
+  ema: DebiasedEma | undefined;
+  raw: Point[];
+  smooth: Point[] | undefined;
+  rawDataset: LineDataset;
+  smoothDataset: LineDataset | undefined;
+}
+
+/** Appends in slices: spreading a huge array into push() can exceed the argument limit. */
+function pushAll(target: Point[], items: Point[]): void {
+  for (let i = 0; i < items.length; i += 8192) target.push(...items.slice(i, i + 8192));
+}
+
+/**
+ * A line chart fed from the store that grows in place: new rows are appended to the existing
+ * point arrays (and through the incremental EMA), then one `update('none')` per frame redraws.
+ * Histories are never re-read unless the x axis, smoothing or the run's data generation changes.
+ */
+export class LiveChart {
+  readonly chart: Chart<'line', Point[]>;
+  private tracks = new Map<string, Track>();
+  /** The datasets shown in the legend and tooltips (the smoothed one when smoothing is on). */
+  private readonly primary = new WeakSet<object>();
+  private stale = false;
+
+  constructor(
+    readonly canvas: HTMLCanvasElement,
+    private readonly store: RunsStore,
+    private settings: LiveChartSettings,
+    private theme: ChartTheme,
+    private yTitle: string | undefined,
+    legend = true,
+  ) {
+    const base = baseOptions(theme) as ChartOptions<'line'>;
+    const options: ChartOptions<'line'> = {
+      ...base,
+      parsing: false,
+      normalized: true,
+      spanGaps: false,
+      interaction: { mode: 'nearest', axis: 'x', intersect: false },
+      elements: { point: { radius: 0, hoverRadius: 3 }, line: { tension: 0 } },
+      scales: {
+        x: themedScale(theme, this.xTitle(), { type: 'linear' }) as never,
+        y: themedScale(theme, yTitle, { type: settings.yScale } as never) as never,
+      },
+      plugins: {
+        ...base.plugins,
+        decimation: { enabled: true, algorithm: 'min-max', threshold: DECIMATION_THRESHOLD },
+        legend: {
+          display: legend, position: 'bottom',
+          labels: { ...base.plugins?.legend?.labels, filter: (item, data) => this.primary.has(data.datasets[item.datasetIndex ?? 0]) },
+        },
+        tooltip: {
+          filter: (item) => this.primary.has(item.dataset),
+          callbacks: { label: (ctx) => `${ctx.dataset.label}: ${fmtNumber(ctx.parsed.y ?? undefined)}` },
+        },
+      },
+    };
+    this.chart = createChart(canvas, 'line', theme, [], options) as unknown as Chart<'line', Point[]>;
+  }
+
+  private xTitle(): string {
+    return X_AXES.find((a) => a.id === this.settings.xAxis)?.label ?? this.settings.xAxis;
+  }
+
+  /** Sets which curves are drawn; curves already drawn with the same key keep their points. */
+  setLines(specs: LineSpec[]): void {
+    const next = new Map<string, Track>();
+    for (const spec of specs) {
+      const old = this.tracks.get(spec.key);
+      const same = old && old.spec.runId === spec.runId && old.spec.metric.id === spec.metric.id;
+      const track = same ? old : this.buildTrack(spec);
+      if (same) this.restyle(track, spec);
+      next.set(spec.key, track);
+    }
+    this.tracks = next;
+    this.syncDatasets();
+  }
+
+  configure(settings: Partial<LiveChartSettings>): void {
+    this.settings = { ...this.settings, ...settings };
+    const scales = this.chart.options.scales!;
+    scales.x = themedScale(this.theme, this.xTitle(), { type: 'linear' }) as never;
+    scales.y = themedScale(this.theme, this.yTitle, { type: this.settings.yScale } as never) as never;
+    this.rebuildAll();
+  }
+
+  setYTitle(title: string | undefined): void {
+    this.yTitle = title;
+  }
+
+  get currentSettings(): LiveChartSettings {
+    return this.settings;
+  }
+
+  /** Pulls new rows of these runs into their curves; true if anything was added. */
+  extend(runIds: Iterable<string>): boolean {
+    const ids = new Set(runIds);
+    let changed = false;
+    for (const track of this.tracks.values()) {
+      if (!ids.has(track.spec.runId)) continue;
+      const series = this.store.series.get(track.spec.runId);
+      if (!series) continue;
+      if (series.generation !== track.generation) {
+        this.tracks.set(track.spec.key, this.buildTrack(track.spec));
+        changed = true;
+      } else {
+        changed = this.consume(track) || changed;
+      }
+    }
+    if (changed) this.syncDatasets();
+    return changed;
+  }
+
+  /** Run records changed: the epoch axis depends on each run's planned steps. */
+  refreshRuns(): void {
+    if (this.settings.xAxis !== 'epoch') return;
+    let changed = false;
+    for (const track of this.tracks.values()) {
+      if (stepsPerEpoch(this.store.runs.get(track.spec.runId)) !== track.stepsPerEpoch) {
+        this.tracks.set(track.spec.key, this.buildTrack(track.spec));
+        changed = true;
+      }
+    }
+    if (changed) this.syncDatasets();
+  }
+
+  setTheme(theme: ChartTheme, colors: (spec: LineSpec) => string): void {
+    this.theme = theme;
+    applyTheme(this.chart as never, theme);
+    for (const track of this.tracks.values()) this.restyle(track, { ...track.spec, color: colors(track.spec) });
+  }
+
+  /** Draws now, or on the next `render` after the chart becomes visible. */
+  render(): void {
+    if (this.canvas.offsetParent === null) {
+      this.stale = true;
+      return;
+    }
+    this.stale = false;
+    this.chart.update('none');
+  }
+
+  renderIfStale(): void {
+    if (this.stale) this.render();
+  }
+
+  /** The drawn curves as rows (run, label, metric, x, raw y, smoothed y). */
+  rows(): { spec: LineSpec; points: Point[]; smooth: Point[] | undefined }[] {
+    return [...this.tracks.values()].map((t) => ({ spec: t.spec, points: t.raw, smooth: t.smooth }));
+  }
+
+  pngDataUrl(): string {
+    return this.chart.toBase64Image('image/png', 1);
+  }
+
+  destroy(): void {
+    this.chart.destroy();
+  }
+
+  private rebuildAll(): void {
+    for (const [key, track] of this.tracks) this.tracks.set(key, this.buildTrack(track.spec));
+    this.syncDatasets();
+  }
+
+  private buildTrack(spec: LineSpec): Track {
+    const smoothing = spec.metric.source === 'step' && this.settings.smoothing > 0;
+    const raw: Point[] = [];
+    const smooth = smoothing ? [] as Point[] : undefined;
+    const track: Track = {
+      spec, raw, smooth,
+      generation: this.store.series.get(spec.runId)?.generation ?? -1,
+      stepsPerEpoch: stepsPerEpoch(this.store.runs.get(spec.runId)),
+      consumed: 0,
+      ema: smoothing ? new DebiasedEma(this.settings.smoothing) : undefined,
+      rawDataset: { label: spec.label, data: raw, borderWidth: 1 },
+      smoothDataset: smooth ? { label: spec.label, data: smooth, borderWidth: 1.75 } : undefined,
+    };
+    this.restyle(track, spec);
+    this.consume(track);
+    return track;
+  }
+
+  private restyle(track: Track, spec: LineSpec): void {
+    track.spec = spec;
+    const pointRadius = spec.metric.source === 'epoch' ? 2 : 0;
+    const raw = track.rawDataset;
+    raw.label = spec.label;
+    raw.borderColor = track.smoothDataset ? withAlpha(spec.color, 0.25) : spec.color;
+    raw.backgroundColor = raw.borderColor;
+    raw.borderDash = spec.dash;
+    raw.pointRadius = pointRadius;
+    const smooth = track.smoothDataset;
+    if (smooth) {
+      smooth.label = spec.label;
+      smooth.borderColor = spec.color;
+      smooth.backgroundColor = spec.color;
+      smooth.borderDash = spec.dash;
+      smooth.pointRadius = pointRadius;
+    }
+  }
+
+  private consume(track: Track): boolean {
+    const series = this.store.series.get(track.spec.runId);
+    if (!series) return false;
+    const { metric } = track.spec;
+    const n = rowCount(series, metric);
+    if (n <= track.consumed) return false;
+    const raw: Point[] = [];
+    const smooth: Point[] = [];
+    for (let i = track.consumed; i < n; i++) {
+      const x = xOf(series, metric, i, this.settings.xAxis, track.stepsPerEpoch);
+      const y = yOf(series, metric, i);
+      raw.push({ x, y });
+      if (track.ema) smooth.push({ x, y: track.ema.push(y) });
+    }
+    track.consumed = n;
+    pushAll(track.raw, raw);
+    if (track.smooth) pushAll(track.smooth, smooth);
+    return true;
+  }
+
+  /**
+   * Points the chart at our arrays. With decimation on, `dataset.data` reads back the decimated
+   * copy and assigning it sets the source, so the full arrays are re-assigned rather than mutated
+   * through `dataset.data`.
+   */
+  private syncDatasets(): void {
+    const tracks = [...this.tracks.values()];
+    const datasets: LineDataset[] = [];
+    // Earlier datasets are drawn on top: smoothed curves first, faint raw curves behind them.
+    for (const t of tracks) if (t.smoothDataset) datasets.push(t.smoothDataset);
+    for (const t of tracks) datasets.push(t.rawDataset);
+    for (const t of tracks) {
+      t.rawDataset.data = t.raw;
+      if (t.smoothDataset) t.smoothDataset.data = t.smooth!;
+      this.primary.add(t.smoothDataset ?? t.rawDataset);
+      if (t.smoothDataset) this.primary.delete(t.rawDataset);
+    }
+    this.chart.data.datasets = datasets;
+  }
+}

@@ -1,0 +1,68 @@
+import type { RunRecord } from '../../src/core/runFormat';
+import type { EpochField, StepField } from '../../src/core/viewProtocol';
+import type { RunSeries } from './series';
+
+export type XAxis = 'step' | 'epoch' | 'time';
+export type YScale = 'linear' | 'logarithmic';
+
+export type MetricId = 'loss' | 'base' | 'poly' | 'acc' | 'trainLoss' | 'valLoss' | 'valAcc' | 'ptQ25' | 'ptQ50' | 'ptQ75' | 'ptMean';
+
+export type MetricDef =
+  | { id: MetricId; label: string; source: 'step'; field: StepField }
+  | { id: MetricId; label: string; source: 'epoch'; field: EpochField };
+
+export const METRICS: readonly MetricDef[] = [
+  { id: 'loss', label: 'Training loss', source: 'step', field: 'loss' },
+  { id: 'base', label: 'Training loss: CE/focal part', source: 'step', field: 'base' },
+  { id: 'poly', label: 'Training loss: polynomial part', source: 'step', field: 'poly' },
+  { id: 'acc', label: 'Batch accuracy', source: 'step', field: 'acc' },
+  { id: 'trainLoss', label: 'Training loss (epoch mean)', source: 'epoch', field: 'trainLoss' },
+  { id: 'valLoss', label: 'Validation loss', source: 'epoch', field: 'valLoss' },
+  { id: 'valAcc', label: 'Validation accuracy', source: 'epoch', field: 'valAcc' },
+  { id: 'ptQ25', label: 'Validation Pt 25th percentile', source: 'epoch', field: 'ptQ25' },
+  { id: 'ptQ50', label: 'Validation Pt median', source: 'epoch', field: 'ptQ50' },
+  { id: 'ptQ75', label: 'Validation Pt 75th percentile', source: 'epoch', field: 'ptQ75' },
+  { id: 'ptMean', label: 'Validation Pt mean', source: 'epoch', field: 'ptMean' },
+];
+
+export const X_AXES: readonly { id: XAxis; label: string }[] = [
+  { id: 'step', label: 'Step' },
+  { id: 'epoch', label: 'Epoch' },
+  { id: 'time', label: 'Wall time (s)' },
+];
+
+export function metricById(id: string): MetricDef {
+  return METRICS.find((m) => m.id === id) ?? METRICS[0];
+}
+
+/** Optimizer steps per epoch, when the run has said how many steps it plans. */
+export function stepsPerEpoch(run: RunRecord | undefined): number | undefined {
+  if (!run?.totalSteps || !run.config.epochs) return undefined;
+  return run.totalSteps / run.config.epochs;
+}
+
+export interface Point {
+  x: number;
+  y: number;
+}
+
+/** Row count of the metric's source table. */
+export function rowCount(series: RunSeries, metric: MetricDef): number {
+  return metric.source === 'step' ? series.steps.step.length : series.epochs.epoch.length;
+}
+
+/**
+ * The x of row i: the step, seconds since the run started, or the (fractional) epoch. Steps and
+ * epoch ends share one epoch scale (step / steps per epoch) so step and epoch metrics line up.
+ */
+export function xOf(series: RunSeries, metric: MetricDef, i: number, axis: XAxis, spe: number | undefined): number {
+  const table = metric.source === 'step' ? series.steps : series.epochs;
+  if (axis === 'step') return table.step[i];
+  if (axis === 'time') return table.t[i] / 1000;
+  if (spe) return table.step[i] / spe;
+  return table.epoch[i];
+}
+
+export function yOf(series: RunSeries, metric: MetricDef, i: number): number {
+  return metric.source === 'step' ? series.steps[metric.field][i] : series.epochs[metric.field][i];
+}

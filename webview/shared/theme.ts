@@ -1,0 +1,76 @@
+/**
+ * Chart colours come from the `--vscode-*` variables VS Code sets on the page; they are read at
+ * runtime and again whenever the theme changes (VS Code swaps the body class).
+ */
+export interface ChartTheme {
+  foreground: string;
+  muted: string;
+  grid: string;
+  background: string;
+  fontFamily: string;
+  fontSize: number;
+  /** Run colours, from the theme's chart colours plus our own extension of the palette. */
+  palette: string[];
+}
+
+const PALETTE_VARS = [
+  '--vscode-charts-blue', '--vscode-charts-orange', '--vscode-charts-green', '--vscode-charts-red',
+  '--vscode-charts-purple', '--vscode-charts-yellow',
+  '--polyloss-chart-7', '--polyloss-chart-8', '--polyloss-chart-9', '--polyloss-chart-10',
+  '--polyloss-chart-11', '--polyloss-chart-12',
+];
+const FALLBACK_PALETTE = ['#3794ff', '#d18616', '#388a34', '#f14c4c', '#b180d7', '#cca700', '#17a2b8', '#d63384', '#8c564b', '#7a9e1f', '#6f42c1', '#20c997'];
+
+export function readTheme(): ChartTheme {
+  const style = getComputedStyle(document.body);
+  const v = (name: string, fallback: string) => style.getPropertyValue(name).trim() || fallback;
+  return {
+    foreground: v('--vscode-foreground', '#cccccc'),
+    muted: v('--vscode-descriptionForeground', '#9d9d9d'),
+    grid: withAlpha(v('--vscode-editorWidget-border', v('--vscode-panel-border', '#80808059')), 0.35),
+    background: v('--vscode-editor-background', '#1e1e1e'),
+    fontFamily: v('--vscode-font-family', 'sans-serif'),
+    fontSize: parseFloat(v('--vscode-font-size', '13')) || 13,
+    palette: PALETTE_VARS.map((name, i) => v(name, FALLBACK_PALETTE[i])),
+  };
+}
+
+/** Calls back after VS Code changes the theme (it rewrites the body class and the variables). */
+export function onThemeChange(callback: (theme: ChartTheme) => void): void {
+  let last = document.body.className;
+  new MutationObserver(() => {
+    if (document.body.className === last) return;
+    last = document.body.className;
+    callback(readTheme());
+  }).observe(document.body, { attributes: true, attributeFilter: ['class'] });
+}
+
+/** FNV-1a: a stable 32-bit hash, so a run keeps its colour across reloads and views. */
+export function hashString(s: string): number {
+  let h = 0x811c9dc5;
+  for (let i = 0; i < s.length; i++) {
+    h ^= s.charCodeAt(i);
+    h = Math.imul(h, 0x01000193);
+  }
+  return h >>> 0;
+}
+
+export function runColor(theme: ChartTheme, runId: string): string {
+  return theme.palette[hashString(runId) % theme.palette.length];
+}
+
+let probe: CanvasRenderingContext2D | null | undefined;
+
+/** Any CSS colour with the given opacity, as rgba(); the canvas normalises the colour syntax. */
+export function withAlpha(color: string, alpha: number): string {
+  probe ??= document.createElement('canvas').getContext('2d');
+  if (!probe) return color;
+  probe.fillStyle = '#000000';
+  probe.fillStyle = color;
+  const normal = String(probe.fillStyle);
+  const hex = /^#([0-9a-f]{2})([0-9a-f]{2})([0-9a-f]{2})$/i.exec(normal);
+  if (hex) return `rgba(${parseInt(hex[1], 16)}, ${parseInt(hex[2], 16)}, ${parseInt(hex[3], 16)}, ${alpha})`;
+  const rgba = /^rgba?\(([^,]+),([^,]+),([^,)]+)(?:,([^)]+))?\)$/.exec(normal.replace(/\s/g, ''));
+  if (rgba) return `rgba(${rgba[1]}, ${rgba[2]}, ${rgba[3]}, ${alpha * (rgba[4] === undefined ? 1 : parseFloat(rgba[4]))})`;
+  return color;
+}
