@@ -88,7 +88,9 @@ class Checker {
 
   private checkArray(schema: Schema, doc: Schema, value: unknown[], path: string): Issue[] {
     if (value.length < (schema.minItems ?? 0) || value.length > (schema.maxItems ?? Infinity)) {
-      return [this.issue(path, `must be ${expected(schema)} (got ${show(value)})`)];
+      // Items given by reference are described by what they refer to ("integers in [0, …]").
+      const items = schema.items?.$ref ? this.resolve(schema.items.$ref, doc).schema : schema.items;
+      return [this.issue(path, `must be ${expected({ ...schema, items })} (got ${show(value)})`)];
     }
     const items = schema.items;
     return items ? value.flatMap((item, i) => this.check(items, doc, item, `${path}[${i}]`)) : [];
