@@ -18,6 +18,7 @@ import { registerWebviews } from './host/webviews/register';
 export type PolyLossApi = HostServices;
 
 export function activate(context: vscode.ExtensionContext): PolyLossApi {
+  const started = performance.now();
   const log = vscode.window.createOutputChannel('PolyLoss', { log: true });
   const model = new RunsIndex(settings.runsDirectory(context.globalStorageUri));
   const selection = new PersistentRunSelection(context.workspaceState);
@@ -70,6 +71,7 @@ export function activate(context: vscode.ExtensionContext): PolyLossApi {
     if (reconcile(model.runsDir, log)) model.refresh();
   }, 0);
   context.subscriptions.push({ dispose: () => clearTimeout(timer) });
+  log.info(`activated in ${(performance.now() - started).toFixed(1)} ms (runs folder ${model.runsDir})`);
   return services;
 }
 

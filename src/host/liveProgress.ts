@@ -98,7 +98,7 @@ export class LiveRuns {
     const queued = this.queuedCount();
     if (ids.length === 0 && queued === 0) return undefined;
     const queuedText = queued ? ` · ${queued} queued` : '';
-    if (ids.length === 0) return `$(clock) PolyLoss: ${queued} queued`;
+    if (ids.length === 0) return `$(watch) PolyLoss: ${queued} queued`;
     if (ids.length === 1) {
       const run = this.runs.get(ids[0])!;
       return `$(loading~spin) ${run.name}: ${this.progressText(ids[0])}${queuedText}`;

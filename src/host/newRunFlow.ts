@@ -141,7 +141,13 @@ export function validateStep(step: StepId, text: string, choices: NewRunChoices,
   const config = configFor({ ...choices, [field]: text }, settings, 1);
   const path = step === 'epsilon' ? 'loss.epsilon' : step === 'gamma' ? 'loss.gamma' : 'epochs';
   const issue = issuesOf(config).find((i) => i.path === path || i.path.startsWith(`${path}.`) || i.path.startsWith(`${path}[`));
-  return issue?.message;
+  // Text that is not a number reaches the validator as NaN: quote what was typed instead.
+  return issue?.message.replace('(got NaN)', `(got ${JSON.stringify(text.trim())})`);
+}
+
+/** Whether a model fits the chosen dataset (a CNN needs images), so the model step only offers those. */
+export function modelFits(model: ModelType, choices: NewRunChoices, settings: NewRunSettings): boolean {
+  return !issuesOf(configFor({ ...choices, model }, settings, 1)).some((i) => i.path === 'model.type');
 }
 
 /** Non-blocking advice for a typed value (e.g. ε < −1 makes Poly-1 non-monotone). */

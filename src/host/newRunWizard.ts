@@ -5,7 +5,7 @@ import type { LossType } from '../core/lossSpec';
 import type { DatasetName, ModelType, RunConfig } from '../core/runConfig';
 import { BUNDLED_DATASET_INFO } from '../training/datasets/catalog';
 import {
-  LOSS_CHOICES, buildConfigs, initialChoices, stepsFor, summaryOf, validateStep, warningFor,
+  LOSS_CHOICES, buildConfigs, initialChoices, modelFits, stepsFor, summaryOf, validateStep, warningFor,
   type NewRunChoices, type NewRunSettings, type StepId,
 } from './newRunFlow';
 
@@ -68,10 +68,10 @@ async function runStep(step: StepId, pos: Position, choices: NewRunChoices, sett
       return true;
     }
     case 'model': {
-      const items: PickItem<ModelType>[] = [
+      const items: PickItem<ModelType>[] = ([
         { label: 'mlp', value: 'mlp', description: 'Multilayer perceptron', detail: 'One hidden layer of 128 units; works on every dataset' },
         { label: 'cnn', value: 'cnn', description: 'Convolutional network', detail: 'Two conv blocks (16, 32 filters); image datasets only' },
-      ];
+      ] as PickItem<ModelType>[]).filter((item) => modelFits(item.value, choices, settings));
       const picked = await pick(pos, 'Model', items, choices.model);
       if (picked === undefined) return false;
       choices.model = picked;

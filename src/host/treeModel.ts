@@ -105,7 +105,7 @@ export function groupDescription(group: GroupNode): string {
 /** Codicon id and theme color id per status; the color is undefined where the default fits. */
 export function statusIcon(status: RunStatus): { icon: string; color?: string } {
   switch (status) {
-    case 'queued': return { icon: 'clock' };
+    case 'queued': return { icon: 'watch' };
     case 'running': return { icon: 'loading~spin' };
     case 'completed': return { icon: 'pass', color: 'testing.iconPassed' };
     case 'failed': return { icon: 'error', color: 'testing.iconFailed' };

@@ -1,0 +1,105 @@
+import { strict as assert } from 'node:assert';
+import { describe, it } from 'node:test';
+import {
+  buildConfigs, initialChoices, modelFits, parseSeeds, stepsFor, summaryOf, validateStep, warningFor, type NewRunSettings,
+} from '../../src/host/newRunFlow';
+
+const settings: NewRunSettings = { dataset: 'digits', model: 'mlp', epochs: 10, batchSize: 32, learningRate: 0.005, backend: 'wasm' };
+
+describe('New Run steps', () => {
+  it('ask for coefficients only where the loss has them', () => {
+    assert.deepEqual(stepsFor('ce'), ['dataset', 'model', 'loss', 'epochs', 'seeds']);
+    assert.deepEqual(stepsFor('poly'), ['dataset', 'model', 'loss', 'epsilon', 'epochs', 'seeds']);
+    assert.deepEqual(stepsFor('focal'), ['dataset', 'model', 'loss', 'gamma', 'epochs', 'seeds']);
+    assert.deepEqual(stepsFor('poly-focal'), ['dataset', 'model', 'loss', 'gamma', 'epsilon', 'epochs', 'seeds']);
+  });
+
+  it('start from the settings, then from the last run\'s answers', () => {
+    const first = initialChoices(settings);
+    assert.equal(first.dataset, 'digits');
+    assert.equal(first.epochsText, '10');
+    assert.equal(first.epsilonText, '2');
+    const again = initialChoices(settings, { dataset: 'iris', epsilonText: '-1', epochsText: '3', lossType: 'focal', seedsText: 42 as unknown as string });
+    assert.equal(again.dataset, 'iris');
+    assert.equal(again.epsilonText, '-1');
+    assert.equal(again.lossType, 'focal');
+    assert.equal(again.seedsText, '1', 'a saved value of the wrong type is ignored');
+  });
+});
+
+describe('validation as you type', () => {
+  const choices = initialChoices(settings);
+
+  it('explains a bad ε with the accepted forms', () => {
+    for (const text of ['abc', '1,,2', '', Array.from({ length: 33 }, () => '1').join(',')]) {
+      const message = validateStep('epsilon', text, choices, settings);
+      assert.ok(message?.startsWith('ε must be a number or a comma-separated list of at most 32 numbers'), `${text}: ${message}`);
+    }
+    assert.equal(validateStep('epsilon', '2', choices, settings), undefined);
+    assert.equal(validateStep('epsilon', '1, 0.5, -0.2', choices, settings), undefined);
+  });
+
+  it('warns, without blocking, when ε < −1 makes Poly-1 non-monotone', () => {
+    assert.equal(validateStep('epsilon', '-2', choices, settings), undefined);
+    assert.match(warningFor('epsilon', '-2', choices, settings) ?? '', /no longer monotone/);
+    assert.equal(warningFor('epsilon', '2', choices, settings), undefined);
+  });
+
+  it('checks epochs and γ against the run config\'s ranges, quoting what was typed', () => {
+    assert.equal(validateStep('epochs', '0', choices, settings), 'epochs must be an integer in [1, 10000] (got 0)');
+    assert.equal(validateStep('epochs', 'ten', choices, settings), 'epochs must be an integer in [1, 10000] (got "ten")');
+    assert.equal(validateStep('epochs', '5', choices, settings), undefined);
+    const focal = { ...choices, lossType: 'focal' as const };
+    assert.match(validateStep('gamma', '-1', focal, settings) ?? '', /^loss\.gamma must be/);
+    assert.equal(validateStep('gamma', '0.5', focal, settings), undefined);
+  });
+
+  it('accepts seeds as a list or a range', () => {
+    assert.deepEqual(parseSeeds('1,2,3'), { ok: true, seeds: [1, 2, 3] });
+    assert.deepEqual(parseSeeds(' 4-6, 1, 5'), { ok: true, seeds: [4, 5, 6, 1] });
+    for (const bad of ['', '1,,2', '-1', '3-1', '1.5', 'x', '1-100']) assert.equal(parseSeeds(bad).ok, false, bad);
+    assert.match(validateStep('seeds', '1,a', choices, settings) ?? '', /seeds must be whole numbers/);
+  });
+
+  it('offers a CNN only for image datasets', () => {
+    assert.equal(modelFits('cnn', { ...choices, dataset: 'digits' }, settings), true);
+    assert.equal(modelFits('cnn', { ...choices, dataset: 'iris' }, settings), false);
+    assert.equal(modelFits('mlp', { ...choices, dataset: 'iris' }, settings), true);
+  });
+});
+
+describe('the configs New Run starts', () => {
+  it('are one per seed, with the settings New Run does not ask for', () => {
+    const result = buildConfigs({ ...initialChoices(settings), epsilonText: '2', epochsText: '2', seedsText: '1,2,3' }, settings);
+    assert.ok(result.ok);
+    assert.deepEqual(result.configs.map((c) => c.seed), [1, 2, 3]);
+    for (const c of result.configs) {
+      assert.deepEqual(c.loss, { type: 'poly', epsilon: 2 });
+      assert.equal(c.epochs, 2);
+      assert.equal(c.batchSize, 32);
+      assert.equal(c.optimizer.learningRate, 0.005);
+      assert.equal(c.backend, 'wasm');
+      assert.equal(c.dataset.name, 'digits');
+    }
+  });
+
+  it('carry Poly-N coefficients, γ, and the files of a CSV dataset', () => {
+    const result = buildConfigs({
+      ...initialChoices(settings), dataset: 'csv', datasetPath: '/data/x.csv', lossType: 'poly-focal', gammaText: '1.5', epsilonText: '1, -0.5',
+    }, settings);
+    assert.ok(result.ok, JSON.stringify(result));
+    assert.deepEqual(result.configs[0].loss, { type: 'poly-focal', epsilon: [1, -0.5], gamma: 1.5 });
+    assert.equal(result.configs[0].dataset.path, '/data/x.csv');
+    assert.equal(result.configs[0].dataset.labelsPath, undefined);
+  });
+
+  it('report what is wrong instead of starting a bad run', () => {
+    const result = buildConfigs({ ...initialChoices(settings), dataset: 'idx', datasetPath: '/i.gz' }, settings);
+    assert.equal(result.ok, false);
+    assert.match(result.ok ? '' : result.message, /dataset\.labelsPath is required/);
+  });
+
+  it('summarise the answers in the last step\'s title', () => {
+    assert.equal(summaryOf({ ...initialChoices(settings), epochsText: '2' }, settings), 'digits · mlp · Poly-1 ε=2 · 2 epochs');
+  });
+});

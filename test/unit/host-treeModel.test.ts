@@ -1,0 +1,129 @@
+import { strict as assert } from 'node:assert';
+import { describe, it } from 'node:test';
+import { DEFAULT_CONFIG, type RunConfig } from '../../src/core/runConfig';
+import { RUN_SCHEMA_VERSION, type RunRecord, type RunStatus } from '../../src/core/runFormat';
+import {
+  buildTree, escapeMarkdown, groupDescription, headlineMetric, runContextValue, runDescription, runTooltipMarkdown, statusIcon,
+  type GroupNode,
+} from '../../src/host/treeModel';
+
+function record(id: string, createdAt: string, opts: { status?: RunStatus; config?: Partial<RunConfig>; name?: string } = {}): RunRecord {
+  return {
+    schemaVersion: RUN_SCHEMA_VERSION,
+    id,
+    name: opts.name ?? id,
+    config: { ...structuredClone(DEFAULT_CONFIG), ...opts.config },
+    status: opts.status ?? 'completed',
+    createdAt,
+  };
+}
+
+describe('Runs tree shape', () => {
+  it('lists runs newest first', () => {
+    const tree = buildTree([
+      record('a', '2026-01-01T10:00:00Z'),
+      record('c', '2026-01-03T10:00:00Z'),
+      record('b', '2026-01-02T10:00:00Z'),
+    ]);
+    assert.deepEqual(tree.map((n) => n.id), ['c', 'b', 'a']);
+  });
+
+  it('gathers a sweep under one group placed at its newest run, runs inside newest first', () => {
+    const tree = buildTree([
+      record('solo-old', '2026-01-01T00:00:00Z'),
+      record('s1', '2026-01-02T00:00:00Z', { config: { sweepId: 'eps' } }),
+      record('s2', '2026-01-04T00:00:00Z', { config: { sweepId: 'eps' } }),
+      record('solo-mid', '2026-01-03T00:00:00Z'),
+    ]);
+    assert.deepEqual(tree.map((n) => n.id), ['sweep:eps', 'solo-mid', 'solo-old']);
+    const group = tree[0] as GroupNode;
+    assert.equal(group.kind, 'group');
+    assert.deepEqual(group.runs.map((r) => r.id), ['s2', 's1']);
+    assert.equal(group.label, 'Sweep eps');
+  });
+
+  it('groups experiment runs by experiment name, and a sweep of an experiment by its sweep', () => {
+    const tree = buildTree([
+      record('e1', '2026-01-01T00:00:00Z', { config: { experiment: 'cifar-eps' } }),
+      record('e2', '2026-01-02T00:00:00Z', { config: { experiment: 'cifar-eps' } }),
+      record('e3', '2026-01-03T00:00:00Z', { config: { experiment: 'cifar-eps', sweepId: 'x1' } }),
+    ]);
+    assert.deepEqual(tree.map((n) => n.id), ['sweep:x1', 'experiment:cifar-eps']);
+    assert.equal((tree[0] as GroupNode).label, 'cifar-eps · x1');
+    assert.deepEqual((tree[1] as GroupNode).runs.map((r) => r.id), ['e2', 'e1']);
+  });
+
+  it('orders runs created in the same millisecond by id, so the order does not flicker', () => {
+    const t = '2026-01-01T00:00:00Z';
+    assert.deepEqual(buildTree([record('x-2', t), record('x-1', t), record('x-3', t)]).map((n) => n.id), ['x-3', 'x-2', 'x-1']);
+  });
+
+  it('counts runs and running runs of a group', () => {
+    const group: GroupNode = {
+      kind: 'group', id: 'sweep:s', label: 's',
+      runs: [record('a', 't', { status: 'running' }), record('b', 't'), record('c', 't', { status: 'running' })].map((r) => ({ kind: 'run', id: r.id, record: r })),
+    };
+    assert.equal(groupDescription(group), '3 runs, 2 running');
+    assert.equal(groupDescription({ ...group, runs: group.runs.slice(1, 2) }), '1 run');
+  });
+});
+
+describe('run descriptions', () => {
+  const poly2 = { loss: { type: 'poly' as const, epsilon: 2 } };
+
+  it('show the loss and the test accuracy of a finished run', () => {
+    const r = { ...record('r', 't', { config: poly2, name: 'baseline try' }), summary: { steps: 10, epochs: 2, testAcc: 0.9123, finalValAcc: 0.5 } };
+    assert.equal(runDescription(r), 'Poly-1 ε=2 · test 91.2%');
+  });
+
+  it('leave the loss out when the name already says it', () => {
+    const r = { ...record('r', 't', { config: poly2, name: 'Poly-1 ε=2, seed 1' }), summary: { steps: 10, epochs: 2, testAcc: 0.5 } };
+    assert.equal(runDescription(r), 'test 50.0%');
+  });
+
+  it('fall back to the last validation accuracy, live while running', () => {
+    const r = record('r', 't', { status: 'running', config: { ...poly2, epochs: 10 }, name: 'mine' });
+    assert.equal(runDescription(r, { step: 40, epoch: 3, lastValAcc: 0.75 }), 'Poly-1 ε=2 · epoch 3/10 · val 75.0%');
+    assert.equal(headlineMetric({ ...r, summary: { steps: 1, epochs: 1, finalValAcc: 0.25 } }), 'val 25.0%');
+    assert.equal(headlineMetric(r), undefined);
+  });
+
+  it('say queued while waiting for a worker', () => {
+    assert.equal(runDescription(record('r', 't', { status: 'queued', config: { loss: { type: 'ce' } }, name: 'q' })), 'CE · queued');
+  });
+});
+
+describe('status icons and context values', () => {
+  it('give every status an icon; finished states carry a theme color', () => {
+    assert.deepEqual(statusIcon('running'), { icon: 'loading~spin' });
+    assert.equal(statusIcon('completed').icon, 'pass');
+    assert.equal(statusIcon('failed').icon, 'error');
+    assert.equal(statusIcon('cancelled').icon, 'circle-slash');
+    assert.equal(statusIcon('diverged').icon, 'warning');
+    for (const s of ['completed', 'failed', 'cancelled', 'diverged', 'interrupted'] as const) assert.ok(statusIcon(s).color, s);
+  });
+
+  it('name the status in the context value used by menus', () => {
+    assert.equal(runContextValue('running'), 'run.running');
+    assert.equal(runContextValue('completed'), 'run.completed');
+  });
+});
+
+describe('tooltips', () => {
+  it('escape run names so that markdown and command links render literally', () => {
+    const evil = '**bold** [click](command:polyloss.deleteRun) <img src=x>';
+    const md = runTooltipMarkdown(record('r', '2026-01-01T00:00:00Z', { name: evil }));
+    assert.ok(!md.includes('[click](command:'), md);
+    assert.ok(md.includes(escapeMarkdown(evil)));
+    assert.equal(escapeMarkdown('a*b_[c](d)'), 'a\\*b\\_\\[c\\]\\(d\\)');
+  });
+
+  it('show the config and the summary', () => {
+    const r = { ...record('r', '2026-01-01T00:00:00Z', { config: { loss: { type: 'focal', gamma: 2 } } }), summary: { steps: 5, epochs: 1, testAcc: 0.8, ece: 0.0312 } };
+    const md = runTooltipMarkdown(r);
+    assert.match(md, /Loss: Focal γ=2/);
+    assert.match(md, /Test accuracy: 80\\\.0%/);
+    assert.match(md, /ECE: 0\\\.0312/);
+    assert.match(md, /Dataset: digits/);
+  });
+});
