@@ -78,6 +78,14 @@ function flatten(value: unknown, prefix: string, out: Map<string, string>): void
   }
 }
 
+/** Known settings in the order of LABELS (loss first, seed last), then any others alphabetically. */
+function compareKeys(a: string, b: string): number {
+  const order = Object.keys(LABELS);
+  const ra = order.indexOf(a) < 0 ? order.length : order.indexOf(a);
+  const rb = order.indexOf(b) < 0 ? order.length : order.indexOf(b);
+  return ra - rb || a.localeCompare(b);
+}
+
 /**
  * The settings of one config as display strings, normalised so that equivalent configs compare equal:
  * the loss by its effective ε list and γ, defaults made explicit, and fields that the chosen model or
@@ -104,7 +112,7 @@ export function configFacts(config: RunConfig): Map<string, string> {
   if (model.type !== 'cnn') facts.delete('model.filters');
   if (optimizer.type === 'sgd') facts.set('optimizer.momentum', formatValue(optimizer.momentum ?? DEFAULT_SGD_MOMENTUM));
   else facts.delete('optimizer.momentum');
-  return facts;
+  return new Map([...facts].sort(([a], [b]) => compareKeys(a, b)));
 }
 
 function legendPart(key: string, value: string): string {
@@ -112,14 +120,6 @@ function legendPart(key: string, value: string): string {
   if (key === 'seed') return `seed ${value}`;
   if (key === 'loss.epsilon' || key === 'loss.gamma' || key === 'loss.alpha') return `${labelOf(key)}=${value || '—'}`;
   return `${labelOf(key)} ${value || '—'}`;
-}
-
-/** Known settings in the order of LABELS (loss first, seed last), then any others alphabetically. */
-function compareKeys(a: string, b: string): number {
-  const order = Object.keys(LABELS);
-  const ra = order.indexOf(a) < 0 ? order.length : order.indexOf(a);
-  const rb = order.indexOf(b) < 0 ? order.length : order.indexOf(b);
-  return ra - rb || a.localeCompare(b);
 }
 
 export function diffConfigs(configs: readonly RunConfig[]): ConfigDiff {

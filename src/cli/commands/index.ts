@@ -1,0 +1,13 @@
+import type { Command } from '../context';
+import { compareCommand } from './compare';
+import { datasetsCommand } from './datasets';
+import { demoCommand } from './demo';
+import { exportCommand } from './export';
+import { listCommand } from './list';
+import { lossCommand } from './loss';
+import { showCommand } from './show';
+import { trainCommand } from './train';
+
+export const COMMANDS: readonly Command[] = [
+  trainCommand, listCommand, showCommand, compareCommand, exportCommand, lossCommand, datasetsCommand, demoCommand,
+];

@@ -1,0 +1,55 @@
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import type { CommandSpec, FlagSpec, ParsedArgs } from './args';
+
+/** Flags every command takes. */
+export const GLOBAL_FLAGS: readonly FlagSpec[] = [
+  { name: 'runs-dir', type: 'string', valueName: 'DIR', description: 'where runs are stored (default: .polyloss/runs in the current folder)' },
+  { name: 'json', type: 'boolean', description: 'machine-readable JSON output on stdout' },
+  { name: 'help', type: 'boolean', description: 'show this help' },
+];
+
+export const DEFAULT_RUNS_DIR = path.join('.polyloss', 'runs');
+
+/** What a command needs from its surroundings; tests and the process entry provide it. */
+export interface CliContext {
+  cwd: string;
+  stdout: NodeJS.WritableStream & { isTTY?: boolean; columns?: number };
+  stderr: NodeJS.WritableStream & { isTTY?: boolean; columns?: number };
+  stdin: NodeJS.ReadableStream;
+  /** The bundled training worker. */
+  workerPath: string;
+}
+
+export interface CommandInput {
+  args: ParsedArgs;
+  ctx: CliContext;
+  json: boolean;
+  runsDir: string;
+}
+
+export interface Command {
+  spec: CommandSpec;
+  /** Resolves to the exit code. */
+  run(input: CommandInput): Promise<number>;
+}
+
+export function runsDirOf(args: ParsedArgs, cwd: string): string {
+  const given = args.flags['runs-dir'];
+  return path.resolve(cwd, typeof given === 'string' ? given : DEFAULT_RUNS_DIR);
+}
+
+export function writeJson(ctx: CliContext, value: unknown): void {
+  ctx.stdout.write(JSON.stringify(value, null, 2) + '\n');
+}
+
+export function writeLine(stream: NodeJS.WritableStream, text = ''): void {
+  stream.write(text + '\n');
+}
+
+/** dist/worker.js next to the bundled CLI (dist/cli.js), or under dist/ when running from sources. */
+export function defaultWorkerPath(): string {
+  if (process.env.POLYLOSS_WORKER) return path.resolve(process.env.POLYLOSS_WORKER);
+  const besideCli = path.join(__dirname, 'worker.js');
+  return fs.existsSync(besideCli) ? besideCli : path.resolve(__dirname, '..', '..', 'dist', 'worker.js');
+}

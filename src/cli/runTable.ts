@@ -1,0 +1,27 @@
+import type { RunRecord } from '../core/runFormat';
+import { summarizeForTable } from '../store/runTable';
+import { formatNumber, formatPercent, formatTable, orMissing } from './format';
+
+/** The comparison table: settings that differ between the runs, then their headline results. */
+export function renderRunTable(records: readonly RunRecord[], opts: { showCommon?: boolean } = {}): string {
+  const table = summarizeForTable(records);
+  const headers = ['ID', ...table.columns.map((c) => c.label.toUpperCase()), 'STATUS', 'EPOCHS', 'FINAL LOSS', 'BEST VAL ACC', 'TEST ACC', 'ECE'];
+  const rows = table.rows.map((row) => [
+    row.id,
+    ...row.settings.map(orMissing),
+    row.status,
+    row.epochs === undefined ? '—' : String(row.epochs),
+    formatNumber(row.finalLoss),
+    formatPercent(row.bestValAcc),
+    formatPercent(row.testAcc),
+    formatNumber(row.ece),
+  ]);
+  const settingsCount = table.columns.length;
+  const right = headers.map((_, i) => i > settingsCount + 1);
+  let text = formatTable(headers, rows, right);
+  if (opts.showCommon && table.common.length > 0) {
+    const shared = table.common.filter((c) => c.value !== '').map((c) => `${c.label} ${c.value}`).join(' · ');
+    text += `\n\n${records.length > 1 ? 'Same in all runs' : 'Settings'}: ${shared}`;
+  }
+  return text;
+}

@@ -1,0 +1,79 @@
+import * as os from 'node:os';
+import { diffConfigs } from '../core/configDiff';
+import type { RunConfig } from '../core/runConfig';
+import type { RunRecord } from '../core/runFormat';
+import { RunQueue } from '../runner/runQueue';
+import { defaultRunName } from '../store/runStore';
+import type { CliContext } from './context';
+import { ProgressReporter } from './progress';
+
+export const EXIT_OK = 0;
+export const EXIT_RUN_FAILED = 1;
+export const EXIT_USAGE = 2;
+export const EXIT_INTERRUPTED = 130;
+const EXIT_TERMINATED = 143;
+
+export interface TrainingResult {
+  records: RunRecord[];
+  /** Set when Ctrl-C (SIGINT) or SIGTERM stopped the runs. */
+  interruptedBy?: NodeJS.Signals;
+  exitCode: number;
+}
+
+/** Half the cores (training is CPU-bound and tfjs may use more than one thread), at least 1. */
+export function defaultConcurrency(runs: number): number {
+  return Math.max(1, Math.min(runs, Math.floor(os.availableParallelism() / 2)));
+}
+
+/**
+ * Trains the configs through a RunQueue with progress on stderr. Ctrl-C stops the workers gracefully
+ * (each finishes its step and records `cancelled`); a second Ctrl-C kills them.
+ */
+export async function runTraining(configs: readonly RunConfig[], opts: { runsDir: string; concurrency: number; ctx: CliContext }): Promise<TrainingResult> {
+  const { ctx } = opts;
+  const queue = new RunQueue({ runsDir: opts.runsDir, maxConcurrent: opts.concurrency, workerPath: ctx.workerPath, cwd: ctx.cwd });
+  const reporter = new ProgressReporter(ctx.stderr, ctx.stderr.isTTY === true);
+  queue.onEvent((event) => reporter.handle(event));
+  queue.onChange((change) => {
+    if (change.state === 'running') reporter.markRunning(change.runId);
+  });
+
+  let interruptedBy: NodeJS.Signals | undefined;
+  const onSignal = (signal: NodeJS.Signals) => {
+    if (!interruptedBy) {
+      interruptedBy = signal;
+      reporter.note('Stopping: each run finishes its current step and is kept as cancelled (Ctrl-C again to kill)…');
+    }
+    queue.stopAll();
+  };
+  process.on('SIGINT', onSignal);
+  process.on('SIGTERM', onSignal);
+
+  const labels = configs.length > 1 ? diffConfigs(configs).legend : configs.map((c) => c.name ?? defaultRunName(c));
+  const runIds: string[] = [];
+  try {
+    try {
+      configs.forEach((config, i) => {
+        const runId = queue.enqueue(config);
+        runIds.push(runId);
+        reporter.add(runId, labels[i], config.epochs, queue.runningIds().includes(runId));
+      });
+    } catch (e) {
+      // e.g. the runs folder is not writable: stop what already started before reporting it
+      queue.stopAll();
+      await queue.whenIdle();
+      throw e;
+    }
+    await queue.whenIdle();
+  } finally {
+    process.off('SIGINT', onSignal);
+    process.off('SIGTERM', onSignal);
+    reporter.close();
+  }
+
+  const records = await Promise.all(runIds.map((id) => queue.done(id)));
+  let exitCode = EXIT_OK;
+  if (interruptedBy) exitCode = interruptedBy === 'SIGTERM' ? EXIT_TERMINATED : EXIT_INTERRUPTED;
+  else if (records.some((r) => r.status === 'failed' || r.status === 'interrupted')) exitCode = EXIT_RUN_FAILED;
+  return { records, interruptedBy, exitCode };
+}
