@@ -24,9 +24,12 @@ const open = el('vscode-button', { text: 'Open in Dashboard', attrs: { icon: 'gr
 open.addEventListener('click', () => host.post({ type: 'openDashboard', runIds: store.selection }));
 document.getElementById('app')!.append(panel.root, el('div', { class: 'footer' }, open));
 
+/** One function object, so any number of requests within a frame draw once. */
+const renderChart = () => panel.chart.render();
+
 onThemeChange((theme) => {
   panel.setTheme(theme);
-  frames.request(() => panel.chart.render());
+  frames.request(renderChart);
 });
 new ResizeObserver(() => panel.chart.renderIfStale()).observe(document.body);
 
@@ -45,7 +48,7 @@ host.start((message) => {
     if (change.runs) panel.chart.refreshRuns();
   }
   if (change.series.size) panel.chart.extend(change.series);
-  frames.request(() => panel.chart.render());
+  frames.request(renderChart);
 });
 
 exposeDebugHandle({ store, charts: () => ({ compare: panel.chart }), panel });

@@ -34,6 +34,11 @@ const state: DashboardState = {
 const save = () => host.saveState(state);
 
 const store = new RunsStore();
+/** One function object, so any number of requests within a frame draw once. */
+const renderCharts = () => {
+  compare.chart.render();
+  detail.render();
+};
 let theme = readTheme();
 const subscribed = new Set<string>();
 
@@ -88,7 +93,7 @@ function openDetail(runId: string): void {
   detail.show(runId);
   table.update(store.list(), store.selection, runId);
   showTab('detail');
-  frames.request(() => detail.render());
+  frames.request(renderCharts);
 }
 
 function applyFocus(focus: FocusRequest): void {
@@ -109,7 +114,7 @@ onThemeChange((t) => {
   compare.setTheme(t);
   detail.setTheme(t);
   table.update(store.list(), store.selection, state.detailRunId);
-  frames.request(() => { compare.chart.render(); detail.render(); });
+  frames.request(renderCharts);
 });
 
 host.start((message) => {
@@ -128,7 +133,7 @@ host.start((message) => {
     detail.extend(change.series);
   }
   if (change.focus) applyFocus(change.focus);
-  frames.request(() => { compare.chart.render(); detail.render(); });
+  frames.request(renderCharts);
 });
 
 exposeDebugHandle({

@@ -3,7 +3,7 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import * as path from 'node:path';
 import { chromium, type Browser, type Page } from 'playwright-core';
-import type { ViewKind } from '../../src/core/viewProtocol';
+import type { HostMessage, ViewKind } from '../../src/core/viewProtocol';
 import { buildWebviewHtml, makeNonce } from '../../src/host/webviews/html';
 import { WebviewRelay, type RelayHandlers } from '../../src/host/webviews/relay';
 import { Emitter, FakeServices } from './fakeHost';
@@ -102,6 +102,8 @@ export interface ViewHarness {
   page: Page;
   relay: WebviewRelay;
   host: FakeServices;
+  /** Every message the host side posted to the page, in order. */
+  sent: HostMessage[];
   handled: { exports: { kind: 'png' | 'csv'; data: string; fileName: string }[]; opened: string[][]; errors: string[] };
   /** Waits until messages stop flowing both ways and the page has drawn its frame. */
   settle(): Promise<void>;
@@ -132,6 +134,7 @@ export async function openView(browser: Browser, origin: string, view: ViewKind,
   await page.exposeFunction('__toHost', (m: unknown) => { traffic++; received.fire(m); });
   await page.addInitScript(initScript(o.theme ?? 'dark', o.state ?? null));
 
+  const sent: HostMessage[] = [];
   const handled: ViewHarness['handled'] = { exports: [], opened: [], errors: [] };
   const handlers: RelayHandlers = {
     openDashboard: (ids) => void handled.opened.push(ids),
@@ -142,6 +145,7 @@ export async function openView(browser: Browser, origin: string, view: ViewKind,
   const relay = new WebviewRelay({
     postMessage: (m: unknown) => {
       traffic++;
+      sent.push(m as HostMessage);
       // VS Code serialises messages as JSON (NaN becomes null); do the same.
       const json = JSON.parse(JSON.stringify(m));
       chain = chain.then(() => page.evaluate((msg) => window.postMessage(msg, '*'), json));
@@ -168,11 +172,23 @@ export async function openView(browser: Browser, origin: string, view: ViewKind,
   await settle();
 
   return {
-    page, relay, host, handled, settle, consoleErrors,
+    page, relay, host, sent, handled, settle, consoleErrors,
     posted: () => page.evaluate(() => (window as unknown as { __posted: { type: string }[] }).__posted),
     violations: () => page.evaluate(() => (window as unknown as { __violations: { directive: string; blocked: string; sample: string }[] }).__violations),
     close: async () => { relay.dispose(); await context.close(); },
   };
+}
+
+/** What a chart draws, from the Chart.js instance behind it (see webview/shared/debug.ts). */
+export interface ChartState {
+  yScale: string;
+  xTitle: string;
+  datasets: { label: string; color: string; width: number; points: [number, number][]; drawn: number }[];
+  legend: string[];
+}
+
+export function chartState(page: Page, name: string): Promise<ChartState> {
+  return page.evaluate((n) => (window as unknown as { __polyloss: { chartState(n: string): ChartState } }).__polyloss.chartState(n), name);
 }
 
 export function screenshotPath(name: string): string {
