@@ -1,5 +1,6 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
+import { reconcileInterrupted } from '../store/runStore';
 import type { CommandSpec, FlagSpec, ParsedArgs } from './args';
 
 /** Flags every command takes. */
@@ -37,6 +38,18 @@ export interface Command {
 export function runsDirOf(args: ParsedArgs, cwd: string): string {
   const given = args.flags['runs-dir'];
   return path.resolve(cwd, typeof given === 'string' ? given : DEFAULT_RUNS_DIR);
+}
+
+/**
+ * Marks runs whose processes are gone as interrupted before showing them. Best effort: a runs
+ * folder we may read but not write is still listed.
+ */
+export function reconcileBeforeReading(runsDir: string, ctx: CliContext): void {
+  try {
+    reconcileInterrupted(runsDir);
+  } catch (e) {
+    writeLine(ctx.stderr, `note: could not update interrupted runs in ${runsDir}: ${(e as Error).message}`);
+  }
 }
 
 export function writeJson(ctx: CliContext, value: unknown): void {

@@ -2,6 +2,12 @@
 import { runCli } from './cli';
 import { defaultWorkerPath } from './context';
 
+// Output piped into a command that stops reading early (`polyloss export … | head`) is not an error.
+process.stdout.on('error', (e: NodeJS.ErrnoException) => {
+  if (e.code === 'EPIPE') process.exit(process.exitCode ?? 0);
+  throw e;
+});
+
 void runCli(process.argv.slice(2), {
   cwd: process.cwd(),
   stdout: process.stdout,

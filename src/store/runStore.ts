@@ -133,7 +133,13 @@ export function resolveRunId(runsDir: string, ref: string): string {
 
 /** Reads the run that `ref` names (full id, unique prefix or unique suffix). */
 export function readRun(runsDir: string, ref: string): RunRecord {
-  return readRunDir(runDirOf(runsDir, resolveRunId(runsDir, ref)));
+  const runId = resolveRunId(runsDir, ref);
+  try {
+    return readRunDir(runDirOf(runsDir, runId));
+  } catch (e) {
+    if (e instanceof RunStoreError) throw new RunStoreError(e.code, `run ${runId} cannot be read: ${e.message}`);
+    throw e;
+  }
 }
 
 export interface CreateRunOptions {

@@ -1,6 +1,6 @@
 import { describeLoss } from '../../core/lossSpec';
-import { listRuns, reconcileInterrupted } from '../../store/runStore';
-import { GLOBAL_FLAGS, writeJson, writeLine, type Command } from '../context';
+import { listRuns } from '../../store/runStore';
+import { GLOBAL_FLAGS, reconcileBeforeReading, writeJson, writeLine, type Command } from '../context';
 import { formatPercent, formatTable, formatTime } from '../format';
 
 export const listCommand: Command = {
@@ -10,7 +10,7 @@ export const listCommand: Command = {
     flags: GLOBAL_FLAGS,
   },
   async run({ ctx, json, runsDir }) {
-    reconcileInterrupted(runsDir);
+    reconcileBeforeReading(runsDir, ctx);
     const { runs, broken } = listRuns(runsDir);
     if (json) {
       writeJson(ctx, { runsDir, runs, broken });

@@ -2,8 +2,8 @@ import { configFacts, labelOf } from '../../core/configDiff';
 import { describeLoss } from '../../core/lossSpec';
 import type { EpochMetric, RunRecord } from '../../core/runFormat';
 import { readMetrics } from '../../store/runFiles';
-import { readRun, reconcileInterrupted, runDirOf } from '../../store/runStore';
-import { GLOBAL_FLAGS, writeJson, writeLine, type Command } from '../context';
+import { readRun, runDirOf } from '../../store/runStore';
+import { GLOBAL_FLAGS, reconcileBeforeReading, writeJson, writeLine, type Command } from '../context';
 import { formatDuration, formatNumber, formatPercent, formatTable, formatTime } from '../format';
 
 function describeRun(record: RunRecord, epochs: EpochMetric[]): string {
@@ -61,7 +61,7 @@ export const showCommand: Command = {
     flags: GLOBAL_FLAGS,
   },
   async run({ args, ctx, json, runsDir }) {
-    reconcileInterrupted(runsDir);
+    reconcileBeforeReading(runsDir, ctx);
     const record = readRun(runsDir, args.positionals[0]);
     const { lines, skipped } = readMetrics(runDirOf(runsDir, record.id));
     const epochs = lines.filter((l): l is EpochMetric => l.kind === 'epoch');
