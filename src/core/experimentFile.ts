@@ -1,0 +1,276 @@
+/**
+ * Experiment files (`*.polyloss.json`, JSON with comments): shared dataset, model and training
+ * settings and a list of runs that differ in their loss. Parsing turns one into run configs (one
+ * per run and seed) and into issues that each carry the range of text they are about, for the
+ * editor's diagnostics and the CLI's messages alike. The schema in media/schemas is the one
+ * VS Code uses while the file is typed; the same file validates here at run time.
+ */
+import * as nodePath from 'node:path';
+import experimentSchema from '../../media/schemas/experiment.schema.json';
+import { withDefaults, overlayConfig, type PartialRunConfig } from './config';
+import {
+  deepestNodeAt, getNodeValue, formatIssuePath, nodeAt, parseIssuePath, parseJsonc, rangeOf, underlineRange,
+  type Node, type TextRange, type ValuePath,
+} from './experimentTree';
+import { checkSchema, type Issue, type Schema, type SchemaDocuments } from './jsonSchema';
+import type { LossSpec } from './lossSpec';
+import { DEFAULT_CONFIG, type BackendChoice, type DatasetSpec, type ModelSpec, type OptimizerSpec, type RunConfig } from './runConfig';
+import { SCHEMA_DOCUMENTS, validateRunConfig } from './validate';
+
+export type { TextRange } from './experimentTree';
+
+export const EXPERIMENT_FILE_SUFFIX = '.polyloss.json';
+export const EXPERIMENT_SCHEMA_FILE = 'experiment.schema.json';
+
+const DOCUMENTS: SchemaDocuments = { ...SCHEMA_DOCUMENTS, [EXPERIMENT_SCHEMA_FILE]: experimentSchema as Schema };
+
+/** The file as written (after the schema check). */
+export interface ExperimentFile {
+  $schema?: string;
+  dataset: Partial<DatasetSpec>;
+  model: Partial<ModelSpec>;
+  training?: ExperimentTraining;
+  runs: ExperimentRunValue[];
+  sweep?: Record<string, unknown>;
+}
+
+export interface ExperimentTraining {
+  optimizer?: Partial<OptimizerSpec>;
+  batchSize?: number;
+  epochs?: number;
+  backend?: BackendChoice;
+  seeds?: number[];
+}
+
+export interface ExperimentRunValue {
+  name: string;
+  loss: LossSpec;
+  seeds?: number[];
+  overrides?: Pick<PartialRunConfig, 'dataset' | 'model' | 'optimizer' | 'batchSize' | 'epochs' | 'backend'>;
+}
+
+/** A run entry of the file that is ready to train. */
+export interface ExperimentRunEntry {
+  name: string;
+  loss: LossSpec;
+  seeds: number[];
+  /** One per seed, with `experiment` set and `name` = experimentRunName(name, seed). */
+  configs: RunConfig[];
+  /** The entry's object, its name string and its epsilon value (when it has one) in the text. */
+  range: TextRange;
+  nameRange: TextRange;
+  epsilonRange?: TextRange;
+}
+
+/**
+ * A problem in the file. `path` is the location in the file's value (e.g. `runs[2].loss.epsilon`);
+ * `kind` says which check found it: the JSON syntax, the schema (VS Code also reports these when
+ * it applies the schema), the rules relating fields, or the files the dataset names.
+ */
+export interface ExperimentIssue extends Issue {
+  range: TextRange;
+  kind: 'syntax' | 'schema' | 'rules' | 'files';
+}
+
+export interface ParsedExperiment {
+  /** The experiment's name: the file name without `.polyloss.json`. */
+  experiment: string;
+  /** The entries without errors, in file order. */
+  runs: ExperimentRunEntry[];
+  /** Everything found, in text order. */
+  issues: ExperimentIssue[];
+}
+
+export interface ParseExperimentOptions {
+  /** Whether a file exists (injected so that parsing stays pure; hosts pass fs.existsSync). */
+  exists: (path: string) => boolean;
+}
+
+/** The name of each trained run of an entry. */
+export function experimentRunName(entryName: string, seed: number): string {
+  return `${entryName} · seed ${seed}`;
+}
+
+/** `study/digits.polyloss.json` → `digits`. */
+export function experimentNameOf(filePath: string): string {
+  const base = nodePath.basename(filePath);
+  return base.toLowerCase().endsWith(EXPERIMENT_FILE_SUFFIX) ? base.slice(0, -EXPERIMENT_FILE_SUFFIX.length) : base.replace(/\.jsonc?$/i, '');
+}
+
+/**
+ * Parses an experiment file. Dataset paths are resolved from the file's folder; `filePath` also
+ * names the experiment. Nothing is trained and no file is read: only `options.exists` is asked.
+ */
+export function parseExperimentFile(text: string, filePath: string, options: ParseExperimentOptions): ParsedExperiment {
+  const experiment = experimentNameOf(filePath);
+  const { root, problems } = parseJsonc(text);
+  if (problems.length > 0 || !root) {
+    const issues = problems.map((p): ExperimentIssue => ({ path: '', message: p.message, severity: 'error', range: p.range, kind: 'syntax' }));
+    return { experiment, runs: [], issues };
+  }
+  // getNodeValue builds objects without a prototype (so a "__proto__" key is inert); clone to plain ones.
+  const value: unknown = structuredClone(getNodeValue(root));
+  const file = value as ExperimentFile;
+  const checks = new Checks(root, nodePath.dirname(filePath), options);
+  const entries = Array.isArray(file?.runs) ? file.runs : [];
+  const issues = [...checks.schema(value), ...checks.duplicateNames(entries), ...checks.duplicateSeeds(file)];
+  // These errors leave the entry (or, in a shared section, every entry) unfit to build a config from.
+  const errorPaths = issues.filter((issue) => issue.severity === 'error').map((issue) => parseIssuePath(issue.path));
+  const blocked = (entry: number): boolean => errorPaths.some((where) => blocks(where, entry));
+
+  const runs: ExperimentRunEntry[] = [];
+  for (const [i, entry] of entries.entries()) {
+    if (blocked(i)) continue;
+    const configs = configsOf(file, entry, experiment, nodePath.dirname(filePath));
+    const found = [...checks.configRules(configs[0], i), ...checks.datasetFiles(configs[0], i)];
+    issues.push(...found);
+    if (found.some((issue) => issue.severity === 'error')) continue;
+    const entryNode = nodeAt(root, ['runs', i])!;
+    const epsilonNode = nodeAt(root, ['runs', i, 'loss', 'epsilon']);
+    runs.push({
+      name: entry.name, loss: entry.loss, seeds: configs.map((c) => c.seed), configs,
+      range: rangeOf(entryNode), nameRange: rangeOf(nodeAt(root, ['runs', i, 'name'])!),
+      ...(epsilonNode ? { epsilonRange: rangeOf(epsilonNode) } : {}),
+    });
+  }
+  return { experiment, runs, issues: sortedUnique(issues) };
+}
+
+/** Sections every run shares: an error there concerns every entry. */
+const SHARED_SECTIONS: readonly (string | number)[] = ['dataset', 'model', 'training'];
+
+function blocks(where: ValuePath, entry: number): boolean {
+  if (where.length === 0 || SHARED_SECTIONS.includes(where[0])) return true;
+  return where[0] === 'runs' && (where.length === 1 || where[1] === entry);
+}
+
+/** The seeds of an entry: its own, else the file's, else the default seed. */
+function seedsOf(file: ExperimentFile, entry: ExperimentRunValue): number[] {
+  return entry.seeds ?? file.training?.seeds ?? [DEFAULT_CONFIG.seed];
+}
+
+function configsOf(file: ExperimentFile, entry: ExperimentRunValue, experiment: string, fileDir: string): RunConfig[] {
+  const { seeds: _seeds, ...training } = file.training ?? {};
+  const shared = withDefaults(definedOnly({ dataset: file.dataset, model: file.model, ...training }));
+  const merged = overlayConfig(shared, definedOnly({ ...entry.overrides }));
+  const dataset = resolveDatasetPaths(merged.dataset, fileDir);
+  return seedsOf(file, entry).map((seed) => ({
+    ...structuredClone(merged), dataset: { ...dataset }, loss: structuredClone(entry.loss), seed,
+    name: experimentRunName(entry.name, seed), experiment,
+  }));
+}
+
+/** Dataset files named relative to the experiment file's folder, made absolute. */
+function resolveDatasetPaths(dataset: DatasetSpec, fileDir: string): DatasetSpec {
+  const resolve = (p: string | undefined): string | undefined => (p === undefined ? undefined : nodePath.resolve(fileDir, p));
+  return definedOnly({ ...dataset, path: resolve(dataset.path), labelsPath: resolve(dataset.labelsPath) });
+}
+
+/** The file paths where a setting of a run's config can be written, most specific first. */
+function placesOf(configPath: ValuePath, entry: number): { prefix: ValuePath; path: ValuePath }[] {
+  const own: ValuePath = ['runs', entry];
+  if (configPath[0] === 'loss') return [{ prefix: own, path: [...own, ...configPath] }];
+  const shared: ValuePath = configPath[0] === 'dataset' || configPath[0] === 'model' ? [] : ['training'];
+  return [{ prefix: [...own, 'overrides'], path: [...own, 'overrides', ...configPath] }, { prefix: shared, path: [...shared, ...configPath] }];
+}
+
+/** The checks beyond the schema, each locating its issues in the text. */
+class Checks {
+  constructor(private readonly root: Node, private readonly fileDir: string, private readonly options: ParseExperimentOptions) {}
+
+  /** Cross-field rules of the run config (validateRunConfig), located where the user wrote the field. */
+  configRules(config: RunConfig, entry: number): ExperimentIssue[] {
+    const result = validateRunConfig(config);
+    const found = [...(result.ok ? [] : result.errors), ...result.warnings];
+    return found.map((issue) => this.locate(issue, parseIssuePath(issue.path), entry, 'rules'));
+  }
+
+  /** The files a csv / idx dataset reads must exist. */
+  datasetFiles(config: RunConfig, entry: number): ExperimentIssue[] {
+    const { dataset } = config;
+    const fields = dataset.name === 'csv' ? ['path'] as const : dataset.name === 'idx' ? ['path', 'labelsPath'] as const : [];
+    return fields.flatMap((field) => {
+      const file = dataset[field];
+      if (file === undefined || this.options.exists(file)) return [];
+      const issue: Issue = {
+        path: `dataset.${field}`, severity: 'error',
+        message: `dataset.${field}: file not found: ${file} (relative paths start from the experiment file's folder, ${this.fileDir})`,
+      };
+      return [this.locate(issue, ['dataset', field], entry, 'files')];
+    });
+  }
+
+  /** The value against the experiment schema. */
+  schema(value: unknown): ExperimentIssue[] {
+    return checkSchema(DOCUMENTS, EXPERIMENT_SCHEMA_FILE, value, '', 'the experiment file')
+      .map((issue) => this.at(parseIssuePath(issue.path), issue, 'schema'));
+  }
+
+  duplicateNames(entries: ExperimentRunValue[]): ExperimentIssue[] {
+    const firstIndex = new Map<string, number>();
+    const issues: ExperimentIssue[] = [];
+    for (const [i, entry] of entries.entries()) {
+      if (typeof entry?.name !== 'string') continue;
+      const first = firstIndex.get(entry.name);
+      if (first === undefined) {
+        firstIndex.set(entry.name, i);
+        continue;
+      }
+      const path = `runs[${i}].name`;
+      issues.push(this.at(['runs', i, 'name'], {
+        path, severity: 'error', message: `${path} "${entry.name}" is already the name of runs[${first}]; run names must be unique in the file`,
+      }, 'rules'));
+    }
+    return issues;
+  }
+
+  /** A seed listed twice would train the same run twice under one name. */
+  duplicateSeeds(file: ExperimentFile): ExperimentIssue[] {
+    const lists: { where: ValuePath; seeds: unknown }[] = [
+      { where: ['training', 'seeds'], seeds: file?.training?.seeds },
+      ...(Array.isArray(file?.runs) ? file.runs : []).map((entry, i) => ({ where: ['runs', i, 'seeds'], seeds: entry?.seeds })),
+    ];
+    return lists.flatMap(({ where, seeds }) => (Array.isArray(seeds) ? seeds : []).flatMap((seed: unknown, j, all) => {
+      const first = all.indexOf(seed);
+      if (first === j) return [];
+      const path = formatIssuePath([...where, j]);
+      return [this.at([...where, j], { path, severity: 'error', message: `${path} repeats seed ${String(seed)} (already at [${first}]); the seeds must be different` }, 'rules')];
+    }));
+  }
+
+  /**
+   * An issue about a config path of entry `entry`, moved to the place in the file that sets it:
+   * the entry's overrides when they hold the field (or more of its path), else the shared section.
+   */
+  private locate(issue: Issue, configPath: ValuePath, entry: number, kind: ExperimentIssue['kind']): ExperimentIssue {
+    let best = { path: ['runs', entry, 'name'] as ValuePath, node: nodeAt(this.root, ['runs', entry, 'name']) ?? nodeAt(this.root, ['runs', entry])!, score: -1 };
+    for (const { prefix, path } of placesOf(configPath, entry)) {
+      const { node, depth } = deepestNodeAt(this.root, path);
+      const score = depth >= prefix.length ? depth - prefix.length : -1;
+      if (score > best.score) best = { path, node, score };
+    }
+    const filePath = formatIssuePath(best.path);
+    const message = issue.message.startsWith(issue.path) ? filePath + issue.message.slice(issue.path.length) : issue.message;
+    return { ...issue, path: filePath, message, range: underlineRange(best.node), kind };
+  }
+
+  private at(path: ValuePath, issue: Issue, kind: ExperimentIssue['kind']): ExperimentIssue {
+    return { ...issue, range: underlineRange(deepestNodeAt(this.root, path).node), kind };
+  }
+}
+
+/** Issues in text order; an issue of a shared section, found once per entry, is kept once. */
+function sortedUnique(issues: ExperimentIssue[]): ExperimentIssue[] {
+  const seen = new Set<string>();
+  return issues
+    .filter((issue) => {
+      const key = `${issue.range.offset}:${issue.range.length}:${issue.message}`;
+      return !seen.has(key) && seen.add(key);
+    })
+    .sort((a, b) => a.range.offset - b.range.offset);
+}
+
+/** Without the keys whose value is undefined, so that spreading it does not erase defaults. */
+function definedOnly<T extends object>(value: T): T {
+  return Object.fromEntries(Object.entries(value).filter(([, v]) => v !== undefined)) as T;
+}
