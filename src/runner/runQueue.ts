@@ -11,6 +11,8 @@ export interface StartRequest {
   runId: string;
   runDir: string;
   config: RunConfig;
+  /** The queued record as written at enqueue time. */
+  record: RunRecord;
 }
 
 /** Starts the worker of a queued run (the real one forks; tests pass a fake to check scheduling). */
@@ -91,11 +93,11 @@ export class RunQueue {
 
   /** Creates the run folder with its `queued` record now; the worker starts when a slot is free. */
   enqueue(config: RunConfig): string {
-    const { runId, runDir } = createRun(this.runsDir, config);
+    const { runId, runDir, record } = createRun(this.runsDir, config);
     let resolve!: (r: RunRecord) => void;
     const promise = new Promise<RunRecord>((r) => { resolve = r; });
     this.finals.set(runId, { promise, resolve });
-    this.pending.push({ runsDir: this.runsDir, runId, runDir, config });
+    this.pending.push({ runsDir: this.runsDir, runId, runDir, config, record });
     this.changes.emit({ runId, state: 'queued' });
     this.pump();
     return runId;
@@ -145,18 +147,28 @@ export class RunQueue {
   }
 
   private cancelQueued(request: StartRequest): void {
-    const record: RunRecord = { ...readRunDir(request.runDir), status: 'cancelled', endedAt: new Date().toISOString() };
-    writeRunRecord(request.runDir, record);
+    const record = this.recordEnd(request, { status: 'cancelled' });
     this.events.emit({ type: 'finished', runId: request.runId, status: 'cancelled', summary: { steps: 0, epochs: 0 } });
     this.end(request.runId, record);
   }
 
   private failToStart(request: StartRequest, error: unknown): void {
     const message = `the training worker could not be started: ${error instanceof Error ? error.message : String(error)}`;
-    const record: RunRecord = { ...readRunDir(request.runDir), status: 'failed', endedAt: new Date().toISOString(), error: message };
-    writeRunRecord(request.runDir, record);
+    const record = this.recordEnd(request, { status: 'failed', error: message });
     this.events.emit({ type: 'failed', runId: request.runId, error: message });
     this.end(request.runId, record);
+  }
+
+  /** Writes the end of a run that never started; if its folder is gone (deleted meanwhile) only reports it. */
+  private recordEnd(request: StartRequest, changes: Partial<RunRecord>): RunRecord {
+    const endedAt = new Date().toISOString();
+    try {
+      const record: RunRecord = { ...readRunDir(request.runDir), ...changes, endedAt };
+      writeRunRecord(request.runDir, record);
+      return record;
+    } catch {
+      return { ...request.record, ...changes, endedAt };
+    }
   }
 
   private end(runId: string, record: RunRecord): void {

@@ -119,6 +119,19 @@ describe('RunQueue', () => {
     assert.equal(queue.stop(running), false, 'an ended run is unknown to the queue');
   });
 
+  it('cancels a queued run whose folder was deleted meanwhile without throwing', async () => {
+    const { queue, started } = makeQueue(1);
+    queue.enqueue(config(1));
+    const waiting = queue.enqueue(config(2));
+    fs.rmSync(path.join(runsDir, waiting), { recursive: true });
+    assert.equal(queue.stop(waiting), true);
+    const record = await queue.done(waiting);
+    assert.deepEqual([record.id, record.status], [waiting, 'cancelled']);
+    assert.ok(!fs.existsSync(path.join(runsDir, waiting)), 'nothing is recreated');
+    started[0].end('completed');
+    await queue.whenIdle();
+  });
+
   it('stopAll cancels the queue before stopping the running runs, so nothing new starts', async () => {
     const { queue, started } = makeQueue(2);
     const ids = [1, 2, 3, 4].map((seed) => queue.enqueue(config(seed)));
