@@ -7,6 +7,7 @@
  */
 import * as nodePath from 'node:path';
 import experimentSchema from '../../media/schemas/experiment.schema.json';
+import sweepSchema from '../../media/schemas/sweep.schema.json';
 import { withDefaults, overlayConfig, type PartialRunConfig } from './config';
 import {
   deepestNodeAt, getNodeValue, formatIssuePath, nodeAt, parseIssuePath, parseJsonc, rangeOf, underlineRange,
@@ -22,7 +23,9 @@ export type { TextRange } from './experimentTree';
 export const EXPERIMENT_FILE_SUFFIX = '.polyloss.json';
 export const EXPERIMENT_SCHEMA_FILE = 'experiment.schema.json';
 
-const DOCUMENTS: SchemaDocuments = { ...SCHEMA_DOCUMENTS, [EXPERIMENT_SCHEMA_FILE]: experimentSchema as Schema };
+const DOCUMENTS: SchemaDocuments = {
+  ...SCHEMA_DOCUMENTS, [EXPERIMENT_SCHEMA_FILE]: experimentSchema as Schema, 'sweep.schema.json': sweepSchema as Schema,
+};
 
 /** The file as written (after the schema check). */
 export interface ExperimentFile {

@@ -8,7 +8,7 @@ import { ANNOTATION_KEYWORDS, VALIDATION_KEYWORDS } from '../../src/core/jsonSch
 
 const schemaDir = path.join(__dirname, '../../media/schemas');
 const readSchema = (file: string): Record<string, unknown> => JSON.parse(fs.readFileSync(path.join(schemaDir, file), 'utf8'));
-const SCHEMA_FILES = ['loss-spec.schema.json', 'run-config.schema.json', 'experiment.schema.json'];
+const SCHEMA_FILES = ['loss-spec.schema.json', 'run-config.schema.json', 'sweep.schema.json', 'experiment.schema.json'];
 
 // The reference: ajv compiling the same schema files, as VS Code's editor validation reads them.
 const ajv = new Ajv({ strict: true, strictNumbers: true, allErrors: true });
@@ -46,7 +46,7 @@ const rows: Row[] = [
       { name: 'poly3', loss: { type: 'poly', epsilon: [1, 0.5, -0.2] }, seeds: [7] },
       { name: 'pf', loss: { type: 'poly-focal', gamma: 2, epsilon: -1, activation: 'sigmoid', alpha: 0.25 } },
     ],
-    sweep: { epsilon: [0, 1, 2] },
+    sweep: { epsilon: '-1:2:1', seeds: 3, baseline: true },
   }),
   good(withRun({ overrides: { dataset: { labelNoise: 0.2 }, model: { type: 'cnn', filters: [8] }, optimizer: { learningRate: 0.01 }, batchSize: 8, epochs: 2, backend: 'wasm' } })),
   good({ ...base, training: { optimizer: { learningRate: 0.01 } } }),
@@ -80,7 +80,10 @@ const rows: Row[] = [
   bad({ ...base, model: { type: 'mlp', hidden: [] } }, 'model.hidden', '"hidden"', '1 to 16'),
   bad({ ...base, dataset: { name: 'cifar' } }, 'dataset.name', '"cifar"', '"digits"'),
   bad({ ...base, dataset: { name: 'csv', path: '' } }, 'dataset.path', '""', 'a non-empty string'),
+  good({ ...base, sweep: { epsilon: [0, 1, 2], gamma: [0, 2], seeds: [1, 2] } }),
   bad({ ...base, sweep: 3 }, 'sweep', '3', 'must be an object'),
+  bad({ ...base, sweep: { epsilon: [0, 1] } }, 'sweep.seeds', '"sweep"', 'is required'),
+  bad({ ...base, sweep: { epsilon: [0, 'x'], seeds: 2 } }, 'sweep.epsilon[1]', '"x"', 'must be a number'),
 ];
 
 test(`the table has good and bad experiment files (${rows.length})`, () => {
