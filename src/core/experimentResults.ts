@@ -1,6 +1,7 @@
 /** The result shown next to an experiment entry: its test accuracy over its seeds. */
 import { experimentRunName } from './experimentFile';
 import type { RunRecord } from './runFormat';
+import { mean, sampleStd } from './stats/summary';
 
 /**
  * `acc 97.9% ± 0.2 · 3 seeds`: mean ± sample standard deviation (in percentage points) of the
@@ -19,9 +20,8 @@ export function latestResultLabel(records: readonly RunRecord[], entryName: stri
   const accuracies = [...latestBySeed.values()].map((record) => 100 * record.summary!.testAcc!);
   if (accuracies.length === 0) return undefined;
   const n = accuracies.length;
-  const mean = accuracies.reduce((sum, a) => sum + a, 0) / n;
-  const spread = n > 1 ? ` ± ${Math.sqrt(accuracies.reduce((sum, a) => sum + (a - mean) ** 2, 0) / (n - 1)).toFixed(1)}` : '';
-  return `acc ${mean.toFixed(1)}%${spread} · ${n} seed${n === 1 ? '' : 's'}`;
+  const spread = n > 1 ? ` ± ${sampleStd(accuracies).toFixed(1)}` : '';
+  return `acc ${mean(accuracies).toFixed(1)}%${spread} · ${n} seed${n === 1 ? '' : 's'}`;
 }
 
 function finishedAt(record: RunRecord): string {
