@@ -103,7 +103,7 @@ interface SoftmaxState {
   logPt: number;
   /** 1 − Pt, computed as Σ (1−y_k) p_k so it keeps its precision when Pt ≈ 1. */
   q: number;
-  /** CE = logsumexp(z) − Σ y z. */
+  /** CE = −Σ y log p = logsumexp(z) − Σ y z (as Σ y = 1), summed from log p so large logits don't cancel. */
   ce: number;
 }
 
@@ -118,11 +118,11 @@ function softmaxState(spec: LossSpec, logits: readonly number[], labels: readonl
   // log Pt = logsumexp_k(log y_k + log p_k) over the classes with y_k > 0: exact even when Pt underflows.
   const targetLogTerms: number[] = [];
   let q = 0;
-  let ce = logZ;
+  let ce = 0;
   for (let k = 0; k < y.length; k++) {
     if (y[k] > 0) targetLogTerms.push(Math.log(y[k]) + logp[k]);
     q += (1 - y[k]) * p[k];
-    ce -= y[k] * logits[k];
+    ce -= y[k] * logp[k];
   }
   const logPt = logSumExp(targetLogTerms);
   return { y, logp, p, logPt, q: Math.min(1, Math.max(0, q)), ce };
