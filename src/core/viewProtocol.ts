@@ -5,16 +5,17 @@ import type { MetricLine, RunRecord } from './runFormat';
  *
  * Conversation: the webview posts `ready`; the host answers with a `snapshot` (runs + selection, no
  * metrics). The webview then `subscribe`s to the runs it draws; the host sends each run's `history`
- * once and afterwards only `append` deltas (coalesced on the host). Metrics travel as columns of
- * numbers, which is several times smaller than one object per line. JSON turns NaN/±Infinity into
- * null, so a diverged loss arrives as null and is read back as NaN.
+ * once and afterwards only `append` deltas (coalesced on the host). Metrics travel as columns:
+ * one Float64Array per field. VS Code (engines ≥ 1.57) transfers typed arrays in webview messages
+ * as binary rather than JSON, so a long history costs a copy instead of a parse, and a diverged
+ * loss (NaN/±Infinity) arrives as itself.
  */
 
 export type ViewKind = 'dashboard' | 'compare';
 export type DashboardTab = 'runs' | 'compare' | 'detail';
 
-/** A column of numbers; null stands for a non-finite value (NaN/±Infinity). */
-export type Column = (number | null)[];
+/** A column of numbers, one per metric line. */
+export type Column = Float64Array;
 
 export const STEP_FIELDS = ['step', 'epoch', 't', 'loss', 'base', 'poly', 'acc'] as const;
 export const EPOCH_FIELDS = ['epoch', 'step', 't', 'trainLoss', 'valLoss', 'valAcc', 'ptMean', 'ptQ25', 'ptQ50', 'ptQ75'] as const;
@@ -63,30 +64,32 @@ export type WebviewMessage =
 // ---------------------------------------------------------------------------------------------
 // Column packing
 
-function emptyColumns<F extends string>(fields: readonly F[]): Record<F, Column> {
+function columns<F extends string>(fields: readonly F[], length: number): Record<F, Column> {
   const out = {} as Record<F, Column>;
-  for (const f of fields) out[f] = [];
+  for (const f of fields) out[f] = new Float64Array(length);
   return out;
-}
-
-function wire(n: number): number | null {
-  return Number.isFinite(n) ? n : null;
 }
 
 /** Packs metric lines (in file order) into the wire form. */
 export function packMetrics(runId: string, lines: readonly MetricLine[]): MetricsChunk {
-  const steps = emptyColumns(STEP_FIELDS);
-  const epochs = emptyColumns(EPOCH_FIELDS);
+  let stepCount = 0;
+  for (const line of lines) if (line.kind === 'step') stepCount++;
+  const steps = columns(STEP_FIELDS, stepCount);
+  const epochs = columns(EPOCH_FIELDS, lines.length - stepCount);
+  let s = 0;
+  let e = 0;
   for (const line of lines) {
     if (line.kind === 'step') {
-      for (const f of STEP_FIELDS) steps[f].push(wire(line[f]));
-    } else if (line.kind === 'epoch') {
+      for (const f of STEP_FIELDS) steps[f][s] = line[f];
+      s++;
+    } else {
       const pt = line.pt ?? { mean: NaN, q25: NaN, q50: NaN, q75: NaN };
       const row: Record<EpochField, number> = {
         epoch: line.epoch, step: line.step, t: line.t, trainLoss: line.trainLoss, valLoss: line.valLoss,
         valAcc: line.valAcc, ptMean: pt.mean, ptQ25: pt.q25, ptQ50: pt.q50, ptQ75: pt.q75,
       };
-      for (const f of EPOCH_FIELDS) epochs[f].push(wire(row[f]));
+      for (const f of EPOCH_FIELDS) epochs[f][e] = row[f];
+      e++;
     }
   }
   return { runId, steps, epochs };
@@ -139,7 +142,7 @@ function isStringArray(x: unknown): x is string[] {
 }
 
 function isColumn(x: unknown): x is Column {
-  return Array.isArray(x) && x.every((v) => v === null || typeof v === 'number');
+  return x instanceof Float64Array;
 }
 
 function isColumns(x: unknown, fields: readonly string[]): boolean {

@@ -9,32 +9,37 @@ import { epochLine, lines, makeRun, stepLine } from '../webview/fixtures';
 
 /** The webview's model of what the host sent, and the pure helpers the views are built on. */
 
+/** As a message arrives in the webview. */
 function wire<T>(x: T): T {
-  return JSON.parse(JSON.stringify(x));
+  return structuredClone(x);
 }
 
-test('store: history then appends; repeated rows are dropped; null reads back as NaN', () => {
+test('store: history then appends; repeated rows are dropped; NaN is kept', () => {
   const store = new RunsStore();
   store.apply({ type: 'snapshot', view: 'dashboard', runs: [makeRun('a')], selection: ['a'] });
   const history = store.apply(wire({ type: 'history', chunks: [packMetrics('a', lines(1, 100))] }));
   assert.deepEqual([...history.series], ['a']);
   const series = store.series.get('a')!;
   assert.equal(series.generation, 1);
-  assert.equal(series.steps.step.length, 100);
-  assert.equal(series.epochs.epoch.length, 1);
+  assert.equal(series.steps.length, 100);
+  assert.equal(series.epochs.length, 1);
 
   const diverged = { ...stepLine(102), loss: NaN };
   const change = store.apply(wire({ type: 'append', chunks: [packMetrics('a', [...lines(98, 101), diverged, epochLine(1)])] }));
   assert.deepEqual([...change.series], ['a']);
-  assert.deepEqual(series.steps.step.slice(-3), [100, 101, 102]);
-  assert.ok(Number.isNaN(series.steps.loss.at(-1)));
-  assert.equal(series.epochs.epoch.length, 1, 'epoch 1 already held');
+  assert.deepEqual(series.steps.values('step').slice(-3), [100, 101, 102]);
+  assert.ok(Number.isNaN(series.steps.last('loss')));
+  assert.equal(series.epochs.length, 1, 'epoch 1 already held');
+  for (let s = 103; s <= 1000; s += 7) store.apply(wire({ type: 'append', chunks: [packMetrics('a', lines(s, s + 6))] }));
+  assert.deepEqual(series.steps.values('step'), Array.from({ length: 1005 }, (_, i) => i + 1), 'grows past its first capacity');
+  assert.deepEqual(series.steps.values('acc').slice(-2), [stepLine(1004).acc, stepLine(1005).acc]);
+  assert.deepEqual(series.epochs.values('epoch'), [1, 2, 3, 4, 5, 6, 7, 8, 9, 10]);
 
   const nothingNew = store.apply(wire({ type: 'append', chunks: [packMetrics('a', lines(90, 95))] }));
   assert.equal(nothingNew.series.size, 0);
   store.apply(wire({ type: 'history', chunks: [packMetrics('a', lines(1, 10))] }));
   assert.equal(store.series.get('a')!.generation, 2, 'a new history replaces the old one');
-  assert.equal(store.series.get('a')!.steps.step.length, 10);
+  assert.equal(store.series.get('a')!.steps.length, 10);
 });
 
 test('store: run changes, removals, full replacement and selection', () => {

@@ -8,15 +8,17 @@ import { COALESCE_MS, WebviewRelay, type RelayHandlers } from '../../src/host/we
 import { Emitter, FakeServices } from '../webview/fakeHost';
 import { epochLine, lines, makeRun, stepLine } from '../webview/fixtures';
 
-test('packMetrics: columns per field in file order; non-finite values become null', () => {
+test('packMetrics: one Float64Array per field in file order; non-finite values survive a structured clone', () => {
   const diverged = { ...stepLine(3), loss: NaN, poly: Infinity };
   const chunk = packMetrics('r', [stepLine(1), stepLine(2), epochLine(1, 2), diverged]);
-  assert.deepEqual(chunk.steps.step, [1, 2, 3]);
-  assert.deepEqual(chunk.steps.loss, [stepLine(1).loss, stepLine(2).loss, null]);
-  assert.equal(chunk.steps.poly[2], null);
-  assert.deepEqual(chunk.epochs.epoch, [1]);
-  assert.deepEqual(chunk.epochs.ptQ75, [epochLine(1, 2).pt.q75]);
-  assert.ok(isHostMessage(JSON.parse(JSON.stringify({ type: 'append', chunks: [chunk] }))));
+  assert.deepEqual([...chunk.steps.step], [1, 2, 3]);
+  assert.deepEqual([...chunk.steps.loss], [stepLine(1).loss, stepLine(2).loss, NaN]);
+  assert.equal(chunk.steps.poly[2], Infinity);
+  assert.deepEqual([...chunk.epochs.epoch], [1]);
+  assert.deepEqual([...chunk.epochs.ptQ75], [epochLine(1, 2).pt.q75]);
+  const received = structuredClone({ type: 'append', chunks: [chunk] });
+  assert.ok(isHostMessage(received));
+  assert.ok(Number.isNaN(received.chunks[0].steps.loss[2]));
 });
 
 test('newLinesAfter drops lines already delivered and advances the cursor', () => {
@@ -38,13 +40,13 @@ test('host message validators accept the protocol and reject malformed messages'
   ];
   for (const m of good) assert.ok(isHostMessage(m), m.type);
   const ragged = packMetrics('a', lines(1, 5));
-  ragged.steps.loss.pop();
+  ragged.steps.loss = ragged.steps.loss.subarray(1);
   const bad: unknown[] = [
     null, 'snapshot', { type: 'nope' },
     { type: 'snapshot', view: 'panel', runs: [], selection: [] },
     { type: 'snapshot', view: 'compare', runs: [{ id: 1, name: 'x' }], selection: [] },
     { type: 'append', chunks: [ragged] },
-    { type: 'append', chunks: [{ ...ragged, steps: { ...ragged.steps, step: ['1'] } }] },
+    { type: 'append', chunks: [{ ...ragged, steps: { ...ragged.steps, step: [1, 2, 3, 4, 5] } }] },
     { type: 'focus', focus: { runIds: ['a'], tab: 'settings' } },
   ];
   for (const m of bad) assert.equal(isHostMessage(m), false, JSON.stringify(m));
@@ -77,7 +79,7 @@ function relayFixture() {
     showError: (m) => void handled.push(`error ${m}`),
   };
   const relay = new WebviewRelay({
-    postMessage: async (m) => { posted.push(JSON.parse(JSON.stringify(m))); return true; },
+    postMessage: async (m) => { posted.push(structuredClone(m) as HostMessage); return true; },
     onDidReceiveMessage: fromWebview.event,
   }, 'dashboard', host.services(), handlers, { runIds: ['b'], tab: 'detail' });
   const send = async (m: unknown) => {
@@ -123,7 +125,7 @@ test('relay: live lines are coalesced, de-duplicated, and follow the run change 
   if (sent[0].type !== 'runs' || sent[1].type !== 'append') return;
   assert.equal(sent[0].runs[0].totalSteps, 900);
   assert.deepEqual(sent[1].chunks.map((c) => c.runId), ['b']);
-  assert.deepEqual(sent[1].chunks[0].steps.step, Array.from({ length: 42 }, (_, i) => 21 + i));
+  assert.deepEqual([...sent[1].chunks[0].steps.step], Array.from({ length: 42 }, (_, i) => 21 + i));
   relay.dispose();
   mock.timers.reset();
 });

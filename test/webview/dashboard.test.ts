@@ -124,7 +124,7 @@ test('live deltas grow the curves in place, once per line, without re-sending hi
   }
 });
 
-test('many messages within one frame lead to one chart update', async () => {
+test('many messages within one frame lead to one chart update; a diverged loss stays NaN', async () => {
   const v = await openCompare();
   try {
     const updates = await v.page.evaluate(async () => {
@@ -133,9 +133,15 @@ test('many messages within one frame lead to one chart update', async () => {
       const original = chart.update.bind(chart);
       let count = 0;
       chart.update = (mode?: string) => { count++; original(mode); };
+      // (No named helpers in here: the page does not have the loader's function-naming shim.)
+      const none = new Float64Array(0);
       for (let k = 0; k < 20; k++) {
-        const steps = { step: [301 + k], epoch: [4], t: [6020 + 20 * k], loss: [1], base: [0.9], poly: [0.1], acc: [0.5] };
-        const epochs = { epoch: [], step: [], t: [], trainLoss: [], valLoss: [], valAcc: [], ptMean: [], ptQ25: [], ptQ50: [], ptQ75: [] };
+        // The last loss diverged: NaN arrives as NaN and leaves a gap in the curve.
+        const steps = {
+          step: new Float64Array([301 + k]), epoch: new Float64Array([4]), t: new Float64Array([6020 + 20 * k]),
+          loss: new Float64Array([k === 19 ? NaN : 1]), base: new Float64Array([0.9]), poly: new Float64Array([0.1]), acc: new Float64Array([0.5]),
+        };
+        const epochs = { epoch: none, step: none, t: none, trainLoss: none, valLoss: none, valAcc: none, ptMean: none, ptQ25: none, ptQ50: none, ptQ75: none };
         window.postMessage({ type: 'append', chunks: [{ runId: 'a', steps, epochs }] }, '*');
       }
       await new Promise((r) => setTimeout(r, 0));
@@ -146,6 +152,8 @@ test('many messages within one frame lead to one chart update', async () => {
     assert.equal(updates, 1);
     const state = await chartState(v.page, 'compare');
     assert.equal(state.datasets[2].points.length, 320);
+    assert.deepEqual(state.datasets[2].points.at(-2), [319, 1]);
+    assert.ok(Number.isNaN(state.datasets[2].points.at(-1)![1]));
   } finally {
     await v.close();
   }

@@ -4,7 +4,7 @@ import { DEFAULT_CONFIG, type RunConfig } from '../../src/core/runConfig';
 /** Test runs with deterministic, plausible curves (values are functions of the step, not random). */
 let created = 0;
 
-export function makeRun(id: string, patch: Partial<RunRecord> & { config?: Partial<RunConfig> } = {}): RunRecord {
+export function makeRun(id: string, patch: Omit<Partial<RunRecord>, 'config'> & { config?: Partial<RunConfig> } = {}): RunRecord {
   const { config, ...rest } = patch;
   return {
     schemaVersion: 1, id, name: `run ${id}`, status: 'completed' as RunStatus,

@@ -66,8 +66,8 @@ export async function startServer(): Promise<{ origin: string; server: Server }>
   return { origin: `http://127.0.0.1:${(server.address() as AddressInfo).port}`, server };
 }
 
-export function launchBrowser(): Promise<Browser> {
-  return chromium.launch({ executablePath: '/usr/bin/chromium', args: CHROMIUM_ARGS });
+export function launchBrowser(extraArgs: string[] = []): Promise<Browser> {
+  return chromium.launch({ executablePath: '/usr/bin/chromium', args: [...CHROMIUM_ARGS, ...extraArgs] });
 }
 
 /**
@@ -146,9 +146,8 @@ export async function openView(browser: Browser, origin: string, view: ViewKind,
     postMessage: (m: unknown) => {
       traffic++;
       sent.push(m as HostMessage);
-      // VS Code serialises messages as JSON (NaN becomes null); do the same.
-      const json = JSON.parse(JSON.stringify(m));
-      chain = chain.then(() => page.evaluate((msg) => window.postMessage(msg, '*'), json));
+      // Like VS Code, typed arrays (the metric columns) arrive as typed arrays.
+      chain = chain.then(() => page.evaluate((msg) => window.postMessage(msg, '*'), m as never));
       return chain.then(() => true);
     },
     onDidReceiveMessage: received.event,

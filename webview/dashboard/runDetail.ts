@@ -62,10 +62,9 @@ const CHARTS: { id: string; title: string; curves: (run: RunRecord) => CurveDef[
 /** Time left, extrapolated from the pace so far. */
 export function estimateRemainingMs(run: RunRecord, series: RunSeries | undefined): number | undefined {
   if (run.status !== 'running' || !run.totalSteps || !series) return undefined;
-  const n = series.steps.step.length;
-  if (!n) return undefined;
-  const step = series.steps.step[n - 1];
-  const t = series.steps.t[n - 1];
+  if (!series.steps.length) return undefined;
+  const step = series.steps.last('step');
+  const t = series.steps.last('t');
   return step > 0 ? ((run.totalSteps - step) * t) / step : undefined;
 }
 
@@ -182,7 +181,7 @@ export class RunDetail {
     const c = run.config;
     const env = run.environment;
     const series = this.store.series.get(run.id);
-    const lastStep = series?.steps.step.length ? series.steps.step[series.steps.step.length - 1] : run.summary?.steps;
+    const lastStep = series?.steps.length ? series.steps.last('step') : run.summary?.steps;
     const start = run.startedAt ? Date.parse(run.startedAt) : undefined;
     const end = run.endedAt ? Date.parse(run.endedAt) : Date.now();
     const facts: [string, string][] = [

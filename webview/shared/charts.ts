@@ -10,8 +10,9 @@ Chart.register(LineController, LineElement, PointElement, BarController, BarElem
   CategoryScale, Legend, Tooltip, Decimation);
 
 /**
- * Above this many points in view a line is decimated (min-max keeps spikes such as a diverging loss).
- * Set explicitly: Chart.js' default (4 × width) varies with the panel size.
+ * Above this many points in view a line is decimated, to about one point per pixel column (LTTB,
+ * which keeps the visually important points such as a diverging spike). Set explicitly: Chart.js'
+ * default (4 × width) varies with the panel size.
  */
 export const DECIMATION_THRESHOLD = 1000;
 

@@ -20,8 +20,13 @@ export function fmtDuration(ms: number | undefined): string {
   return `${Math.floor(m / 60)}h ${String(m % 60).padStart(2, '0')}m`;
 }
 
+/** One formatter for all dates: creating one per call (toLocaleString) is slow with many rows. */
+let dateFormat: Intl.DateTimeFormat | undefined;
+
 export function fmtDate(iso: string | undefined): string {
   if (!iso) return '—';
   const d = new Date(iso);
-  return Number.isNaN(d.getTime()) ? iso : d.toLocaleString(undefined, { month: 'short', day: 'numeric', hour: '2-digit', minute: '2-digit' });
+  if (Number.isNaN(d.getTime())) return iso;
+  dateFormat ??= new Intl.DateTimeFormat(undefined, { month: 'short', day: 'numeric', hour: '2-digit', minute: '2-digit' });
+  return dateFormat.format(d);
 }

@@ -2,7 +2,7 @@ import type { ChartDataset, ChartOptions } from 'chart.js';
 import { DebiasedEma } from '../../src/core/smoothing';
 import { DECIMATION_THRESHOLD, applyTheme, baseOptions, createChart, themedScale, type Chart } from './charts';
 import { fmtNumber } from './format';
-import { X_AXES, rowCount, stepsPerEpoch, xOf, yOf, type MetricDef, type Point, type XAxis, type YScale } from './metrics';
+import { X_AXES, rowCount, stepsPerEpoch, xColumn, yColumn, type MetricDef, type Point, type XAxis, type YScale } from './metrics';
 import type { RunsStore } from './series';
 import type { ChartTheme } from './theme';
 import { withAlpha } from './theme';
@@ -77,7 +77,7 @@ export class LiveChart {
       },
       plugins: {
         ...base.plugins,
-        decimation: { enabled: true, algorithm: 'min-max', threshold: DECIMATION_THRESHOLD },
+        decimation: { enabled: true, algorithm: 'lttb', threshold: DECIMATION_THRESHOLD },
         legend: {
           display: legend, position: 'bottom',
           labels: { ...base.plugins?.legend?.labels, filter: (item, data) => this.primary.has(data.datasets[item.datasetIndex ?? 0]) },
@@ -238,13 +238,14 @@ export class LiveChart {
     const { metric } = track.spec;
     const n = rowCount(series, metric);
     if (n <= track.consumed) return false;
-    const raw: Point[] = [];
-    const smooth: Point[] = [];
-    for (let i = track.consumed; i < n; i++) {
-      const x = xOf(series, metric, i, this.settings.xAxis, track.stepsPerEpoch);
-      const y = yOf(series, metric, i);
-      raw.push({ x, y });
-      if (track.ema) smooth.push({ x, y: track.ema.push(y) });
+    const xs = xColumn(series, metric, this.settings.xAxis, track.stepsPerEpoch);
+    const ys = yColumn(series, metric);
+    const raw: Point[] = new Array(n - track.consumed);
+    const smooth: Point[] = track.ema ? new Array(n - track.consumed) : [];
+    for (let i = track.consumed, j = 0; i < n; i++, j++) {
+      const x = xs(i);
+      raw[j] = { x, y: ys[i] };
+      if (track.ema) smooth[j] = { x, y: track.ema.push(ys[i]) };
     }
     track.consumed = n;
     pushAll(track.raw, raw);

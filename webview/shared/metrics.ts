@@ -48,21 +48,26 @@ export interface Point {
 
 /** Row count of the metric's source table. */
 export function rowCount(series: RunSeries, metric: MetricDef): number {
-  return metric.source === 'step' ? series.steps.step.length : series.epochs.epoch.length;
+  return metric.source === 'step' ? series.steps.length : series.epochs.length;
 }
 
 /**
- * The x of row i: the step, seconds since the run started, or the (fractional) epoch. Steps and
+ * The x of each row: the step, seconds since the run started, or the (fractional) epoch. Steps and
  * epoch ends share one epoch scale (step / steps per epoch) so step and epoch metrics line up.
  */
-export function xOf(series: RunSeries, metric: MetricDef, i: number, axis: XAxis, spe: number | undefined): number {
+export function xColumn(series: RunSeries, metric: MetricDef, axis: XAxis, spe: number | undefined): (i: number) => number {
   const table = metric.source === 'step' ? series.steps : series.epochs;
-  if (axis === 'step') return table.step[i];
-  if (axis === 'time') return table.t[i] / 1000;
-  if (spe) return table.step[i] / spe;
-  return table.epoch[i];
+  const step = table.col('step');
+  if (axis === 'step') return (i) => step[i];
+  if (axis === 'time') {
+    const t = table.col('t');
+    return (i) => t[i] / 1000;
+  }
+  if (spe) return (i) => step[i] / spe;
+  const epoch = table.col('epoch');
+  return (i) => epoch[i];
 }
 
-export function yOf(series: RunSeries, metric: MetricDef, i: number): number {
-  return metric.source === 'step' ? series.steps[metric.field][i] : series.epochs[metric.field][i];
+export function yColumn(series: RunSeries, metric: MetricDef): Float64Array {
+  return metric.source === 'step' ? series.steps.col(metric.field) : series.epochs.col(metric.field);
 }

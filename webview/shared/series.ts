@@ -4,46 +4,88 @@ import {
   type Column, type EpochField, type FocusRequest, type HostMessage, type MetricsChunk, type StepField,
 } from '../../src/core/viewProtocol';
 
-/** A run's metrics in the webview: one number array per field, NaN where the host sent null. */
+/**
+ * A growable table of numeric columns: Float64Arrays with spare capacity, `length` rows in use.
+ * A history arrives as typed arrays and is adopted as is (no copy); appends grow by doubling.
+ */
+export class ColumnTable<F extends string> {
+  length = 0;
+  private cols: Record<F, Float64Array>;
+
+  constructor(private readonly fields: readonly F[]) {
+    this.cols = {} as Record<F, Float64Array>;
+    for (const f of fields) this.cols[f] = new Float64Array(0);
+  }
+
+  /** The column's storage; only indices below `length` are rows. */
+  col(field: F): Float64Array {
+    return this.cols[field];
+  }
+
+  /** A copy of the rows in use, for callers that want a plain array. */
+  values(field: F): number[] {
+    return Array.from(this.cols[field].subarray(0, this.length));
+  }
+
+  last(field: F): number {
+    return this.length ? this.cols[field][this.length - 1] : -Infinity;
+  }
+
+  /** Appends the rows of `source` whose key is beyond the last held one; returns how many. */
+  append(source: Record<F, Column>, key: F): number {
+    const keys = source[key];
+    let lastKey = this.last(key);
+    // Rows arrive in order; one already held (delivered twice) is dropped.
+    const kept: number[] = [];
+    for (let i = 0; i < keys.length; i++) {
+      if (!(keys[i] > lastKey)) continue;
+      lastKey = keys[i];
+      kept.push(i);
+    }
+    if (!kept.length) return 0;
+    if (this.length === 0 && kept.length === keys.length) {
+      for (const f of this.fields) this.cols[f] = source[f];
+      this.length = keys.length;
+      return keys.length;
+    }
+    this.reserve(this.length + kept.length);
+    for (const f of this.fields) {
+      const from = source[f];
+      const to = this.cols[f];
+      let n = this.length;
+      for (const i of kept) to[n++] = from[i];
+    }
+    this.length += kept.length;
+    return kept.length;
+  }
+
+  private reserve(rows: number): void {
+    const capacity = this.cols[this.fields[0]].length;
+    if (rows <= capacity) return;
+    const next = Math.max(rows, capacity * 2, 256);
+    for (const f of this.fields) {
+      const grown = new Float64Array(next);
+      grown.set(this.cols[f].subarray(0, this.length));
+      this.cols[f] = grown;
+    }
+  }
+}
+
+/** A run's metrics in the webview. */
 export interface RunSeries {
   /** Bumped when a history replaces the content, so charts know to rebuild rather than extend. */
   generation: number;
-  steps: Record<StepField, number[]>;
-  epochs: Record<EpochField, number[]>;
-}
-
-function columns<F extends string>(fields: readonly F[]): Record<F, number[]> {
-  const out = {} as Record<F, number[]>;
-  for (const f of fields) out[f] = [];
-  return out;
+  steps: ColumnTable<StepField>;
+  epochs: ColumnTable<EpochField>;
 }
 
 export function emptySeries(): RunSeries {
-  return { generation: 0, steps: columns(STEP_FIELDS), epochs: columns(EPOCH_FIELDS) };
-}
-
-function last(xs: number[]): number {
-  return xs.length ? xs[xs.length - 1] : -Infinity;
-}
-
-function appendRows<F extends string>(target: Record<F, number[]>, source: Record<F, Column>, fields: readonly F[], key: F): number {
-  const keys = source[key];
-  let lastKey = last(target[key]);
-  let added = 0;
-  for (let i = 0; i < keys.length; i++) {
-    const k = keys[i] ?? NaN;
-    // Rows arrive in order; one already held (delivered twice) or without a key is dropped.
-    if (!(k > lastKey)) continue;
-    lastKey = k;
-    for (const f of fields) target[f].push(source[f][i] ?? NaN);
-    added++;
-  }
-  return added;
+  return { generation: 0, steps: new ColumnTable(STEP_FIELDS), epochs: new ColumnTable(EPOCH_FIELDS) };
 }
 
 /** Appends the new rows of a chunk; returns how many rows were added. */
 export function appendChunk(series: RunSeries, chunk: MetricsChunk): number {
-  return appendRows(series.steps, chunk.steps, STEP_FIELDS, 'step') + appendRows(series.epochs, chunk.epochs, EPOCH_FIELDS, 'epoch');
+  return series.steps.append(chunk.steps, 'step') + series.epochs.append(chunk.epochs, 'epoch');
 }
 
 /** What one host message changed, so the app redraws only that. */

@@ -1,0 +1,135 @@
+/**
+ * Webview rendering in headless Chromium, ours against a naive redraw-everything baseline measured in
+ * the same run (see bench/webview-driver.ts for both):
+ * - first render of 50 runs × 10,000 steps on the dashboard's compare chart (target < 500 ms);
+ * - work per frame while 4 runs stream 100 steps/s each, delivered every 100 ms as the host
+ *   coalesces them (target < 16 ms).
+ * Rounds alternate ours/naive in fresh pages; medians are reported.
+ *
+ *   node --import tsx bench/webview.ts [--rounds N] [--runs 50] [--points 10000] [--seconds 3]
+ */
+import { execFileSync } from 'node:child_process';
+import * as path from 'node:path';
+import * as esbuild from 'esbuild';
+import type { Browser, Page } from 'playwright-core';
+import { ROOT, launchBrowser, startServer } from '../test/webview/harness';
+
+function arg(name: string, fallback: number): number {
+  const i = process.argv.indexOf(`--${name}`);
+  return i >= 0 ? Number(process.argv[i + 1]) : fallback;
+}
+
+const ROUNDS = arg('rounds', 3);
+const RUNS = arg('runs', 50);
+const POINTS = arg('points', 10000);
+const SECONDS = arg('seconds', 3);
+const STREAM = { runs: 4, history: 5000, perTick: 10, period: 100 };
+
+const STUB = `window.acquireVsCodeApi = () => ({ postMessage() {}, getState() { return null; }, setState() {} });
+new MutationObserver((_, o) => { if (document.body) { document.body.classList.add('vscode-dark'); o.disconnect(); } })
+  .observe(document, { childList: true, subtree: true });`;
+
+interface StreamResult { work: number[]; intervals: number[] }
+
+function median(xs: number[]): number {
+  const s = [...xs].sort((a, b) => a - b);
+  return s.length % 2 ? s[(s.length - 1) / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
+}
+
+function percentile(xs: number[], p: number): number {
+  const s = [...xs].sort((a, b) => a - b);
+  return s[Math.min(s.length - 1, Math.floor((p / 100) * s.length))];
+}
+
+const ms = (x: number) => `${x.toFixed(1)} ms`.padStart(10);
+
+async function driverSource(): Promise<string> {
+  const out = await esbuild.build({
+    entryPoints: [path.join(ROOT, 'bench/webview-driver.ts')], bundle: true, write: false, format: 'iife',
+    platform: 'browser', target: 'es2022', logLevel: 'warning',
+  });
+  return out.outputFiles[0].text;
+}
+
+async function dashboardPage(browser: Browser, origin: string, driver: string): Promise<Page> {
+  const page = await browser.newPage({ viewport: { width: 1200, height: 900 } });
+  await page.addInitScript(STUB);
+  await page.goto(`${origin}/view/dashboard?theme=dark`);
+  await page.waitForFunction(() => '__polyloss' in window);
+  await page.evaluate(driver);
+  return page;
+}
+
+async function blankPage(browser: Browser, driver: string): Promise<Page> {
+  const page = await browser.newPage({ viewport: { width: 1200, height: 900 } });
+  await page.evaluate(driver);
+  return page;
+}
+
+type Bench = Record<string, (...args: number[]) => Promise<unknown>>;
+function call<T>(page: Page, fn: string, ...args: number[]): Promise<T> {
+  return page.evaluate(([f, a]) => (window as unknown as { __bench: Bench }).__bench[f as string](...(a as number[])), [fn, args] as const) as Promise<T>;
+}
+
+async function main(): Promise<void> {
+  execFileSync(process.execPath, ['scripts/build.mjs'], { cwd: ROOT, stdio: 'inherit' });
+  const driver = await driverSource();
+  const { origin, server } = await startServer();
+  // gc() lets each measurement start without the garbage of building its test data.
+  const browser = await launchBrowser(['--js-flags=--expose-gc']);
+  try {
+    // The compare chart's box, so the baseline draws on a canvas of the same size.
+    const probe = await dashboardPage(browser, origin, driver);
+    await call(probe, 'oursFirstRender', 1, 10);
+    const box = await probe.evaluate(() => {
+      const r = document.querySelector('.compare-panel .chart-box')!.getBoundingClientRect();
+      return { width: Math.round(r.width), height: Math.round(r.height) };
+    });
+    await probe.close();
+
+    const first = { ours: [] as number[], naive: [] as number[] };
+    const live = { ours: [] as StreamResult[], naive: [] as StreamResult[] };
+    for (let r = 0; r < ROUNDS; r++) {
+      let page = await dashboardPage(browser, origin, driver);
+      first.ours.push((await call<{ ms: number }>(page, 'oursFirstRender', RUNS, POINTS)).ms);
+      await page.close();
+      page = await blankPage(browser, driver);
+      first.naive.push((await call<{ ms: number }>(page, 'naiveFirstRender', RUNS, POINTS, box.width, box.height)).ms);
+      await page.close();
+
+      page = await dashboardPage(browser, origin, driver);
+      live.ours.push(await call<StreamResult>(page, 'oursStream', STREAM.runs, STREAM.history, STREAM.perTick, STREAM.period, SECONDS));
+      await page.close();
+      page = await blankPage(browser, driver);
+      live.naive.push(await call<StreamResult>(page, 'naiveStream', STREAM.runs, STREAM.history, STREAM.perTick, STREAM.period, SECONDS, box.width, box.height));
+      await page.close();
+    }
+
+    const version = browser.version();
+    console.log(`\nwebview bench · Chromium ${version} headless · chart ${box.width}×${box.height} px · ${ROUNDS} rounds, medians\n`);
+    const f = { ours: median(first.ours), naive: median(first.naive) };
+    console.log(`first render, ${RUNS} runs × ${POINTS.toLocaleString('en-US')} steps (raw + smoothed curves), snapshot to pixels`);
+    console.log(`  ours ${ms(f.ours)}   naive ${ms(f.naive)}   naive/ours ×${(f.naive / f.ours).toFixed(1)}   target < 500 ms: ${f.ours < 500 ? 'met' : 'MISSED'}`);
+
+    const stat = (rs: StreamResult[], pick: (r: StreamResult) => number[], p: number) => median(rs.map((x) => percentile(pick(x), p)));
+    const rate = (STREAM.perTick * 1000) / STREAM.period;
+    console.log(`\nlive: ${STREAM.runs} runs × ${rate} steps/s for ${SECONDS} s on ${STREAM.history.toLocaleString('en-US')}-step histories, one update per ${STREAM.period} ms`);
+    console.log('  main-thread work per update (message handling + its frame)');
+    for (const p of [50, 95, 100]) {
+      const o = stat(live.ours, (x) => x.work, p);
+      const n = stat(live.naive, (x) => x.work, p);
+      console.log(`    ${p === 100 ? 'max' : `p${p}`.padEnd(3)}  ours ${ms(o)}   naive ${ms(n)}   naive/ours ×${(n / o).toFixed(1)}`);
+    }
+    const worst = stat(live.ours, (x) => x.work, 95);
+    console.log(`  target < 16 ms per frame (p95): ${worst < 16 ? 'met' : 'MISSED'}`);
+    console.log(`  frame interval p95: ours ${ms(stat(live.ours, (x) => x.intervals, 95))}   naive ${ms(stat(live.naive, (x) => x.intervals, 95))}`);
+  } finally {
+    await browser.close();
+    server.close();
+  }
+}
+
+main().catch((e) => {
+  console.error(e);
+  process.exit(1);
+});
