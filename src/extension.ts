@@ -13,6 +13,8 @@ import type { HostServices } from './host/services';
 import * as settings from './host/settings';
 import { RunsStatusBar } from './host/statusBar';
 import { registerWebviews } from './host/webviews/register';
+import { registerCoefficientEditor } from './host/webviews/coefficientEditorView';
+import { registerExperimentFiles } from './host/experiments';
 
 /** What activate() returns: the services, for tests and for other extensions' integration. */
 export type PolyLossApi = HostServices;
@@ -64,6 +66,8 @@ export function activate(context: vscode.ExtensionContext): PolyLossApi {
     }),
   );
   registerWebviews(context, services);
+  registerCoefficientEditor(context, services);
+  registerExperimentFiles(context, services);
   setContext('polyloss.hasSelection', selection.get().length > 0);
 
   // After activation returns: runs a closed window left `running` (worker gone) become `interrupted`.

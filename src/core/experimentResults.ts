@@ -9,19 +9,29 @@ import { mean, sampleStd } from './stats/summary';
  * finished. Pure: the caller passes the records it has.
  */
 export function latestResultLabel(records: readonly RunRecord[], entryName: string, experiment: string): string | undefined {
-  const latestBySeed = new Map<number, RunRecord>();
-  for (const record of records) {
-    const { config } = record;
-    if (record.status !== 'completed' || record.summary?.testAcc === undefined) continue;
-    if (config.experiment !== experiment || config.name !== experimentRunName(entryName, config.seed)) continue;
-    const current = latestBySeed.get(config.seed);
-    if (!current || finishedAt(record) > finishedAt(current)) latestBySeed.set(config.seed, record);
-  }
-  const accuracies = [...latestBySeed.values()].map((record) => 100 * record.summary!.testAcc!);
+  const accuracies = latestResults(records, entryName, experiment).map((record) => 100 * record.summary!.testAcc!);
   if (accuracies.length === 0) return undefined;
   const n = accuracies.length;
   const spread = n > 1 ? ` ± ${sampleStd(accuracies).toFixed(1)}` : '';
   return `acc ${mean(accuracies).toFixed(1)}%${spread} · ${n} seed${n === 1 ? '' : 's'}`;
+}
+
+/** The latest completed run with a test accuracy of each seed of the entry, the runs the label summarises. */
+export function latestResults(records: readonly RunRecord[], entryName: string, experiment: string): RunRecord[] {
+  const latestBySeed = new Map<number, RunRecord>();
+  for (const record of records) {
+    const { config } = record;
+    if (record.status !== 'completed' || record.summary?.testAcc === undefined) continue;
+    if (!isEntryRun(record, entryName, experiment)) continue;
+    const current = latestBySeed.get(config.seed);
+    if (!current || finishedAt(record) > finishedAt(current)) latestBySeed.set(config.seed, record);
+  }
+  return [...latestBySeed.values()];
+}
+
+/** Whether a run was trained from the entry `entryName` of the experiment file `experiment`. */
+export function isEntryRun(record: RunRecord, entryName: string, experiment: string): boolean {
+  return record.config.experiment === experiment && record.config.name === experimentRunName(entryName, record.config.seed);
 }
 
 function finishedAt(record: RunRecord): string {

@@ -69,13 +69,22 @@ describe('manifest', () => {
     assert.equal(palette.find((m) => m.command === 'polyloss.openRun')?.when, 'false');
   });
 
-  it('has a PolyLoss container with the Runs tree and the Compare webview, and an icon in currentColor', () => {
+  it('has a PolyLoss container with the Runs tree and the Compare and Coefficients webviews, and an icon in currentColor', () => {
     const [container] = contributes.viewsContainers.activitybar;
     assert.equal(container.title, 'PolyLoss');
     assert.match(fs.readFileSync(path.join(root, container.icon), 'utf8'), /currentColor/);
     const views = contributes.views[container.id];
-    assert.deepEqual(views.map((v: { id: string }) => v.id), ['polyloss.runs', 'polyloss.compare']);
+    assert.deepEqual(views.map((v: { id: string }) => v.id), ['polyloss.runs', 'polyloss.compare', 'polyloss.coefficients']);
     assert.equal(views[1].type, 'webview');
+    assert.equal(views[2].type, 'webview');
+  });
+
+  it('opens experiment files as JSON with comments, validated by the experiment schema', () => {
+    const jsonc = contributes.languages.find((l: { id: string }) => l.id === 'jsonc');
+    assert.deepEqual(jsonc.filenamePatterns, ['*.polyloss.json']);
+    assert.deepEqual(contributes.jsonValidation, [{ fileMatch: '*.polyloss.json', url: './media/schemas/experiment.schema.json' }]);
+    assert.ok(fs.existsSync(path.join(root, contributes.jsonValidation[0].url)));
+    assert.ok(manifest.activationEvents.includes('onLanguage:jsonc'), 'activates for the CodeLenses when an experiment file opens');
   });
 
   it('has the settings with their documented defaults', () => {

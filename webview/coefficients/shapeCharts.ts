@@ -40,9 +40,9 @@ export class LossShapeCharts {
     const lossCanvas = el('canvas', { attrs: { 'aria-label': 'Loss L(Pt) of the edited coefficients, cross-entropy and focal loss' } });
     const gradCanvas = el('canvas', { attrs: { 'aria-label': 'Gradient −dL/dPt of the edited coefficients, cross-entropy and focal loss' } });
     const barCanvas = el('canvas', { attrs: { 'aria-label': 'Effective coefficients α_j of the edited loss and of cross-entropy' } });
-    this.loss = createChart(lossCanvas, 'line', theme, [], this.lineOptions('L(Pt)'));
-    this.gradient = createChart(gradCanvas, 'line', theme, [], this.lineOptions('−dL/dPt'));
-    this.coefficients = createChart(barCanvas, 'bar', theme, [], this.barOptions(), []);
+    this.loss = createChart(lossCanvas, 'line', theme, [], this.lineOptions('L(Pt)')) as unknown as Chart<'line', Point[]>;
+    this.gradient = createChart(gradCanvas, 'line', theme, [], this.lineOptions('−dL/dPt')) as unknown as Chart<'line', Point[]>;
+    this.coefficients = createChart(barCanvas, 'bar', theme, [], this.barOptions(), []) as unknown as Chart<'bar', number[]>;
     this.root = el('div', { class: 'coef-charts' },
       card('Loss L(Pt)', lossCanvas),
       card('Gradient −dL/dPt', gradCanvas),
