@@ -54,8 +54,10 @@ export function evaluateSplit(model: tf.LayersModel, split: SplitTensors, spec: 
   for (let start = 0; start < split.n; start += EVAL_CHUNK) {
     const size = Math.min(EVAL_CHUNK, split.n - start);
     const [lossPart, pred, conf, ptPart] = tf.tidy(() => {
-      const xs = split.x.slice(start, size);
-      const targets = split.targets.slice(start, size);
+      // gather, not slice: slicing copies the whole tensor first on wasm.
+      const rows = tf.range(start, start + size, 1, 'int32');
+      const xs = tf.gather(split.x, rows);
+      const targets = tf.gather(split.targets, rows) as tf.Tensor2D;
       const logits = model.predict(xs) as tf.Tensor2D;
       const parts = lossTensors(spec, logits, targets);
       const probs = spec.activation === 'sigmoid' ? tf.sigmoid(logits) : tf.softmax(logits);

@@ -1,11 +1,14 @@
 /**
  * Kernels added to the wasm backend of tfjs 4.22 so that training works and runs fast:
  * - Conv2DBackpropFilter is missing on wasm (tensorflow/tfjs#8474), so CNN training throws as shipped.
- *   We build it from kernels wasm has: transpose + pad + strided slices (im2col) + one plain matmul.
+ *   We build it from a transpose and a pad (wasm kernels), an im2col copy on the heap and one plain matmul.
  * - BatchMatMul with transposeA/transposeB takes a slow path on wasm (≈7× slower than a plain product
  *   for dense-layer gradients). Transposing the operand explicitly first and multiplying plainly is
  *   much faster; the wrapper below does that, switchable for benchmarks.
- * Conv2DBackpropInput and MaxPoolGrad exist on wasm (naive C++ loops, slower than the forward ops).
+ * - Conv2DBackpropInput and MaxPoolGrad exist on wasm but are naive C++ loops, slower than the whole
+ *   forward pass: for stride 1 the input gradient becomes a Conv2D (XNNPACK), and max pooling with
+ *   non-overlapping windows gets a one-pass gradient. Other configurations use the shipped kernels.
+ * - GatherV2 (how batches are drawn) addresses every element separately; along axis 0 it copies rows.
  */
 import * as tf from '@tensorflow/tfjs';
 
@@ -16,6 +19,10 @@ type KernelArgs = Parameters<tf.KernelFunc>[0];
 /** The slice of BackendWasm used here (kernel outputs are owned references that must be released). */
 interface WasmBackendLike {
   disposeData(dataId: tf.DataId, force?: boolean): boolean;
+  /** A new, uninitialised tensor on the heap. */
+  makeOutput(shape: number[], dtype: tf.DataType): TensorInfo;
+  /** A view of a tensor's heap memory (detached when the heap grows). */
+  typedArrayFromHeap(info: TensorInfo): Float32Array | Int32Array | Uint8Array;
 }
 
 const WASM = 'wasm';
@@ -31,11 +38,79 @@ function release(backend: WasmBackendLike, infos: TensorInfo[]): void {
   for (const info of infos) backend.disposeData(info.dataId);
 }
 
+/** Which faster paths the wasm kernels take (all on by default; off only to test and measure the alternatives). */
+export interface WasmKernelOptions {
+  /** BatchMatMul with transposeA/B: transpose the operand explicitly, then a plain product. */
+  explicitTransposeMatMul: boolean;
+  /** Conv2DBackpropInput with stride 1: a Conv2D (XNNPACK) with the filter rotated 180° instead of the naive loop. */
+  convBackpropInputAsConv: boolean;
+  /** MaxPoolGrad with non-overlapping windows: one pass over the input instead of the naive loop. */
+  fastMaxPoolGrad: boolean;
+  /** GatherV2 along axis 0: one memmove per row instead of per-element addressing. */
+  fastGather: boolean;
+}
+
+const options: WasmKernelOptions = { explicitTransposeMatMul: true, convBackpropInputAsConv: true, fastMaxPoolGrad: true, fastGather: true };
+
+/** Sets some options; returns the previous ones. */
+export function setWasmKernelOptions(changes: Partial<WasmKernelOptions>): WasmKernelOptions {
+  const previous = { ...options };
+  Object.assign(options, changes);
+  return previous;
+}
+
+/**
+ * One float view of the whole heap and the element offsets of two tensors in it, for copyWithin
+ * (a memmove, no views per row). Take it after the last allocation: growing the heap detaches views.
+ */
+function heapOffsets(backend: WasmBackendLike, from: TensorInfo, to: TensorInfo): { heap: Float32Array; src: number; dst: number } {
+  const src = backend.typedArrayFromHeap(from);
+  const dst = backend.typedArrayFromHeap(to);
+  return { heap: new Float32Array(src.buffer), src: src.byteOffset / 4, dst: dst.byteOffset / 4 };
+}
+
+/** 4-byte element types, which copyWithin on a float view moves bit for bit. */
+function isWordType(dtype: tf.DataType): boolean {
+  return dtype === 'float32' || dtype === 'int32';
+}
+
+/**
+ * The patch matrix [FH·FW·Ci, B·OH·OW] of a padded input laid out [Ci,B,PH,PW]: for each filter tap
+ * (fh, fw) and each (ci, b) plane, the OH×OW window at (fh, fw) with steps (sh, sw). Copied on the heap
+ * row by row: the shipped Slice/StridedSlice kernels copy their whole input first for every call.
+ */
+function im2col(backend: WasmBackendLike, padded: TensorInfo, info: tf.backend_util.Conv2DInfo): TensorInfo {
+  const { batchSize: B, inChannels: Ci, outHeight: OH, outWidth: OW, filterHeight: FH, filterWidth: FW,
+    strideHeight: sh, strideWidth: sw } = info;
+  const [, , PH, PW] = padded.shape;
+  if ((FH - 1) + (OH - 1) * sh >= PH || (FW - 1) + (OW - 1) * sw >= PW) {
+    throw new Error(`Conv2DBackpropFilter on wasm: unsupported padding/rounding for input ${info.inShape.join('x')} and a ${FH}x${FW} filter`);
+  }
+  const patches = backend.makeOutput([FH * FW * Ci, B * OH * OW], 'float32');
+  const { heap, src, dst } = heapOffsets(backend, padded, patches);
+  let out = dst;
+  for (let fh = 0; fh < FH; fh++) {
+    for (let fw = 0; fw < FW; fw++) {
+      for (let plane = 0; plane < Ci * B; plane++) {
+        for (let oh = 0; oh < OH; oh++) {
+          const row = src + plane * PH * PW + (oh * sh + fh) * PW + fw;
+          if (sw === 1) {
+            heap.copyWithin(out, row, row + OW);
+            out += OW;
+          } else {
+            for (let ow = 0; ow < OW; ow++) heap[out++] = heap[row + ow * sw];
+          }
+        }
+      }
+    }
+  }
+  return patches;
+}
+
 /**
  * dW[fh,fw,ci,co] = Σ_{b,oh,ow} xPadded[b, oh·sh + fh, ow·sw + fw, ci] · dy[b,oh,ow,co]   (dilation 1).
- * x is moved to [Ci,B,H,W] once, so each of the FH·FW shifted strided slices is a [Ci,B,OH,OW] block;
- * stacking the blocks gives the patch matrix [FH·FW·Ci, B·OH·OW] in exactly the row order of the
- * filter layout, and one non-transposed matmul with dy [B·OH·OW, Co] yields the gradient.
+ * With x moved to [Ci,B,H,W] the rows of the patch matrix are already in the filter layout [FH,FW,Ci],
+ * so one non-transposed matmul with dy [B·OH·OW, Co] gives the gradient.
  */
 function conv2DBackpropFilter(args: KernelArgs): TensorInfo {
   const backend = args.backend as WasmBackendLike;
@@ -47,10 +122,7 @@ function conv2DBackpropFilter(args: KernelArgs): TensorInfo {
   const info = tf.backend_util.computeConv2DInfo(
     x.shape as [number, number, number, number], attrs.filterShape, attrs.strides, 1, attrs.pad, attrs.dimRoundingMode);
   const { batchSize: B, inHeight: H, inWidth: W, inChannels: Ci, outHeight: OH, outWidth: OW, outChannels: Co,
-    filterHeight: FH, filterWidth: FW, strideHeight: sh, strideWidth: sw, padInfo } = info;
-  if (info.dilationHeight !== 1 || info.dilationWidth !== 1) {
-    throw new Error('Conv2DBackpropFilter on wasm supports dilation 1 only');
-  }
+    filterHeight: FH, filterWidth: FW, padInfo } = info;
   const temps: TensorInfo[] = [];
   const keep = (t: TensorInfo): TensorInfo => { temps.push(t); return t; };
   try {
@@ -61,23 +133,7 @@ function conv2DBackpropFilter(args: KernelArgs): TensorInfo {
     const padded = top || bottom || left || right
       ? keep(runKernel('PadV2', backend, { x: xT }, { paddings: [[0, 0], [0, 0], [top, bottom], [left, right]], constantValue: 0 }))
       : xT;
-    const [, , PH, PW] = padded.shape;
-    const blocks: TensorInfo[] = [];
-    for (let fh = 0; fh < FH; fh++) {
-      for (let fw = 0; fw < FW; fw++) {
-        const endH = fh + (OH - 1) * sh + 1;
-        const endW = fw + (OW - 1) * sw + 1;
-        if (endH > PH || endW > PW) {
-          throw new Error(`Conv2DBackpropFilter on wasm: unsupported padding/rounding for input ${x.shape.join('x')} and filter ${attrs.filterShape.join('x')}`);
-        }
-        blocks.push(keep(runKernel('StridedSlice', backend, { x: padded }, {
-          begin: [0, 0, fh, fw], end: [Ci, B, endH, endW], strides: [1, 1, sh, sw],
-          beginMask: 0, endMask: 0, ellipsisMask: 0, newAxisMask: 0, shrinkAxisMask: 0,
-        })));
-      }
-    }
-    const stacked = blocks.length === 1 ? blocks[0] : keep(runKernel('Concat', backend, blocks, { axis: 0 }));
-    const patches = keep(runKernel('Reshape', backend, { x: stacked }, { shape: [FH * FW * Ci, B * OH * OW] }));
+    const patches = keep(im2col(backend, padded, info));
     const dy2 = keep(runKernel('Reshape', backend, { x: dy }, { shape: [B * OH * OW, Co] }));
     const product = keep(runKernel('BatchMatMul', backend, { a: patches, b: dy2 }, { transposeA: false, transposeB: false }));
     return runKernel('Reshape', backend, { x: product }, { shape: [FH, FW, Ci, Co] });
@@ -86,9 +142,19 @@ function conv2DBackpropFilter(args: KernelArgs): TensorInfo {
   }
 }
 
-/** Whether the BatchMatMul wrapper transposes operands explicitly (on by default; off only to measure). */
-let explicitTranspose = true;
-let originalBatchMatMul: tf.KernelConfig | undefined;
+type Wrapper = (args: KernelArgs, original: tf.KernelFunc) => TensorInfo;
+const originals = new Map<string, tf.KernelConfig>();
+
+/** Replaces a wasm kernel by `wrapper`, which may hand any call back to the original. */
+function wrapKernel(name: string, wrapper: Wrapper): void {
+  if (originals.has(name)) return;
+  const original = tf.getKernel(name, WASM);
+  if (!original) throw new Error(`wasm backend has no ${name} kernel (is @tensorflow/tfjs-backend-wasm loaded?)`);
+  originals.set(name, original);
+  tf.unregisterKernel(name, WASM);
+  // The original setupFunc stays: it binds the C++ entry point the original kernelFunc calls.
+  tf.registerKernel({ ...original, kernelFunc: (args) => wrapper(args, original.kernelFunc) });
+}
 
 function swapLastTwo(rank: number): number[] {
   const perm = Array.from({ length: rank }, (_, i) => i);
@@ -97,10 +163,9 @@ function swapLastTwo(rank: number): number[] {
   return perm;
 }
 
-function batchMatMulExplicitTranspose(args: KernelArgs): TensorInfo {
-  const original = originalBatchMatMul!.kernelFunc;
+function batchMatMulExplicitTranspose(args: KernelArgs, original: tf.KernelFunc): TensorInfo {
   const attrs = (args.attrs ?? {}) as unknown as tf.BatchMatMulAttrs;
-  if (!explicitTranspose || (!attrs.transposeA && !attrs.transposeB)) return original(args) as TensorInfo;
+  if (!options.explicitTransposeMatMul || (!attrs.transposeA && !attrs.transposeB)) return original(args) as TensorInfo;
   const backend = args.backend as WasmBackendLike;
   const { a, b } = args.inputs as { a: TensorInfo; b: TensorInfo };
   const temps: TensorInfo[] = [];
@@ -122,26 +187,118 @@ function batchMatMulExplicitTranspose(args: KernelArgs): TensorInfo {
 }
 
 /**
- * Registers the added kernels for the wasm backend (idempotent). Call after
+ * dx of a stride-1 convolution is itself a convolution: dy, padded by (F−1−pad) on each side, with the
+ * filter rotated 180° and its in/out channels swapped. Conv2D runs on XNNPACK, far faster than the
+ * naive loop of the shipped kernel. Strided cases go to the original kernel.
+ */
+function conv2DBackpropInputAsConv(args: KernelArgs, original: tf.KernelFunc): TensorInfo {
+  const attrs = (args.attrs ?? {}) as unknown as tf.Conv2DBackpropInputAttrs;
+  const { dy, filter } = args.inputs as { dy: TensorInfo; filter: TensorInfo };
+  if (!options.convBackpropInputAsConv || attrs.dataFormat === 'NCHW') return original(args) as TensorInfo;
+  const info = tf.backend_util.computeConv2DInfo(
+    attrs.inputShape, filter.shape as [number, number, number, number], attrs.strides, 1, attrs.pad, attrs.dimRoundingMode);
+  const { filterHeight: FH, filterWidth: FW, padInfo } = info;
+  const paddings: [number, number][] = [[FH - 1 - padInfo.top, FH - 1 - padInfo.bottom], [FW - 1 - padInfo.left, FW - 1 - padInfo.right]];
+  if (info.strideHeight !== 1 || info.strideWidth !== 1 || paddings.flat().some((p) => p < 0)) return original(args) as TensorInfo;
+  const backend = args.backend as WasmBackendLike;
+  const temps: TensorInfo[] = [];
+  try {
+    const reversed = runKernel('Reverse', backend, { x: filter }, { dims: [0, 1] });
+    temps.push(reversed);
+    const flipped = runKernel('Transpose', backend, { x: reversed }, { perm: [0, 1, 3, 2] });
+    temps.push(flipped);
+    return runKernel('Conv2D', backend, { x: dy, filter: flipped }, {
+      strides: 1, dilations: 1, pad: [[0, 0], ...paddings, [0, 0]], dataFormat: 'NHWC', dimRoundingMode: undefined,
+    } as unknown as Attrs);
+  } finally {
+    release(backend, temps);
+  }
+}
+
+/**
+ * MaxPoolGrad for non-overlapping windows (stride ≥ window, like the CNN's 2×2 pooling) in one pass over
+ * the input: each dy goes to the first maximum of its window in row-major order, as in the cpu kernel.
+ * Overlapping windows go to the shipped kernel.
+ */
+function maxPoolGradNonOverlapping(args: KernelArgs, original: tf.KernelFunc): TensorInfo {
+  const attrs = (args.attrs ?? {}) as unknown as tf.MaxPoolGradAttrs;
+  const { dy, input } = args.inputs as { dy: TensorInfo; input: TensorInfo };
+  const info = tf.backend_util.computePool2DInfo(
+    input.shape as [number, number, number, number], attrs.filterSize, attrs.strides, 1, attrs.pad, attrs.dimRoundingMode);
+  const { batchSize: B, inHeight: H, inWidth: W, inChannels: C, outHeight: OH, outWidth: OW,
+    filterHeight: FH, filterWidth: FW, strideHeight: sh, strideWidth: sw, padInfo } = info;
+  if (!options.fastMaxPoolGrad || sh < FH || sw < FW || input.dtype !== 'float32') return original(args) as TensorInfo;
+  const backend = args.backend as WasmBackendLike;
+  const dx = backend.makeOutput(input.shape, 'float32');
+  const x = backend.typedArrayFromHeap(input);
+  const grad = backend.typedArrayFromHeap(dy);
+  const out = backend.typedArrayFromHeap(dx);
+  out.fill(0);
+  const best = new Float32Array(C);
+  const where = new Int32Array(C);
+  let g = 0;
+  for (let b = 0; b < B; b++) {
+    for (let oh = 0; oh < OH; oh++) {
+      for (let ow = 0; ow < OW; ow++) {
+        best.fill(-Infinity);
+        where.fill(-1);
+        for (let wr = 0; wr < FH; wr++) {
+          const r = oh * sh - padInfo.top + wr;
+          if (r < 0 || r >= H) continue;
+          for (let wc = 0; wc < FW; wc++) {
+            const col = ow * sw - padInfo.left + wc;
+            if (col < 0 || col >= W) continue;
+            const base = ((b * H + r) * W + col) * C;
+            for (let c = 0; c < C; c++) {
+              if (x[base + c] > best[c]) {
+                best[c] = x[base + c];
+                where[c] = base + c;
+              }
+            }
+          }
+        }
+        for (let c = 0; c < C; c++, g++) if (where[c] >= 0) out[where[c]] += grad[g];
+      }
+    }
+  }
+  return dx;
+}
+
+/**
+ * GatherV2 along axis 0 (the training loop's batches): one memmove per row. The shipped kernel computes
+ * every element's address separately (about 3 ms for 128 MNIST rows, as long as the rest of a step).
+ */
+function gatherRows(args: KernelArgs, original: tf.KernelFunc): TensorInfo {
+  const attrs = (args.attrs ?? {}) as unknown as tf.GatherV2Attrs;
+  const { x, indices } = args.inputs as { x: TensorInfo; indices: TensorInfo };
+  const axis = attrs.axis < 0 ? attrs.axis + x.shape.length : attrs.axis;
+  if (!options.fastGather || axis !== 0 || (attrs.batchDims ?? 0) !== 0 || !isWordType(x.dtype) || indices.dtype !== 'int32') {
+    return original(args) as TensorInfo;
+  }
+  const backend = args.backend as WasmBackendLike;
+  const rows = x.shape[0];
+  const rowSize = x.shape.slice(1).reduce((a, b) => a * b, 1);
+  const index = Int32Array.from(backend.typedArrayFromHeap(indices));
+  for (const i of index) {
+    if (!(i >= 0 && i < rows)) throw new Error(`GatherV2: the index value ${i} is not in [0, ${rows - 1}]`);
+  }
+  const out = backend.makeOutput([...indices.shape, ...x.shape.slice(1)], x.dtype);
+  const { heap, src, dst } = heapOffsets(backend, x, out);
+  index.forEach((row, k) => heap.copyWithin(dst + k * rowSize, src + row * rowSize, src + (row + 1) * rowSize));
+  return out;
+}
+
+/**
+ * Registers the added and faster kernels for the wasm backend (idempotent). Call after
  * @tensorflow/tfjs-backend-wasm has been required. Returns the names of what is in place.
  */
 export function installWasmKernels(): string[] {
   if (!tf.getKernel('Conv2DBackpropFilter', WASM)) {
     tf.registerKernel({ kernelName: 'Conv2DBackpropFilter', backendName: WASM, kernelFunc: conv2DBackpropFilter });
   }
-  if (!originalBatchMatMul) {
-    const current = tf.getKernel('BatchMatMul', WASM);
-    if (!current) throw new Error('wasm backend has no BatchMatMul kernel (is @tensorflow/tfjs-backend-wasm loaded?)');
-    originalBatchMatMul = current;
-    tf.unregisterKernel('BatchMatMul', WASM);
-    tf.registerKernel({ ...current, kernelFunc: batchMatMulExplicitTranspose });
-  }
-  return ['Conv2DBackpropFilter', 'BatchMatMul with explicit transposes'];
-}
-
-/** Turns the explicit-transpose BatchMatMul path on or off (for benchmarks); returns the previous value. */
-export function setExplicitTransposeMatMul(enabled: boolean): boolean {
-  const previous = explicitTranspose;
-  explicitTranspose = enabled;
-  return previous;
+  wrapKernel('BatchMatMul', batchMatMulExplicitTranspose);
+  wrapKernel('Conv2DBackpropInput', conv2DBackpropInputAsConv);
+  wrapKernel('MaxPoolGrad', maxPoolGradNonOverlapping);
+  wrapKernel('GatherV2', gatherRows);
+  return ['Conv2DBackpropFilter', 'BatchMatMul with explicit transposes', 'Conv2DBackpropInput as Conv2D', 'one-pass MaxPoolGrad', 'row-copy GatherV2'];
 }

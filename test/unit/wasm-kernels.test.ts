@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import * as tf from '@tensorflow/tfjs';
 import { createRng } from '../../src/core/random';
 import { selectBackend } from '../../src/training/backend';
-import { setExplicitTransposeMatMul } from '../../src/training/wasmKernels';
+import { setWasmKernelOptions } from '../../src/training/wasmKernels';
 
 type Pad = 'same' | 'valid' | number | [[number, number], [number, number], [number, number], [number, number]];
 interface Case { name: string; x: [number, number, number, number]; filter: [number, number, number, number]; strides: [number, number]; pad: Pad }
@@ -39,6 +39,22 @@ function filterGradient(c: Case, xValues: Float32Array, dyValues: Float32Array, 
   });
 }
 
+/** The input gradient computed by the Conv2DBackpropInput kernel of the current backend. */
+function inputGradient(c: Case, filterValues: Float32Array, dyValues: Float32Array, dyShape: number[]): Float32Array {
+  return tf.tidy(() => {
+    const filter = tf.tensor4d(filterValues, c.filter);
+    const dy = tf.tensor(dyValues, dyShape);
+    const out = tf.engine().runKernel('Conv2DBackpropInput', { dy, filter },
+      { strides: c.strides, pad: c.pad, dataFormat: 'NHWC', inputShape: c.x } as unknown as tf.NamedAttrMap) as tf.Tensor;
+    assert.deepEqual(out.shape, c.x);
+    return out.dataSync() as Float32Array;
+  });
+}
+
+function outputShape(c: Case): number[] {
+  return tf.tidy(() => tf.conv2d(tf.zeros(c.x) as tf.Tensor4D, tf.zeros(c.filter) as tf.Tensor4D, c.strides, c.pad).shape);
+}
+
 function assertClose(actual: ArrayLike<number>, expected: ArrayLike<number>, label: string): void {
   assert.equal(actual.length, expected.length, `${label}: length`);
   let scale = 1;
@@ -55,29 +71,112 @@ describe('wasm kernels added for training', () => {
 
   for (const [i, c] of CASES.entries()) {
     it(`Conv2DBackpropFilter matches the cpu kernel: ${c.name}`, async () => {
-      const dyShape = tf.tidy(() => tf.conv2d(tf.zeros(c.x) as tf.Tensor4D, tf.zeros(c.filter) as tf.Tensor4D, c.strides, c.pad).shape);
+      const dyShape = outputShape(c);
       const xValues = randomValues(size(c.x), 100 + i);
       const dyValues = randomValues(size(dyShape), 200 + i);
       await selectBackend('cpu');
       const expected = filterGradient(c, xValues, dyValues, dyShape);
       await selectBackend('wasm');
       const before = tf.memory().numTensors;
-      const actual = filterGradient(c, xValues, dyValues, dyShape);
+      assertClose(filterGradient(c, xValues, dyValues, dyShape), expected, c.name);
       assert.equal(tf.memory().numTensors, before, 'no tensors left behind');
-      assertClose(actual, expected, c.name);
     });
   }
 
-  it('frees every intermediate buffer of the kernel', () => {
-    const c = CASES[2];
+  for (const [i, c] of CASES.entries()) {
+    it(`Conv2DBackpropInput matches the cpu kernel: ${c.name}`, async () => {
+      const dyShape = outputShape(c);
+      const filterValues = randomValues(size(c.filter), 300 + i);
+      const dyValues = randomValues(size(dyShape), 400 + i);
+      await selectBackend('cpu');
+      const expected = inputGradient(c, filterValues, dyValues, dyShape);
+      await selectBackend('wasm');
+      const before = tf.memory().numTensors;
+      assertClose(inputGradient(c, filterValues, dyValues, dyShape), expected, c.name);
+      const previous = setWasmKernelOptions({ convBackpropInputAsConv: false });
+      try {
+        assertClose(inputGradient(c, filterValues, dyValues, dyShape), expected, `${c.name}, shipped wasm kernel`);
+      } finally {
+        setWasmKernelOptions(previous);
+      }
+      assert.equal(tf.memory().numTensors, before, 'no tensors left behind');
+    });
+  }
+
+  const POOLS: { name: string; x: [number, number, number, number]; size: number; stride: number; pad: 'same' | 'valid'; ties: boolean }[] = [
+    { name: '2×2 stride 2 (the CNN)', x: [3, 8, 8, 4], size: 2, stride: 2, pad: 'valid', ties: true },
+    { name: '2×2 stride 2 on odd sizes', x: [2, 7, 9, 3], size: 2, stride: 2, pad: 'valid', ties: true },
+    { name: '3×3 stride 3, same', x: [2, 8, 7, 2], size: 3, stride: 3, pad: 'same', ties: true },
+    // The shipped kernel breaks ties differently from cpu, so this one gets distinct values.
+    { name: 'overlapping 3×3 stride 2 (shipped kernel)', x: [2, 9, 9, 2], size: 3, stride: 2, pad: 'valid', ties: false },
+  ];
+  for (const [i, p] of POOLS.entries()) {
+    it(`MaxPoolGrad matches the cpu kernel${p.ties ? ', ties included' : ''}: ${p.name}`, async () => {
+      // Ties: ReLU-like inputs on a coarse grid, so many windows hold equal values (first maximum wins).
+      const raw = randomValues(size(p.x), 500 + i);
+      const xValues = p.ties ? raw.map((v) => Math.max(0, Math.round(v * 3) / 3)) : raw;
+      const gradient = () => tf.tidy(() => {
+        const x = tf.tensor4d(xValues, p.x);
+        const weights = tf.tidy(() => tf.maxPool(x, p.size, p.stride, p.pad));
+        const w = tf.tensor(randomValues(weights.size, 600 + i), weights.shape);
+        return tf.grad((v: tf.Tensor) => tf.maxPool(v as tf.Tensor4D, p.size, p.stride, p.pad).mul(w).sum())(x).dataSync() as Float32Array;
+      });
+      await selectBackend('cpu');
+      const expected = gradient();
+      await selectBackend('wasm');
+      assertClose(gradient(), expected, p.name);
+    });
+  }
+
+  it('GatherV2 along axis 0 matches cpu for float and int rows, repeated indices and any rank', async () => {
+    const x = randomValues(7 * 3 * 2, 9);
+    const labels = Int32Array.from({ length: 7 }, (_, i) => (i * 5) % 7 - 2);
+    const order = [6, 0, 3, 3, 1];
+    const gathered = () => tf.tidy(() => {
+      const idx = tf.tensor1d(order, 'int32');
+      return [
+        tf.gather(tf.tensor3d(x, [7, 3, 2]), idx),
+        tf.gather(tf.tensor2d(x, [7, 6]), tf.tensor2d([[1, 2], [6, 0]], [2, 2], 'int32')),
+        tf.gather(tf.tensor1d(labels, 'int32'), idx),
+        tf.gather(tf.tensor2d(x, [7, 6]), tf.tensor1d([5, 0, 2], 'int32'), 1), // axis 1: shipped kernel
+      ].map((t) => ({ shape: t.shape, dtype: t.dtype, values: Array.from(t.dataSync()) }));
+    });
+    await selectBackend('cpu');
+    const expected = gathered();
+    await selectBackend('wasm');
+    assert.deepEqual(gathered(), expected);
+    const previous = setWasmKernelOptions({ fastGather: false });
+    try {
+      assert.deepEqual(gathered(), expected, 'same as the shipped wasm kernel');
+    } finally {
+      setWasmKernelOptions(previous);
+    }
+  });
+
+  it('GatherV2 rejects an index out of range', () => {
+    const x = tf.ones([4, 2]);
+    const idx = tf.tensor1d([1, 4], 'int32');
+    assert.throws(() => tf.gather(x, idx), /index value 4 is not in \[0, 3\]/);
+    tf.dispose([x, idx]);
+  });
+
+  it('frees every intermediate buffer of the added kernels', () => {
+    const c = CASES[0];
     const backend = tf.backend() as unknown as { numDataIds(): number };
     const x = tf.ones(c.x);
-    const dy = tf.ones([3, 5, 4, 5]);
-    const before = backend.numDataIds();
-    const out = tf.engine().runKernel('Conv2DBackpropFilter', { x, dy },
-      { strides: c.strides, pad: c.pad, dataFormat: 'NHWC', filterShape: c.filter } as unknown as tf.NamedAttrMap) as tf.Tensor;
-    assert.equal(backend.numDataIds(), before + 1, 'only the output remains');
-    tf.dispose([x, dy, out]);
+    const filter = tf.ones(c.filter);
+    const dy = tf.ones(outputShape(c));
+    const attrs = { strides: c.strides, pad: c.pad, dataFormat: 'NHWC' };
+    for (const [name, inputs, extra] of [
+      ['Conv2DBackpropFilter', { x, dy }, { filterShape: c.filter }],
+      ['Conv2DBackpropInput', { dy, filter }, { inputShape: c.x }],
+    ] as const) {
+      const before = backend.numDataIds();
+      const out = tf.engine().runKernel(name, inputs, { ...attrs, ...extra } as unknown as tf.NamedAttrMap) as tf.Tensor;
+      assert.equal(backend.numDataIds(), before + 1, `${name}: only the output remains`);
+      out.dispose();
+    }
+    tf.dispose([x, filter, dy]);
   });
 
   it('makes conv2d trainable on wasm: the gradient through tf.grad matches cpu', async () => {
@@ -115,11 +214,11 @@ describe('wasm kernels added for training', () => {
       tf.matMul(a, tf.transpose(b), true, true), // both operands transposed: [4,5]
       tf.matMul(c, d, false, true), // batched: [2,5,3]
     ].map((t) => t.arraySync());
-    const previous = setExplicitTransposeMatMul(false);
+    const previous = setWasmKernelOptions({ explicitTransposeMatMul: false });
     const slowPath = tf.tidy(products);
-    setExplicitTransposeMatMul(true);
+    setWasmKernelOptions({ explicitTransposeMatMul: true });
     const explicit = tf.tidy(products);
-    setExplicitTransposeMatMul(previous);
+    setWasmKernelOptions(previous);
     const flat = (v: unknown) => (v as number[]).flat(3) as number[];
     for (let i = 0; i < slowPath.length; i++) assertClose(flat(explicit[i]), flat(slowPath[i]), `product ${i}`);
     assertClose(flat(explicit[2]), flat(explicit[0]), 'aᵀ·b computed two ways');

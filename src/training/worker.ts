@@ -1,0 +1,141 @@
+/**
+ * Entry of the training worker process (bundled to dist/worker.js, forked by the runner).
+ * The worker owns its run's files: it moves run.json through running → completed/cancelled/diverged/failed
+ * (atomic writes) and appends metrics.jsonl itself; IPC events are a live copy, so losing the channel
+ * never stops training.
+ *
+ *   forked:     receives { type: 'start', runDir, runId, config }, later maybe { type: 'stop' }
+ *   debugging:  node dist/worker.js --run-dir DIR   (config read from DIR/run.json)
+ */
+import * as path from 'node:path';
+import { isWorkerCommand, type WorkerEvent } from '../core/protocol';
+import type { RunConfig } from '../core/runConfig';
+import { RUN_SCHEMA_VERSION, type RunRecord } from '../core/runFormat';
+import { formatIssues, validateRunConfig } from '../core/validate';
+import { appendMetrics, writeRunRecord } from '../store/runFiles';
+import { defaultRunName, readRunDir } from '../store/runStore';
+import { train } from './train';
+
+/** How long the final event may take to reach the parent before the process exits anyway. */
+const FINAL_SEND_TIMEOUT_MS = 2000;
+
+let stopRequested = false;
+let running = false;
+
+function send(event: WorkerEvent, done?: () => void): void {
+  if (!process.send || !process.connected) {
+    done?.();
+    return;
+  }
+  // With a callback, a send error (parent gone) is reported here instead of being thrown.
+  process.send(event, undefined, {}, () => done?.());
+}
+
+function exitAfterLastEvent(event: WorkerEvent, code: number): void {
+  const timer = setTimeout(() => process.exit(code), FINAL_SEND_TIMEOUT_MS);
+  send(event, () => {
+    clearTimeout(timer);
+    process.exit(code);
+  });
+}
+
+function errorText(e: unknown): string {
+  return e instanceof Error ? e.message : String(e);
+}
+
+/** The queued record written by the launcher; a fresh one if it is missing (e.g. a hand-made folder). */
+function initialRecord(runDir: string, runId: string, config: RunConfig): RunRecord {
+  try {
+    return readRunDir(runDir);
+  } catch {
+    return {
+      schemaVersion: RUN_SCHEMA_VERSION, id: runId, name: config.name ?? defaultRunName(config),
+      config, status: 'queued', createdAt: new Date().toISOString(),
+    };
+  }
+}
+
+async function runWorker(runDir: string, runId: string, config: RunConfig): Promise<void> {
+  running = true;
+  let record = initialRecord(runDir, runId, config);
+  record = { ...record, config };
+  const save = (changes: Partial<RunRecord>): void => {
+    record = { ...record, ...changes };
+    writeRunRecord(runDir, record);
+  };
+  try {
+    const checked = validateRunConfig(config);
+    if (!checked.ok) throw new Error(`invalid run config:\n${formatIssues(checked.errors)}`);
+    const result = await train(checked.value, {
+      onStarted: (info) => {
+        save({
+          status: 'running', startedAt: new Date().toISOString(), environment: info.environment,
+          totalSteps: info.totalSteps, data: info.data, error: undefined,
+        });
+        send({ type: 'started', runId, environment: info.environment, totalSteps: info.totalSteps, record });
+      },
+      onSteps: (steps) => {
+        appendMetrics(runDir, steps);
+        send({ type: 'steps', runId, steps });
+      },
+      onEpoch: (epoch) => {
+        appendMetrics(runDir, [epoch]);
+        send({ type: 'epoch', runId, epoch });
+      },
+      shouldStop: () => stopRequested,
+    });
+    save({ status: result.status, endedAt: new Date().toISOString(), summary: result.summary });
+    exitAfterLastEvent({ type: 'finished', runId, status: result.status, summary: result.summary }, 0);
+  } catch (e) {
+    fail(runDir, runId, () => record, e);
+  }
+}
+
+function fail(runDir: string, runId: string, current: () => RunRecord, e: unknown): void {
+  const error = errorText(e);
+  try {
+    writeRunRecord(runDir, { ...current(), status: 'failed', endedAt: new Date().toISOString(), error });
+  } catch (writeError) {
+    process.stderr.write(`run.json could not be updated: ${errorText(writeError)}\n`);
+  }
+  process.stderr.write(`training failed: ${e instanceof Error && e.stack ? e.stack : error}\n`);
+  exitAfterLastEvent({ type: 'failed', runId, error }, 1);
+}
+
+function argValue(name: string): string | undefined {
+  const i = process.argv.indexOf(name);
+  return i >= 0 ? process.argv[i + 1] : undefined;
+}
+
+function main(): void {
+  const requestStop = (): void => { stopRequested = true; };
+  process.on('SIGTERM', requestStop);
+  process.on('SIGINT', requestStop);
+
+  const runDirArg = argValue('--run-dir');
+  if (runDirArg) {
+    const runDir = path.resolve(runDirArg);
+    let record: RunRecord;
+    try {
+      record = readRunDir(runDir);
+    } catch (e) {
+      process.stderr.write(`cannot read ${path.join(runDir, 'run.json')}: ${errorText(e)}\n`);
+      process.exit(2);
+    }
+    void runWorker(runDir, record.id, record.config);
+    return;
+  }
+  if (!process.send) {
+    process.stderr.write('usage: node worker.js --run-dir DIR   (or fork it and send a start command over IPC)\n');
+    process.exit(2);
+  }
+  process.on('message', (message: unknown) => {
+    if (!isWorkerCommand(message)) return;
+    if (message.type === 'stop') requestStop();
+    else if (!running) void runWorker(message.runDir, message.runId, message.config);
+  });
+  // Training continues if the parent goes away: the run's files are the record.
+  process.on('disconnect', () => undefined);
+}
+
+main();
