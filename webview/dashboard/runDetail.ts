@@ -113,7 +113,10 @@ export class RunDetail {
   /** Re-reads the run record (status, summary) and redraws header and results. */
   refresh(): void {
     const run = this.runId ? this.store.runs.get(this.runId) : undefined;
-    if (!run) return;
+    if (!run) {
+      if (this.runId) this.show(undefined);
+      return;
+    }
     this.renderHeader(run);
     this.renderFacts(run);
     this.renderResults(run);

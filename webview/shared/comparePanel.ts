@@ -51,7 +51,7 @@ export class ComparePanel {
       png.addEventListener('click', () => this.exportPng());
       const csv = el('vscode-button', { text: 'CSV', attrs: { icon: 'table', secondary: '', title: 'Save the drawn series as CSV' } });
       csv.addEventListener('click', () => this.exportCsv());
-      controls.append(el('span', { class: 'toolbar-spacer' }), png, csv);
+      controls.append(el('span', { class: 'toolbar-spacer' }), el('span', { class: 'toolbar-group' }, png, csv));
     }
     const canvas = el('canvas', { attrs: { role: 'img', 'aria-label': 'Comparison chart' } });
     this.chartBox = el('div', { class: options.compact ? 'chart-box compact' : 'chart-box tall' }, canvas);
