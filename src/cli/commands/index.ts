@@ -5,9 +5,11 @@ import { demoCommand } from './demo';
 import { exportCommand } from './export';
 import { listCommand } from './list';
 import { lossCommand } from './loss';
+import { reportCommand } from './report';
 import { showCommand } from './show';
+import { sweepCommand } from './sweep';
 import { trainCommand } from './train';
 
 export const COMMANDS: readonly Command[] = [
-  trainCommand, listCommand, showCommand, compareCommand, exportCommand, lossCommand, datasetsCommand, demoCommand,
+  trainCommand, sweepCommand, listCommand, showCommand, compareCommand, reportCommand, exportCommand, lossCommand, datasetsCommand, demoCommand,
 ];

@@ -1,0 +1,24 @@
+/** Escaping of untrusted text (run names, labels, paths) for the two formats reports are written in. */
+
+const XML_ENTITIES: Readonly<Record<string, string>> = { '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' };
+
+/** Text for SVG/XML element content and attribute values. */
+export function escapeXml(text: string): string {
+  return text.replace(/[&<>"']/g, (c) => XML_ENTITIES[c]);
+}
+
+/**
+ * Inline Markdown text, safe inside a table cell or list item: HTML shows as text (`<script>`
+ * stays visible and inert), no link, image or link definition can form, emphasis and code marks
+ * are literal, and line breaks become spaces. Brackets that cannot start a link are left alone,
+ * so intervals like "[0.3, 2.1]" stay readable on a terminal.
+ */
+export function escapeMarkdown(text: string): string {
+  return text
+    .replace(/\r?\n|\r/g, ' ')
+    .replace(/[\\`*_|~]/g, '\\$&')
+    .replace(/\](?=[([:])/g, '\\]')
+    .replace(/!(?=\[)/g, '\\!')
+    .replace(/^#/, '\\#')
+    .replace(/[&<>]/g, (c) => XML_ENTITIES[c]);
+}

@@ -1,0 +1,102 @@
+import type { Analysis, BaselineComparison, GroupSummary } from '../grouping';
+import { formatP, type VerdictKind } from '../stats';
+import { escapeMarkdown } from './escape';
+import { formatInterval, formatLevel, formatMeanStd, formatMetric, unitOf } from './format';
+
+/**
+ * The results table of an analysis: one row per group with its mean ± std over seeds, confidence
+ * interval and comparison with its baseline. Rendered as a padded Markdown table, which reads well
+ * both in report.md and on a terminal.
+ */
+
+const VERDICT_WORDS: Readonly<Record<VerdictKind, string>> = {
+  better: 'better',
+  worse: 'worse',
+  'not-distinguishable': 'not distinguishable',
+  insufficient: 'insufficient data',
+};
+
+export interface TableColumn {
+  header: string;
+  rightAligned: boolean;
+}
+
+export interface ResultsTable {
+  columns: TableColumn[];
+  /** Plain text cells (not escaped). */
+  rows: string[][];
+}
+
+function withUnit(text: string, unit: string): string {
+  return unit ? `${text} (${unit})` : text;
+}
+
+/** "0.021" or "<0.001" under a "p" header. */
+function pCell(p: number | null): string {
+  return p === null ? '—' : formatP(p).replace(/^p=?/, '');
+}
+
+function verdictCell(group: GroupSummary, comparison: BaselineComparison | undefined, baselineKeys: ReadonlySet<string>): string {
+  if (comparison) return VERDICT_WORDS[comparison.kind];
+  return baselineKeys.has(group.key) ? 'baseline' : '—';
+}
+
+export function resultsTable(analysis: Analysis): ResultsTable {
+  const scale = analysis.metricInfo;
+  const level = formatLevel(analysis.level);
+  const columns: TableColumn[] = [
+    { header: 'group', rightAligned: false },
+    { header: 'n', rightAligned: true },
+    { header: withUnit(`${analysis.metricInfo.label} mean ± std`, unitOf(scale)), rightAligned: true },
+    { header: `${level} CI`, rightAligned: true },
+    { header: 'baseline', rightAligned: false },
+    { header: withUnit(`difference [${level} CI]`, unitOf(scale, true)), rightAligned: true },
+    { header: 'test', rightAligned: false },
+    { header: 'p', rightAligned: true },
+    { header: 'verdict', rightAligned: false },
+  ];
+  const byKey = new Map(analysis.groups.map((g) => [g.key, g]));
+  const comparisons = new Map(analysis.comparisons.map((c) => [c.key, c]));
+  const baselineKeys = new Set(analysis.comparisons.map((c) => c.baselineKey).filter((k): k is string => k !== null));
+  const rows = analysis.groups.map((group) => {
+    const comparison = comparisons.get(group.key);
+    const baseline = comparison?.baselineKey ? byKey.get(comparison.baselineKey) : undefined;
+    const difference = comparison && comparison.difference !== null
+      ? `${formatMetric(comparison.difference, scale, true)}${comparison.ci ? ` ${formatInterval(comparison.ci, scale)}` : ''}`
+      : '—';
+    return [
+      group.label,
+      String(group.n),
+      formatMeanStd(group.mean, group.std, scale),
+      formatInterval(group.ci, scale),
+      baseline?.label ?? '—',
+      difference,
+      comparison?.test ?? '—',
+      pCell(comparison?.p ?? null),
+      verdictCell(group, comparison, baselineKeys),
+    ];
+  });
+  return { columns, rows };
+}
+
+/** A Markdown table with cells escaped and padded to their column's width. */
+export function markdownTable(columns: readonly TableColumn[], rows: readonly (readonly string[])[]): string {
+  const escaped = rows.map((row) => row.map(escapeMarkdown));
+  const headers = columns.map((c) => escapeMarkdown(c.header));
+  const widths = headers.map((h, i) => Math.max(3, h.length, ...escaped.map((r) => (r[i] ?? '').length)));
+  const pad = (cell: string, i: number) => (columns[i].rightAligned ? cell.padStart(widths[i]) : cell.padEnd(widths[i]));
+  const line = (cells: readonly string[]) => `| ${cells.map(pad).join(' | ')} |`;
+  const rule = `|${widths.map((w, i) => (columns[i].rightAligned ? ` ${'-'.repeat(w - 1)}: ` : ` ${'-'.repeat(w)} `)).join('|')}|`;
+  return [line(headers), rule, ...escaped.map(line)].join('\n');
+}
+
+/** The results table as Markdown. */
+export function renderResultsTable(analysis: Analysis): string {
+  const { columns, rows } = resultsTable(analysis);
+  return markdownTable(columns, rows);
+}
+
+/** One Markdown list item per comparison: the verdict sentence with its numbers. */
+export function renderVerdicts(analysis: Analysis): string {
+  return analysis.comparisons.map((c) => `- ${escapeMarkdown(c.verdict)}`).join('\n');
+}

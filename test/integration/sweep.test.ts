@@ -1,0 +1,252 @@
+import { strict as assert } from 'node:assert';
+import { execFileSync, spawn } from 'node:child_process';
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { after, before, describe, it } from 'node:test';
+
+/**
+ * `polyloss sweep` and `polyloss report` through the real CLI, worker and files: a 12-run ε sweep on
+ * digits, the report checked against the runs' own run.json files, and a sweep stopped with Ctrl-C
+ * (SIGINT) and resumed.
+ */
+
+const ROOT = path.resolve(__dirname, '../..');
+const BIN = path.join(ROOT, 'bin', 'polyloss.js');
+/** Tiny runs: 400 digits, 1 epoch, a small MLP. */
+const TINY = ['--dataset', 'digits', '--max-samples', '400', '--epochs', '1', '--hidden', '32', '--backend', 'wasm'];
+
+let workDir: string;
+let runsDir: string;
+
+interface CliResult {
+  code: number | null;
+  stdout: string;
+  stderr: string;
+}
+
+function startCli(args: string[]) {
+  const child = spawn(process.execPath, [BIN, ...args, '--runs-dir', runsDir], { cwd: workDir, stdio: ['pipe', 'pipe', 'pipe'] });
+  let stdout = '';
+  let stderr = '';
+  child.stdout.setEncoding('utf8').on('data', (d: string) => { stdout += d; });
+  child.stderr.setEncoding('utf8').on('data', (d: string) => { stderr += d; });
+  child.stdin.end();
+  const result = new Promise<CliResult>((resolve) => child.on('close', (code) => resolve({ code, stdout, stderr })));
+  return { child, result };
+}
+
+const cli = (args: string[]) => startCli(args).result;
+
+function json<T>(result: CliResult): T {
+  try {
+    return JSON.parse(result.stdout) as T;
+  } catch {
+    assert.fail(`stdout is not JSON (exit ${result.code}):\n${result.stdout}\nstderr:\n${result.stderr}`);
+  }
+}
+
+/** run.json files read with plain fs + JSON.parse: the test's own view of the runs. */
+interface RunFile {
+  id: string;
+  status: string;
+  config: { seed: number; sweepId?: string; loss: { type: string; epsilon?: number } };
+  summary?: { testAcc?: number };
+}
+
+function runFiles(): RunFile[] {
+  if (!fs.existsSync(runsDir)) return [];
+  return fs.readdirSync(runsDir)
+    .filter((name) => fs.existsSync(path.join(runsDir, name, 'run.json')))
+    .flatMap((name) => {
+      try {
+        return [JSON.parse(fs.readFileSync(path.join(runsDir, name, 'run.json'), 'utf8')) as RunFile];
+      } catch {
+        return []; // being rewritten right now
+      }
+    });
+}
+
+const ofSweep = (sweepId: string) => runFiles().filter((r) => r.config.sweepId === sweepId);
+const epsilonOf = (r: RunFile) => r.config.loss.epsilon ?? 1;
+
+before(() => {
+  execFileSync(process.execPath, ['scripts/build.mjs'], { cwd: ROOT, stdio: 'pipe' });
+  workDir = fs.mkdtempSync(path.join(os.tmpdir(), 'polyloss-sweep-'));
+  runsDir = path.join(workDir, 'runs');
+});
+
+after(() => {
+  fs.rmSync(workDir, { recursive: true, force: true });
+});
+
+interface SweepJson {
+  sweepId: string;
+  sweepFile: string;
+  planned: number;
+  ran: RunFile[];
+  interrupted: string | null;
+  exitCode: number;
+  analysis: { groups: { label: string; n: number; seeds: number[]; mean: number | null; runIds: string[] }[] };
+}
+
+describe('polyloss sweep and report', () => {
+  let sweepId = '';
+
+  it('refuses a large sweep without --yes when there is no terminal to ask on, before training anything', async () => {
+    const result = await cli(['sweep', ...TINY, '--epsilon', '0:2:0.1', '--seeds', '2']);
+    assert.equal(result.code, 2, result.stderr);
+    assert.match(result.stderr, /this sweep has 42 runs, more than 20, and there is no terminal to ask on: add --yes/);
+    assert.deepEqual(runFiles(), []);
+    assert.equal(fs.existsSync(path.join(workDir, 'sweeps')), false);
+  });
+
+  it('trains ε ∈ {−1, 0, 1, 2} × 3 seeds: 12 runs of one sweep in 4 groups of 3 seeds, after an ETA', async () => {
+    const result = await cli(['sweep', ...TINY, '--loss', 'ce', '--epsilon', '-1:2:1', '--seeds', '3', '--concurrency', '2', '--yes', '--json']);
+    assert.equal(result.code, 0, result.stderr);
+    const out = json<SweepJson>(result);
+    sweepId = out.sweepId;
+    assert.match(sweepId, /^sweep-\d{8}-\d{6}-[0-9a-f]{6}$/);
+    assert.match(result.stderr, /12 runs \(4 settings × 3 seeds\), 2 at a time; about [\d.:]+( s)? on this machine \(from a short calibration run: [\d,]+ samples\/s/);
+    assert.equal(out.planned, 12);
+    assert.equal(out.ran.length, 12);
+
+    const runs = runFiles();
+    assert.equal(runs.length, 12, 'no calibration run is left in the runs folder');
+    assert.ok(runs.every((r) => r.config.sweepId === sweepId && r.status === 'completed'));
+    const byEpsilon = new Map<number, number[]>();
+    for (const r of runs) byEpsilon.set(epsilonOf(r), [...(byEpsilon.get(epsilonOf(r)) ?? []), r.config.seed]);
+    assert.deepEqual([...byEpsilon.keys()].sort((a, b) => a - b), [-1, 0, 1, 2]);
+    for (const seeds of byEpsilon.values()) assert.deepEqual(seeds.sort(), [1, 2, 3]);
+
+    assert.deepEqual(out.analysis.groups.map((g) => [g.label, g.n, g.seeds]), [
+      ['ε=-1', 3, [1, 2, 3]], ['ε=0', 3, [1, 2, 3]], ['ε=1', 3, [1, 2, 3]], ['ε=2', 3, [1, 2, 3]],
+    ]);
+    const saved = JSON.parse(fs.readFileSync(path.join(workDir, 'sweeps', `${sweepId}.json`), 'utf8'));
+    assert.equal(out.sweepFile, path.join(workDir, 'sweeps', `${sweepId}.json`));
+    assert.deepEqual(saved.spec, { seeds: 3, epsilon: [-1, 0, 1, 2] });
+    assert.equal(saved.base.loss.type, 'ce');
+  });
+
+  it('writes report.md with the results table and SVG charts; its statistics match the runs\' run.json files', async () => {
+    assert.ok(sweepId, 'needs the sweep of the previous test');
+    const out = path.join(workDir, 'report');
+    const result = await cli(['report', sweepId, '--out', out, '--format', 'json']);
+    assert.equal(result.code, 0, result.stderr);
+    for (const file of ['report.md', 'epsilon-response.svg', 'curves-train-loss.svg', 'curves-val-acc.svg', 'groups.json']) {
+      assert.ok(fs.existsSync(path.join(out, file)), `${file} is written`);
+    }
+    const md = fs.readFileSync(path.join(out, 'report.md'), 'utf8');
+    assert.match(md, new RegExp(`^# Sweep ${sweepId}\\n`));
+    for (const svg of ['epsilon-response.svg', 'curves-train-loss.svg', 'curves-val-acc.svg']) assert.ok(md.includes(`](${svg})`), `report.md links ${svg}`);
+    assert.match(md, /\| group +\| +n \| test acc mean ± std \(%\) \| +95% CI \|/);
+    assert.ok(result.stdout.includes('| group '), 'the same table is printed');
+
+    // Mean test accuracy per ε, from the run.json files, by this test's own arithmetic.
+    const expected = new Map<number, number>();
+    for (const eps of [-1, 0, 1, 2]) {
+      const accs = ofSweep(sweepId).filter((r) => epsilonOf(r) === eps).map((r) => r.summary!.testAcc!);
+      assert.equal(accs.length, 3);
+      expected.set(eps, accs.reduce((a, b) => a + b, 0) / accs.length);
+    }
+    const groups = JSON.parse(fs.readFileSync(path.join(out, 'groups.json'), 'utf8')) as { metric: string; groups: { epsilon: number[]; mean: number; n: number; runIds: string[] }[] };
+    assert.equal(groups.metric, 'test');
+    assert.equal(groups.groups.length, 4);
+    for (const group of groups.groups) {
+      const eps = group.epsilon[0];
+      assert.equal(group.n, 3);
+      assert.ok(Math.abs(group.mean - expected.get(eps)!) < 1e-12, `ε=${eps}: ${group.mean} vs ${expected.get(eps)}`);
+      const row = md.split('\n').find((line) => line.startsWith(`| ε=${eps} `));
+      assert.ok(row, `report.md has a row for ε=${eps}`);
+      assert.match(row, new RegExp(`\\|\\s+3 \\|\\s+${(expected.get(eps)! * 100).toFixed(2)} ± `));
+    }
+
+    const chart = fs.readFileSync(path.join(out, 'epsilon-response.svg'), 'utf8');
+    assert.equal(chart.match(/<g class="point"/g)?.length, 4);
+    const best = /<g class="best" data-series="0" data-epsilon="([^"]+)">/.exec(chart);
+    assert.ok(best, 'the best ε is marked');
+    const top = Math.max(...expected.values());
+    assert.ok(expected.get(Number(best[1]))! >= top - 1e-12, `best ε=${best[1]} has the highest mean`);
+  });
+
+  it('prints the analysis as JSON, and names the groups when --baseline is not one of them', async () => {
+    const printed = await cli(['report', sweepId, '--metric', 'best', '--baseline', 'ε=-1', '--json']);
+    assert.equal(printed.code, 0, printed.stderr);
+    const { analysis, files } = json<{ analysis: { metric: string; comparisons: { baselineKey: string }[]; groups: { key: string; label: string }[] }; files: string[] }>(printed);
+    assert.equal(analysis.metric, 'best');
+    assert.deepEqual(files, []);
+    const baselineKey = analysis.groups.find((g) => g.label === 'ε=-1')!.key;
+    assert.equal(analysis.comparisons.length, 3);
+    assert.ok(analysis.comparisons.every((c) => c.baselineKey === baselineKey));
+
+    const wrong = await cli(['report', sweepId, '--baseline', 'CE', '--out', path.join(workDir, 'r2')]);
+    assert.equal(wrong.code, 2);
+    assert.match(wrong.stderr, /--baseline must name one of the groups: 'ε=-1', 'ε=0', 'ε=1', 'ε=2' \(got 'CE'\)/);
+  });
+
+  it('asks on a terminal before starting a large sweep, and starts nothing when the answer is no', async () => {
+    // `script` gives the CLI a real pseudo-terminal as stdin, as when a person types the command.
+    const command = [process.execPath, BIN, 'sweep', ...TINY, '--epsilon', '0:2:0.1', '--seeds', '2', '--runs-dir', runsDir]
+      .map((arg) => `'${arg}'`).join(' ');
+    const child = spawn('script', ['-qec', command, '/dev/null'], { cwd: workDir, stdio: ['pipe', 'pipe', 'pipe'] });
+    let output = '';
+    child.stdout.setEncoding('utf8').on('data', (d: string) => {
+      output += d;
+      if (output.includes('Start 42 runs? [y/N]') && child.stdin.writable) child.stdin.end('n\n');
+    });
+    const code = await new Promise<number | null>((resolve) => child.on('close', resolve));
+    assert.match(output, /42 runs \(21 settings × 2 seeds\), 2 at a time; about [\d.:]+( s)? on this machine \(from speed of \d+ recent runs like these/);
+    assert.match(output, /Nothing was started\./);
+    assert.equal(code, 1, output);
+    assert.equal(runFiles().length, 12, 'no run was created');
+    assert.deepEqual(fs.readdirSync(path.join(workDir, 'sweeps')), [`${sweepId}.json`]);
+  });
+
+  it('after Ctrl-C stops a sweep midway, --resume trains only the runs it lacks', async () => {
+    const first = startCli(['sweep', ...TINY, '--loss', 'ce', '--epsilon', '0,2', '--seeds', '2', '--concurrency', '1', '--yes']);
+    let resumedId = '';
+    for (let waited = 0; !resumedId; waited += 100) {
+      assert.ok(waited < 60_000, 'the sweep finished a run within a minute');
+      await new Promise((resolve) => setTimeout(resolve, 100));
+      const done = runFiles().find((r) => r.config.sweepId && r.config.sweepId !== sweepId && r.status === 'completed');
+      if (done) resumedId = done.config.sweepId!;
+    }
+    first.child.kill('SIGINT');
+    const stopped = await first.result;
+    assert.equal(stopped.code, 130, stopped.stderr);
+    assert.ok(stopped.stderr.includes(`polyloss sweep --resume ${resumedId}`), stopped.stderr);
+
+    const before = ofSweep(resumedId);
+    const completedBefore = before.filter((r) => r.status === 'completed');
+    assert.equal(before.length, 4, 'every run of the sweep was created');
+    assert.ok(completedBefore.length >= 1 && completedBefore.length < 4, `stopped midway (${completedBefore.length} of 4 completed)`);
+    assert.ok(before.filter((r) => r.status !== 'completed').every((r) => r.status === 'cancelled'));
+
+    const resumed = await cli(['sweep', '--resume', resumedId, '--json']);
+    assert.equal(resumed.code, 0, resumed.stderr);
+    const out = json<SweepJson>(resumed);
+    assert.match(resumed.stderr, new RegExp(`${completedBefore.length} of 4 runs are done or still running; ${4 - completedBefore.length} to train`));
+    assert.equal(out.ran.length, 4 - completedBefore.length);
+    const key = (r: RunFile) => `${epsilonOf(r)}/${r.config.seed}`;
+    const doneKeys = new Set(completedBefore.map(key));
+    assert.ok(out.ran.every((r) => !doneKeys.has(key(r)) && r.status === 'completed' && r.config.sweepId === resumedId));
+
+    const completed = ofSweep(resumedId).filter((r) => r.status === 'completed');
+    assert.deepEqual(completed.map(key).sort(), ['0/1', '0/2', '2/1', '2/2']);
+    assert.deepEqual(out.analysis.groups.map((g) => [g.label, g.n]), [['ε=0', 2], ['ε=2', 2]]);
+
+    const again = await cli(['sweep', '--resume', resumedId, '--json']);
+    assert.equal(again.code, 0, again.stderr);
+    assert.equal(json<SweepJson>(again).ran.length, 0);
+    assert.equal(ofSweep(resumedId).length, before.length + out.ran.length, 'nothing more was trained');
+  });
+
+  it('names what is wrong with a resume: unknown sweep, or settings given again', async () => {
+    const unknown = await cli(['sweep', '--resume', 'sweep-nope']);
+    assert.equal(unknown.code, 2);
+    assert.match(unknown.stderr, /--resume: no saved sweep 'sweep-nope' \(looked for .*sweep-nope\.json\); recent sweeps: sweep-/);
+    const withFlags = await cli(['sweep', '--resume', sweepId, '--epsilon', '1', '--epochs', '2']);
+    assert.equal(withFlags.code, 2);
+    assert.match(withFlags.stderr, /--resume uses the sweep's saved settings; leave out --epsilon, --epochs/);
+  });
+});
