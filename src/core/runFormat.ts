@@ -12,6 +12,8 @@ export interface RunEnvironment {
   nodeVersion: string;
   platform: string;
   pid?: number;
+  /** How the backend was chosen and set up, e.g. "…wasm 4.22.0, SIMD, 1 thread (auto; skipped node: …)". */
+  backendDetail?: string;
 }
 
 export interface RunSummary {
@@ -47,7 +49,7 @@ export interface RunRecord {
   environment?: RunEnvironment;
   summary?: RunSummary;
   /** Dataset facts recorded at start: sizes, classes, imbalance/noise actually applied. */
-  data?: { numClasses: number; classNames?: string[]; train: number; validation: number; test: number; inputShape: number[] };
+  data?: { numClasses: number; classNames?: string[]; train: number; validation: number; test: number; inputShape: number[]; notes?: string[] };
   error?: string;
   /**
    * The process that created the record (CLI or extension host) and its machine. A queued run whose

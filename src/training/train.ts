@@ -20,9 +20,8 @@ export interface TrainStartInfo {
   backend: BackendInfo;
   totalSteps: number;
   stepsPerEpoch: number;
+  /** Sizes, classes, input shape and the dataset's notes (imbalance, noise, label mapping actually applied). */
   data: NonNullable<RunRecord['data']>;
-  /** Dataset facts worth showing with the run (imbalance, noise, label mapping). */
-  notes: string[];
 }
 
 export interface TrainHooks {
@@ -111,15 +110,17 @@ export async function train(config: RunConfig, hooks: TrainHooks = {}): Promise<
     splits.push(validation);
 
     hooks.onStarted?.({
-      environment: { backend: backend.name, tfjsVersion: backend.tfjsVersion, nodeVersion: process.version, platform: `${process.platform}-${process.arch}`, pid: process.pid },
+      environment: {
+        backend: backend.name, tfjsVersion: backend.tfjsVersion, nodeVersion: process.version,
+        platform: `${process.platform}-${process.arch}`, pid: process.pid, backendDetail: backend.detail,
+      },
       backend,
       totalSteps,
       stepsPerEpoch,
       data: {
         numClasses, classNames: dataset.classNames, inputShape,
-        train: dataset.train.n, validation: dataset.validation.n, test: dataset.test.n,
+        train: dataset.train.n, validation: dataset.validation.n, test: dataset.test.n, notes: dataset.notes,
       },
-      notes: dataset.notes,
     });
 
     const runStart = performance.now();

@@ -106,6 +106,8 @@ describe('training worker process', () => {
     assert.ok(record.startedAt && record.endedAt && record.startedAt <= record.endedAt);
     assert.equal(record.environment?.nodeVersion, process.version);
     assert.equal(record.data?.numClasses, 10);
+    assert.match(record.environment?.backendDetail ?? '', /tfjs-backend-wasm .*SIMD/);
+    assert.ok(record.data?.notes?.some((n) => /split/.test(n)), 'dataset notes recorded');
     const perEpoch = Math.ceil(record.data!.train / CONFIG.batchSize);
     assert.equal(record.totalSteps, perEpoch * CONFIG.epochs);
     assert.equal(record.summary?.steps, record.totalSteps);
