@@ -27,7 +27,7 @@ export function activate(context: vscode.ExtensionContext): PolyLossApi {
   const live = new LiveRuns();
   const statusBar = new RunsStatusBar(live);
   const tree = new RunsTreeProvider(model, selection, live);
-  const watcher = new RunsWatcher(model);
+  const watcher = new RunsWatcher(model, log);
   const launcher = new RunLauncher({
     model,
     live,
@@ -39,7 +39,6 @@ export function activate(context: vscode.ExtensionContext): PolyLossApi {
       statusBar.update();
       setContext('polyloss.hasActiveRuns', launcher.isBusy());
     },
-    onRunsDirUsed: () => watcher.restart(),
   });
   const services: HostServices = {
     extensionUri: context.extensionUri,

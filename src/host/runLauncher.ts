@@ -19,8 +19,6 @@ export interface LauncherDeps {
   maxConcurrent: () => number;
   /** Something a run shows changed (status, live progress): redraw the tree and status bar. */
   onDisplayChange: (runId: string) => void;
-  /** The runs folder may have been created: point the file watcher at it. */
-  onRunsDirUsed: () => void;
 }
 
 const PROGRESS_REFRESH_MS = 1000;
@@ -49,7 +47,6 @@ export class RunLauncher implements RunActions, vscode.Disposable {
         void vscode.window.showErrorMessage(`PolyLoss: could not create the run: ${message}`);
       }
     }
-    this.deps.onRunsDirUsed();
     if (ids.length) this.showBatchProgress(queue, ids);
     return ids;
   }

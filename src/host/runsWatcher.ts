@@ -1,42 +1,61 @@
-// Follows the runs folder with VS Code's file watcher, so runs made by the CLI or another window
-// appear and update live. Events go to RunsIndex, which gathers them and re-reads what changed.
+// Follows the runs folder, so runs made by the CLI or another window appear and update live:
+// VS Code's file watcher, backed by direct watches on the runs folder and live run folders
+// (runsFolderWatch.ts says why). Events go to RunsIndex, which gathers them and re-reads what changed.
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import * as vscode from 'vscode';
+import { isTerminal } from '../store/runStore';
+import { RunsFolderWatch } from './runsFolderWatch';
 import type { RunsIndex } from './runsModel';
 
 /**
- * The deepest existing folder at or above `dir`, with the glob prefix that leads from it back to
- * `dir`: a watcher needs an existing base, and the runs folder is only created by the first run.
+ * Where to watch from. A watcher needs an existing base and the runs folder only appears with the
+ * first run, so inside a workspace folder the watch starts at the deepest existing folder with a
+ * glob prefix down to the runs folder. The base is never moved afterwards: a watcher replaced by one
+ * on a sub-folder of the old base was seen to receive no events at all. Outside the workspace the
+ * runs folder is created now, rather than watching a large tree.
  */
 function watchBase(dir: string): { base: string; prefix: string } {
   let base = dir;
   while (!fs.existsSync(base) && path.dirname(base) !== base) base = path.dirname(base);
+  if (base !== dir && !vscode.workspace.getWorkspaceFolder(vscode.Uri.file(base))) {
+    fs.mkdirSync(dir, { recursive: true });
+    base = dir;
+  }
   const rel = path.relative(base, dir).split(path.sep).join('/');
   return { base, prefix: rel ? `${rel}/` : '' };
 }
 
 export class RunsWatcher implements vscode.Disposable {
   private watcher: vscode.FileSystemWatcher | undefined;
-  private watchingRunsDir = false;
+  private direct: RunsFolderWatch | undefined;
+  private readonly modelSubscription: vscode.Disposable;
 
-  constructor(private readonly model: RunsIndex) {
+  constructor(private readonly model: RunsIndex, private readonly log: vscode.LogOutputChannel) {
+    this.modelSubscription = model.onDidChangeRuns(() => this.followLiveRuns());
     this.restart();
   }
 
-  /** Call when the runs folder may have been created, or the setting points elsewhere. */
+  /** Watches the model's runs folder (call again when the setting points elsewhere). */
   restart(): void {
-    const dir = this.model.runsDir;
-    const { base, prefix } = watchBase(dir);
-    if (this.watcher && this.watchingRunsDir && base === dir) return;
     this.watcher?.dispose();
-    this.watchingRunsDir = base === dir;
+    this.direct?.dispose();
+    this.direct = new RunsFolderWatch(this.model.runsDir, (paths) => this.model.filesChanged(paths));
+    let base: string;
+    let prefix: string;
+    try {
+      ({ base, prefix } = watchBase(this.model.runsDir));
+    } catch (e) {
+      this.log.error(`cannot watch ${this.model.runsDir}: ${(e as Error).message}`);
+      return;
+    }
     // Run folders (created/deleted) and the two files of each run; temp files of atomic writes are not matched.
     const pattern = new vscode.RelativePattern(vscode.Uri.file(base), `${prefix}{*,*/run.json,*/metrics.jsonl}`);
+    this.log.debug(`watching ${base} for ${pattern.pattern}`);
     const watcher = vscode.workspace.createFileSystemWatcher(pattern);
     const report = (uri: vscode.Uri): void => {
+      this.log.trace(`file event: ${uri.fsPath}`);
       this.model.filesChanged([uri.fsPath]);
-      if (!this.watchingRunsDir && fs.existsSync(dir)) this.restart();
     };
     watcher.onDidCreate(report);
     watcher.onDidChange(report);
@@ -44,7 +63,19 @@ export class RunsWatcher implements vscode.Disposable {
     this.watcher = watcher;
   }
 
+  /** Directly watches the folders of runs that may still change: live ones and ones not readable yet. */
+  private followLiveRuns(): void {
+    if (!this.direct) return;
+    const ids = this.direct.folderNames().filter((id) => {
+      const record = this.model.get(id);
+      return !record || !isTerminal(record.status);
+    });
+    this.direct.watchRuns(ids);
+  }
+
   dispose(): void {
+    this.modelSubscription.dispose();
     this.watcher?.dispose();
+    this.direct?.dispose();
   }
 }

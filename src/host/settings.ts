@@ -24,10 +24,10 @@ function config(): vscode.WorkspaceConfiguration {
  * first workspace folder; with no folder open, the extension's global storage.
  */
 export function runsDirectory(globalStorage: vscode.Uri): string {
-  const raw = (config().get<string>('runsDirectory') ?? '').trim() || DEFAULT_RUNS_DIRECTORY;
+  const folder = vscode.workspace.workspaceFolders?.[0];
+  const raw = (vscode.workspace.getConfiguration(SECTION, folder?.uri ?? null).get<string>('runsDirectory') ?? '').trim() || DEFAULT_RUNS_DIRECTORY;
   const expanded = raw.startsWith('~/') ? path.join(process.env.HOME ?? '', raw.slice(2)) : raw;
   if (path.isAbsolute(expanded)) return path.normalize(expanded);
-  const folder = vscode.workspace.workspaceFolders?.[0];
   const base = folder?.uri.scheme === 'file' ? folder.uri.fsPath : globalStorage.fsPath;
   return path.join(base, expanded);
 }

@@ -61,12 +61,13 @@ try {
   for (const scenario of scenarios) {
     const started = Date.now();
     lap(`=== ${scenario.title ?? scenario.file}`);
+    wb.startScenario(scenario.file.replace(/\.mjs$/, ''));
     try {
       await scenario.run(ctx);
       results.push({ title: scenario.title, ok: true, seconds: (Date.now() - started) / 1000 });
     } catch (e) {
       console.error(e);
-      await wb.screenshot(`FAILED-${scenario.file.replace(/\.mjs$/, '')}`).catch(() => undefined);
+      await wb.screenshot('FAILED').catch(() => undefined);
       results.push({ title: scenario.title, ok: false, seconds: (Date.now() - started) / 1000, error: e.message });
       await page.keyboard.press('Escape').catch(() => undefined);
     }

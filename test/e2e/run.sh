@@ -5,9 +5,10 @@
 #
 #   npm run test:e2e                       # everything
 #   E2E_SCENARIOS=new-run,stop bash test/e2e/run.sh   # only scenarios whose file name contains these
-#   E2E_KEEP=1 bash test/e2e/run.sh        # keep the throwaway folders (.e2e/run) for inspection
+#   E2E_KEEP=1 bash test/e2e/run.sh        # keep the throwaway folder (.e2e/runs/<time>-<pid>; kept anyway on failure)
 #
-# Screenshots of every step go to test-results/e2e/. Exit code 0 only when every check passed.
+# Screenshots of every step go to test-results/e2e/<scenario>-NN-<step>.png. Exit code 0 only when
+# every check passed.
 set -euo pipefail
 
 PROJECT=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
@@ -23,9 +24,9 @@ CS=$E2E/code-server/node_modules/code-server
 log "building the extension"
 (cd "$PROJECT" && node scripts/build.mjs)
 
-# ---- throwaway state: user data, extensions, config, XDG dirs and the workspaces
-RUN=$E2E/run
-rm -rf "$RUN" "$RESULTS"
+# ---- throwaway state of this run (its own folder, so runs in parallel do not meet): user data,
+# extensions, config, XDG dirs and the workspaces
+RUN=$E2E/runs/$(date +%Y%m%d-%H%M%S)-$$
 mkdir -p "$RUN/ud/User" "$RUN/exts" "$RUN/tmp" "$RUN/ws-ui" "$RUN/ws-api" "$RESULTS"
 cat > "$RUN/ud/User/settings.json" <<'EOF'
 { "extensions.autoCheckUpdates": false, "extensions.autoUpdate": false, "workbench.startupEditor": "none",
@@ -51,7 +52,8 @@ stop_server() {   # TERM the whole process group (server, extension hosts, worke
 finish() {
   local rc=$?
   stop_server
-  [ -n "${E2E_KEEP:-}" ] || rm -rf "$RUN/tmp" "$RUN/exts" "$RUN/xdg-cache"
+  if [ "$rc" = 0 ] && [ -z "${E2E_KEEP:-}" ]; then rm -rf "$RUN"
+  else rm -rf "$RUN/exts" "$RUN/tmp"; log "kept ${RUN#"$PROJECT"/} (logs: ud/logs, workspaces: ws-ui, ws-api)"; fi
   log "done (exit $rc); screenshots in ${RESULTS#"$PROJECT"/}"
   exit $rc
 }
@@ -64,7 +66,7 @@ TMPDIR=$RUN/tmp setsid bash -c 'echo $$ > "$0/cs.pgid"; exec "$@"' "$RUN" \
   "$NODE24/bin/node" "$CS/out/node/entry.js" --bind-addr "127.0.0.1:$PORT" --auth none \
   --user-data-dir "$RUN/ud" --extensions-dir "$RUN/exts" --config "$RUN/cs-config.yaml" \
   --disable-telemetry --disable-update-check --disable-workspace-trust \
-  --vscode-option enable-smoke-test-driver > "$RUN/cs.log" 2>&1 < /dev/null &
+  --vscode-option enable-smoke-test-driver ${E2E_SERVER_ARGS:-} > "$RUN/cs.log" 2>&1 < /dev/null &
 for _ in $(seq 1 150); do curl -sf -o /dev/null "http://127.0.0.1:$PORT/healthz" && break; sleep 0.2; done
 curl -sf -o /dev/null "http://127.0.0.1:$PORT/healthz" || { cat "$RUN/cs.log"; echo "code-server did not start" >&2; exit 1; }
 log "code-server is up"

@@ -1,5 +1,6 @@
 // Helpers that drive VS Code's workbench the way a person does: the command palette, quick inputs,
 // views, tree items and their context menus, screenshots. Shared by every scenario.
+import { existsSync, readdirSync, rmSync } from 'node:fs';
 import * as path from 'node:path';
 
 /** Polls `probe` until it returns a truthy value; fails with `what` after `timeout` ms. */
@@ -27,7 +28,16 @@ export class Workbench {
     this.page = page;
     this.resultsDir = resultsDir;
     this.lap = lap;
+    this.startScenario('e2e');
+  }
+
+  /** Screenshots that follow are named after this scenario; its old ones are removed. */
+  startScenario(name) {
+    this.prefix = name;
     this.shots = 0;
+    for (const f of existsSync(this.resultsDir) ? readdirSync(this.resultsDir) : []) {
+      if (f.startsWith(`${name}-`) && f.endsWith('.png')) rmSync(path.join(this.resultsDir, f));
+    }
   }
 
   async load(url) {
@@ -35,10 +45,10 @@ export class Workbench {
     await this.page.waitForSelector('.monaco-workbench', { timeout: 90000 });
   }
 
-  /** Saves test-results/e2e/NN-name.png. */
+  /** Saves test-results/e2e/<scenario>-NN-<name>.png. */
   async screenshot(name) {
     this.shots++;
-    const file = path.join(this.resultsDir, `${String(this.shots).padStart(2, '0')}-${name}.png`);
+    const file = path.join(this.resultsDir, `${this.prefix}-${String(this.shots).padStart(2, '0')}-${name}.png`);
     await this.page.screenshot({ path: file });
     return file;
   }
@@ -132,12 +142,20 @@ export class Workbench {
     return text === undefined ? rows : rows.filter({ hasText: text });
   }
 
-  /** Right-clicks a tree row and chooses a context menu entry by its label. */
+  /**
+   * Right-clicks a tree row and chooses a context menu entry by its label. A menu ignores clicks
+   * for a moment after it opens (so the right-click's release does not pick an entry): retry.
+   */
   async contextMenu(row, label) {
     await row.click({ button: 'right' });
-    const item = this.page.locator('.context-view .monaco-menu .action-item', { hasText: label }).first();
+    const menu = this.page.locator('.context-view .monaco-menu');
+    const item = menu.locator('.action-item', { hasText: label }).first();
     await item.waitFor({ state: 'visible', timeout: 5000 });
-    await item.click();
+    await waitFor(`context menu entry "${label}" to be taken`, async () => {
+      if (await menu.isVisible()) await item.click({ timeout: 2000 }).catch(() => undefined);
+      await this.page.waitForTimeout(200);
+      return !(await menu.isVisible());
+    }, { timeout: 10000, interval: 300 });
   }
 }
 

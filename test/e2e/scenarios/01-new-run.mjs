@@ -18,7 +18,11 @@ export async function run({ wb, page, check, lap, workbenchUrl, ws, runsDir }) {
   await wb.pick(3, 'Poly');
   await wb.waitForStep(4);
   await wb.quickInputBox().fill('2,,1');
-  const message = await waitFor('the ε validation message', () => wb.validationMessage(), { timeout: 5000 });
+  // The message line shows the prompt until validation replaces it.
+  const message = await waitFor('the ε validation message', async () => {
+    const text = await wb.validationMessage();
+    return text.startsWith('ε must') ? text : undefined;
+  }, { timeout: 5000 }).catch(async (e) => { throw new Error(`${e.message}; shown: "${await wb.validationMessage()}"`); });
   await wb.screenshot('new-run-bad-epsilon');
   check(message.startsWith('ε must be a number or a comma-separated list of at most 32 numbers'), `bad ε is explained: "${message}"`);
   await page.keyboard.press('Escape');

@@ -1,0 +1,36 @@
+// Rename and Delete from the tree's context menu: the name changes in run.json and the tree; Delete
+// asks for confirmation in a modal dialog, then the folder and the row are gone.
+import { existsSync } from 'node:fs';
+import { readRuns, runRow } from '../lib/polyloss.mjs';
+import { waitFor } from '../lib/workbench.mjs';
+
+export const title = 'Rename and Delete from the Runs tree context menu';
+
+export async function run({ wb, page, check, workbenchUrl, ws, runsDir }) {
+  if (!(await page.locator('.monaco-workbench').isVisible().catch(() => false))) await wb.load(workbenchUrl(ws));
+  await wb.openViewContainer('PolyLoss');
+  const target = readRuns(runsDir).find((r) => r.record.name === 'CE, seed 5') ?? readRuns(runsDir).at(-1);
+  check(target !== undefined, 'a run to rename');
+  const row = runRow(wb, target.record.name).first();
+  await row.waitFor({ state: 'visible', timeout: 15000 });
+
+  await wb.contextMenu(row, 'Rename Run');
+  const box = wb.quickInputBox();
+  await box.waitFor({ state: 'visible', timeout: 5000 });
+  await box.fill('baseline <b>CE</b>');
+  await box.press('Enter');
+  const renamed = runRow(wb, 'baseline <b>CE</b>').first();
+  await renamed.waitFor({ state: 'visible', timeout: 10000 });
+  check(readRuns(runsDir).find((r) => r.id === target.id)?.record.name === 'baseline <b>CE</b>', 'run.json has the new name, kept as text');
+  await wb.screenshot('renamed');
+
+  await wb.contextMenu(renamed, 'Delete Run');
+  const dialog = page.locator('.monaco-dialog-box');
+  await dialog.waitFor({ state: 'visible', timeout: 5000 });
+  check((await dialog.textContent()).includes('Delete run "baseline <b>CE</b>"?'), 'a modal asks before deleting');
+  await wb.screenshot('delete-confirmation');
+  await dialog.locator('.monaco-button', { hasText: 'Delete' }).first().click();
+  await waitFor('the row to disappear', async () => (await runRow(wb, 'baseline <b>CE</b>').count()) === 0, { timeout: 10000 });
+  check(!existsSync(target.dir), 'the run folder is deleted');
+  await wb.screenshot('deleted');
+}

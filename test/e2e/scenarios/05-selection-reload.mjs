@@ -1,0 +1,33 @@
+// Ticking runs in the Runs tree chooses them for comparison; the ticks survive a window reload.
+import { runRow } from '../lib/polyloss.mjs';
+import { waitFor } from '../lib/workbench.mjs';
+
+export const title = 'Checkbox selection in the Runs tree persists across a reload';
+
+const isChecked = async (row) => (await row.locator('.monaco-checkbox').first().getAttribute('aria-checked')) === 'true';
+
+export async function run({ wb, page, check, workbenchUrl, ws }) {
+  if (!(await page.locator('.monaco-workbench').isVisible().catch(() => false))) await wb.load(workbenchUrl(ws));
+  await wb.openViewContainer('PolyLoss');
+  const names = ['Poly-1 ε=2, seed 1', 'Poly-1 ε=2, seed 7'];
+  for (const name of names) {
+    const row = runRow(wb, name).first();
+    await row.waitFor({ state: 'visible', timeout: 15000 });
+    if (!(await isChecked(row))) await row.locator('.monaco-checkbox').first().click();
+    await waitFor(`${name} ticked`, () => isChecked(row), { timeout: 5000 });
+  }
+  const compare = wb.viewPane('Runs').locator('.pane-header .action-label[aria-label="Compare Selected Runs"]');
+  await compare.waitFor({ state: 'visible', timeout: 5000 });
+  check(true, 'Compare Selected Runs appears in the view title once runs are ticked');
+  await wb.screenshot('runs-ticked');
+
+  await page.reload();
+  await page.waitForSelector('.monaco-workbench', { timeout: 90000 });
+  await wb.openViewContainer('PolyLoss');
+  for (const name of names) {
+    const row = runRow(wb, name).first();
+    await row.waitFor({ state: 'visible', timeout: 30000 });
+    check(await waitFor(`${name} still ticked`, () => isChecked(row), { timeout: 10000 }), `${name} is still ticked after the reload`);
+  }
+  await wb.screenshot('ticks-after-reload');
+}

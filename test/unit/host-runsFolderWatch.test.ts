@@ -1,0 +1,67 @@
+// Direct watches on real folders: a runs folder created later, a run folder with its files made in
+// one go (as `mkdir -p` + writes by the CLI), and only the folders asked for being followed.
+import { strict as assert } from 'node:assert';
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { afterEach, beforeEach, describe, it } from 'node:test';
+import { RunsFolderWatch } from '../../src/host/runsFolderWatch';
+
+let root: string;
+let watch: RunsFolderWatch | undefined;
+beforeEach(() => {
+  root = fs.mkdtempSync(path.join(os.tmpdir(), 'polyloss-folder-watch-'));
+});
+afterEach(() => {
+  watch?.dispose();
+  watch = undefined;
+  fs.rmSync(root, { recursive: true, force: true });
+});
+
+async function until(what: string, probe: () => boolean, timeout = 3000): Promise<void> {
+  const end = Date.now() + timeout;
+  while (!probe()) {
+    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 20));
+  }
+}
+
+describe('direct watches of the runs folder', () => {
+  it('notice the runs folder once it is created, and runs made inside it in one go', async () => {
+    const runsDir = path.join(root, '.polyloss', 'runs');
+    const seen: string[] = [];
+    watch = new RunsFolderWatch(runsDir, (paths) => seen.push(...paths), 50);
+    fs.mkdirSync(path.join(runsDir, 'run-a'), { recursive: true });
+    fs.writeFileSync(path.join(runsDir, 'run-a', 'run.json'), '{}');
+    await until('the runs folder to be reported', () => seen.includes(runsDir));
+    fs.mkdirSync(path.join(runsDir, 'run-b'));
+    fs.writeFileSync(path.join(runsDir, 'run-b', 'run.json'), '{}');
+    await until('run-b to be reported', () => seen.includes(path.join(runsDir, 'run-b')));
+    assert.ok(watch.watchedRuns().includes('run-b'), 'a new run folder is followed at once');
+    fs.appendFileSync(path.join(runsDir, 'run-b', 'metrics.jsonl'), '{}\n');
+    await until('metrics of run-b to be reported', () => seen.includes(path.join(runsDir, 'run-b', 'metrics.jsonl')));
+  });
+
+  it('follows only the run folders asked for', async () => {
+    for (const id of ['live', 'done']) fs.mkdirSync(path.join(root, id));
+    const seen: string[] = [];
+    watch = new RunsFolderWatch(root, (paths) => seen.push(...paths), 50);
+    watch.watchRuns(['live', 'done']);
+    watch.watchRuns(['live']);
+    assert.deepEqual(watch.watchedRuns(), ['live']);
+    assert.deepEqual(watch.folderNames().sort(), ['done', 'live']);
+    fs.writeFileSync(path.join(root, 'done', 'run.json'), '{}');
+    fs.writeFileSync(path.join(root, 'live', 'run.json'), '{}');
+    await until('the live run to be reported', () => seen.includes(path.join(root, 'live', 'run.json')));
+    await new Promise((r) => setTimeout(r, 100));
+    assert.ok(!seen.includes(path.join(root, 'done', 'run.json')), 'a finished run is no longer followed');
+  });
+
+  it('reports a deleted run folder', async () => {
+    fs.mkdirSync(path.join(root, 'gone'));
+    const seen: string[] = [];
+    watch = new RunsFolderWatch(root, (paths) => seen.push(...paths), 50);
+    fs.rmSync(path.join(root, 'gone'), { recursive: true });
+    await until('the deletion to be reported', () => seen.includes(path.join(root, 'gone')));
+  });
+});
