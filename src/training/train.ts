@@ -99,11 +99,13 @@ export async function train(config: RunConfig, hooks: TrainHooks = {}): Promise<
   const stepsPerEpoch = Math.ceil(dataset.train.n / batchSize);
   const totalSteps = stepsPerEpoch * config.epochs;
 
-  const model = buildModel(config.model, inputShape, numClasses, config.seed);
-  const optimizer = makeOptimizer(config);
-  const variables = model.trainableWeights.map((w) => w.read() as tf.Variable);
   const splits: SplitTensors[] = [];
+  let model: tf.LayersModel | undefined;
+  let optimizer: tf.Optimizer | undefined;
   try {
+    model = buildModel(config.model, inputShape, numClasses, config.seed);
+    optimizer = makeOptimizer(config);
+    const variables = model.trainableWeights.map((w) => w.read() as tf.Variable);
     const trainSplit = splitTensors(dataset.train.x, dataset.train.y, dataset.train.n, inputShape, numClasses);
     splits.push(trainSplit);
     const validation = splitTensors(dataset.validation.x, dataset.validation.y, dataset.validation.n, inputShape, numClasses);
@@ -193,8 +195,8 @@ export async function train(config: RunConfig, hooks: TrainHooks = {}): Promise<
     return { status, summary };
   } finally {
     splits.forEach(disposeSplit);
-    optimizer.dispose();
-    model.dispose();
+    optimizer?.dispose();
+    model?.dispose();
   }
 }
 

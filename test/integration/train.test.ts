@@ -104,6 +104,8 @@ describe('training loop', () => {
     const run = await record({ ...BASE, epochs: 3 });
     assert.equal(new Set(run.tensorsAtEpochs).size, 1, `tensors at epochs: ${run.tensorsAtEpochs.join(', ')}`);
     assert.equal(tf.memory().numTensors, before);
+    await assert.rejects(train({ ...BASE, optimizer: { type: 'adam', learningRate: 0 } }), /optimizer\.learningRate must be a positive finite number \(got 0\)/);
+    assert.equal(tf.memory().numTensors, before, 'nothing left behind by a run that fails to start');
   });
 
   it('trains a CNN on wasm (needs the added Conv2DBackpropFilter kernel)', async () => {

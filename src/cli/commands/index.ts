@@ -11,5 +11,5 @@ import { sweepCommand } from './sweep';
 import { trainCommand } from './train';
 
 export const COMMANDS: readonly Command[] = [
-  trainCommand, sweepCommand, listCommand, showCommand, compareCommand, reportCommand, exportCommand, lossCommand, datasetsCommand, demoCommand,
+  trainCommand, listCommand, showCommand, compareCommand, exportCommand, lossCommand, datasetsCommand, demoCommand, sweepCommand, reportCommand,
 ];
