@@ -13,7 +13,7 @@ import { UsageError, type FlagSpec, type FlagValue } from '../args';
 import { GLOBAL_FLAGS, reconcileBeforeReading, writeJson, writeLine, type Command, type CliContext } from '../context';
 import { formatDuration } from '../format';
 import { CONCURRENCY_FLAG, CONFIG_FILE_FLAG, CONFIG_FLAGS, SEEDS_FLAG, buildTrainConfigs } from '../trainConfig';
-import { EXIT_INTERRUPTED, EXIT_RUN_FAILED, runTraining } from '../training';
+import { EXIT_INTERRUPTED, EXIT_RUN_FAILED, runTraining, type TrainingResult } from '../training';
 import { K_FLAG, METRIC_FLAG, analysisRequestOf, analyze, epochReader, resultsText } from './report';
 import { calibrate, estimateSeconds, recentThroughput, type Throughput } from './sweepEstimate';
 import { reportTraining } from './train';
@@ -75,10 +75,15 @@ const FLAG_OF_FIELD: Readonly<Record<string, string>> = {
   'sweep.epsilon': '--epsilon', 'sweep.gamma': '--gamma', 'sweep.labelSmoothing': '--label-smoothing', 'sweep.seeds': '--seeds',
 };
 
+/** "sweep.labelSmoothing[1] must be in [0, 1)" → "--label-smoothing: each value must be in [0, 1)". */
 function explainSweepIssues(issues: readonly Issue[]): string {
   return issues.map((issue) => {
     const field = Object.keys(FLAG_OF_FIELD).find((f) => issue.path === f || issue.path.startsWith(`${f}[`));
-    return field ? `${FLAG_OF_FIELD[field]}: ${issue.message.replace(field, 'value')}` : issue.message;
+    if (!field) return issue.message;
+    const flag = FLAG_OF_FIELD[field];
+    const item = new RegExp(`^${field.replace('.', '\\.')}\\[\\d+\\] `).exec(issue.message);
+    if (item) return `${flag}: each value ${issue.message.slice(item[0].length)}`;
+    return issue.message.startsWith(`${field} `) ? `${flag} ${issue.message.slice(field.length + 1)}` : `${flag}: ${issue.message}`;
   }).join('\n');
 }
 
@@ -183,9 +188,9 @@ function describeSize(configs: readonly RunConfig[]): string {
   return `${configs.length} run${configs.length === 1 ? '' : 's'} (${settings} setting${settings === 1 ? '' : 's'} × ${seeds} seed${seeds === 1 ? '' : 's'})`;
 }
 
-function describeEstimate(configs: readonly RunConfig[], throughput: Throughput | undefined, concurrency: number): string {
+function describeEstimate(configs: readonly RunConfig[], throughput: Throughput | undefined, concurrency: number, calibrationError?: string): string {
   const seconds = throughput && estimateSeconds(configs, throughput, concurrency);
-  if (!throughput || seconds === undefined) return 'time unknown (the calibration run gave no timing)';
+  if (!throughput || seconds === undefined) return `time unknown (${calibrationError ? `the calibration run failed: ${calibrationError}` : 'the calibration run gave no timing'})`;
   return `about ${formatDuration(seconds * 1000)} on this machine (from ${throughput.source}: `
     + `${Math.round(throughput.samplesPerSec).toLocaleString('en-US')} samples/s, ${throughput.overheadSeconds.toFixed(1)} s start-up per run)`;
 }
@@ -289,6 +294,7 @@ export const sweepCommand: Command = {
       throw new UsageError(`this sweep has ${todo.length} runs, more than ${CONFIRM_ABOVE}, and there is no terminal to ask on: add --yes to start them`);
     }
     let throughput = recentThroughput(listRuns(runsDir).runs, todo[0]);
+    let calibrationError: string | undefined;
     if (!throughput) {
       writeLine(ctx.stderr, 'Measuring the training speed of this machine with a short calibration run…');
       const calibration = await calibrate(todo[0], ctx);
@@ -297,15 +303,24 @@ export const sweepCommand: Command = {
         return EXIT_INTERRUPTED;
       }
       throughput = calibration.throughput;
+      calibrationError = calibration.error;
     }
-    writeLine(ctx.stderr, `Sweep ${sweepId}: ${describeSize(todo)}, ${concurrency} at a time; ${describeEstimate(todo, throughput, concurrency)}.`);
+    writeLine(ctx.stderr, `Sweep ${sweepId}: ${describeSize(todo)}, ${concurrency} at a time; ${describeEstimate(todo, throughput, concurrency, calibrationError)}.`);
     if (ask && !(await confirm(ctx, `Start ${todo.length} runs? [y/N] `))) {
       writeLine(ctx.stderr, 'Nothing was started.');
       return EXIT_RUN_FAILED;
     }
-    if (work.toSave) writeLine(ctx.stderr, `Sweep settings saved to ${saveSweep(runsDir, work.toSave)}`);
+    const savedFile = work.toSave && saveSweep(runsDir, work.toSave);
+    if (savedFile) writeLine(ctx.stderr, `Sweep settings saved to ${savedFile}`);
 
-    const result = await runTraining(todo, { runsDir, concurrency, ctx });
+    let result: TrainingResult;
+    try {
+      result = await runTraining(todo, { runsDir, concurrency, ctx });
+    } catch (e) {
+      // Nothing started (unusable data, unwritable runs folder): leave no sweep behind to resume.
+      if (savedFile && !listRuns(runsDir).runs.some((r) => r.config.sweepId === sweepId)) fs.rmSync(savedFile, { force: true });
+      throw e;
+    }
     if (!json) reportTraining(ctx, false, result);
     printResults({ ran: result.records, interrupted: result.interruptedBy ?? null, exitCode: result.exitCode });
     if (result.records.some((r) => r.status !== 'completed' && r.status !== 'diverged')) {

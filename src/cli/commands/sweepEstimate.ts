@@ -67,6 +67,8 @@ export function recentThroughput(runs: readonly RunRecord[], config: RunConfig):
 
 export interface Calibration {
   throughput?: Throughput;
+  /** Why the calibration run gave no timing, when it failed. */
+  error?: string;
   /** Ctrl-C or SIGTERM arrived during the calibration. */
   interrupted: boolean;
 }
@@ -81,9 +83,9 @@ export async function calibrate(config: RunConfig, ctx: CliContext): Promise<Cal
   let handle: RunHandle;
   try {
     handle = startRun({ runsDir: dir, config: { ...config, epochs: 1, name: 'calibration' }, workerPath: ctx.workerPath, cwd: ctx.cwd });
-  } catch {
+  } catch (e) {
     fs.rmSync(dir, { recursive: true, force: true });
-    return { interrupted: false };
+    return { interrupted: false, error: (e as Error).message };
   }
   let startedAfter: number | undefined;
   let trainSize: number | undefined;
@@ -119,7 +121,10 @@ export async function calibrate(config: RunConfig, ctx: CliContext): Promise<Cal
     fs.rmSync(dir, { recursive: true, force: true });
   }
   const wallSeconds = (performance.now() - began) / 1000;
-  if (interrupted || trainSize === undefined || startedAfter === undefined) return { interrupted };
+  if (interrupted) return { interrupted };
+  if (record.status === 'failed' || trainSize === undefined || startedAfter === undefined) {
+    return { interrupted, error: record.error?.split('\n')[0] ?? `the calibration run ended ${record.status}` };
+  }
 
   const batch = Math.min(config.batchSize, trainSize);
   let samplesPerSec: number | undefined;
