@@ -142,9 +142,9 @@ test('many messages within one frame lead to one chart update; a diverged loss s
           loss: new Float64Array([k === 19 ? NaN : 1]), base: new Float64Array([0.9]), poly: new Float64Array([0.1]), acc: new Float64Array([0.5]),
         };
         const epochs = { epoch: none, step: none, t: none, trainLoss: none, valLoss: none, valAcc: none, ptMean: none, ptQ25: none, ptQ50: none, ptQ75: none };
-        window.postMessage({ type: 'append', chunks: [{ runId: 'a', steps, epochs }] }, '*');
+        // Delivered within one task, so all of them land before the next frame even on a busy machine.
+        window.dispatchEvent(new MessageEvent('message', { data: { type: 'append', chunks: [{ runId: 'a', steps, epochs }] } }));
       }
-      await new Promise((r) => setTimeout(r, 0));
       await new Promise((r) => requestAnimationFrame(r));
       await w.__polyloss.idle();
       return count;
@@ -215,6 +215,33 @@ test('decimation keeps long series light: all points held, far fewer drawn', asy
     const state = await chartState(v.page, 'compare');
     assert.equal(state.datasets[1].points.length, 20000);
     assert.ok(state.datasets[1].drawn < 5000, `drawn ${state.datasets[1].drawn}`);
+  } finally {
+    await v.close();
+  }
+});
+
+test('with many runs only smoothed curves are drawn; the CSV still holds the raw values', async () => {
+  const host = new FakeServices();
+  const ids = Array.from({ length: 13 }, (_, i) => `m${String(i).padStart(2, '0')}`);
+  ids.forEach((id, i) => host.addRun(makeRun(id, { config: { seed: i + 1 } }), lines(1, 50, 100, i / 10)));
+  host.selection.set(ids);
+  const v = await openView(browser, origin, 'dashboard', host, { focus: { runIds: ids, tab: 'compare' } });
+  try {
+    const state = await chartState(v.page, 'compare');
+    assert.equal(state.datasets.length, 13, 'one smoothed curve per run, no raw ones');
+    assert.equal(await v.page.isVisible('.chart-note'), true);
+    await v.page.click('vscode-button:has-text("CSV")');
+    await v.settle();
+    const rows = v.handled.exports[0].data.trim().split('\n').slice(1).map((r) => r.split(','));
+    assert.equal(rows.length, 13 * 50);
+    const last = rows.filter((r) => r[0] === 'm12');
+    assert.deepEqual(last.map((r) => Number(r[5])), stepValues(host, 'm12'));
+    assertClose(last.map((r) => Number(r[6])), smoothSeries(stepValues(host, 'm12'), 0.6), 'smoothed column');
+
+    await setSmoothing(v.page, 0);
+    await v.settle();
+    assert.equal((await chartState(v.page, 'compare')).datasets.length, 13, 'smoothing off: the raw curves');
+    assert.equal(await v.page.isVisible('.chart-note'), false);
   } finally {
     await v.close();
   }

@@ -60,7 +60,7 @@ export class LossShapeCharts {
     this.coefficients.data.labels = bars.labels;
     this.coefficients.data.datasets = [
       { label: spec ? curves[0].label : 'fix the fields to see α', data: spec ? bars.values : [], backgroundColor: withAlpha(primary, 0.75), borderColor: primary, borderWidth: 1 },
-      { label: 'CE (1/j)', data: bars.crossEntropy, backgroundColor: withAlpha(this.theme.muted, 0.35), borderColor: this.theme.muted, borderWidth: 1 },
+      { label: bars.gamma === 0 ? 'CE (1/j)' : 'Focal (1/j)', data: bars.crossEntropy, backgroundColor: withAlpha(this.theme.muted, 0.35), borderColor: this.theme.muted, borderWidth: 1 },
     ];
     this.coefficientNote.textContent = bars.gamma === 0
       ? 'L = Σ_j α_j (1−Pt)^j; cross-entropy has α_j = 1/j.'

@@ -4,7 +4,8 @@ import { select, smoothingSlider } from './controls';
 import { el } from './dom';
 import { legendLabels } from './legend';
 import { LiveChart, type LineSpec } from './liveChart';
-import { METRICS, X_AXES, metricById, type MetricId, type XAxis, type YScale } from './metrics';
+import { METRICS, X_AXES, metricById, rowCount, stepsPerEpoch, xColumn, yColumn, type MetricId, type XAxis, type YScale } from './metrics';
+import { smoothSeries } from '../../src/core/smoothing';
 import type { RunsStore } from './series';
 import { runColor, type ChartTheme } from './theme';
 
@@ -14,6 +15,9 @@ export interface CompareSettings {
   yScale: YScale;
   smoothing: number;
 }
+
+/** Above this many runs only the smoothed curves are drawn (the raw ones behind would be a haze). */
+export const MAX_RUNS_WITH_RAW = 12;
 
 export const DEFAULT_COMPARE: CompareSettings = { metric: 'loss', xAxis: 'step', yScale: 'linear', smoothing: 0.6 };
 
@@ -31,6 +35,7 @@ export class ComparePanel {
   readonly root: HTMLElement;
   readonly chart: LiveChart;
   private readonly empty: HTMLElement;
+  private readonly note: HTMLElement;
   private readonly chartBox: HTMLElement;
   private runIds: string[] = [];
 
@@ -56,7 +61,8 @@ export class ComparePanel {
     const canvas = el('canvas', { attrs: { role: 'img', 'aria-label': 'Comparison chart' } });
     this.chartBox = el('div', { class: options.compact ? 'chart-box compact' : 'chart-box tall' }, canvas);
     this.empty = el('p', { class: 'empty-state', text: options.emptyText });
-    this.root = el('section', { class: 'compare-panel' }, controls, this.empty, this.chartBox);
+    this.note = el('p', { class: 'chart-note', text: `More than ${MAX_RUNS_WITH_RAW} runs: only the smoothed curves are drawn. Set smoothing to off to see the raw ones.` });
+    this.root = el('section', { class: 'compare-panel' }, controls, this.empty, this.chartBox, this.note);
     this.chart = new LiveChart(canvas, store, settings, theme, options.compact ? undefined : metricById(settings.metric).label);
   }
 
@@ -70,11 +76,18 @@ export class ComparePanel {
     this.empty.hidden = this.runIds.length > 0;
     this.chartBox.hidden = this.runIds.length === 0;
     this.chart.setLines(this.lineSpecs());
+    this.updateRawBehind();
   }
 
   setTheme(theme: ChartTheme): void {
     this.theme = theme;
     this.chart.setTheme(theme, (spec) => runColor(theme, spec.runId));
+  }
+
+  private updateRawBehind(): void {
+    const many = this.runIds.length > MAX_RUNS_WITH_RAW;
+    this.chart.setRawBehind(!many);
+    this.note.hidden = !many || this.settings.smoothing === 0 || metricById(this.settings.metric).source !== 'step';
   }
 
   private lineSpecs(): LineSpec[] {
@@ -95,6 +108,7 @@ export class ComparePanel {
     }
     this.chart.configure(this.settings);
     if (metricChanged) this.chart.setLines(this.lineSpecs());
+    this.updateRawBehind();
     this.chart.render();
     this.options.onSettings(this.settings);
   }
@@ -104,19 +118,22 @@ export class ComparePanel {
     this.options.onExportPng(this.chart.pngDataUrl(), `polyloss-${this.settings.metric}.png`);
   }
 
-  /** The drawn series: raw values, plus the smoothed ones when smoothing applies. */
+  /** The series of the drawn curves, from the store: raw values, plus the smoothed ones when smoothing applies. */
   csv(): string {
-    const rows = this.chart.rows();
-    const smoothed = rows.some((r) => r.smooth);
-    const header = ['run_id', 'run', 'legend', 'metric', this.settings.xAxis, 'value', ...(smoothed ? ['smoothed'] : [])];
+    const { xAxis, smoothing } = this.settings;
+    const metric = metricById(this.settings.metric);
+    const smoothed = smoothing > 0 && metric.source === 'step';
+    const header = ['run_id', 'run', 'legend', 'metric', xAxis, 'value', ...(smoothed ? ['smoothed'] : [])];
     const out: (string | number)[][] = [];
-    for (const { spec, points, smooth } of rows) {
-      const name = this.store.runs.get(spec.runId)?.name ?? '';
-      points.forEach((p, i) => {
-        const row: (string | number)[] = [spec.runId, name, spec.label, spec.metric.id, p.x, p.y];
-        if (smoothed) row.push(smooth ? smooth[i].y : '');
-        out.push(row);
-      });
+    for (const spec of this.chart.lines()) {
+      const run = this.store.runs.get(spec.runId);
+      const series = this.store.series.get(spec.runId);
+      if (!series) continue;
+      const n = rowCount(series, metric);
+      const x = xColumn(series, metric, xAxis, stepsPerEpoch(run));
+      const ys = Array.from(yColumn(series, metric).subarray(0, n));
+      const smooth = smoothed ? smoothSeries(ys, smoothing) : [];
+      ys.forEach((y, i) => out.push([spec.runId, run?.name ?? '', spec.label, metric.id, x(i), y, ...(smoothed ? [smooth[i]] : [])]));
     }
     return toCsv(header, out);
   }

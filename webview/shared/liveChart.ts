@@ -32,7 +32,9 @@ interface Track {
   stepsPerEpoch: number | undefined;
   consumed: number;
   ema: DebiasedEma | undefined;
+  /** Raw points; only built when the raw curve is drawn (no smoothing, or raw shown behind). */
   raw: Point[];
+  keepRaw: boolean;
   smooth: Point[] | undefined;
   rawDataset: LineDataset;
   smoothDataset: LineDataset | undefined;
@@ -54,6 +56,8 @@ export class LiveChart {
   /** The datasets shown in the legend and tooltips (the smoothed one when smoothing is on). */
   private readonly primary = new WeakSet<object>();
   private stale = false;
+  /** Whether the faint raw curves are drawn behind smoothed ones. */
+  private rawBehind = true;
 
   constructor(
     readonly canvas: HTMLCanvasElement,
@@ -117,6 +121,13 @@ export class LiveChart {
     this.rebuildAll();
   }
 
+  /** Many overlaid runs make the faint raw curves a haze (and double the drawing): callers turn them off. */
+  setRawBehind(on: boolean): void {
+    if (on === this.rawBehind) return;
+    this.rawBehind = on;
+    this.rebuildAll();
+  }
+
   setYTitle(title: string | undefined): void {
     this.yTitle = title;
   }
@@ -177,9 +188,9 @@ export class LiveChart {
     if (this.stale) this.render();
   }
 
-  /** The drawn curves as rows (run, label, metric, x, raw y, smoothed y). */
-  rows(): { spec: LineSpec; points: Point[]; smooth: Point[] | undefined }[] {
-    return [...this.tracks.values()].map((t) => ({ spec: t.spec, points: t.raw, smooth: t.smooth }));
+  /** The curves drawn, in order. */
+  lines(): LineSpec[] {
+    return [...this.tracks.values()].map((t) => t.spec);
   }
 
   pngDataUrl(): string {
@@ -200,7 +211,7 @@ export class LiveChart {
     const raw: Point[] = [];
     const smooth = smoothing ? [] as Point[] : undefined;
     const track: Track = {
-      spec, raw, smooth,
+      spec, raw, smooth, keepRaw: !smoothing || this.rawBehind,
       generation: this.store.series.get(spec.runId)?.generation ?? -1,
       stepsPerEpoch: stepsPerEpoch(this.store.runs.get(spec.runId)),
       consumed: 0,
@@ -240,15 +251,16 @@ export class LiveChart {
     if (n <= track.consumed) return false;
     const xs = xColumn(series, metric, this.settings.xAxis, track.stepsPerEpoch);
     const ys = yColumn(series, metric);
-    const raw: Point[] = new Array(n - track.consumed);
-    const smooth: Point[] = track.ema ? new Array(n - track.consumed) : [];
+    const { ema, keepRaw } = track;
+    const raw: Point[] = keepRaw ? new Array(n - track.consumed) : [];
+    const smooth: Point[] = ema ? new Array(n - track.consumed) : [];
     for (let i = track.consumed, j = 0; i < n; i++, j++) {
       const x = xs(i);
-      raw[j] = { x, y: ys[i] };
-      if (track.ema) smooth[j] = { x, y: track.ema.push(ys[i]) };
+      if (keepRaw) raw[j] = { x, y: ys[i] };
+      if (ema) smooth[j] = { x, y: ema.push(ys[i]) };
     }
     track.consumed = n;
-    pushAll(track.raw, raw);
+    if (keepRaw) pushAll(track.raw, raw);
     if (track.smooth) pushAll(track.smooth, smooth);
     return true;
   }
@@ -263,7 +275,7 @@ export class LiveChart {
     const datasets: LineDataset[] = [];
     // Earlier datasets are drawn on top: smoothed curves first, faint raw curves behind them.
     for (const t of tracks) if (t.smoothDataset) datasets.push(t.smoothDataset);
-    for (const t of tracks) datasets.push(t.rawDataset);
+    for (const t of tracks) if (t.keepRaw) datasets.push(t.rawDataset);
     for (const t of tracks) {
       t.rawDataset.data = t.raw;
       if (t.smoothDataset) t.smoothDataset.data = t.smooth!;
