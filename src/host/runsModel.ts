@@ -5,7 +5,7 @@
 import * as path from 'node:path';
 import type { WorkerEvent } from '../core/protocol';
 import type { MetricLine, RunRecord } from '../core/runFormat';
-import { METRICS_FILE, RUN_FILE, readMetrics } from '../store/runFiles';
+import { METRICS_FILE, RUN_FILE, USER_FILE, readMetrics } from '../store/runFiles';
 import { isTerminal, listRuns, readRunDir, runDirOf, type BrokenRun } from '../store/runStore';
 import { Emitter } from './emitter';
 import { MetricsTail } from './metricsTail';
@@ -140,7 +140,7 @@ export class RunsIndex implements RunsModel {
       }
       const [runId, file] = rel.split(path.sep);
       if (file === METRICS_FILE) this.pending.metrics.add(runId);
-      else if (file === RUN_FILE || file === undefined) this.pending.runs.add(runId);
+      else if (file === RUN_FILE || file === USER_FILE || file === undefined) this.pending.runs.add(runId);
     }
     if (!this.timer) this.timer = setTimeout(() => this.flush(), this.debounceMs);
   }

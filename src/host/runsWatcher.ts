@@ -49,8 +49,9 @@ export class RunsWatcher implements vscode.Disposable {
       this.log.error(`cannot watch ${this.model.runsDir}: ${(e as Error).message}`);
       return;
     }
-    // Run folders (created/deleted) and the two files of each run; temp files of atomic writes are not matched.
-    const pattern = new vscode.RelativePattern(vscode.Uri.file(base), `${prefix}{*,*/run.json,*/metrics.jsonl}`);
+    // Run folders (created/deleted) and the files of each run (user.json holds a rename); temp files
+    // of atomic writes are not matched.
+    const pattern = new vscode.RelativePattern(vscode.Uri.file(base), `${prefix}{*,*/run.json,*/metrics.jsonl,*/user.json}`);
     this.log.debug(`watching ${base} for ${pattern.pattern}`);
     const watcher = vscode.workspace.createFileSystemWatcher(pattern);
     const report = (uri: vscode.Uri): void => {

@@ -10,7 +10,7 @@ import type { EpochMetric, MetricLine, RunRecord, StepMetric } from '../../src/c
 import { MetricsTail } from '../../src/host/metricsTail';
 import { RunsIndex } from '../../src/host/runsModel';
 import { appendMetrics, writeRunRecord } from '../../src/store/runFiles';
-import { createRun } from '../../src/store/runStore';
+import { createRun, renameRun } from '../../src/store/runStore';
 
 let runsDir: string;
 beforeEach(() => {
@@ -86,6 +86,17 @@ describe('RunsIndex', () => {
     assert.equal(model.get(b.id)?.status, 'queued');
     assert.equal(model.get(a.id)?.status, 'running');
     assert.deepEqual([...(changes.at(-1) ?? [])].sort(), [a.id, b.id].sort());
+    model.dispose();
+  });
+
+  it('picks up a rename made elsewhere (the CLI writes user.json)', () => {
+    const a = newRun('completed');
+    const model = new RunsIndex(runsDir, 10);
+    model.list();
+    renameRun(runsDir, a.id, 'renamed from the CLI');
+    model.filesChanged([path.join(runsDir, a.id, 'user.json')]);
+    model.flush();
+    assert.equal(model.get(a.id)?.name, 'renamed from the CLI');
     model.dispose();
   });
 

@@ -17,7 +17,7 @@ export async function newRunFromPalette(wb, { dataset = 'digits', model = 'mlp',
   await waitFor('the New Run input to close', async () => !(await wb.quickInput().isVisible()), { timeout: 10000 });
 }
 
-/** Every run folder with its run.json and the number of metric lines, oldest first. */
+/** Every run folder with its record (as the store reads it) and its metric lines, oldest first. */
 export function readRuns(runsDir) {
   if (!existsSync(runsDir)) return [];
   return readdirSync(runsDir, { withFileTypes: true })
@@ -30,6 +30,9 @@ export function readRuns(runsDir) {
       } catch {
         return undefined;
       }
+      // A rename lives in user.json (the worker owns run.json), as the store reads it.
+      const userFile = path.join(dir, 'user.json');
+      if (existsSync(userFile)) record = { ...record, name: JSON.parse(readFileSync(userFile, 'utf8')).name ?? record.name };
       const metricsFile = path.join(dir, 'metrics.jsonl');
       const lines = existsSync(metricsFile) ? readFileSync(metricsFile, 'utf8').split('\n').filter((l) => l.trim()) : [];
       return { id: e.name, dir, record, metricLines: lines.map((l) => JSON.parse(l)) };

@@ -21,7 +21,7 @@ export async function run({ wb, page, check, workbenchUrl, ws, runsDir }) {
   await box.press('Enter');
   const renamed = runRow(wb, 'baseline <b>CE</b>').first();
   await renamed.waitFor({ state: 'visible', timeout: 10000 });
-  check(readRuns(runsDir).find((r) => r.id === target.id)?.record.name === 'baseline <b>CE</b>', 'run.json has the new name, kept as text');
+  check(readRuns(runsDir).find((r) => r.id === target.id)?.record.name === 'baseline <b>CE</b>', 'the run folder has the new name, kept as text');
   await wb.screenshot('renamed');
 
   await wb.contextMenu(renamed, 'Delete Run');
