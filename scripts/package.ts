@@ -5,7 +5,7 @@
  * How the contents are chosen. The worker and the CLI keep TensorFlow.js outside their bundles (so the
  * optional native @tensorflow/tfjs-node registers with the same tfjs-core) and load it from node_modules.
  * Letting vsce add the production dependencies would ship ~3,800 files of ESM/browser/minified builds,
- * typings and a converter CLI that nothing loads, and vsce needs ~40 s of CPU to filter them. So this
+ * typings and a converter CLI that nothing loads, and vsce spends tens of seconds filtering them. So this
  * script stages the extension in a temporary folder: the files `.vscodeignore` allows (bundles, media,
  * documents) plus, in dist/node_modules next to the bundles, only the node_modules files the bundles
  * require — found by following their require() calls — with each package's package.json and license
@@ -14,6 +14,9 @@
  *
  * @tensorflow/tfjs-node is not shipped: it is a native binary per OS, CPU and Node ABI that its install
  * script downloads. Without it the worker trains on the WebAssembly backend (SIMD), shipped here.
+ * Users with internet can add it in the installed extension's dist folder with
+ * `npm install @tensorflow/tfjs@4.22.0 @tensorflow/tfjs-backend-wasm@4.22.0 @tensorflow/tfjs-node@4.22.0`
+ * (all three: npm would otherwise prune the shipped packages it was not asked for).
  */
 import { spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
@@ -118,6 +121,9 @@ async function main(): Promise<void> {
   const entries = listZipEntries(zip);
   report(out, zip, entries);
   const problems = await check(zip, entries);
+  if (!fs.existsSync(path.join(root, 'README.md'))) {
+    console.warn('\nWARNING: README.md is missing: the extension\'s page in the Extensions view and the Marketplace will be empty.');
+  }
   if (problems.length) {
     console.error(`\nThe VSIX is not fit to ship:\n${problems.map((p) => `  - ${p}`).join('\n')}`);
     process.exit(1);

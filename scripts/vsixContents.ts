@@ -40,13 +40,14 @@ export function requiredEntries(projectRoot: string): string[] {
     `${EXT}package.json`,
     `${EXT}dist/extension.js`,
     `${EXT}dist/worker.js`,
-    `${EXT}readme.md`,
     `${EXT}changelog.md`,
     `${EXT}LICENSE.txt`,
     `${wasmDir}/tfjs-backend-wasm.wasm`,
     `${wasmDir}/tfjs-backend-wasm-simd.wasm`,
   ];
   if (fs.existsSync(path.join(projectRoot, 'src/cli/main.ts'))) required.push(`${EXT}dist/cli.js`);
+  // vsce ships README.md as readme.md; without one, scripts/package.ts warns instead of failing.
+  if (fs.existsSync(path.join(projectRoot, 'README.md'))) required.push(`${EXT}readme.md`);
   for (const dir of ['media/datasets', 'media/schemas']) {
     for (const f of fs.readdirSync(path.join(projectRoot, dir))) required.push(`${EXT}${dir}/${f}`);
   }
