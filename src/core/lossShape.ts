@@ -79,14 +79,24 @@ export function lossShape(spec: LossSpec, pt: readonly number[] = ptGrid()): Los
 
 /**
  * A y-axis maximum that shows the curves where they are informative: the largest value at
- * Pt ≥ `fromPt` (near Pt = 0 every loss of the family shoots up like −log Pt), with 10% headroom.
+ * Pt ≥ `fromPt` (near Pt = 0 every loss of the family shoots up like −log Pt), with some headroom,
+ * rounded up to a round number so the top tick reads well.
  */
 export function shapeAxisMax(pt: readonly number[], series: readonly (readonly number[])[], fromPt = 0.1): number {
   let max = 0;
   for (const values of series) {
     values.forEach((v, i) => { if (pt[i] >= fromPt && Number.isFinite(v) && v > max) max = v; });
   }
-  return max > 0 ? max * 1.1 : 1;
+  return max > 0 ? roundUp(max * 1.05) : 1;
+}
+
+const ROUND_STEPS = [1, 1.5, 2, 2.5, 3, 4, 5, 6, 8, 10];
+
+/** The smallest of 1, 1.5, 2, 2.5, 3, 4, 5, 6, 8 times a power of ten that is ≥ x (x > 0). */
+export function roundUp(x: number): number {
+  const magnitude = 10 ** Math.floor(Math.log10(x));
+  const step = ROUND_STEPS.find((m) => x <= m * magnitude * (1 + 1e-12)) ?? 10;
+  return Number((step * magnitude).toPrecision(12));
 }
 
 /** The spec without what does not change its shape in Pt (label smoothing). */

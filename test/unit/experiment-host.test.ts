@@ -109,25 +109,42 @@ test('diagnostics: rules and missing files only (the JSON service reports syntax
   assert.deepEqual(experimentDiagnostics(parseExperimentFile('{ "runs": [', 'x.polyloss.json', { exists: () => true })), []);
 });
 
-test('Save to experiment file: the entry is appended, comments and trailing commas survive, the file still parses', () => {
+test('Save to experiment file: the entry is appended on its own line; comments and every other character stay', () => {
   const text = fs.readFileSync(COMMENTED, 'utf8');
   const result = addRunEntry(text, { name: 'poly2-new', loss: { type: 'poly', epsilon: [2.5, -0.25], gamma: undefined } }, FORMAT);
   assert.ok(result.ok);
-  for (const comment of text.match(/\/\/[^\n]*|\/\*[\s\S]*?\*\//g) ?? []) assert.ok(result.newText.includes(comment), `keeps ${comment}`);
-  // Only inserted text: the original is the new text with the insertion taken out.
-  assert.equal(result.edits.length, 1);
-  const [edit] = result.edits;
-  assert.equal(result.newText.slice(0, edit.offset), text.slice(0, edit.offset));
-  assert.equal(result.newText.slice(edit.offset + edit.content.length), text.slice(edit.offset + edit.length));
+  // The last entry ends with a trailing comma: the new line is the only change.
+  const added = '    { "name": "poly2-new", "loss": { "type": "poly", "epsilon": [2.5, -0.25] } }';
+  const lines = result.newText.split('\n');
+  const at = lines.indexOf(added);
+  assert.ok(at > 0, result.newText);
+  assert.equal([...lines.slice(0, at), ...lines.slice(at + 1)].join('\n'), text);
   const parsed = parseExperimentFile(result.newText, COMMENTED, { exists: fs.existsSync });
   assert.deepEqual(parsed.issues.filter((i) => i.severity === 'error'), []);
   assert.deepEqual(parsed.runs.map((r) => r.name), ['ce', 'poly1-eps2', 'poly3-noisy', 'poly2-new']);
   assert.deepEqual(parsed.runs[3].loss, { type: 'poly', epsilon: [2.5, -0.25] });
-  assert.deepEqual(JSON.parse(slice(result.newText, result.entryRange)), { name: 'poly2-new', loss: { type: 'poly', epsilon: [2.5, -0.25] } });
-  assert.match(lineOf(result.newText, result.entryRange.offset), /^ {4}\{$/, 'indented like the other entries');
+  assert.equal(slice(result.newText, result.entryRange), added.trim());
 });
 
-test('Save to experiment file: CRLF files get CRLF, a file without runs gets the list, broken files are refused', () => {
+test('Save to experiment file: a comma is added when the last entry has none; a trailing // comment stays on its line', () => {
+  const starter = starterExperimentFile();
+  const last = '    { "name": "poly1-eps2", "loss": { "type": "poly", "epsilon": 2 } }';
+  assert.ok(starter.includes(`${last}\n  ]`));
+  const result = addRunEntry(starter, { name: 'x', loss: { type: 'ce' } }, FORMAT);
+  assert.ok(result.ok);
+  assert.equal(result.newText, starter.replace(`${last}\n`, `${last},\n    { "name": "x", "loss": { "type": "ce" } }\n`));
+
+  const commented = '{ "dataset": {}, "model": {},\n  "runs": [\n\t{ "name": "a", "loss": { "type": "ce" } } // the baseline\n  ]\n}\n';
+  const withComment = addRunEntry(commented, { name: 'b', loss: { type: 'poly', epsilon: 1 } }, FORMAT);
+  assert.ok(withComment.ok);
+  assert.equal(withComment.newText, '{ "dataset": {}, "model": {},\n  "runs": [\n\t{ "name": "a", "loss": { "type": "ce" } }, // the baseline\n\t{ "name": "b", "loss": { "type": "poly", "epsilon": 1 } }\n  ]\n}\n');
+
+  const compact = addRunEntry('{ "runs": [{ "name": "a", "loss": { "type": "ce" } }] }', { name: 'b', loss: { type: 'ce' } }, FORMAT);
+  assert.ok(compact.ok);
+  assert.deepEqual(runEntryNames(compact.newText), ['a', 'b']);
+});
+
+test('Save to experiment file: CRLF files get CRLF, an empty or missing list gets the entry, broken files are refused', () => {
   const crlf = starterExperimentFile().replace(/\n/g, '\r\n');
   const added = addRunEntry(crlf, { name: 'x', loss: { type: 'ce' } }, { ...FORMAT, eol: '\r\n' });
   assert.ok(added.ok);
@@ -138,6 +155,9 @@ test('Save to experiment file: CRLF files get CRLF, a file without runs gets the
   assert.ok(noRuns.ok);
   assert.match(noRuns.newText, /\/\/ data only/);
   assert.deepEqual(runEntryNames(noRuns.newText), ['ce']);
+  const empty = addRunEntry('{ "dataset": {}, "model": {}, "runs": [] }', { name: 'ce', loss: { type: 'ce' } }, FORMAT);
+  assert.ok(empty.ok);
+  assert.deepEqual(runEntryNames(empty.newText), ['ce']);
 
   const broken = addRunEntry('{ "runs": [ { "name": "a" } ', { name: 'b', loss: { type: 'ce' } }, FORMAT);
   assert.equal(broken.ok, false);

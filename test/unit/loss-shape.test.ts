@@ -8,7 +8,7 @@ import assert from 'node:assert/strict';
 import * as tf from '@tensorflow/tfjs';
 import { DEFAULT_GAMMA, type LossSpec } from '../../src/core/lossSpec';
 import { oneHot } from '../../src/core/polyloss';
-import { coefficientBars, lossShape, ptGrid, referenceSpecs, shapeAxisMax, shapeCurve } from '../../src/core/lossShape';
+import { coefficientBars, lossShape, ptGrid, referenceSpecs, roundUp, shapeAxisMax, shapeCurve } from '../../src/core/lossShape';
 import { lossTensors } from '../../src/training/losses';
 
 const K = 5;
@@ -107,10 +107,15 @@ describe('loss shape series', () => {
     assert.equal(coefficientBars({ type: 'poly-focal', epsilon: 1, gamma: 1.5 }).gamma, 1.5);
   });
 
-  it('axis maximum: the largest value from Pt = 0.1 on, with headroom, ignoring the blow-up near 0', () => {
+  it('axis maximum: a round number above the largest value from Pt = 0.1 on, ignoring the blow-up near 0', () => {
     const pt = ptGrid();
     const ce = shapeCurve({ type: 'ce' }, pt);
-    assertClose(shapeAxisMax(pt, [ce.loss]), -Math.log(pt[pt.findIndex((p) => p >= 0.1)]) * 1.1, 1e-12, 'CE loss max');
+    const first = pt.find((p) => p >= 0.1)!;
+    assert.ok(first >= 0.1 && first <= 0.11);
+    assert.equal(shapeAxisMax(pt, [ce.loss]), roundUp(-Math.log(first) * 1.05));
+    assert.equal(shapeAxisMax(pt, [ce.loss]), 2.5, '−log Pt ≤ 2.31 there');
+    assert.equal(shapeAxisMax(pt, [ce.loss, ce.negGrad]), roundUp(1.05 / first), '−dL/dPt = 1/Pt is the larger');
     assert.equal(shapeAxisMax(pt, [[0, -1]]), 1);
+    assert.deepEqual([0.3, 1, 1.01, 3.2, 9, 11, 0.0042].map(roundUp), [0.3, 1, 1.5, 4, 10, 15, 0.005]);
   });
 });

@@ -24,8 +24,9 @@ export function runEntryNames(text: string): string[] {
 }
 
 /**
- * The edits appending `entry` to the file's `runs` (creating the list when there is none). Refuses
- * a file with JSON syntax errors, where an edit could land in the wrong place.
+ * The edits appending `entry` to the file's `runs` (creating the list when there is none). The new
+ * entry goes on its own line, on one line, indented like the entry before it; nothing else of the
+ * file changes. Refuses a file with JSON syntax errors, where an edit could land in the wrong place.
  */
 export function addRunEntry(text: string, entry: RunEntry, formatting: FormattingOptions): AddRunResult {
   const { root, problems } = parseJsonc(text);
@@ -36,12 +37,44 @@ export function addRunEntry(text: string, entry: RunEntry, formatting: Formattin
   const runs = nodeAt(root, ['runs']);
   if (runs && runs.type !== 'array') return { ok: false, message: '"runs" is not a list; it must be [ { "name": …, "loss": … }, … ]' };
   const value = { name: entry.name, loss: definedOnly(entry.loss) };
-  const edits = runs
-    ? modify(text, ['runs', -1], value, { formattingOptions: formatting, isArrayInsertion: true })
-    : modify(text, ['runs'], [value], { formattingOptions: formatting });
+  const last = runs?.children?.at(-1);
+  const edits = last
+    ? appendAfter(text, rangeOf(last), oneLine(value), formatting.eol ?? '\n')
+    : modify(text, runs ? ['runs', -1] : ['runs'], runs ? value : [value], { formattingOptions: formatting, isArrayInsertion: true });
   const newText = applyEdits(text, edits);
   const items = arrayItems(parseJsonc(newText).root, ['runs']);
   return { ok: true, edits, newText, entryRange: rangeOf(items[items.length - 1]) };
+}
+
+/**
+ * Inserts `item` after the list item at `previous`: on a new line when the rest of that line is at
+ * most a comma and a // comment (adding the comma when there is none), else right after it.
+ */
+function appendAfter(text: string, previous: TextRange, item: string, eol: string): Edit[] {
+  const end = previous.offset + previous.length;
+  const lineEnd = lineEndAt(text, end);
+  const rest = /^[ \t]*(,)?[ \t]*(\/\/.*)?$/.exec(text.slice(end, lineEnd));
+  if (!rest) return [{ offset: end, length: 0, content: `, ${item}` }];
+  const lineStart = text.lastIndexOf('\n', previous.offset) + 1;
+  const indent = /^[ \t]*/.exec(text.slice(lineStart))![0];
+  const comma: Edit[] = rest[1] ? [] : [{ offset: end, length: 0, content: ',' }];
+  return [...comma, { offset: lineEnd, length: 0, content: `${eol}${indent}${item}` }];
+}
+
+/** Where the line holding `offset` ends (before its \r\n or \n). */
+function lineEndAt(text: string, offset: number): number {
+  const newline = text.indexOf('\n', offset);
+  if (newline === -1) return text.length;
+  return text[newline - 1] === '\r' ? newline - 1 : newline;
+}
+
+/** `{ "name": "x", "loss": { "type": "poly", "epsilon": [1, 0.5] } }`, the style of the starter file. */
+function oneLine(value: unknown): string {
+  if (Array.isArray(value)) return `[${value.map(oneLine).join(', ')}]`;
+  if (typeof value === 'object' && value !== null) {
+    return `{ ${Object.entries(value).map(([k, v]) => `${JSON.stringify(k)}: ${oneLine(v)}`).join(', ')} }`;
+  }
+  return JSON.stringify(value);
 }
 
 /**
