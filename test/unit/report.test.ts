@@ -120,6 +120,16 @@ test('the Markdown table is aligned, escapes hostile labels and has one line per
   assert.ok(lines.every((l) => pipes(l) === pipes(lines[0])));
 });
 
+test('a lastK analysis names its k in the table, the chart and the export', () => {
+  const runs = sweepRuns();
+  const analysis = analyzeRuns(runs, { metric: 'lastK', k: 2, epochsOf: (r) => epochsFor(r.summary?.testAcc ?? 0, r.config.seed) });
+  assert.equal(resultsTable(analysis).columns[2].header, 'val acc of the last 2 epochs mean ± std (%)');
+  assert.match(renderEpsilonChart(analysis)!, /aria-label="val acc of the last 2 epochs vs ε"/);
+  assert.equal(groupStatistics(analysis).k, 2);
+  // The mean of the last 2 of 3 epochs of CE seed 1: valAcc = 0.5 + 0.9 + epoch/10 + 0.01.
+  assert.ok(Math.abs(analysis.groups[0].values[0] - meanOf([2, 3].map((e) => 0.5 + 0.9 + e / 10 + 0.01))) < 1e-12);
+});
+
 test('verdicts list every comparison as a sentence with its numbers', () => {
   const analysis = analysisOf();
   const verdicts = renderVerdicts(analysis).split('\n');

@@ -2,7 +2,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { analyzeRuns, DEFAULT_LAST_K, SUMMARY_METRICS, type Analysis, type SummaryMetric } from '../../core/grouping';
 import {
-  groupCurves, groupStatistics, groupsCsv, renderCurvesChart, renderEpsilonChart, renderReport, renderResultsTable, renderVerdicts,
+  groupCurves, groupStatistics, groupsCsv, metricLabel, renderCurvesChart, renderEpsilonChart, renderReport, renderResultsTable, renderVerdicts,
   unitOf, type ReportChart,
 } from '../../core/report';
 import type { EpochMetric, RunRecord } from '../../core/runFormat';
@@ -115,7 +115,7 @@ export function writeReport(
   const epsilonChart = renderEpsilonChart(analysis);
   if (epsilonChart) {
     write('epsilon-response.svg', epsilonChart);
-    charts.push({ file: 'epsilon-response.svg', alt: `${analysis.metricInfo.label} vs ε` });
+    charts.push({ file: 'epsilon-response.svg', alt: `${metricLabel(analysis)} vs ε` });
   }
   const curveCharts = [
     { file: 'curves-train-loss.svg', field: 'trainLoss', title: 'Training loss per epoch (mean ± std over seeds)', yLabel: 'training loss',

@@ -195,6 +195,19 @@ function describeEstimate(configs: readonly RunConfig[], throughput: Throughput 
     + `${Math.round(throughput.samplesPerSec).toLocaleString('en-US')} samples/s, ${throughput.overheadSeconds.toFixed(1)} s start-up per run)`;
 }
 
+/**
+ * The time the runs will take, in words: from the speed of recent runs like them, else from a short
+ * calibration run. Undefined when Ctrl-C stopped the calibration.
+ */
+async function estimate(todo: readonly RunConfig[], concurrency: number, runsDir: string, ctx: CliContext): Promise<string | undefined> {
+  const recent = recentThroughput(listRuns(runsDir).runs, todo[0]);
+  if (recent) return describeEstimate(todo, recent, concurrency);
+  writeLine(ctx.stderr, 'Measuring the training speed of this machine with a short calibration run…');
+  const calibration = await calibrate(todo[0], ctx);
+  if (calibration.interrupted) return undefined;
+  return describeEstimate(todo, calibration.throughput, concurrency, calibration.error);
+}
+
 /** Asks on the terminal; anything but y/yes (or Ctrl-C) is a no. */
 function confirm(ctx: CliContext, question: string): Promise<boolean> {
   const rl = readline.createInterface({ input: ctx.stdin, output: ctx.stderr, terminal: true });
@@ -293,19 +306,12 @@ export const sweepCommand: Command = {
     if (ask && !isInteractive(ctx)) {
       throw new UsageError(`this sweep has ${todo.length} runs, more than ${CONFIRM_ABOVE}, and there is no terminal to ask on: add --yes to start them`);
     }
-    let throughput = recentThroughput(listRuns(runsDir).runs, todo[0]);
-    let calibrationError: string | undefined;
-    if (!throughput) {
-      writeLine(ctx.stderr, 'Measuring the training speed of this machine with a short calibration run…');
-      const calibration = await calibrate(todo[0], ctx);
-      if (calibration.interrupted) {
-        writeLine(ctx.stderr, 'Interrupted before the sweep started: nothing was trained.');
-        return EXIT_INTERRUPTED;
-      }
-      throughput = calibration.throughput;
-      calibrationError = calibration.error;
+    const eta = await estimate(todo, concurrency, runsDir, ctx);
+    if (eta === undefined) {
+      writeLine(ctx.stderr, 'Interrupted before the sweep started: nothing was trained.');
+      return EXIT_INTERRUPTED;
     }
-    writeLine(ctx.stderr, `Sweep ${sweepId}: ${describeSize(todo)}, ${concurrency} at a time; ${describeEstimate(todo, throughput, concurrency, calibrationError)}.`);
+    writeLine(ctx.stderr, `Sweep ${sweepId}: ${describeSize(todo)}, ${concurrency} at a time; ${eta}.`);
     if (ask && !(await confirm(ctx, `Start ${todo.length} runs? [y/N] `))) {
       writeLine(ctx.stderr, 'Nothing was started.');
       return EXIT_RUN_FAILED;

@@ -2,7 +2,7 @@ import { diffConfigs } from '../configDiff';
 import { groupKey, type Analysis, type GroupSummary } from '../grouping';
 import { epsilonList, type LossSpec } from '../lossSpec';
 import type { RunConfig } from '../runConfig';
-import { formatInterval, formatLevel, formatMeanStd, unitOf } from './format';
+import { formatInterval, formatLevel, formatMeanStd, metricLabel, unitOf } from './format';
 import {
   COLORS, axes, element, legend, legendHeight, linearScale, niceTicks, paddedExtent, polyline, seriesColor, svgDocument, text,
   tickFormatter, tooltip, type PlotArea,
@@ -52,7 +52,7 @@ export function epsilonSeries(analysis: Analysis): EpsilonSeries[] {
     buckets.set(key, bucket);
   }
   const list = [...buckets.values()];
-  const labels = list.length > 1 ? diffConfigs(list.map((b) => b.config)).legend : [analysis.metricInfo.label];
+  const labels = list.length > 1 ? diffConfigs(list.map((b) => b.config)).legend : [metricLabel(analysis)];
   const byKey = new Map(analysis.groups.map((g) => [g.key, g]));
   const better = (a: number, b: number) => (analysis.metricInfo.higherIsBetter ? a > b : a < b);
   return list.map((bucket, i) => {
@@ -84,6 +84,7 @@ export function renderEpsilonChart(analysis: Analysis): string | undefined {
   const scale = analysis.metricInfo;
   const level = formatLevel(analysis.level);
   const unit = unitOf(scale);
+  const label = metricLabel(analysis);
   const legendItems = [
     ...(series.length > 1 ? series.map((s, i) => ({ label: s.label, color: seriesColor(i) })) : []),
     ...series.filter((s) => s.baseline).map((s) => ({
@@ -104,7 +105,7 @@ export function renderEpsilonChart(analysis: Analysis): string | undefined {
   const y = linearScale(yExtent, [area.bottom, area.top]);
   const yTicks = niceTicks(yExtent[0], yExtent[1], 6);
   const parts: string[] = [
-    text(area.left, 24, `${scale.label} vs ε: mean over seeds with ${level} confidence intervals`, { 'font-size': 14, 'font-weight': 600 }),
+    text(area.left, 24, `${label} vs ε: mean over seeds with ${level} confidence intervals`, { 'font-size': 14, 'font-weight': 600 }),
     axes({
       area, x, y,
       xTicks: epsilons.length <= 12 ? epsilons : niceTicks(xExtent[0], xExtent[1], 8),
@@ -112,7 +113,7 @@ export function renderEpsilonChart(analysis: Analysis): string | undefined {
       formatX: epsilonText,
       formatY: tickFormatter(yTicks, scale),
       xLabel: 'ε (coefficient added to the first polynomial term)',
-      yLabel: unit ? `${scale.label} (${unit})` : scale.label,
+      yLabel: unit ? `${label} (${unit})` : label,
     }),
   ];
 
@@ -155,5 +156,5 @@ export function renderEpsilonChart(analysis: Analysis): string | undefined {
     }
   });
   parts.push(legend(legendItems, area.left, PLOT_BOTTOM + 56));
-  return svgDocument(WIDTH, height, `${scale.label} vs ε`, parts);
+  return svgDocument(WIDTH, height, `${label} vs ε`, parts);
 }

@@ -1,3 +1,4 @@
+import type { Analysis } from '../grouping';
 import type { Interval, MetricScale } from '../stats';
 
 /** Numbers of an analysis as reports show them: accuracies in percent (points for differences). */
@@ -34,6 +35,11 @@ export function formatMeanStd(mean: number | null, std: number | null, scale: Me
 export function unitOf(scale: MetricScale, difference = false): string {
   if (!scale.percent) return '';
   return difference ? 'pts' : '%';
+}
+
+/** The summary metric in words, e.g. "test acc" or "val acc of the last 3 epochs". */
+export function metricLabel(analysis: Pick<Analysis, 'metric' | 'metricInfo' | 'k'>): string {
+  return analysis.metric === 'lastK' ? `val acc of the last ${analysis.k} epochs` : analysis.metricInfo.label;
 }
 
 /** "95%" */

@@ -1,6 +1,7 @@
 import type { Analysis } from '../grouping';
 import { describeLoss, epsilonList, gammaOf } from '../lossSpec';
 import type { Interval, TTestKind, VerdictKind } from '../stats';
+import { metricLabel } from './format';
 
 /**
  * Group statistics as data: one flat record per group with its comparison against the baseline,
@@ -78,7 +79,7 @@ export function groupStatistics(analysis: Analysis): GroupsExport {
   });
   return {
     metric: analysis.metric,
-    metricLabel: analysis.metricInfo.label,
+    metricLabel: metricLabel(analysis),
     higherIsBetter: analysis.metricInfo.higherIsBetter,
     ...(analysis.k !== undefined ? { k: analysis.k } : {}),
     level: analysis.level,

@@ -2,7 +2,7 @@ import { diffConfigs } from '../configDiff';
 import type { Analysis } from '../grouping';
 import type { RunRecord } from '../runFormat';
 import { escapeMarkdown } from './escape';
-import { formatLevel, formatMetric, unitOf } from './format';
+import { formatLevel, formatMetric, metricLabel, unitOf } from './format';
 import { markdownTable, renderResultsTable, renderVerdicts } from './resultsTable';
 
 /** report.md: results table and verdicts, charts, the configuration all runs share, and every run. */
@@ -27,8 +27,7 @@ export interface ReportInput {
 
 function metricDescription(analysis: Analysis): string {
   const info = analysis.metricInfo;
-  const label = analysis.metric === 'lastK' ? `validation accuracy, mean of the last ${analysis.k} epochs` : info.label;
-  return `${label} (${info.higherIsBetter ? 'higher' : 'lower'} is better${info.percent ? ', in %' : ''})`;
+  return `${metricLabel(analysis)} (${info.higherIsBetter ? 'higher' : 'lower'} is better${info.percent ? ', in %' : ''})`;
 }
 
 /** Markdown link targets: relative file names with spaces and parentheses encoded. */
@@ -75,7 +74,7 @@ function runsTable(analysis: Analysis, runs: readonly RunRecord[]): string {
       { header: 'seed', rightAligned: true },
       { header: 'run', rightAligned: false },
       { header: 'status', rightAligned: false },
-      { header: unit ? `${scale.label} (${unit})` : scale.label, rightAligned: true },
+      { header: unit ? `${metricLabel(analysis)} (${unit})` : metricLabel(analysis), rightAligned: true },
     ],
     rows,
   );

@@ -1,7 +1,7 @@
 import type { Analysis, BaselineComparison, GroupSummary } from '../grouping';
 import { formatP, type VerdictKind } from '../stats';
 import { escapeMarkdown } from './escape';
-import { formatInterval, formatLevel, formatMeanStd, formatMetric, unitOf } from './format';
+import { formatInterval, formatLevel, formatMeanStd, formatMetric, metricLabel, unitOf } from './format';
 
 /**
  * The results table of an analysis: one row per group with its mean ± std over seeds, confidence
@@ -47,7 +47,7 @@ export function resultsTable(analysis: Analysis): ResultsTable {
   const columns: TableColumn[] = [
     { header: 'group', rightAligned: false },
     { header: 'n', rightAligned: true },
-    { header: withUnit(`${analysis.metricInfo.label} mean ± std`, unitOf(scale)), rightAligned: true },
+    { header: withUnit(`${metricLabel(analysis)} mean ± std`, unitOf(scale)), rightAligned: true },
     { header: `${level} CI`, rightAligned: true },
     { header: 'baseline', rightAligned: false },
     { header: withUnit(`difference [${level} CI]`, unitOf(scale, true)), rightAligned: true },
