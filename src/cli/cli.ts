@@ -1,3 +1,4 @@
+import { PreflightError } from '../runner/preflight';
 import { RunStoreError } from '../store/runStore';
 import { formatHelp, parseArgs, UsageError } from './args';
 import { COMMANDS } from './commands/index';
@@ -19,9 +20,9 @@ function generalHelp(): string {
   ].join('\n');
 }
 
-/** User mistakes (bad flags, unknown run ids) exit with 2; everything else that throws with 1. */
+/** User mistakes (bad flags, unusable data, unknown run ids, a runs folder that cannot be written) exit with 2; everything else that throws with 1. */
 function exitCodeOf(error: unknown): number {
-  if (error instanceof UsageError) return EXIT_USAGE;
+  if (error instanceof UsageError || error instanceof PreflightError) return EXIT_USAGE;
   if (error instanceof RunStoreError && error.code !== 'broken') return EXIT_USAGE;
   return EXIT_RUN_FAILED;
 }

@@ -1,6 +1,6 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { reconcileInterrupted } from '../store/runStore';
+import { reconcileInterrupted, RunStoreError } from '../store/runStore';
 import type { CommandSpec, FlagSpec, ParsedArgs } from './args';
 
 /** Flags every command takes. */
@@ -48,6 +48,7 @@ export function reconcileBeforeReading(runsDir: string, ctx: CliContext): void {
   try {
     reconcileInterrupted(runsDir);
   } catch (e) {
+    if (e instanceof RunStoreError && e.code === 'unreadable') return; // the command reports it when it reads
     writeLine(ctx.stderr, `note: could not update interrupted runs in ${runsDir}: ${(e as Error).message}`);
   }
 }

@@ -2,6 +2,7 @@ import * as os from 'node:os';
 import { diffConfigs } from '../core/configDiff';
 import type { RunConfig } from '../core/runConfig';
 import type { RunRecord } from '../core/runFormat';
+import { preflightConfigs } from '../runner/preflight';
 import { RunQueue } from '../runner/runQueue';
 import { defaultRunName } from '../store/runStore';
 import type { CliContext } from './context';
@@ -25,12 +26,22 @@ export function defaultConcurrency(runs: number): number {
   return Math.max(1, Math.min(runs, Math.floor(os.availableParallelism() / 2)));
 }
 
+export interface TrainingOptions {
+  runsDir: string;
+  concurrency: number;
+  ctx: CliContext;
+  /** Configs of an experiment file: their dataset files must lie inside this folder (see runner/preflight). */
+  confineDatasetsTo?: string;
+}
+
 /**
- * Trains the configs through a RunQueue with progress on stderr. Ctrl-C stops the workers gracefully
- * (each finishes its step and records `cancelled`); a second Ctrl-C kills them.
+ * Trains the configs through a RunQueue with progress on stderr. The datasets are checked first
+ * (PreflightError: no run folder is created). Ctrl-C stops the workers gracefully (each finishes its
+ * step and records `cancelled`); a second Ctrl-C kills them.
  */
-export async function runTraining(configs: readonly RunConfig[], opts: { runsDir: string; concurrency: number; ctx: CliContext }): Promise<TrainingResult> {
+export async function runTraining(configs: readonly RunConfig[], opts: TrainingOptions): Promise<TrainingResult> {
   const { ctx } = opts;
+  await preflightConfigs(configs, { baseDir: ctx.cwd, confineTo: opts.confineDatasetsTo });
   const queue = new RunQueue({ runsDir: opts.runsDir, maxConcurrent: opts.concurrency, workerPath: ctx.workerPath, cwd: ctx.cwd });
   const reporter = new ProgressReporter(ctx.stderr, ctx.stderr.isTTY === true);
   queue.onEvent((event) => reporter.handle(event));
@@ -49,7 +60,8 @@ export async function runTraining(configs: readonly RunConfig[], opts: { runsDir
   process.on('SIGINT', onSignal);
   process.on('SIGTERM', onSignal);
 
-  const labels = configs.length > 1 ? diffConfigs(configs).legend : configs.map((c) => c.name ?? defaultRunName(c));
+  // Names when every run has one (experiment files, --name), else what sets the runs apart.
+  const labels = configs.length > 1 && configs.some((c) => !c.name) ? diffConfigs(configs).legend : configs.map((c) => c.name ?? defaultRunName(c));
   const runIds: string[] = [];
   try {
     try {

@@ -1,3 +1,4 @@
 export * from './emitter';
 export * from './startRun';
 export * from './runQueue';
+export * from './preflight';

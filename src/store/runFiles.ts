@@ -4,6 +4,8 @@ import type { MetricLine, RunRecord } from '../core/runFormat';
 
 export const RUN_FILE = 'run.json';
 export const METRICS_FILE = 'metrics.jsonl';
+/** Fields the user edits (the display name); written only by renames, never by the worker. */
+export const USER_FILE = 'user.json';
 
 /** Writes a file so that readers see the old or the new content, never a half-written one. */
 export function writeFileAtomic(file: string, content: string): void {

@@ -5,9 +5,9 @@ import { describeLoss } from '../core/lossSpec';
 import type { RunConfig } from '../core/runConfig';
 import { RUN_SCHEMA_VERSION, TERMINAL_STATUSES, type RunRecord, type RunStatus } from '../core/runFormat';
 import { generateRunId } from './runIds';
-import { RUN_FILE, writeRunRecord } from './runFiles';
+import { RUN_FILE, USER_FILE, writeFileAtomic, writeRunRecord } from './runFiles';
 
-export type RunStoreErrorCode = 'not-found' | 'ambiguous' | 'broken' | 'exists' | 'active' | 'invalid';
+export type RunStoreErrorCode = 'not-found' | 'ambiguous' | 'broken' | 'exists' | 'active' | 'invalid' | 'unwritable' | 'unreadable';
 
 /** Failures a user can cause (unknown id, ambiguous prefix, broken folder…), with a message that says which. */
 export class RunStoreError extends Error {
@@ -86,17 +86,91 @@ export function readRunDir(runDir: string): RunRecord {
   }
   const parsed = parseRunRecord(text, runId);
   if (!parsed.ok) throw new RunStoreError('broken', parsed.reason);
-  return parsed.record;
+  const name = readUserName(runDir);
+  return name === undefined ? parsed.record : { ...parsed.record, name };
 }
 
-/** Names of the run folders (hidden entries and stray files are ignored). */
+/**
+ * The name the user gave the run, kept in its own file: the worker rewrites run.json while it
+ * trains, so a name stored there could be overwritten by a write based on an older copy. A missing
+ * or unreadable user.json just means the name in run.json stands.
+ */
+function readUserName(runDir: string): string | undefined {
+  let text: string;
+  try {
+    text = fs.readFileSync(path.join(runDir, USER_FILE), 'utf8');
+  } catch {
+    return undefined;
+  }
+  try {
+    const value = JSON.parse(text) as { name?: unknown };
+    return typeof value?.name === 'string' && value.name.trim() ? value.name : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/** Why a file-system call on `target` failed, in words (the code in parentheses for searching). */
+export function describeFsError(e: unknown, target: string): string {
+  const code = (e as NodeJS.ErrnoException).code;
+  switch (code) {
+    case 'ENOTDIR': return `${target} or a folder on its path is a file, not a folder (ENOTDIR)`;
+    case 'EEXIST': return `${target} exists and is not a folder (EEXIST)`;
+    case 'EACCES':
+    case 'EPERM': return `permission denied (${code})`;
+    case 'EROFS': return `the file system is read-only (EROFS)`;
+    case 'ENOSPC': return `the disk is full (ENOSPC)`;
+    case 'EDQUOT': return `the disk quota is exhausted (EDQUOT)`;
+    case 'ENOENT': return `folders cannot be created there (ENOENT)`;
+    default: return code ? `${(e as Error).message}` : String(e);
+  }
+}
+
+/**
+ * Creates the runs folder and its missing parents. Not `mkdirSync(…, { recursive: true })`: on a
+ * file system that answers ENOENT to every mkdir (e.g. under /proc) Node's recursive mkdir loops forever.
+ */
+export function ensureRunsDir(runsDir: string): void {
+  const makeOne = (dir: string): void => {
+    try {
+      fs.mkdirSync(dir);
+    } catch (e) {
+      if ((e as NodeJS.ErrnoException).code !== 'EEXIST' || !isDirectory(dir)) throw e;
+    }
+  };
+  const make = (dir: string): void => {
+    try {
+      makeOne(dir);
+    } catch (e) {
+      const parent = path.dirname(dir);
+      if ((e as NodeJS.ErrnoException).code !== 'ENOENT' || parent === dir) throw e;
+      make(parent);
+      makeOne(dir);
+    }
+  };
+  try {
+    make(path.resolve(runsDir));
+  } catch (e) {
+    throw new RunStoreError('unwritable', `cannot create the runs folder ${runsDir}: ${describeFsError(e, runsDir)}`);
+  }
+}
+
+function isDirectory(dir: string): boolean {
+  try {
+    return fs.statSync(dir).isDirectory();
+  } catch {
+    return false;
+  }
+}
+
+/** Names of the run folders (hidden entries and stray files are ignored); none when the folder does not exist yet. */
 function runFolderNames(runsDir: string): string[] {
   let entries: fs.Dirent[];
   try {
     entries = fs.readdirSync(runsDir, { withFileTypes: true });
   } catch (e) {
     if ((e as NodeJS.ErrnoException).code === 'ENOENT') return [];
-    throw e;
+    throw new RunStoreError('unreadable', `cannot read the runs folder ${runsDir}: ${describeFsError(e, runsDir)}`);
   }
   return entries.filter((e) => e.isDirectory() && !e.name.startsWith('.')).map((e) => e.name).sort();
 }
@@ -156,7 +230,7 @@ export interface CreatedRun {
 
 /** Claims a run folder (non-recursive mkdir: a collision fails instead of merging two runs). */
 function claimRunFolder(runsDir: string, config: RunConfig, opts: CreateRunOptions, now: Date): string {
-  fs.mkdirSync(runsDir, { recursive: true });
+  ensureRunsDir(runsDir);
   if (opts.runId !== undefined) {
     if (!SAFE_ID.test(opts.runId)) {
       throw new RunStoreError('invalid', `run id '${opts.runId}' may contain only letters, digits, '.', '_' and '-'`);
@@ -180,10 +254,19 @@ function claimRunFolder(runsDir: string, config: RunConfig, opts: CreateRunOptio
   }
 }
 
-/** Creates the run folder and its `queued` run.json, owned by this process until a worker takes over. */
+/**
+ * Creates the run folder and its `queued` run.json, owned by this process until a worker takes over.
+ * A runs folder that cannot be written fails with RunStoreError('unwritable') and leaves nothing behind.
+ */
 export function createRun(runsDir: string, config: RunConfig, opts: CreateRunOptions = {}): CreatedRun {
   const now = opts.now ?? new Date();
-  const runId = claimRunFolder(runsDir, config, opts, now);
+  let runId: string;
+  try {
+    runId = claimRunFolder(runsDir, config, opts, now);
+  } catch (e) {
+    if (e instanceof RunStoreError) throw e;
+    throw new RunStoreError('unwritable', `cannot create a run folder in ${runsDir}: ${describeFsError(e, runsDir)}`);
+  }
   const runDir = runDirOf(runsDir, runId);
   const record: RunRecord = {
     schemaVersion: RUN_SCHEMA_VERSION,
@@ -199,7 +282,7 @@ export function createRun(runsDir: string, config: RunConfig, opts: CreateRunOpt
     writeRunRecord(runDir, record);
   } catch (e) {
     fs.rmSync(runDir, { recursive: true, force: true });
-    throw e;
+    throw new RunStoreError('unwritable', `cannot write ${path.join(runDir, RUN_FILE)}: ${describeFsError(e, runDir)}`);
   }
   return { runId, runDir, record };
 }
@@ -288,13 +371,16 @@ export function deleteRun(runsDir: string, ref: string, opts: DeleteRunOptions =
   return runId;
 }
 
-/** Changes the display name in run.json (atomic rewrite). Returns the updated record. */
+/**
+ * Changes the display name. It goes to user.json, which only renames write, so a worker that is
+ * training the run and rewriting run.json cannot overwrite it. Returns the updated record.
+ */
 export function renameRun(runsDir: string, ref: string, name: string): RunRecord {
   const trimmed = name.trim();
   if (!trimmed) throw new RunStoreError('invalid', 'name must not be empty');
   const runId = resolveRunId(runsDir, ref);
   const runDir = runDirOf(runsDir, runId);
-  const updated: RunRecord = { ...readRunDir(runDir), name: trimmed };
-  writeRunRecord(runDir, updated);
-  return updated;
+  const record = readRunDir(runDir);
+  writeFileAtomic(path.join(runDir, USER_FILE), JSON.stringify({ name: trimmed }, null, 2) + '\n');
+  return { ...record, name: trimmed };
 }

@@ -153,7 +153,7 @@ describe('runCli usage errors', () => {
   it('exits 2 with a message naming the problem', async () => {
     const unknown = await run(['trian']);
     assert.equal(unknown.code, 2);
-    assert.match(unknown.err, /unknown command 'trian'; commands are train, list, show, compare, export, loss, datasets, demo/);
+    assert.match(unknown.err, /unknown command 'trian'; commands are train, .*list, show, compare, .*\(see polyloss --help\)/);
 
     const badValue = await run(['train', '--loss', 'mse']);
     assert.equal(badValue.code, 2);

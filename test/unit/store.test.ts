@@ -145,16 +145,22 @@ describe('readMetrics', () => {
 });
 
 describe('renameRun and deleteRun', () => {
-  it('renames in run.json and keeps the rest of the record', () => {
-    const { runId, record } = createRun(runsDir, config());
-    writeRunRecord(path.join(runsDir, runId), { ...record, status: 'completed', summary: { steps: 10, epochs: 1, testAcc: 0.9 } });
+  it('renames through user.json, so a worker rewriting run.json cannot undo it', () => {
+    const { runId, runDir, record } = createRun(runsDir, config());
+    writeRunRecord(runDir, { ...record, status: 'running' });
     const renamed = renameRun(runsDir, runId, '  baseline  ');
     assert.equal(renamed.name, 'baseline');
+    // The worker's next write is based on the record it read before the rename.
+    writeRunRecord(runDir, { ...record, status: 'completed', summary: { steps: 10, epochs: 1, testAcc: 0.9 } });
     const onDisk = readRun(runsDir, runId);
     assert.equal(onDisk.name, 'baseline');
+    assert.equal(onDisk.status, 'completed');
     assert.equal(onDisk.summary?.testAcc, 0.9);
+    assert.equal(listRuns(runsDir).runs[0].name, 'baseline');
     assert.throws(() => renameRun(runsDir, runId, '   '), /name must not be empty/);
-    assert.deepEqual(fs.readdirSync(path.join(runsDir, runId)), ['run.json']);
+    assert.deepEqual(fs.readdirSync(runDir).sort(), ['run.json', 'user.json']);
+    fs.writeFileSync(path.join(runDir, 'user.json'), '{"name": ');
+    assert.equal(readRun(runsDir, runId).name, record.name, 'an unreadable user.json leaves the name of run.json');
   });
 
   it('refuses to delete a run whose owner is alive unless forced, and deletes broken folders', () => {
@@ -171,6 +177,25 @@ describe('renameRun and deleteRun', () => {
     fs.mkdirSync(path.join(runsDir, 'junk'));
     deleteRun(runsDir, 'junk');
     assert.deepEqual(fs.readdirSync(runsDir), []);
+  });
+});
+
+describe('runs folder that cannot be created or read', () => {
+  it('refuses a runs folder below a file, or on a file system that creates no folders, without hanging', () => {
+    const file = path.join(runsDir, 'a-file');
+    fs.writeFileSync(file, '');
+    for (const target of [file, path.join(file, 'runs'), '/proc/polyloss-runs/nested']) {
+      assert.throws(() => createRun(target, config()),
+        (e: unknown) => e instanceof RunStoreError && e.code === 'unwritable' && e.message.includes(target), target);
+    }
+    assert.throws(() => listRuns(file), (e: unknown) => e instanceof RunStoreError && e.code === 'unreadable' && /ENOTDIR/.test(e.message));
+    assert.deepEqual(fs.readdirSync(runsDir), ['a-file']);
+  });
+
+  it('creates missing parents', () => {
+    const nested = path.join(runsDir, 'a', 'b', 'runs');
+    const { runDir } = createRun(nested, config());
+    assert.ok(fs.existsSync(path.join(runDir, 'run.json')));
   });
 });
 

@@ -3,15 +3,19 @@ import { renderRunTable } from '../runTable';
 import { CONCURRENCY_FLAG, CONFIG_FILE_FLAG, CONFIG_FLAGS, SEEDS_FLAG, buildTrainConfigs } from '../trainConfig';
 import { defaultConcurrency, runTraining, type TrainingResult } from '../training';
 
-/** Results of finished training on stdout: the runs table (or JSON), then the errors of failed runs. */
+/**
+ * Results of finished training: the runs table (or JSON) on stdout; on stderr, in both modes, what
+ * went wrong with each run that did not complete.
+ */
 export function reportTraining(ctx: CliContext, json: boolean, result: TrainingResult): void {
-  if (json) {
-    writeJson(ctx, { runs: result.records, interrupted: result.interruptedBy ?? null, exitCode: result.exitCode });
-    return;
-  }
-  writeLine(ctx.stdout, renderRunTable(result.records));
+  if (json) writeJson(ctx, { runs: result.records, interrupted: result.interruptedBy ?? null, exitCode: result.exitCode });
+  else writeLine(ctx.stdout, renderRunTable(result.records));
   for (const record of result.records) {
     if (record.error && record.status !== 'cancelled') writeLine(ctx.stderr, `${record.id} ${record.status}: ${record.error}`);
+    const divergedAt = record.status === 'diverged' ? record.summary?.divergedAtStep : undefined;
+    if (divergedAt !== undefined) {
+      writeLine(ctx.stderr, `${record.id} diverged at step ${divergedAt}: the loss became non-finite or exploded; try a lower learning rate`);
+    }
   }
   if (result.interruptedBy) writeLine(ctx.stderr, 'Interrupted: unfinished runs are kept as cancelled, with the metrics recorded so far.');
 }
