@@ -6,10 +6,11 @@ import { exportCommand } from './export';
 import { listCommand } from './list';
 import { lossCommand } from './loss';
 import { reportCommand } from './report';
+import { runCommand } from './run';
 import { showCommand } from './show';
 import { sweepCommand } from './sweep';
 import { trainCommand } from './train';
 
 export const COMMANDS: readonly Command[] = [
-  trainCommand, listCommand, showCommand, compareCommand, exportCommand, lossCommand, datasetsCommand, demoCommand, sweepCommand, reportCommand,
+  trainCommand, runCommand, listCommand, showCommand, compareCommand, exportCommand, lossCommand, datasetsCommand, demoCommand, sweepCommand, reportCommand,
 ];

@@ -1,0 +1,141 @@
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import {
+  experimentRunName, parseExperimentFile, type ExperimentIssue, type ExperimentRunEntry, type ParsedExperiment,
+} from '../../core/experimentFile';
+import { nodeAt, parseJsonc, rangeOf, type TextRange } from '../../core/experimentTree';
+import type { RunConfig } from '../../core/runConfig';
+import { datasetFilesOutside, outsideWorkspaceMessage } from '../../runner/preflight';
+import { UsageError, type FlagSpec } from '../args';
+import { GLOBAL_FLAGS, writeJson, writeLine, type Command, type CliContext } from '../context';
+import { CONCURRENCY_FLAG, SEEDS_FLAG } from '../trainConfig';
+import { defaultConcurrency, EXIT_USAGE, runTraining } from '../training';
+import { reportTraining } from './train';
+
+/**
+ * `polyloss run FILE.polyloss.json`: trains the runs of an experiment file, the same file the editor
+ * runs from its CodeLens, so an experiment can be repeated in CI or on a cluster's job scheduler.
+ * A file with errors is refused as a whole, each error shown as FILE:LINE:COLUMN.
+ */
+
+const ONLY_FLAG: FlagSpec = {
+  name: 'only', type: 'string', valueName: 'NAME,NAME…', description: 'train only these runs of the file (their "name"s)',
+};
+const ALLOW_OUTSIDE_FLAG: FlagSpec = {
+  name: 'allow-outside-workspace', type: 'boolean',
+  description: 'let the file name dataset files outside the current folder (refused by default)',
+};
+
+/** 1-based line and column of a text offset, as editors and compilers print them. */
+export function lineColumnOf(text: string, offset: number): { line: number; column: number } {
+  const before = text.slice(0, offset);
+  const line = before.split('\n').length;
+  return { line, column: offset - (before.lastIndexOf('\n') + 1) + 1 };
+}
+
+interface LocatedIssue {
+  severity: 'error' | 'warning';
+  line: number;
+  column: number;
+  path: string;
+  message: string;
+}
+
+function locate(text: string, issue: Pick<ExperimentIssue, 'severity' | 'path' | 'message'> & { range: TextRange }): LocatedIssue {
+  return { severity: issue.severity, ...lineColumnOf(text, issue.range.offset), path: issue.path, message: issue.message };
+}
+
+/** Entries whose dataset files lie outside the workspace folder, located where the file names them. */
+function outsideWorkspaceIssues(text: string, parsed: ParsedExperiment, workspaceDir: string): LocatedIssue[] {
+  const { root } = parseJsonc(text);
+  const issues: LocatedIssue[] = [];
+  const seen = new Set<number>();
+  parsed.runs.forEach((entry, i) => {
+    const index = entryIndexOf(root, entry, i);
+    for (const { field, file } of datasetFilesOutside(entry.configs[0].dataset, workspaceDir, workspaceDir)) {
+      const node = nodeAt(root, ['runs', index, 'overrides', 'dataset', field]) ?? nodeAt(root, ['dataset', field]);
+      const range = node ? rangeOf(node) : entry.range;
+      if (seen.has(range.offset)) continue; // a shared dataset is reported once
+      seen.add(range.offset);
+      issues.push(locate(text, { severity: 'error', path: `dataset.${field}`, message: outsideWorkspaceMessage(field, file, workspaceDir), range }));
+    }
+  });
+  return issues;
+}
+
+/** The index of an entry in the file's `runs` array (entries with errors are left out of parsed.runs). */
+function entryIndexOf(root: ReturnType<typeof parseJsonc>['root'], entry: ExperimentRunEntry, fallback: number): number {
+  const runs = nodeAt(root, ['runs'])?.children ?? [];
+  const index = runs.findIndex((node) => node.offset === entry.range.offset);
+  return index >= 0 ? index : fallback;
+}
+
+function selectEntries(runs: ExperimentRunEntry[], only: string | undefined): ExperimentRunEntry[] {
+  if (only === undefined) return runs;
+  const wanted = only.split(',').map((name) => name.trim()).filter(Boolean);
+  const known = runs.map((r) => r.name);
+  const unknown = wanted.filter((name) => !known.includes(name));
+  if (unknown.length > 0) {
+    throw new UsageError(`--only: no run named ${unknown.map((n) => `'${n}'`).join(', ')} in the file; its runs are ${known.map((n) => `'${n}'`).join(', ')}`);
+  }
+  return runs.filter((r) => wanted.includes(r.name));
+}
+
+/** An entry's configs, or one per `seeds` when the command line replaces the file's seeds. */
+function configsOf(entry: ExperimentRunEntry, seeds: number[] | undefined): RunConfig[] {
+  if (!seeds) return entry.configs;
+  return [...new Set(seeds)].map((seed) => ({ ...structuredClone(entry.configs[0]), seed, name: experimentRunName(entry.name, seed) }));
+}
+
+function readExperimentText(file: string, cwd: string): { full: string; text: string } {
+  const full = path.resolve(cwd, file);
+  try {
+    return { full, text: fs.readFileSync(full, 'utf8') };
+  } catch (e) {
+    const code = (e as NodeJS.ErrnoException).code;
+    throw new UsageError(`cannot read the experiment file ${file} (${code === 'ENOENT' ? 'not found' : code ?? (e as Error).message})`);
+  }
+}
+
+function printIssues(ctx: CliContext, file: string, issues: readonly LocatedIssue[]): void {
+  for (const issue of issues) writeLine(ctx.stderr, `${file}:${issue.line}:${issue.column}: ${issue.severity}: ${issue.message}`);
+}
+
+export const runCommand: Command = {
+  spec: {
+    name: 'run',
+    summary: 'Train the runs of an experiment file (*.polyloss.json), one run per entry and seed. A file with errors is refused; each error is shown as FILE:LINE:COLUMN.',
+    positionals: { name: 'FILE', min: 1, max: 1 },
+    flags: [ONLY_FLAG, SEEDS_FLAG, CONCURRENCY_FLAG, ALLOW_OUTSIDE_FLAG, ...GLOBAL_FLAGS],
+    examples: [
+      'polyloss run experiments/digits.polyloss.json',
+      'polyloss run digits.polyloss.json --only ce,poly1-eps2 --seeds 1,2,3 --concurrency 2',
+    ],
+  },
+  async run({ args, ctx, json, runsDir }) {
+    const file = args.positionals[0];
+    const { full, text } = readExperimentText(file, ctx.cwd);
+    const parsed = parseExperimentFile(text, full, { exists: (p) => fs.existsSync(p) });
+    const issues = parsed.issues.map((issue) => locate(text, issue));
+    if (args.flags['allow-outside-workspace'] !== true) issues.push(...outsideWorkspaceIssues(text, parsed, ctx.cwd));
+    issues.sort((a, b) => a.line - b.line || a.column - b.column);
+    printIssues(ctx, file, issues);
+    const errors = issues.filter((i) => i.severity === 'error');
+    if (errors.length > 0) {
+      const message = `${file} has ${errors.length} error(s); nothing was trained`;
+      if (json) writeJson(ctx, { error: message, issues, exitCode: EXIT_USAGE });
+      writeLine(ctx.stderr, `polyloss: ${message}`);
+      return EXIT_USAGE;
+    }
+    if (parsed.runs.length === 0) throw new UsageError(`${file} has no runs to train ("runs" is empty)`);
+
+    const entries = selectEntries(parsed.runs, args.flags.only as string | undefined);
+    const configs = entries.flatMap((entry) => configsOf(entry, args.flags.seeds as number[] | undefined));
+    writeLine(ctx.stderr, `Experiment ${parsed.experiment}: ${configs.length} run(s) from ${entries.length} entr${entries.length === 1 ? 'y' : 'ies'}`);
+    const concurrency = (args.flags.concurrency as number | undefined) ?? defaultConcurrency(configs.length);
+    const confine = args.flags['allow-outside-workspace'] === true ? undefined : ctx.cwd;
+    const result = await runTraining(configs, { runsDir, concurrency, ctx, confineDatasetsTo: confine });
+    reportTraining(ctx, json, result);
+    return result.exitCode;
+  },
+};
