@@ -12,7 +12,7 @@ import { lineColumnAt } from '../../src/core/experimentTree';
 import { DEFAULT_CONFIG } from '../../src/core/runConfig';
 import type { RunRecord, RunStatus } from '../../src/core/runFormat';
 import {
-  OPEN_DASHBOARD_COMMAND, RUN_ENTRIES_COMMAND, experimentDiagnostics, experimentHints, experimentLenses,
+  EDIT_COEFFICIENTS_COMMAND, OPEN_DASHBOARD_COMMAND, RUN_ENTRIES_COMMAND, experimentDiagnostics, experimentHints, experimentLenses,
 } from '../../src/host/experiments/editorModels';
 import { experimentFileTarget, suggestExperimentName } from '../../src/host/experiments/newFileTarget';
 import { addRunEntry, runEntryNames, runNameProblem, suggestRunName } from '../../src/host/experiments/runEntryEdit';
@@ -38,24 +38,26 @@ function record(id: string, entry: string, seed: number, status: RunStatus, test
 test('lenses of the starter file: Run all on the top object, Run and Run 3 seeds above each entry', () => {
   const text = starterExperimentFile();
   const lenses = experimentLenses(text, 'digits', [], 'file:///ws/digits.polyloss.json');
-  assert.deepEqual(lenses.map((l) => l.title), [
-    '▶ Run all (12 runs)',
-    '▶ Run', '▶ Run 3 seeds', '▶ Run', '▶ Run 3 seeds', '▶ Run', '▶ Run 3 seeds', '▶ Run', '▶ Run 3 seeds',
-  ]);
+  const entryLenses = ['▶ Run', '▶ Run 3 seeds', 'Coefficients'];
+  assert.deepEqual(lenses.map((l) => l.title), ['▶ Run all (12 runs)', ...entryLenses, ...entryLenses, ...entryLenses, ...entryLenses]);
   assert.ok(slice(text, lenses[0].range).startsWith('{\n  "dataset"'), 'Run all sits on the top-level object, below the comments');
   assert.deepEqual(lenses[0].args, ['file:///ws/digits.polyloss.json', ['ce', 'poly1-eps-1', 'poly1-eps1', 'poly1-eps2'], 'all']);
   // Each entry's lenses sit on the line of its object.
-  assert.match(lineOf(text, lenses[3].range.offset), /"name": "poly1-eps-1"/);
-  assert.match(lineOf(text, lenses[7].range.offset), /"name": "poly1-eps2"/);
-  assert.deepEqual(lenses[7].args, ['file:///ws/digits.polyloss.json', ['poly1-eps2'], 'first']);
-  assert.deepEqual(lenses[8].args, ['file:///ws/digits.polyloss.json', ['poly1-eps2'], 'all']);
-  assert.ok(lenses.every((l) => l.command === RUN_ENTRIES_COMMAND));
+  assert.match(lineOf(text, lenses[4].range.offset), /"name": "poly1-eps-1"/);
+  assert.match(lineOf(text, lenses[10].range.offset), /"name": "poly1-eps2"/);
+  assert.deepEqual(lenses[10].args, ['file:///ws/digits.polyloss.json', ['poly1-eps2'], 'first']);
+  assert.deepEqual(lenses[11].args, ['file:///ws/digits.polyloss.json', ['poly1-eps2'], 'all']);
+  assert.ok(lenses.filter((l) => l.title.startsWith('▶')).every((l) => l.command === RUN_ENTRIES_COMMAND));
+  // "Coefficients" hands the entry's loss, as written, to the Coefficients view.
+  assert.equal(lenses[12].command, EDIT_COEFFICIENTS_COMMAND);
+  assert.deepEqual(lenses[12].args, [{ type: 'poly', epsilon: 2 }, 'from the entry "poly1-eps2"']);
+  assert.match(lineOf(text, lenses[12].range.offset), /"name": "poly1-eps2"/);
 });
 
 test('an entry with one seed gets only ▶ Run; a file without entries gets no lens', () => {
   const text = fs.readFileSync(COMMENTED, 'utf8');
   const titles = experimentLenses(text, 'commented', [], 'k').map((l) => l.title);
-  assert.deepEqual(titles, ['▶ Run all (5 runs)', '▶ Run', '▶ Run 2 seeds', '▶ Run', '▶ Run 2 seeds', '▶ Run']);
+  assert.deepEqual(titles, ['▶ Run all (5 runs)', '▶ Run', '▶ Run 2 seeds', 'Coefficients', '▶ Run', '▶ Run 2 seeds', 'Coefficients', '▶ Run', 'Coefficients']);
   assert.deepEqual(experimentLenses('{ "dataset": {}, "model": {}, "runs": [] }', 'x', [], 'k'), []);
   assert.deepEqual(experimentLenses('{ "runs": [ { "name": ', 'x', [], 'k'), []);
 });

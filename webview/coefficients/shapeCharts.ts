@@ -15,8 +15,9 @@ import { withAlpha, type ChartTheme } from '../shared/theme';
 type Point = { x: number; y: number };
 type LineDataset = ChartDataset<'line', Point[]>;
 
-/** Dashes of the reference curves, so they read apart from the edited loss without colour. */
-const REFERENCE_DASHES = [[6, 4], [2, 3]];
+/** Dashes of the reference curves (CE, focal), so they read apart from the edited loss without colour. */
+const CE_DASH = [6, 4];
+const FOCAL_DASH = [2, 3];
 const REFERENCES_ONLY: LossSpec[] = [{ type: 'ce' }, { type: 'focal', gamma: DEFAULT_GAMMA }];
 
 export interface ChartData {
@@ -93,14 +94,15 @@ export class LossShapeCharts {
   private setLines(chart: Chart<'line', Point[]>, pt: number[], curves: ShapeCurve[], values: (c: ShapeCurve) => number[], hasEdited: boolean): void {
     const datasets: LineDataset[] = curves.map((curve, i) => {
       const edited = hasEdited && i === 0;
-      const referenceIndex = hasEdited ? i - 1 : i;
+      const isCe = curve.spec.type === 'ce';
       const ys = values(curve);
       return {
         label: curve.label,
         data: pt.map((x, j) => ({ x, y: ys[j] })),
-        borderColor: edited ? this.theme.palette[0] : referenceIndex === 0 ? this.theme.muted : this.theme.palette[1],
+        // Each reference keeps its colour whichever loss is edited.
+        borderColor: edited ? this.theme.palette[0] : isCe ? this.theme.muted : this.theme.palette[1],
         borderWidth: edited ? 2.5 : 1.5,
-        borderDash: edited ? [] : REFERENCE_DASHES[referenceIndex % REFERENCE_DASHES.length],
+        borderDash: edited ? [] : isCe ? CE_DASH : FOCAL_DASH,
         pointRadius: 0,
       };
     });

@@ -3,12 +3,14 @@
 // with the document's own positionAt (jsonc-parser and VS Code both count UTF-16 code units).
 // No vscode import, so this is unit-tested on real file text.
 import { codeLensTargets, inlayHintsFor } from '../../core/experimentEditor';
+import { arrayItems, getNodeValue, nodeAt, parseJsonc } from '../../core/experimentTree';
 import { isEntryRun, latestResultLabel, latestResults } from '../../core/experimentResults';
 import type { ParsedExperiment, TextRange } from '../../core/experimentFile';
 import type { RunRecord } from '../../core/runFormat';
 
 export const RUN_ENTRIES_COMMAND = 'polyloss.runExperimentEntries';
 export const OPEN_DASHBOARD_COMMAND = 'polyloss.openDashboard';
+export const EDIT_COEFFICIENTS_COMMAND = 'polyloss.editCoefficients';
 /** Which seeds of an entry a lens starts. */
 export type SeedChoice = 'first' | 'all';
 
@@ -39,8 +41,9 @@ const ACTIVE: readonly string[] = ['queued', 'running'];
 
 /**
  * The lenses of a file: "Run all" at the top; above each entry "▶ Run" (its first seed), "▶ Run
- * N seeds" when it has several, and its state: training, or the latest result, which opens those
- * runs in the dashboard. `fileKey` identifies the document to the run command (its URI).
+ * N seeds" when it has several, its state (training, or the latest result, which opens those runs
+ * in the dashboard), and "Coefficients", which shows its loss in the Coefficients view.
+ * `fileKey` identifies the document to the run command (its URI).
  */
 export function experimentLenses(text: string, experiment: string, records: readonly RunRecord[], fileKey: string): LensModel[] {
   const { fileRange, entries } = codeLensTargets(text);
@@ -53,6 +56,7 @@ export function experimentLenses(text: string, experiment: string, records: read
     command: RUN_ENTRIES_COMMAND,
     args: [fileKey, entries.map((e) => e.name), 'all' satisfies SeedChoice],
   }];
+  const losses = lossesByName(text);
   for (const entry of entries) {
     lenses.push({
       range: entry.range, title: '▶ Run', tooltip: `Train "${entry.name}" with its first seed`,
@@ -66,8 +70,26 @@ export function experimentLenses(text: string, experiment: string, records: read
     }
     const state = entryState(records, entry.name, experiment);
     if (state) lenses.push({ range: entry.range, ...state, command: OPEN_DASHBOARD_COMMAND });
+    const loss = losses.get(entry.name);
+    if (loss) {
+      lenses.push({
+        range: entry.range, title: 'Coefficients', tooltip: `Show the loss of "${entry.name}" in the Coefficients view: L(Pt), −dL/dPt and α_j; edit it, run it or save it as a new entry`,
+        command: EDIT_COEFFICIENTS_COMMAND, args: [loss, `from the entry "${entry.name}"`],
+      });
+    }
   }
   return lenses;
+}
+
+/** The loss object of each named entry, as typed (the Coefficients view checks it). */
+function lossesByName(text: string): Map<string, Record<string, unknown>> {
+  const losses = new Map<string, Record<string, unknown>>();
+  for (const entry of arrayItems(parseJsonc(text).root, ['runs'])) {
+    const name = nodeAt(entry, ['name']);
+    const loss = nodeAt(entry, ['loss']);
+    if (name?.type === 'string' && loss?.type === 'object') losses.set(String(name.value), structuredClone(getNodeValue(loss)) as Record<string, unknown>);
+  }
+  return losses;
 }
 
 /** "training 1 of 2" while runs of the entry are queued or running, else its latest result. */

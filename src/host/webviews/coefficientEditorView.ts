@@ -3,6 +3,8 @@
 import * as vscode from 'vscode';
 import type { LossSpec } from '../../core/lossSpec';
 import { saveLossToExperimentFile } from '../experiments';
+// Shows a loss in the editor: `polyloss.editCoefficients(loss, source?)`, from the entries' lenses and other code.
+import { EDIT_COEFFICIENTS_COMMAND } from '../experiments/editorModels';
 import { configFor, initialChoices } from '../newRunFlow';
 import type { HostServices } from '../services';
 import * as settings from '../settings';
@@ -10,8 +12,6 @@ import { loadWebviewApp } from './assets';
 import { CoefficientEditorSession, type CoefficientEditorActions } from './coefficientEditorSession';
 
 export const COEFFICIENTS_VIEW_ID = 'polyloss.coefficients';
-/** Shows a loss in the editor: `polyloss.editCoefficients(loss, source?)`; for code (CodeLens, other views). */
-export const EDIT_COEFFICIENTS_COMMAND = 'polyloss.editCoefficients';
 const START_RUNS_COMMAND = 'polyloss.startRuns';
 
 const actions: CoefficientEditorActions = {

@@ -109,7 +109,7 @@ export async function run({ wb, page, check, lap, workbenchUrl, runDir }) {
     return found.length >= 3 ? found : undefined;
   }, { timeout: 60000 });
   check(lines[0].texts.join() === '▶ Run all (2 runs)', `"Run all" above the file (${lines[0].texts.join(' | ')})`);
-  check(lines[1].texts.join() === '▶ Run' && lines[2].texts.join() === '▶ Run', 'a ▶ Run lens above each entry');
+  check(lines[1].texts.join(' | ') === '▶ Run | Coefficients' && lines[2].texts.join(' | ') === '▶ Run | Coefficients', `▶ Run and Coefficients above each entry (${lines[1].texts.join(' | ')})`);
   const hinted = await waitFor('the α inlay hint', async () => ((await editorText(editor)).includes('α = [3, 0.5, 0.33]') ? true : undefined), { timeout: 20000 });
   check(hinted, 'the effective coefficients α = [3, 0.5, 0.33] show after "epsilon": 2');
   await wb.screenshot('experiment-lenses');
@@ -125,7 +125,7 @@ export async function run({ wb, page, check, lap, workbenchUrl, runDir }) {
     const found = await lensLines(editor);
     return found.find((l) => l.texts.includes(accuracy));
   }, { timeout: 30000 });
-  check(resultLine.texts.join(' | ') === `▶ Run | ${accuracy}`, `the lens shows the result next to ▶ Run (${resultLine.texts.join(' | ')})`);
+  check(resultLine.texts.join(' | ') === `▶ Run | ${accuracy} | Coefficients`, `the lens shows the result next to ▶ Run (${resultLine.texts.join(' | ')})`);
   await wb.screenshot('experiment-run-result');
   lap('the lens shows the trained result');
 

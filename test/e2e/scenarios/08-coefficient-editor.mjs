@@ -114,4 +114,15 @@ export async function run({ wb, page, check, lap, workbenchUrl, runDir }) {
   await waitFor('the run to finish', () => readRuns(runsDir).find((r) => r.id === started.id && r.record.status === 'completed'), { timeout: 180000, interval: 1000 });
   lap('the run from the Coefficients view completed');
   await wb.screenshot('coefficients-run');
+
+  // The Coefficients lens of an entry shows its loss in the view.
+  const ceLine = (await lensLines(editor))[1];
+  await ceLine.element.locator('a', { hasText: 'Coefficients' }).click();
+  const loaded = await waitFor('the ce entry in the view', async () => {
+    const state = await charts(frame);
+    return state.loss.datasets[0].label === 'CE' ? state : undefined;
+  }, { timeout: 15000 });
+  check(loaded.loss.datasets.map((d) => d.label).join() === 'CE,Focal γ=2', 'the view draws the entry\'s loss (CE) and the focal reference');
+  check(await frame.locator('#status').textContent() === 'Loaded from the entry "ce".', 'the view says where the loss came from');
+  await wb.screenshot('coefficients-loaded-from-entry');
 }
