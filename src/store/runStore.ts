@@ -96,9 +96,12 @@ export function readRunDir(runDir: string): RunRecord {
  * or unreadable user.json just means the name in run.json stands.
  */
 function readUserName(runDir: string): string | undefined {
+  const file = path.join(runDir, USER_FILE);
+  // Most runs were never renamed: asking first is cheaper than catching ENOENT (listing 1,000 runs).
+  if (!fs.existsSync(file)) return undefined;
   let text: string;
   try {
-    text = fs.readFileSync(path.join(runDir, USER_FILE), 'utf8');
+    text = fs.readFileSync(file, 'utf8');
   } catch {
     return undefined;
   }
