@@ -53,12 +53,13 @@ export function shapeCurve(spec: LossSpec, pt: readonly number[], label = descri
 
 /**
  * The losses drawn behind the edited one: cross-entropy, and focal loss with the edited γ for the
- * focal types (else the default γ). A reference equal to the edited loss is left out.
+ * focal types (else the default γ). A reference equal to the edited loss is left out. Without a
+ * loss (while the fields have errors): both, with the default γ.
  */
-export function referenceSpecs(spec: LossSpec): LossSpec[] {
-  const gamma = isFocal(spec) ? gammaOf(spec) : DEFAULT_GAMMA;
+export function referenceSpecs(spec?: LossSpec): LossSpec[] {
+  const gamma = spec && isFocal(spec) ? gammaOf(spec) : DEFAULT_GAMMA;
   const references: LossSpec[] = [{ type: 'ce' }, { type: 'focal', gamma }];
-  return references.filter((ref) => describeLoss(ref) !== describeLoss(shapeOnly(spec)));
+  return spec ? references.filter((ref) => describeLoss(ref) !== describeLoss(shapeOnly(spec))) : references;
 }
 
 export function coefficientBars(spec: LossSpec): CoefficientBars {

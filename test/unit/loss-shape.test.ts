@@ -83,6 +83,7 @@ describe('loss shape series', () => {
     assert.deepEqual(lossShape({ type: 'ce' }).curves.map((c) => c.label), ['CE', 'Focal γ=2']);
     assert.deepEqual(lossShape({ type: 'poly-focal', gamma: 1, epsilon: 1 }).curves.map((c) => c.label), ['Poly-1 focal γ=1 ε=1', 'CE', 'Focal γ=1']);
     assert.deepEqual(referenceSpecs({ type: 'focal', gamma: 3 }), [{ type: 'ce' }]);
+    assert.deepEqual(referenceSpecs(), [{ type: 'ce' }, { type: 'focal', gamma: DEFAULT_GAMMA }], 'both while there is no valid loss');
     assert.deepEqual(referenceSpecs({ type: 'poly', epsilon: 1 })[1], { type: 'focal', gamma: DEFAULT_GAMMA });
     // Label smoothing does not change the shape, so CE with smoothing still hides the CE reference.
     assert.deepEqual(lossShape({ type: 'ce', labelSmoothing: 0.1 }).curves.map((c) => c.label), ['CE', 'Focal γ=2']);

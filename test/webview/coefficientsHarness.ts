@@ -6,7 +6,7 @@ import { DEFAULT_CONFIG } from '../../src/core/runConfig';
 import { buildWebviewHtml, makeNonce } from '../../src/host/webviews/html';
 import { CoefficientEditorSession } from '../../src/host/webviews/coefficientEditorSession';
 import { Emitter, FakeServices } from './fakeHost';
-import type { Theme } from './harness';
+import { initScript, type Theme } from './harness';
 
 /**
  * The Coefficients view in headless Chromium: the page VS Code gets (same HTML builder, same CSP,
@@ -26,26 +26,6 @@ export interface CoefficientsView {
   state(): Promise<unknown>;
   consoleErrors: string[];
   close(): Promise<void>;
-}
-
-function initScript(theme: Theme, state: unknown): string {
-  return `(() => {
-    let saved = ${JSON.stringify(state)};
-    window.__violations = [];
-    window.acquireVsCodeApi = () => ({
-      postMessage: (m) => window.__toHost(JSON.parse(JSON.stringify(m))),
-      getState: () => saved,
-      setState: (s) => { saved = s; window.__state = s; },
-    });
-    document.addEventListener('securitypolicyviolation', (e) => {
-      window.__violations.push({ directive: e.violatedDirective, blocked: e.blockedURI, sample: e.sample });
-    });
-    new MutationObserver((_, observer) => {
-      if (!document.body) return;
-      document.body.classList.add('vscode-${theme}');
-      observer.disconnect();
-    }).observe(document, { childList: true, subtree: true });
-  })();`;
 }
 
 export interface OpenCoefficientsOptions {

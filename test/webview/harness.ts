@@ -75,7 +75,7 @@ export function launchBrowser(extraArgs: string[] = []): Promise<Browser> {
  * the host side), the theme class on <body>, and a log of CSP violations. A string, not a function,
  * because the TypeScript loader would add helpers the page does not have.
  */
-function initScript(theme: Theme, state: unknown): string {
+export function initScript(theme: Theme, state: unknown): string {
   return `(() => {
     const posted = [];
     const violations = [];

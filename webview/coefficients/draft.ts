@@ -94,13 +94,14 @@ function fieldOf(issue: Issue, termOfValue: readonly number[]): FieldKey {
 }
 
 /**
- * A number field: empty leaves the key out (its default applies); a number as typed (also with
- * the typographic minus) becomes the number; anything else is kept as text for the validator to name.
+ * A number field: empty leaves the key out (its default applies); one number as typed (the same
+ * syntax as ε, typographic minus included) becomes the number; anything else is kept as text for
+ * the validator to name.
  */
 function setNumber(spec: Record<string, unknown>, key: string, text: string): void {
-  const trimmed = text.trim().replace(/\u2212/g, '-');
-  if (trimmed === '') return;
-  spec[key] = /^[+-]?(\d+\.?\d*|\.\d+)(e[+-]?\d+)?$/i.test(trimmed) ? Number(trimmed) : text.trim();
+  if (text.trim() === '') return;
+  const parsed = parseEpsilonText(text);
+  spec[key] = parsed.ok && !Array.isArray(parsed.value) ? parsed.value : text.trim();
 }
 
 /** The fields showing a loss, e.g. from an experiment entry or a run. */

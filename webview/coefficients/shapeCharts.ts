@@ -5,9 +5,9 @@
  */
 import type { ChartDataset, ChartOptions } from 'chart.js';
 import {
-  SHAPE_PT_FROM, coefficientBars, lossShape, ptGrid, shapeAxisMax, shapeCurve, type ShapeCurve,
+  SHAPE_PT_FROM, coefficientBars, lossShape, ptGrid, referenceSpecs, shapeAxisMax, shapeCurve, type ShapeCurve,
 } from '../../src/core/lossShape';
-import { DEFAULT_GAMMA, type LossSpec } from '../../src/core/lossSpec';
+import type { LossSpec } from '../../src/core/lossSpec';
 import { applyTheme, baseOptions, createChart, themedScale, type Chart } from '../shared/charts';
 import { el } from '../shared/dom';
 import { withAlpha, type ChartTheme } from '../shared/theme';
@@ -18,7 +18,6 @@ type LineDataset = ChartDataset<'line', Point[]>;
 /** Dashes of the reference curves (CE, focal), so they read apart from the edited loss without colour. */
 const CE_DASH = [6, 4];
 const FOCAL_DASH = [2, 3];
-const REFERENCES_ONLY: LossSpec[] = [{ type: 'ce' }, { type: 'focal', gamma: DEFAULT_GAMMA }];
 
 export interface ChartData {
   labels: string[];
@@ -53,7 +52,7 @@ export class LossShapeCharts {
   /** Draws `spec` over the references; only the references while the fields have errors. */
   show(spec: LossSpec | undefined): void {
     const pt = ptGrid();
-    const curves = spec ? lossShape(spec, pt).curves : REFERENCES_ONLY.map((ref) => shapeCurve(ref, pt));
+    const curves = spec ? lossShape(spec, pt).curves : referenceSpecs().map((ref) => shapeCurve(ref, pt));
     this.setLines(this.loss, pt, curves, (c) => c.loss, spec !== undefined);
     this.setLines(this.gradient, pt, curves, (c) => c.negGrad, spec !== undefined);
     const bars = coefficientBars(spec ?? { type: 'ce' });
