@@ -9,6 +9,7 @@ import { DEFAULT_CONFIG } from '../src/core/runConfig';
 import type { MetricLine, RunRecord } from '../src/core/runFormat';
 import { smoothSeries } from '../src/core/smoothing';
 import { packMetrics, type HostMessage, type MetricsChunk } from '../src/core/viewProtocol';
+import { MAX_RUNS_WITH_RAW } from '../webview/shared/metrics';
 
 Chart.register(LineController, LineElement, PointElement, LinearScale, Legend, Tooltip);
 
@@ -80,22 +81,11 @@ async function oursFirstRender(runs: number, points: number): Promise<{ ms: numb
 interface StreamResult {
   /** Main-thread work per update: message handling plus the frame that draws it. */
   work: number[];
-  /** Intervals between animation frames during the stream. */
-  intervals: number[];
 }
 
-/** Calls `tick(k)` every `period` ms for `seconds`, recording frame intervals meanwhile. */
+/** Calls `tick(k)` every `period` ms for `seconds`. */
 async function stream(seconds: number, period: number, tick: (k: number) => Promise<number>): Promise<StreamResult> {
   const work: number[] = [];
-  const intervals: number[] = [];
-  let last = performance.now();
-  let running = true;
-  const loop = (t: number) => {
-    intervals.push(t - last);
-    last = t;
-    if (running) requestAnimationFrame(loop);
-  };
-  requestAnimationFrame(loop);
   const ticks = Math.round((seconds * 1000) / period);
   const start = performance.now();
   for (let k = 0; k < ticks; k++) {
@@ -103,24 +93,39 @@ async function stream(seconds: number, period: number, tick: (k: number) => Prom
     const wait = start + (k + 1) * period - performance.now();
     if (wait > 0) await new Promise((r) => setTimeout(r, wait));
   }
-  running = false;
-  return { work, intervals: intervals.slice(1) };
+  return { work };
 }
 
-/** Dashboard page: `runs` runs with `history` steps each, then `perTick` new steps per run every `period` ms. */
-async function oursStream(runs: number, history: number, perTick: number, period: number, seconds: number): Promise<StreamResult> {
+/** The update of tick k of a prepared stream; resolves with the main-thread work it took. */
+let tick: ((k: number) => Promise<number>) | undefined;
+
+/** The tick payloads: `perTick` new steps of each run, built before the stream so only delivery is measured. */
+function tickChunks(ids: string[], history: number, perTick: number, ticks: number): MetricsChunk[][] {
+  return Array.from({ length: ticks }, (_, k) => {
+    const from = history + 1 + k * perTick;
+    return ids.map((id, i) => packMetrics(id, metricLines(i, from, from + perTick - 1)));
+  });
+}
+
+/** Dashboard page: `runs` runs with `history` steps each, all ticked; ticks then deliver their new steps. */
+async function prepareOurs(runs: number, history: number, perTick: number, ticks: number): Promise<void> {
   const records = Array.from({ length: runs }, (_, i) => record(i, 100000));
+  const payloads = tickChunks(records.map((r) => r.id), history, perTick, ticks);
   deliver({ type: 'snapshot', view: 'dashboard', runs: records, selection: records.map((r) => r.id), focus: { runIds: [], tab: 'compare' } });
   deliver({ type: 'history', chunks: records.map((r, i) => packMetrics(r.id, metricLines(i, 1, history))) });
   await drawn();
   collect();
-  return stream(seconds, period, async (k) => {
-    const from = history + 1 + k * perTick;
-    const chunks: MetricsChunk[] = records.map((r, i) => packMetrics(r.id, metricLines(i, from, from + perTick - 1)));
-    const handler = deliver({ type: 'append', chunks });
+  tick = async (k) => {
+    const handler = deliver({ type: 'append', chunks: payloads[k] });
     await drawn();
     return handler + debug().frames.durations[debug().frames.durations.length - 1];
-  });
+  };
+}
+
+/** Runs the prepared stream: one tick every `period` ms for `seconds`. */
+function runStream(period: number, seconds: number): Promise<StreamResult> {
+  if (!tick) throw new Error('prepare a stream first');
+  return stream(seconds, period, tick);
 }
 
 /** The naive baseline: rebuild every dataset from the full history and redraw. */
@@ -138,19 +143,18 @@ class NaiveChart {
     this.chart = new Chart(canvas, { type: 'line', data: { datasets: [] }, options: { animation: false, responsive: true, maintainAspectRatio: false, scales: { x: { type: 'linear' } } } });
   }
 
-  /** Receives all runs' full histories (as re-sent by the host) and redraws everything. */
+  /** Receives all runs' full histories (as re-sent by the host) and redraws everything, as ours looks. */
   redraw(histories: MetricsChunk[]): number {
     const t0 = performance.now();
     const received = structuredClone(histories);
+    const rawBehind = received.length <= MAX_RUNS_WITH_RAW;
     const datasets = received.flatMap((c, i) => {
       const ys = Array.from(c.steps.loss);
-      const raw = ys.map((y, j) => ({ x: c.steps.step[j], y }));
       const smooth = smoothSeries(ys, SMOOTHING).map((y, j) => ({ x: c.steps.step[j], y }));
       const color = PALETTE[i % PALETTE.length];
-      return [
-        { label: c.runId, data: smooth, borderColor: color, borderWidth: 1.75, pointRadius: 0 },
-        { label: c.runId, data: raw, borderColor: `${color}40`, borderWidth: 1, pointRadius: 0 },
-      ];
+      const curves = [{ label: c.runId, data: smooth, borderColor: color, borderWidth: 1.75, pointRadius: 0 }];
+      if (rawBehind) curves.push({ label: c.runId, data: ys.map((y, j) => ({ x: c.steps.step[j], y })), borderColor: `${color}40`, borderWidth: 1, pointRadius: 0 });
+      return curves;
     });
     this.chart.data.datasets = datasets;
     this.chart.update();
@@ -167,19 +171,24 @@ async function naiveFirstRender(runs: number, points: number, width: number, hei
   return { ms: performance.now() - t0 };
 }
 
-async function naiveStream(runs: number, history: number, perTick: number, period: number, seconds: number, width: number, height: number): Promise<StreamResult> {
+/** Blank page: the naive chart with `runs` runs; each tick re-sends every run's full history. */
+async function prepareNaive(runs: number, history: number, perTick: number, ticks: number, width: number, height: number): Promise<void> {
   const chart = new NaiveChart(width, height);
-  const lines = Array.from({ length: runs }, (_, i) => metricLines(i, 1, history));
-  chart.redraw(lines.map((l, i) => packMetrics(`run-${i}`, l)));
-  await nextFrame();
-  collect();
-  return stream(seconds, period, async (k) => {
+  const ids = Array.from({ length: runs }, (_, i) => `run-${i}`);
+  const lines = ids.map((_, i) => metricLines(i, 1, history));
+  const payloads = Array.from({ length: ticks }, (_, k) => {
     const from = history + 1 + k * perTick;
     lines.forEach((l, i) => l.push(...metricLines(i, from, from + perTick - 1)));
-    const ms = chart.redraw(lines.map((l, i) => packMetrics(`run-${i}`, l)));
+    return lines.map((l, i) => packMetrics(ids[i], l));
+  });
+  chart.redraw(lines.map((l, i) => packMetrics(ids[i], l.slice(0, history + history / 100))));
+  await nextFrame();
+  collect();
+  tick = async (k) => {
+    const ms = chart.redraw(payloads[k]);
     await nextFrame();
     return ms;
-  });
+  };
 }
 
-Object.assign(window, { __bench: { oursFirstRender, oursStream, naiveFirstRender, naiveStream } });
+Object.assign(window, { __bench: { oursFirstRender, naiveFirstRender, prepareOurs, prepareNaive, runStream } });

@@ -4,7 +4,7 @@ import { select, smoothingSlider } from './controls';
 import { el } from './dom';
 import { legendLabels } from './legend';
 import { LiveChart, type LineSpec } from './liveChart';
-import { METRICS, X_AXES, metricById, rowCount, stepsPerEpoch, xColumn, yColumn, type MetricId, type XAxis, type YScale } from './metrics';
+import { MAX_RUNS_WITH_RAW, METRICS, X_AXES, metricById, rowCount, stepsPerEpoch, xColumn, yColumn, type MetricId, type XAxis, type YScale } from './metrics';
 import { smoothSeries } from '../../src/core/smoothing';
 import type { RunsStore } from './series';
 import { runColor, type ChartTheme } from './theme';
@@ -15,9 +15,6 @@ export interface CompareSettings {
   yScale: YScale;
   smoothing: number;
 }
-
-/** Above this many runs only the smoothed curves are drawn (the raw ones behind would be a haze). */
-export const MAX_RUNS_WITH_RAW = 12;
 
 export const DEFAULT_COMPARE: CompareSettings = { metric: 'loss', xAxis: 'step', yScale: 'linear', smoothing: 0.6 };
 

@@ -2,6 +2,9 @@ import type { RunRecord } from '../../src/core/runFormat';
 import type { EpochField, StepField } from '../../src/core/viewProtocol';
 import type { RunSeries } from './series';
 
+/** Above this many overlaid runs only the smoothed curves are drawn (the raw ones behind would be a haze). */
+export const MAX_RUNS_WITH_RAW = 12;
+
 export type XAxis = 'step' | 'epoch' | 'time';
 export type YScale = 'linear' | 'logarithmic';
 
