@@ -418,7 +418,7 @@ test('CSP: an injected inline script is blocked and reported; our own code cause
   }
 });
 
-test('theme: colours follow the --vscode-* variables and change with the theme; screenshots', async () => {
+test('theme: colours follow the --vscode-* variables and change with the theme; screenshots in light, dark and high contrast', async () => {
   const host = workspace();
   const v = await openView(browser, origin, 'dashboard', host, { theme: 'dark', focus: { runIds: ['a', 'b'], tab: 'compare' } });
   try {
@@ -442,7 +442,7 @@ test('theme: colours follow the --vscode-* variables and change with the theme; 
   } finally {
     await v.close();
   }
-  for (const theme of ['light', 'dark'] as const) {
+  for (const theme of ['light', 'dark', 'high-contrast'] as const) {
     const runs = await openView(browser, origin, 'dashboard', workspace(), { theme });
     await runs.page.screenshot({ path: screenshotPath(`dashboard-runs-${theme}.png`) });
     await runs.close();

@@ -16,7 +16,8 @@ import { Emitter, FakeServices } from './fakeHost';
 
 export const ROOT = path.resolve(__dirname, '../..');
 export const RESULTS = path.join(ROOT, 'test-results', 'webview');
-export type Theme = 'light' | 'dark';
+export type Theme = 'light' | 'dark' | 'high-contrast';
+const THEMES: readonly Theme[] = ['light', 'dark', 'high-contrast'];
 
 const SERVED = ['dist/webview/', 'media/', 'test/webview/themes/'];
 const TYPES: Record<string, string> = {
@@ -43,7 +44,8 @@ export async function startServer(): Promise<{ origin: string; server: Server }>
     }
     const page = /^\/view\/(dashboard|compare)$/.exec(url.pathname);
     if (page) {
-      const theme = url.searchParams.get('theme') === 'light' ? 'light' : 'dark';
+      const asked = url.searchParams.get('theme') as Theme;
+      const theme = THEMES.includes(asked) ? asked : 'dark';
       res.writeHead(200, { 'content-type': 'text/html; charset=utf-8' });
       res.end(buildWebviewHtml({
         cspSource: origin, nonce: makeNonce(), title: page[1], view: page[1],
