@@ -2,10 +2,15 @@ import type { RunRecord } from '../core/runFormat';
 import { summarizeForTable } from '../store/runTable';
 import { formatNumber, formatPercent, formatTable, orMissing } from './format';
 
+/** A column header in the table's capitals; Greek letters keep their case, so "ε" does not become "Ε". */
+export function headerOf(label: string): string {
+  return label.replace(/[a-z]+/g, (word) => word.toUpperCase());
+}
+
 /** The comparison table: settings that differ between the runs, then their headline results. */
 export function renderRunTable(records: readonly RunRecord[], opts: { showCommon?: boolean } = {}): string {
   const table = summarizeForTable(records);
-  const headers = ['ID', ...table.columns.map((c) => c.label.toUpperCase()), 'STATUS', 'EPOCHS', 'FINAL LOSS', 'BEST VAL ACC', 'TEST ACC', 'ECE'];
+  const headers = ['ID', ...table.columns.map((c) => headerOf(c.label)), 'STATUS', 'EPOCHS', 'FINAL LOSS', 'BEST VAL ACC', 'TEST ACC', 'ECE'];
   const rows = table.rows.map((row) => [
     row.id,
     ...row.settings.map(orMissing),

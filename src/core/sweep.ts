@@ -3,7 +3,7 @@
  * into validated run configs; plus what a resumed sweep still has to run and how long it takes.
  */
 import sweepSchema from '../../media/schemas/sweep.schema.json';
-import { runKey } from './grouping';
+import { groupKey, runKey } from './grouping';
 import { checkSchema, type Issue, type Schema } from './jsonSchema';
 import { describeLoss, epsilonList, type LossSpec } from './lossSpec';
 import type { DatasetSpec, RunConfig } from './runConfig';
@@ -52,6 +52,22 @@ export function parseRange(text: string, field = 'epsilon'): { ok: true; value: 
   const count = Math.floor((stop - start) / step + 1e-9) + 1;
   if (count > MAX_RANGE_VALUES) return { ok: false, message: `${field} range '${text}' gives ${count} values; at most ${MAX_RANGE_VALUES} are allowed` };
   return { ok: true, value: Array.from({ length: count }, (_, i) => Number((start + i * step).toPrecision(12))) };
+}
+
+/**
+ * A grid as typed on the command line or in an input box: a comma-separated list ("-1, 0, 1, 2",
+ * brackets allowed) or a range "start:stop:step" (see parseRange). Accepts the typographic minus.
+ */
+export function parseGrid(text: string, field: string): { ok: true; value: number[] } | { ok: false; message: string } {
+  if (text.includes(':')) return parseRange(text, field);
+  const parts = text.trim().replace(/^\[(.*)\]$/s, '$1').replace(/\u2212/g, '-').split(',').map((part) => part.trim());
+  const bad = parts.find((part) => !NUMBER.test(part));
+  if (bad !== undefined) {
+    const why = bad !== '' ? `"${bad}" is not a number` : parts.length === 1 ? 'nothing entered' : 'found an empty entry';
+    return { ok: false, message: `${field} must be a comma-separated list of numbers or a range start:stop:step (got '${text.trim()}': ${why})` };
+  }
+  if (parts.length > MAX_RANGE_VALUES) return { ok: false, message: `${field} lists ${parts.length} values; at most ${MAX_RANGE_VALUES} are allowed` };
+  return { ok: true, value: parts.map(Number) };
 }
 
 // ── Validation ──────────────────────────────────────────────────────────────────────────────────
@@ -221,6 +237,31 @@ export const SWEEP_ID_PATTERN = /^sweep-\d{8}-\d{6}-[0-9a-f]{6}$/;
  * The configs of a sweep that still need a run: those with no run of the same settings and seed
  * (by canonical key, so a matching run from elsewhere counts too) in one of `doneStatuses`.
  */
+/**
+ * Runs a resumed sweep does not train again: finished ones (a diverged run is a result: the same seed
+ * diverges again), and ones still going in another process. Cancelled, failed and interrupted runs are redone.
+ */
+export const RESUME_DONE_STATUSES: readonly RunStatus[] = ['completed', 'diverged', 'queued', 'running'];
+
+/** Above this many runs a sweep asks before it starts (the CLI on its terminal, VS Code in a dialog). */
+export const SWEEP_CONFIRM_ABOVE = 20;
+
+/** The plan of a saved sweep and the configs it still lacks among `runs` (runs of other sweeps are ignored). */
+export function resumeSweep(
+  spec: SweepSpec, base: RunConfig, sweepId: string, runs: readonly Pick<RunRecord, 'config' | 'status'>[],
+): { plan: SweepPlan; todo: RunConfig[] } {
+  const plan = planSweep(spec, base, sweepId);
+  const existing = runs.filter((run) => run.config.sweepId === sweepId);
+  return { plan, todo: missingRuns(plan.configs, existing, RESUME_DONE_STATUSES) };
+}
+
+/** "12 runs (4 settings × 3 seeds)" */
+export function describeSweepSize(configs: readonly RunConfig[]): string {
+  const settings = new Set(configs.map(groupKey)).size;
+  const seeds = new Set(configs.map((c) => c.seed)).size;
+  return `${configs.length} run${configs.length === 1 ? '' : 's'} (${settings} setting${settings === 1 ? '' : 's'} × ${seeds} seed${seeds === 1 ? '' : 's'})`;
+}
+
 export function missingRuns(
   expanded: readonly RunConfig[], existing: readonly Pick<RunRecord, 'config' | 'status'>[], doneStatuses: readonly RunStatus[] = ['completed'],
 ): RunConfig[] {

@@ -1,11 +1,11 @@
-import { describeLoss, type LossSpec } from '../../core/lossSpec';
+import { analyzeRuns } from '../../core/grouping';
+import type { LossSpec } from '../../core/lossSpec';
 import type { RunConfig } from '../../core/runConfig';
-import type { RunRecord } from '../../core/runFormat';
 import { resolveRunConfig } from '../../core/validate';
 import { timestampPart } from '../../store/runIds';
 import { GLOBAL_FLAGS, writeLine, type Command } from '../context';
-import { formatPercent, formatTable } from '../format';
 import { runTraining } from '../training';
+import { DEFAULT_METRIC, resultsText } from './report';
 import { reportTraining } from './train';
 
 /** Short enough for the whole demo to finish well under two minutes on two cores. */
@@ -20,23 +20,6 @@ export function demoConfigs(epochs: number): RunConfig[] {
     if (!result.ok) throw new Error(`demo config is invalid: ${result.errors.map((e) => e.message).join('; ')}`);
     return result.value;
   }));
-}
-
-/** Mean and sample standard deviation of the test accuracy of each loss across seeds. */
-function seedAverages(records: readonly RunRecord[]): string {
-  const groups = new Map<string, number[]>();
-  for (const r of records) {
-    const label = describeLoss(r.config.loss);
-    const accs = groups.get(label) ?? [];
-    if (r.summary?.testAcc !== undefined) accs.push(r.summary.testAcc);
-    groups.set(label, accs);
-  }
-  const rows = [...groups].map(([label, accs]) => {
-    const mean = accs.reduce((a, b) => a + b, 0) / accs.length;
-    const sd = accs.length > 1 ? Math.sqrt(accs.reduce((a, b) => a + (b - mean) ** 2, 0) / (accs.length - 1)) : NaN;
-    return [label, String(accs.length), formatPercent(accs.length ? mean : undefined), Number.isFinite(sd) ? `±${(sd * 100).toFixed(2)}` : '—'];
-  });
-  return formatTable(['LOSS', 'SEEDS', 'MEAN TEST ACC', 'SD'], rows, [false, true, true, true]);
 }
 
 export const demoCommand: Command = {
@@ -57,7 +40,7 @@ export const demoCommand: Command = {
     const result = await runTraining(configs, { runsDir, concurrency, ctx });
     reportTraining(ctx, json, result);
     if (!json) {
-      writeLine(ctx.stdout, `\n${seedAverages(result.records)}`);
+      writeLine(ctx.stdout, `\n${resultsText(analyzeRuns(result.records, { metric: DEFAULT_METRIC }))}`);
       writeLine(ctx.stderr, `\nDone in ${((Date.now() - started) / 1000).toFixed(1)} s. Open the runs in VS Code (PolyLoss Lab) or: polyloss compare <ID…>`);
     }
     return result.exitCode;

@@ -1,5 +1,6 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
+import { csvLines } from '../../core/csv';
 import type { MetricLine } from '../../core/runFormat';
 import { readMetrics } from '../../store/runFiles';
 import { runDirOf } from '../../store/runStore';
@@ -29,16 +30,8 @@ const CSV_COLUMNS: readonly { name: string; value: (row: Row) => string | number
   { name: 'pt_q75', value: (r) => (r.line.kind === 'epoch' ? r.line.pt?.q75 : undefined) },
 ];
 
-function csvCell(value: string | number | undefined | null): string {
-  if (value === undefined || value === null) return '';
-  const text = String(value);
-  return /[",\n\r]/.test(text) ? `"${text.replace(/"/g, '""')}"` : text;
-}
-
 export function toCsv(rows: readonly Row[]): string {
-  const lines = [CSV_COLUMNS.map((c) => c.name).join(',')];
-  for (const row of rows) lines.push(CSV_COLUMNS.map((c) => csvCell(c.value(row))).join(','));
-  return lines.join('\n') + '\n';
+  return csvLines([CSV_COLUMNS.map((c) => c.name), ...rows.map((row) => CSV_COLUMNS.map((c) => c.value(row)))]);
 }
 
 export const exportCommand: Command = {

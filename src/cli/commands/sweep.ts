@@ -1,53 +1,43 @@
-import * as fs from 'node:fs';
-import * as path from 'node:path';
 import * as readline from 'node:readline';
-import { groupKey } from '../../core/grouping';
 import type { Issue } from '../../core/jsonSchema';
 import type { RunConfig } from '../../core/runConfig';
-import type { RunStatus } from '../../core/runFormat';
-import { generateSweepId, missingRuns, parseRange, planSweep, SweepError, validateSweepSpec, type SweepPlan, type SweepSpec } from '../../core/sweep';
-import { formatIssues, parseEpsilonText, validateRunConfig } from '../../core/validate';
-import { writeFileAtomic } from '../../store/runFiles';
+import {
+  SWEEP_CONFIRM_ABOVE, describeSweepSize, generateSweepId, parseGrid, planSweep, resumeSweep, SweepError, validateSweepSpec,
+  type SweepPlan, type SweepSpec,
+} from '../../core/sweep';
+import { measureThroughput, sweepEstimate } from '../../runner/sweepEstimate';
 import { listRuns } from '../../store/runStore';
+import { loadSweep, newSavedSweep, removeSavedSweep, saveSweep, sweepFilePath, SweepFileError, type SavedSweep } from '../../store/sweepFiles';
 import { UsageError, type FlagSpec, type FlagValue } from '../args';
 import { GLOBAL_FLAGS, reconcileBeforeReading, writeJson, writeLine, type Command, type CliContext } from '../context';
 import { formatDuration } from '../format';
 import { CONCURRENCY_FLAG, CONFIG_FILE_FLAG, CONFIG_FLAGS, SEEDS_FLAG, buildTrainConfigs } from '../trainConfig';
 import { EXIT_INTERRUPTED, EXIT_RUN_FAILED, runTraining, type TrainingResult } from '../training';
 import { K_FLAG, METRIC_FLAG, analysisRequestOf, analyze, epochReader, resultsText } from './report';
-import { calibrate, estimateSeconds, recentThroughput, type Throughput } from './sweepEstimate';
 import { reportTraining } from './train';
 
 /**
  * `polyloss sweep`: a base config (the flags of `polyloss train`, or --config) × a grid over ε, γ and
  * label smoothing × seeds, trained through the run queue under one sweep id, then summarised per group.
  *
- * The sweep's settings are saved as `<runs dir>/../sweeps/<sweep id>.json` (for the default runs
- * folder: `.polyloss/sweeps/`), next to the runs folder rather than in it, so run listings stay
- * runs only. `--resume` re-plans the sweep from that file and trains only the runs it lacks.
+ * The sweep's settings are saved as `<runs dir>/../sweeps/<sweep id>.json` (store/sweepFiles.ts).
+ * `--resume` re-plans the sweep from that file and trains only the runs it lacks.
  */
 
 export const DEFAULT_SWEEP_CONCURRENCY = 2;
 export const DEFAULT_SWEEP_SEEDS = 3;
 /** Above this many runs the sweep asks before starting (or needs --yes without a terminal). */
-export const CONFIRM_ABOVE = 20;
-/**
- * Runs a resumed sweep does not train again: finished ones (a diverged run is a result: the same seed
- * diverges again), and ones still going in another process. Cancelled, failed and interrupted runs are redone.
- */
-const RESUME_DONE_STATUSES: readonly RunStatus[] = ['completed', 'diverged', 'queued', 'running'];
+export const CONFIRM_ABOVE = SWEEP_CONFIRM_ABOVE;
 
 // ── Flags ───────────────────────────────────────────────────────────────────────────────────────
 
-function parseEpsilonGrid(text: string): number[] {
-  if (text.includes(':')) {
-    const range = parseRange(text, 'ε');
-    if (!range.ok) throw new Error(range.message);
-    return range.value;
-  }
-  const list = parseEpsilonText(text);
-  if (!list.ok) throw new Error(list.message);
-  return Array.isArray(list.value) ? list.value : [list.value];
+/** A flag parser for a grid (a list or a range); the error names the flag. */
+function gridOf(flag: string): (text: string) => number[] {
+  return (text) => {
+    const grid = parseGrid(text, flag);
+    if (!grid.ok) throw new Error(grid.message);
+    return grid.value;
+  };
 }
 
 /** The train flags that the grid replaces (ε, γ, label smoothing), and those the sweep sets itself (seed, name). */
@@ -56,11 +46,14 @@ const BASE_FLAGS = CONFIG_FLAGS.filter((flag) => !REPLACED_TRAIN_FLAGS.has(flag.
 
 const GRID_FLAGS: readonly FlagSpec[] = [
   {
-    name: 'epsilon', type: 'custom', parse: parseEpsilonGrid, valueName: 'LIST|START:STOP:STEP',
+    name: 'epsilon', type: 'custom', parse: gridOf('ε'), valueName: 'LIST|START:STOP:STEP',
     description: 'ε values to try: a list (-1,0,1,2) or a range with its stop included (-1:2:1); a CE base becomes Poly-1, a focal base Poly-1 focal',
   },
-  { name: 'gamma', type: 'numbers', min: 0, valueName: 'γ,γ…', description: 'focal γ values to try: a CE base becomes focal, a Poly-1 base Poly-1 focal' },
-  { name: 'label-smoothing', type: 'numbers', min: 0, valueName: 'α,α…', description: 'label smoothing values to try, each in [0, 1)' },
+  {
+    name: 'gamma', type: 'custom', parse: gridOf('γ'), valueName: 'LIST|START:STOP:STEP',
+    description: 'focal γ values (≥ 0) to try: a CE base becomes focal, a Poly-1 base Poly-1 focal',
+  },
+  { name: 'label-smoothing', type: 'custom', parse: gridOf('label smoothing'), valueName: 'LIST|START:STOP:STEP', description: 'label smoothing values to try, each in [0, 1)' },
   { ...SEEDS_FLAG, description: `seeds of every setting: a list (1,2,3) or one number n for seeds 1…n (default ${DEFAULT_SWEEP_SEEDS})` },
   { name: 'baseline', type: 'boolean', description: 'also run the baseline (CE; focal for Poly-1 focal) with every seed' },
 ];
@@ -114,98 +107,58 @@ function baseConfigOf(flags: Record<string, FlagValue>, ctx: CliContext): RunCon
   return configs[0];
 }
 
-function plan(spec: SweepSpec, base: RunConfig, sweepId: string): SweepPlan {
+/** Runs `make`, turning a SweepError into a usage error that names the flags. */
+function explained<T>(make: () => T): T {
   try {
-    return planSweep(spec, base, sweepId);
+    return make();
   } catch (e) {
     if (e instanceof SweepError) throw new UsageError(explainSweepIssues(e.issues));
     throw e;
   }
 }
 
+function plan(spec: SweepSpec, base: RunConfig, sweepId: string): SweepPlan {
+  return explained(() => planSweep(spec, base, sweepId));
+}
+
+function resumed(saved: SavedSweep, runs: Parameters<typeof resumeSweep>[3]): ReturnType<typeof resumeSweep> {
+  return explained(() => resumeSweep(saved.spec, saved.base, saved.sweepId, runs));
+}
+
 // ── The saved sweep ─────────────────────────────────────────────────────────────────────────────
 
-export interface SavedSweep {
-  schemaVersion: 1;
-  sweepId: string;
-  createdAt: string;
-  spec: SweepSpec;
-  /** The validated base config the grid is applied to. */
-  base: RunConfig;
-}
-
-const SAFE_SWEEP_ID = /^[A-Za-z0-9][A-Za-z0-9._-]*$/;
-
-export function sweepsDirOf(runsDir: string): string {
-  return path.join(path.dirname(runsDir), 'sweeps');
-}
-
-export function sweepFilePath(runsDir: string, sweepId: string): string {
-  return path.join(sweepsDirOf(runsDir), `${sweepId}.json`);
-}
-
-function saveSweep(runsDir: string, saved: SavedSweep): string {
-  const file = sweepFilePath(runsDir, saved.sweepId);
-  fs.mkdirSync(path.dirname(file), { recursive: true });
-  writeFileAtomic(file, JSON.stringify(saved, null, 2) + '\n');
-  return file;
-}
-
-export function loadSweep(runsDir: string, sweepId: string): SavedSweep {
-  if (!SAFE_SWEEP_ID.test(sweepId)) throw new UsageError(`--resume: '${sweepId}' is not a sweep id (letters, digits, '.', '_' and '-')`);
-  const file = sweepFilePath(runsDir, sweepId);
-  let text: string;
+function loadSaved(runsDir: string, sweepId: string): SavedSweep {
   try {
-    text = fs.readFileSync(file, 'utf8');
+    return loadSweep(runsDir, sweepId);
   } catch (e) {
-    if ((e as NodeJS.ErrnoException).code !== 'ENOENT') throw new UsageError(`--resume: cannot read ${file} (${(e as Error).message})`);
-    let known: string[] = [];
-    try {
-      known = fs.readdirSync(sweepsDirOf(runsDir)).filter((f) => f.endsWith('.json')).map((f) => f.slice(0, -5)).sort().slice(-5);
-    } catch {
-      known = [];
-    }
-    throw new UsageError(`--resume: no saved sweep '${sweepId}' (looked for ${file})${known.length ? `; recent sweeps: ${known.join(', ')}` : ''}`);
+    if (e instanceof SweepFileError) throw new UsageError(`--resume: ${e.message}`);
+    throw e;
   }
-  let saved: Partial<SavedSweep>;
-  try {
-    saved = JSON.parse(text) as Partial<SavedSweep>;
-  } catch (e) {
-    throw new UsageError(`--resume: ${file} is not valid JSON (${(e as Error).message})`);
-  }
-  const spec = validateSweepSpec(saved.spec);
-  if (!spec.ok) throw new UsageError(`--resume: ${file} has no valid sweep spec:\n${formatIssues(spec.errors)}`);
-  const base = validateRunConfig(saved.base);
-  if (!base.ok) throw new UsageError(`--resume: ${file} has no valid base config:\n${formatIssues(base.errors)}`);
-  return { schemaVersion: 1, sweepId, createdAt: String(saved.createdAt ?? ''), spec: spec.value, base: base.value };
 }
 
 // ── Estimate and confirmation ───────────────────────────────────────────────────────────────────
-
-function describeSize(configs: readonly RunConfig[]): string {
-  const settings = new Set(configs.map(groupKey)).size;
-  const seeds = new Set(configs.map((c) => c.seed)).size;
-  return `${configs.length} run${configs.length === 1 ? '' : 's'} (${settings} setting${settings === 1 ? '' : 's'} × ${seeds} seed${seeds === 1 ? '' : 's'})`;
-}
-
-function describeEstimate(configs: readonly RunConfig[], throughput: Throughput | undefined, concurrency: number, calibrationError?: string): string {
-  const seconds = throughput && estimateSeconds(configs, throughput, concurrency);
-  if (!throughput || seconds === undefined) return `time unknown (${calibrationError ? `the calibration run failed: ${calibrationError}` : 'the calibration run gave no timing'})`;
-  return `about ${formatDuration(seconds * 1000)} on this machine (from ${throughput.source}: `
-    + `${Math.round(throughput.samplesPerSec).toLocaleString('en-US')} samples/s, ${throughput.overheadSeconds.toFixed(1)} s start-up per run)`;
-}
 
 /**
  * The time the runs will take, in words: from the speed of recent runs like them, else from a short
  * calibration run. Undefined when Ctrl-C stopped the calibration.
  */
 async function estimate(todo: readonly RunConfig[], concurrency: number, runsDir: string, ctx: CliContext): Promise<string | undefined> {
-  const recent = recentThroughput(listRuns(runsDir).runs, todo[0]);
-  if (recent) return describeEstimate(todo, recent, concurrency);
-  writeLine(ctx.stderr, 'Measuring the training speed of this machine with a short calibration run…');
-  const calibration = await calibrate(todo[0], ctx);
-  if (calibration.interrupted) return undefined;
-  return describeEstimate(todo, calibration.throughput, concurrency, calibration.error);
+  const stop = new AbortController();
+  const onSignal = (): void => stop.abort();
+  process.on('SIGINT', onSignal);
+  process.on('SIGTERM', onSignal);
+  try {
+    const measured = await measureThroughput(listRuns(runsDir).runs, todo[0], {
+      workerPath: ctx.workerPath, cwd: ctx.cwd, signal: stop.signal,
+      onCalibrating: () => writeLine(ctx.stderr, 'Measuring the training speed of this machine with a short calibration run…'),
+    });
+    if (measured.interrupted) return undefined;
+    const { seconds, basis } = sweepEstimate(todo, measured, concurrency);
+    return seconds === undefined ? `time unknown (${basis})` : `about ${formatDuration(seconds * 1000)} on this machine (${basis})`;
+  } finally {
+    process.off('SIGINT', onSignal);
+    process.off('SIGTERM', onSignal);
+  }
 }
 
 /** Asks on the terminal; anything but y/yes (or Ctrl-C) is a no. */
@@ -248,7 +201,7 @@ function newSweep(flags: Record<string, FlagValue>, ctx: CliContext): PlannedWor
   const base = baseConfigOf(flags, ctx);
   const sweepId = generateSweepId();
   const planned = plan(spec, base, sweepId);
-  return { sweepId, plan: planned, todo: planned.configs, toSave: { schemaVersion: 1, sweepId, createdAt: new Date().toISOString(), spec, base } };
+  return { sweepId, plan: planned, todo: planned.configs, toSave: newSavedSweep(sweepId, spec, base) };
 }
 
 function resumedSweep(sweepId: string, flags: Record<string, FlagValue>, runsDir: string, ctx: CliContext): PlannedWork {
@@ -256,11 +209,9 @@ function resumedSweep(sweepId: string, flags: Record<string, FlagValue>, runsDir
   if (settingFlags.length > 0) {
     throw new UsageError(`--resume uses the sweep's saved settings; leave out ${settingFlags.map((n) => `--${n}`).join(', ')}`);
   }
-  const saved = loadSweep(runsDir, sweepId);
-  const planned = plan(saved.spec, saved.base, saved.sweepId);
+  const saved = loadSaved(runsDir, sweepId);
   reconcileBeforeReading(runsDir, ctx);
-  const existing = listRuns(runsDir).runs.filter((r) => r.config.sweepId === sweepId);
-  const todo = missingRuns(planned.configs, existing, RESUME_DONE_STATUSES);
+  const { plan: planned, todo } = resumed(saved, listRuns(runsDir).runs);
   writeLine(ctx.stderr, `Sweep ${sweepId}: ${planned.configs.length - todo.length} of ${planned.configs.length} runs are done or still running; ${todo.length} to train.`);
   return { sweepId, plan: planned, todo };
 }
@@ -311,7 +262,7 @@ export const sweepCommand: Command = {
       writeLine(ctx.stderr, 'Interrupted before the sweep started: nothing was trained.');
       return EXIT_INTERRUPTED;
     }
-    writeLine(ctx.stderr, `Sweep ${sweepId}: ${describeSize(todo)}, ${concurrency} at a time; ${eta}.`);
+    writeLine(ctx.stderr, `Sweep ${sweepId}: ${describeSweepSize(todo)}, ${concurrency} at a time; ${eta}.`);
     if (ask && !(await confirm(ctx, `Start ${todo.length} runs? [y/N] `))) {
       writeLine(ctx.stderr, 'Nothing was started.');
       return EXIT_RUN_FAILED;
@@ -324,7 +275,7 @@ export const sweepCommand: Command = {
       result = await runTraining(todo, { runsDir, concurrency, ctx });
     } catch (e) {
       // Nothing started (unusable data, unwritable runs folder): leave no sweep behind to resume.
-      if (savedFile && !listRuns(runsDir).runs.some((r) => r.config.sweepId === sweepId)) fs.rmSync(savedFile, { force: true });
+      if (savedFile && !listRuns(runsDir).runs.some((r) => r.config.sweepId === sweepId)) removeSavedSweep(runsDir, sweepId);
       throw e;
     }
     if (!json) reportTraining(ctx, false, result);

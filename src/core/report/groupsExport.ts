@@ -1,3 +1,4 @@
+import { csvLines, type CsvValue } from '../csv';
 import type { Analysis } from '../grouping';
 import { describeLoss, epsilonList, gammaOf } from '../lossSpec';
 import type { Interval, TTestKind, VerdictKind } from '../stats';
@@ -87,16 +88,7 @@ export function groupStatistics(analysis: Analysis): GroupsExport {
   };
 }
 
-type Cell = string | number | null | undefined;
-
-/** RFC 4180: quoted when it holds a comma, quote or line break. */
-function csvCell(value: Cell): string {
-  if (value === null || value === undefined) return '';
-  const text = String(value);
-  return /[",\n\r]/.test(text) ? `"${text.replace(/"/g, '""')}"` : text;
-}
-
-const CSV_COLUMNS: readonly { name: string; value: (g: GroupStatistics, metric: string) => Cell }[] = [
+const CSV_COLUMNS: readonly { name: string; value: (g: GroupStatistics, metric: string) => CsvValue }[] = [
   { name: 'metric', value: (_g, metric) => metric },
   { name: 'group', value: (g) => g.label },
   { name: 'loss', value: (g) => g.loss },
@@ -130,7 +122,5 @@ const CSV_COLUMNS: readonly { name: string; value: (g: GroupStatistics, metric: 
  */
 export function groupsCsv(analysis: Analysis): string {
   const { metric, groups } = groupStatistics(analysis);
-  const lines = [CSV_COLUMNS.map((c) => c.name).join(',')];
-  for (const group of groups) lines.push(CSV_COLUMNS.map((c) => csvCell(c.value(group, metric))).join(','));
-  return lines.join('\n') + '\n';
+  return csvLines([CSV_COLUMNS.map((c) => c.name), ...groups.map((group) => CSV_COLUMNS.map((c) => c.value(group, metric)))]);
 }
