@@ -153,6 +153,21 @@ export async function run({ wb, page, check, lap, workbenchUrl, runDir }) {
   }, { timeout: 30000 });
   check(!schemaRows[0].includes('PolyLoss'), `the JSON service reports the bad ε from the schema, PolyLoss does not repeat it ("${schemaRows[0]}")`);
   await wb.screenshot('experiment-schema-error');
+
+  // ▶ Run on the broken entry starts nothing and says why, with the schema's words (read from the
+  // notification center: this workbench does not always pop the toast up).
+  const before = readRuns(runsDir).length;
+  const brokenLine = (await lensLines(editor)).find((l) => l.texts.includes(accuracy));
+  await brokenLine.element.locator('a', { hasText: '▶ Run' }).click();
+  await wb.runCommand('Notifications: Show Notifications');
+  const notice = await waitFor('the error notification', async () => {
+    const text = await page.locator('.notifications-center').textContent().catch(() => '');
+    return /PolyLoss: "poly1-eps2" not started: [^\n]*\(got "x"\)/.exec(text ?? '')?.[0];
+  }, { timeout: 15000 });
+  check(notice === 'PolyLoss: "poly1-eps2" not started: runs[1].loss.epsilon must be a number or a list of at most 32 numbers (got "x")', `the entry's error is shown instead of a run ("${notice}")`);
+  await wb.screenshot('experiment-run-refused');
+  check(readRuns(runsDir).length === before, 'no run was started');
+  await page.keyboard.press('Escape');
   // Back to the saved text.
   await editor.locator('.view-lines').click();
   await page.keyboard.press('Control+Z');
