@@ -15,9 +15,12 @@ import { RunsStatusBar } from './host/statusBar';
 import { registerWebviews } from './host/webviews/register';
 import { registerCoefficientEditor } from './host/webviews/coefficientEditorView';
 import { registerExperimentFiles } from './host/experiments';
+import { registerSweepCommands } from './host/sweepCommands';
 
-/** What activate() returns: the services, for tests and for other extensions' integration. */
-export type PolyLossApi = HostServices;
+/** What activate() returns: the services (for tests and integrations) and how long activation took. */
+export interface PolyLossApi extends HostServices {
+  readonly activationMs: number;
+}
 
 export function activate(context: vscode.ExtensionContext): PolyLossApi {
   const started = performance.now();
@@ -28,6 +31,7 @@ export function activate(context: vscode.ExtensionContext): PolyLossApi {
   const statusBar = new RunsStatusBar(live);
   const tree = new RunsTreeProvider(model, selection, live);
   const watcher = new RunsWatcher(model, log);
+  let wasBusy = false;
   const launcher = new RunLauncher({
     model,
     live,
@@ -37,7 +41,8 @@ export function activate(context: vscode.ExtensionContext): PolyLossApi {
     onDisplayChange: (runId) => {
       tree.liveChanged(runId);
       statusBar.update();
-      setContext('polyloss.hasActiveRuns', launcher.isBusy());
+      const busy = launcher.isBusy();
+      if (busy !== wasBusy) setContext('polyloss.hasActiveRuns', (wasBusy = busy));
     },
   });
   const services: HostServices = {
@@ -52,6 +57,7 @@ export function activate(context: vscode.ExtensionContext): PolyLossApi {
     log, model, selection, statusBar, tree, watcher, launcher,
     createRunsTreeView(tree, model, selection),
     ...registerCommands({ context, model, selection, launcher, log }),
+    ...registerSweepCommands({ context, model, selection, launcher, log, workerPath: vscode.Uri.joinPath(context.extensionUri, 'dist', 'worker.js').fsPath }),
     // Ticks of runs deleted elsewhere are dropped, so Compare never asks for a missing run.
     model.onDidChangeRuns(() => selection.retain(new Set(model.list().map((r) => r.id)))),
     selection.onDidChange((ids) => setContext('polyloss.hasSelection', ids.length > 0)),
@@ -74,8 +80,9 @@ export function activate(context: vscode.ExtensionContext): PolyLossApi {
     if (reconcile(model.runsDir, log)) model.refresh();
   }, 0);
   context.subscriptions.push({ dispose: () => clearTimeout(timer) });
-  log.info(`activated in ${(performance.now() - started).toFixed(1)} ms (runs folder ${model.runsDir})`);
-  return services;
+  const activationMs = performance.now() - started;
+  log.info(`activated in ${activationMs.toFixed(1)} ms (runs folder ${model.runsDir})`);
+  return { ...services, activationMs };
 }
 
 /** Marks interrupted the runs whose worker and launcher are gone; true when it changed any. */

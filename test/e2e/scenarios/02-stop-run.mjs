@@ -4,7 +4,7 @@ import { waitFor } from '../lib/workbench.mjs';
 
 export const title = 'Stop Run from the context menu cancels a long run and keeps its metrics';
 
-export async function run({ wb, check, lap, workbenchUrl, ws, runsDir }) {
+export async function run({ wb, page, check, lap, workbenchUrl, ws, runsDir }) {
   if (!(await wb.page.locator('.monaco-workbench').isVisible().catch(() => false))) await wb.load(workbenchUrl(ws));
   await wb.openViewContainer('PolyLoss');
   await newRunFromPalette(wb, { epochs: '500', seeds: '7' });
@@ -15,7 +15,23 @@ export async function run({ wb, check, lap, workbenchUrl, ws, runsDir }) {
   // Let it write some metrics first, so there is something to keep.
   const live = await waitForRun(runsDir, 'metric lines of the long run', (r) => r.record.config.seed === 7 && r.metricLines.length >= 3);
   lap(`long run ${live.id} is training`);
+  // While it trains: live progress in the tree, the status bar and a cancellable notification.
+  await waitFor('epoch progress in the tree', async () => /epoch \d+\/500/.test(await running.first().getAttribute('aria-label') ?? ''), { timeout: 15000 });
+  const statusItem = page.locator('.statusbar-item', { hasText: `${name}: epoch` }).first();
+  const statusText = await waitFor('epoch, step and ETA in the status bar', async () => {
+    const text = (await statusItem.textContent().catch(() => '')) ?? '';
+    return /ETA \d/.test(text) ? text : undefined;
+  }, { timeout: 15000 });
+  check(/epoch \d+\/500 · step \d+\/10000 · ETA \d+:\d\d/.test(statusText), `the status bar shows epoch, step and ETA ("${statusText.trim()}")`);
+  // Toasts stay hidden in this browser session; the notification center lists every notification.
+  await wb.runCommand('Notifications: Show Notifications');
+  const notification = page.locator('.notifications-center .notification-list-item', { hasText: `PolyLoss: training ${name}` }).first();
+  await notification.waitFor({ state: 'visible', timeout: 5000 });
+  check(await notification.locator('.monaco-button', { hasText: 'Cancel' }).count() === 1, 'a cancellable progress notification names the run');
   await wb.screenshot('long-run-training');
+  await notification.click();
+  await page.keyboard.press('Escape');
+  await waitFor('the notification center to close', async () => !(await page.locator('.notifications-center').isVisible()), { timeout: 5000 });
 
   await wb.contextMenu(running.first(), 'Stop Run');
   lap('Stop Run chosen');
@@ -27,4 +43,6 @@ export async function run({ wb, check, lap, workbenchUrl, ws, runsDir }) {
   check(r.record.status === 'cancelled', 'run.json status is cancelled');
   check(r.metricLines.length >= live.metricLines.length, `metrics kept (${r.metricLines.length} lines)`);
   check(r.record.summary === undefined || r.record.summary.epochs < 500, 'the run stopped before its 500 epochs');
+  await waitFor('the status bar item to go away', async () => !(await statusItem.isVisible()), { timeout: 5000 });
+  check(true, 'the status bar item is gone once nothing trains');
 }

@@ -1,6 +1,7 @@
 // Rename and Delete from the tree's context menu: the name changes in run.json and the tree; Delete
 // asks for confirmation in a modal dialog, then the folder and the row are gone.
-import { existsSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
+import * as path from 'node:path';
 import { readRuns, runRow } from '../lib/polyloss.mjs';
 import { waitFor } from '../lib/workbench.mjs';
 
@@ -23,6 +24,25 @@ export async function run({ wb, page, check, workbenchUrl, ws, runsDir }) {
   await renamed.waitFor({ state: 'visible', timeout: 10000 });
   check(readRuns(runsDir).find((r) => r.id === target.id)?.record.name === 'baseline <b>CE</b>', 'the run folder has the new name, kept as text');
   await wb.screenshot('renamed');
+
+  // Export from the context menu: the save dialog (VS Code's own in a browser) takes a typed path.
+  const exportFile = path.join(ws, 'exported-runs.csv');
+  await wb.contextMenu(renamed, 'Export Runs…');
+  await wb.quickInputBox().waitFor({ state: 'visible', timeout: 5000 });
+  await wb.quickInputBox().fill(exportFile);
+  await page.keyboard.press('Enter');
+  await waitFor('the exported CSV', () => existsSync(exportFile), { timeout: 10000 });
+  const csv = readFileSync(exportFile, 'utf8').trim().split('\n');
+  check(csv.length === 2 && csv[0].startsWith('id,name,status') && csv[1].startsWith(`${target.id},baseline <b>CE</b>,completed`),
+    `Export wrote a CSV row for the run (${csv[1]?.slice(0, 60)}…)`);
+
+  // Reveal: the run folder is selected in the Explorer.
+  await wb.contextMenu(renamed, 'Reveal Run Folder');
+  const revealed = page.locator('.explorer-folders-view .monaco-list-row.selected, .explorer-folders-view .monaco-list-row.focused', { hasText: target.id }).first();
+  await revealed.waitFor({ state: 'visible', timeout: 10000 });
+  check(true, 'Reveal Run Folder selects the run folder in the Explorer');
+  await wb.screenshot('revealed');
+  await wb.openViewContainer('PolyLoss');
 
   await wb.contextMenu(renamed, 'Delete Run');
   const dialog = page.locator('.monaco-dialog-box');
