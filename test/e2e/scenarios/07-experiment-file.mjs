@@ -141,7 +141,7 @@ export async function run({ wb, page, check, lap, workbenchUrl, runDir }) {
   const warning = await waitFor('the PolyLoss warning in Problems', async () => (await problems(page)).find((t) => t.includes('leading coefficient 1 + ε negative')), { timeout: 20000 });
   check(/runs\[1\]\.loss\.epsilon: ε = -3 < −1/.test(warning) && warning.includes('PolyLoss'), `Problems shows the ε warning from PolyLoss: "${warning.slice(0, 120)}…"`);
   check(await editor.locator('.squiggly-warning').count() > 0, 'the ε value is underlined');
-  check((await editorText(editor)).includes('α = [-2, 0.5, 0.33]'), 'the α hint follows the edit');
+  check(await waitFor('the new α hint', async () => (await editorText(editor)).includes('α = [-2, 0.5, 0.33]'), { timeout: 10000 }), 'the α hint follows the edit');
   await wb.screenshot('experiment-epsilon-warning');
 
   // A non-number: the schema error comes from VS Code's JSON validation, and only from there.
