@@ -231,63 +231,56 @@ export interface CreatedRun {
   record: RunRecord;
 }
 
-/** Claims a run folder (non-recursive mkdir: a collision fails instead of merging two runs). */
-function claimRunFolder(runsDir: string, config: RunConfig, opts: CreateRunOptions, now: Date): string {
-  ensureRunsDir(runsDir);
-  if (opts.runId !== undefined) {
-    if (!SAFE_ID.test(opts.runId)) {
-      throw new RunStoreError('invalid', `run id '${opts.runId}' may contain only letters, digits, '.', '_' and '-'`);
-    }
-    try {
-      fs.mkdirSync(runDirOf(runsDir, opts.runId));
-    } catch (e) {
-      if ((e as NodeJS.ErrnoException).code === 'EEXIST') throw new RunStoreError('exists', `run ${opts.runId} already exists in ${runsDir}`);
-      throw e;
-    }
-    return opts.runId;
-  }
-  for (let attempt = 0; ; attempt++) {
-    const runId = generateRunId(config, now);
-    try {
-      fs.mkdirSync(runDirOf(runsDir, runId));
-      return runId;
-    } catch (e) {
-      if ((e as NodeJS.ErrnoException).code !== 'EEXIST' || attempt >= 20) throw e;
-    }
-  }
-}
+/** A rename onto these means the run folder is taken (a run folder is never empty), or is a file. */
+const TAKEN_CODES = ['ENOTEMPTY', 'EEXIST', 'ENOTDIR'];
 
 /**
- * Creates the run folder and its `queued` run.json, owned by this process until a worker takes over.
- * A runs folder that cannot be written fails with RunStoreError('unwritable') and leaves nothing behind.
+ * Creates the run folder with its `queued` run.json, owned by this process until a worker takes over.
+ * The folder is prepared under a hidden name and renamed into place, so a reader listing the runs
+ * folder never sees a run without its run.json; the rename fails onto an existing run (whose folder
+ * is never empty), so two runs are never merged: a generated id is then drawn again. A runs folder
+ * that cannot be written fails with RunStoreError('unwritable') and leaves nothing behind.
  */
 export function createRun(runsDir: string, config: RunConfig, opts: CreateRunOptions = {}): CreatedRun {
   const now = opts.now ?? new Date();
-  let runId: string;
+  if (opts.runId !== undefined && !SAFE_ID.test(opts.runId)) {
+    throw new RunStoreError('invalid', `run id '${opts.runId}' may contain only letters, digits, '.', '_' and '-'`);
+  }
+  ensureRunsDir(runsDir);
+  let staging: string | undefined;
   try {
-    runId = claimRunFolder(runsDir, config, opts, now);
+    const folder = fs.mkdtempSync(path.join(runsDir, '.creating-'));
+    staging = folder;
+    for (let attempt = 0; ; attempt++) {
+      const runId = opts.runId ?? generateRunId(config, now);
+      const record: RunRecord = {
+        schemaVersion: RUN_SCHEMA_VERSION,
+        id: runId,
+        name: config.name ?? defaultRunName(config),
+        config,
+        status: 'queued',
+        createdAt: now.toISOString(),
+        launcherPid: process.pid,
+        launcherHost: os.hostname(),
+      };
+      writeRunRecord(folder, record);
+      const runDir = runDirOf(runsDir, runId);
+      try {
+        fs.renameSync(folder, runDir);
+        staging = undefined;
+        return { runId, runDir, record };
+      } catch (e) {
+        if (!TAKEN_CODES.includes((e as NodeJS.ErrnoException).code ?? '')) throw e;
+        if (opts.runId !== undefined) throw new RunStoreError('exists', `run ${opts.runId} already exists in ${runsDir}`);
+        if (attempt >= 20) throw e;
+      }
+    }
   } catch (e) {
     if (e instanceof RunStoreError) throw e;
     throw new RunStoreError('unwritable', `cannot create a run folder in ${runsDir}: ${describeFsError(e, runsDir)}`);
+  } finally {
+    if (staging !== undefined) fs.rmSync(staging, { recursive: true, force: true });
   }
-  const runDir = runDirOf(runsDir, runId);
-  const record: RunRecord = {
-    schemaVersion: RUN_SCHEMA_VERSION,
-    id: runId,
-    name: config.name ?? defaultRunName(config),
-    config,
-    status: 'queued',
-    createdAt: now.toISOString(),
-    launcherPid: process.pid,
-    launcherHost: os.hostname(),
-  };
-  try {
-    writeRunRecord(runDir, record);
-  } catch (e) {
-    fs.rmSync(runDir, { recursive: true, force: true });
-    throw new RunStoreError('unwritable', `cannot write ${path.join(runDir, RUN_FILE)}: ${describeFsError(e, runDir)}`);
-  }
-  return { runId, runDir, record };
 }
 
 /** Whether a process with this pid exists on this machine (EPERM means it exists but is not ours). */
@@ -370,7 +363,16 @@ export function deleteRun(runsDir: string, ref: string, opts: DeleteRunOptions =
       throw new RunStoreError('active', `run ${runId} is ${record.status}; stop it first (or force the deletion)`);
     }
   }
-  fs.rmSync(runDir, { recursive: true, force: true });
+  // Moved out of sight first, so that a reader never lists a half-deleted run as broken.
+  const doomed = path.join(runsDir, `.deleting-${runId}-${process.pid}-${Date.now()}`);
+  let target = runDir;
+  try {
+    fs.renameSync(runDir, doomed);
+    target = doomed;
+  } catch {
+    // e.g. already gone: remove whatever is left under the old name
+  }
+  fs.rmSync(target, { recursive: true, force: true });
   return runId;
 }
 

@@ -101,10 +101,16 @@ describe('startRun with the real worker', () => {
 
   it('escalates to SIGTERM and SIGKILL when a worker ignores stop, then records cancelled', async () => {
     const stubborn = path.join(runsDir, 'stubborn-worker.js');
-    // Acknowledges nothing, ignores stop messages and SIGTERM.
-    fs.writeFileSync(stubborn, "process.on('message', () => {}); process.on('SIGTERM', () => {}); setInterval(() => {}, 1000);\n");
+    const ready = path.join(runsDir, 'stubborn-ready');
+    // Acknowledges nothing, ignores stop messages and SIGTERM; says when its handlers are in place.
+    fs.writeFileSync(stubborn, "process.on('message', () => {}); process.on('SIGTERM', () => {}); setInterval(() => {}, 1000);\n"
+      + `require('fs').writeFileSync(${JSON.stringify(ready)}, '');\n`);
     const handle = startRun({ runsDir, config: TINY, workerPath: stubborn, stopGraceMs: 200, killGraceMs: 200 });
-    await new Promise((r) => setTimeout(r, 300));
+    const deadline = Date.now() + 30_000;
+    while (!fs.existsSync(ready)) {
+      assert.ok(Date.now() < deadline, 'the stubborn worker did not start within 30 s');
+      await new Promise((r) => setTimeout(r, 20));
+    }
     const stoppedAt = Date.now();
     handle.stop();
     const record = await handle.done;

@@ -59,6 +59,7 @@ describe('CLI processes sharing a runs folder', () => {
 
     const { runs, broken } = listRuns(runsDir);
     assert.deepEqual(broken, []);
+    assert.deepEqual(fs.readdirSync(runsDir).filter((name) => name.startsWith('.')), [], 'no staging folder is left behind');
     assert.deepEqual(runs.map((r) => r.id).sort(), [...ids].sort());
     const lossesBySeed = new Map<number, number[]>();
     for (const run of runs) {

@@ -142,7 +142,7 @@ after(() => {
   fs.rmSync(outsideDir, { recursive: true, force: true });
 });
 
-describe('bad input through the CLI: exit 2, a message naming the field, nothing written', { concurrency: 3 }, () => {
+describe('bad input through the CLI: exit 2, a message naming the field, nothing written', { concurrency: 4 }, () => {
   it('has a table of at least 30 cases', () => assert.ok(CASES.length >= 30));
 
   CASES.forEach((c, i) => {
