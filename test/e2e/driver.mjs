@@ -4,12 +4,25 @@
 // screenshot) and the others still run; the exit code is 1 if any failed.
 import { readdir } from 'node:fs/promises';
 import * as path from 'node:path';
+import { createRequire } from 'node:module';
 import { fileURLToPath, pathToFileURL } from 'node:url';
-import { chromium } from 'playwright-core';
 import { Workbench } from './lib/workbench.mjs';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
-const { E2E_PORT, E2E_PROJECT, E2E_RUN, E2E_RESULTS, E2E_SCENARIOS } = process.env;
+const { E2E_PORT, E2E_PROJECT, E2E_RUN, E2E_RESULTS, E2E_SCENARIOS, E2E_CACHE } = process.env;
+
+/** playwright-core from the project's devDependencies, else the copy setup.sh put in .e2e/driver. */
+function loadPlaywright() {
+  for (const base of [E2E_PROJECT, path.join(E2E_CACHE ?? path.join(E2E_PROJECT, '.e2e'), 'driver')]) {
+    try {
+      return createRequire(path.join(base, 'package.json'))('playwright-core');
+    } catch {
+      // try the next place
+    }
+  }
+  throw new Error('playwright-core is not installed: run bash test/e2e/setup.sh');
+}
+const { chromium } = loadPlaywright();
 const t0 = Date.now();
 const lap = (message) => console.log(`[e2e ${((Date.now() - t0) / 1000).toFixed(1)}s] ${message}`);
 

@@ -71,5 +71,5 @@ for _ in $(seq 1 150); do curl -sf -o /dev/null "http://127.0.0.1:$PORT/healthz"
 curl -sf -o /dev/null "http://127.0.0.1:$PORT/healthz" || { cat "$RUN/cs.log"; echo "code-server did not start" >&2; exit 1; }
 log "code-server is up"
 
-export E2E_PORT=$PORT E2E_PROJECT=$PROJECT E2E_RUN=$RUN E2E_RESULTS=$RESULTS
+export E2E_PORT=$PORT E2E_PROJECT=$PROJECT E2E_RUN=$RUN E2E_RESULTS=$RESULTS E2E_CACHE=$E2E
 node "$PROJECT/test/e2e/driver.mjs"

@@ -123,13 +123,15 @@ export class Workbench {
     return (await el.isVisible()) ? ((await el.textContent()) ?? '').trim() : '';
   }
 
-  /** Opens a view container from the activity bar by its title ("PolyLoss"). */
+  /** Opens a view container from the activity bar by its title ("PolyLoss"); leaves it open if it is. */
   async openViewContainer(title) {
-    const tab = this.page.locator(`.activitybar .action-item a[aria-label^="${title}"], .activitybar .action-item[aria-label^="${title}"]`).first();
-    await waitFor(`activity bar entry "${title}"`, () => tab.isVisible(), { timeout: 60000 });
-    const expanded = await this.page.locator(`.sidebar .composite.title h2[title^="${title}"], .sidebar .title-label h2`).first().textContent().catch(() => '');
+    const item = this.page.locator('.activitybar li.action-item').filter({ has: this.page.locator(`a[aria-label^="${title}"]`) }).first();
+    await waitFor(`activity bar entry "${title}"`, () => item.isVisible(), { timeout: 60000 });
+    const shown = async () => (await item.getAttribute('aria-selected')) === 'true' && this.page.locator('.part.sidebar').isVisible();
+    // Clicking the entry of the container already shown would hide the side bar.
     // force: a badge (e.g. "1 run training") drawn over the icon would otherwise take the click.
-    if (!expanded?.toUpperCase().includes(title.toUpperCase())) await tab.click({ force: true });
+    if (!(await shown())) await item.click({ force: true });
+    await waitFor(`the ${title} side bar`, shown, { timeout: 10000 });
   }
 
   /** The pane of a view by its name ("Runs"). */

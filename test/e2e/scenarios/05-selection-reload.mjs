@@ -1,15 +1,27 @@
 // Ticking runs in the Runs tree chooses them for comparison; the ticks survive a window reload.
-import { runRow } from '../lib/polyloss.mjs';
+import { polylossCli, readRuns, runRow } from '../lib/polyloss.mjs';
 import { waitFor } from '../lib/workbench.mjs';
 
 export const title = 'Checkbox selection in the Runs tree persists across a reload';
 
 const isChecked = async (row) => (await row.locator('.monaco-checkbox').first().getAttribute('aria-checked')) === 'true';
 
-export async function run({ wb, page, check, workbenchUrl, ws }) {
+/** Names of two runs that no other run shares (made with the CLI when the workspace has fewer). */
+async function twoRunNames(runsDir, project) {
+  const unique = () => {
+    const names = readRuns(runsDir).map((r) => r.record.name);
+    return names.filter((n) => names.indexOf(n) === names.lastIndexOf(n));
+  };
+  if (unique().length < 2) {
+    await polylossCli(project, ['train', '--dataset', 'iris', '--loss', 'focal', '--epochs', '1', '--seeds', '11,12', '--runs-dir', runsDir]);
+  }
+  return unique().slice(0, 2);
+}
+
+export async function run({ wb, page, check, workbenchUrl, ws, runsDir, project }) {
   if (!(await page.locator('.monaco-workbench').isVisible().catch(() => false))) await wb.load(workbenchUrl(ws));
   await wb.openViewContainer('PolyLoss');
-  const names = ['Poly-1 ε=2, seed 1', 'Poly-1 ε=2, seed 7'];
+  const names = await twoRunNames(runsDir, project);
   for (const name of names) {
     const row = runRow(wb, name).first();
     await row.waitFor({ state: 'visible', timeout: 15000 });
@@ -21,6 +33,9 @@ export async function run({ wb, page, check, workbenchUrl, ws }) {
   check(true, 'Compare Selected Runs appears in the view title once runs are ticked');
   await wb.screenshot('runs-ticked');
 
+  // workspaceState lives in the browser's storage in VS Code for the web, which writes it out
+  // shortly after a change; a reload within a fraction of a second can come before that write.
+  await page.waitForTimeout(2000);
   await page.reload();
   await page.waitForSelector('.monaco-workbench', { timeout: 90000 });
   await wb.openViewContainer('PolyLoss');
