@@ -25,13 +25,16 @@ open.addEventListener('click', () => host.post({ type: 'openDashboard', runIds: 
 document.getElementById('app')!.append(panel.root, el('div', { class: 'footer' }, open));
 
 /** One function object, so any number of requests within a frame draw once. */
-const renderChart = () => panel.chart.render();
+const renderChart = () => {
+  panel.chart.render();
+  panel.groups.render();
+};
 
 onThemeChange((theme) => {
   panel.setTheme(theme);
   frames.request(renderChart);
 });
-new ResizeObserver(() => panel.chart.renderIfStale()).observe(document.body);
+new ResizeObserver(() => { panel.chart.renderIfStale(); panel.groups.renderIfStale(); }).observe(document.body);
 
 function subscribeSelection(): void {
   const wanted = store.selection.filter((id) => store.runs.has(id) && !subscribed.has(id));

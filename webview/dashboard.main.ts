@@ -11,6 +11,7 @@ import { frames } from './shared/frames';
 import { RunsStore } from './shared/series';
 import { onThemeChange, readTheme, runColor } from './shared/theme';
 import { HostConnection } from './shared/vscodeApi';
+import { DEFAULT_SWEEP_SETTINGS, SweepPanel, type SweepSettings } from './sweep/sweepPanel';
 
 /** What survives a reload of the panel (VS Code keeps it with the webview). */
 interface DashboardState {
@@ -19,9 +20,10 @@ interface DashboardState {
   compare: CompareSettings;
   detail: DetailSettings;
   table: TableState;
+  sweep: SweepSettings;
 }
 
-const TABS: DashboardTab[] = ['runs', 'compare', 'detail'];
+const TABS: DashboardTab[] = ['runs', 'compare', 'detail', 'sweep'];
 const host = new HostConnection<DashboardState>();
 const saved = host.savedState();
 const state: DashboardState = {
@@ -30,6 +32,7 @@ const state: DashboardState = {
   compare: { ...DEFAULT_COMPARE, ...saved.compare },
   detail: { xAxis: 'step', smoothing: 0, ...saved.detail },
   table: { sort: { column: 'created', descending: true }, filter: '', ...saved.table },
+  sweep: { ...DEFAULT_SWEEP_SETTINGS, ...saved.sweep },
 };
 const save = () => host.saveState(state);
 
@@ -37,7 +40,9 @@ const store = new RunsStore();
 /** One function object, so any number of requests within a frame draw once. */
 const renderCharts = () => {
   compare.chart.render();
+  compare.groups.render();
   detail.render();
+  sweep.render();
 };
 let theme = readTheme();
 const subscribed = new Set<string>();
@@ -67,16 +72,25 @@ const detail = new RunDetail(store, theme, state.detail, {
   onSettings: (s) => { state.detail = s; save(); },
 });
 
+const sweep = new SweepPanel(store, theme, state.sweep, {
+  onSettings: (s) => { state.sweep = s; save(); },
+  onSubscribe: (runIds) => host.post({ type: 'subscribe', runIds }),
+  onExportCsv: (csv, fileName) => host.post({ type: 'exportCsv', csv, fileName }),
+  onExportJson: (json, fileName) => host.post({ type: 'exportJson', json, fileName }),
+  onExportPng: (dataUrl, fileName) => host.post({ type: 'exportPng', dataUrl, fileName }),
+});
+
 const tabs = el('vscode-tabs', {},
   el('vscode-tab-header', { text: 'Runs', attrs: { slot: 'header' } }), el('vscode-tab-panel', {}, table.root),
   el('vscode-tab-header', { text: 'Compare', attrs: { slot: 'header' } }), el('vscode-tab-panel', {}, compare.root),
-  el('vscode-tab-header', { text: 'Run', attrs: { slot: 'header' } }), el('vscode-tab-panel', {}, detail.root));
+  el('vscode-tab-header', { text: 'Run', attrs: { slot: 'header' } }), el('vscode-tab-panel', {}, detail.root),
+  el('vscode-tab-header', { text: 'Sweep', attrs: { slot: 'header' } }), el('vscode-tab-panel', {}, sweep.root));
 tabs.selectedIndex = TABS.indexOf(state.tab);
 tabs.addEventListener('vsc-tabs-select', (e) => {
   state.tab = TABS[e.detail.selectedIndex] ?? 'runs';
   save();
   // Charts hidden while their tab was closed draw now that they have a size.
-  requestAnimationFrame(() => { compare.chart.renderIfStale(); detail.renderIfStale(); });
+  requestAnimationFrame(() => { compare.chart.renderIfStale(); compare.groups.renderIfStale(); detail.renderIfStale(); sweep.renderIfStale(); });
 });
 document.getElementById('app')!.append(tabs);
 
@@ -84,7 +98,7 @@ function showTab(tab: DashboardTab): void {
   state.tab = tab;
   tabs.selectedIndex = TABS.indexOf(tab);
   save();
-  requestAnimationFrame(() => { compare.chart.renderIfStale(); detail.renderIfStale(); });
+  requestAnimationFrame(() => { compare.chart.renderIfStale(); compare.groups.renderIfStale(); detail.renderIfStale(); sweep.renderIfStale(); });
 }
 
 function openDetail(runId: string): void {
@@ -99,6 +113,7 @@ function openDetail(runId: string): void {
 function applyFocus(focus: FocusRequest): void {
   if (focus.tab === 'detail' && focus.runIds[0]) openDetail(focus.runIds[0]);
   else showTab(focus.tab);
+  if (focus.tab === 'sweep') sweep.focusRuns(focus.runIds);
 }
 
 /** Histories are asked for once per run: the ticked runs and the run shown in detail. */
@@ -113,6 +128,7 @@ onThemeChange((t) => {
   theme = t;
   compare.setTheme(t);
   detail.setTheme(t);
+  sweep.setTheme(t);
   table.update(store.list(), store.selection, state.detailRunId);
   frames.request(renderCharts);
 });
@@ -120,6 +136,7 @@ onThemeChange((t) => {
 host.start((message) => {
   if (message.type === 'snapshot') subscribed.clear();
   const change = store.apply(message);
+  sweep.update(change, message.type === 'snapshot');
   if (change.runs || change.selection) {
     subscribeWanted();
     table.update(store.list(), store.selection, state.detailRunId);
@@ -137,6 +154,6 @@ host.start((message) => {
 });
 
 exposeDebugHandle({
-  store, table, compare, detail,
+  store, table, compare, detail, sweep,
   charts: () => ({ compare: compare.chart, ...Object.fromEntries([...detail.charts].map(([k, v]) => [`detail.${k}`, v])) }),
 });

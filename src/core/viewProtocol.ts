@@ -12,7 +12,7 @@ import type { MetricLine, RunRecord } from './runFormat';
  */
 
 export type ViewKind = 'dashboard' | 'compare';
-export type DashboardTab = 'runs' | 'compare' | 'detail';
+export type DashboardTab = 'runs' | 'compare' | 'detail' | 'sweep';
 
 /** A column of numbers, one per metric line. */
 export type Column = Float64Array;
@@ -58,6 +58,7 @@ export type WebviewMessage =
   | { type: 'rerunRun'; runId: string }
   | { type: 'exportPng'; dataUrl: string; fileName: string }
   | { type: 'exportCsv'; csv: string; fileName: string }
+  | { type: 'exportJson'; json: string; fileName: string }
   | { type: 'openDashboard'; runIds: string[] }
   | { type: 'reportError'; message: string };
 
@@ -162,7 +163,7 @@ export function isRunRecordLike(x: unknown): x is RunRecord {
     && isObj((x.config as Obj).loss) && (x.summary === undefined || isObj(x.summary));
 }
 
-const TABS: readonly string[] = ['runs', 'compare', 'detail'];
+const TABS: readonly string[] = ['runs', 'compare', 'detail', 'sweep'];
 
 function isFocus(x: unknown): x is FocusRequest {
   return isObj(x) && isStringArray(x.runIds) && isString(x.tab) && TABS.includes(x.tab);
@@ -209,6 +210,8 @@ export function isWebviewMessage(x: unknown): x is WebviewMessage {
         && isString(x.fileName) && FILE_NAME.test(x.fileName);
     case 'exportCsv':
       return isString(x.csv) && x.csv.length <= MAX_EXPORT_CHARS && isString(x.fileName) && FILE_NAME.test(x.fileName);
+    case 'exportJson':
+      return isString(x.json) && x.json.length <= MAX_EXPORT_CHARS && isString(x.fileName) && FILE_NAME.test(x.fileName);
     case 'reportError':
       return isString(x.message);
     default:

@@ -1,7 +1,8 @@
 // What a command was invoked on. Commands are called from menus (a tree node, then every selected
 // node), from the palette (nothing), and from code: a run id, a list of ids, a RunRecord, or, for
-// Rerun and Start, a RunConfig. No vscode import.
+// Rerun and Start, a RunConfig; for Run Sweep, a sweep. No vscode import.
 import type { RunConfig } from '../core/runConfig';
+import type { SweepSpec } from '../core/sweep';
 
 function runIdOf(x: unknown): string[] {
   if (typeof x === 'string') return [x];
@@ -24,4 +25,11 @@ export function isRunConfigLike(x: unknown): x is RunConfig {
   if (typeof x !== 'object' || x === null || Array.isArray(x)) return false;
   const o = x as Record<string, unknown>;
   return typeof o.dataset === 'object' && typeof o.model === 'object' && typeof o.loss === 'object' && !('config' in o);
+}
+
+/** A sweep passed from code to Run Sweep: its grid and base config (planSweep checks both). */
+export function isGivenSweep(x: unknown): x is { spec: SweepSpec; base: RunConfig } {
+  if (typeof x !== 'object' || x === null || Array.isArray(x)) return false;
+  const o = x as Record<string, unknown>;
+  return typeof o.spec === 'object' && o.spec !== null && isRunConfigLike(o.base);
 }

@@ -13,7 +13,7 @@ const LAST_CHOICES_KEY = 'polyloss.lastNewRun';
 const TITLE = 'PolyLoss: New Run';
 
 /** Thrown by a step when the user pressed Back. */
-class BackSignal extends Error {}
+export class BackSignal extends Error {}
 
 interface PickItem<T> extends vscode.QuickPickItem {
   value: T;
@@ -162,7 +162,7 @@ function input(pos: Position, step: StepId, prompt: string, field: TextField, ch
  * Shows a quick pick or input box and settles once: with accept()'s value when it returns one,
  * with `dismissed` when the input is hidden, or rejects with BackSignal on the Back button.
  */
-function showStep<T>(
+export function showStep<T>(
   widget: vscode.QuickPick<vscode.QuickPickItem> | vscode.InputBox,
   accept: () => T | undefined,
   dismissed: T,

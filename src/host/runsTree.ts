@@ -4,6 +4,7 @@ import * as vscode from 'vscode';
 import type { LiveRuns } from './liveProgress';
 import type { RunsIndex } from './runsModel';
 import type { PersistentRunSelection } from './selection';
+import { groupContextValue } from './sweepTree';
 import {
   buildTree, groupDescription, runContextValue, runDescription, runTooltipMarkdown, statusIcon,
   type GroupNode, type RunNode, type TreeNode,
@@ -83,7 +84,7 @@ export class RunsTreeProvider implements vscode.TreeDataProvider<TreeNode>, vsco
     item.id = node.id;
     item.description = groupDescription(node);
     item.iconPath = new vscode.ThemeIcon(node.id.startsWith('sweep:') ? 'layers' : 'beaker');
-    item.contextValue = 'runGroup';
+    item.contextValue = groupContextValue(node);
     const selected = new Set(this.selection.get());
     item.checkboxState = node.runs.every((r) => selected.has(r.id))
       ? vscode.TreeItemCheckboxState.Checked : vscode.TreeItemCheckboxState.Unchecked;

@@ -76,6 +76,7 @@ function relayFixture() {
     openDashboard: (ids) => void handled.push(`open ${ids}`),
     exportPng: async (_d, name) => void handled.push(`png ${name}`),
     exportCsv: async (_c, name) => void handled.push(`csv ${name}`),
+    exportJson: async (_j, name) => void handled.push(`json ${name}`),
     showError: (m) => void handled.push(`error ${m}`),
   };
   const relay = new WebviewRelay({
@@ -171,7 +172,7 @@ test('relay: a failing action is logged and shown, not thrown', async () => {
   const fromWebview = new Emitter<unknown>();
   const relay = new WebviewRelay({ postMessage: async () => true, onDidReceiveMessage: fromWebview.event }, 'compare',
     { ...services, actions: { ...services.actions, rerun: async () => { throw new Error('run a has no config'); } } },
-    { openDashboard: () => {}, exportPng: async () => {}, exportCsv: async () => {}, showError: (m) => void errors.push(m) });
+    { openDashboard: () => {}, exportPng: async () => {}, exportCsv: async () => {}, exportJson: async () => {}, showError: (m) => void errors.push(m) });
   fromWebview.fire({ type: 'rerunRun', runId: 'a' });
   await new Promise((r) => setImmediate(r));
   assert.deepEqual(errors, ['run a has no config']);

@@ -106,7 +106,7 @@ export interface ViewHarness {
   host: FakeServices;
   /** Every message the host side posted to the page, in order. */
   sent: HostMessage[];
-  handled: { exports: { kind: 'png' | 'csv'; data: string; fileName: string }[]; opened: string[][]; errors: string[] };
+  handled: { exports: { kind: 'png' | 'csv' | 'json'; data: string; fileName: string }[]; opened: string[][]; errors: string[] };
   /** Waits until messages stop flowing both ways and the page has drawn its frame. */
   settle(): Promise<void>;
   posted(): Promise<{ type: string; [k: string]: unknown }[]>;
@@ -120,7 +120,7 @@ export interface OpenOptions {
   state?: unknown;
   width?: number;
   height?: number;
-  focus?: { runIds: string[]; tab: 'runs' | 'compare' | 'detail' };
+  focus?: { runIds: string[]; tab: 'runs' | 'compare' | 'detail' | 'sweep' };
 }
 
 export async function openView(browser: Browser, origin: string, view: ViewKind, host: FakeServices, o: OpenOptions = {}): Promise<ViewHarness> {
@@ -142,6 +142,7 @@ export async function openView(browser: Browser, origin: string, view: ViewKind,
     openDashboard: (ids) => void handled.opened.push(ids),
     exportPng: async (data, fileName) => void handled.exports.push({ kind: 'png', data, fileName }),
     exportCsv: async (data, fileName) => void handled.exports.push({ kind: 'csv', data, fileName }),
+    exportJson: async (data, fileName) => void handled.exports.push({ kind: 'json', data, fileName }),
     showError: (m) => void handled.errors.push(m),
   };
   const relay = new WebviewRelay({

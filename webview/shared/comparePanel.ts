@@ -2,6 +2,7 @@ import '@vscode-elements/elements/dist/vscode-button/index.js';
 import { toCsv } from './csv';
 import { select, smoothingSlider } from './controls';
 import { el } from './dom';
+import { GroupMeans } from './groupMeans';
 import { legendLabels } from './legend';
 import { LiveChart, type LineSpec } from './liveChart';
 import { MAX_RUNS_WITH_RAW, METRICS, X_AXES, metricById, rowCount, stepsPerEpoch, xColumn, yColumn, type MetricId, type XAxis, type YScale } from './metrics';
@@ -14,6 +15,8 @@ export interface CompareSettings {
   xAxis: XAxis;
   yScale: YScale;
   smoothing: number;
+  /** Draw the mean ± std over seeds of runs that differ only in their seed, instead of each run. */
+  groupMeans?: boolean;
 }
 
 export const DEFAULT_COMPARE: CompareSettings = { metric: 'loss', xAxis: 'step', yScale: 'linear', smoothing: 0.6 };
@@ -31,6 +34,7 @@ export interface ComparePanelOptions {
 export class ComparePanel {
   readonly root: HTMLElement;
   readonly chart: LiveChart;
+  readonly groups: GroupMeans;
   private readonly empty: HTMLElement;
   private readonly note: HTMLElement;
   private readonly chartBox: HTMLElement;
@@ -47,7 +51,8 @@ export class ComparePanel {
         select('Y scale', [{ id: 'linear', label: 'Linear' }, { id: 'logarithmic', label: 'Log' }], settings.yScale, (v) => set({ yScale: v as YScale })),
       );
     }
-    controls.append(smoothingSlider(settings.smoothing, (v) => set({ smoothing: v })));
+    this.groups = new GroupMeans(store, theme, settings, options.compact, (on) => set({ groupMeans: on }));
+    controls.append(smoothingSlider(settings.smoothing, (v) => set({ smoothing: v })), this.groups.toggle);
     if (!options.compact) {
       const png = el('vscode-button', { text: 'PNG', attrs: { icon: 'file-media', secondary: '', title: 'Save the chart as PNG' } });
       png.addEventListener('click', () => this.exportPng());
@@ -59,7 +64,7 @@ export class ComparePanel {
     this.chartBox = el('div', { class: options.compact ? 'chart-box compact' : 'chart-box tall' }, canvas);
     this.empty = el('p', { class: 'empty-state', text: options.emptyText });
     this.note = el('p', { class: 'chart-note', text: `More than ${MAX_RUNS_WITH_RAW} runs: only the smoothed curves are drawn. Set smoothing to off to see the raw ones.` });
-    this.root = el('section', { class: 'compare-panel' }, controls, this.empty, this.chartBox, this.note);
+    this.root = el('section', { class: 'compare-panel' }, controls, this.empty, this.chartBox, this.groups.box, this.note);
     this.chart = new LiveChart(canvas, store, settings, theme, options.compact ? undefined : metricById(settings.metric).label);
   }
 
@@ -71,7 +76,8 @@ export class ComparePanel {
   showRuns(runIds: string[]): void {
     this.runIds = runIds.filter((id) => this.store.runs.has(id));
     this.empty.hidden = this.runIds.length > 0;
-    this.chartBox.hidden = this.runIds.length === 0;
+    this.chartBox.hidden = this.runIds.length === 0 || this.groups.active;
+    this.groups.showRuns(this.runIds);
     this.chart.setLines(this.lineSpecs());
     this.updateRawBehind();
   }
@@ -79,6 +85,7 @@ export class ComparePanel {
   setTheme(theme: ChartTheme): void {
     this.theme = theme;
     this.chart.setTheme(theme, (spec) => runColor(theme, spec.runId));
+    this.groups.setTheme(theme);
   }
 
   private updateRawBehind(): void {
@@ -106,13 +113,17 @@ export class ComparePanel {
     this.chart.configure(this.settings);
     if (metricChanged) this.chart.setLines(this.lineSpecs());
     this.updateRawBehind();
+    this.groups.configure(this.settings);
+    this.chartBox.hidden = this.runIds.length === 0 || this.groups.active;
     this.chart.render();
+    this.groups.render();
     this.options.onSettings(this.settings);
   }
 
   private exportPng(): void {
     this.chart.render();
-    this.options.onExportPng(this.chart.pngDataUrl(), `polyloss-${this.settings.metric}.png`);
+    this.groups.render();
+    this.options.onExportPng((this.groups.active ? this.groups : this.chart).pngDataUrl(), `polyloss-${this.settings.metric}.png`);
   }
 
   /** The series of the drawn curves, from the store: raw values, plus the smoothed ones when smoothing applies. */
@@ -136,6 +147,6 @@ export class ComparePanel {
   }
 
   private exportCsv(): void {
-    this.options.onExportCsv(this.csv(), `polyloss-${this.settings.metric}.csv`);
+    this.options.onExportCsv(this.groups.active ? this.groups.csv() : this.csv(), `polyloss-${this.settings.metric}.csv`);
   }
 }

@@ -19,3 +19,7 @@ export async function savePng(runsDir: string, dataUrl: string, fileName: string
 export async function saveCsv(runsDir: string, csv: string, fileName: string): Promise<void> {
   await saveAs(runsDir, fileName, { CSV: ['csv'] }, Buffer.from(csv, 'utf8'));
 }
+
+export async function saveJson(runsDir: string, json: string, fileName: string): Promise<void> {
+  await saveAs(runsDir, fileName, { JSON: ['json'] }, Buffer.from(json, 'utf8'));
+}

@@ -2,7 +2,7 @@ import * as vscode from 'vscode';
 import type { DashboardTab } from '../../core/viewProtocol';
 import type { HostServices } from '../services';
 import { loadWebviewApp } from './assets';
-import { savePng, saveCsv } from './exports';
+import { savePng, saveCsv, saveJson } from './exports';
 import { WebviewRelay, type RelayHandlers } from './relay';
 
 export const DASHBOARD_VIEW_TYPE = 'polyloss.dashboard';
@@ -39,9 +39,10 @@ class Dashboard {
 
   constructor(private readonly services: HostServices, private readonly handlers: RelayHandlers) {}
 
-  open(runIds: string[]): void {
-    if (runIds.length > 1) this.services.selection.set(runIds);
-    const focus = { runIds, tab: tabFor(runIds) };
+  /** `tab` 'sweep' shows the statistics of the runs' sweep and leaves the selection as it is. */
+  open(runIds: string[], tab: DashboardTab = tabFor(runIds)): void {
+    if (runIds.length > 1 && tab !== 'sweep') this.services.selection.set(runIds);
+    const focus = { runIds, tab };
     if (this.panel && this.relay) {
       this.panel.reveal();
       if (runIds.length) this.relay.focus(focus);
@@ -83,12 +84,14 @@ export function registerWebviews(context: vscode.ExtensionContext, services: Hos
     openDashboard: (runIds) => void vscode.commands.executeCommand(OPEN_DASHBOARD_COMMAND, runIds),
     exportPng: (dataUrl, fileName) => savePng(services.runs.runsDir, dataUrl, fileName),
     exportCsv: (csv, fileName) => saveCsv(services.runs.runsDir, csv, fileName),
+    exportJson: (json, fileName) => saveJson(services.runs.runsDir, json, fileName),
     showError: (message) => void vscode.window.showErrorMessage(`PolyLoss: ${message}`),
   };
   const dashboard = new Dashboard(services, handlers);
   context.subscriptions.push(
-    vscode.commands.registerCommand(OPEN_DASHBOARD_COMMAND, (arg?: unknown, multi?: unknown) =>
-      dashboard.open(runIdsFromArgs(Array.isArray(multi) && multi.length > 1 ? multi : arg))),
+    // From code a third argument may name the tab (menus pass only the clicked and selected items).
+    vscode.commands.registerCommand(OPEN_DASHBOARD_COMMAND, (arg?: unknown, multi?: unknown, tab?: unknown) =>
+      dashboard.open(runIdsFromArgs(Array.isArray(multi) && multi.length > 1 ? multi : arg), tab === 'sweep' ? 'sweep' : undefined)),
     vscode.window.registerWebviewPanelSerializer(DASHBOARD_VIEW_TYPE, {
       deserializeWebviewPanel: async (panel) => dashboard.attach(panel),
     }),

@@ -17,6 +17,7 @@ export interface RelayHandlers {
   openDashboard(runIds: string[]): void;
   exportPng(dataUrl: string, fileName: string): Promise<void>;
   exportCsv(csv: string, fileName: string): Promise<void>;
+  exportJson(json: string, fileName: string): Promise<void>;
   showError(message: string): void;
 }
 
@@ -95,6 +96,7 @@ export class WebviewRelay implements Disposable {
       case 'rerunRun': await this.services.actions.rerun(m.runId); return;
       case 'exportPng': return this.handlers.exportPng(m.dataUrl, m.fileName);
       case 'exportCsv': return this.handlers.exportCsv(m.csv, m.fileName);
+      case 'exportJson': return this.handlers.exportJson(m.json, m.fileName);
       case 'openDashboard': return this.handlers.openDashboard(m.runIds);
       case 'reportError': this.services.log.error(`${this.view} webview: ${m.message}`); return;
     }

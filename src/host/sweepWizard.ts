@@ -1,0 +1,260 @@
+// "Run Sweep…": a multi-step quick input (base config → ε grid → γ grid → label smoothing grid →
+// seeds → baseline → start) with Back, validation as you type, and the number of runs and the ETA
+// shown while typing. The step rules live in sweepFlow.ts; the speed is measured in the background
+// as soon as the base is chosen (recent runs like it, else a short calibration run).
+import * as vscode from 'vscode';
+import type { RunConfig } from '../core/runConfig';
+import type { RunRecord } from '../core/runFormat';
+import { describeSweepSize, type SweepPlan, type SweepSpec } from '../core/sweep';
+import { speedKey, type Calibration } from '../runner/sweepEstimate';
+import { BackSignal, showStep } from './newRunWizard';
+import type { NewRunSettings } from './newRunFlow';
+import {
+  DEFAULT_SWEEP_TEXT, SWEEP_STEPS, baseCandidates, baselineName, defaultBase, etaBasis, etaText, planOf, sizeAndEta, sweepNotes,
+  textFieldOf, validateSweepStep, type SpeedState, type SweepChoices, type SweepStepId,
+} from './sweepFlow';
+
+const TITLE = 'PolyLoss: Run Sweep';
+const LAST_TEXT_KEY = 'polyloss.lastSweep';
+
+export interface SweepWizardOptions {
+  runs: readonly RunRecord[];
+  selection: readonly string[];
+  /** The run the command was invoked on (tree context menu), offered first as the base. */
+  clickedRunId?: string;
+  settings: NewRunSettings;
+  concurrency: number;
+  /** Measures the training speed for a base config; aborted when the wizard no longer needs it. */
+  measure(config: RunConfig, signal: AbortSignal): Promise<Calibration>;
+  /** Keeps the typed grids between sweeps. */
+  memento: vscode.Memento;
+}
+
+export interface SweepRequest {
+  spec: SweepSpec;
+  base: RunConfig;
+  plan: SweepPlan;
+  /** "about 1:20" or why the time is unknown. */
+  eta: string;
+  /** Where the ETA comes from, in words. */
+  etaBasis: string;
+}
+
+/** The speed of the current base: measured once per speed-relevant setting, in the background. */
+class SpeedTracker implements vscode.Disposable {
+  private key: string | undefined;
+  private abort: AbortController | undefined;
+  private current: Promise<Calibration> | undefined;
+  state: SpeedState | undefined;
+  private readonly changed = new vscode.EventEmitter<void>();
+  readonly onDidChange = this.changed.event;
+
+  constructor(private readonly measure: SweepWizardOptions['measure']) {}
+
+  /** Starts measuring for `base` unless its speed is already known or being measured. */
+  track(base: RunConfig): void {
+    const key = speedKey(base);
+    if (key === this.key) return;
+    this.abort?.abort();
+    this.key = key;
+    const abort = new AbortController();
+    this.abort = abort;
+    this.state = { measuring: true };
+    const promise = this.measure(base, abort.signal).catch((e: unknown): Calibration => ({ interrupted: false, error: (e as Error).message }));
+    this.current = promise;
+    void promise.then((measured) => {
+      if (this.current !== promise) return;
+      this.state = { measuring: false, measured };
+      this.changed.fire();
+    });
+  }
+
+  /** Resolves once the current measurement is done. */
+  async settled(): Promise<SpeedState | undefined> {
+    await this.current;
+    return this.state;
+  }
+
+  dispose(): void {
+    if (this.state?.measuring) this.abort?.abort();
+    this.changed.dispose();
+  }
+}
+
+interface Position {
+  step: number;
+  totalSteps: number;
+}
+
+interface PickItem<T> extends vscode.QuickPickItem {
+  value: T;
+}
+
+/** Runs the quick input; resolves to the sweep to start, or undefined when the user cancels. */
+export async function askForSweep(o: SweepWizardOptions): Promise<SweepRequest | undefined> {
+  const candidates = baseCandidates(o.runs, { clickedRunId: o.clickedRunId, selection: o.selection, defaults: defaultBase(o.settings) });
+  const typed = { ...DEFAULT_SWEEP_TEXT, ...lastTexts(o.memento) };
+  const choices: SweepChoices = { base: candidates[0].config, ...typed, baseline: false };
+  const speed = new SpeedTracker(o.measure);
+  try {
+    let index = 0;
+    while (index < SWEEP_STEPS.length) {
+      const step = SWEEP_STEPS[index];
+      try {
+        const done = await runStep(step, { step: index + 1, totalSteps: SWEEP_STEPS.length }, choices, candidates, speed, o.concurrency);
+        if (!done) return undefined;
+        if (step === 'base') speed.track(choices.base);
+        index++;
+      } catch (e) {
+        if (!(e instanceof BackSignal)) throw e;
+        index = Math.max(0, index - 1);
+      }
+    }
+    const planned = planOf(choices);
+    if (!planned.ok) {
+      void vscode.window.showErrorMessage(`Run Sweep: ${planned.message}`);
+      return undefined;
+    }
+    await o.memento.update(LAST_TEXT_KEY, {
+      epsilonText: choices.epsilonText, gammaText: choices.gammaText, labelSmoothingText: choices.labelSmoothingText, seedsText: choices.seedsText,
+    });
+    const state = speed.state?.measuring ? await waitForSpeed(speed) : speed.state;
+    return {
+      spec: planned.spec, base: choices.base, plan: planned.plan,
+      eta: etaText(planned.plan.configs, state, o.concurrency), etaBasis: etaBasis(planned.plan.configs, state, o.concurrency),
+    };
+  } finally {
+    speed.dispose();
+  }
+}
+
+function lastTexts(memento: vscode.Memento): Partial<typeof DEFAULT_SWEEP_TEXT> {
+  const saved = memento.get<Record<string, unknown>>(LAST_TEXT_KEY) ?? {};
+  return Object.fromEntries(Object.keys(DEFAULT_SWEEP_TEXT).filter((k) => typeof saved[k] === 'string').map((k) => [k, saved[k]]));
+}
+
+/** The estimate of a sweep that was confirmed while the speed was still being measured. */
+function waitForSpeed(speed: SpeedTracker): Thenable<SpeedState | undefined> {
+  return vscode.window.withProgress({ location: vscode.ProgressLocation.Notification, title: 'PolyLoss: measuring the training speed for the ETA…' }, () => speed.settled());
+}
+
+async function runStep(
+  step: SweepStepId, pos: Position, choices: SweepChoices, candidates: ReturnType<typeof baseCandidates>, speed: SpeedTracker, concurrency: number,
+): Promise<boolean> {
+  switch (step) {
+    case 'base': {
+      const items: PickItem<RunConfig>[] = candidates.map((c) => ({ label: c.label, description: c.description, detail: c.detail, value: c.config }));
+      const picked = await pick(pos, 'Base config: the grid below changes its ε (γ, label smoothing) and seed', items, choices.base);
+      if (picked === undefined) return false;
+      choices.base = picked;
+      return true;
+    }
+    case 'epsilon':
+      return input(pos, step, 'ε values: a list such as "-1, 0, 1, 2" or a range start:stop:step with the stop included, e.g. "-1:2:1"', choices, speed, concurrency);
+    case 'gamma':
+      return input(pos, step, 'γ values to sweep (focal family), as a list or a range; leave empty to keep the base\'s γ', choices, speed, concurrency);
+    case 'labelSmoothing':
+      return input(pos, step, 'Label smoothing values in [0, 1), as a list or a range; leave empty to keep the base\'s', choices, speed, concurrency);
+    case 'seeds':
+      return input(pos, step, 'Seeds of every setting: a count n for seeds 1…n, or a list such as "1,2,5" or "1-5"', choices, speed, concurrency);
+    case 'baseline': {
+      const name = baselineName(choices.base, choices);
+      const size = (baseline: boolean): string => {
+        const planned = planOf({ ...choices, baseline });
+        return planned.ok ? describeSweepSize(planned.plan.configs) : '';
+      };
+      const items: PickItem<boolean>[] = [
+        { label: `Include ${name}`, description: size(true), detail: `Also train the ${name} baseline with every seed, so each ε is compared with it seed by seed`, value: true },
+        { label: `No ${name} runs`, description: size(false), detail: 'ε = 0 (exactly the baseline) stands in for it when it is in the grid', value: false },
+      ];
+      const picked = await pick(pos, `Baseline: include ${name} runs?`, items, choices.baseline);
+      if (picked === undefined) return false;
+      choices.baseline = picked;
+      return true;
+    }
+    case 'confirm':
+      return confirmStep(pos, choices, speed, concurrency);
+  }
+}
+
+function pick<T>(pos: Position, placeholder: string, items: PickItem<T>[], current: T): Promise<T | undefined> {
+  const qp = vscode.window.createQuickPick<PickItem<T>>();
+  qp.title = TITLE;
+  qp.step = pos.step;
+  qp.totalSteps = pos.totalSteps;
+  qp.placeholder = placeholder;
+  qp.items = items;
+  qp.matchOnDescription = true;
+  qp.matchOnDetail = true;
+  qp.ignoreFocusOut = true;
+  qp.buttons = pos.step > 1 ? [vscode.QuickInputButtons.Back] : [];
+  const active = items.find((i) => i.value === current);
+  if (active) qp.activeItems = [active];
+  return showStep<T | undefined>(qp, () => (qp.selectedItems[0] ?? qp.activeItems[0])?.value, undefined);
+}
+
+/** An input box that checks the value as it is typed and shows how many runs it makes and how long they take. */
+function input(pos: Position, step: 'epsilon' | 'gamma' | 'labelSmoothing' | 'seeds', prompt: string, choices: SweepChoices, speed: SpeedTracker, concurrency: number): Promise<boolean> {
+  const field = textFieldOf(step);
+  const box = vscode.window.createInputBox();
+  box.title = TITLE;
+  box.step = pos.step;
+  box.totalSteps = pos.totalSteps;
+  box.prompt = prompt;
+  box.value = choices[field];
+  box.ignoreFocusOut = true;
+  box.buttons = [vscode.QuickInputButtons.Back];
+  const show = (): void => {
+    const error = validateSweepStep(step, box.value, choices);
+    if (error) {
+      box.validationMessage = error;
+      return;
+    }
+    const planned = planOf({ ...choices, [field]: box.value });
+    if (!planned.ok) {
+      box.validationMessage = undefined;
+      return;
+    }
+    const notes = sweepNotes(planned.plan);
+    box.validationMessage = {
+      message: [`→ ${sizeAndEta(planned.plan.configs, speed.state, concurrency)}`, ...notes].join(' · '),
+      severity: notes.some((n) => planned.plan.warnings.some((w) => w.message === n)) ? vscode.InputBoxValidationSeverity.Warning : vscode.InputBoxValidationSeverity.Info,
+    };
+  };
+  show();
+  return showStep<boolean>(box, () => {
+    if (validateSweepStep(step, box.value, choices) !== undefined) return undefined;
+    choices[field] = box.value.trim();
+    return true;
+  }, false, box.onDidChangeValue(show), speed.onDidChange(show));
+}
+
+/** The last step: what will run, how many runs and how long; Enter starts the sweep. */
+function confirmStep(pos: Position, choices: SweepChoices, speed: SpeedTracker, concurrency: number): Promise<boolean> {
+  const planned = planOf(choices);
+  if (!planned.ok) {
+    void vscode.window.showErrorMessage(`Run Sweep: ${planned.message}`);
+    throw new BackSignal();
+  }
+  const configs = planned.plan.configs;
+  const qp = vscode.window.createQuickPick<PickItem<boolean>>();
+  qp.title = `${TITLE}: ${describeSweepSize(configs)}`;
+  qp.step = pos.step;
+  qp.totalSteps = pos.totalSteps;
+  qp.ignoreFocusOut = true;
+  qp.buttons = [vscode.QuickInputButtons.Back];
+  const grid = [
+    `ε ${choices.epsilonText}`,
+    choices.gammaText ? `γ ${choices.gammaText}` : '',
+    choices.labelSmoothingText ? `label smoothing ${choices.labelSmoothingText}` : '',
+    `seeds ${choices.seedsText}`,
+    choices.baseline ? `with ${baselineName(choices.base, choices)}` : '',
+  ].filter(Boolean).join(' · ');
+  const show = (): void => {
+    qp.busy = speed.state?.measuring === true;
+    qp.placeholder = `${sizeAndEta(configs, speed.state, concurrency)}: Enter starts the sweep`;
+    qp.items = [{ label: '$(play) Start the sweep', description: `${configs.length} runs · ${etaText(configs, speed.state, concurrency)}`, detail: `${grid} — ${etaBasis(configs, speed.state, concurrency)}`, value: true }];
+  };
+  show();
+  return showStep<boolean>(qp, () => (qp.selectedItems[0] ?? qp.activeItems[0])?.value, false, speed.onDidChange(show));
+}
