@@ -1,10 +1,17 @@
 /**
  * The PolyLoss family on tfjs tensors, for the training loop. Same formulas as src/core/polyloss.ts
- * (see that file for the math); written with stable ops so tfjs autodiff gives finite gradients even
- * when Pt underflows float32:
- * - CE from logSoftmax (never log(softmax)); Pt and log Pt derived from the hard-label CE, so the
- *   polynomial term costs a few ops on [n] and focal's log Pt never takes log(0);
- * - (1−Pt)^γ with γ < 1 on a clamped base, so the gradient of pow at 0 is never ∞·0.
+ * (see that file for the math).
+ *
+ * Softmax family: one custom op per loss whose gradient is the closed form (POLYLOSS.md), so that
+ * CE, Poly-N and focal all cost one backward multiply or two, instead of tfjs autodiff through every
+ * op of the loss: with p = softmax(z), y the (smoothed) labels and Pt = Σ y·p,
+ *   ∂CE/∂z = p − y,   ∂Pt/∂z = p⊙(y − Pt),   ∂log Pt/∂z = p⊙(y − Pt)/Pt,
+ * and any loss a·CE + f(Pt) + g(Pt)·log Pt is a sum of these with per-example weights. For one-hot
+ * y (no smoothing) ∂Pt/∂z = −Pt·(p − y) and ∂log Pt/∂z = −(p − y): every term is a multiple of p − y
+ * and no 1/Pt appears, so the gradient stays finite when Pt underflows float32. The forward pass uses
+ * stable ops: CE from logSoftmax, Pt = e^(−CE), (1−Pt)^γ with γ < 1 on a clamped base.
+ *
+ * Sigmoid family: element-wise ops through tfjs autodiff.
  * Softmax targets must be one-hot (the training data has one label per example).
  */
 import * as tf from '@tensorflow/tfjs';
@@ -41,7 +48,12 @@ interface Parts {
  * outputs have shape [n, K].
  */
 export function lossTensors(spec: LossSpec, logits: tf.Tensor2D, targets: tf.Tensor2D): LossTensors {
-  const { base, poly, pt } = lossParts(spec, logits, targets);
+  const t = checkedTargets(logits, targets);
+  if (spec.activation !== 'sigmoid') {
+    const [perExample, base, pt, poly] = softmaxOp(spec, logits, t, 'perExample', (parts) => [parts.base, parts.pt, parts.poly ?? tf.zerosLike(parts.base)]);
+    return { perExample, base, poly, pt };
+  }
+  const { base, poly, pt } = sigmoidParts(spec, logits, t);
   return poly
     ? { perExample: tf.add(base, poly), base, poly, pt }
     : { perExample: base, base, poly: tf.zerosLike(base), pt };
@@ -53,9 +65,18 @@ export function lossTensors(spec: LossSpec, logits: tf.Tensor2D, targets: tf.Ten
  * Usable inside `optimizer.minimize(() => meanLoss(...).loss)`.
  */
 export function meanLoss(spec: LossSpec, logits: tf.Tensor2D, targets: tf.Tensor2D): MeanLoss {
-  const { base, poly, pt } = lossParts(spec, logits, targets);
-  const reduce = (t: tf.Tensor): tf.Scalar =>
-    spec.activation === 'sigmoid' ? tf.mean(tf.sum(t, 1)) : tf.mean(t);
+  const t = checkedTargets(logits, targets);
+  if (spec.activation !== 'sigmoid') {
+    if (!hasPolyTerm(spec)) {
+      const [loss, pt] = softmaxOp(spec, logits, t, 'mean', (parts) => [parts.pt]) as [tf.Scalar, tf.Tensor1D];
+      return { loss, base: loss, poly: tf.scalar(0), pt };
+    }
+    // The base mean is for reporting and poly is the rest.
+    const [loss, base, pt] = softmaxOp(spec, logits, t, 'mean', (parts) => [tf.mean(parts.base), parts.pt]) as [tf.Scalar, tf.Scalar, tf.Tensor1D];
+    return { loss, base, poly: tf.sub(loss, base), pt };
+  }
+  const { base, poly, pt } = sigmoidParts(spec, logits, t);
+  const reduce = (x: tf.Tensor): tf.Scalar => tf.mean(tf.sum(x, 1));
   const baseMean = reduce(base);
   const flatPt = tf.reshape(pt, [-1]) as tf.Tensor1D;
   if (!poly) return { loss: baseMean, base: baseMean, poly: tf.scalar(0), pt: flatPt };
@@ -64,24 +85,132 @@ export function meanLoss(spec: LossSpec, logits: tf.Tensor2D, targets: tf.Tensor
   return { loss, base: baseMean, poly: tf.sub(loss, baseMean), pt: flatPt };
 }
 
-function lossParts(spec: LossSpec, logits: tf.Tensor2D, targets: tf.Tensor2D): Parts {
+function hasPolyTerm(spec: LossSpec): boolean {
+  return epsilonList(spec).length > 0;
+}
+
+function checkedTargets(logits: tf.Tensor2D, targets: tf.Tensor2D): tf.Tensor2D {
   if (logits.shape[0] !== targets.shape[0] || logits.shape[1] !== targets.shape[1]) {
     throw new Error(`logits [${logits.shape}] and targets [${targets.shape}] must have the same shape`);
   }
-  const t = targets.dtype === 'float32' ? targets : tf.cast(targets, 'float32');
-  return spec.activation === 'sigmoid' ? sigmoidParts(spec, logits, t) : softmaxParts(spec, logits, t);
+  return targets.dtype === 'float32' ? targets : tf.cast(targets, 'float32');
 }
 
-function softmaxParts(spec: LossSpec, logits: tf.Tensor2D, oneHot: tf.Tensor2D): Parts {
-  const logp = tf.logSoftmax(logits);
+// ---------------------------------------------------------------------------------------------
+// Softmax family
+
+/** The forward values of a softmax loss and its gradient. */
+interface SoftmaxForward extends Parts {
+  perExample: tf.Tensor1D;
+  /** ∂L_i/∂z_i, row by row [n, K]. */
+  gradient: tf.Tensor2D;
+}
+
+/**
+ * Runs the softmax loss of `spec` as one op of `logits` whose gradient is the closed form, computed in
+ * the forward pass.
+ * The op's value is the per-example loss [n] or its mean; `extras` picks further (non-differentiated)
+ * outputs from the forward pass, returned after the value.
+ */
+function softmaxOp(spec: LossSpec, logits: tf.Tensor2D, oneHot: tf.Tensor2D, value: 'perExample' | 'mean',
+  extras: (parts: SoftmaxForward) => tf.Tensor[]): tf.Tensor[] {
+  const n = logits.shape[0];
+  let kept: tf.Tensor[] = [];
+  const op = tf.customGrad((z, save) => {
+    const parts = softmaxForward(spec, z as tf.Tensor2D, oneHot);
+    const result = value === 'mean' ? tf.mean(parts.perExample) : parts.perExample;
+    // Extras leave customGrad's internal scope as kept tensors (a copy where one is the value itself);
+    // they are adopted by the caller's scope below.
+    kept = extras(parts).map((t) => tf.keep(t === result ? tf.clone(t) : t));
+    // Computed here with the tape off, so the backward pass is one multiply.
+    (save as tf.GradSaveFunc)([parts.gradient]);
+    return {
+      value: result,
+      gradFunc: (dy: tf.Tensor, [gradient]: tf.Tensor[]) => (value === 'mean' ? tf.mul(gradient, tf.div(dy, n)) : scaleRows(gradient, dy)),
+    };
+  });
+  const out = op(logits);
+  const adopted = kept.map((t) => {
+    const own = tf.clone(t);
+    t.dispose();
+    return own;
+  });
+  return [out, ...adopted];
+}
+
+/** Each row of m times its weight (a number or scalar weight scales all rows). */
+function scaleRows(m: tf.Tensor, weights: Weight): tf.Tensor {
+  if (typeof weights === 'number' || weights.rank === 0) return times(m, weights) as tf.Tensor;
+  return tf.mul(m, tf.reshape(weights, [-1, 1]));
+}
+
+function softmaxForward(spec: LossSpec, logits: tf.Tensor2D, oneHot: tf.Tensor2D): SoftmaxForward {
+  const smoothing = spec.labelSmoothing ?? 0;
+  const numClasses = logits.shape[1];
+  const logp = tf.logSoftmax(logits) as tf.Tensor2D;
   // −log p_target: the CE of the hard label, finite even when p_target underflows float32.
   const hardCe = tf.neg(tf.sum(tf.mul(oneHot, logp), 1));
-  const { ce, pt, logPt } = smoothedTarget(spec.labelSmoothing ?? 0, logits.shape[1], logp, hardCe);
-  if (spec.type === 'ce') return { base: ce, poly: null, pt };
-  const q = tf.sub(1, pt);
+  const { ce, pt, logPt } = smoothedTarget(smoothing, numClasses, logp, hardCe);
+  const focal = isFocal(spec);
   const gamma = gammaOf(spec);
-  const base = isFocal(spec) ? tf.neg(tf.mul(powNonNegative(q, gamma), logPt)) : ce;
-  return { base, poly: polyTerm(epsilonList(spec), gamma, q), pt };
+  const eps = epsilonList(spec);
+  const q = focal || eps.length ? tf.sub(1, pt) : null;
+  const base = focal ? tf.neg(times(powNonNegative(q!, gamma), logPt)) : ce;
+  const poly = q ? polyTerm(eps, gamma, q) : null;
+  const y: tf.Tensor2D = smoothing ? tf.add(tf.mul(oneHot, 1 - smoothing), smoothing / numClasses) : oneHot;
+  const p = tf.exp(logp) as tf.Tensor2D;
+  const gradient = softmaxGradient({ focal, gamma, eps, smoothing, p, y, pt, logPt, q });
+  return { base, poly, pt, perExample: (poly ? tf.add(base, poly) : base) as tf.Tensor1D, gradient };
+}
+
+/**
+ * ∂L/∂z row by row, from the weights of L = [CE] + Σ_j ε_j q^(j+γ) [− q^γ·log Pt for focal], q = 1 − Pt:
+ *   ∂L/∂log Pt (holding Pt) = −q^γ                          (focal only)
+ *   ∂L/∂Pt (holding log Pt) = −Σ_j ε_j (j+γ) q^(j+γ−1)  [+ γ q^(γ−1)·log Pt for focal]
+ * Constant weights stay numbers (Poly-1: ∂L/∂Pt = −ε), so they cost no ops.
+ */
+function softmaxGradient(f: { focal: boolean; gamma: number; eps: readonly number[]; smoothing: number;
+  p: tf.Tensor2D; y: tf.Tensor2D; pt: tf.Tensor; logPt: tf.Tensor; q: tf.Tensor | null }): tf.Tensor2D {
+  const { focal, gamma, eps, smoothing, p, y, pt, logPt, q } = f;
+  const pMinusY = tf.sub(p, y);
+  const logPtWeight = focal ? times(-1, powNonNegative(q!, gamma)) : 0;
+  let ptWeight = eps.length ? times(-1, polySlope(eps, gamma, q!)) : 0;
+  if (focal && gamma !== 0) ptWeight = plus(ptWeight, times(times(powNonNegative(q!, gamma - 1), gamma), logPt));
+  const ceWeight = focal ? 0 : 1;
+  if (!smoothing) {
+    // One-hot: ∂log Pt/∂z = −(p − y), ∂Pt/∂z = −Pt·(p − y).
+    return scaleRows(pMinusY, minus(minus(ceWeight, logPtWeight), times(pt, ptWeight))) as tf.Tensor2D;
+  }
+  // Smoothed: ∂Pt/∂z = p⊙(y − Pt), ∂log Pt/∂z = that / Pt, where Pt ≥ α/K > 0.
+  const ptSlope = plus(ptWeight, logPtWeight === 0 ? 0 : tf.div(logPtWeight, pt));
+  const ceTerm = ceWeight ? pMinusY : null;
+  if (ptSlope === 0) return (ceTerm ?? tf.zerosLike(p)) as tf.Tensor2D;
+  const ptTerm = scaleRows(tf.mul(p, tf.sub(y, tf.reshape(pt, [-1, 1]))), ptSlope);
+  return (ceTerm ? tf.add(ceTerm, ptTerm) : ptTerm) as tf.Tensor2D;
+}
+
+/** A per-example weight: a tensor, or one number for every example (folded without ops). */
+type Weight = tf.Tensor | number;
+
+function plus(a: Weight, b: Weight): Weight {
+  if (typeof a === 'number' && typeof b === 'number') return a + b;
+  if (a === 0) return b;
+  if (b === 0) return a;
+  return tf.add(a, b);
+}
+
+function minus(a: Weight, b: Weight): Weight {
+  if (typeof a === 'number' && typeof b === 'number') return a - b;
+  if (b === 0) return a;
+  return tf.sub(a, b);
+}
+
+function times(a: Weight, b: Weight): Weight {
+  if (typeof a === 'number' && typeof b === 'number') return a * b;
+  if (a === 0 || b === 0) return 0;
+  if (a === 1) return b;
+  if (b === 1) return a;
+  return tf.mul(a, b);
 }
 
 /**
@@ -107,7 +236,7 @@ function sigmoidParts(spec: LossSpec, logits: tf.Tensor2D, targets: tf.Tensor2D)
   // 1 − pt = σ(x) for t = 0 and σ(−x) for t = 1, i.e. σ((1 − 2t)·x).
   const q = tf.sigmoid(tf.mul(logits, tf.sub(1, tf.mul(targets, 2))));
   const gamma = gammaOf(spec);
-  let base = gamma === 0 ? bce : tf.mul(powNonNegative(q, gamma), bce);
+  let base = times(powNonNegative(q, gamma), bce) as tf.Tensor;
   if (spec.alpha !== undefined) {
     const alphaT = tf.add(tf.mul(targets, 2 * spec.alpha - 1), 1 - spec.alpha);
     base = tf.mul(alphaT, base);
@@ -123,13 +252,21 @@ function polyTerm(eps: readonly number[], gamma: number, q: tf.Tensor): tf.Tenso
   return tf.sum(tf.mul(tf.pow(tf.expandDims(q, -1), exponents), tf.tensor1d([...eps])), -1);
 }
 
+/** Σ_j ε_j (j+γ) q^(j+γ−1) = d/dq of polyTerm; the exponents are ≥ γ ≥ 0, so finite at q = 0. */
+function polySlope(eps: readonly number[], gamma: number, q: tf.Tensor): Weight {
+  if (eps.length === 1) return times(powNonNegative(q, gamma), eps[0] * (1 + gamma));
+  const exponents = eps.map((_, i) => i + gamma);
+  const powers = tf.pow(tf.expandDims(q, -1), tf.tensor1d(exponents));
+  return tf.sum(tf.mul(powers, tf.tensor1d(eps.map((e, i) => e * (i + 1 + gamma)))), -1);
+}
+
 /**
- * q^e for q ≥ 0. For e < 1 the gradient of pow at q = 0 is e·0^(e−1) = ∞, so the base is clamped at
- * 1e-30: the gradient stays finite, and the value changes by at most 1e-30^e where q^e always multiplies
- * a factor of order q (−log Pt or BCE), so the loss moves by less than 1e-30.
+ * q^e for q ≥ 0 (the number 1 for e = 0). For e < 1 the gradient of pow at q = 0 is e·0^(e−1) = ∞, so
+ * the base is clamped at 1e-30: the gradient stays finite, and the value changes by at most 1e-30^e
+ * where q^e always multiplies a factor of order q (−log Pt or BCE), so the loss moves by less than 1e-30.
  */
-function powNonNegative(q: tf.Tensor, e: number): tf.Tensor {
-  if (e === 0) return tf.onesLike(q);
+function powNonNegative(q: tf.Tensor, e: number): Weight {
+  if (e === 0) return 1;
   if (e === 1) return q;
   return tf.pow(e > 1 ? q : tf.maximum(q, POW_BASE_FLOOR), e);
 }

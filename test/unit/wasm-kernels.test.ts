@@ -17,6 +17,8 @@ const CASES: Case[] = [
   { name: 'numeric padding 1', x: [2, 6, 6, 2], filter: [3, 3, 2, 2], strides: [1, 1], pad: 1 },
   { name: 'explicit asymmetric padding', x: [2, 6, 5, 3], filter: [3, 3, 3, 4], strides: [1, 1], pad: [[0, 0], [1, 2], [2, 0], [0, 0]] },
   { name: '1×1 filter', x: [2, 5, 5, 3], filter: [1, 1, 3, 6], strides: [1, 1], pad: 'valid' },
+  { name: 'stride 2, same, even sizes', x: [2, 8, 6, 3], filter: [3, 3, 3, 4], strides: [2, 2], pad: 'same' },
+  { name: '2×2 filter, stride 2, valid (windows tile the input)', x: [2, 6, 8, 2], filter: [2, 2, 2, 3], strides: [2, 2], pad: 'valid' },
 ];
 
 function randomValues(size: number, seed: number): Float32Array {
@@ -103,18 +105,17 @@ describe('wasm kernels added for training', () => {
     });
   }
 
-  const POOLS: { name: string; x: [number, number, number, number]; size: number; stride: number; pad: 'same' | 'valid'; ties: boolean }[] = [
-    { name: '2×2 stride 2 (the CNN)', x: [3, 8, 8, 4], size: 2, stride: 2, pad: 'valid', ties: true },
-    { name: '2×2 stride 2 on odd sizes', x: [2, 7, 9, 3], size: 2, stride: 2, pad: 'valid', ties: true },
-    { name: '3×3 stride 3, same', x: [2, 8, 7, 2], size: 3, stride: 3, pad: 'same', ties: true },
-    // The shipped kernel breaks ties differently from cpu, so this one gets distinct values.
-    { name: 'overlapping 3×3 stride 2 (shipped kernel)', x: [2, 9, 9, 2], size: 3, stride: 2, pad: 'valid', ties: false },
+  const POOLS: { name: string; x: [number, number, number, number]; size: number; stride: number; pad: 'same' | 'valid' }[] = [
+    { name: '2×2 stride 2 (the CNN)', x: [3, 8, 8, 4], size: 2, stride: 2, pad: 'valid' },
+    { name: '2×2 stride 2 on odd sizes', x: [2, 7, 9, 3], size: 2, stride: 2, pad: 'valid' },
+    { name: '3×3 stride 3, same', x: [2, 8, 7, 2], size: 3, stride: 3, pad: 'same' },
+    { name: 'overlapping 3×3 stride 2', x: [2, 9, 9, 2], size: 3, stride: 2, pad: 'valid' },
+    { name: 'overlapping 3×3 stride 1, same', x: [2, 6, 5, 3], size: 3, stride: 1, pad: 'same' },
   ];
   for (const [i, p] of POOLS.entries()) {
-    it(`MaxPoolGrad matches the cpu kernel${p.ties ? ', ties included' : ''}: ${p.name}`, async () => {
+    it(`MaxPoolGrad matches the cpu kernel, ties included: ${p.name}`, async () => {
       // Ties: ReLU-like inputs on a coarse grid, so many windows hold equal values (first maximum wins).
-      const raw = randomValues(size(p.x), 500 + i);
-      const xValues = p.ties ? raw.map((v) => Math.max(0, Math.round(v * 3) / 3)) : raw;
+      const xValues = randomValues(size(p.x), 500 + i).map((v) => Math.max(0, Math.round(v * 3) / 3));
       const gradient = () => tf.tidy(() => {
         const x = tf.tensor4d(xValues, p.x);
         const weights = tf.tidy(() => tf.maxPool(x, p.size, p.stride, p.pad));
@@ -127,6 +128,36 @@ describe('wasm kernels added for training', () => {
       assertClose(gradient(), expected, p.name);
     });
   }
+
+  it('Sum over the leading axes (bias gradients) matches cpu; other reductions go to the shipped kernel', async () => {
+    const x = randomValues(3 * 5 * 4 * 6, 21);
+    const sums = () => tf.tidy(() => {
+      const t = tf.tensor4d(x, [3, 5, 4, 6]);
+      return [
+        tf.sum(t, [0, 1, 2]), tf.sum(t, [2, 0, 1], true), tf.sum(tf.reshape(t, [60, 6]), 0), tf.sum(t, -1), tf.sum(t, [1, 2]),
+      ].map((s) => ({ shape: s.shape, values: Array.from(s.dataSync()) }));
+    });
+    await selectBackend('cpu');
+    const expected = sums();
+    await selectBackend('wasm');
+    const actual = sums();
+    for (const [k, e] of expected.entries()) {
+      assert.deepEqual(actual[k].shape, e.shape, `sum ${k} shape`);
+      assertClose(actual[k].values, e.values, `sum ${k}`);
+    }
+  });
+
+  it('Identity shares the buffer, and the clone outlives its source', () => {
+    const backend = tf.backend() as unknown as { numDataIds(): number };
+    const before = backend.numDataIds();
+    const source = tf.tensor2d([[1, 2], [3, 4]]);
+    const copy = tf.clone(source);
+    assert.equal(backend.numDataIds(), before + 1, 'one buffer for both');
+    source.dispose();
+    assert.deepEqual(Array.from(copy.dataSync()), [1, 2, 3, 4]);
+    copy.dispose();
+    assert.equal(backend.numDataIds(), before, 'freed with the last reference');
+  });
 
   it('GatherV2 along axis 0 matches cpu for float and int rows, repeated indices and any rank', async () => {
     const x = randomValues(7 * 3 * 2, 9);

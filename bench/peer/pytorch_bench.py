@@ -1,0 +1,114 @@
+"""Training throughput of the lab's two models in PyTorch, the peer of bench/peer-pytorch.ts.
+
+Same models (784-128-10 MLP; conv 16 and 32 with 3x3 'same' filters, ReLU and 2x2 max pooling, then a
+dense layer), optimizer (Adam, lr 0.001), loss (mean cross-entropy), batch size and data as the lab's
+training loop: batches are gathered from the shuffled training rows of the packed dataset file, and
+each step reads its loss back, as ours does.
+
+    python3 pytorch_bench.py --data media/datasets/mnist.pld.gz --samples 8000 --threads 1 --models mlp,cnn
+
+Prints one JSON object per model: samples per second of wall time and per second of process CPU time
+(all threads), timed over the training steps only.
+"""
+import argparse
+import gzip
+import json
+import struct
+import sys
+import time
+
+import numpy as np
+import torch
+from torch import nn
+
+MAGIC = b"PLD1"
+
+
+def read_packed(path, samples):
+    """The first `samples` rows of a .pld.gz file (see src/training/datasets/packedFormat.ts)."""
+    with gzip.open(path, "rb") as f:
+        data = f.read()
+    if data[:4] != MAGIC:
+        sys.exit(f"{path} is not a packed dataset file (missing {MAGIC.decode()} magic)")
+    (header_length,) = struct.unpack_from("<I", data, 4)
+    header = json.loads(data[8:8 + header_length].decode("utf-8"))
+    n, shape = header["n"], header["inputShape"]
+    width = int(np.prod(shape))
+    dtype = np.uint8 if header["dtype"] == "uint8" else np.dtype("<f4")
+    x = np.frombuffer(data, dtype=dtype, count=n * width, offset=8 + header_length)
+    y = np.frombuffer(data, dtype=np.uint8, count=n, offset=8 + header_length + x.nbytes)
+    rows = min(samples, n)
+    x = x[:rows * width].astype(np.float32).reshape(rows, *shape) / header["scale"]
+    return x, y[:rows].astype(np.int64), len(header["classNames"])
+
+
+def build(model, shape, classes):
+    height, width, channels = shape
+    if model == "mlp":
+        return nn.Sequential(nn.Flatten(), nn.Linear(height * width * channels, 128), nn.ReLU(), nn.Linear(128, classes))
+    return nn.Sequential(
+        nn.Conv2d(channels, 16, 3, padding=1), nn.ReLU(), nn.MaxPool2d(2, 2),
+        nn.Conv2d(16, 32, 3, padding=1), nn.ReLU(), nn.MaxPool2d(2, 2),
+        nn.Flatten(), nn.Linear(32 * (height // 4) * (width // 4), classes),
+    )
+
+
+def throughput(model_name, x_nhwc, y, classes, batch, epochs, warmup_steps, seed):
+    torch.manual_seed(seed)
+    # PyTorch convolutions take NCHW; the MLP flattens either layout.
+    x = torch.from_numpy(np.ascontiguousarray(x_nhwc.transpose(0, 3, 1, 2)))
+    targets = torch.from_numpy(y)
+    model = build(model_name, x_nhwc.shape[1:], classes)
+    optimizer = torch.optim.Adam(model.parameters(), lr=0.001)
+    loss_fn = nn.CrossEntropyLoss()
+    generator = torch.Generator().manual_seed(seed)
+
+    def step(indices):
+        xb, yb = x[indices], targets[indices]
+        optimizer.zero_grad(set_to_none=True)
+        loss = loss_fn(model(xb), yb)
+        loss.backward()
+        optimizer.step()
+        return loss.item()
+
+    n = x.shape[0]
+    for _ in range(warmup_steps):
+        step(torch.randint(0, n, (batch,), generator=generator))
+    samples, wall, cpu = 0, 0.0, 0.0
+    for _ in range(epochs):
+        order = torch.randperm(n, generator=generator)
+        for start in range(0, n, batch):
+            indices = order[start:start + batch]
+            wall0, cpu0 = time.perf_counter(), time.process_time()
+            step(indices)
+            wall += time.perf_counter() - wall0
+            cpu += time.process_time() - cpu0
+            samples += indices.shape[0]
+    return {"model": model_name, "threads": torch.get_num_threads(), "samples": samples,
+            "samplesPerSec": samples / wall, "samplesPerCpuSec": samples / cpu}
+
+
+def main():
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--data", required=True)
+    parser.add_argument("--samples", type=int, default=8000)
+    parser.add_argument("--batch", type=int, default=128)
+    parser.add_argument("--threads", type=int, default=1)
+    parser.add_argument("--models", default="mlp,cnn")
+    parser.add_argument("--epochs", default="mlp=2,cnn=1")
+    parser.add_argument("--cnn-samples", type=int, default=None)
+    parser.add_argument("--warmup", type=int, default=5)
+    parser.add_argument("--seed", type=int, default=1)
+    args = parser.parse_args()
+    torch.set_num_threads(args.threads)
+    epochs = {k: int(v) for k, v in (pair.split("=") for pair in args.epochs.split(","))}
+    x, y, classes = read_packed(args.data, args.samples)
+    for model_name in args.models.split(","):
+        rows = args.cnn_samples if model_name == "cnn" and args.cnn_samples else len(y)
+        result = throughput(model_name, x[:rows], y[:rows], classes, args.batch, epochs.get(model_name, 1), args.warmup, args.seed)
+        result["torch"] = torch.__version__
+        print(json.dumps(result), flush=True)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,112 @@
+/**
+ * Shared by the training benchmarks: the benchmark configs, one measured training run, interleaved
+ * rounds with medians, and number formatting.
+ *
+ * Throughput is timed over the training steps only (train() times them), per second of process CPU
+ * time and per second of wall time, from one run: the CPU clock handed to train() also notes the wall
+ * time between each pair of its calls (a step's start and end). Per CPU second is the figure to
+ * compare on a shared machine: other load stretches wall time, not the CPU time a step needs.
+ */
+import type { RunConfig } from '../src/core/runConfig';
+import { train } from '../src/training/train';
+import { setWasmKernelOptions, type WasmKernelOptions } from '../src/training/wasmKernels';
+
+/** 784-128-10 MLP at batch 128 on the mnist sample: 8,000 training rows, two epochs. */
+export const MLP_BENCH: RunConfig = {
+  dataset: { name: 'mnist', validationFraction: 0.1, testFraction: 0.1 },
+  model: { type: 'mlp', hidden: [128] },
+  loss: { type: 'ce' },
+  optimizer: { type: 'adam', learningRate: 0.001 },
+  batchSize: 128,
+  epochs: 2,
+  seed: 1,
+  backend: 'auto',
+};
+
+/** The default CNN (conv 16, conv 32, each 3×3 same + ReLU + 2×2 max pool; dense 10): 3,200 training rows, one epoch. */
+export const CNN_BENCH: RunConfig = {
+  ...MLP_BENCH,
+  model: { type: 'cnn', filters: [16, 32] },
+  epochs: 1,
+  dataset: { ...MLP_BENCH.dataset, maxSamples: 4000 },
+};
+
+export interface Throughput {
+  /** Samples per second of process CPU time. */
+  cpu: number;
+  /** Samples per second of wall time. */
+  wall: number;
+  /** Training rows of the run (each epoch trains on all of them). */
+  rows: number;
+}
+
+function cpuMs(): number {
+  const { user, system } = process.cpuUsage();
+  return (user + system) / 1000;
+}
+
+/** Trains `config` once with the wasm kernel options `kernels`; samples/s over the training steps. */
+export async function measureTraining(config: RunConfig, kernels: Partial<WasmKernelOptions> = {}): Promise<Throughput> {
+  const previous = setWasmKernelOptions(kernels);
+  let calls = 0;
+  let cpuTotal = 0;
+  let wallTotal = 0;
+  let cpuStart = 0;
+  let wallStart = 0;
+  const clock = (): number => {
+    const cpu = cpuMs();
+    const wall = performance.now();
+    if (calls++ % 2 === 0) {
+      cpuStart = cpu;
+      wallStart = wall;
+    } else {
+      cpuTotal += cpu - cpuStart;
+      wallTotal += wall - wallStart;
+    }
+    return cpu;
+  };
+  try {
+    let rows = 0;
+    const result = await train(config, { clock, onStarted: (info) => { rows = info.data.train; } });
+    if (result.status !== 'completed' || !result.summary.samplesPerSec) throw new Error(`benchmark run ended ${result.status}`);
+    if (calls !== 2 * result.summary.steps) {
+      throw new Error('train() no longer reads its clock once at the start and once at the end of each step; update measureTraining');
+    }
+    const samples = rows * config.epochs;
+    return { cpu: samples / (cpuTotal / 1000), wall: samples / (wallTotal / 1000), rows };
+  } finally {
+    setWasmKernelOptions(previous);
+  }
+}
+
+export function median(values: number[]): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  const mid = Math.floor(sorted.length / 2);
+  return sorted.length % 2 ? sorted[mid] : (sorted[mid - 1] + sorted[mid]) / 2;
+}
+
+/** Runs the variants interleaved, round by round, so slow phases of the machine hit all of them; medians of each. */
+export async function interleaved<K extends string>(variants: Record<K, () => Promise<Throughput>>, rounds: number): Promise<Record<K, Throughput>> {
+  const names = Object.keys(variants) as K[];
+  const results = new Map<K, Throughput[]>(names.map((k) => [k, []]));
+  for (let r = 0; r < rounds; r++) {
+    for (const name of names) results.get(name)!.push(await variants[name]());
+  }
+  return Object.fromEntries(names.map((k) => {
+    const list = results.get(k)!;
+    return [k, { cpu: median(list.map((t) => t.cpu)), wall: median(list.map((t) => t.wall)), rows: list[0].rows }];
+  })) as Record<K, Throughput>;
+}
+
+export const fmt = (n: number): string => Math.round(n).toLocaleString('en-US');
+
+export const ratio = (a: number, b: number): string => `${(a / b).toFixed(2)}×`;
+
+/** `--name value` from the command line, or the fallback. */
+export function numberArg(name: string, fallback: number): number {
+  const at = process.argv.indexOf(name);
+  if (at < 0) return fallback;
+  const value = Number(process.argv[at + 1]);
+  if (!Number.isInteger(value) || value < 1) throw new Error(`${name} must be a positive integer (got ${process.argv[at + 1]})`);
+  return value;
+}
