@@ -106,7 +106,7 @@ export class RunLauncher implements RunActions, vscode.Disposable {
     if (!queue) {
       queue = new RunQueue({ runsDir, workerPath: this.deps.workerPath, maxConcurrent: this.deps.maxConcurrent() });
       this.unsubscribe.push(
-        queue.onEvent((event) => this.onWorkerEvent(event)),
+        queue.onEvent((event) => this.onWorkerEvent(runsDir, event)),
         queue.onChange((change) => this.onQueueChange(runsDir, change)),
       );
       this.queues.set(runsDir, queue);
@@ -114,10 +114,11 @@ export class RunLauncher implements RunActions, vscode.Disposable {
     return queue;
   }
 
-  private onWorkerEvent(event: WorkerEvent): void {
+  /** Runs of a folder the settings no longer point at still train and log, but the model shows another folder. */
+  private onWorkerEvent(runsDir: string, event: WorkerEvent): void {
     this.logEvent(event);
     this.deps.live.apply(event);
-    if (this.deps.model.runsDir === this.queueDirOf(event.runId)) this.deps.model.relay(event);
+    if (this.deps.model.runsDir === runsDir) this.deps.model.relay(event);
     this.deps.onDisplayChange(event.runId);
   }
 
@@ -129,13 +130,6 @@ export class RunLauncher implements RunActions, vscode.Disposable {
     if (change.state === 'ended') this.deps.live.forget(change.runId);
     if (this.deps.model.runsDir === runsDir) this.deps.model.reloadRuns([change.runId]);
     this.deps.onDisplayChange(change.runId);
-  }
-
-  private queueDirOf(runId: string): string | undefined {
-    for (const [dir, queue] of this.queues) {
-      if (queue.runningIds().includes(runId) || queue.queuedIds().includes(runId)) return dir;
-    }
-    return this.deps.model.runsDir; // just ended: its queue no longer lists it
   }
 
   private logEvent(event: WorkerEvent): void {

@@ -123,15 +123,16 @@ export class Workbench {
     return (await el.isVisible()) ? ((await el.textContent()) ?? '').trim() : '';
   }
 
-  /** Opens a view container from the activity bar by its title ("PolyLoss"); leaves it open if it is. */
+  /**
+   * Shows a view container in the side bar by its title ("PolyLoss"). Through the palette's
+   * "View: Show …", which leaves an open container open (clicking its activity bar entry would
+   * close the side bar when the window restored it open).
+   */
   async openViewContainer(title) {
-    const item = this.page.locator('.activitybar li.action-item').filter({ has: this.page.locator(`a[aria-label^="${title}"]`) }).first();
-    await waitFor(`activity bar entry "${title}"`, () => item.isVisible(), { timeout: 60000 });
-    const shown = async () => (await item.getAttribute('aria-selected')) === 'true' && this.page.locator('.part.sidebar').isVisible();
-    // Clicking the entry of the container already shown would hide the side bar.
-    // force: a badge (e.g. "1 run training") drawn over the icon would otherwise take the click.
-    if (!(await shown())) await item.click({ force: true });
-    await waitFor(`the ${title} side bar`, shown, { timeout: 10000 });
+    await this.runCommand(`View: Show ${title}`);
+    await waitFor(`the ${title} side bar`, async () =>
+      (await this.page.locator('.part.sidebar .title-label h2').first().textContent().catch(() => ''))?.trim().toUpperCase() === title.toUpperCase(),
+    { timeout: 10000 });
   }
 
   /** The pane of a view by its name ("Runs"). */
