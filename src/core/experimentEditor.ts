@@ -3,7 +3,10 @@
  * coefficients after each ε (inlay hints) and where the "▶ Run" lenses go. Both work on the text
  * as typed, so they keep working while another part of the file has a syntax error.
  */
+import { SWEEP_BASE_LOSS } from './experimentFile';
 import { arrayItems, getNodeValue, nodeAt, parseJsonc, rangeOf, type Node, type TextRange } from './experimentTree';
+import { DEFAULT_CONFIG } from './runConfig';
+import { SweepError, planSweep, type SweepSpec } from './sweep';
 
 export interface InlayHintText {
   /** Where the hint goes: right after the epsilon value. */
@@ -19,10 +22,19 @@ export interface CodeLensEntry {
   seedsCount: number;
 }
 
+export interface CodeLensSweep {
+  /** The `sweep` property, from its key. */
+  range: TextRange;
+  /** How many runs "▶ Run sweep" starts; undefined while the section is not a valid sweep. */
+  runCount?: number;
+}
+
 export interface CodeLensTargets {
   /** The top-level object, for "Run all" (the start of the text when there is none). */
   fileRange: TextRange;
   entries: CodeLensEntry[];
+  /** Set when the file has a `sweep` object. */
+  sweep?: CodeLensSweep;
 }
 
 /** Coefficients shown when fewer ε are given: enough to see that the later ones stay 1/j. */
@@ -50,7 +62,7 @@ export function inlayHintsFor(text: string): InlayHintText[] {
   });
 }
 
-/** The "▶ Run" lens of each named entry and the file's "Run all". */
+/** The "▶ Run" lens of each named entry, the file's "Run all" and its "▶ Run sweep". */
 export function codeLensTargets(text: string): CodeLensTargets {
   const { root } = parseJsonc(text);
   const sharedSeeds = seedCount(nodeAt(root, ['training', 'seeds']));
@@ -59,7 +71,21 @@ export function codeLensTargets(text: string): CodeLensTargets {
     if (entry.type !== 'object' || name?.type !== 'string' || name.value === '') return [];
     return [{ name: String(name.value), range: rangeOf(entry), seedsCount: seedCount(nodeAt(entry, ['seeds'])) ?? sharedSeeds ?? 1 }];
   });
-  return { fileRange: root ? rangeOf(root) : { offset: 0, length: 0 }, entries };
+  const sweep = sweepTarget(nodeAt(root, ['sweep']));
+  return { fileRange: root ? rangeOf(root) : { offset: 0, length: 0 }, entries, ...(sweep ? { sweep } : {}) };
+}
+
+/** The sweep's lens position and size. The count depends only on the grid (the base loss is always CE), so any valid base gives it. */
+function sweepTarget(node: Node | undefined): CodeLensSweep | undefined {
+  if (node?.type !== 'object') return undefined;
+  const range = rangeOf(node.parent?.type === 'property' ? node.parent : node);
+  try {
+    const spec = structuredClone(getNodeValue(node)) as SweepSpec;
+    return { range, runCount: planSweep(spec, { ...DEFAULT_CONFIG, loss: SWEEP_BASE_LOSS }, 'sweep-preview').configs.length };
+  } catch (e) {
+    if (!(e instanceof SweepError)) throw e;
+    return { range };
+  }
 }
 
 /** The ε of a number or a non-empty list of numbers; undefined for anything else. */

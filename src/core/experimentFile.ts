@@ -16,6 +16,7 @@ import {
 import { checkSchema, type Issue, type Schema, type SchemaDocuments } from './jsonSchema';
 import type { LossSpec } from './lossSpec';
 import { DEFAULT_CONFIG, type BackendChoice, type DatasetSpec, type ModelSpec, type OptimizerSpec, type RunConfig } from './runConfig';
+import { SweepError, generateSweepId, planSweep, type SweepPlan, type SweepSpec } from './sweep';
 import { SCHEMA_DOCUMENTS, validateRunConfig } from './validate';
 
 export type { TextRange } from './experimentTree';
@@ -34,7 +35,7 @@ export interface ExperimentFile {
   model: Partial<ModelSpec>;
   training?: ExperimentTraining;
   runs: ExperimentRunValue[];
-  sweep?: Record<string, unknown>;
+  sweep?: SweepSpec;
 }
 
 export interface ExperimentTraining {
@@ -65,6 +66,18 @@ export interface ExperimentRunEntry {
   epsilonRange?: TextRange;
 }
 
+/** The loss of a sweep section's base: the grid turns it into Poly-1 (ε), focal (γ) or keeps it (label smoothing). */
+export const SWEEP_BASE_LOSS: LossSpec = { type: 'ce' };
+
+/** The file's sweep section, planned over its shared settings: every run, under one sweep id. */
+export interface ExperimentSweep extends SweepPlan {
+  spec: SweepSpec;
+  /** The shared settings with SWEEP_BASE_LOSS and `experiment` set: what the sweep is saved (and resumed) with. */
+  base: RunConfig;
+  /** The `sweep` property in the text, from its key. */
+  range: TextRange;
+}
+
 /**
  * A problem in the file. `path` is the location in the file's value (e.g. `runs[2].loss.epsilon`);
  * `kind` says which check found it: the JSON syntax, the schema (VS Code also reports these when
@@ -80,6 +93,8 @@ export interface ParsedExperiment {
   experiment: string;
   /** The entries without errors, in file order. */
   runs: ExperimentRunEntry[];
+  /** The sweep section, when the file has one without errors. */
+  sweep?: ExperimentSweep;
   /** Everything found, in text order. */
   issues: ExperimentIssue[];
 }
@@ -87,6 +102,8 @@ export interface ParsedExperiment {
 export interface ParseExperimentOptions {
   /** Whether a file exists (injected so that parsing stays pure; hosts pass fs.existsSync). */
   exists: (path: string) => boolean;
+  /** The id the sweep's runs share (default: a new one from generateSweepId). */
+  sweepId?: string;
 }
 
 /** The name of each trained run of an entry. */
@@ -125,7 +142,7 @@ export function parseExperimentFile(text: string, filePath: string, options: Par
   for (const [i, entry] of entries.entries()) {
     if (blocked(i)) continue;
     const configs = configsOf(file, entry, experiment, nodePath.dirname(filePath));
-    const found = [...checks.configRules(configs[0], i), ...checks.datasetFiles(configs[0], i)];
+    const found = checks.usable(configs[0], i);
     issues.push(...found);
     if (found.some((issue) => issue.severity === 'error')) continue;
     const entryNode = nodeAt(root, ['runs', i])!;
@@ -136,15 +153,38 @@ export function parseExperimentFile(text: string, filePath: string, options: Par
       ...(epsilonNode ? { epsilonRange: rangeOf(epsilonNode) } : {}),
     });
   }
-  return { experiment, runs, issues: sortedUnique(issues) };
+  const sweepBlocked = errorPaths.some((where) => blocks(where, 'sweep'));
+  const planned = file.sweep === undefined || sweepBlocked ? undefined : planFileSweep(file, experiment, nodePath.dirname(filePath), checks, options.sweepId);
+  issues.push(...planned?.issues ?? []);
+  return { experiment, runs, ...(planned?.sweep ? { sweep: planned.sweep } : {}), issues: sortedUnique(issues) };
 }
 
-/** Sections every run shares: an error there concerns every entry. */
+/** The sweep section planned over the shared settings, or the issues that keep it from running. */
+function planFileSweep(
+  file: ExperimentFile, experiment: string, fileDir: string, checks: Checks, sweepId = generateSweepId(),
+): { sweep?: ExperimentSweep; issues: ExperimentIssue[] } {
+  const spec = file.sweep!;
+  const base: RunConfig = { ...settingsOf(file, fileDir), loss: structuredClone(SWEEP_BASE_LOSS), experiment };
+  const found = checks.usable(base, 'sweep');
+  if (found.some((issue) => issue.severity === 'error')) return { issues: found };
+  try {
+    const plan = planSweep(spec, base, sweepId);
+    const warnings = plan.warnings.map((issue) => checks.sweepIssue(issue));
+    return { sweep: { ...plan, spec, base, range: checks.propertyRange(['sweep']) }, issues: [...found, ...warnings] };
+  } catch (e) {
+    if (!(e instanceof SweepError)) throw e;
+    return { issues: [...found, ...e.issues.map((issue) => checks.sweepIssue(issue))] };
+  }
+}
+
+/** Sections every run shares: an error there concerns every entry and the sweep. */
 const SHARED_SECTIONS: readonly (string | number)[] = ['dataset', 'model', 'training'];
 
-function blocks(where: ValuePath, entry: number): boolean {
+/** Whether an error at `where` keeps entry `owner` (an index in `runs`) or the sweep from running. */
+function blocks(where: ValuePath, owner: number | 'sweep'): boolean {
   if (where.length === 0 || SHARED_SECTIONS.includes(where[0])) return true;
-  return where[0] === 'runs' && (where.length === 1 || where[1] === entry);
+  if (owner === 'sweep') return where[0] === 'sweep';
+  return where[0] === 'runs' && (where.length === 1 || where[1] === owner);
 }
 
 /** The seeds of an entry: its own, else the file's, else the default seed. */
@@ -152,14 +192,18 @@ function seedsOf(file: ExperimentFile, entry: ExperimentRunValue): number[] {
   return entry.seeds ?? file.training?.seeds ?? [DEFAULT_CONFIG.seed];
 }
 
-function configsOf(file: ExperimentFile, entry: ExperimentRunValue, experiment: string, fileDir: string): RunConfig[] {
+/** The shared settings of the file with `overrides` laid over them, dataset paths made absolute. */
+function settingsOf(file: ExperimentFile, fileDir: string, overrides?: ExperimentRunValue['overrides']): RunConfig {
   const { seeds: _seeds, ...training } = file.training ?? {};
   const shared = withDefaults(definedOnly({ dataset: file.dataset, model: file.model, ...training }));
-  const merged = overlayConfig(shared, definedOnly({ ...entry.overrides }));
-  const dataset = resolveDatasetPaths(merged.dataset, fileDir);
+  const merged = overlayConfig(shared, definedOnly({ ...overrides }));
+  return { ...merged, dataset: resolveDatasetPaths(merged.dataset, fileDir) };
+}
+
+function configsOf(file: ExperimentFile, entry: ExperimentRunValue, experiment: string, fileDir: string): RunConfig[] {
+  const settings = settingsOf(file, fileDir, entry.overrides);
   return seedsOf(file, entry).map((seed) => ({
-    ...structuredClone(merged), dataset: { ...dataset }, loss: structuredClone(entry.loss), seed,
-    name: experimentRunName(entry.name, seed), experiment,
+    ...structuredClone(settings), loss: structuredClone(entry.loss), seed, name: experimentRunName(entry.name, seed), experiment,
   }));
 }
 
@@ -169,27 +213,57 @@ function resolveDatasetPaths(dataset: DatasetSpec, fileDir: string): DatasetSpec
   return definedOnly({ ...dataset, path: resolve(dataset.path), labelsPath: resolve(dataset.labelsPath) });
 }
 
-/** The file paths where a setting of a run's config can be written, most specific first. */
-function placesOf(configPath: ValuePath, entry: number): { prefix: ValuePath; path: ValuePath }[] {
-  const own: ValuePath = ['runs', entry];
-  if (configPath[0] === 'loss') return [{ prefix: own, path: [...own, ...configPath] }];
+/**
+ * The file paths where a setting of a config of `owner` (an entry's index, or the sweep) can be
+ * written, most specific first. The sweep has no overrides: its settings are the shared ones.
+ */
+function placesOf(configPath: ValuePath, owner: number | 'sweep'): { prefix: ValuePath; path: ValuePath }[] {
   const shared: ValuePath = configPath[0] === 'dataset' || configPath[0] === 'model' ? [] : ['training'];
-  return [{ prefix: [...own, 'overrides'], path: [...own, 'overrides', ...configPath] }, { prefix: shared, path: [...shared, ...configPath] }];
+  const sharedPlace = { prefix: shared, path: [...shared, ...configPath] };
+  if (owner === 'sweep') return configPath[0] === 'loss' ? [{ prefix: ['sweep'], path: sweepPathOf(configPath) }] : [sharedPlace];
+  const own: ValuePath = ['runs', owner];
+  if (configPath[0] === 'loss') return [{ prefix: own, path: [...own, ...configPath] }];
+  return [{ prefix: [...own, 'overrides'], path: [...own, 'overrides', ...configPath] }, sharedPlace];
+}
+
+/** Where the sweep section sets a loss field of its configs: `loss.epsilon[0]` → `sweep.epsilon`. */
+function sweepPathOf(configPath: ValuePath): ValuePath {
+  if (configPath[0] === 'sweep') return configPath;
+  const field = configPath[0] === 'loss' ? configPath[1] : undefined;
+  return field === 'epsilon' || field === 'gamma' || field === 'labelSmoothing' ? ['sweep', field] : ['sweep'];
 }
 
 /** The checks beyond the schema, each locating its issues in the text. */
 class Checks {
   constructor(private readonly root: Node, private readonly fileDir: string, private readonly options: ParseExperimentOptions) {}
 
+  /** The cross-field rules and the dataset files of a config of `owner` (an entry's index, or the sweep). */
+  usable(config: RunConfig, owner: number | 'sweep'): ExperimentIssue[] {
+    return [...this.configRules(config, owner), ...this.datasetFiles(config, owner)];
+  }
+
   /** Cross-field rules of the run config (validateRunConfig), located where the user wrote the field. */
-  configRules(config: RunConfig, entry: number): ExperimentIssue[] {
+  configRules(config: RunConfig, owner: number | 'sweep'): ExperimentIssue[] {
     const result = validateRunConfig(config);
     const found = [...(result.ok ? [] : result.errors), ...result.warnings];
-    return found.map((issue) => this.locate(issue, parseIssuePath(issue.path), entry, 'rules'));
+    return found.map((issue) => this.locate(issue, parseIssuePath(issue.path), owner, 'rules'));
+  }
+
+  /** A problem planSweep found (in the spec, or in a config it made), located in the sweep section. */
+  sweepIssue(issue: Issue): ExperimentIssue {
+    const path = formatIssuePath(sweepPathOf(parseIssuePath(issue.path)));
+    const message = issue.message.startsWith(issue.path) ? path + issue.message.slice(issue.path.length) : issue.message;
+    return this.at(parseIssuePath(path), { ...issue, path, message }, 'rules');
+  }
+
+  /** A property of the file from its key to the end of its value (the value alone when it has no key). */
+  propertyRange(path: ValuePath): TextRange {
+    const node = nodeAt(this.root, path)!;
+    return rangeOf(node.parent?.type === 'property' ? node.parent : node);
   }
 
   /** The files a csv / idx dataset reads must exist. */
-  datasetFiles(config: RunConfig, entry: number): ExperimentIssue[] {
+  datasetFiles(config: RunConfig, owner: number | 'sweep'): ExperimentIssue[] {
     const { dataset } = config;
     const fields = dataset.name === 'csv' ? ['path'] as const : dataset.name === 'idx' ? ['path', 'labelsPath'] as const : [];
     return fields.flatMap((field) => {
@@ -199,7 +273,7 @@ class Checks {
         path: `dataset.${field}`, severity: 'error',
         message: `dataset.${field}: file not found: ${file} (relative paths start from the experiment file's folder, ${this.fileDir})`,
       };
-      return [this.locate(issue, ['dataset', field], entry, 'files')];
+      return [this.locate(issue, ['dataset', field], owner, 'files')];
     });
   }
 
@@ -242,12 +316,14 @@ class Checks {
   }
 
   /**
-   * An issue about a config path of entry `entry`, moved to the place in the file that sets it:
-   * the entry's overrides when they hold the field (or more of its path), else the shared section.
+   * An issue about a config path of `owner` (an entry's index, or the sweep), moved to the place in
+   * the file that sets it: the entry's overrides when they hold the field (or more of its path),
+   * else the shared section.
    */
-  private locate(issue: Issue, configPath: ValuePath, entry: number, kind: ExperimentIssue['kind']): ExperimentIssue {
-    let best = { path: ['runs', entry, 'name'] as ValuePath, node: nodeAt(this.root, ['runs', entry, 'name']) ?? nodeAt(this.root, ['runs', entry])!, score: -1 };
-    for (const { prefix, path } of placesOf(configPath, entry)) {
+  private locate(issue: Issue, configPath: ValuePath, owner: number | 'sweep', kind: ExperimentIssue['kind']): ExperimentIssue {
+    const fallback: ValuePath = owner === 'sweep' ? ['sweep'] : ['runs', owner, 'name'];
+    let best = { path: fallback, node: nodeAt(this.root, fallback) ?? nodeAt(this.root, fallback.slice(0, 2))!, score: -1 };
+    for (const { prefix, path } of placesOf(configPath, owner)) {
       const { node, depth } = deepestNodeAt(this.root, path);
       const score = depth >= prefix.length ? depth - prefix.length : -1;
       if (score > best.score) best = { path, node, score };

@@ -29,9 +29,13 @@ export function latestResults(records: readonly RunRecord[], entryName: string, 
   return [...latestBySeed.values()];
 }
 
-/** Whether a run was trained from the entry `entryName` of the experiment file `experiment`. */
+/**
+ * Whether a run was trained from the entry `entryName` of the experiment file `experiment` (runs of
+ * the file's sweep section have a sweep id, and may be named like an entry: "CE · seed 1").
+ */
 export function isEntryRun(record: RunRecord, entryName: string, experiment: string): boolean {
-  return record.config.experiment === experiment && record.config.name === experimentRunName(entryName, record.config.seed);
+  const { config } = record;
+  return config.experiment === experiment && config.sweepId === undefined && config.name === experimentRunName(entryName, config.seed);
 }
 
 function finishedAt(record: RunRecord): string {

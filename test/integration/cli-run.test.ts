@@ -22,6 +22,9 @@ const EXPERIMENT = `// A small study
 }
 `;
 
+/** The small study with a sweep section: ε ∈ {0, 2} × 2 seeds on the shared settings. */
+const SWEPT = EXPERIMENT.replace('\n  ]\n}', '\n  ],\n  "sweep": { "epsilon": [0, 2], "seeds": 2 }\n}');
+
 const WITH_ERROR = `{
   "dataset": { "name": "iris" },
   "model": { "type": "mlp" },
@@ -39,6 +42,7 @@ before(() => {
   fs.copyFileSync(path.join(ROOT, 'test/fixtures/experiments/data/iris.csv'), path.join(workDir, 'study', 'data', 'iris.csv'));
   fs.writeFileSync(path.join(workDir, 'study', 'small.polyloss.json'), EXPERIMENT);
   fs.writeFileSync(path.join(workDir, 'study', 'broken.polyloss.json'), WITH_ERROR);
+  fs.writeFileSync(path.join(workDir, 'study', 'swept.polyloss.json'), SWEPT);
 });
 
 after(() => {
@@ -72,6 +76,41 @@ describe('polyloss run', () => {
     const runs = parseJson<{ runs: RunRecord[] }>(result).runs;
     assert.deepEqual(runs.map((r) => [r.name, r.config.seed, r.status]), [['poly1 · seed 3', 3, 'completed'], ['poly1 · seed 4', 4, 'completed']]);
     assert.deepEqual(listRuns(runsDir).runs.map((r) => r.name).sort(), ['poly1 · seed 3', 'poly1 · seed 4']);
+  });
+
+  it('trains the sweep section too: its runs share a saved sweep id that sweep --resume and report know; --only sweep picks it', async () => {
+    const runsDir = path.join(workDir, 'swept', 'runs');
+    const file = path.join('study', 'swept.polyloss.json');
+    const result = await cli(['run', file, '--json', '--runs-dir', runsDir], workDir);
+    assert.equal(result.code, 0, result.stderr);
+    const runs = parseJson<{ runs: RunRecord[] }>(result).runs;
+    assert.deepEqual(runs.map((r) => r.status), Array(6).fill('completed'));
+    const entries = runs.filter((r) => r.config.sweepId === undefined);
+    assert.deepEqual(entries.map((r) => r.name), ['ce · seed 1', 'poly1 · seed 1']);
+    const swept = runs.filter((r) => r.config.sweepId !== undefined);
+    const sweepId = swept[0].config.sweepId!;
+    assert.match(sweepId, /^sweep-\d{8}-\d{6}-[0-9a-f]{6}$/);
+    assert.ok(swept.every((r) => r.config.sweepId === sweepId && r.config.experiment === 'swept' && r.config.epochs === 1));
+    assert.deepEqual(swept.map((r) => [r.config.loss.epsilon, r.config.seed]), [[0, 1], [2, 1], [0, 2], [2, 2]]);
+    assert.ok(swept.every((r) => r.data !== undefined && r.data.train + r.data.validation + r.data.test === 60), 'the shared dataset settings');
+    assert.match(result.stderr, new RegExp(`Experiment swept: 6 run\\(s\\) from 2 entries and sweep ${sweepId}: 4 runs \\(2 settings × 2 seeds\\)`));
+
+    // Saved like `polyloss sweep` saves it: resume finds every run done, report reads the sweep.
+    const saved = JSON.parse(fs.readFileSync(path.join(workDir, 'swept', 'sweeps', `${sweepId}.json`), 'utf8'));
+    assert.deepEqual(saved.spec, { epsilon: [0, 2], seeds: 2 });
+    assert.equal(saved.base.experiment, 'swept');
+    const resumed = await cli(['sweep', '--resume', sweepId, '--runs-dir', runsDir], workDir);
+    assert.equal(resumed.code, 0, resumed.stderr);
+    assert.match(resumed.stderr, new RegExp(`Sweep ${sweepId}: 4 of 4 runs are done or still running; 0 to train`));
+    const report = await cli(['report', sweepId, '--json', '--runs-dir', runsDir], workDir);
+    assert.equal(report.code, 0, report.stderr);
+    assert.match(report.stdout, /ε=2/);
+
+    const only = await cli(['run', file, '--only', 'sweep', '--json', '--runs-dir', path.join(workDir, 'swept-only', 'runs')], workDir);
+    assert.equal(only.code, 0, only.stderr);
+    const onlyRuns = parseJson<{ runs: RunRecord[] }>(only).runs;
+    assert.equal(onlyRuns.length, 4);
+    assert.ok(onlyRuns.every((r) => r.config.sweepId !== undefined && r.config.sweepId !== sweepId), 'a new sweep id for each run of the file');
   });
 
   it('refuses a file with an error, showing FILE:LINE:COLUMN, and trains nothing', async () => {

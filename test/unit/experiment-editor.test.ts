@@ -80,6 +80,25 @@ test('CodeLens targets: each named entry with its seed count, and the top-level 
   assert.deepEqual(codeLensTargets(''), { fileRange: { offset: 0, length: 0 }, entries: [] });
 });
 
+test('CodeLens targets: the sweep section from its key, with the number of runs it starts', () => {
+  const entry = '{ "name": "ce", "loss": { "type": "ce" } }';
+  const text = runs(entry).replace(/\n\}$/, ',\n  // the grid\n  "sweep": { "epsilon": "-1:2:1", "gamma": [0, 2], "seeds": 3, "baseline": true }\n}');
+  const { sweep } = codeLensTargets(text);
+  assert.ok(sweep);
+  assert.equal(text.slice(sweep.range.offset, sweep.range.offset + sweep.range.length), text.slice(text.indexOf('"sweep"'), text.lastIndexOf('}')).trimEnd());
+  // (4 ε + the baseline) × 2 γ × 3 seeds, as the file's own plan says.
+  assert.equal(sweep.runCount, 30);
+  assert.equal(parseExperimentFile(text, '/w/x.polyloss.json', { exists: () => true }).sweep?.configs.length, 30);
+  // Without ε the baseline is the swept loss itself: 2 γ × 2 seeds.
+  assert.equal(codeLensTargets(text.replace('"epsilon": "-1:2:1", ', '').replace('"seeds": 3', '"seeds": 2')).sweep?.runCount, 4);
+  // While the section is being typed it keeps its place, without a count.
+  const typing = codeLensTargets(text.replace('"-1:2:1"', '"-1:2:"')).sweep;
+  assert.deepEqual(typing, { range: typing?.range });
+  assert.equal(typing?.range.offset, sweep.range.offset);
+  assert.equal(codeLensTargets(text.replace('"sweep": {', '"sweep": [{').replace(/ \}\n\}$/, ' }]\n}')).sweep, undefined, 'not an object: no lens');
+  assert.equal(codeLensTargets(runs(entry)).sweep, undefined);
+});
+
 /** Records as a run of the starter file leaves them, with chosen results. */
 function recordsOf(entry: string, results: { seed: number; acc?: number; status?: RunRecord['status']; endedAt: string }[], experiment = 'starter'): RunRecord[] {
   const parsed = parseExperimentFile(starterExperimentFile(), `/w/${experiment}.polyloss.json`, { exists: () => true });

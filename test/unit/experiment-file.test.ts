@@ -8,6 +8,7 @@ import {
 import { starterExperimentFile } from '../../src/core/experimentStarter';
 import { lineColumnAt } from '../../src/core/experimentTree';
 import { DEFAULT_CONFIG } from '../../src/core/runConfig';
+import { SWEEP_ID_PATTERN } from '../../src/core/sweep';
 import { validateRunConfig } from '../../src/core/validate';
 
 const fixtures = path.join(__dirname, '../fixtures/experiments');
@@ -228,4 +229,79 @@ test('experiment names come from the file name', () => {
   assert.equal(experimentNameOf('/a/b/digits-eps.polyloss.json'), 'digits-eps');
   assert.equal(experimentNameOf('C.POLYLOSS.JSON'), 'C');
   assert.equal(experimentNameOf('/a/plain.json'), 'plain');
+});
+
+/** A file with a CSV dataset next to it, one entry and the given sweep section. */
+const withSweep = (sweep: string, shared = '"training": { "epochs": 2, "seeds": [9] },'): string =>
+  `{\n  "dataset": { "name": "csv", "path": "data/iris.csv", "labelColumn": "species" },\n  "model": { "type": "mlp", "hidden": [8] },\n  ${shared}\n`
+  + `  "runs": [ { "name": "ce", "loss": { "type": "ce" } } ],\n  "sweep": ${sweep}\n}\n`;
+
+test('a sweep section plans its grid over the shared settings: seeds outermost, one sweep id, the experiment set', () => {
+  const text = withSweep('{ "epsilon": "0:2:2", "seeds": [3, 4], "baseline": true }');
+  const parsed = parse(text);
+  assert.deepEqual(parsed.issues, []);
+  const sweep = parsed.sweep!;
+  assert.match(sweep.sweepId, SWEEP_ID_PATTERN);
+  assert.deepEqual(sweep.spec, { epsilon: '0:2:2', seeds: [3, 4], baseline: true });
+  assert.deepEqual(sweep.configs.map((c) => [c.name, c.seed, c.loss]), [
+    ['CE · seed 3', 3, { type: 'ce' }], ['Poly-1 ε=0 · seed 3', 3, { type: 'poly', epsilon: 0 }], ['Poly-1 ε=2 · seed 3', 3, { type: 'poly', epsilon: 2 }],
+    ['CE · seed 4', 4, { type: 'ce' }], ['Poly-1 ε=0 · seed 4', 4, { type: 'poly', epsilon: 0 }], ['Poly-1 ε=2 · seed 4', 4, { type: 'poly', epsilon: 2 }],
+  ]);
+  for (const config of sweep.configs) {
+    assert.equal(config.sweepId, sweep.sweepId);
+    assert.equal(config.experiment, 'digits');
+    assert.equal(config.epochs, 2, 'the shared training settings; training.seeds is the entries\' only');
+    assert.deepEqual(config.model, { type: 'mlp', hidden: [8] });
+    assert.equal(config.dataset.path, '/study/exp/data/iris.csv', 'paths start from the file\'s folder');
+    assert.equal(validateRunConfig(config).ok, true);
+  }
+  // The base is what a saved sweep resumes from: the shared settings with CE, no sweep id of its own.
+  assert.deepEqual(sweep.base.loss, { type: 'ce' });
+  assert.equal(sweep.base.sweepId, undefined);
+  assert.equal(sweep.base.experiment, 'digits');
+  assert.match(slice(text, sweep.range), /^"sweep": \{ "epsilon".*\}$/);
+  assert.ok(sweep.notes.some((n) => /ε=0 is exactly CE/.test(n)), sweep.notes.join('\n'));
+  // The entries are planned as before.
+  assert.deepEqual(parsed.runs.map((r) => r.configs.map((c) => c.name)), [['ce · seed 9']]);
+  // Each parse draws a new id unless the caller gives one.
+  assert.notEqual(parse(text).sweep!.sweepId, sweep.sweepId);
+  const given = parseExperimentFile(text, STUDY, { exists: () => true, sweepId: 'sweep-20240101-000000-abcdef' }).sweep!;
+  assert.ok(given.configs.every((c) => c.sweepId === 'sweep-20240101-000000-abcdef'));
+  assert.equal(parse(fileWith(['{ "name": "a", "loss": { "type": "ce" } }'])).sweep, undefined, 'no section, no sweep');
+});
+
+test('sweep problems are located in the section and keep only the sweep from running; shared errors keep both', () => {
+  const badRange = withSweep('{ "epsilon": "0:2:0", "seeds": 2 }');
+  let parsed = parse(badRange);
+  assert.equal(parsed.sweep, undefined);
+  assert.deepEqual(parsed.runs.map((r) => r.name), ['ce'], 'the entries still run');
+  assert.deepEqual(parsed.issues.map((i) => [i.path, i.kind, slice(badRange, i.range)]), [['sweep.epsilon', 'rules', '"0:2:0"']]);
+  assert.match(parsed.issues[0].message, /step must be > 0/);
+
+  const tooMany = withSweep('{ "epsilon": "0:99:1", "labelSmoothing": [0, 0.1, 0.2], "seeds": 5 }');
+  parsed = parse(tooMany);
+  assert.equal(parsed.sweep, undefined);
+  assert.deepEqual(parsed.issues.map((i) => [i.path, slice(tooMany, i.range)]), [['sweep', '"sweep"']]);
+  assert.match(parsed.issues[0].message, /1500 runs; at most 1000/);
+
+  const steep = withSweep('{ "epsilon": [-3, 1], "seeds": 1 }');
+  parsed = parse(steep);
+  assert.equal(parsed.sweep?.configs.length, 2, 'a warning does not stop the sweep');
+  assert.deepEqual(parsed.issues.map((i) => [i.severity, i.path, slice(steep, i.range)]), [['warning', 'sweep.epsilon', '"epsilon"']]);
+  assert.match(parsed.issues[0].message, /^sweep\.epsilon: ε = -3 < −1/);
+
+  const schema = withSweep('{ "epsilon": [1], "seeds": 0 }');
+  assert.equal(parse(schema).sweep, undefined);
+  assert.deepEqual(parse(schema).runs.map((r) => r.name), ['ce']);
+
+  const missingData = withSweep('{ "epsilon": [1], "seeds": 1 }');
+  parsed = parse(missingData, () => false);
+  assert.equal(parsed.sweep, undefined, 'the shared dataset file is missing');
+  assert.deepEqual(parsed.runs, []);
+  assert.deepEqual(parsed.issues.map((i) => [i.kind, i.path]), [['files', 'dataset.path']], 'reported once for the entry and the sweep');
+
+  const badEntry = withSweep('{ "epsilon": [1], "seeds": 1 }').replace('"loss": { "type": "ce" }', '"loss": { "type": "nope" }');
+  parsed = parse(badEntry);
+  assert.deepEqual(parsed.runs, []);
+  assert.equal(parsed.sweep?.configs.length, 1, 'an entry\'s error does not concern the sweep');
 });

@@ -12,7 +12,7 @@ import { lineColumnAt } from '../../src/core/experimentTree';
 import { DEFAULT_CONFIG } from '../../src/core/runConfig';
 import type { RunRecord, RunStatus } from '../../src/core/runFormat';
 import {
-  EDIT_COEFFICIENTS_COMMAND, OPEN_DASHBOARD_COMMAND, RUN_ENTRIES_COMMAND, experimentDiagnostics, experimentHints, experimentLenses,
+  EDIT_COEFFICIENTS_COMMAND, OPEN_DASHBOARD_COMMAND, RUN_ENTRIES_COMMAND, RUN_SWEEP_COMMAND, experimentDiagnostics, experimentHints, experimentLenses,
 } from '../../src/host/experiments/editorModels';
 import { experimentFileTarget, suggestExperimentName } from '../../src/host/experiments/newFileTarget';
 import { addRunEntry, runEntryNames, runNameProblem, suggestRunName } from '../../src/host/experiments/runEntryEdit';
@@ -83,6 +83,26 @@ test('result lens: the latest completed run of each seed, opening them in the da
   assert.equal(training?.title, '$(sync~spin) training 1 of 2');
   assert.deepEqual(training?.args, [['r', 'q']]);
   assert.match(lineOf(text, training!.range.offset), /"name": "poly1-eps2"/);
+
+  // Runs of the file's sweep are not results of an entry, even when named like one.
+  const swept = { ...record('s1', 'ce', 3, 'completed', 0.2), config: { ...record('s1', 'ce', 3, 'completed').config, sweepId: 'sweep-20240101-000000-abcdef' } };
+  const ceResult = (records: RunRecord[]) => experimentLenses(text, 'digits', records, 'k').find((l) => l.command === OPEN_DASHBOARD_COMMAND);
+  assert.deepEqual(ceResult([...done, swept])?.args, [['ce1', 'ce2']]);
+});
+
+test('▶ Run sweep sits on the sweep key, says how many runs it starts and hands the file to the sweep command', () => {
+  const text = starterExperimentFile().replace(/\n {2}\]\n\}\n$/, '\n  ],\n  "sweep": { "epsilon": [0, 2], "seeds": 2 }\n}\n');
+  const lenses = experimentLenses(text, 'digits', [], 'file:///ws/digits.polyloss.json');
+  const sweep = lenses.filter((l) => l.command === RUN_SWEEP_COMMAND);
+  assert.equal(sweep.length, 1);
+  assert.equal(sweep[0].title, '▶ Run sweep (4 runs)');
+  assert.deepEqual(sweep[0].args, ['file:///ws/digits.polyloss.json']);
+  assert.match(lineOf(text, sweep[0].range.offset), /^ {2}"sweep": \{/);
+  assert.equal(lenses[0].title, '▶ Run all (12 runs)', 'Run all stays the entries\' runs');
+  // A sweep still being typed keeps its lens (the command then names the problem); a file with only a sweep gets it too.
+  assert.equal(experimentLenses(text.replace('"seeds": 2', '"seeds": 0'), 'digits', [], 'k').find((l) => l.command === RUN_SWEEP_COMMAND)?.title, '▶ Run sweep');
+  const sweepOnly = '{ "dataset": {}, "model": {}, "runs": [], "sweep": { "seeds": 1 } }';
+  assert.deepEqual(experimentLenses(sweepOnly, 'x', [], 'k').map((l) => [l.title, l.command]), [['▶ Run sweep (1 run)', RUN_SWEEP_COMMAND]]);
 });
 
 test('inlay hints go right after the ε value, also in a CRLF file with characters outside the BMP', () => {

@@ -1,25 +1,33 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import {
-  experimentRunName, parseExperimentFile, type ExperimentIssue, type ExperimentRunEntry, type ParsedExperiment,
+  experimentRunName, parseExperimentFile, type ExperimentIssue, type ExperimentRunEntry, type ExperimentSweep, type ParsedExperiment,
 } from '../../core/experimentFile';
 import { nodeAt, parseJsonc, rangeOf, type TextRange } from '../../core/experimentTree';
 import type { RunConfig } from '../../core/runConfig';
+import { describeSweepSize, planSweep, SweepError } from '../../core/sweep';
 import { datasetFilesOutside, outsideWorkspaceMessage } from '../../runner/preflight';
 import { UsageError, type FlagSpec } from '../args';
 import { GLOBAL_FLAGS, writeJson, writeLine, type Command, type CliContext } from '../context';
 import { CONCURRENCY_FLAG, SEEDS_FLAG } from '../trainConfig';
-import { defaultConcurrency, EXIT_USAGE, runTraining } from '../training';
+import { newSavedSweep } from '../../store/sweepFiles';
+import { defaultConcurrency, EXIT_USAGE } from '../training';
+import { printSweepNextSteps, trainSavingSweep } from './sweep';
 import { reportTraining } from './train';
 
 /**
  * `polyloss run FILE.polyloss.json`: trains the runs of an experiment file, the same file the editor
  * runs from its CodeLens, so an experiment can be repeated in CI or on a cluster's job scheduler.
- * A file with errors is refused as a whole, each error shown as FILE:LINE:COLUMN.
+ * A file with errors is refused as a whole, each error shown as FILE:LINE:COLUMN. The runs of its
+ * sweep section share a new sweep id, saved like `polyloss sweep` saves one (for --resume and report).
  */
 
+/** The name `--only` knows the sweep section by. */
+const SWEEP_PART = 'sweep';
+
 const ONLY_FLAG: FlagSpec = {
-  name: 'only', type: 'string', valueName: 'NAME,NAME…', description: 'train only these runs of the file (their "name"s)',
+  name: 'only', type: 'string', valueName: 'NAME,NAME…',
+  description: `train only these runs of the file (their "name"s; "${SWEEP_PART}" for the sweep section)`,
 };
 const ALLOW_OUTSIDE_FLAG: FlagSpec = {
   name: 'allow-outside-workspace', type: 'boolean',
@@ -70,21 +78,35 @@ function entryIndexOf(root: ReturnType<typeof parseJsonc>['root'], entry: Experi
   return index >= 0 ? index : fallback;
 }
 
-function selectEntries(runs: ExperimentRunEntry[], only: string | undefined): ExperimentRunEntry[] {
-  if (only === undefined) return runs;
+/** The entries and the sweep that `--only` names (all of them without it). */
+function selectParts(parsed: ParsedExperiment, only: string | undefined): { entries: ExperimentRunEntry[]; sweep?: ExperimentSweep } {
+  const { runs, sweep } = parsed;
+  if (only === undefined) return { entries: runs, sweep };
   const wanted = only.split(',').map((name) => name.trim()).filter(Boolean);
-  const known = runs.map((r) => r.name);
+  const known = [...runs.map((r) => r.name), ...(sweep ? [SWEEP_PART] : [])];
   const unknown = wanted.filter((name) => !known.includes(name));
   if (unknown.length > 0) {
     throw new UsageError(`--only: no run named ${unknown.map((n) => `'${n}'`).join(', ')} in the file; its runs are ${known.map((n) => `'${n}'`).join(', ')}`);
   }
-  return runs.filter((r) => wanted.includes(r.name));
+  return { entries: runs.filter((r) => wanted.includes(r.name)), sweep: wanted.includes(SWEEP_PART) ? sweep : undefined };
 }
 
 /** An entry's configs, or one per `seeds` when the command line replaces the file's seeds. */
 function configsOf(entry: ExperimentRunEntry, seeds: number[] | undefined): RunConfig[] {
   if (!seeds) return entry.configs;
   return [...new Set(seeds)].map((seed) => ({ ...structuredClone(entry.configs[0]), seed, name: experimentRunName(entry.name, seed) }));
+}
+
+/** The sweep section, with its seeds replaced when the command line gives seeds. */
+function sweepWithSeeds(sweep: ExperimentSweep, seeds: number[] | undefined): ExperimentSweep {
+  if (!seeds) return sweep;
+  const spec = { ...sweep.spec, seeds: [...new Set(seeds)] };
+  try {
+    return { ...sweep, ...planSweep(spec, sweep.base, sweep.sweepId), spec };
+  } catch (e) {
+    if (e instanceof SweepError) throw new UsageError(`--seeds: ${e.issues[0]?.message ?? e.message}`);
+    throw e;
+  }
 }
 
 function readExperimentText(file: string, cwd: string): { full: string; text: string } {
@@ -127,15 +149,22 @@ export const runCommand: Command = {
       writeLine(ctx.stderr, `polyloss: ${message}`);
       return EXIT_USAGE;
     }
-    if (parsed.runs.length === 0) throw new UsageError(`${file} has no runs to train ("runs" is empty)`);
+    if (parsed.runs.length === 0 && !parsed.sweep) throw new UsageError(`${file} has no runs to train ("runs" is empty)`);
 
-    const entries = selectEntries(parsed.runs, args.flags.only as string | undefined);
-    const configs = entries.flatMap((entry) => configsOf(entry, args.flags.seeds as number[] | undefined));
-    writeLine(ctx.stderr, `Experiment ${parsed.experiment}: ${configs.length} run(s) from ${entries.length} entr${entries.length === 1 ? 'y' : 'ies'}`);
+    const seeds = args.flags.seeds as number[] | undefined;
+    const parts = selectParts(parsed, args.flags.only as string | undefined);
+    const entries = parts.entries;
+    const sweep = parts.sweep && sweepWithSeeds(parts.sweep, seeds);
+    const configs = [...entries.flatMap((entry) => configsOf(entry, seeds)), ...sweep?.configs ?? []];
+    const sweepPart = sweep ? ` and sweep ${sweep.sweepId}: ${describeSweepSize(sweep.configs)}` : '';
+    writeLine(ctx.stderr, `Experiment ${parsed.experiment}: ${configs.length} run(s) from ${entries.length} entr${entries.length === 1 ? 'y' : 'ies'}${sweepPart}`);
+    for (const note of sweep?.notes ?? []) writeLine(ctx.stderr, `note: ${note}`);
     const concurrency = (args.flags.concurrency as number | undefined) ?? defaultConcurrency(configs.length);
     const confine = args.flags['allow-outside-workspace'] === true ? undefined : ctx.cwd;
-    const result = await runTraining(configs, { runsDir, concurrency, ctx, confineDatasetsTo: confine });
+    const toSave = sweep && newSavedSweep(sweep.sweepId, sweep.spec, sweep.base);
+    const result = await trainSavingSweep(configs, toSave, { runsDir, concurrency, ctx, confineDatasetsTo: confine });
     reportTraining(ctx, json, result);
+    if (sweep) printSweepNextSteps(ctx, sweep.sweepId, args.flags, result, json);
     return result.exitCode;
   },
 };

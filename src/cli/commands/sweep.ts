@@ -12,7 +12,7 @@ import { UsageError, type FlagSpec, type FlagValue } from '../args';
 import { GLOBAL_FLAGS, reconcileBeforeReading, writeJson, writeLine, type Command, type CliContext } from '../context';
 import { formatDuration } from '../format';
 import { CONCURRENCY_FLAG, CONFIG_FILE_FLAG, CONFIG_FLAGS, SEEDS_FLAG, buildTrainConfigs } from '../trainConfig';
-import { EXIT_INTERRUPTED, EXIT_RUN_FAILED, runTraining, type TrainingResult } from '../training';
+import { EXIT_INTERRUPTED, EXIT_RUN_FAILED, runTraining, type TrainingOptions, type TrainingResult } from '../training';
 import { K_FLAG, METRIC_FLAG, analysisRequestOf, analyze, epochReader, resultsText } from './report';
 import { reportTraining } from './train';
 
@@ -185,6 +185,34 @@ function isInteractive(ctx: CliContext): boolean {
   return (ctx.stdin as NodeJS.ReadableStream & { isTTY?: boolean }).isTTY === true;
 }
 
+// ── Training a sweep (also for `polyloss run` on an experiment file with a sweep section) ──────────
+
+/**
+ * Saves the new sweep `toSave` (when given), then trains `configs`, which hold its runs. When not one
+ * run of it could be made (unusable data, unwritable runs folder), the saved sweep is removed again,
+ * so that nothing is left to resume.
+ */
+export async function trainSavingSweep(configs: readonly RunConfig[], toSave: SavedSweep | undefined, opts: TrainingOptions): Promise<TrainingResult> {
+  const { runsDir, ctx } = opts;
+  const savedFile = toSave && saveSweep(runsDir, toSave);
+  if (savedFile) writeLine(ctx.stderr, `Sweep settings saved to ${savedFile}`);
+  try {
+    return await runTraining(configs, opts);
+  } catch (e) {
+    if (toSave && !listRuns(runsDir).runs.some((r) => r.config.sweepId === toSave.sweepId)) removeSavedSweep(runsDir, toSave.sweepId);
+    throw e;
+  }
+}
+
+/** What to type next: resume the sweep's runs that did not finish, and make its report. */
+export function printSweepNextSteps(ctx: CliContext, sweepId: string, flags: Record<string, FlagValue>, result: TrainingResult, json: boolean): void {
+  const runsDirFlag = typeof flags['runs-dir'] === 'string' ? ` --runs-dir ${flags['runs-dir']}` : '';
+  if (result.records.some((r) => r.config.sweepId === sweepId && r.status !== 'completed' && r.status !== 'diverged')) {
+    writeLine(ctx.stderr, `To train the runs that did not finish: polyloss sweep --resume ${sweepId}${runsDirFlag}`);
+  }
+  if (!json) writeLine(ctx.stderr, `For a report with charts: polyloss report ${sweepId}${runsDirFlag} --out DIR`);
+}
+
 // ── The command ─────────────────────────────────────────────────────────────────────────────────
 
 interface PlannedWork {
@@ -240,7 +268,6 @@ export const sweepCommand: Command = {
     const { sweepId, todo } = work;
     for (const note of work.plan.notes) writeLine(ctx.stderr, `note: ${note}`);
     for (const warning of work.plan.warnings) writeLine(ctx.stderr, `warning: ${warning.message}`);
-    const runsDirFlag = typeof flags['runs-dir'] === 'string' ? ` --runs-dir ${flags['runs-dir']}` : '';
 
     const printResults = (extra: Record<string, unknown>): void => {
       const runs = listRuns(runsDir).runs.filter((r) => r.config.sweepId === sweepId);
@@ -267,23 +294,10 @@ export const sweepCommand: Command = {
       writeLine(ctx.stderr, 'Nothing was started.');
       return EXIT_RUN_FAILED;
     }
-    const savedFile = work.toSave && saveSweep(runsDir, work.toSave);
-    if (savedFile) writeLine(ctx.stderr, `Sweep settings saved to ${savedFile}`);
-
-    let result: TrainingResult;
-    try {
-      result = await runTraining(todo, { runsDir, concurrency, ctx });
-    } catch (e) {
-      // Nothing started (unusable data, unwritable runs folder): leave no sweep behind to resume.
-      if (savedFile && !listRuns(runsDir).runs.some((r) => r.config.sweepId === sweepId)) removeSavedSweep(runsDir, sweepId);
-      throw e;
-    }
+    const result = await trainSavingSweep(todo, work.toSave, { runsDir, concurrency, ctx });
     if (!json) reportTraining(ctx, false, result);
     printResults({ ran: result.records, interrupted: result.interruptedBy ?? null, exitCode: result.exitCode });
-    if (result.records.some((r) => r.status !== 'completed' && r.status !== 'diverged')) {
-      writeLine(ctx.stderr, `To train the runs that did not finish: polyloss sweep --resume ${sweepId}${runsDirFlag}`);
-    }
-    if (!json) writeLine(ctx.stderr, `For a report with charts: polyloss report ${sweepId}${runsDirFlag} --out DIR`);
+    printSweepNextSteps(ctx, sweepId, flags, result, json);
     return result.exitCode;
   },
 };

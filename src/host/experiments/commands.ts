@@ -1,5 +1,6 @@
-// The commands of experiment files: "New Experiment File" and the run command behind the
-// "▶ Run" lenses, which starts the entries' configs through the queue (polyloss.startRuns).
+// The commands of experiment files: "New Experiment File", the run command behind the "▶ Run"
+// lenses, which starts the entries' configs through the queue (polyloss.startRuns), and the one
+// behind "▶ Run sweep", which hands the sweep section to Run Sweep (polyloss.runSweep: saved, resumable).
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import * as vscode from 'vscode';
@@ -12,6 +13,7 @@ import { runEntryNames } from './runEntryEdit';
 
 export const NEW_EXPERIMENT_FILE_COMMAND = 'polyloss.newExperimentFile';
 export const START_RUNS_COMMAND = 'polyloss.startRuns';
+export const START_SWEEP_COMMAND = 'polyloss.runSweep';
 
 /**
  * Asks for a name, writes the commented starter experiment into the workspace folder (asking
@@ -81,6 +83,25 @@ export async function runExperimentEntries(fileUri: unknown, names: unknown, see
   if (problems.length > 0) void showProblems(problems);
   if (configs.length === 0) return [];
   return (await vscode.commands.executeCommand<string[]>(START_RUNS_COMMAND, configs)) ?? [];
+}
+
+/**
+ * Starts the sweep section of an experiment file as it is in the editor now, under a new sweep id.
+ * A section with errors is not started; its first error is shown.
+ */
+export async function runExperimentSweep(fileUri: unknown): Promise<string[]> {
+  if (typeof fileUri !== 'string') return [];
+  const uri = vscode.Uri.parse(fileUri);
+  const document = await vscode.workspace.openTextDocument(uri);
+  const parsed = parseExperimentFile(document.getText(), uri.fsPath, { exists: fs.existsSync });
+  if (!parsed.sweep) {
+    const errors = parsed.issues.filter((issue) => issue.severity === 'error');
+    const about = errors.find((issue) => !issue.path.startsWith('runs')) ?? errors[0];
+    void showProblems([`sweep not started: ${about?.message ?? 'the file has no "sweep" section'}`]);
+    return [];
+  }
+  const { spec, base } = parsed.sweep;
+  return (await vscode.commands.executeCommand<string[]>(START_SWEEP_COMMAND, { spec, base })) ?? [];
 }
 
 /** The first error about entry `index` (or about what every entry shares). */

@@ -9,6 +9,7 @@ import type { ParsedExperiment, TextRange } from '../../core/experimentFile';
 import type { RunRecord } from '../../core/runFormat';
 
 export const RUN_ENTRIES_COMMAND = 'polyloss.runExperimentEntries';
+export const RUN_SWEEP_COMMAND = 'polyloss.runExperimentSweep';
 export const OPEN_DASHBOARD_COMMAND = 'polyloss.openDashboard';
 export const EDIT_COEFFICIENTS_COMMAND = 'polyloss.editCoefficients';
 /** Which seeds of an entry a lens starts. */
@@ -42,12 +43,19 @@ const ACTIVE: readonly string[] = ['queued', 'running'];
 /**
  * The lenses of a file: "Run all" at the top; above each entry "▶ Run" (its first seed), "▶ Run
  * N seeds" when it has several, its state (training, or the latest result, which opens those runs
- * in the dashboard), and "Coefficients", which shows its loss in the Coefficients view.
- * `fileKey` identifies the document to the run command (its URI).
+ * in the dashboard), and "Coefficients", which shows its loss in the Coefficients view; above the
+ * sweep section "▶ Run sweep". `fileKey` identifies the document to the run commands (its URI).
  */
 export function experimentLenses(text: string, experiment: string, records: readonly RunRecord[], fileKey: string): LensModel[] {
-  const { fileRange, entries } = codeLensTargets(text);
-  if (entries.length === 0) return [];
+  const { fileRange, entries, sweep } = codeLensTargets(text);
+  const sweepLens: LensModel[] = sweep ? [{
+    range: sweep.range,
+    title: sweep.runCount === undefined ? '▶ Run sweep' : `▶ Run sweep (${plural(sweep.runCount, 'run')})`,
+    tooltip: `Train the grid of the sweep section on the shared settings, under one sweep id${sweep.runCount === undefined ? '' : `: ${plural(sweep.runCount, 'run')} in the queue`}`,
+    command: RUN_SWEEP_COMMAND,
+    args: [fileKey],
+  }] : [];
+  if (entries.length === 0) return sweepLens;
   const total = entries.reduce((sum, e) => sum + e.seedsCount, 0);
   const lenses: LensModel[] = [{
     range: fileRange,
@@ -78,7 +86,7 @@ export function experimentLenses(text: string, experiment: string, records: read
       });
     }
   }
-  return lenses;
+  return [...lenses, ...sweepLens];
 }
 
 /** The loss object of each named entry, as typed (the Coefficients view checks it). */

@@ -1,10 +1,10 @@
 // Experiment files in the editor: CodeLenses, α inlay hints, diagnostics and their commands.
 import * as vscode from 'vscode';
 import type { HostServices } from '../services';
-import { NEW_EXPERIMENT_FILE_COMMAND, newExperimentFile, runExperimentEntries } from './commands';
+import { NEW_EXPERIMENT_FILE_COMMAND, newExperimentFile, runExperimentEntries, runExperimentSweep } from './commands';
 import { ExperimentDiagnostics } from './diagnostics';
 import { EXPERIMENT_SELECTOR } from './documents';
-import { RUN_ENTRIES_COMMAND } from './editorModels';
+import { RUN_ENTRIES_COMMAND, RUN_SWEEP_COMMAND } from './editorModels';
 import { ExperimentCodeLenses, ExperimentInlayHints } from './providers';
 
 export { saveLossToExperimentFile } from './saveToExperiment';
@@ -18,5 +18,6 @@ export function registerExperimentFiles(context: vscode.ExtensionContext, servic
     new ExperimentDiagnostics(),
     vscode.commands.registerCommand(NEW_EXPERIMENT_FILE_COMMAND, () => newExperimentFile()),
     vscode.commands.registerCommand(RUN_ENTRIES_COMMAND, runExperimentEntries),
+    vscode.commands.registerCommand(RUN_SWEEP_COMMAND, runExperimentSweep),
   );
 }
