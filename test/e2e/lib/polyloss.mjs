@@ -56,3 +56,14 @@ export function runRow(wb, name, status) {
   const label = status ? `${name}, ${status}` : name;
   return wb.viewPane('Runs').locator(`.monaco-list-row[aria-label^="${label.replace(/"/g, '\\"')}"]`);
 }
+
+/** The frame of a PolyLoss webview ("dashboard" or "compare"), found by the view its page mounts. */
+export function webviewFrame(page, view) {
+  return waitFor(`the ${view} webview`, async () => {
+    for (const frame of page.frames()) {
+      const mounted = await frame.evaluate(() => (document.body?.dataset.view && '__polyloss' in window ? document.body.dataset.view : undefined)).catch(() => undefined);
+      if (mounted === view) return frame;
+    }
+    return undefined;
+  }, { timeout: 60000, interval: 500 });
+}

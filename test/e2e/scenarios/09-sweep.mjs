@@ -1,0 +1,113 @@
+// A sweep in a real VS Code: "Run Sweep…" from the palette on a small base run (ε ∈ {0, 2} × 2 seeds,
+// 1 epoch on 300 digits), with the run count and the ETA shown while typing; the runs train under
+// one sweep id with the spec saved next to the runs folder; the dashboard's Sweep tab, open from
+// the start, fills in as they finish; Resume Sweep then finds nothing missing.
+import { readFileSync } from 'node:fs';
+import * as path from 'node:path';
+import { polylossCli, readRuns, runRow, webviewFrame } from '../lib/polyloss.mjs';
+import { waitFor } from '../lib/workbench.mjs';
+
+export const title = 'Run Sweep from the palette; the dashboard\'s ε-response chart fills in';
+
+const BASE_NAME = 'sweep base e2e';
+
+const sweepState = (frame) => frame.evaluate(async () => {
+  await window.__polyloss.idle();
+  const { source, status, chart, table } = window.__polyloss.sweep.describe();
+  return { source, status, chart, table };
+});
+
+/** Runs counted on the chart: the seeds behind its points. */
+const counted = (state) => state.chart.series.reduce((sum, s) => sum + s.points.reduce((n, p) => n + p.n, 0), 0);
+
+export async function run({ wb, page, check, lap, workbenchUrl, ws, runsDir, project }) {
+  if (!(await page.locator('.monaco-workbench').isVisible().catch(() => false))) await wb.load(workbenchUrl(ws));
+  await wb.openViewContainer('PolyLoss');
+
+  // The base: a small CE run made by the CLI (its speed also gives the sweep's ETA).
+  await polylossCli(project, ['train', '--dataset', 'digits', '--max-samples', '300', '--hidden', '32', '--epochs', '1', '--loss', 'ce',
+    '--seed', '77', '--name', BASE_NAME, '--runs-dir', runsDir]);
+  await runRow(wb, BASE_NAME, 'completed').first().waitFor({ state: 'visible', timeout: 30000 });
+  const before = new Set(readRuns(runsDir).map((r) => r.id));
+
+  // The dashboard's Sweep tab, open before the sweep starts: it follows the newest sweep.
+  await wb.runCommand('PolyLoss: Open Dashboard');
+  const dashboard = await webviewFrame(page, 'dashboard');
+  await dashboard.locator('vscode-tab-header', { hasText: 'Sweep' }).click();
+
+  await wb.runCommand('PolyLoss: Run Sweep…');
+  await wb.pick(1, BASE_NAME);
+  const epsilonMessage = await wb.type(2, '0, 2');
+  check(/→ \d+ runs \(2 settings × \d+ seeds\) · about \d+:\d\d/.test(epsilonMessage), `typing ε shows the run count and the ETA ("${epsilonMessage}")`);
+  check(/Poly-1 ε=0 is exactly CE/.test(epsilonMessage), 'and says that ε = 0 is CE');
+  const badGamma = await wb.type(3, '-1');
+  check(badGamma.startsWith('γ: each value must be ≥ 0 (got -1)'), `a bad γ is refused with its rule ("${badGamma}")`);
+  await wb.type(3, '');
+  await wb.type(4, '');
+  const seedsMessage = await wb.type(5, '2');
+  check(seedsMessage.startsWith('→ 4 runs (2 settings × 2 seeds) · about '), `two seeds make 4 runs ("${seedsMessage}")`);
+  await wb.pick(6, 'No CE runs');
+  await wb.waitForStep(7);
+  const confirm = await page.locator('.quick-input-widget .quick-input-list .monaco-list-row').first().textContent();
+  check(/4 runs · about \d+:\d\d/.test(confirm ?? ''), `the last step shows the runs and the time before starting ("${confirm?.trim()}")`);
+  await wb.screenshot('sweep-confirm');
+  await page.keyboard.press('Enter');
+  await waitFor('the Run Sweep input to close', async () => !(await wb.quickInput().isVisible()), { timeout: 10000 });
+  lap('sweep started');
+
+  const runs = await waitFor('the 4 runs of the sweep', () => {
+    const found = readRuns(runsDir).filter((r) => !before.has(r.id));
+    return found.length === 4 ? found : undefined;
+  }, { timeout: 30000 });
+  const sweepId = runs[0].record.config.sweepId;
+  check(/^sweep-\d{8}-\d{6}-[0-9a-f]{6}$/.test(sweepId ?? '') && runs.every((r) => r.record.config.sweepId === sweepId), `one sweep id for all runs (${sweepId})`);
+  const grid = runs.map((r) => `${r.record.config.loss.epsilon}/${r.record.config.seed}`).sort().join(' ');
+  check(grid === '0/1 0/2 2/1 2/2', `ε ∈ {0, 2} × seeds 1, 2 (${grid})`);
+  check(runs.every((r) => r.record.config.epochs === 1 && r.record.config.dataset.maxSamples === 300 && r.record.config.model.hidden.join() === '32'),
+    'every run keeps the base\'s settings');
+  const saved = JSON.parse(readFileSync(path.join(ws, '.polyloss', 'sweeps', `${sweepId}.json`), 'utf8'));
+  check(JSON.stringify(saved.spec) === JSON.stringify({ seeds: 2, epsilon: [0, 2] }) && saved.base.loss.type === 'ce',
+    'the sweep spec is saved next to the runs folder, as the CLI saves it');
+  await runRow(wb, `Sweep ${sweepId}`).first().waitFor({ state: 'visible', timeout: 15000 });
+
+  // Watch the chart fill in as the runs finish.
+  const seen = [];
+  const final = await waitFor('every run of the sweep on the ε-response chart', async () => {
+    const state = await sweepState(dashboard);
+    if (state.source !== sweepId) return undefined;
+    if (seen.at(-1) !== counted(state)) seen.push(counted(state));
+    return counted(state) === 4 ? state : undefined;
+  }, { timeout: 120000, interval: 300 });
+  lap(`runs counted on the chart over time: ${seen.join(' → ')}`);
+  check(seen.length >= 2 && seen[0] < 4, `the chart filled in while the sweep ran (${seen.join(' → ')} runs counted)`);
+  const [series] = final.chart.series;
+  check(series.points.map((p) => `${p.epsilon}:${p.n}`).join() === '0:2,2:2', 'two ε points of two seeds each');
+  check(final.chart.bars.length === 2, 'each point has its confidence-interval bar');
+
+  // The means on the chart are the runs' own test accuracies averaged by this test.
+  const done = readRuns(runsDir).filter((r) => r.record.config.sweepId === sweepId);
+  for (const point of series.points) {
+    const accs = done.filter((r) => r.record.config.loss.epsilon === point.epsilon).map((r) => r.record.summary.testAcc);
+    const mean = (accs.reduce((a, b) => a + b, 0) / accs.length) * 100;
+    check(Math.abs(point.mean - mean) < 1e-9, `ε=${point.epsilon}: mean test accuracy ${point.mean.toFixed(2)}% is the runs' mean`);
+  }
+  check(final.chart.baselines.length === 1 && Math.abs(final.chart.baselines[0].y - series.points[0].mean) < 1e-9, 'ε = 0 stands in for CE as the baseline line');
+  const best = series.points.reduce((top, p) => (p.mean > top.mean ? p : top));
+  check(final.chart.best[0]?.epsilon === best.epsilon, `the best ε is marked (ε=${best.epsilon})`);
+  check(final.table.rows.map((r) => r[0]).join() === 'ε=0,ε=2' && final.table.rows.every((r) => r[1] === '2'), 'the table has a row per ε with n = 2');
+  check(/4 runs: 4 completed/.test(final.status), `the status line counts the finished runs ("${final.status}")`);
+  await wb.screenshot('sweep-dashboard');
+
+  // Nothing is missing, so Resume Sweep starts nothing and says so.
+  await wb.runCommand('PolyLoss: Resume Sweep');
+  await wb.quickInputBox().fill(sweepId);
+  await page.keyboard.press('Enter');
+  await wb.runCommand('Notifications: Show Notifications');
+  const notice = await waitFor('the resume notification', async () => {
+    const text = await page.locator('.notifications-center').textContent().catch(() => '');
+    return /PolyLoss: sweep [\w-]+: all 4 runs are done or still running\./.exec(text ?? '')?.[0];
+  }, { timeout: 15000 });
+  check(notice.includes(sweepId), `Resume Sweep finds nothing to train ("${notice}")`);
+  check(readRuns(runsDir).filter((r) => r.record.config.sweepId === sweepId).length === 4, 'and starts no run');
+  await page.keyboard.press('Escape');
+}
