@@ -28,11 +28,7 @@ window.addEventListener('message', (event: MessageEvent<unknown>) => {
     api.postMessage({ type: 'reportError', message: 'dropped a malformed host message' });
     return;
   }
-  switch (m.type) {
-    case 'base': return editor.setBase(m.base);
-    case 'load': return editor.load(m.loss, m.source);
-    case 'done': return editor.done(m.action, m.ok, m.message);
-  }
+  editor.apply(m);
 });
 api.postMessage({ type: 'ready' });
 

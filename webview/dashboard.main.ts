@@ -2,6 +2,7 @@ import '@vscode-elements/elements/dist/vscode-tabs/index.js';
 import '@vscode-elements/elements/dist/vscode-tab-header/index.js';
 import '@vscode-elements/elements/dist/vscode-tab-panel/index.js';
 import type { DashboardTab, FocusRequest } from '../src/core/viewProtocol';
+import { RunCoefficients, type CoefficientsState } from './dashboard/runCoefficients';
 import { RunDetail, type DetailSettings } from './dashboard/runDetail';
 import { RunsTable, type TableState } from './dashboard/runsTable';
 import { ComparePanel, DEFAULT_COMPARE, type CompareSettings } from './shared/comparePanel';
@@ -17,6 +18,7 @@ import { DEFAULT_SWEEP_SETTINGS, SweepPanel, type SweepSettings } from './sweep/
 interface DashboardState {
   tab: DashboardTab;
   detailRunId?: string;
+  coefficients?: CoefficientsState;
   compare: CompareSettings;
   detail: DetailSettings;
   table: TableState;
@@ -29,6 +31,7 @@ const saved = host.savedState();
 const state: DashboardState = {
   tab: saved.tab && TABS.includes(saved.tab) ? saved.tab : 'runs',
   detailRunId: saved.detailRunId,
+  coefficients: saved.coefficients,
   compare: { ...DEFAULT_COMPARE, ...saved.compare },
   detail: { xAxis: 'step', smoothing: 0, ...saved.detail },
   table: { sort: { column: 'created', descending: true }, filter: '', ...saved.table },
@@ -54,6 +57,7 @@ const table = new RunsTable(state.table, {
     host.post({ type: 'setSelection', runIds: next });
   },
   onOpen: (runId) => openDetail(runId),
+  onRerunWithLoss: (runId, loss) => host.post({ type: 'rerunWithLoss', runId, loss }),
   onState: (s) => { state.table = s; save(); },
   colorOf: (runId) => runColor(theme, runId),
 });
@@ -64,6 +68,12 @@ const compare = new ComparePanel(store, theme, state.compare, {
   onSettings: (s) => { state.compare = s; save(); },
   onExportPng: (dataUrl, fileName) => host.post({ type: 'exportPng', dataUrl, fileName }),
   onExportCsv: (csv, fileName) => host.post({ type: 'exportCsv', csv, fileName }),
+});
+
+// Below the run's charts in the Run tab.
+const runCoefficients = new RunCoefficients(theme, state.coefficients, {
+  post: (runId, message) => host.post({ type: 'coefficients', runId, message }),
+  onState: (s) => { state.coefficients = s; save(); },
 });
 
 const detail = new RunDetail(store, theme, state.detail, {
@@ -94,6 +104,8 @@ tabs.addEventListener('vsc-tabs-select', (e) => {
 });
 document.getElementById('app')!.append(tabs);
 
+detail.root.after(runCoefficients.root);
+
 function showTab(tab: DashboardTab): void {
   state.tab = tab;
   tabs.selectedIndex = TABS.indexOf(tab);
@@ -105,6 +117,7 @@ function openDetail(runId: string): void {
   state.detailRunId = runId;
   subscribeWanted();
   detail.show(runId);
+  runCoefficients.show(store.runs.get(runId));
   table.update(store.list(), store.selection, runId);
   showTab('detail');
   frames.request(renderCharts);
@@ -128,12 +141,17 @@ onThemeChange((t) => {
   theme = t;
   compare.setTheme(t);
   detail.setTheme(t);
+  runCoefficients.setTheme(t);
   sweep.setTheme(t);
   table.update(store.list(), store.selection, state.detailRunId);
   frames.request(renderCharts);
 });
 
 host.start((message) => {
+  if (message.type === 'coefficients') {
+    runCoefficients.apply(message.message);
+    return;
+  }
   if (message.type === 'snapshot') subscribed.clear();
   const change = store.apply(message);
   sweep.update(change, message.type === 'snapshot');
@@ -144,6 +162,7 @@ host.start((message) => {
     if (change.runs) compare.chart.refreshRuns();
     if (message.type === 'snapshot') detail.show(state.detailRunId);
     else if (change.runs) detail.refresh();
+    runCoefficients.show(detail.shownRunId ? store.runs.get(detail.shownRunId) : undefined);
   }
   if (change.series.size) {
     compare.chart.extend(change.series);
@@ -155,5 +174,6 @@ host.start((message) => {
 
 exposeDebugHandle({
   store, table, compare, detail, sweep,
+  coefficients: runCoefficients.editor,
   charts: () => ({ compare: compare.chart, ...Object.fromEntries([...detail.charts].map(([k, v]) => [`detail.${k}`, v])) }),
 });

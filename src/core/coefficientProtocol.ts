@@ -36,7 +36,7 @@ function isObj(x: unknown): x is Obj {
 const LOSS_TYPES: readonly unknown[] = ['ce', 'poly', 'focal', 'poly-focal'];
 
 /** The shape of a loss spec; its values are checked by validateLossSpec where it is used. */
-function isLossLike(x: unknown): x is LossSpec {
+export function isLossLike(x: unknown): x is LossSpec {
   return isObj(x) && LOSS_TYPES.includes(x.type);
 }
 

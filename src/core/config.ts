@@ -36,6 +36,17 @@ export function overlayConfig(base: RunConfig, partial: PartialRunConfig): RunCo
   };
 }
 
+/**
+ * A run's config for a new run with another loss: every setting kept, the loss replaced, and the
+ * name, experiment entry and sweep dropped. They describe the old loss (the new run gets a default
+ * name from its own), and keeping them would count the new run as a result of that entry or as a
+ * point of that sweep.
+ */
+export function configWithLoss(config: RunConfig, loss: LossSpec): RunConfig {
+  const { name: _name, experiment: _experiment, sweepId: _sweepId, ...settings } = structuredClone(config);
+  return { ...settings, loss: structuredClone(loss) };
+}
+
 function mergeSection<T extends object>(base: T, over: Partial<T> | undefined, kindKey: keyof T, sharedKeys: (keyof T)[]): T {
   if (over === undefined) return base;
   if (!isObject(over)) return over as T;

@@ -1,3 +1,7 @@
+import {
+  isCoefficientHostMessage, isCoefficientWebviewMessage, isLossLike, type CoefficientHostMessage, type CoefficientWebviewMessage,
+} from './coefficientProtocol';
+import type { LossSpec } from './lossSpec';
 import type { MetricLine, RunRecord } from './runFormat';
 
 /**
@@ -41,7 +45,9 @@ export type HostMessage =
   /** New metric lines since the last history/append of the same run. */
   | { type: 'append'; chunks: MetricsChunk[] }
   | { type: 'selection'; runIds: string[] }
-  | { type: 'focus'; focus: FocusRequest };
+  | { type: 'focus'; focus: FocusRequest }
+  /** To the coefficient editor embedded in the dashboard (see coefficientProtocol). */
+  | { type: 'coefficients'; message: CoefficientHostMessage };
 
 export interface FocusRequest {
   runIds: string[];
@@ -60,6 +66,10 @@ export type WebviewMessage =
   | { type: 'exportCsv'; csv: string; fileName: string }
   | { type: 'exportJson'; json: string; fileName: string }
   | { type: 'openDashboard'; runIds: string[] }
+  /** A new run from `runId`'s config with `loss` in place of its loss (see configWithLoss). */
+  | { type: 'rerunWithLoss'; runId: string; loss: LossSpec }
+  /** From the coefficient editor embedded in the dashboard; `runId` is the run it shows, whose settings a run uses. */
+  | { type: 'coefficients'; runId: string; message: CoefficientWebviewMessage }
   | { type: 'reportError'; message: string };
 
 // ---------------------------------------------------------------------------------------------
@@ -184,6 +194,8 @@ export function isHostMessage(x: unknown): x is HostMessage {
       return isStringArray(x.runIds);
     case 'focus':
       return isFocus(x.focus);
+    case 'coefficients':
+      return isCoefficientHostMessage(x.message);
     default:
       return false;
   }
@@ -214,6 +226,10 @@ export function isWebviewMessage(x: unknown): x is WebviewMessage {
       return isString(x.json) && x.json.length <= MAX_EXPORT_CHARS && isString(x.fileName) && FILE_NAME.test(x.fileName);
     case 'reportError':
       return isString(x.message);
+    case 'rerunWithLoss':
+      return isString(x.runId) && isLossLike(x.loss);
+    case 'coefficients':
+      return isString(x.runId) && isCoefficientWebviewMessage(x.message);
     default:
       return false;
   }

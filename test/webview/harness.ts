@@ -4,7 +4,8 @@ import type { AddressInfo } from 'node:net';
 import * as path from 'node:path';
 import { chromium, type Browser, type Page } from 'playwright-core';
 import type { HostMessage, ViewKind } from '../../src/core/viewProtocol';
-import { buildWebviewHtml, makeNonce } from '../../src/host/webviews/html';
+import type { CoefficientEditorActions } from '../../src/host/webviews/coefficientEditorSession';
+import { APP_STYLES, buildWebviewHtml, makeNonce } from '../../src/host/webviews/html';
 import { WebviewRelay, type RelayHandlers } from '../../src/host/webviews/relay';
 import { Emitter, FakeServices } from './fakeHost';
 
@@ -51,7 +52,7 @@ export async function startServer(): Promise<{ origin: string; server: Server }>
         cspSource: origin, nonce: makeNonce(), title: page[1], view: page[1],
         scriptUri: `${origin}/dist/webview/${page[1]}.js`,
         codiconUri: `${origin}/dist/webview/codicon.css`,
-        styleUris: [`${origin}/test/webview/themes/${theme}.css`, `${origin}/media/css/webview.css`],
+        styleUris: [`${origin}/test/webview/themes/${theme}.css`, ...['webview.css', ...APP_STYLES[page[1] as ViewKind]].map((f) => `${origin}/media/css/${f}`)],
       }));
       return;
     }
@@ -121,6 +122,8 @@ export interface OpenOptions {
   width?: number;
   height?: number;
   focus?: { runIds: string[]; tab: 'runs' | 'compare' | 'detail' | 'sweep' };
+  /** What the dashboard's embedded coefficient editor runs and saves with (VS Code's part, recorded by the test). */
+  coefficients?: CoefficientEditorActions;
 }
 
 export async function openView(browser: Browser, origin: string, view: ViewKind, host: FakeServices, o: OpenOptions = {}): Promise<ViewHarness> {
@@ -144,6 +147,7 @@ export async function openView(browser: Browser, origin: string, view: ViewKind,
     exportCsv: async (data, fileName) => void handled.exports.push({ kind: 'csv', data, fileName }),
     exportJson: async (data, fileName) => void handled.exports.push({ kind: 'json', data, fileName }),
     showError: (m) => void handled.errors.push(m),
+    coefficients: o.coefficients,
   };
   const relay = new WebviewRelay({
     postMessage: (m: unknown) => {

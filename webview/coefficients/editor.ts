@@ -5,7 +5,7 @@
  * dashboard) can mount it the same way.
  */
 import '@vscode-elements/elements/dist/vscode-button/index.js';
-import type { RunBaseInfo } from '../../src/core/coefficientProtocol';
+import type { CoefficientHostMessage, RunBaseInfo } from '../../src/core/coefficientProtocol';
 import type { LossSpec } from '../../src/core/lossSpec';
 import { el } from '../shared/dom';
 import { frames } from '../shared/frames';
@@ -35,7 +35,8 @@ export class CoefficientEditor {
   /** One function object, so several keystrokes within a frame draw once. */
   private readonly draw = () => this.charts.show(this.reading.spec);
 
-  constructor(theme: ChartTheme, draft: CoefficientDraft, private readonly host: CoefficientEditorHost) {
+  /** `baseRunNoun` says which run the base line's settings come from: the sidebar's ticked run, the dashboard's shown run. */
+  constructor(theme: ChartTheme, draft: CoefficientDraft, private readonly host: CoefficientEditorHost, private readonly baseRunNoun = 'the ticked run') {
     this.form = new CoefficientForm(draft, (d) => this.changed(d));
     this.charts = new LossShapeCharts(theme);
     this.reading = readDraft(draft);
@@ -60,6 +61,21 @@ export class CoefficientEditor {
     this.setStatus(`Loaded ${source}.`, 'info');
   }
 
+  /** Puts fields back as they were typed (a state kept across a reload). */
+  restore(draft: CoefficientDraft): void {
+    this.form.setDraft(draft);
+    this.refresh();
+  }
+
+  /** A message of the host's coefficient session. */
+  apply(message: CoefficientHostMessage): void {
+    switch (message.type) {
+      case 'base': return this.setBase(message.base);
+      case 'load': return this.load(message.loss, message.source);
+      case 'done': return this.done(message.action, message.ok, message.message);
+    }
+  }
+
   /** What "Run with these coefficients" trains on. */
   setBase(base: RunBaseInfo | undefined): void {
     if (!base) {
@@ -68,7 +84,7 @@ export class CoefficientEditor {
     }
     const what = `${base.dataset} · ${base.model} · ${base.epochs} epochs`;
     this.baseLine.textContent = base.fromRun
-      ? `Runs on ${what}, the settings of the ticked run "${base.fromRun}".`
+      ? `Runs on ${what}, the settings of ${this.baseRunNoun} "${base.fromRun}".`
       : `Runs on ${what} (the New Run defaults; tick a run in the Runs view to use its settings).`;
   }
 

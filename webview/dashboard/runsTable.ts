@@ -1,9 +1,12 @@
 import '@vscode-elements/elements/dist/vscode-checkbox/index.js';
 import '@vscode-elements/elements/dist/vscode-textfield/index.js';
 import { diffConfigs } from '../../src/core/configDiff';
+import { describeLoss, type LossSpec } from '../../src/core/lossSpec';
 import type { RunRecord, RunStatus } from '../../src/core/runFormat';
 import { el, icon } from '../shared/dom';
 import { RUN_COLUMNS, filterRuns, sortRuns, type RunColumn, type SortState } from './columns';
+import { EpsilonCellEditor } from './epsilonCell';
+import { hasEpsilon } from './epsilonEdit';
 
 export interface TableState {
   sort: SortState;
@@ -13,6 +16,8 @@ export interface TableState {
 export interface RunsTableCallbacks {
   onToggle(runId: string, checked: boolean): void;
   onOpen(runId: string): void;
+  /** "Rerun with edited ε": a new run from the run's config with `loss`. */
+  onRerunWithLoss(runId: string, loss: LossSpec): void;
   onState(state: TableState): void;
   /** The run's chart colour, shown as a swatch next to selected runs. */
   colorOf(runId: string): string;
@@ -23,9 +28,18 @@ const STATUS_ICONS: Record<RunStatus, string> = {
   diverged: 'warning', interrupted: 'debug-disconnect',
 };
 
+/** The run whose ε is being edited: its row stays in the table while the rest is redrawn. */
+interface EpsilonEdit {
+  runId: string;
+  row: HTMLTableRowElement;
+  cell: HTMLTableCellElement;
+  editor: EpsilonCellEditor;
+}
+
 /**
  * Every run in the workspace: sortable by any column, filterable by text, with the columns whose
  * settings differ between the listed runs highlighted. Ticking a row is the shared selection.
+ * The ε of a Poly run is edited in its loss cell (click it, or F2 on the row) to rerun it with another ε.
  */
 export class RunsTable {
   readonly root: HTMLElement;
@@ -35,6 +49,8 @@ export class RunsTable {
   private runs: RunRecord[] = [];
   private selection = new Set<string>();
   private focusedRunId: string | undefined;
+  private edit: EpsilonEdit | undefined;
+  private readonly note = el('p', { class: 'table-note', attrs: { role: 'status' } });
 
   constructor(private state: TableState, private readonly callbacks: RunsTableCallbacks) {
     const filter = el('vscode-textfield', { attrs: { placeholder: 'Filter runs (name, loss, dataset, status…)', 'aria-label': 'Filter runs' } });
@@ -50,7 +66,7 @@ export class RunsTable {
     this.summary = el('p', { class: 'table-summary', attrs: { 'aria-live': 'polite' } });
     const table = el('table', { class: 'runs' }, el('thead', {}, this.head), this.body);
     this.root = el('section', { class: 'runs-table' },
-      el('div', { class: 'toolbar' }, filter), this.summary, el('div', { class: 'table-wrap' }, table));
+      el('div', { class: 'toolbar' }, filter), this.summary, this.note, el('div', { class: 'table-wrap' }, table));
   }
 
   update(runs: RunRecord[], selection: readonly string[], focusedRunId: string | undefined): void {
@@ -67,12 +83,77 @@ export class RunsTable {
 
     this.head.replaceChildren(el('th', { attrs: { scope: 'col' } }, el('span', { class: 'codicon codicon-check-all', attrs: { title: 'Compare', 'aria-label': 'Compare' } })),
       ...RUN_COLUMNS.map((c) => this.headerCell(c, differing.has(c.id))));
-    this.body.replaceChildren(...shown.map((run) => this.row(run, differing)));
+    if (this.edit && !shown.some((run) => run.id === this.edit!.runId)) this.edit = undefined;
+    this.placeRows(shown.map((run) => this.keepEditedRow(run, this.row(run, differing))));
 
     const selected = this.runs.filter((r) => this.selection.has(r.id)).length;
     this.summary.textContent = `${shown.length} of ${this.runs.length} runs shown · ${selected} ticked for comparison`
       + (differing.size ? ' · highlighted columns differ between the shown runs' : '');
-    if (focusedId) (this.body.querySelector(`tr[data-run-id="${CSS.escape(focusedId)}"]`) as HTMLElement | null)?.focus();
+    // A row that had the focus gets it back when it was rebuilt (the edited row keeps its own).
+    if (focusedId && !this.body.contains(document.activeElement)) this.rowOf(focusedId)?.focus();
+  }
+
+  /** Puts the rows in order without taking out the edited row, so its field keeps focus and caret. */
+  private placeRows(rows: HTMLTableRowElement[]): void {
+    const keep = new Set<Element>(rows);
+    for (const child of [...this.body.children]) if (!keep.has(child)) child.remove();
+    rows.forEach((row, i) => {
+      if (this.body.children[i] !== row) this.body.insertBefore(row, this.body.children[i] ?? null);
+    });
+  }
+
+  /** For the edited run: the live row with every cell but the edited one taken from the fresh row. */
+  private keepEditedRow(run: RunRecord, fresh: HTMLTableRowElement): HTMLTableRowElement {
+    const edit = this.edit;
+    if (edit?.runId !== run.id) return fresh;
+    edit.editor.setRun(run);
+    const keptIndex = [...edit.row.cells].indexOf(edit.cell);
+    [...fresh.cells].forEach((cell, i) => { if (i !== keptIndex) edit.row.replaceChild(cell, edit.row.cells[i]); });
+    edit.row.className = fresh.className;
+    edit.row.setAttribute('aria-selected', fresh.getAttribute('aria-selected') ?? 'false');
+    return edit.row;
+  }
+
+  private rowOf(runId: string): HTMLTableRowElement | null {
+    return this.body.querySelector(`tr[data-run-id="${CSS.escape(runId)}"]`);
+  }
+
+  /** Turns the run's loss cell into the ε editor (Poly runs only). */
+  private startEdit(runId: string): void {
+    if (this.edit?.runId === runId) {
+      void this.edit.editor.focus();
+      return;
+    }
+    const run = this.runs.find((r) => r.id === runId);
+    if (!run || !hasEpsilon(run)) return;
+    if (this.edit) this.endEdit(false);
+    const row = this.rowOf(runId);
+    const cell = row?.querySelector<HTMLTableCellElement>('td[data-column="loss"]');
+    if (!row || !cell) return;
+    const editor = new EpsilonCellEditor(run, {
+      rerun: (loss) => this.rerun(runId, loss),
+      cancel: () => this.endEdit(true),
+    });
+    cell.replaceChildren(editor.root);
+    cell.classList.add('editing');
+    this.note.textContent = '';
+    this.edit = { runId, row, cell, editor };
+    void editor.focus();
+  }
+
+  /** Back to the loss text; `refocus` puts the focus on the run's row (Escape, Cancel, a rerun). */
+  private endEdit(refocus: boolean): void {
+    const runId = this.edit?.runId;
+    this.edit = undefined;
+    this.render();
+    if (refocus && runId) this.rowOf(runId)?.focus();
+  }
+
+  private rerun(runId: string, loss: LossSpec): void {
+    this.callbacks.onRerunWithLoss(runId, loss);
+    const name = this.runs.find((r) => r.id === runId)?.name ?? runId;
+    this.note.textContent = `Rerun of "${name}" with ${describeLoss(loss)} sent to the queue; it appears in the list once queued.`;
+    this.endEdit(true);
   }
 
   /** Columns showing a setting that is not the same in every shown run. */
@@ -105,8 +186,13 @@ export class RunsTable {
     box.addEventListener('change', () => this.callbacks.onToggle(run.id, box.checked));
 
     const cells = RUN_COLUMNS.map((c) => {
-      const td = el('td', { class: [c.numeric ? 'num' : '', differing.has(c.id) ? 'differs' : '', c.id === 'name' ? 'name' : ''].filter(Boolean).join(' ') });
-      if (c.id === 'status') {
+      const td = el('td', {
+        class: [c.numeric ? 'num' : '', differing.has(c.id) ? 'differs' : '', c.id === 'name' ? 'name' : ''].filter(Boolean).join(' '),
+        attrs: { 'data-column': c.id },
+      });
+      if (c.id === 'loss' && hasEpsilon(run)) {
+        this.editableLossCell(td, run, c.text(run));
+      } else if (c.id === 'status') {
         td.append(el('span', { class: `status status-${run.status}` }, icon(STATUS_ICONS[run.status] ?? 'circle'), c.text(run)));
       } else if (c.id === 'name') {
         if (checked) {
@@ -123,18 +209,33 @@ export class RunsTable {
     });
 
     const tr = el('tr', { attrs: { tabindex: '0', 'data-run-id': run.id, 'aria-selected': String(checked) } }, el('td', {}, box), ...cells);
+    if (hasEpsilon(run)) tr.setAttribute('aria-keyshortcuts', 'F2');
     if (run.id === this.focusedRunId) tr.classList.add('focused');
     tr.addEventListener('click', () => this.callbacks.onOpen(run.id));
-    tr.addEventListener('keydown', (e) => this.onRowKey(e, tr, box));
+    tr.addEventListener('keydown', (e) => this.onRowKey(e, tr));
     return tr;
   }
 
-  /** Enter opens the run, Space ticks it, arrows move between rows. */
-  private onRowKey(e: KeyboardEvent, tr: HTMLTableRowElement, box: HTMLElement & { checked: boolean }): void {
+  /** The loss of a Poly run, with the button that edits its ε; a click anywhere in the cell edits too. */
+  private editableLossCell(td: HTMLTableCellElement, run: RunRecord, text: string): void {
+    const button = el('button', { class: 'cell-edit', attrs: { type: 'button', title: 'Edit ε and rerun (F2)', 'aria-label': `Edit ε of ${run.name} and rerun` } }, icon('edit'));
+    td.classList.add('editable');
+    td.append(el('span', { text }), button);
+    td.addEventListener('click', (e) => {
+      e.stopPropagation();
+      this.startEdit(run.id);
+    });
+  }
+
+  /** Enter opens the run, Space ticks it, F2 edits its ε, arrows move between rows. */
+  private onRowKey(e: KeyboardEvent, tr: HTMLTableRowElement): void {
     if (e.target !== tr) return;
     const runId = tr.dataset.runId!;
+    // The row may keep its element while its cells are redrawn: read the current checkbox.
+    const box = tr.querySelector('vscode-checkbox');
     if (e.key === 'Enter') this.callbacks.onOpen(runId);
-    else if (e.key === ' ') this.callbacks.onToggle(runId, !box.checked);
+    else if (e.key === ' ') this.callbacks.onToggle(runId, !box?.checked);
+    else if (e.key === 'F2') this.startEdit(runId);
     else if (e.key === 'ArrowDown') (tr.nextElementSibling as HTMLElement | null)?.focus();
     else if (e.key === 'ArrowUp') (tr.previousElementSibling as HTMLElement | null)?.focus();
     else return;

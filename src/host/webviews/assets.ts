@@ -1,5 +1,5 @@
 import * as vscode from 'vscode';
-import { buildWebviewHtml, makeNonce } from './html';
+import { APP_STYLES, buildWebviewHtml, makeNonce, type WebviewApp } from './html';
 
 /** Where webview assets live inside the extension; the only folders a webview may load from. */
 function roots(extensionUri: vscode.Uri): vscode.Uri[] {
@@ -10,8 +10,8 @@ export function webviewOptions(extensionUri: vscode.Uri): vscode.WebviewOptions 
   return { enableScripts: true, localResourceRoots: roots(extensionUri) };
 }
 
-/** Sets options and HTML of a webview that runs the bundle dist/webview/<app>.js; `extraStyles` are media/css files. */
-export function loadWebviewApp(webview: vscode.Webview, extensionUri: vscode.Uri, app: 'dashboard' | 'compare' | 'coefficients', title: string, extraStyles: string[] = []): void {
+/** Sets options and HTML of a webview that runs the bundle dist/webview/<app>.js with its stylesheets. */
+export function loadWebviewApp(webview: vscode.Webview, extensionUri: vscode.Uri, app: WebviewApp, title: string): void {
   webview.options = webviewOptions(extensionUri);
   const uri = (...path: string[]) => webview.asWebviewUri(vscode.Uri.joinPath(extensionUri, ...path)).toString();
   webview.html = buildWebviewHtml({
@@ -21,6 +21,6 @@ export function loadWebviewApp(webview: vscode.Webview, extensionUri: vscode.Uri
     view: app,
     scriptUri: uri('dist', 'webview', `${app}.js`),
     codiconUri: uri('dist', 'webview', 'codicon.css'),
-    styleUris: [uri('media', 'css', 'webview.css'), ...extraStyles.map((file) => uri('media', 'css', file))],
+    styleUris: [uri('media', 'css', 'webview.css'), ...APP_STYLES[app].map((file) => uri('media', 'css', file))],
   });
 }

@@ -5,6 +5,7 @@ import type { Disposable } from 'vscode';
 import {
   isCoefficientWebviewMessage, type CoefficientHostMessage, type CoefficientWebviewMessage, type RunBaseInfo,
 } from '../../core/coefficientProtocol';
+import { configWithLoss } from '../../core/config';
 import { describeLoss, type LossSpec } from '../../core/lossSpec';
 import type { RunConfig } from '../../core/runConfig';
 import { formatIssues, validateLossSpec } from '../../core/validate';
@@ -49,8 +50,7 @@ export class CoefficientEditorSession implements Disposable {
   baseConfig(): { config: RunConfig; fromRun?: string } {
     const ticked = this.services.selection.get().map((id) => this.services.runs.get(id)).find((r) => r !== undefined);
     if (!ticked) return { config: this.actions.defaultConfig() };
-    const { name: _name, experiment: _experiment, sweepId: _sweepId, ...config } = structuredClone(ticked.config);
-    return { config, fromRun: ticked.name };
+    return { config: configWithLoss(ticked.config, ticked.config.loss), fromRun: ticked.name };
   }
 
   dispose(): void {

@@ -14,7 +14,8 @@ import { CoefficientEditorSession, type CoefficientEditorActions } from './coeff
 export const COEFFICIENTS_VIEW_ID = 'polyloss.coefficients';
 const START_RUNS_COMMAND = 'polyloss.startRuns';
 
-const actions: CoefficientEditorActions = {
+/** Runs through the polyloss.startRuns command and saves through the experiment file editor; the dashboard's embedded editor uses them too. */
+export const coefficientEditorActions: CoefficientEditorActions = {
   startRuns: async (configs) => (await vscode.commands.executeCommand<string[]>(START_RUNS_COMMAND, configs)) ?? [],
   saveToExperimentFile: saveLossToExperimentFile,
   defaultConfig: () => {
@@ -31,11 +32,11 @@ class CoefficientEditorViewProvider implements vscode.WebviewViewProvider, vscod
 
   resolveWebviewView(view: vscode.WebviewView): void {
     this.session?.dispose();
-    const session = new CoefficientEditorSession(view.webview, this.services, actions);
+    const session = new CoefficientEditorSession(view.webview, this.services, coefficientEditorActions);
     this.session = session;
     if (this.pendingLoad) session.load(this.pendingLoad.loss, this.pendingLoad.source);
     this.pendingLoad = undefined;
-    loadWebviewApp(view.webview, this.services.extensionUri, 'coefficients', 'Coefficients', ['coefficients.css']);
+    loadWebviewApp(view.webview, this.services.extensionUri, 'coefficients', 'Coefficients');
     view.onDidDispose(() => {
       session.dispose();
       if (this.session === session) this.session = undefined;

@@ -19,6 +19,15 @@ export interface WebviewHtmlOptions {
   view: string;
 }
 
+export type WebviewApp = 'dashboard' | 'compare' | 'coefficients';
+
+/** The stylesheets (media/css) each app loads after webview.css; the dashboard embeds the coefficient editor. */
+export const APP_STYLES: Record<WebviewApp, readonly string[]> = {
+  dashboard: ['coefficients.css'],
+  compare: [],
+  coefficients: ['coefficients.css'],
+};
+
 export function makeNonce(): string {
   return randomBytes(18).toString('base64').replace(/[^A-Za-z0-9]/g, '');
 }

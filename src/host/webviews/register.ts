@@ -2,6 +2,7 @@ import * as vscode from 'vscode';
 import type { DashboardTab } from '../../core/viewProtocol';
 import type { HostServices } from '../services';
 import { loadWebviewApp } from './assets';
+import { coefficientEditorActions } from './coefficientEditorView';
 import { savePng, saveCsv, saveJson } from './exports';
 import { WebviewRelay, type RelayHandlers } from './relay';
 
@@ -87,7 +88,7 @@ export function registerWebviews(context: vscode.ExtensionContext, services: Hos
     exportJson: (json, fileName) => saveJson(services.runs.runsDir, json, fileName),
     showError: (message) => void vscode.window.showErrorMessage(`PolyLoss: ${message}`),
   };
-  const dashboard = new Dashboard(services, handlers);
+  const dashboard = new Dashboard(services, { ...handlers, coefficients: coefficientEditorActions });
   context.subscriptions.push(
     // From code a third argument may name the tab (menus pass only the clicked and selected items).
     vscode.commands.registerCommand(OPEN_DASHBOARD_COMMAND, (arg?: unknown, multi?: unknown, tab?: unknown) =>

@@ -1,10 +1,15 @@
 import type { Disposable, Event } from 'vscode';
+import { configWithLoss } from '../../core/config';
+import type { LossSpec } from '../../core/lossSpec';
 import type { MetricLine } from '../../core/runFormat';
+import { validateRunConfig } from '../../core/validate';
 import {
   START_CURSOR, isWebviewMessage, newLinesAfter, packMetrics,
   type FocusRequest, type HostMessage, type MetricsChunk, type MetricsCursor, type ViewKind, type WebviewMessage,
 } from '../../core/viewProtocol';
 import type { HostServices } from '../services';
+import type { CoefficientEditorActions } from './coefficientEditorSession';
+import { EmbeddedCoefficientEditor } from './dashboardCoefficients';
 
 /** The part of vscode.Webview the relay needs; a plain object in tests. */
 export interface WebviewPort {
@@ -19,6 +24,8 @@ export interface RelayHandlers {
   exportCsv(csv: string, fileName: string): Promise<void>;
   exportJson(json: string, fileName: string): Promise<void>;
   showError(message: string): void;
+  /** What the coefficient editor embedded in the dashboard runs and saves with (the sidebar view's actions). */
+  coefficients?: CoefficientEditorActions;
 }
 
 /** How long live deltas and run changes are gathered before one message goes out. */
@@ -39,6 +46,7 @@ export class WebviewRelay implements Disposable {
   private pendingFocus: FocusRequest | undefined;
   private timer: ReturnType<typeof setTimeout> | undefined;
   private readonly subscriptions: Disposable[] = [];
+  private coefficientEditor: EmbeddedCoefficientEditor | undefined;
 
   constructor(
     private readonly port: WebviewPort,
@@ -64,6 +72,7 @@ export class WebviewRelay implements Disposable {
 
   dispose(): void {
     if (this.timer) clearTimeout(this.timer);
+    this.coefficientEditor?.dispose();
     for (const s of this.subscriptions) s.dispose();
     this.subscriptions.length = 0;
   }
@@ -98,8 +107,26 @@ export class WebviewRelay implements Disposable {
       case 'exportCsv': return this.handlers.exportCsv(m.csv, m.fileName);
       case 'exportJson': return this.handlers.exportJson(m.json, m.fileName);
       case 'openDashboard': return this.handlers.openDashboard(m.runIds);
+      case 'rerunWithLoss': await this.rerunWithLoss(m.runId, m.loss); return;
+      case 'coefficients': return this.embeddedEditor().receive(m.runId, m.message);
       case 'reportError': this.services.log.error(`${this.view} webview: ${m.message}`); return;
     }
+  }
+
+  /** Starts run `runId`'s config with `loss`; a config that does not validate is refused with the reason. */
+  private async rerunWithLoss(runId: string, loss: LossSpec): Promise<void> {
+    const run = this.services.runs.get(runId);
+    if (!run) throw new Error(`no run ${runId} in ${this.services.runs.runsDir}`);
+    const checked = validateRunConfig(configWithLoss(run.config, loss));
+    if (!checked.ok) throw new Error(`run "${run.name}" was not rerun: ${checked.errors.map((e) => e.message).join('; ')}`);
+    await this.services.actions.start([checked.value]);
+  }
+
+  private embeddedEditor(): EmbeddedCoefficientEditor {
+    const actions = this.handlers.coefficients;
+    if (!actions) throw new Error(`the ${this.view} webview has no coefficient editor`);
+    this.coefficientEditor ??= new EmbeddedCoefficientEditor((message) => this.post({ type: 'coefficients', message }), this.services, actions);
+    return this.coefficientEditor;
   }
 
   private start(): void {
