@@ -93,7 +93,14 @@ describe('training worker process', () => {
     assert.equal(types[types.length - 1], 'finished');
     assert.deepEqual(types.filter((t) => t === 'epoch').length, CONFIG.epochs);
     assert.ok(types.slice(1, -1).every((t) => t === 'steps' || t === 'epoch'));
-    assert.ok(w.statusAtEvent.slice(0, -1).every((s) => s === 'running'), 'running while training');
+    // run.json says running from before `started` is sent until the end is recorded. Read as each
+    // message arrives, it may already show the end for the last ones (messages trail the file), but
+    // never goes back: running, then completed. That it is running while the run can still go on is
+    // checked where the run cannot end by itself (the stop test below).
+    const ended = w.statusAtEvent.indexOf('completed');
+    const whileRunning = ended < 0 ? w.statusAtEvent : w.statusAtEvent.slice(0, ended);
+    assert.ok(whileRunning.every((s) => s === 'running'), `statuses seen: ${w.statusAtEvent.join(', ')}`);
+    assert.ok(w.statusAtEvent.slice(whileRunning.length).every((s) => s === 'completed'), `statuses seen: ${w.statusAtEvent.join(', ')}`);
 
     const started = w.events[0] as Extract<WorkerEvent, { type: 'started' }>;
     assert.equal(started.runId, w.runId);
@@ -126,6 +133,10 @@ describe('training worker process', () => {
   it('stops after the current step on a stop message: cancelled, exit 0, metrics kept', async () => {
     const w = startWorker(LONG);
     await w.next('epoch');
+    // 200 epochs do not end by themselves before the stop: every event so far found run.json running.
+    const seenBeforeStop = [...w.statusAtEvent];
+    assert.ok(seenBeforeStop.length >= 3, 'started, steps and an epoch');
+    assert.deepEqual(seenBeforeStop, seenBeforeStop.map(() => 'running'), 'running while training');
     w.child.send({ type: 'stop' } satisfies WorkerCommand);
     const { code } = await w.exit;
     assert.equal(code, 0);
