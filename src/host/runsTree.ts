@@ -15,10 +15,13 @@ export const RUNS_VIEW_ID = 'polyloss.runs';
 const LIVE_REDRAW_MS = 500;
 
 export class RunsTreeProvider implements vscode.TreeDataProvider<TreeNode>, vscode.Disposable {
-  private readonly changed = new vscode.EventEmitter<TreeNode | undefined>();
+  private readonly changed = new vscode.EventEmitter<TreeNode | TreeNode[] | undefined>();
   readonly onDidChangeTreeData = this.changed.event;
   /** The nodes last handed to VS Code: a refresh of one run must pass the same object. */
   private runNodes = new Map<string, RunNode>();
+  private groupOf = new Map<string, GroupNode>();
+  /** The ticks as last drawn, to redraw only the items whose tick changed. */
+  private drawnSelection: ReadonlySet<string>;
   private liveRedraw: NodeJS.Timeout | undefined;
   private readonly liveDirty = new Set<string>();
 
@@ -26,10 +29,27 @@ export class RunsTreeProvider implements vscode.TreeDataProvider<TreeNode>, vsco
     private readonly model: RunsIndex,
     private readonly selection: PersistentRunSelection,
     private readonly live: LiveRuns,
-  ) {}
+  ) {
+    this.drawnSelection = new Set(selection.get());
+  }
 
   refresh(): void {
     this.changed.fire(undefined);
+  }
+
+  /** Redraws the runs whose tick changed (and their groups), e.g. after the dashboard changed the selection. */
+  selectionChanged(): void {
+    const now = new Set(this.selection.get());
+    const flipped = [...new Set([...now, ...this.drawnSelection])].filter((id) => now.has(id) !== this.drawnSelection.has(id));
+    this.drawnSelection = now;
+    const nodes = new Set<TreeNode>();
+    for (const id of flipped) {
+      const node = this.runNodes.get(id);
+      if (node) nodes.add(node);
+      const group = this.groupOf.get(id);
+      if (group) nodes.add(group);
+    }
+    if (nodes.size) this.changed.fire([...nodes]);
   }
 
   /** Redraws the descriptions of runs whose live progress changed, throttled. */
@@ -49,8 +69,13 @@ export class RunsTreeProvider implements vscode.TreeDataProvider<TreeNode>, vsco
     if (element) return element.kind === 'group' ? element.runs : [];
     const top = buildTree(this.model.list());
     this.runNodes = new Map();
+    this.groupOf = new Map();
+    this.drawnSelection = new Set(this.selection.get());
     for (const node of top) {
-      for (const run of node.kind === 'group' ? node.runs : [node]) this.runNodes.set(run.id, run);
+      for (const run of node.kind === 'group' ? node.runs : [node]) {
+        this.runNodes.set(run.id, run);
+        if (node.kind === 'group') this.groupOf.set(run.id, node);
+      }
     }
     return top;
   }
@@ -128,6 +153,6 @@ export function createRunsTreeView(provider: RunsTreeProvider, model: RunsIndex,
       provider.refresh();
       updateBadge();
     }),
-    selection.onDidChange(() => provider.refresh()),
+    selection.onDidChange(() => provider.selectionChanged()),
   );
 }

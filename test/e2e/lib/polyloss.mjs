@@ -5,6 +5,13 @@ import * as path from 'node:path';
 import { promisify } from 'node:util';
 import { waitFor } from './workbench.mjs';
 
+/** The PolyLoss side bar with the Runs view expanded, in the workspace at `url`. */
+export async function showRunsView(wb, url) {
+  await wb.ensureLoaded(url);
+  await wb.openViewContainer('PolyLoss');
+  await wb.expandView('Runs');
+}
+
 /** Runs "PolyLoss: New Run…" and answers each step as typed by a user. */
 export async function newRunFromPalette(wb, { dataset = 'digits', model = 'mlp', loss = 'Poly', epsilon = '2', epochs = '2', seeds = '1' } = {}) {
   await wb.runCommand('PolyLoss: New Run…');

@@ -45,6 +45,14 @@ export class Workbench {
     await this.page.waitForSelector('.monaco-workbench', { timeout: 90000 });
   }
 
+  /** Loads `url` unless the page already shows its folder (scenarios share one page). */
+  async ensureLoaded(url) {
+    const folder = new URL(url).searchParams.get('folder');
+    const current = new URL(this.page.url() === 'about:blank' ? 'http://x/' : this.page.url()).searchParams.get('folder');
+    const visible = await this.page.locator('.monaco-workbench').isVisible().catch(() => false);
+    if (!visible || current !== folder) await this.load(url);
+  }
+
   /** Saves test-results/e2e/<scenario>-NN-<name>.png. */
   async screenshot(name) {
     this.shots++;
@@ -133,6 +141,14 @@ export class Workbench {
     await waitFor(`the ${title} side bar`, async () =>
       (await this.page.locator('.part.sidebar .title-label h2').first().textContent().catch(() => ''))?.trim().toUpperCase() === title.toUpperCase(),
     { timeout: 10000 });
+  }
+
+  /** Expands a collapsed view pane of the side bar ("Runs"). */
+  async expandView(name) {
+    const header = this.page.locator(`.sidebar .pane-header[aria-label^="${name}"]`).first();
+    await header.waitFor({ state: 'visible', timeout: 10000 });
+    if ((await header.getAttribute('aria-expanded')) === 'false') await header.click();
+    await waitFor(`the ${name} view expanded`, async () => (await header.getAttribute('aria-expanded')) === 'true', { timeout: 5000 });
   }
 
   /** The pane of a view by its name ("Runs"). */

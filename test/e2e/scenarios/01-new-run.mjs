@@ -1,14 +1,13 @@
 // New Run from the command palette with typed choices; the run appears in the Runs tree, trains
 // to completion there, and its files are in the workspace.
-import { newRunFromPalette, readRuns, runRow } from '../lib/polyloss.mjs';
+import { newRunFromPalette, readRuns, runRow, showRunsView } from '../lib/polyloss.mjs';
 import { waitFor } from '../lib/workbench.mjs';
 
 export const title = 'New Run from the palette trains a run that the Runs tree shows completed';
 
 export async function run({ wb, page, check, lap, workbenchUrl, ws, runsDir }) {
-  await wb.load(workbenchUrl(ws));
-  lap('workbench visible');
-  await wb.openViewContainer('PolyLoss');
+  await showRunsView(wb, workbenchUrl(ws));
+  lap('Runs view visible');
   await wb.screenshot('runs-view-empty');
 
   // ε as typed by someone who slipped: the input says what is wrong and keeps the step open.

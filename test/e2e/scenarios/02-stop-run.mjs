@@ -1,12 +1,11 @@
 // Stop from the tree's context menu on a long run: the run ends `cancelled` and keeps its metrics.
-import { newRunFromPalette, readRuns, runRow, waitForRun } from '../lib/polyloss.mjs';
+import { newRunFromPalette, readRuns, runRow, showRunsView, waitForRun } from '../lib/polyloss.mjs';
 import { waitFor } from '../lib/workbench.mjs';
 
 export const title = 'Stop Run from the context menu cancels a long run and keeps its metrics';
 
 export async function run({ wb, page, check, lap, workbenchUrl, ws, runsDir }) {
-  if (!(await wb.page.locator('.monaco-workbench').isVisible().catch(() => false))) await wb.load(workbenchUrl(ws));
-  await wb.openViewContainer('PolyLoss');
+  await showRunsView(wb, workbenchUrl(ws));
   await newRunFromPalette(wb, { epochs: '500', seeds: '7' });
   const name = 'Poly-1 ε=2, seed 7';
   const running = runRow(wb, name, 'running');

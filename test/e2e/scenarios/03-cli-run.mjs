@@ -1,11 +1,10 @@
 // A run made by the CLI in the workspace's runs folder shows up in the Runs tree by itself.
-import { polylossCli, readRuns, runRow } from '../lib/polyloss.mjs';
+import { polylossCli, readRuns, runRow, showRunsView } from '../lib/polyloss.mjs';
 
 export const title = 'A run made by the polyloss CLI appears in the Runs tree';
 
 export async function run({ wb, check, lap, workbenchUrl, ws, runsDir, project }) {
-  if (!(await wb.page.locator('.monaco-workbench').isVisible().catch(() => false))) await wb.load(workbenchUrl(ws));
-  await wb.openViewContainer('PolyLoss');
+  await showRunsView(wb, workbenchUrl(ws));
   const before = readRuns(runsDir).length;
   const { stdout } = await polylossCli(project, ['train', '--dataset', 'digits', '--loss', 'ce', '--epochs', '1', '--seeds', '5', '--runs-dir', runsDir]);
   lap(`CLI finished:\n${stdout.trim()}`);

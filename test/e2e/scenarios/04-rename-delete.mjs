@@ -2,14 +2,13 @@
 // asks for confirmation in a modal dialog, then the folder and the row are gone.
 import { existsSync, readFileSync } from 'node:fs';
 import * as path from 'node:path';
-import { readRuns, runRow } from '../lib/polyloss.mjs';
+import { readRuns, runRow, showRunsView } from '../lib/polyloss.mjs';
 import { waitFor } from '../lib/workbench.mjs';
 
 export const title = 'Rename and Delete from the Runs tree context menu';
 
 export async function run({ wb, page, check, workbenchUrl, ws, runsDir }) {
-  if (!(await page.locator('.monaco-workbench').isVisible().catch(() => false))) await wb.load(workbenchUrl(ws));
-  await wb.openViewContainer('PolyLoss');
+  await showRunsView(wb, workbenchUrl(ws));
   const target = readRuns(runsDir).find((r) => r.record.name === 'CE, seed 5') ?? readRuns(runsDir).at(-1);
   check(target !== undefined, 'a run to rename');
   const row = runRow(wb, target.record.name).first();

@@ -1,5 +1,5 @@
 // Ticking runs in the Runs tree chooses them for comparison; the ticks survive a window reload.
-import { polylossCli, readRuns, runRow } from '../lib/polyloss.mjs';
+import { polylossCli, readRuns, runRow, showRunsView } from '../lib/polyloss.mjs';
 import { waitFor } from '../lib/workbench.mjs';
 
 export const title = 'Checkbox selection in the Runs tree persists across a reload';
@@ -19,8 +19,7 @@ async function twoRunNames(runsDir, project) {
 }
 
 export async function run({ wb, page, check, workbenchUrl, ws, runsDir, project }) {
-  if (!(await page.locator('.monaco-workbench').isVisible().catch(() => false))) await wb.load(workbenchUrl(ws));
-  await wb.openViewContainer('PolyLoss');
+  await showRunsView(wb, workbenchUrl(ws));
   const names = await twoRunNames(runsDir, project);
   for (const name of names) {
     const row = runRow(wb, name).first();
@@ -38,7 +37,7 @@ export async function run({ wb, page, check, workbenchUrl, ws, runsDir, project 
   await page.waitForTimeout(2000);
   await page.reload();
   await page.waitForSelector('.monaco-workbench', { timeout: 90000 });
-  await wb.openViewContainer('PolyLoss');
+  await showRunsView(wb, workbenchUrl(ws));
   for (const name of names) {
     const row = runRow(wb, name).first();
     await row.waitFor({ state: 'visible', timeout: 30000 });
