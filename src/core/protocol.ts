@@ -26,3 +26,32 @@ export function isWorkerCommand(x: unknown): x is WorkerCommand {
   const t = (x as { type?: unknown }).type;
   return t === 'stop' || (t === 'start' && typeof (x as { runDir?: unknown }).runDir === 'string');
 }
+
+/** Configs whose datasets are checked together; `confineTo` is set for configs of an experiment file. */
+export interface PreflightBatch {
+  configs: RunConfig[];
+  /** Their dataset files must lie inside this folder (see runner/preflight). */
+  confineTo?: string;
+}
+
+/**
+ * Host → a worker started with `--preflight`: load the datasets of these configs as training will
+ * (runner/preflight), before any run folder exists. The worker answers once and exits.
+ */
+export interface PreflightCommand {
+  type: 'preflight';
+  batches: PreflightBatch[];
+}
+
+/** Worker → host: the datasets can be used, or the first that cannot (`field` is the config field to fix). */
+export type PreflightReply = { type: 'preflight-ok' } | { type: 'preflight-failed'; field: string; message: string };
+
+export function isPreflightCommand(x: unknown): x is PreflightCommand {
+  return typeof x === 'object' && x !== null && (x as { type?: unknown }).type === 'preflight' && Array.isArray((x as { batches?: unknown }).batches);
+}
+
+export function isPreflightReply(x: unknown): x is PreflightReply {
+  if (typeof x !== 'object' || x === null) return false;
+  const o = x as { type?: unknown; field?: unknown; message?: unknown };
+  return o.type === 'preflight-ok' || (o.type === 'preflight-failed' && typeof o.field === 'string' && typeof o.message === 'string');
+}

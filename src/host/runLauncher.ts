@@ -1,10 +1,14 @@
 // Starts and stops this window's runs through the runner's queue (at most maxConcurrentRuns workers,
 // the rest queued), and tells everyone else what the workers report: the runs model, the live
 // progress, the log, and one cancellable progress notification per batch launched together.
+// Before queueing, the datasets are checked in a worker process, so that bad data leaves no run behind.
+import { setTimeout as sleep } from 'node:timers/promises';
 import * as vscode from 'vscode';
-import type { WorkerEvent } from '../core/protocol';
+import type { PreflightReply, WorkerEvent } from '../core/protocol';
 import type { RunConfig } from '../core/runConfig';
+import { preflightInWorker } from '../runner/preflightWorker';
 import { RunQueue, type QueueChange } from '../runner/runQueue';
+import { preflightBatches, preflightFailureMessage } from './preflightPlan';
 import { percent } from './treeModel';
 import type { LiveRuns } from './liveProgress';
 import type { RunsIndex } from './runsModel';
@@ -22,6 +26,8 @@ export interface LauncherDeps {
 }
 
 const PROGRESS_REFRESH_MS = 1000;
+/** A dataset check that takes longer than this gets a cancellable notification. */
+const CHECK_NOTICE_MS = 700;
 
 export class RunLauncher implements RunActions, vscode.Disposable {
   /** One queue per runs folder: changing the setting sends new runs elsewhere while old ones finish. */
@@ -36,6 +42,7 @@ export class RunLauncher implements RunActions, vscode.Disposable {
       void vscode.window.showWarningMessage('PolyLoss: trust this workspace to start training runs (it reads dataset files and writes the runs folder).');
       return [];
     }
+    if (!(await this.datasetsUsable(configs))) return [];
     const queue = this.queue();
     const ids: string[] = [];
     for (const config of configs) {
@@ -49,6 +56,45 @@ export class RunLauncher implements RunActions, vscode.Disposable {
     }
     if (ids.length) this.showBatchProgress(queue, ids);
     return ids;
+  }
+
+  /**
+   * Loads each dataset of the configs as training will, in a worker process (the host thread stays
+   * free), before any run folder exists; says what is wrong instead of starting. Dataset files named
+   * by an experiment file must lie in the workspace (preflightBatches).
+   */
+  private async datasetsUsable(configs: RunConfig[]): Promise<boolean> {
+    const folders = (vscode.workspace.workspaceFolders ?? []).filter((f) => f.uri.scheme === 'file').map((f) => f.uri.fsPath);
+    // The training workers are forked without a cwd, so relative paths resolve against this process's.
+    const batches = preflightBatches(configs, folders, process.cwd());
+    const abort = new AbortController();
+    const check = preflightInWorker(batches, { workerPath: this.deps.workerPath, signal: abort.signal });
+    let reply: PreflightReply | 'cancelled';
+    try {
+      reply = await Promise.race([check, sleep(CHECK_NOTICE_MS, undefined, { ref: false })]) ?? await vscode.window.withProgress(
+        { location: vscode.ProgressLocation.Notification, title: 'PolyLoss: checking the data before training', cancellable: true },
+        (_progress, token) => {
+          token.onCancellationRequested(() => abort.abort());
+          return check;
+        },
+      );
+    } catch (e) {
+      const message = e instanceof Error ? e.message : String(e);
+      this.deps.log.error(`could not check the data: ${message}`);
+      void vscode.window.showErrorMessage(`PolyLoss: could not check the data: ${message}`);
+      return false;
+    }
+    if (reply === 'cancelled') {
+      this.deps.log.info('cancelled while checking the data: nothing was started');
+      return false;
+    }
+    if (reply.type === 'preflight-failed') {
+      this.deps.log.error(`not started (${reply.field}): ${reply.message}`);
+      void vscode.window.showErrorMessage(preflightFailureMessage(reply, configs.length), 'Show Log')
+        .then((choice) => { if (choice) this.deps.log.show(true); });
+      return false;
+    }
+    return true;
   }
 
   async rerun(runId: string): Promise<string | undefined> {

@@ -6,15 +6,18 @@
  *
  *   forked:     receives { type: 'start', runDir, runId, config }, later maybe { type: 'stop' }
  *   debugging:  node dist/worker.js --run-dir DIR   (config read from DIR/run.json)
+ *   preflight:  forked with --preflight: receives { type: 'preflight', batches }, loads each dataset
+ *               (runner/preflight), answers preflight-ok / preflight-failed and exits. TensorFlow.js
+ *               is not loaded for it: the training code is imported only when a run starts.
  */
 import * as path from 'node:path';
-import { isWorkerCommand, type WorkerEvent } from '../core/protocol';
+import { isPreflightCommand, isWorkerCommand, type PreflightCommand, type PreflightReply, type WorkerEvent } from '../core/protocol';
 import type { RunConfig } from '../core/runConfig';
 import { RUN_SCHEMA_VERSION, type RunRecord } from '../core/runFormat';
 import { formatIssues, validateRunConfig } from '../core/validate';
 import { appendMetrics, writeRunRecord } from '../store/runFiles';
+import { PreflightError, preflightConfigs } from '../runner/preflight';
 import { defaultRunName, readRunDir } from '../store/runStore';
-import { train } from './train';
 
 /** How long the final event may take to reach the parent before the process exits anyway. */
 const FINAL_SEND_TIMEOUT_MS = 2000;
@@ -22,7 +25,7 @@ const FINAL_SEND_TIMEOUT_MS = 2000;
 let stopRequested = false;
 let running = false;
 
-function send(event: WorkerEvent, done?: () => void): void {
+function send(event: WorkerEvent | PreflightReply, done?: () => void): void {
   if (!process.send || !process.connected) {
     done?.();
     return;
@@ -31,7 +34,7 @@ function send(event: WorkerEvent, done?: () => void): void {
   process.send(event, undefined, {}, () => done?.());
 }
 
-function exitAfterLastEvent(event: WorkerEvent, code: number): void {
+function exitAfterLastEvent(event: WorkerEvent | PreflightReply, code: number): void {
   const timer = setTimeout(() => process.exit(code), FINAL_SEND_TIMEOUT_MS);
   send(event, () => {
     clearTimeout(timer);
@@ -66,6 +69,7 @@ async function runWorker(runDir: string, runId: string, config: RunConfig): Prom
   try {
     const checked = validateRunConfig(config);
     if (!checked.ok) throw new Error(`invalid run config:\n${formatIssues(checked.errors)}`);
+    const { train } = await import('./train');
     const result = await train(checked.value, {
       onStarted: (info) => {
         save({
@@ -102,12 +106,32 @@ function fail(runDir: string, runId: string, current: () => RunRecord, e: unknow
   exitAfterLastEvent({ type: 'failed', runId, error }, 1);
 }
 
+/** Relative dataset paths resolve against this process's folder, as they do for training workers forked alike. */
+async function runPreflight(command: PreflightCommand): Promise<void> {
+  let reply: PreflightReply = { type: 'preflight-ok' };
+  try {
+    for (const batch of command.batches) await preflightConfigs(batch.configs, { baseDir: process.cwd(), confineTo: batch.confineTo });
+  } catch (e) {
+    reply = { type: 'preflight-failed', field: e instanceof PreflightError ? e.field : 'dataset', message: errorText(e) };
+  }
+  exitAfterLastEvent(reply, 0);
+}
+
 function argValue(name: string): string | undefined {
   const i = process.argv.indexOf(name);
   return i >= 0 ? process.argv[i + 1] : undefined;
 }
 
 function main(): void {
+  if (process.argv.includes('--preflight')) {
+    // A check has nothing to keep: signals end it as they end any process.
+    process.once('message', (message: unknown) => {
+      if (isPreflightCommand(message)) void runPreflight(message);
+      else process.exit(2);
+    });
+    process.on('disconnect', () => process.exit(0)); // no one left to answer
+    return;
+  }
   const requestStop = (): void => { stopRequested = true; };
   process.on('SIGTERM', requestStop);
   process.on('SIGINT', requestStop);

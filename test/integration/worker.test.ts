@@ -4,9 +4,10 @@ import { execFileSync, fork, spawn, type ChildProcess } from 'node:child_process
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { isWorkerEvent, type WorkerCommand, type WorkerEvent } from '../../src/core/protocol';
+import { isWorkerEvent, type PreflightBatch, type WorkerCommand, type WorkerEvent } from '../../src/core/protocol';
 import type { RunConfig } from '../../src/core/runConfig';
 import type { RunRecord, StepMetric } from '../../src/core/runFormat';
+import { preflightInWorker } from '../../src/runner/preflightWorker';
 import { readMetrics } from '../../src/store/runFiles';
 import { createRun, readRunDir } from '../../src/store/runStore';
 
@@ -208,5 +209,43 @@ describe('training worker process', () => {
     const record = readRunDir(runDir);
     assert.equal(record.status, 'completed');
     assert.equal(stepLines(runDir).length, record.totalSteps);
+  });
+
+  it('--preflight: loads the datasets of configs as training will, creates nothing, and names what cannot be used', async () => {
+    const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'polyloss-preflight-'));
+    try {
+      fs.copyFileSync(path.join(ROOT, 'test/fixtures/experiments/data/iris.csv'), path.join(dataDir, 'iris.csv'));
+      const csv = (dataset: Partial<RunConfig['dataset']>): RunConfig => ({
+        ...CONFIG, dataset: { name: 'csv', path: path.join(dataDir, 'iris.csv'), labelColumn: 'species', ...dataset }, experiment: 'study',
+      });
+      const runsBefore = fs.readdirSync(runsDir);
+      const opts = { workerPath: WORKER };
+
+      assert.deepEqual(await preflightInWorker([{ configs: [CONFIG] }, { configs: [csv({})], confineTo: dataDir }], opts), { type: 'preflight-ok' });
+      // Relative paths resolve against the worker's folder, as for the training workers forked alike.
+      assert.deepEqual(await preflightInWorker([{ configs: [csv({ path: 'iris.csv' })] }], { ...opts, cwd: dataDir }), { type: 'preflight-ok' });
+
+      const failure = async (batches: PreflightBatch[]): Promise<{ field: string; message: string }> => {
+        const reply = await preflightInWorker(batches, opts);
+        assert.ok(reply !== 'cancelled' && reply.type === 'preflight-failed', `a failed check: ${JSON.stringify(reply)}`);
+        return { field: reply.field, message: reply.message };
+      };
+      const badColumn = await failure([{ configs: [CONFIG, csv({ labelColumn: 'kind' })] }]);
+      assert.match(badColumn.message, /dataset\.labelColumn 'kind' is not a column of .*iris\.csv/);
+      const outside = await failure([{ configs: [csv({})], confineTo: runsDir }]);
+      assert.equal(outside.field, 'dataset.path');
+      assert.ok(outside.message.includes(`${path.join(dataDir, 'iris.csv')} is outside the workspace folder`), outside.message);
+      const tooFew = await failure([{ configs: [{ ...CONFIG, dataset: { name: 'digits', maxSamples: 5 } }] }]);
+      assert.match(tooFew.message, /dataset\.maxSamples 5/);
+
+      const abort = new AbortController();
+      const cancelled = preflightInWorker([{ configs: [CONFIG] }], { ...opts, signal: abort.signal });
+      abort.abort();
+      assert.equal(await cancelled, 'cancelled');
+
+      assert.deepEqual(fs.readdirSync(runsDir), runsBefore, 'no run folder made, none half-made');
+    } finally {
+      fs.rmSync(dataDir, { recursive: true, force: true });
+    }
   });
 });
