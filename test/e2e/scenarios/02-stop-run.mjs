@@ -1,8 +1,9 @@
-// Stop from the tree's context menu on a long run: the run ends `cancelled` and keeps its metrics.
+// Stop from the tree's context menu on a long run: the run ends `cancelled` and keeps its metrics;
+// live progress shows in the tree, the status bar and a cancellable notification, whose Cancel stops a run too.
 import { newRunFromPalette, readRuns, runRow, showRunsView, waitForRun } from '../lib/polyloss.mjs';
 import { waitFor } from '../lib/workbench.mjs';
 
-export const title = 'Stop Run from the context menu cancels a long run and keeps its metrics';
+export const title = 'Stop Run from the context menu, or Cancel on the progress notification, cancels a long run and keeps its metrics';
 
 export async function run({ wb, page, check, lap, workbenchUrl, ws, runsDir }) {
   await showRunsView(wb, workbenchUrl(ws));
@@ -44,4 +45,16 @@ export async function run({ wb, page, check, lap, workbenchUrl, ws, runsDir }) {
   check(r.record.summary === undefined || r.record.summary.epochs < 500, 'the run stopped before its 500 epochs');
   await waitFor('the status bar item to go away', async () => !(await statusItem.isVisible()), { timeout: 5000 });
   check(true, 'the status bar item is gone once nothing trains');
+
+  // Cancel on the progress notification stops the runs it was shown for.
+  await newRunFromPalette(wb, { epochs: '500', seeds: '8' });
+  const second = 'Poly-1 ε=2, seed 8';
+  await runRow(wb, second, 'running').first().waitFor({ state: 'visible', timeout: 60000 });
+  await wb.runCommand('Notifications: Show Notifications');
+  const item = page.locator('.notifications-center .notification-list-item', { hasText: `PolyLoss: training ${second}` }).first();
+  await item.waitFor({ state: 'visible', timeout: 5000 });
+  await item.locator('.monaco-button', { hasText: 'Cancel' }).click();
+  await runRow(wb, second, 'cancelled').first().waitFor({ state: 'visible', timeout: 30000 });
+  check(readRuns(runsDir).some((x) => x.record.name === second && x.record.status === 'cancelled'), 'Cancel on the notification cancelled that run');
+  await page.keyboard.press('Escape');
 }
