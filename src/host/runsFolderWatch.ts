@@ -6,6 +6,7 @@
 // No vscode import: unit-tested on real folders.
 import * as fs from 'node:fs';
 import * as path from 'node:path';
+import { isRunFolderName } from '../store/runStore';
 
 /** How often to look for the runs folder while it does not exist yet. */
 const APPEAR_POLL_MS = 2000;
@@ -44,7 +45,7 @@ export class RunsFolderWatch {
   /** Run folders in the runs folder (for callers deciding which to watch). */
   folderNames(): string[] {
     try {
-      return fs.readdirSync(this.runsDir, { withFileTypes: true }).filter((e) => e.isDirectory() && !e.name.startsWith('.')).map((e) => e.name);
+      return fs.readdirSync(this.runsDir, { withFileTypes: true }).filter((e) => e.isDirectory() && isRunFolderName(e.name)).map((e) => e.name);
     } catch {
       return [];
     }
@@ -68,6 +69,7 @@ export class RunsFolderWatch {
       this.dirWatcher = fs.watch(this.runsDir, (_event, name) => {
         if (!name) return this.report([this.runsDir]);
         const id = name.toString();
+        if (!isRunFolderName(id)) return; // a run being created or deleted: its final name is reported
         this.report([path.join(this.runsDir, id)]);
         // A new run folder: follow its files at once, before anyone has read its record.
         if (!this.runWatchers.has(id) && isDirectory(path.join(this.runsDir, id))) this.watchRun(id);

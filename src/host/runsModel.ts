@@ -6,7 +6,7 @@ import * as path from 'node:path';
 import type { WorkerEvent } from '../core/protocol';
 import type { MetricLine, RunRecord } from '../core/runFormat';
 import { METRICS_FILE, RUN_FILE, USER_FILE, readMetrics } from '../store/runFiles';
-import { isTerminal, listRuns, readRunDir, runDirOf, type BrokenRun } from '../store/runStore';
+import { isRunFolderName, isTerminal, listRuns, readRunDir, runDirOf, type BrokenRun } from '../store/runStore';
 import { Emitter } from './emitter';
 import { MetricsTail } from './metricsTail';
 import type { RunsModel } from './services';
@@ -139,6 +139,7 @@ export class RunsIndex implements RunsModel {
         continue;
       }
       const [runId, file] = rel.split(path.sep);
+      if (!isRunFolderName(runId)) continue; // a run being created or deleted, not a run yet or any more
       if (file === METRICS_FILE) this.pending.metrics.add(runId);
       else if (file === RUN_FILE || file === USER_FILE || file === undefined) this.pending.runs.add(runId);
     }

@@ -166,6 +166,14 @@ function isDirectory(dir: string): boolean {
   }
 }
 
+/**
+ * Whether an entry of the runs folder may be a run: hidden ones are not (a run being created,
+ * `.creating-*`, or deleted, `.deleting-*`, and anything else a tool hides there).
+ */
+export function isRunFolderName(name: string): boolean {
+  return !name.startsWith('.');
+}
+
 /** Names of the run folders (hidden entries and stray files are ignored); none when the folder does not exist yet. */
 function runFolderNames(runsDir: string): string[] {
   let entries: fs.Dirent[];
@@ -175,7 +183,7 @@ function runFolderNames(runsDir: string): string[] {
     if ((e as NodeJS.ErrnoException).code === 'ENOENT') return [];
     throw new RunStoreError('unreadable', `cannot read the runs folder ${runsDir}: ${describeFsError(e, runsDir)}`);
   }
-  return entries.filter((e) => e.isDirectory() && !e.name.startsWith('.')).map((e) => e.name).sort();
+  return entries.filter((e) => e.isDirectory() && isRunFolderName(e.name)).map((e) => e.name).sort();
 }
 
 export function listRuns(runsDir: string): RunList {

@@ -5,7 +5,9 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { afterEach, beforeEach, describe, it } from 'node:test';
+import { DEFAULT_CONFIG } from '../../src/core/runConfig';
 import { RunsFolderWatch } from '../../src/host/runsFolderWatch';
+import { createRun, deleteRun } from '../../src/store/runStore';
 
 let root: string;
 let watch: RunsFolderWatch | undefined;
@@ -55,6 +57,20 @@ describe('direct watches of the runs folder', () => {
     await until('the live run to be reported', () => seen.includes(path.join(root, 'live', 'run.json')));
     await new Promise((r) => setTimeout(r, 100));
     assert.ok(!seen.includes(path.join(root, 'done', 'run.json')), 'a finished run is no longer followed');
+  });
+
+  it('leaves out the store\'s hidden folders: a created run is reported by its own name, a deleted one too', async () => {
+    const seen: string[] = [];
+    watch = new RunsFolderWatch(root, (paths) => seen.push(...paths), 50);
+    const { runId } = createRun(root, structuredClone(DEFAULT_CONFIG)); // made as .creating-*, renamed into place
+    await until('the new run to be reported', () => seen.includes(path.join(root, runId)));
+    deleteRun(root, runId, { force: true }); // moved to .deleting-* first
+    await until('the deleted run to be reported', () => seen.filter((p) => p === path.join(root, runId)).length >= 2);
+    await new Promise((r) => setTimeout(r, 100));
+    const hidden = seen.filter((p) => path.relative(root, p).startsWith('.'));
+    assert.deepEqual(hidden, [], 'no hidden folder reported');
+    assert.deepEqual(watch.watchedRuns(), [runId], 'only the run itself was followed');
+    assert.deepEqual(watch.folderNames(), []);
   });
 
   it('reports a deleted run folder', async () => {

@@ -100,6 +100,24 @@ describe('RunsIndex', () => {
     model.dispose();
   });
 
+  it('ignores the store\'s hidden folders of runs being created or deleted, even with a readable run.json', () => {
+    const a = newRun('completed');
+    const model = new RunsIndex(runsDir, 10);
+    const { changes, lines } = collect(model);
+    model.list();
+    // What createRun and deleteRun leave in sight of a watcher for a moment: a complete run under a hidden name.
+    for (const hidden of ['.creating-x1Yz', `.deleting-${a.id}-123-456`]) {
+      fs.cpSync(path.join(runsDir, a.id), path.join(runsDir, hidden), { recursive: true });
+      appendMetrics(path.join(runsDir, hidden), [step(1)]);
+      model.filesChanged([path.join(runsDir, hidden), path.join(runsDir, hidden, 'run.json'), path.join(runsDir, hidden, 'metrics.jsonl')]);
+    }
+    model.flush();
+    assert.deepEqual(model.list().map((r) => r.id), [a.id], 'no run appears twice or under a hidden name');
+    assert.deepEqual(changes, [undefined], 'only the first listing');
+    assert.deepEqual(lines, []);
+    model.dispose();
+  });
+
   it('drops a deleted run when its folder is reported', () => {
     const a = newRun();
     const model = new RunsIndex(runsDir, 10);
