@@ -118,6 +118,10 @@ test('files over the size limit are refused before reading, with size and limit'
   truncateSync(huge, MAX_DATASET_FILE_BYTES + 512 * 1024 ** 2); // sparse: no disk used
   await assert.rejects(loadDataset({ name: 'csv', path: 'huge.csv' }, 1, { workspaceDir: dir }),
     /Dataset file huge\.csv is too large: 1\.50 GiB; the limit is 1\.00 GiB/);
+  // Just over the limit: the rounded sizes would read the same, so the bytes are shown.
+  truncateSync(huge, MAX_DATASET_FILE_BYTES + 1);
+  await assert.rejects(loadDataset({ name: 'csv', path: 'huge.csv' }, 1, { workspaceDir: dir }),
+    /Dataset file huge\.csv is too large: 1\.00 GiB \(1,073,741,825 bytes\); the limit is 1\.00 GiB \(1,073,741,824 bytes\)$/);
 });
 
 /** IDX bytes: magic (0, 0, type, dims), big-endian uint32 sizes, then the payload. */

@@ -20,6 +20,13 @@ export function formatBytes(bytes: number): string {
   return unit === 0 ? `${bytes} bytes` : `${value.toFixed(value < 10 ? 2 : 1)} ${units[unit]}`;
 }
 
+/** Two sizes that read differently: with their exact bytes when they differ but round alike (1 GiB + 1 byte). */
+export function formatBytesApart(a: number, b: number): [string, string] {
+  const [x, y] = [formatBytes(a), formatBytes(b)];
+  if (x !== y || a === b) return [x, y];
+  return [`${x} (${a.toLocaleString('en-US')} bytes)`, `${y} (${b.toLocaleString('en-US')} bytes)`];
+}
+
 /** Relative paths are relative to the workspace folder (or the current directory). */
 export function resolveUserPath(file: string, workspaceDir?: string): string {
   return path.resolve(workspaceDir ?? process.cwd(), file);
@@ -45,7 +52,8 @@ export async function readUserFile(label: string, workspaceDir?: string, limit =
     throw new DatasetError(`Dataset file not found: ${label} (looked for ${file})`);
   }
   if (size > limit) {
-    throw new DatasetError(`Dataset file ${label} is too large: ${formatBytes(size)}; the limit is ${formatBytes(limit)}`);
+    const [shown, limitShown] = formatBytesApart(size, limit);
+    throw new DatasetError(`Dataset file ${label} is too large: ${shown}; the limit is ${limitShown}`);
   }
   const bytes = await readFile(file);
   if (!isGzip(bytes)) return bytes;
