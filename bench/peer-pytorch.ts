@@ -28,11 +28,12 @@ type ModelName = keyof typeof TARGETS;
 
 interface PeerResult { model: ModelName; threads: number; samples: number; samplesPerSec: number; samplesPerCpuSec: number; torch: string }
 
-/** The first interpreter that imports torch: $POLYLOSS_BENCH_PYTHON, python3 on PATH, then Debian's /usr/bin/python3. */
+/** The first interpreter that imports torch: $POLYLOSS_BENCH_PYTHON alone when set, else python3 on PATH, then Debian's /usr/bin/python3. */
 function findTorchPython(): { python: string; version: string } | { tried: string[] } {
-  const candidates = [process.env.POLYLOSS_BENCH_PYTHON, 'python3', '/usr/bin/python3'].filter((c): c is string => !!c);
+  const chosen = process.env.POLYLOSS_BENCH_PYTHON;
+  const candidates = chosen ? [chosen] : ['python3', '/usr/bin/python3'];
   const tried: string[] = [];
-  for (const python of [...new Set(candidates)]) {
+  for (const python of candidates) {
     const probe = spawnSync(python, ['-c', 'import torch; print(torch.__version__)'], { encoding: 'utf8' });
     if (probe.status === 0) return { python, version: probe.stdout.trim() };
     const why = probe.error ? probe.error.message : (probe.stderr.trim().split('\n').pop() ?? `exit ${probe.status}`);
@@ -78,8 +79,8 @@ async function main(): Promise<void> {
     }
   }
 
-  const row = (label: string, cpu: number, wall: number) => console.log(`${label.padEnd(34)} ${fmt(cpu).padStart(16)} ${fmt(wall).padStart(17)}`);
-  console.log(`${''.padEnd(34)} ${'per CPU second'.padStart(16)} ${'per wall second'.padStart(17)}`);
+  const row = (label: string, cpu: number, wall: number) => console.log(`${label.padEnd(40)} ${fmt(cpu).padStart(16)} ${fmt(wall).padStart(17)}`);
+  console.log(`${''.padEnd(40)} ${'per CPU second'.padStart(16)} ${'per wall second'.padStart(17)}`);
   for (const model of ['mlp', 'cnn'] as const) {
     const name = model === 'mlp' ? 'MLP 784-128-10' : 'CNN [16, 32]';
     const mine = { cpu: median(ours[model].map((t) => t.cpu)), wall: median(ours[model].map((t) => t.wall)) };

@@ -269,6 +269,10 @@ function maxPoolGradOnePass(args: KernelArgs, original: tf.KernelFunc): TensorIn
   const grad = backend.typedArrayFromHeap(dy) as Float32Array;
   const out = backend.typedArrayFromHeap(dx) as Float32Array;
   out.fill(0);
+  if (FH === 2 && FW === 2 && sh === 2 && sw === 2 && padInfo.top === 0 && padInfo.left === 0 && 2 * OH <= H && 2 * OW <= W) {
+    maxPoolGradTwoByTwo(x, grad, out, [B, H, W, C], OH, OW);
+    return dx;
+  }
   const rowStep = W * C;
   let g = 0;
   for (let b = 0; b < B; b++) {
@@ -296,6 +300,35 @@ function maxPoolGradOnePass(args: KernelArgs, original: tf.KernelFunc): TensorIn
     }
   }
   return dx;
+}
+
+/**
+ * The 2×2, stride 2 windows of the CNN, unrolled (about 1.5× the general loop): the windows do not
+ * overlap, so each dy is written, not added, at its window's first maximum.
+ */
+function maxPoolGradTwoByTwo(x: Float32Array, grad: Float32Array, out: Float32Array, [B, H, W, C]: number[], OH: number, OW: number): void {
+  const down = W * C;
+  let g = 0;
+  for (let b = 0; b < B; b++) {
+    for (let oh = 0; oh < OH; oh++) {
+      let corner = (b * H + 2 * oh) * W * C;
+      for (let ow = 0; ow < OW; ow++, corner += 2 * C) {
+        for (let c = 0; c < C; c++, g++) {
+          const topLeft = corner + c;
+          const topRight = topLeft + C;
+          const bottomLeft = topLeft + down;
+          const bottomRight = bottomLeft + C;
+          // Strict > in row-major order: the first maximum wins, and a window of NaN or −∞ gets nothing.
+          let at = x[topLeft] > -Infinity ? topLeft : -1;
+          let best = at >= 0 ? x[topLeft] : -Infinity;
+          if (x[topRight] > best) { best = x[topRight]; at = topRight; }
+          if (x[bottomLeft] > best) { best = x[bottomLeft]; at = bottomLeft; }
+          if (x[bottomRight] > best) at = bottomRight;
+          if (at >= 0) out[at] = grad[g];
+        }
+      }
+    }
+  }
 }
 
 /**
