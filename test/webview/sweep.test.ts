@@ -156,6 +156,8 @@ test('Sweep tab: ε-response points with CI bars, the CE baseline and the best �
     assert.match(state.status, new RegExp(`^Sweep ${SWEEP}: 12 runs: 11 completed, 1 running\\.`));
     assert.deepEqual(state.table.rows.map((r) => [r[0], r[1]]), [['CE', '3'], ['Poly-1 ε=0', '3'], ['Poly-1 ε=1', '3'], ['Poly-1 ε=2', '2']]);
     assert.equal(state.chart.best[0].epsilon, 1, 'this sweep peaks at ε = 1');
+    assert.deepEqual(await v.page.evaluate(() => (window as unknown as { __polyloss: { sweep: { chart: { chart: { scales: { x: { ticks: { value: number }[] } } } } } } })
+      .__polyloss.sweep.chart.chart.scales.x.ticks.map((t) => t.value)), EPSILONS, 'a tick at each ε');
     assert.ok(state.chart.legend.includes('best ε=1'));
 
     // The bars are drawn where the CIs are, in the series' colour.
@@ -244,6 +246,8 @@ test('Sweep tab: the summary metric picker (best, lastK from the epoch lines, EC
     assert.equal(ece.chart.best[0].y, lowest);
 
     await selectValue(v.page, 'Sweep', 'ticked');
+    await v.settle();
+    assert.match(await v.page.textContent('.sweep-panel .empty-state') ?? '', /^No runs ticked\./);
     host.selection.set(['loner']);
     await v.settle();
     const ticked = await panelState(v.page);
@@ -285,6 +289,21 @@ test('with no sweep the tab says how to start one', async () => {
     await v.settle();
     assert.match(await v.page.textContent('.sweep-panel .empty-state') ?? '', /PolyLoss: Run Sweep…/);
     assert.equal(await v.page.isVisible('.sweep-panel canvas'), false);
+  } finally {
+    await v.close();
+  }
+});
+
+test('a sweep whose runs are all stopped says there is nothing to draw; one still queued says the chart is coming', async () => {
+  const host = new FakeServices();
+  for (const seed of [1, 2]) host.addRun(makeRun(`x${seed}`, { status: 'cancelled', config: { loss: { type: 'poly', epsilon: 1 }, seed, sweepId: SWEEP } }));
+  const v = await openSweepTab(host);
+  try {
+    assert.equal(await v.page.isVisible('.sweep-panel canvas'), false);
+    assert.equal(await v.page.textContent('.sweep-panel .chart-note'), 'No run of these finished with a test acc: nothing to draw.');
+    host.addRun(makeRun('x3', { status: 'queued', config: { loss: { type: 'poly', epsilon: 1 }, seed: 3, sweepId: SWEEP } }));
+    await v.settle();
+    assert.equal(await v.page.textContent('.sweep-panel .chart-note'), 'No run has finished yet: the chart appears with the first results.');
   } finally {
     await v.close();
   }

@@ -28,6 +28,8 @@ export interface ResponseChartState {
   legend: string[];
 }
 
+const MAX_EPSILON_TICKS = 12;
+
 function epsilonText(epsilon: number): string {
   return String(Number(epsilon.toPrecision(6)));
 }
@@ -72,9 +74,13 @@ export class ResponseChart {
     scales.y = themedScale(this.theme, this.unit ? `${label} (${this.unit})` : label, {
       type: 'linear', ...(values.length ? { suggestedMin: Math.min(...values), suggestedMax: Math.max(...values) } : {}),
     }) as never;
-    const epsilons = series.flatMap((s) => s.points.map((p) => p.epsilon));
+    const epsilons = [...new Set(series.flatMap((s) => s.points.map((p) => p.epsilon)))].sort((a, b) => a - b);
     const [xMin, xMax] = paddedExtent(epsilons, 0.1);
-    scales.x = themedScale(this.theme, 'ε (coefficient added to the first polynomial term)', { type: 'linear', min: xMin, max: xMax }) as never;
+    scales.x = themedScale(this.theme, 'ε (coefficient added to the first polynomial term)', {
+      type: 'linear', min: xMin, max: xMax,
+      // A tick at each ε of the sweep (as in the report's chart) unless there are too many to read.
+      ...(epsilons.length <= MAX_EPSILON_TICKS ? { afterBuildTicks: (axis: { ticks: { value: number }[] }) => { axis.ticks = epsilons.map((value) => ({ value })); } } : {}),
+    }) as never;
     this.chart.data.datasets = series.flatMap((s, i) => this.datasets(s, i, analysis, xMin, xMax));
     return series.length > 0;
   }

@@ -2,7 +2,8 @@ import '@vscode-elements/elements/dist/vscode-button/index.js';
 import { analyzeRuns, DEFAULT_LAST_K, SUMMARY_METRICS, type Analysis, type SummaryMetric } from '../../src/core/grouping';
 import { groupStatistics, groupsCsv } from '../../src/core/report/groupsExport';
 import type { EpochMetric, RunRecord } from '../../src/core/runFormat';
-import { describeSweepState, sweepsOf } from '../../src/core/sweepRuns';
+import { metricLabel } from '../../src/core/report/format';
+import { describeSweepState, isLive, sweepsOf } from '../../src/core/sweepRuns';
 import { select } from '../shared/controls';
 import { el } from '../shared/dom';
 import type { RunsStore, RunSeries, StoreChange } from '../shared/series';
@@ -23,6 +24,8 @@ export interface SweepSettings {
 }
 
 export const TICKED = 'ticked';
+const NO_SWEEPS = 'No sweeps yet. Start one with "PolyLoss: Run Sweep…" (or `polyloss sweep` in a terminal), or tick runs and choose "Ticked runs".';
+const NO_TICKED_RUNS = 'No runs ticked. Tick runs in the Runs tab or in the Runs view of the sidebar, or choose a sweep.';
 export const DEFAULT_SWEEP_SETTINGS: SweepSettings = { source: '', metric: 'test' };
 
 const METRIC_CHOICES = (Object.keys(SUMMARY_METRICS) as SummaryMetric[]).map((id) => ({
@@ -81,7 +84,7 @@ export class SweepPanel {
       select('Summary metric', METRIC_CHOICES, settings.metric, (v) => this.change({ metric: v as SummaryMetric })),
       el('span', { class: 'toolbar-spacer' }), el('span', { class: 'toolbar-group' }, png, csv, json));
     this.status = el('p', { class: 'table-summary sweep-status', attrs: { 'aria-live': 'polite' } });
-    this.empty = el('p', { class: 'empty-state', text: 'No sweeps yet. Start one with "PolyLoss: Run Sweep…" (or `polyloss sweep` in a terminal), or tick runs and choose "Ticked runs".' });
+    this.empty = el('p', { class: 'empty-state', text: NO_SWEEPS });
     const canvas = el('canvas', { attrs: { role: 'img', 'aria-label': 'Summary metric against ε with confidence intervals' } });
     this.chartBox = el('div', { class: 'chart-box sweep-chart' }, canvas);
     this.chartNote = el('p', { class: 'chart-note' });
@@ -155,6 +158,7 @@ export class SweepPanel {
       : undefined;
     const name = source === TICKED ? 'Ticked runs' : `Sweep ${source}`;
     this.empty.hidden = runs.length > 0;
+    this.empty.textContent = source === TICKED && sweepsOf(this.store.list()).length > 0 ? NO_TICKED_RUNS : NO_SWEEPS;
     this.status.hidden = runs.length === 0;
     this.status.textContent = `${name}: ${describeSweepState(runs)}. Groups count completed runs; the chart and table fill in as runs finish.`;
     const drawn = this.analysis ? this.chart.show(this.analysis) : false;
@@ -162,7 +166,9 @@ export class SweepPanel {
     this.chartNote.hidden = drawn || runs.length === 0;
     this.chartNote.textContent = this.analysis && this.analysis.groups.some((g) => g.mean !== null)
       ? 'No finished group of these runs has an ε (Poly-1, Poly-N or Poly-1 focal): nothing to draw against ε.'
-      : 'No run has finished yet: the chart appears with the first results.';
+      : runs.some(isLive)
+        ? 'No run has finished yet: the chart appears with the first results.'
+        : `No run of these finished with a ${metricLabel(this.analysis ?? { metric: this.settings.metric, metricInfo: SUMMARY_METRICS[this.settings.metric], k: DEFAULT_LAST_K })}: nothing to draw.`;
     this.table.root.hidden = !this.analysis;
     if (this.analysis) this.table.show(this.analysis);
   }

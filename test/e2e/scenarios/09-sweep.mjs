@@ -1,7 +1,8 @@
 // A sweep in a real VS Code: "Run Sweep…" from the palette on a small base run (ε ∈ {0, 2} × 2 seeds,
 // 1 epoch on 300 digits), with the run count and the ETA shown while typing; the runs train under
 // one sweep id with the spec saved next to the runs folder; the dashboard's Sweep tab, open from
-// the start, fills in as they finish; Resume Sweep then finds nothing missing.
+// the start, fills in as they finish; Resume Sweep then finds nothing missing. A longer sweep is
+// then stopped whole from the sweep's group in the Runs tree.
 import { readFileSync } from 'node:fs';
 import * as path from 'node:path';
 import { polylossCli, readRuns, runRow, webviewFrame } from '../lib/polyloss.mjs';
@@ -21,8 +22,12 @@ const sweepState = (frame) => frame.evaluate(async () => {
 const counted = (state) => state.chart.series.reduce((sum, s) => sum + s.points.reduce((n, p) => n + p.n, 0), 0);
 
 export async function run({ wb, page, check, lap, workbenchUrl, ws, runsDir, project }) {
-  if (!(await page.locator('.monaco-workbench').isVisible().catch(() => false))) await wb.load(workbenchUrl(ws));
+  // The UI workspace, whatever window an earlier scenario left open, with the Runs view expanded.
+  const open = await page.locator('.monaco-workbench').isVisible().catch(() => false);
+  if (!open || !(await page.title()).includes(path.basename(ws))) await wb.load(workbenchUrl(ws));
   await wb.openViewContainer('PolyLoss');
+  const runsHeader = wb.viewPane('Runs').locator('.pane-header');
+  if ((await runsHeader.getAttribute('aria-expanded')) === 'false') await runsHeader.click();
 
   // The base: a small CE run made by the CLI (its speed also gives the sweep's ETA).
   await polylossCli(project, ['train', '--dataset', 'digits', '--max-samples', '300', '--hidden', '32', '--epochs', '1', '--loss', 'ce',
@@ -110,4 +115,30 @@ export async function run({ wb, page, check, lap, workbenchUrl, ws, runsDir, pro
   check(notice.includes(sweepId), `Resume Sweep finds nothing to train ("${notice}")`);
   check(readRuns(runsDir).filter((r) => r.record.config.sweepId === sweepId).length === 4, 'and starts no run');
   await page.keyboard.press('Escape');
+
+  // Stop Sweep from the tree: a longer sweep on the New Run defaults (10 epochs on all digits) is stopped whole.
+  await wb.runCommand('PolyLoss: Run Sweep…');
+  await wb.pick(1, 'New Run defaults');
+  await wb.type(2, '0, 1');
+  await wb.type(3, '');
+  await wb.type(4, '');
+  await wb.type(5, '2');
+  await wb.pick(6, 'No CE runs');
+  await wb.waitForStep(7);
+  await page.keyboard.press('Enter');
+  const long = await waitFor('two runs of the second sweep training, two queued', () => {
+    const found = readRuns(runsDir).filter((r) => r.record.config.sweepId && r.record.config.sweepId !== sweepId && !before.has(r.id));
+    return found.length === 4 && found.filter((r) => r.record.status === 'running').length === 2 ? found : undefined;
+  }, { timeout: 60000, interval: 300 });
+  const longId = long[0].record.config.sweepId;
+  await wb.contextMenu(runRow(wb, `Sweep ${longId}`).first(), 'Stop Sweep');
+  lap('Stop Sweep chosen on the sweep group');
+  const stopped = await waitFor('every run of the second sweep to end', () => {
+    const found = readRuns(runsDir).filter((r) => r.record.config.sweepId === longId);
+    return found.every((r) => !['queued', 'running'].includes(r.record.status)) ? found : undefined;
+  }, { timeout: 60000, interval: 300 });
+  check(stopped.length === 4 && stopped.every((r) => r.record.status === 'cancelled'), `Stop Sweep cancels its running and queued runs (${stopped.map((r) => r.record.status).join(', ')})`);
+  check(stopped.every((r) => r.record.summary === undefined || r.record.summary.epochs < 10), 'none of them trained to the end');
+  await waitFor('the tree to show no run training', async () => (await wb.viewPane('Runs').locator('.codicon-loading').count()) === 0, { timeout: 10000 });
+  await wb.screenshot('sweep-stopped');
 }
