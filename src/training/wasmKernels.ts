@@ -11,6 +11,7 @@
  * - GatherV2 (how batches are drawn) addresses every element separately; along axis 0 it copies rows.
  * - Sum over the leading axes (bias gradients) transposes its whole input first; it becomes one pass.
  * - Identity copies its input, and tfjs clones every tensor it saves for the backward pass; it shares.
+ * - Slice copies its whole input out of the heap first; a contiguous block is copied alone.
  * Every replacement hands the cases it does not cover to the shipped kernel.
  */
 import * as tf from '@tensorflow/tfjs';
@@ -57,11 +58,13 @@ export interface WasmKernelOptions {
   leadingAxesSumAsLoop: boolean;
   /** Identity (tfjs clones every tensor it saves for the backward pass): share the buffer instead of copying it. */
   sharedIdentity: boolean;
+  /** Slice of a contiguous block: copy the block alone instead of the whole input first. */
+  heapSlice: boolean;
 }
 
 const options: WasmKernelOptions = {
   explicitTransposeMatMul: true, convBackpropInputAsConv: true, fastMaxPoolGrad: true,
-  fastGather: true, leadingAxesSumAsLoop: true, sharedIdentity: true,
+  fastGather: true, leadingAxesSumAsLoop: true, sharedIdentity: true, heapSlice: true,
 };
 
 /** Sets some options; returns the previous ones. */
@@ -400,6 +403,25 @@ function identityShared(args: KernelArgs, original: tf.KernelFunc): TensorInfo {
 }
 
 /**
+ * Slice of a contiguous block (a range of rows, as model.predict takes its batches): one copy of the
+ * block. The shipped kernel first copies the WHOLE input out of the heap (readSync) for every call.
+ */
+function sliceContiguous(args: KernelArgs, original: tf.KernelFunc): TensorInfo {
+  const attrs = (args.attrs ?? {}) as unknown as tf.SliceAttrs;
+  const { x } = args.inputs as { x: TensorInfo };
+  if (!options.heapSlice || x.dtype === 'string') return original(args) as TensorInfo;
+  const [begin, size] = tf.slice_util.parseSliceParams(x as tf.Tensor, attrs.begin, attrs.size);
+  if (!tf.slice_util.isSliceContinous(x.shape, begin, size)) return original(args) as TensorInfo;
+  const backend = args.backend as WasmBackendLike;
+  const out = backend.makeOutput(size, x.dtype);
+  const offset = tf.slice_util.computeFlatOffset(begin, tf.util.computeStrides(x.shape));
+  const count = size.reduce((a, b) => a * b, 1);
+  const source = backend.typedArrayFromHeap(x);
+  backend.typedArrayFromHeap(out).set(source.subarray(offset, offset + count));
+  return out;
+}
+
+/**
  * Registers the added and faster kernels for the wasm backend (idempotent). Call after
  * @tensorflow/tfjs-backend-wasm has been required. Returns the names of what is in place.
  */
@@ -413,6 +435,7 @@ export function installWasmKernels(): string[] {
   wrapKernel('GatherV2', gatherRows);
   wrapKernel('Sum', sumLeadingAxes);
   wrapKernel('Identity', identityShared);
+  wrapKernel('Slice', sliceContiguous);
   return ['Conv2DBackpropFilter', 'BatchMatMul with explicit transposes', 'Conv2DBackpropInput as Conv2D', 'one-pass MaxPoolGrad',
-    'row-copy GatherV2', 'one-pass leading-axes Sum', 'buffer-sharing Identity'];
+    'row-copy GatherV2', 'one-pass leading-axes Sum', 'buffer-sharing Identity', 'block-copy Slice'];
 }

@@ -147,6 +147,27 @@ describe('wasm kernels added for training', () => {
     }
   });
 
+  it('Slice matches cpu: contiguous row blocks (block copy) and strided blocks (shipped kernel), any dtype', async () => {
+    const x = randomValues(6 * 4 * 3, 31);
+    const slices = () => tf.tidy(() => {
+      const t = tf.tensor3d(x, [6, 4, 3]);
+      return [
+        tf.slice(t, [2, 0, 0], [3, -1, -1]), tf.slice(t, [5, 1, 0], [1, 2, 3]), tf.slice(t, [1, 1, 1], [2, 2, 2]),
+        tf.slice(tf.tensor1d([4, 5, 6, 7], 'int32'), [1], [2]), tf.slice(tf.tensor1d([1, 0, 1], 'bool'), [1], [2]),
+      ].map((s) => ({ shape: s.shape, dtype: s.dtype, values: Array.from(s.dataSync()) }));
+    });
+    await selectBackend('cpu');
+    const expected = slices();
+    await selectBackend('wasm');
+    assert.deepEqual(slices(), expected);
+    const previous = setWasmKernelOptions({ heapSlice: false });
+    try {
+      assert.deepEqual(slices(), expected, 'same as the shipped wasm kernel');
+    } finally {
+      setWasmKernelOptions(previous);
+    }
+  });
+
   it('Identity shares the buffer, and the clone outlives its source', () => {
     const backend = tf.backend() as unknown as { numDataIds(): number };
     const before = backend.numDataIds();
