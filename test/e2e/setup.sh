@@ -14,6 +14,10 @@ t0=$(date +%s)
 log() { echo "[e2e-setup +$(( $(date +%s) - t0 ))s] $*"; }
 mkdir -p "$E2E"
 
+# Under `npm run`, the npm_* variables (user agent, node paths, nodedir) describe the outer npm on the
+# machine's Node; the nested installs below must describe Node 24 instead (code-server checks it).
+while IFS= read -r var; do unset "$var"; done < <(compgen -e | grep -E '^(npm_|NODE$)')
+
 # ---- Debian packages: chromium (the browser) and libkrb5-dev (gssapi.h for VS Code's kerberos addon)
 if ! command -v chromium >/dev/null || [ ! -f /usr/include/gssapi/gssapi.h ]; then
   if [ "$(id -u)" = 0 ]; then
