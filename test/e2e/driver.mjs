@@ -3,6 +3,7 @@
 // helpers, the workspace paths and small utilities. A failing scenario is reported (with a
 // screenshot) and the others still run; the exit code is 1 if any failed.
 import { readdir } from 'node:fs/promises';
+import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { createRequire } from 'node:module';
 import { fileURLToPath, pathToFileURL } from 'node:url';
@@ -92,5 +93,8 @@ try {
 console.log('\nE2E results');
 for (const r of results) console.log(`  ${r.ok ? 'PASS' : 'FAIL'}  ${r.title}  (${r.seconds.toFixed(1)} s)${r.ok ? '' : `\n        ${r.error}`}`);
 const failed = results.filter((r) => !r.ok).length;
-console.log(`${results.length - failed} passed, ${failed} failed, ${((Date.now() - t0) / 1000).toFixed(1)} s in the browser`);
+console.log(`${((Date.now() - t0) / 1000).toFixed(1)} s in the browser`);
+const summary = `${results.length - failed} passed, ${failed} failed`;
+console.log(summary);
+fs.writeFileSync(path.join(process.env.E2E_RUN, 'summary.txt'), summary + '\n');
 process.exit(failed ? 1 : 0);

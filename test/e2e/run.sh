@@ -49,12 +49,16 @@ stop_server() {   # TERM the whole process group (server, extension hosts, worke
   fi
   rm -f "$RUN/cs.pgid"
 }
+SUMMARY=$(mktemp)
 finish() {
   local rc=$?
+  [ -f "$RUN/summary.txt" ] && cp "$RUN/summary.txt" "$SUMMARY"
   stop_server
   if [ "$rc" = 0 ] && [ -z "${E2E_KEEP:-}" ]; then rm -rf "$RUN"
   else rm -rf "$RUN/exts" "$RUN/tmp"; log "kept ${RUN#"$PROJECT"/} (logs: ud/logs, workspaces: ws-ui, ws-api)"; fi
   log "done (exit $rc); screenshots in ${RESULTS#"$PROJECT"/}"
+  # the runner's closing line comes last, so whoever reads the end of the output sees the count
+  cat "$SUMMARY"; rm -f "$SUMMARY"
   exit $rc
 }
 trap finish EXIT
