@@ -222,6 +222,24 @@ for (const backend of ['cpu', 'wasm']) {
       optimizer.dispose();
     });
 
+    it('a training step with Poly-N or focal runs at most one kernel more than with CE (closed-form gradient)', async () => {
+      const weights = tf.variable(tf.tensor2d(randomMatrix(5, 6, 5, 0.5)));
+      const inputs = tf.tensor2d(randomMatrix(6, ROWS.length, 6, 1));
+      const targets = softmaxTargets(LABELS, 5);
+      const optimizer = tf.train.sgd(0.1);
+      const kernelsPerStep = async (spec: LossSpec): Promise<number> => {
+        const step = () => tf.tidy(() => { optimizer.minimize(() => meanLoss(spec, tf.matMul(inputs, weights) as tf.Tensor2D, targets).loss, false, [weights]); });
+        return (await tf.profile(step)).kernels.length;
+      };
+      const ce = await kernelsPerStep({ type: 'ce' });
+      for (const spec of [{ type: 'poly', epsilon: 1 }, { type: 'poly', epsilon: [1, -0.5, 0.3] }, { type: 'focal', gamma: 2 }, { type: 'poly-focal', gamma: 0.5, epsilon: 2 }] as LossSpec[]) {
+        const kernels = await kernelsPerStep(spec);
+        assert.ok(kernels <= ce + 1, `${backend} ${JSON.stringify(spec)}: ${kernels} kernels per step, CE ${ce}`);
+      }
+      tf.dispose([weights, inputs, targets]);
+      optimizer.dispose();
+    });
+
     it('rejects logits and targets of different shapes', () => {
       tf.tidy(() => {
         assert.throws(() => lossTensors({ type: 'ce' }, tf.zeros([2, 3]), tf.zeros([2, 4])), /same shape/);
