@@ -6,7 +6,7 @@ import * as vscode from 'vscode';
 import type { RunConfig } from '../core/runConfig';
 import type { RunRecord } from '../core/runFormat';
 import { formatIssues, validateRunConfig } from '../core/validate';
-import { deleteRun, isTerminal, renameRun, runDirOf } from '../store/runStore';
+import { deleteRun, isTerminal, renameRun, runDirOf, type BrokenRun } from '../store/runStore';
 import { isRunConfigLike, runIdsFromArgs } from './commandArgs';
 import { runsToCsv, runsToJson } from './exportRuns';
 import { askForNewRun } from './newRunWizard';
@@ -47,7 +47,8 @@ export function registerCommands(deps: CommandDeps): vscode.Disposable[] {
   async function targetRuns(arg: unknown, multi: unknown, placeholder: string, filter: (r: RunRecord) => boolean = () => true): Promise<RunRecord[]> {
     const ids = runIdsFromArgs(arg, multi);
     if (ids.length) {
-      const missing = ids.filter((id) => !model.get(id));
+      const broken = new Set(model.broken().map((b) => b.runId));
+      const missing = ids.filter((id) => !model.get(id) && !broken.has(id));
       if (missing.length) void vscode.window.showErrorMessage(`PolyLoss: no run ${missing.join(', ')} in ${model.runsDir}`);
       return ids.map((id) => model.get(id)).filter((r): r is RunRecord => r !== undefined);
     }
@@ -61,6 +62,12 @@ export function registerCommands(deps: CommandDeps): vscode.Disposable[] {
       { placeHolder: placeholder, canPickMany: true, matchOnDetail: true },
     );
     return picked?.map((p) => p.record) ?? [];
+  }
+
+  /** The broken run folders among what a menu command was invoked on (the tree offers only Reveal and Delete on them). */
+  function brokenTargets(arg: unknown, multi: unknown): BrokenRun[] {
+    const ids = new Set(runIdsFromArgs(arg, multi));
+    return model.broken().filter((b) => ids.has(b.runId));
   }
 
   /** Validates configs from code before queueing them; reports the first problem of each bad one. */
@@ -113,24 +120,26 @@ export function registerCommands(deps: CommandDeps): vscode.Disposable[] {
 
     [COMMANDS.deleteRun]: async (arg, multi) => {
       const runs = await targetRuns(arg, multi, 'Runs to delete');
-      if (!runs.length) return;
-      const what = runs.length === 1 ? `run "${runs[0].name}"` : `${runs.length} runs`;
+      const broken = brokenTargets(arg, multi);
+      const targets = [...runs.map((r) => ({ id: r.id, name: r.name })), ...broken.map((b) => ({ id: b.runId, name: b.runId }))];
+      if (!targets.length) return;
+      const what = targets.length > 1 ? `${targets.length} runs` : runs.length ? `run "${runs[0].name}"` : `broken run folder "${broken[0].runId}"`;
       const active = runs.filter((r) => !isTerminal(r.status));
-      const detail = `This deletes ${runs.length === 1 ? 'its folder' : 'their folders'} with the metrics from ${model.runsDir}.`
+      const detail = `This deletes ${targets.length === 1 ? 'its folder' : 'their folders'} with the metrics from ${model.runsDir}.`
         + (active.length ? ` ${active.length} still ${active.length === 1 ? 'runs and is' : 'run and are'} stopped first.` : '');
       const choice = await vscode.window.showWarningMessage(`Delete ${what}?`, { modal: true, detail }, 'Delete');
       if (choice !== 'Delete') return;
       await Promise.all(active.map((r) => launcher.stopAndWait(r.id)));
       const failed: string[] = [];
-      for (const run of runs) {
+      for (const target of targets) {
         try {
-          deleteRun(model.runsDir, run.id);
+          deleteRun(model.runsDir, target.id);
         } catch (e) {
-          failed.push(`${run.name}: ${(e as Error).message}`);
+          failed.push(`${target.name}: ${(e as Error).message}`);
         }
       }
-      selection.remove(runs.map((r) => r.id));
-      model.reloadRuns(runs.map((r) => r.id));
+      selection.remove(targets.map((t) => t.id));
+      model.reloadRuns(targets.map((t) => t.id));
       if (failed.length) void vscode.window.showErrorMessage(`PolyLoss: could not delete ${failed.join('; ')}`);
     },
 
@@ -171,9 +180,10 @@ export function registerCommands(deps: CommandDeps): vscode.Disposable[] {
     },
 
     [COMMANDS.revealRun]: async (arg, multi) => {
-      const [run] = await targetRuns(arg, multi, 'Run folder to reveal');
-      if (!run) return;
-      const dir = runDirOf(model.runsDir, run.id);
+      const [broken] = brokenTargets(arg, multi);
+      const runId = broken ? broken.runId : (await targetRuns(arg, multi, 'Run folder to reveal'))[0]?.id;
+      if (!runId) return;
+      const dir = runDirOf(model.runsDir, runId);
       if (!fs.existsSync(dir)) return void vscode.window.showErrorMessage(`PolyLoss: ${dir} no longer exists`);
       const uri = vscode.Uri.file(dir);
       // Inside the workspace the Explorer can show it (also in a remote window); elsewhere the OS file manager.

@@ -6,7 +6,7 @@ import * as path from 'node:path';
 import type { WorkerEvent } from '../core/protocol';
 import type { MetricLine, RunRecord } from '../core/runFormat';
 import { METRICS_FILE, RUN_FILE, USER_FILE, readMetrics } from '../store/runFiles';
-import { isRunFolderName, isTerminal, listRuns, readRunDir, runDirOf, type BrokenRun } from '../store/runStore';
+import { isRunFolderName, isTerminal, listRuns, readRunFolder, runDirOf, type BrokenRun } from '../store/runStore';
 import { Emitter } from './emitter';
 import { MetricsTail } from './metricsTail';
 import type { RunsModel } from './services';
@@ -77,19 +77,26 @@ export class RunsIndex implements RunsModel {
     this.changed.fire(undefined);
   }
 
-  /** Re-reads the run.json of these runs (a missing one means the run was deleted). */
+  /** Re-reads the run.json of these runs (a missing folder means the run was deleted, an unreadable run.json that it is broken). */
   reloadRuns(runIds: readonly string[]): void {
     if (!this.loaded) return this.refresh();
     const changed: string[] = [];
     for (const id of runIds) {
-      const record = this.readRecord(id);
-      if (record) {
-        this.records.set(id, record);
-        changed.push(id);
-      } else if (this.records.delete(id)) {
-        this.tail.forget(id);
-        changed.push(id);
+      const read = readRunFolder(this.dir, id);
+      const wasListed = this.records.has(id);
+      const wasBroken = this.brokenRuns.some((b) => b.runId === id);
+      if (wasBroken) this.brokenRuns = this.brokenRuns.filter((b) => b.runId !== id);
+      if (read && 'record' in read) {
+        this.records.set(id, read.record);
+      } else {
+        if (read) this.brokenRuns = [...this.brokenRuns, read.broken];
+        if (wasListed) {
+          this.records.delete(id);
+          this.tail.forget(id);
+        }
+        if (!read && !wasListed && !wasBroken) continue; // neither there nor known
       }
+      changed.push(id);
     }
     if (changed.length) this.changed.fire(changed);
   }
@@ -169,14 +176,6 @@ export class RunsIndex implements RunsModel {
 
   private ensureLoaded(): void {
     if (!this.loaded) this.refresh();
-  }
-
-  private readRecord(runId: string): RunRecord | undefined {
-    try {
-      return readRunDir(runDirOf(this.dir, runId));
-    } catch {
-      return undefined; // missing or half-created: the next change event re-reads it
-    }
   }
 
   private announce(runId: string, lines: MetricLine[]): void {

@@ -6,8 +6,9 @@ import type { RunsIndex } from './runsModel';
 import type { PersistentRunSelection } from './selection';
 import { groupContextValue } from './sweepTree';
 import {
-  buildTree, groupDescription, runContextValue, runDescription, runTooltipMarkdown, statusIcon,
-  type GroupNode, type RunNode, type TreeNode,
+  BROKEN_RUN_CONTEXT, BROKEN_RUN_DESCRIPTION, BROKEN_RUN_ICON, brokenTooltipMarkdown, buildTree, groupDescription,
+  runContextValue, runDescription, runTooltipMarkdown, statusIcon,
+  type BrokenNode, type GroupNode, type RunNode, type TreeNode,
 } from './treeModel';
 
 export const RUNS_VIEW_ID = 'polyloss.runs';
@@ -67,11 +68,12 @@ export class RunsTreeProvider implements vscode.TreeDataProvider<TreeNode>, vsco
 
   getChildren(element?: TreeNode): TreeNode[] {
     if (element) return element.kind === 'group' ? element.runs : [];
-    const top = buildTree(this.model.list());
+    const top = buildTree(this.model.list(), this.model.broken());
     this.runNodes = new Map();
     this.groupOf = new Map();
     this.drawnSelection = new Set(this.selection.get());
     for (const node of top) {
+      if (node.kind === 'broken') continue;
       for (const run of node.kind === 'group' ? node.runs : [node]) {
         this.runNodes.set(run.id, run);
         if (node.kind === 'group') this.groupOf.set(run.id, node);
@@ -81,7 +83,11 @@ export class RunsTreeProvider implements vscode.TreeDataProvider<TreeNode>, vsco
   }
 
   getTreeItem(node: TreeNode): vscode.TreeItem {
-    return node.kind === 'group' ? this.groupItem(node) : this.runItem(node);
+    switch (node.kind) {
+      case 'group': return this.groupItem(node);
+      case 'run': return this.runItem(node);
+      case 'broken': return brokenItem(node);
+    }
   }
 
   private runItem(node: RunNode): vscode.TreeItem {
@@ -121,6 +127,7 @@ export class RunsTreeProvider implements vscode.TreeDataProvider<TreeNode>, vsco
     const add: string[] = [];
     const remove: string[] = [];
     for (const [node, state] of changes) {
+      if (node.kind === 'broken') continue; // has no box
       const ids = node.kind === 'group' ? node.runs.map((r) => r.id) : [node.id];
       (state === vscode.TreeItemCheckboxState.Checked ? add : remove).push(...ids);
     }
@@ -132,6 +139,21 @@ export class RunsTreeProvider implements vscode.TreeDataProvider<TreeNode>, vsco
     if (this.liveRedraw) clearTimeout(this.liveRedraw);
     this.changed.dispose();
   }
+}
+
+/** A folder that cannot be read as a run: a warning, the reason on hover, Reveal and Delete in its menu, no tick box. */
+function brokenItem(node: BrokenNode): vscode.TreeItem {
+  const item = new vscode.TreeItem(node.runId, vscode.TreeItemCollapsibleState.None);
+  item.id = `broken:${node.runId}`;
+  item.description = BROKEN_RUN_DESCRIPTION;
+  item.iconPath = new vscode.ThemeIcon(BROKEN_RUN_ICON.icon, new vscode.ThemeColor(BROKEN_RUN_ICON.color));
+  const tooltip = new vscode.MarkdownString(brokenTooltipMarkdown(node));
+  tooltip.isTrusted = false;
+  tooltip.supportHtml = false;
+  item.tooltip = tooltip;
+  item.contextValue = BROKEN_RUN_CONTEXT;
+  item.accessibilityInformation = { label: `${node.runId}, broken: ${node.reason}` };
+  return item;
 }
 
 /** Creates the tree view and keeps it in step with the model, the selection and live progress. */

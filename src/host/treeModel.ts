@@ -2,6 +2,7 @@
 // No vscode import, so the rules are unit-tested directly; runsTree.ts turns nodes into TreeItems.
 import { describeLoss } from '../core/lossSpec';
 import type { RunRecord, RunStatus } from '../core/runFormat';
+import type { BrokenRun } from '../store/runStore';
 
 /** What the tree knows about a run that is training right now (from worker events). */
 export interface LiveProgress {
@@ -25,7 +26,14 @@ export interface GroupNode {
   runs: RunNode[];
 }
 
-export type TreeNode = RunNode | GroupNode;
+/** A run folder whose run.json cannot be read; `runId` is what Reveal and Delete act on. */
+export interface BrokenNode extends BrokenRun {
+  kind: 'broken';
+  /** The folder name, like a run node's id. */
+  id: string;
+}
+
+export type TreeNode = RunNode | GroupNode | BrokenNode;
 
 function createdTime(record: RunRecord): number {
   const t = Date.parse(record.createdAt);
@@ -46,9 +54,10 @@ function groupKey(record: RunRecord): { id: string; label: string } | undefined 
 
 /**
  * Top level of the tree: runs that belong to a sweep or experiment are gathered under one group
- * node, placed where its newest run would be; everything is newest first.
+ * node, placed where its newest run would be; everything is newest first. Broken run folders come
+ * last, by name: without a readable run.json they have no date or group.
  */
-export function buildTree(records: readonly RunRecord[]): TreeNode[] {
+export function buildTree(records: readonly RunRecord[], broken: readonly BrokenRun[] = []): TreeNode[] {
   const sorted = [...records].sort(newestFirst);
   const top: TreeNode[] = [];
   const groups = new Map<string, GroupNode>();
@@ -67,6 +76,8 @@ export function buildTree(records: readonly RunRecord[]): TreeNode[] {
     }
     group.runs.push(node);
   }
+  const byName = [...broken].sort((x, y) => (x.runId < y.runId ? -1 : 1)); // folder names are unique
+  for (const { runId, dir, reason } of byName) top.push({ kind: 'broken', id: runId, runId, dir, reason });
   return top;
 }
 
@@ -119,6 +130,11 @@ export function statusIcon(status: RunStatus): { icon: string; color?: string } 
 export function runContextValue(status: RunStatus): string {
   return `run.${status}`;
 }
+
+/** The context value of a broken run folder: its menus offer Reveal and Delete only. */
+export const BROKEN_RUN_CONTEXT = 'run.broken';
+export const BROKEN_RUN_DESCRIPTION = 'broken';
+export const BROKEN_RUN_ICON = { icon: 'warning', color: 'problemsWarningIcon.foreground' } as const;
 
 const MARKDOWN_SPECIAL = /[\\`*_{}[\]()#+\-.!|<>~&]/g;
 
@@ -178,4 +194,14 @@ export function runTooltipMarkdown(record: RunRecord, live?: LiveProgress): stri
     if (value !== undefined) lines.push(`- ${key}: ${escapeMarkdown(value)}`);
   }
   return lines.join('\n');
+}
+
+/** Markdown for the hover of a broken run folder: why it cannot be read, escaped like every value from a run file. */
+export function brokenTooltipMarkdown(broken: BrokenRun): string {
+  return [
+    `**${escapeMarkdown(broken.runId)}**`,
+    '',
+    `- Cannot be read: ${escapeMarkdown(broken.reason)}`,
+    `- Folder: ${escapeMarkdown(broken.dir)}`,
+  ].join('\n');
 }

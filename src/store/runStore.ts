@@ -186,16 +186,27 @@ function runFolderNames(runsDir: string): string[] {
   return entries.filter((e) => e.isDirectory() && isRunFolderName(e.name)).map((e) => e.name).sort();
 }
 
+/**
+ * One run folder as listRuns sees it: its record, or why it cannot be read; undefined when the
+ * folder is gone (deleted since it was listed or announced).
+ */
+export function readRunFolder(runsDir: string, runId: string): { record: RunRecord } | { broken: BrokenRun } | undefined {
+  const dir = runDirOf(runsDir, runId);
+  try {
+    return { record: readRunDir(dir) };
+  } catch (e) {
+    if (!isDirectory(dir)) return undefined;
+    return { broken: { runId, dir, reason: e instanceof RunStoreError ? e.message : String(e) } };
+  }
+}
+
 export function listRuns(runsDir: string): RunList {
   const runs: RunRecord[] = [];
   const broken: BrokenRun[] = [];
   for (const name of runFolderNames(runsDir)) {
-    const dir = runDirOf(runsDir, name);
-    try {
-      runs.push(readRunDir(dir));
-    } catch (e) {
-      broken.push({ runId: name, dir, reason: e instanceof RunStoreError ? e.message : String(e) });
-    }
+    const read = readRunFolder(runsDir, name);
+    if (read && 'record' in read) runs.push(read.record);
+    else if (read) broken.push(read.broken);
   }
   runs.sort((a, b) => a.createdAt.localeCompare(b.createdAt) || a.id.localeCompare(b.id));
   return { runs, broken };

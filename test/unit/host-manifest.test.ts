@@ -5,7 +5,8 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { describe, it } from 'node:test';
 import type { RunStatus } from '../../src/core/runFormat';
-import { runContextValue, statusIcon } from '../../src/host/treeModel';
+import { BROKEN_RUN_CONTEXT, BROKEN_RUN_ICON, runContextValue, statusIcon } from '../../src/host/treeModel';
+import { itemMenu, shownOn, whenHolds, type MenuItem } from './manifestMenus';
 
 const root = path.join(__dirname, '..', '..');
 const manifest = JSON.parse(fs.readFileSync(path.join(root, 'package.json'), 'utf8'));
@@ -14,17 +15,9 @@ const codicons = new Set(fs.readFileSync(path.join(root, 'node_modules', '@vscod
   .split('\n').slice(1).map((l) => l.split(',')[0]).filter(Boolean));
 const STATUSES: RunStatus[] = ['queued', 'running', 'completed', 'failed', 'cancelled', 'diverged', 'interrupted'];
 
-interface MenuItem { command: string; when?: string; group?: string }
-const itemMenu: MenuItem[] = contributes.menus['view/item/context'];
-
 /** The statuses whose tree items show `command` in the context menu (or inline, with `inline`). */
 function statusesShowing(command: string, inline: boolean): RunStatus[] {
-  const entries = itemMenu.filter((m) => m.command === command && (m.group?.startsWith('inline') ?? false) === inline);
-  return STATUSES.filter((status) => entries.some((m) => {
-    const match = /viewItem =~ \/(.*)\/$/.exec(m.when ?? '');
-    assert.ok(match, `${command}: when clause tests viewItem with a regex: ${m.when}`);
-    return new RegExp(match[1]).test(runContextValue(status));
-  }));
+  return STATUSES.filter((status) => shownOn(command, runContextValue(status), inline));
 }
 
 describe('manifest', () => {
@@ -64,6 +57,11 @@ describe('manifest', () => {
     assert.deepEqual(statusesShowing('polyloss.renameRun', false), STATUSES);
   });
 
+  it('offers only Reveal and Delete on a broken run folder', () => {
+    const shown = itemMenu.filter((m) => whenHolds(m.when ?? '', BROKEN_RUN_CONTEXT)).map((m) => m.command);
+    assert.deepEqual([...new Set(shown)].sort(), ['polyloss.deleteRun', 'polyloss.revealRun']);
+  });
+
   it('hides item-only commands from the palette', () => {
     const palette: MenuItem[] = contributes.menus.commandPalette;
     assert.equal(palette.find((m) => m.command === 'polyloss.openRun')?.when, 'false');
@@ -97,5 +95,6 @@ describe('manifest', () => {
 
   it('draws every run status with an existing codicon', () => {
     for (const s of STATUSES) assert.ok(codicons.has(statusIcon(s).icon.replace(/~spin$/, '')), s);
+    assert.ok(codicons.has(BROKEN_RUN_ICON.icon), 'broken');
   });
 });

@@ -131,6 +131,32 @@ describe('RunsIndex', () => {
     model.dispose();
   });
 
+  it('lists a run folder whose run.json cannot be read as broken, with the reason, and keeps it current', () => {
+    const a = newRun('completed');
+    const model = new RunsIndex(runsDir, 10);
+    const { changes } = collect(model);
+    fs.mkdirSync(path.join(runsDir, 'no-record'));
+    assert.deepEqual(model.broken().map((b) => [b.runId, b.reason]), [['no-record', 'run.json is missing']]);
+    const runJson = path.join(runsDir, a.id, 'run.json');
+    const good = fs.readFileSync(runJson, 'utf8');
+    fs.writeFileSync(runJson, '{"schemaVersion": 1, "status": ');
+    model.filesChanged([runJson]);
+    model.flush();
+    assert.equal(model.get(a.id), undefined);
+    assert.match(model.broken().find((b) => b.runId === a.id)?.reason ?? '', /^run\.json is not valid JSON/);
+    assert.deepEqual(changes.at(-1), [a.id]);
+    fs.writeFileSync(runJson, good);
+    model.filesChanged([runJson]);
+    model.flush();
+    assert.equal(model.get(a.id)?.status, 'completed', 'a repaired run.json makes it a run again');
+    fs.rmSync(path.join(runsDir, 'no-record'), { recursive: true });
+    model.filesChanged([path.join(runsDir, 'no-record')]);
+    model.flush();
+    assert.deepEqual(model.broken(), [], 'a deleted broken folder is gone');
+    assert.deepEqual(changes.at(-1), ['no-record']);
+    model.dispose();
+  });
+
   it('delivers each metric line once whether a worker event or the file reports it first', () => {
     const run = newRun('running');
     const model = new RunsIndex(runsDir, 10);

@@ -14,6 +14,7 @@ import {
 } from '../../src/host/sweepFlow';
 import { groupContextValue, stoppableRuns, sweepIdFromArg } from '../../src/host/sweepTree';
 import { buildTree, type GroupNode } from '../../src/host/treeModel';
+import { shownOn } from './manifestMenus';
 
 const settings: NewRunSettings = { dataset: 'digits', model: 'mlp', epochs: 4, batchSize: 32, learningRate: 0.002, backend: 'wasm' };
 const base = withDefaults({ epochs: 1, dataset: { name: 'digits', maxSamples: 400 }, loss: { type: 'ce' } });
@@ -163,12 +164,6 @@ describe('sweeps in the Runs tree and the commands', () => {
 
 describe('manifest and protocol for sweeps', () => {
   const manifest = JSON.parse(fs.readFileSync(path.join(__dirname, '..', '..', 'package.json'), 'utf8'));
-  const items: { command: string; when?: string; group?: string }[] = manifest.contributes.menus['view/item/context'];
-  const shownOn = (command: string, contextValue: string): boolean => items.filter((m) => m.command === command).some((m) => {
-    const regex = /viewItem =~ \/(.*)\/$/.exec(m.when ?? '');
-    if (regex) return new RegExp(regex[1]).test(contextValue);
-    return /viewItem == (\S+)$/.exec(m.when ?? '')?.[1] === contextValue;
-  });
 
   it('declares the sweep commands and shows them where they apply', () => {
     const titles = new Map(manifest.contributes.commands.map((c: { command: string; title: string }) => [c.command, c.title]));

@@ -1,11 +1,17 @@
 import { strict as assert } from 'node:assert';
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
 import { describe, it } from 'node:test';
 import { DEFAULT_CONFIG, type RunConfig } from '../../src/core/runConfig';
 import { RUN_SCHEMA_VERSION, type RunRecord, type RunStatus } from '../../src/core/runFormat';
+import { runIdsFromArgs } from '../../src/host/commandArgs';
 import {
-  buildTree, escapeMarkdown, groupDescription, headlineMetric, runContextValue, runDescription, runTooltipMarkdown, statusIcon,
-  type GroupNode,
+  BROKEN_RUN_CONTEXT, BROKEN_RUN_DESCRIPTION, BROKEN_RUN_ICON, brokenTooltipMarkdown, buildTree, escapeMarkdown, groupDescription,
+  headlineMetric, runContextValue, runDescription, runTooltipMarkdown, statusIcon,
+  type BrokenNode, type GroupNode,
 } from '../../src/host/treeModel';
+import { createRun, listRuns } from '../../src/store/runStore';
 
 function record(id: string, createdAt: string, opts: { status?: RunStatus; config?: Partial<RunConfig>; name?: string } = {}): RunRecord {
   return {
@@ -125,5 +131,52 @@ describe('tooltips', () => {
     assert.match(md, /Test accuracy: 80\\\.0%/);
     assert.match(md, /ECE: 0\\\.0312/);
     assert.match(md, /Dataset: digits/);
+  });
+});
+
+describe('broken run folders', () => {
+  it('come last, by folder name, each with the reason the store gave', () => {
+    const runsDir = fs.mkdtempSync(path.join(os.tmpdir(), 'polyloss-tree-broken-'));
+    try {
+      const good = createRun(runsDir, structuredClone(DEFAULT_CONFIG)).record;
+      const newer = createRun(runsDir, structuredClone(DEFAULT_CONFIG));
+      const runJson = path.join(newer.runDir, 'run.json');
+      fs.writeFileSync(runJson, JSON.stringify({ ...JSON.parse(fs.readFileSync(runJson, 'utf8')), schemaVersion: RUN_SCHEMA_VERSION + 1 }));
+      fs.mkdirSync(path.join(runsDir, 'b-no-record'));
+      fs.mkdirSync(path.join(runsDir, 'a-bad-json'));
+      fs.writeFileSync(path.join(runsDir, 'a-bad-json', 'run.json'), '{"status": ');
+
+      const { runs, broken } = listRuns(runsDir);
+      const tree = buildTree(runs, broken);
+      assert.deepEqual(tree.map((n) => n.kind), ['run', 'broken', 'broken', 'broken']);
+      assert.equal(tree[0].id, good.id);
+      const nodes = tree.slice(1) as BrokenNode[];
+      assert.deepEqual(nodes.map((n) => n.runId), ['a-bad-json', 'b-no-record', newer.runId].sort());
+      const reason = (id: string) => nodes.find((n) => n.runId === id)?.reason ?? '';
+      assert.match(reason('a-bad-json'), /^run\.json is not valid JSON/);
+      assert.equal(reason('b-no-record'), 'run.json is missing');
+      assert.match(reason(newer.runId), new RegExp(`schemaVersion ${RUN_SCHEMA_VERSION + 1}, newer than`));
+      assert.equal(nodes.find((n) => n.runId === 'b-no-record')?.dir, path.join(runsDir, 'b-no-record'));
+    } finally {
+      fs.rmSync(runsDir, { recursive: true, force: true });
+    }
+  });
+
+  it('are drawn as a warning saying broken, with a menu of their own', () => {
+    assert.equal(BROKEN_RUN_DESCRIPTION, 'broken');
+    assert.deepEqual(BROKEN_RUN_ICON, { icon: 'warning', color: 'problemsWarningIcon.foreground' });
+    assert.equal(BROKEN_RUN_CONTEXT, 'run.broken');
+    assert.ok(!(['queued', 'running', 'completed', 'failed', 'cancelled', 'diverged', 'interrupted'] as const)
+      .some((s) => runContextValue(s) === BROKEN_RUN_CONTEXT), 'no run status shares it');
+  });
+
+  it('show the reason on hover, escaped, and hand their folder name to the commands', () => {
+    const node: BrokenNode = { kind: 'broken', id: 'r_1', runId: 'r_1', dir: '/runs/r_1', reason: 'run.json has an unknown status "[x](command:polyloss.deleteRun)"' };
+    const md = brokenTooltipMarkdown(node);
+    assert.ok(!md.includes('[x](command:'), md);
+    assert.ok(md.includes(escapeMarkdown(node.reason)));
+    assert.ok(md.startsWith(`**${escapeMarkdown('r_1')}**`));
+    assert.ok(md.includes(escapeMarkdown('/runs/r_1')));
+    assert.deepEqual(runIdsFromArgs(node, [node]), ['r_1']);
   });
 });
