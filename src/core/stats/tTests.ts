@@ -41,7 +41,10 @@ function magnitude(...samples: (readonly number[])[]): number {
 
 function conclude(test: TTestKind, difference: number, se: number, df: number, n: [number, number], level: number, scale: number): TTestOutcome {
   if (!(se > ZERO_SPREAD * scale)) {
-    return { ok: false, test, difference, n, reason: 'the values do not vary between seeds, so there is no spread to test against' };
+    const reason = test === 'paired'
+      ? 'the paired differences are the same for every seed, so there is no spread to test against'
+      : 'the values do not vary between seeds, so there is no spread to test against';
+    return { ok: false, test, difference, n, reason };
   }
   const t = difference / se;
   const half = criticalT(df, level) * se;
