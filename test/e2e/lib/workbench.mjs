@@ -22,13 +22,14 @@ export async function waitFor(what, probe, { timeout = 30000, interval = 250 } =
 export class Workbench {
   /**
    * @param {import('playwright-core').Page} page
-   * @param {{ resultsDir: string, lap: (m: string) => void }} opts
+   * @param {{ resultsDir: string, lap: (m: string) => void, scenario?: string }} opts  `scenario` names
+   *   the screenshots (a scenario that opens a second VS Code passes its own name)
    */
-  constructor(page, { resultsDir, lap }) {
+  constructor(page, { resultsDir, lap, scenario = 'e2e' }) {
     this.page = page;
     this.resultsDir = resultsDir;
     this.lap = lap;
-    this.startScenario('e2e');
+    this.startScenario(scenario);
   }
 
   /** Screenshots that follow are named after this scenario; its old ones are removed. */
@@ -59,6 +60,18 @@ export class Workbench {
     const file = path.join(this.resultsDir, `${this.prefix}-${String(this.shots).padStart(2, '0')}-${name}.png`);
     await this.page.screenshot({ path: file });
     return file;
+  }
+
+  /**
+   * Reloads the window as a person does (palette "Developer: Reload Window") and waits for the new
+   * workbench: a marker set on the old page is gone once the new one has loaded.
+   */
+  async reloadWindow() {
+    await this.page.evaluate(() => { window.__e2eBeforeReload = true; });
+    await this.runCommand('Developer: Reload Window');
+    await waitFor('the reloaded workbench', async () =>
+      !(await this.page.evaluate(() => window.__e2eBeforeReload === true)) && this.page.locator('.monaco-workbench').isVisible(),
+    { timeout: 90000, interval: 500 });
   }
 
   quickInput() {

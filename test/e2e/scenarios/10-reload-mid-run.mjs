@@ -1,0 +1,146 @@
+// "Developer: Reload Window" while runs train. The window stops the runs it started as it closes (the
+// extension's deactivation stops its workers), so its run ends `cancelled` with the metrics written so
+// far; a run the CLI trains in the same folder has an owner outside the window and keeps training. After
+// the reload the tree and the dashboard agree with run.json on disk: the window's run cancelled with its
+// partial curves and no Stop to offer; the CLI run running, its curves still growing, Stop in the window
+// pointing at its owner, and its end (the CLI stopped) followed in the tree.
+import { spawn } from 'node:child_process';
+import * as path from 'node:path';
+import { newRunFromPalette, readRuns, runRow, showRunsView, waitForRun, webviewFrame } from '../lib/polyloss.mjs';
+import { escapeRegExp, waitFor } from '../lib/workbench.mjs';
+
+export const title = 'A window reload mid-run: the window\'s run ends cancelled with its curves, a CLI run keeps training and is followed to its end';
+
+const WINDOW_SEED = 41;
+const WINDOW_RUN = `Poly-1 ε=2, seed ${WINDOW_SEED}`;
+const CLI_RUN = 'Trained by the CLI across a reload';
+
+const stepLines = (run) => run.metricLines.filter((l) => l.kind === 'step').length;
+const findRun = (runsDir, id) => readRuns(runsDir).find((r) => r.id === id);
+
+function isAlive(pid) {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (e) {
+    return e.code === 'EPERM'; // exists, but not ours
+  }
+}
+
+/** A long `polyloss train` in the workspace's runs folder, started outside the window. */
+function startCliRun(project, runsDir) {
+  const child = spawn(process.execPath, [path.join(project, 'bin', 'polyloss.js'), 'train', '--dataset', 'digits', '--loss', 'poly',
+    '--epsilon', '1', '--epochs', '5000', '--seed', '42', '--name', CLI_RUN, '--runs-dir', runsDir], { cwd: project, stdio: 'ignore' });
+  const exited = new Promise((resolve) => child.once('exit', (code, signal) => resolve({ code, signal })));
+  return { child, exited, running: () => child.exitCode === null && child.signalCode === null };
+}
+
+/** Opens a run in the dashboard's Run tab by clicking its name in the table. */
+async function openDetail(dashboard, name) {
+  await dashboard.locator('vscode-tab-header', { hasText: 'Runs' }).click();
+  await dashboard.locator('table.runs tbody td.name').filter({ hasText: new RegExp(`^${escapeRegExp(name)}$`) }).first().click();
+  await waitFor(`the detail of ${name}`, async () => (await dashboard.locator('.run-detail h2').textContent()) === name);
+}
+
+/** Points of the training-loss curve in the run detail (one per step line the run wrote). */
+async function lossPoints(dashboard) {
+  const state = await dashboard.evaluate(() => window.__polyloss.chartState('detail.loss'));
+  return state.datasets.find((d) => d.label === 'loss')?.points.length ?? 0;
+}
+
+export async function run({ wb, page, check, lap, workbenchUrl, ws, runsDir, project }) {
+  await showRunsView(wb, workbenchUrl(ws));
+  await newRunFromPalette(wb, { epochs: '300', seeds: String(WINDOW_SEED) });
+  await runRow(wb, WINDOW_RUN, 'running').first().waitFor({ state: 'visible', timeout: 90000 });
+  const ownRun = await waitForRun(runsDir, 'step metrics of the window\'s run', (r) => r.record.config.seed === WINDOW_SEED && stepLines(r) >= 20);
+
+  const cli = startCliRun(project, runsDir);
+  try {
+    const cliRun = await waitForRun(runsDir, 'step metrics of the CLI run', (r) => r.record.name === CLI_RUN && stepLines(r) >= 20);
+    await runRow(wb, CLI_RUN, 'running').first().waitFor({ state: 'visible', timeout: 30000 });
+    await wb.screenshot('before-reload');
+
+    const ownBefore = findRun(runsDir, ownRun.id);
+    const cliBefore = findRun(runsDir, cliRun.id);
+    check(ownBefore.record.status === 'running' && cliBefore.record.status === 'running', 'both runs are training before the reload');
+    const workerPid = ownBefore.record.environment.pid;
+    lap(`reloading with ${stepLines(ownBefore)} steps of the window's run and ${stepLines(cliBefore)} of the CLI run on disk`);
+    await wb.reloadWindow();
+    lap('window reloaded');
+
+    // The window's run: its worker was stopped as the window closed and recorded the end itself.
+    const own = await waitForRun(runsDir, 'the window\'s run to end', (r) => r.id === ownRun.id && r.record.status !== 'running', 30000);
+    check(own.record.status === 'cancelled' && own.record.endedAt !== undefined, `run.json of the window's run says cancelled (${own.record.status})`);
+    check(own.record.summary === undefined || own.record.summary.epochs < 300, 'it ended before its 300 epochs');
+    check(stepLines(own) >= stepLines(ownBefore), `its metrics are kept (${stepLines(own)} steps on disk, ${stepLines(ownBefore)} before the reload)`);
+    await waitFor('its worker to exit', () => !isAlive(workerPid), { timeout: 10000 });
+    check(true, `its worker (pid ${workerPid}) has exited`);
+    // The CLI run: its owner lives on, so nothing marked it interrupted and it keeps writing.
+    const cliAfter = await waitForRun(runsDir, 'the CLI run to write more steps', (r) => r.id === cliRun.id && stepLines(r) > stepLines(cliBefore), 30000);
+    check(cliAfter.record.status === 'running' && cli.running(), 'run.json of the CLI run still says running, and it trains on');
+
+    await showRunsView(wb, workbenchUrl(ws));
+    await runRow(wb, WINDOW_RUN, 'cancelled').first().waitFor({ state: 'visible', timeout: 30000 });
+    check(true, 'the tree shows the window\'s run cancelled, as on disk');
+    await runRow(wb, CLI_RUN, 'running').first().waitFor({ state: 'visible', timeout: 30000 });
+    check(true, 'the tree shows the CLI run running, as on disk');
+    await wb.screenshot('after-reload');
+
+    // Stop from the reloaded window on a run it does not own names the owner, and the run trains on.
+    await wb.contextMenu(runRow(wb, CLI_RUN, 'running').first(), 'Stop Run');
+    await wb.runCommand('Notifications: Show Notifications');
+    const warning = page.locator('.notifications-center .notification-list-item', { hasText: `run "${CLI_RUN}" was started by another window or the CLI` }).first();
+    await warning.waitFor({ state: 'visible', timeout: 10000 });
+    check((await warning.textContent()).includes('stop it there'), 'Stop on the CLI run says where to stop it');
+    await wb.runCommand('Notifications: Clear All Notifications');
+    await page.keyboard.press('Escape');
+
+    await wb.runCommand('PolyLoss: Open Dashboard');
+    const dashboard = await webviewFrame(page, 'dashboard');
+    await openDetail(dashboard, WINDOW_RUN);
+    const ownSteps = stepLines(findRun(runsDir, ownRun.id));
+    const ownPoints = await waitFor('the window\'s run curve in the detail', async () => {
+      const n = await lossPoints(dashboard);
+      return n === ownSteps ? n : undefined;
+    }, { timeout: 20000 }).catch(() => lossPoints(dashboard));
+    check(ownPoints === ownSteps && ownPoints >= stepLines(ownBefore),
+      `the dashboard draws its partial loss curve: ${ownPoints} points for the ${ownSteps} steps on disk (${stepLines(ownBefore)} before the reload)`);
+    check(await dashboard.locator('.run-detail .status').textContent() === 'cancelled', 'the detail says cancelled');
+    check(await dashboard.locator('.run-detail vscode-button', { hasText: 'Stop' }).getAttribute('disabled') !== null, 'its Stop button is disabled');
+    await wb.screenshot('dashboard-window-run');
+
+    await openDetail(dashboard, CLI_RUN);
+    const first = await waitFor('the CLI run curve in the detail', async () => {
+      const n = await lossPoints(dashboard);
+      return n >= stepLines(cliBefore) ? n : undefined;
+    });
+    const grown = await waitFor('the CLI run curve to grow', async () => {
+      const n = await lossPoints(dashboard);
+      return n > first ? n : undefined;
+    });
+    check(true, `the CLI run's curve holds the steps from before the reload and grows (${stepLines(cliBefore)} on disk then → ${first} → ${grown} points)`);
+    check(await dashboard.locator('.run-detail .status').textContent() === 'running', 'the detail says running');
+    await wb.screenshot('dashboard-cli-run-live');
+
+    // Its owner stops it; the window follows the end it records.
+    cli.child.kill('SIGINT');
+    const { code } = await cli.exited;
+    check(code === 130, `the CLI stopped on Ctrl-C (exit code ${code})`);
+    await runRow(wb, CLI_RUN, 'cancelled').first().waitFor({ state: 'visible', timeout: 30000 });
+    const cliEnd = findRun(runsDir, cliRun.id);
+    check(cliEnd.record.status === 'cancelled', 'the tree shows the CLI run cancelled, as on disk');
+    const finalPoints = await waitFor('the final CLI curve', async () => {
+      const n = await lossPoints(dashboard);
+      return n === stepLines(cliEnd) ? n : undefined;
+    }, { timeout: 15000 }).catch(() => lossPoints(dashboard));
+    check(finalPoints === stepLines(cliEnd), `the detail holds every step of the CLI run once (${finalPoints} of ${stepLines(cliEnd)})`);
+    await waitFor('the detail to say cancelled', async () => (await dashboard.locator('.run-detail .status').textContent()) === 'cancelled', { timeout: 10000 });
+    check(await dashboard.locator('.run-detail vscode-button', { hasText: 'Stop' }).getAttribute('disabled') !== null, 'the detail says cancelled and its Stop is disabled');
+    await wb.screenshot('dashboard-cli-run-ended');
+  } finally {
+    if (cli.running()) {
+      cli.child.kill('SIGTERM');
+      await cli.exited;
+    }
+  }
+}
