@@ -8,34 +8,15 @@ import type { CoefficientEditorActions } from '../../src/host/webviews/coefficie
 import { WebviewRelay, type RelayHandlers } from '../../src/host/webviews/relay';
 import { Emitter, FakeServices } from '../webview/fakeHost';
 import { makeRun } from '../webview/fixtures';
-
-const RUN_CONFIG: RunConfig = {
-  name: 'iris poly', experiment: 'study.polyloss.json', sweepId: 'sweep-1',
-  dataset: { name: 'iris', validationFraction: 0.2, testFraction: 0.2, labelNoise: 0.1 },
-  model: { type: 'mlp', hidden: [32, 16] },
-  loss: { type: 'poly', epsilon: 2, labelSmoothing: 0.1 },
-  optimizer: { type: 'sgd', learningRate: 0.05, momentum: 0.8 },
-  batchSize: 16, epochs: 3, seed: 7, backend: 'cpu',
-};
-
-/** RUN_CONFIG's settings with another loss, written out: what a rerun with `loss` must start. */
-function rerunOf(loss: LossSpec): RunConfig {
-  return {
-    dataset: { name: 'iris', validationFraction: 0.2, testFraction: 0.2, labelNoise: 0.1 },
-    model: { type: 'mlp', hidden: [32, 16] },
-    loss,
-    optimizer: { type: 'sgd', learningRate: 0.05, momentum: 0.8 },
-    batchSize: 16, epochs: 3, seed: 7, backend: 'cpu',
-  };
-}
+import { expectedRerun, RERUN_SOURCE } from '../webview/rerunFixture';
 
 test('configWithLoss keeps every setting, replaces the loss, drops name, experiment and sweep, and shares nothing', () => {
   const loss: LossSpec = { type: 'poly', epsilon: [1, 0.5] };
-  const config = configWithLoss(RUN_CONFIG, loss);
-  assert.deepEqual(config, rerunOf({ type: 'poly', epsilon: [1, 0.5] }));
+  const config = configWithLoss(RERUN_SOURCE, loss);
+  assert.deepEqual(config, expectedRerun({ type: 'poly', epsilon: [1, 0.5] }));
   config.model.hidden!.push(8);
   (config.loss.epsilon as number[]).push(3);
-  assert.deepEqual(RUN_CONFIG.model.hidden, [32, 16]);
+  assert.deepEqual(RERUN_SOURCE.model.hidden, [32, 16]);
   assert.deepEqual(loss.epsilon, [1, 0.5]);
 });
 
@@ -78,7 +59,7 @@ test('rerunWithLoss and coefficients messages: the validators accept the protoco
 /** The real relay over in-memory runs, with a run queue and coefficient actions that record. */
 function fixture(view: 'dashboard' | 'compare' = 'dashboard') {
   const host = new FakeServices();
-  host.addRun(makeRun('a', { name: 'iris poly', config: RUN_CONFIG }));
+  host.addRun(makeRun('a', { name: 'iris poly', config: RERUN_SOURCE }));
   host.addRun(makeRun('pf', { name: 'focal poly', config: { loss: { type: 'poly-focal', gamma: 2, epsilon: [1, 0.5] } } }));
   const services = host.services();
   const started: RunConfig[][] = [];
@@ -122,7 +103,7 @@ test('relay: rerunWithLoss starts the run\'s config with the new loss through th
   const f = fixture();
   await f.send({ type: 'ready' });
   await f.send({ type: 'rerunWithLoss', runId: 'a', loss: { type: 'poly', epsilon: 3.5, labelSmoothing: 0.1 } });
-  assert.deepEqual(f.started, [[rerunOf({ type: 'poly', epsilon: 3.5, labelSmoothing: 0.1 })]]);
+  assert.deepEqual(f.started, [[expectedRerun({ type: 'poly', epsilon: 3.5, labelSmoothing: 0.1 })]]);
   assert.deepEqual(f.errors, []);
   f.relay.dispose();
 });
@@ -149,7 +130,7 @@ test('relay: the embedded coefficient editor runs on the settings of the run it 
   assert.deepEqual(f.coefficientMessages(), [{ type: 'base', base: { dataset: 'iris', model: 'mlp', epochs: 3, fromRun: 'iris poly' } }]);
 
   await f.send({ type: 'coefficients', runId: 'a', message: { type: 'run', loss: { type: 'poly', epsilon: 0.5 } } });
-  assert.deepEqual(f.editorRuns, [[rerunOf({ type: 'poly', epsilon: 0.5 })]]);
+  assert.deepEqual(f.editorRuns, [[expectedRerun({ type: 'poly', epsilon: 0.5 })]]);
   assert.deepEqual(f.started, [], 'the editor starts through its own actions (the polyloss.startRuns command)');
   assert.deepEqual(f.coefficientMessages().at(-1), {
     type: 'done', action: 'run', ok: true, message: 'Queued Poly-1 ε=0.5 on iris · mlp · 3 epochs (settings of "iris poly"): run r1',

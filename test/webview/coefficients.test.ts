@@ -1,29 +1,15 @@
-import { after, before, test } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import type { Server } from 'node:http';
-import type { Browser, Page } from 'playwright-core';
+import type { Page } from 'playwright-core';
 import { lossShape, ptGrid } from '../../src/core/lossShape';
 import type { LossSpec } from '../../src/core/lossSpec';
 import { parseEpsilonText, validateLossSpec } from '../../src/core/validate';
 import { FakeServices } from './fakeHost';
 import { makeRun } from './fixtures';
 import { openCoefficients, type CoefficientsView } from './coefficientsHarness';
-import { assertBundlesBuilt, launchBrowser, screenshotPath, startServer } from './harness';
+import { screenshotPath, useBrowser } from './harness';
 
-let browser: Browser;
-let server: Server;
-let origin: string;
-
-before(async () => {
-  assertBundlesBuilt();
-  ({ origin, server } = await startServer());
-  browser = await launchBrowser();
-});
-
-after(async () => {
-  await browser?.close();
-  server?.close();
-});
+const web = useBrowser();
 
 /** Replaces a text field's content by typing, key by key, as a person does. */
 async function typeInto(page: Page, id: string, text: string): Promise<void> {
@@ -53,7 +39,7 @@ async function assertDraws(v: CoefficientsView, spec: LossSpec): Promise<void> {
 }
 
 test('starts at Poly-1 ε = 2 drawn over CE and focal, with no CSP violation', async () => {
-  const v = await openCoefficients(browser, origin);
+  const v = await openCoefficients(web.browser, web.origin);
   try {
     await assertDraws(v, { type: 'poly', epsilon: 2 });
     const charts = await v.charts();
@@ -71,7 +57,7 @@ test('starts at Poly-1 ε = 2 drawn over CE and focal, with no CSP violation', a
 });
 
 test('typing ε redraws the curves on every keystroke; an invalid ε shows the ε message on its field', async () => {
-  const v = await openCoefficients(browser, origin);
+  const v = await openCoefficients(web.browser, web.origin);
   try {
     const input = v.page.locator('#epsilon-0 input');
     await input.click();
@@ -114,7 +100,7 @@ test('typing ε redraws the curves on every keystroke; an invalid ε shows the �
 });
 
 test('add and remove ε terms; a list typed in one field becomes one field per term', async () => {
-  const v = await openCoefficients(browser, origin);
+  const v = await openCoefficients(web.browser, web.origin);
   try {
     assert.equal(await v.page.getAttribute('.remove-term', 'disabled'), '', 'the only term cannot be removed');
     await v.page.click('#add-term');
@@ -148,7 +134,7 @@ test('add and remove ε terms; a list typed in one field becomes one field per t
 });
 
 test('focal types show γ with the validator\'s message; label smoothing is checked and noted', async () => {
-  const v = await openCoefficients(browser, origin, { theme: 'light' });
+  const v = await openCoefficients(web.browser, web.origin, { theme: 'light' });
   try {
     await v.page.click('#loss-type');
     await v.page.locator('#loss-type ul.options li', { hasText: 'Poly focal' }).click();
@@ -180,7 +166,7 @@ test('focal types show γ with the validator\'s message; label smoothing is chec
 test('Run with these coefficients trains on the ticked run\'s settings, else the defaults; Save sends the loss', async () => {
   const host = new FakeServices();
   host.addRun(makeRun('iris-run', { name: 'iris poly', config: { dataset: { name: 'iris' }, epochs: 5, name: 'iris poly', experiment: 'e' } }));
-  const v = await openCoefficients(browser, origin, { host });
+  const v = await openCoefficients(web.browser, web.origin, { host });
   try {
     await typeInto(v.page, 'epsilon-0', '1.5');
     await v.settle();
@@ -212,7 +198,7 @@ test('Run with these coefficients trains on the ticked run\'s settings, else the
 });
 
 test('a loss sent by the host fills the fields; a saved state comes back after a reload', async () => {
-  const v = await openCoefficients(browser, origin, { state: { draft: { type: 'poly', epsilons: ['4', '1'], gamma: '', labelSmoothing: '' } } });
+  const v = await openCoefficients(web.browser, web.origin, { state: { draft: { type: 'poly', epsilons: ['4', '1'], gamma: '', labelSmoothing: '' } } });
   try {
     await assertDraws(v, { type: 'poly', epsilon: [4, 1] });
     v.session.load({ type: 'focal', gamma: 3 }, 'from run "f"');

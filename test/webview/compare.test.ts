@@ -1,27 +1,12 @@
-import { after, before, test } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import type { Server } from 'node:http';
-import type { Browser } from 'playwright-core';
 import type { EpochMetric, StepMetric } from '../../src/core/runFormat';
 import { smoothSeries } from '../../src/core/smoothing';
 import { FakeServices } from './fakeHost';
 import { lines, makeRun } from './fixtures';
-import { assertBundlesBuilt, chartState, launchBrowser, openView, screenshotPath, startServer } from './harness';
+import { chartState, openView, screenshotPath, useBrowser } from './harness';
 
-let browser: Browser;
-let server: Server;
-let origin: string;
-
-before(async () => {
-  assertBundlesBuilt();
-  ({ origin, server } = await startServer());
-  browser = await launchBrowser();
-});
-
-after(async () => {
-  await browser?.close();
-  server?.close();
-});
+const web = useBrowser();
 
 function twoRuns(): FakeServices {
   const host = new FakeServices();
@@ -34,7 +19,7 @@ const SIDEBAR = { width: 320, height: 520 };
 
 test('empty state says how to tick runs; ticking in the tree shows them, live', async () => {
   const host = twoRuns();
-  const v = await openView(browser, origin, 'compare', host, SIDEBAR);
+  const v = await openView(web.browser, web.origin, 'compare', host, SIDEBAR);
   try {
     assert.match(await v.page.textContent('.empty-state') ?? '', /Tick the checkboxes of runs in the Runs view/);
     assert.equal(await v.page.isVisible('canvas'), false);
@@ -66,7 +51,7 @@ test('empty state says how to tick runs; ticking in the tree shows them, live', 
 test('metric picker switches to a per-epoch metric; Open in Dashboard asks the host', async () => {
   const host = twoRuns();
   host.selection.set(['p', 'q']);
-  const v = await openView(browser, origin, 'compare', host, { ...SIDEBAR, theme: 'light' });
+  const v = await openView(web.browser, web.origin, 'compare', host, { ...SIDEBAR, theme: 'light' });
   try {
     await v.page.evaluate(() => {
       const select = document.querySelector('vscode-single-select[aria-label="Metric"]') as HTMLElement & { value: string };

@@ -1,7 +1,6 @@
-import { after, before, test } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import type { Server } from 'node:http';
-import type { Browser, Page } from 'playwright-core';
+import type { Page } from 'playwright-core';
 import type { ChartData } from '../../webview/coefficients/shapeCharts';
 import { lossShape } from '../../src/core/lossShape';
 import type { LossSpec } from '../../src/core/lossSpec';
@@ -9,22 +8,10 @@ import { DEFAULT_CONFIG, type RunConfig } from '../../src/core/runConfig';
 import type { HostServices } from '../../src/host/services';
 import { FakeServices } from './fakeHost';
 import { lines, makeRun } from './fixtures';
-import { assertBundlesBuilt, launchBrowser, openView, screenshotPath, startServer, type ViewHarness } from './harness';
+import { expectedRerun, RERUN_SOURCE } from './rerunFixture';
+import { openView, screenshotPath, useBrowser, type ViewHarness } from './harness';
 
-let browser: Browser;
-let server: Server;
-let origin: string;
-
-before(async () => {
-  assertBundlesBuilt();
-  ({ origin, server } = await startServer());
-  browser = await launchBrowser();
-});
-
-after(async () => {
-  await browser?.close();
-  server?.close();
-});
+const web = useBrowser();
 
 /** The in-memory services, with the run queue recording what it is asked to start. */
 class RecordingHost extends FakeServices {
@@ -45,31 +32,10 @@ class RecordingHost extends FakeServices {
   }
 }
 
-/** Settings that differ from the defaults everywhere, so a rerun that drops one shows. */
-const A_CONFIG: RunConfig = {
-  name: 'iris poly', experiment: 'study.polyloss.json', sweepId: 'sweep-1',
-  dataset: { name: 'iris', validationFraction: 0.2, testFraction: 0.2, labelNoise: 0.1 },
-  model: { type: 'mlp', hidden: [32, 16] },
-  loss: { type: 'poly', epsilon: 2, labelSmoothing: 0.1 },
-  optimizer: { type: 'sgd', learningRate: 0.05, momentum: 0.8 },
-  batchSize: 16, epochs: 3, seed: 7, backend: 'cpu',
-};
-
-/** `A_CONFIG` as a rerun with `loss` starts it: the same settings; no name, experiment entry or sweep. */
-function aRerunWith(loss: LossSpec): RunConfig {
-  return {
-    dataset: { name: 'iris', validationFraction: 0.2, testFraction: 0.2, labelNoise: 0.1 },
-    model: { type: 'mlp', hidden: [32, 16] },
-    loss,
-    optimizer: { type: 'sgd', learningRate: 0.05, momentum: 0.8 },
-    batchSize: 16, epochs: 3, seed: 7, backend: 'cpu',
-  };
-}
-
 /** A Poly-1 run "a", a CE run "b" and a Poly-2 focal run "pf". */
 function workspace(): RecordingHost {
   const host = new RecordingHost();
-  host.addRun(makeRun('a', { name: 'iris poly', config: A_CONFIG, summary: { steps: 30, epochs: 3, finalLoss: 0.4, bestValAcc: 0.9 } }), lines(1, 30));
+  host.addRun(makeRun('a', { name: 'iris poly', config: RERUN_SOURCE, summary: { steps: 30, epochs: 3, finalLoss: 0.4, bestValAcc: 0.9 } }), lines(1, 30));
   host.addRun(makeRun('b', { config: { loss: { type: 'ce' } } }), lines(1, 30));
   host.addRun(makeRun('pf', { name: 'focal poly', config: { loss: { type: 'poly-focal', gamma: 2, epsilon: [1, 0.5] } } }), lines(1, 30));
   return host;
@@ -93,7 +59,7 @@ const lossCell = (runId: string) => `tr[data-run-id="${runId}"] td[data-column="
 
 test('runs table: F2 edits ε in the loss cell; invalid text shows its message and reruns nothing; Escape restores the cell', async () => {
   const host = workspace();
-  const v = await openView(browser, origin, 'dashboard', host);
+  const v = await openView(web.browser, web.origin, 'dashboard', host);
   try {
     assert.equal(await v.page.locator(`${lossCell('a')} .cell-edit`).count(), 1, 'a Poly run has an edit button');
     assert.equal(await v.page.locator(`${lossCell('b')} .cell-edit`).count(), 0, 'a CE run has no ε to edit');
@@ -140,7 +106,7 @@ test('runs table: F2 edits ε in the loss cell; invalid text shows its message a
 
 test('runs table: a valid ε reruns the run\'s exact config with that ε, by mouse or keyboard; the field survives redraws', async () => {
   const host = workspace();
-  const v = await openView(browser, origin, 'dashboard', host);
+  const v = await openView(web.browser, web.origin, 'dashboard', host);
   try {
     await v.page.click(`${lossCell('a')}`);
     await v.settle();
@@ -171,7 +137,7 @@ test('runs table: a valid ε reruns the run\'s exact config with that ε, by mou
     await v.settle();
     const loss: LossSpec = { type: 'poly', epsilon: 3.5, labelSmoothing: 0.1 };
     assert.deepEqual(await rerunMessages(v), [{ type: 'rerunWithLoss', runId: 'a', loss }]);
-    assert.deepEqual(host.started, [[aRerunWith(loss)]]);
+    assert.deepEqual(host.started, [[expectedRerun(loss)]]);
     assert.equal(await v.page.locator('#eps-edit-input').count(), 0, 'the editor closes');
     assert.equal(await activeRunRow(v.page), 'a');
     assert.equal(await v.page.textContent('.table-note'), 'Rerun of "iris poly (renamed)" with Poly-1 ε=3.5 ls=0.1 sent to the queue; it appears in the list once queued.');
@@ -219,7 +185,7 @@ test('Run tab: the coefficient editor shows the run\'s loss, redraws while ε is
   const host = workspace();
   const started: RunConfig[][] = [];
   const saved: LossSpec[] = [];
-  const v = await openView(browser, origin, 'dashboard', host, {
+  const v = await openView(web.browser, web.origin, 'dashboard', host, {
     focus: { runIds: ['a'], tab: 'detail' },
     coefficients: {
       startRuns: async (configs) => {
@@ -257,7 +223,7 @@ test('Run tab: the coefficient editor shows the run\'s loss, redraws while ε is
     await v.page.click('#run');
     await v.settle();
     const loss: LossSpec = { type: 'poly', epsilon: 0.5, labelSmoothing: 0.1 };
-    assert.deepEqual(started, [[aRerunWith(loss)]]);
+    assert.deepEqual(started, [[expectedRerun(loss)]]);
     assert.equal(await v.page.textContent('#status'), 'Queued Poly-1 ε=0.5 ls=0.1 on iris · mlp · 3 epochs (settings of "iris poly"): run coef-1');
 
     await v.page.click('#save');
@@ -285,7 +251,7 @@ test('Run tab: the coefficient editor shows the run\'s loss, redraws while ε is
 
 test('Run tab: the typed coefficients survive a reload of the panel', async () => {
   const host = workspace();
-  const first = await openView(browser, origin, 'dashboard', host, { focus: { runIds: ['a'], tab: 'detail' } });
+  const first = await openView(web.browser, web.origin, 'dashboard', host, { focus: { runIds: ['a'], tab: 'detail' } });
   let state: unknown;
   try {
     await retype(first.page, '#epsilon-0 input', '7');
@@ -294,7 +260,7 @@ test('Run tab: the typed coefficients survive a reload of the panel', async () =
   } finally {
     await first.close();
   }
-  const v = await openView(browser, origin, 'dashboard', host, { state });
+  const v = await openView(web.browser, web.origin, 'dashboard', host, { state });
   try {
     assert.equal(await v.page.inputValue('#epsilon-0 input'), '7');
     await assertDraws(v.page, { type: 'poly', epsilon: 7, labelSmoothing: 0.1 });

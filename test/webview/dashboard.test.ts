@@ -1,27 +1,13 @@
-import { after, before, test } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import type { Server } from 'node:http';
-import type { Browser, Page } from 'playwright-core';
+import type { Page } from 'playwright-core';
 import type { StepMetric } from '../../src/core/runFormat';
 import { smoothSeries } from '../../src/core/smoothing';
 import { FakeServices } from './fakeHost';
 import { lines, makeRun } from './fixtures';
-import { assertBundlesBuilt, chartState, launchBrowser, openView, screenshotPath, startServer, type ViewHarness } from './harness';
+import { chartState, openView, screenshotPath, useBrowser, type ViewHarness } from './harness';
 
-let browser: Browser;
-let server: Server;
-let origin: string;
-
-before(async () => {
-  assertBundlesBuilt();
-  ({ origin, server } = await startServer());
-  browser = await launchBrowser();
-});
-
-after(async () => {
-  await browser?.close();
-  server?.close();
-});
+const web = useBrowser();
 
 const HOSTILE = '<img src=x onerror="window.__xss=1">';
 
@@ -64,7 +50,7 @@ async function setSmoothing(page: Page, value: number): Promise<void> {
 }
 
 async function openCompare(host = workspace()): Promise<ViewHarness> {
-  return openView(browser, origin, 'dashboard', host, { focus: { runIds: ['a', 'b'], tab: 'compare' } });
+  return openView(web.browser, web.origin, 'dashboard', host, { focus: { runIds: ['a', 'b'], tab: 'compare' } });
 }
 
 test('snapshot then histories: the compare chart holds each ticked run, raw and smoothed as src/core computes', async () => {
@@ -210,7 +196,7 @@ test('decimation keeps long series light: all points held, far fewer drawn', asy
   const host = new FakeServices();
   host.addRun(makeRun('long', { totalSteps: 20000 }), lines(1, 20000));
   host.selection.set(['long']);
-  const v = await openView(browser, origin, 'dashboard', host, { focus: { runIds: ['long', 'long'], tab: 'compare' } });
+  const v = await openView(web.browser, web.origin, 'dashboard', host, { focus: { runIds: ['long', 'long'], tab: 'compare' } });
   try {
     const state = await chartState(v.page, 'compare');
     assert.equal(state.datasets[1].points.length, 20000);
@@ -225,7 +211,7 @@ test('with many runs only smoothed curves are drawn; the CSV still holds the raw
   const ids = Array.from({ length: 13 }, (_, i) => `m${String(i).padStart(2, '0')}`);
   ids.forEach((id, i) => host.addRun(makeRun(id, { config: { seed: i + 1 } }), lines(1, 50, 100, i / 10)));
   host.selection.set(ids);
-  const v = await openView(browser, origin, 'dashboard', host, { focus: { runIds: ids, tab: 'compare' } });
+  const v = await openView(web.browser, web.origin, 'dashboard', host, { focus: { runIds: ids, tab: 'compare' } });
   try {
     const state = await chartState(v.page, 'compare');
     assert.equal(state.datasets.length, 13, 'one smoothed curve per run, no raw ones');
@@ -252,7 +238,7 @@ async function rowOrder(page: Page): Promise<string[]> {
 }
 
 test('runs table: sorts by a column both ways, filters by text, highlights differing settings', async () => {
-  const v = await openView(browser, origin, 'dashboard', workspace());
+  const v = await openView(web.browser, web.origin, 'dashboard', workspace());
   try {
     assert.deepEqual(await rowOrder(v.page), ['c', 'b', 'a'], 'newest first');
     await v.page.click('th[data-column=finalLoss] button');
@@ -278,7 +264,7 @@ test('runs table: sorts by a column both ways, filters by text, highlights diffe
 test('a hostile run name is shown as text everywhere', async () => {
   const host = workspace();
   host.selection.set(['a', 'c']);
-  const v = await openView(browser, origin, 'dashboard', host, { focus: { runIds: ['c'], tab: 'detail' } });
+  const v = await openView(web.browser, web.origin, 'dashboard', host, { focus: { runIds: ['c'], tab: 'detail' } });
   try {
     assert.equal(await v.page.textContent('tr[data-run-id=c] td.name'), HOSTILE);
     assert.equal(await v.page.textContent('.run-detail h2'), HOSTILE);
@@ -290,7 +276,7 @@ test('a hostile run name is shown as text everywhere', async () => {
 });
 
 test('ticking rows is the shared selection, both ways; keyboard reaches rows', async () => {
-  const v = await openView(browser, origin, 'dashboard', workspace());
+  const v = await openView(web.browser, web.origin, 'dashboard', workspace());
   try {
     await v.page.click('tr[data-run-id=c] vscode-checkbox');
     await v.settle();
@@ -320,7 +306,7 @@ test('ticking rows is the shared selection, both ways; keyboard reaches rows', a
 test('run detail: live parts of the loss, Stop/Rerun, per-class bars and confusion matrix', async () => {
   const host = workspace();
   host.addRun(makeRun('live', { status: 'running', startedAt: new Date(Date.now() - 30_000).toISOString(), config: { loss: { type: 'poly', epsilon: -1 } } }), lines(1, 50));
-  const v = await openView(browser, origin, 'dashboard', host, { focus: { runIds: ['live'], tab: 'detail' } });
+  const v = await openView(web.browser, web.origin, 'dashboard', host, { focus: { runIds: ['live'], tab: 'detail' } });
   try {
     host.append('live', lines(51, 120));
     await v.settle();
@@ -386,7 +372,7 @@ test('restores tab and settings after a reload from the saved state', async () =
   const saved = await first.page.evaluate(() => (window as unknown as { __state: unknown }).__state);
   await first.close();
 
-  const v = await openView(browser, origin, 'dashboard', workspace(), { state: saved });
+  const v = await openView(web.browser, web.origin, 'dashboard', workspace(), { state: saved });
   try {
     assert.equal(await v.page.evaluate(() => (document.querySelector('vscode-tabs') as HTMLElement & { selectedIndex: number }).selectedIndex), 1);
     const state = await chartState(v.page, 'compare');
@@ -420,7 +406,7 @@ test('CSP: an injected inline script is blocked and reported; our own code cause
 
 test('theme: colours follow the --vscode-* variables and change with the theme; screenshots in light, dark and high contrast', async () => {
   const host = workspace();
-  const v = await openView(browser, origin, 'dashboard', host, { theme: 'dark', focus: { runIds: ['a', 'b'], tab: 'compare' } });
+  const v = await openView(web.browser, web.origin, 'dashboard', host, { theme: 'dark', focus: { runIds: ['a', 'b'], tab: 'compare' } });
   try {
     await v.page.screenshot({ path: screenshotPath('dashboard-compare-dark.png') });
     const dark = await chartState(v.page, 'compare');
@@ -429,7 +415,7 @@ test('theme: colours follow the --vscode-* variables and change with the theme; 
       const link = document.querySelector('link[href*="/themes/"]') as HTMLLinkElement;
       await new Promise((resolve) => { link.onload = resolve; link.href = href; });
       document.body.classList.replace('vscode-dark', 'vscode-light');
-    }, `${origin}/test/webview/themes/light.css`);
+    }, `${web.origin}/test/webview/themes/light.css`);
     await v.settle();
     const light = await chartState(v.page, 'compare');
     assert.notEqual(light.datasets[0].color, dark.datasets[0].color, 'run colours re-read from the light theme');
@@ -443,10 +429,10 @@ test('theme: colours follow the --vscode-* variables and change with the theme; 
     await v.close();
   }
   for (const theme of ['light', 'dark', 'high-contrast'] as const) {
-    const runs = await openView(browser, origin, 'dashboard', workspace(), { theme });
+    const runs = await openView(web.browser, web.origin, 'dashboard', workspace(), { theme });
     await runs.page.screenshot({ path: screenshotPath(`dashboard-runs-${theme}.png`) });
     await runs.close();
-    const detail = await openView(browser, origin, 'dashboard', workspace(), { theme, focus: { runIds: ['a'], tab: 'detail' } });
+    const detail = await openView(web.browser, web.origin, 'dashboard', workspace(), { theme, focus: { runIds: ['a'], tab: 'detail' } });
     await detail.page.screenshot({ path: screenshotPath(`dashboard-detail-${theme}.png`), fullPage: true });
     assert.deepEqual(await detail.violations(), []);
     await detail.close();

@@ -2,11 +2,12 @@ import { existsSync, mkdirSync, readFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import * as path from 'node:path';
+import { after, before } from 'node:test';
 import { chromium, type Browser, type Page } from 'playwright-core';
 import type { HostMessage, ViewKind } from '../../src/core/viewProtocol';
 import type { CoefficientEditorActions } from '../../src/host/webviews/coefficientEditorSession';
-import { APP_STYLES, buildWebviewHtml, makeNonce } from '../../src/host/webviews/html';
-import { WebviewRelay, type RelayHandlers } from '../../src/host/webviews/relay';
+import { APP_STYLES, buildWebviewHtml, makeNonce, type WebviewApp } from '../../src/host/webviews/html';
+import { WebviewRelay, type RelayHandlers, type WebviewPort } from '../../src/host/webviews/relay';
 import { Emitter, FakeServices } from './fakeHost';
 
 /**
@@ -19,6 +20,9 @@ export const ROOT = path.resolve(__dirname, '../..');
 export const RESULTS = path.join(ROOT, 'test-results', 'webview');
 export type Theme = 'light' | 'dark' | 'high-contrast';
 const THEMES: readonly Theme[] = ['light', 'dark', 'high-contrast'];
+const APPS: readonly WebviewApp[] = ['dashboard', 'compare', 'coefficients'];
+/** The window property through which each app's page reports when its frame work is done. */
+const DEBUG_GLOBAL: Record<WebviewApp, string> = { dashboard: '__polyloss', compare: '__polyloss', coefficients: '__polylossCoefficients' };
 
 const SERVED = ['dist/webview/', 'media/', 'test/webview/themes/'];
 const TYPES: Record<string, string> = {
@@ -43,16 +47,16 @@ export async function startServer(): Promise<{ origin: string; server: Server }>
       res.writeHead(204).end();
       return;
     }
-    const page = /^\/view\/(dashboard|compare)$/.exec(url.pathname);
-    if (page) {
+    const app = /^\/view\/([a-z]+)$/.exec(url.pathname)?.[1] as WebviewApp | undefined;
+    if (app && APPS.includes(app)) {
       const asked = url.searchParams.get('theme') as Theme;
       const theme = THEMES.includes(asked) ? asked : 'dark';
       res.writeHead(200, { 'content-type': 'text/html; charset=utf-8' });
       res.end(buildWebviewHtml({
-        cspSource: origin, nonce: makeNonce(), title: page[1], view: page[1],
-        scriptUri: `${origin}/dist/webview/${page[1]}.js`,
+        cspSource: origin, nonce: makeNonce(), title: app, view: app,
+        scriptUri: `${origin}/dist/webview/${app}.js`,
         codiconUri: `${origin}/dist/webview/codicon.css`,
-        styleUris: [`${origin}/test/webview/themes/${theme}.css`, ...['webview.css', ...APP_STYLES[page[1] as ViewKind]].map((f) => `${origin}/media/css/${f}`)],
+        styleUris: [`${origin}/test/webview/themes/${theme}.css`, ...['webview.css', ...APP_STYLES[app]].map((f) => `${origin}/media/css/${f}`)],
       }));
       return;
     }
@@ -71,6 +75,30 @@ export async function startServer(): Promise<{ origin: string; server: Server }>
 
 export function launchBrowser(extraArgs: string[] = []): Promise<Browser> {
   return chromium.launch({ executablePath: '/usr/bin/chromium', args: [...CHROMIUM_ARGS, ...extraArgs] });
+}
+
+/** The Chromium and the page server a test file's tests share. */
+export interface WebSuite {
+  browser: Browser;
+  origin: string;
+}
+
+/** Starts the page server and Chromium before the calling test file's tests and closes them after; the fields are set once they run. */
+export function useBrowser(): WebSuite {
+  const web = {} as WebSuite;
+  let server: Server | undefined;
+  before(async () => {
+    assertBundlesBuilt();
+    const started = await startServer();
+    server = started.server;
+    web.origin = started.origin;
+    web.browser = await launchBrowser();
+  });
+  after(async () => {
+    await web.browser?.close();
+    server?.close();
+  });
+  return web;
 }
 
 /**
@@ -101,6 +129,77 @@ export function initScript(theme: Theme, state: unknown): string {
   })();`;
 }
 
+export interface PageOptions {
+  theme?: Theme;
+  state?: unknown;
+  width?: number;
+  height?: number;
+}
+
+/**
+ * One webview app's page with the VS Code API stand-in, and the host side's end of the message
+ * pipe: `port` is what a WebviewRelay or CoefficientEditorSession is given.
+ */
+export interface WebviewPage {
+  page: Page;
+  port: WebviewPort;
+  /** Every message the host side posted to the page, in order. */
+  sent: unknown[];
+  consoleErrors: string[];
+  /** Opens the app's page and waits until it has started and settled. */
+  load(flush?: () => void): Promise<void>;
+  /** Waits until messages stop flowing both ways and the page has drawn its frame; `flush` sends what the host side holds back. */
+  settle(flush?: () => void): Promise<void>;
+  close(): Promise<void>;
+}
+
+export async function openWebviewPage(browser: Browser, origin: string, app: WebviewApp, o: PageOptions & { width: number; height: number }): Promise<WebviewPage> {
+  const theme = o.theme ?? 'dark';
+  const context = await browser.newContext({ viewport: { width: o.width, height: o.height } });
+  const page = await context.newPage();
+  const consoleErrors: string[] = [];
+  page.on('console', (m) => { if (m.type() === 'error') consoleErrors.push(m.text()); });
+  page.on('pageerror', (e) => consoleErrors.push(String(e)));
+
+  const received = new Emitter<unknown>();
+  let traffic = 0;
+  let chain: Promise<unknown> = Promise.resolve();
+  await page.exposeFunction('__toHost', (m: unknown) => { traffic++; received.fire(m); });
+  await page.addInitScript(initScript(theme, o.state ?? null));
+
+  const sent: unknown[] = [];
+  const port: WebviewPort = {
+    postMessage: (m: unknown) => {
+      traffic++;
+      sent.push(m);
+      // Like VS Code, typed arrays (the metric columns) arrive as typed arrays.
+      chain = chain.then(() => page.evaluate((msg) => window.postMessage(msg, '*'), m as never));
+      return chain.then(() => true);
+    },
+    onDidReceiveMessage: received.event,
+  };
+
+  const debugGlobal = DEBUG_GLOBAL[app];
+  const settle = async (flush?: () => void) => {
+    for (let round = 0; round < 50; round++) {
+      const before = traffic;
+      flush?.();
+      await chain;
+      await page.evaluate(() => new Promise<void>((r) => requestAnimationFrame(() => r())));
+      await page.evaluate((g) => (window as unknown as Record<string, { idle(): Promise<void> }>)[g].idle(), debugGlobal);
+      await new Promise((r) => setTimeout(r, 20));
+      if (traffic === before) return;
+    }
+    throw new Error('messages kept flowing');
+  };
+  const load = async (flush?: () => void) => {
+    await page.goto(`${origin}/view/${app}?theme=${theme}`);
+    await page.waitForFunction((g) => g in window, debugGlobal);
+    await settle(flush);
+  };
+  return { page, port, sent, consoleErrors, load, settle, close: () => context.close() };
+}
+
 export interface ViewHarness {
   page: Page;
   relay: WebviewRelay;
@@ -116,30 +215,15 @@ export interface ViewHarness {
   close(): Promise<void>;
 }
 
-export interface OpenOptions {
-  theme?: Theme;
-  state?: unknown;
-  width?: number;
-  height?: number;
+export interface OpenOptions extends PageOptions {
   focus?: { runIds: string[]; tab: 'runs' | 'compare' | 'detail' | 'sweep' };
   /** What the dashboard's embedded coefficient editor runs and saves with (VS Code's part, recorded by the test). */
   coefficients?: CoefficientEditorActions;
 }
 
 export async function openView(browser: Browser, origin: string, view: ViewKind, host: FakeServices, o: OpenOptions = {}): Promise<ViewHarness> {
-  const context = await browser.newContext({ viewport: { width: o.width ?? 1200, height: o.height ?? 900 } });
-  const page = await context.newPage();
-  const consoleErrors: string[] = [];
-  page.on('console', (m) => { if (m.type() === 'error') consoleErrors.push(m.text()); });
-  page.on('pageerror', (e) => consoleErrors.push(String(e)));
-
-  const received = new Emitter<unknown>();
-  let traffic = 0;
-  let chain: Promise<unknown> = Promise.resolve();
-  await page.exposeFunction('__toHost', (m: unknown) => { traffic++; received.fire(m); });
-  await page.addInitScript(initScript(o.theme ?? 'dark', o.state ?? null));
-
-  const sent: HostMessage[] = [];
+  const web = await openWebviewPage(browser, origin, view, { ...o, width: o.width ?? 1200, height: o.height ?? 900 });
+  const { page } = web;
   const handled: ViewHarness['handled'] = { exports: [], opened: [], errors: [] };
   const handlers: RelayHandlers = {
     openDashboard: (ids) => void handled.opened.push(ids),
@@ -149,39 +233,15 @@ export async function openView(browser: Browser, origin: string, view: ViewKind,
     showError: (m) => void handled.errors.push(m),
     coefficients: o.coefficients,
   };
-  const relay = new WebviewRelay({
-    postMessage: (m: unknown) => {
-      traffic++;
-      sent.push(m as HostMessage);
-      // Like VS Code, typed arrays (the metric columns) arrive as typed arrays.
-      chain = chain.then(() => page.evaluate((msg) => window.postMessage(msg, '*'), m as never));
-      return chain.then(() => true);
-    },
-    onDidReceiveMessage: received.event,
-  }, view, host.services(), handlers, o.focus);
-
-  await page.goto(`${origin}/view/${view}?theme=${o.theme ?? 'dark'}`);
-
-  const settle = async () => {
-    for (let round = 0; round < 50; round++) {
-      const before = traffic;
-      relay.flush();
-      await chain;
-      await page.evaluate(() => new Promise<void>((r) => requestAnimationFrame(() => r())));
-      await page.evaluate(() => (window as unknown as { __polyloss: { idle(): Promise<void> } }).__polyloss.idle());
-      await new Promise((r) => setTimeout(r, 20));
-      if (traffic === before) return;
-    }
-    throw new Error('messages kept flowing');
-  };
-  await page.waitForFunction(() => '__polyloss' in window);
-  await settle();
+  const relay = new WebviewRelay(web.port, view, host.services(), handlers, o.focus);
+  const settle = () => web.settle(() => relay.flush());
+  await web.load(() => relay.flush());
 
   return {
-    page, relay, host, sent, handled, settle, consoleErrors,
+    page, relay, host, sent: web.sent as HostMessage[], handled, settle, consoleErrors: web.consoleErrors,
     posted: () => page.evaluate(() => (window as unknown as { __posted: { type: string }[] }).__posted),
     violations: () => page.evaluate(() => (window as unknown as { __violations: { directive: string; blocked: string; sample: string }[] }).__violations),
-    close: async () => { relay.dispose(); await context.close(); },
+    close: async () => { relay.dispose(); await web.close(); },
   };
 }
 
