@@ -12,19 +12,14 @@ import {
   dropEpsilons, oneHot, sigmoidElementGradient, sigmoidElementLoss, softmaxExampleGradient, softmaxExampleLoss,
 } from '../../src/core/polyloss';
 import { lossTensors, meanLoss } from '../../src/training/losses';
+import {
+  assertAllClose, assertClose, randomRows, SANITY, SANITY_LABELS, SANITY_LOGITS, SIGMOID_SPECS, UNDERFLOW_ROW,
+} from './reference/polylossReference';
 
-const SANITY_LOGITS = [[2, 1, 0.1, -1, 0.5], [0.3, -0.2, 2.5, 0, -1.5], [-1, 0, 1, 2, 3], [0, 0, 0, 0, 0]];
-const SANITY_LABELS = [0, 2, 1, 4];
-const UNDERFLOW_ROW = [-100, 15, -5, 4, 14.5];
 /** Pt ≈ 1 − 7e-5: 1 − Pt is at the edge of float32 precision. */
 const CONFIDENT_ROW = [12, 0, -3, 1, 2];
 
-function randomMatrix(seed: number, rows: number, cols: number, scale: number): number[][] {
-  const rng = createRng(seed);
-  return Array.from({ length: rows }, () => Array.from({ length: cols }, () => (rng() * 2 - 1) * scale));
-}
-
-const ROWS = [...SANITY_LOGITS, UNDERFLOW_ROW, CONFIDENT_ROW, ...randomMatrix(3, 5, 5, 4)];
+const ROWS = [...SANITY_LOGITS, UNDERFLOW_ROW, CONFIDENT_ROW, ...randomRows(createRng(3), 5, 5, 4)];
 const LABELS = ROWS.map((_, i) => (i < 4 ? SANITY_LABELS[i] : i % 5));
 
 const SOFTMAX_SPECS: LossSpec[] = [
@@ -39,30 +34,10 @@ const SOFTMAX_SPECS: LossSpec[] = [
   { type: 'poly-focal', gamma: 1.5, epsilon: [0.5, -0.2] },
 ].flatMap((s) => [s as LossSpec, { ...s, labelSmoothing: 0.1 } as LossSpec]);
 
-const SIGMOID_SPECS: LossSpec[] = [
-  { type: 'ce' },
-  { type: 'poly', epsilon: 1 },
-  { type: 'focal', gamma: 2 },
-  { type: 'focal', gamma: 0.5 },
-  { type: 'poly-focal', gamma: 2, epsilon: -1 },
-  { type: 'poly-focal', gamma: 1, epsilon: [2, 0.5] },
-].flatMap((s) => [{ ...s, activation: 'sigmoid' } as LossSpec, { ...s, activation: 'sigmoid', alpha: 0.25 } as LossSpec]);
-
 const SIGMOID_LOGITS = [[-30, -6, -2.5, 0], [0.3, 1.9, 5, 25], [-0.7, 2, -1, 0.1]];
 const SIGMOID_TARGETS = [[0, 1, 0, 1], [1, 0, 1, 1], [0, 0, 1, 0]];
 
-/** float32 against float64: relative to max(1, |expected|). */
-function assertClose(actual: number, expected: number, tol: number, what: string): void {
-  assert.ok(Number.isFinite(actual), `${what}: got ${actual}`);
-  const scale = Math.max(1, Math.abs(expected));
-  assert.ok(Math.abs(actual - expected) <= tol * scale, `${what}: got ${actual}, expected ${expected}`);
-}
-
-function assertAllClose(actual: readonly number[], expected: readonly number[], tol: number, what: string): void {
-  assert.equal(actual.length, expected.length, `${what}: length`);
-  actual.forEach((a, i) => assertClose(a, expected[i], tol, `${what}[${i}]`));
-}
-
+/** float32 against float64, relative to max(1, |expected|). */
 const TOL = 1e-5;
 
 function softmaxTargets(labels: number[], K: number): tf.Tensor2D {
@@ -114,15 +89,15 @@ for (const backend of ['cpu', 'wasm']) {
         const logits = tf.tensor2d(SANITY_LOGITS);
         const targets = softmaxTargets(SANITY_LABELS, 5);
         const ce = meanLoss({ type: 'ce' }, logits, targets);
-        assertAllClose(values(ce.pt), [0.558545, 0.782222, 0.031685, 0.2], 2e-6, 'Pt');
-        assertClose(ce.loss.dataSync()[0], 1.472347, TOL, 'CE mean');
+        assertAllClose(values(ce.pt), SANITY.pt, 2e-6, 'Pt');
+        assertClose(ce.loss.dataSync()[0], SANITY.ceMean, TOL, 'CE mean');
         const poly2 = lossTensors({ type: 'poly', epsilon: 2 }, logits, targets);
-        assertAllClose(values(poly2.perExample), [1.465329, 0.681172, 5.388545, 3.209438], TOL, 'Poly-1 ε=2');
-        assertClose(meanLoss({ type: 'poly', epsilon: 2 }, logits, targets).loss.dataSync()[0], 2.686121, TOL, 'ε=2 mean');
-        assertClose(meanLoss({ type: 'poly', epsilon: -1 }, logits, targets).loss.dataSync()[0], 0.865460, TOL, 'ε=−1 mean');
-        assertClose(meanLoss({ type: 'poly', epsilon: 1 }, logits, targets).loss.dataSync()[0], 2.079234, TOL, 'ε=1 mean');
+        assertAllClose(values(poly2.perExample), SANITY.poly2, TOL, 'Poly-1 ε=2');
+        assertClose(meanLoss({ type: 'poly', epsilon: 2 }, logits, targets).loss.dataSync()[0], SANITY.poly2Mean, TOL, 'ε=2 mean');
+        assertClose(meanLoss({ type: 'poly', epsilon: -1 }, logits, targets).loss.dataSync()[0], SANITY.polyMinus1Mean, TOL, 'ε=−1 mean');
+        assertClose(meanLoss({ type: 'poly', epsilon: 1 }, logits, targets).loss.dataSync()[0], SANITY.poly1Mean, TOL, 'ε=1 mean');
         const grad = tf.grad((z: tf.Tensor) => tf.sum(lossTensors({ type: 'poly', epsilon: 2 }, z as tf.Tensor2D, targets).perExample))(logits);
-        assertAllClose(values(grad).slice(0, 5), [-0.934600, 0.435014, 0.176864, 0.058873, 0.263849], TOL, 'gradient row 0');
+        assertAllClose(values(grad).slice(0, 5), SANITY.poly2GradientRow0, TOL, 'gradient row 0');
       });
     });
 
@@ -223,8 +198,8 @@ for (const backend of ['cpu', 'wasm']) {
     });
 
     it('a training step with Poly-N or focal runs at most one kernel more than with CE (closed-form gradient)', async () => {
-      const weights = tf.variable(tf.tensor2d(randomMatrix(5, 6, 5, 0.5)));
-      const inputs = tf.tensor2d(randomMatrix(6, ROWS.length, 6, 1));
+      const weights = tf.variable(tf.tensor2d(randomRows(createRng(5), 6, 5, 0.5)));
+      const inputs = tf.tensor2d(randomRows(createRng(6), ROWS.length, 6, 1));
       const targets = softmaxTargets(LABELS, 5);
       const optimizer = tf.train.sgd(0.1);
       const kernelsPerStep = async (spec: LossSpec): Promise<number> => {

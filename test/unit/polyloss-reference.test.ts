@@ -1,5 +1,5 @@
 /**
- * src/core/polyloss.ts against an independent float64 reference written straight from the formulas
+ * src/core/polyloss.ts against the independent float64 reference of reference/polylossReference.ts
  * (naive softmax, −Σ y log p, finite-difference gradients), and against the sanity values of the paper's
  * notation document.
  */
@@ -11,81 +11,10 @@ import {
   dropEpsilons, effectiveCoefficients, lossOfPt, monotoneUntil, negDlossDpt, oneHot, sigmoidElementGradient,
   sigmoidElementLoss, smoothLabels, softmaxExampleGradient, softmaxExampleLoss,
 } from '../../src/core/polyloss';
-
-// ----------------------------------------------------------------------------------------------
-// Independent reference: every loss written out directly from its definition.
-
-interface RefSpec { eps: number[]; gamma: number; focal: boolean; ls: number; alpha?: number }
-
-function refSpec(spec: LossSpec): RefSpec {
-  const eps = spec.epsilon === undefined ? (spec.type.startsWith('poly') ? [1] : []) : ([] as number[]).concat(spec.epsilon);
-  const focal = spec.type === 'focal' || spec.type === 'poly-focal';
-  return { eps, gamma: focal ? spec.gamma ?? 2 : 0, focal, ls: spec.labelSmoothing ?? 0, alpha: spec.alpha };
-}
-
-function refSoftmax(z: number[]): number[] {
-  const m = Math.max(...z);
-  const e = z.map((v) => Math.exp(v - m));
-  const s = e.reduce((a, b) => a + b, 0);
-  return e.map((v) => v / s);
-}
-
-function refSoftmaxLoss(spec: LossSpec, z: number[], label: number[]): { loss: number; base: number; poly: number; pt: number } {
-  const r = refSpec(spec);
-  const K = z.length;
-  const y = label.map((v) => v * (1 - r.ls) + r.ls / K);
-  const p = refSoftmax(z);
-  const pt = y.reduce((s, yk, k) => s + yk * p[k], 0);
-  const ce = -y.reduce((s, yk, k) => s + (yk > 0 ? yk * Math.log(p[k]) : 0), 0);
-  const base = r.focal ? -Math.pow(1 - pt, r.gamma) * Math.log(pt) : ce;
-  let poly = 0;
-  for (let j = 1; j <= r.eps.length; j++) poly += r.eps[j - 1] * Math.pow(1 - pt, j + r.gamma);
-  return { loss: base + poly, base, poly, pt };
-}
-
-function refSigmoidLoss(spec: LossSpec, x: number, t: number): { loss: number; base: number; poly: number; pt: number } {
-  const r = refSpec(spec);
-  const p = 1 / (1 + Math.exp(-x));
-  const oneMinusP = 1 / (1 + Math.exp(x));
-  const pt = t * p + (1 - t) * oneMinusP;
-  const bce = -(t * Math.log(p) + (1 - t) * Math.log(oneMinusP));
-  const alphaT = r.alpha === undefined ? 1 : r.alpha * t + (1 - r.alpha) * (1 - t);
-  const base = alphaT * Math.pow(1 - pt, r.gamma) * bce;
-  let poly = 0;
-  for (let j = 1; j <= r.eps.length; j++) poly += r.eps[j - 1] * Math.pow(1 - pt, j + r.gamma);
-  return { loss: base + poly, base, poly, pt };
-}
-
-/** Central finite differences in float64. */
-function numericGradient(f: (z: number[]) => number, z: number[], h = 1e-5): number[] {
-  return z.map((_, i) => {
-    const up = [...z]; up[i] += h;
-    const down = [...z]; down[i] -= h;
-    return (f(up) - f(down)) / (2 * h);
-  });
-}
-
-function assertClose(actual: number, expected: number, tol: number, what: string): void {
-  const scale = Math.max(1, Math.abs(expected));
-  assert.ok(Number.isFinite(actual), `${what}: got ${actual}`);
-  assert.ok(Math.abs(actual - expected) <= tol * scale, `${what}: got ${actual}, expected ${expected} (tol ${tol})`);
-}
-
-function assertAllClose(actual: readonly number[], expected: readonly number[], tol: number, what: string): void {
-  assert.equal(actual.length, expected.length, `${what}: length`);
-  actual.forEach((a, i) => assertClose(a, expected[i], tol, `${what}[${i}]`));
-}
-
-// ----------------------------------------------------------------------------------------------
-
-const SANITY_LOGITS = [[2, 1, 0.1, -1, 0.5], [0.3, -0.2, 2.5, 0, -1.5], [-1, 0, 1, 2, 3], [0, 0, 0, 0, 0]];
-const SANITY_LABELS = [0, 2, 1, 4];
-const UNDERFLOW_ROW = [-100, 15, -5, 4, 14.5];
-
-function randomRows(seed: number, count: number, K: number, scale: number): number[][] {
-  const rng = createRng(seed);
-  return Array.from({ length: count }, () => Array.from({ length: K }, () => (rng() * 2 - 1) * scale));
-}
+import {
+  assertAllClose, assertClose, numericGradient, randomRows, refSigmoidLoss, refSoftmax, refSoftmaxLoss, SANITY,
+  SANITY_LABELS, SANITY_LOGITS, SIGMOID_SPECS, UNDERFLOW_ROW,
+} from './reference/polylossReference';
 
 const SOFTMAX_SPECS: LossSpec[] = [
   { type: 'ce' },
@@ -101,17 +30,8 @@ const SOFTMAX_SPECS: LossSpec[] = [
   { type: 'poly-focal', gamma: 1.5, epsilon: [0.5, -0.2] },
 ];
 
-const SIGMOID_SPECS: LossSpec[] = [
-  { type: 'ce' },
-  { type: 'poly', epsilon: 1 },
-  { type: 'focal', gamma: 2 },
-  { type: 'focal', gamma: 0.5 },
-  { type: 'poly-focal', gamma: 2, epsilon: -1 },
-  { type: 'poly-focal', gamma: 1, epsilon: [2, 0.5] },
-].flatMap((s) => [{ ...s, activation: 'sigmoid' } as LossSpec, { ...s, activation: 'sigmoid', alpha: 0.25 } as LossSpec]);
-
 describe('softmax family matches the float64 reference', () => {
-  const rows = [...SANITY_LOGITS, ...randomRows(7, 6, 5, 4)];
+  const rows = [...SANITY_LOGITS, ...randomRows(createRng(7), 6, 5, 4)];
   const labels = rows.map((_, i) => (i < 4 ? SANITY_LABELS[i] : i % 5));
   for (const base of SOFTMAX_SPECS) {
     for (const labelSmoothing of [0, 0.1]) {
@@ -195,22 +115,21 @@ describe('sanity values', () => {
 
   it('Pt and CE per example and mean', () => {
     const parts = perExample(ce);
-    assertAllClose(parts.map((p) => p.pt), [0.558545, 0.782222, 0.031685, 0.2], 1e-6, 'Pt');
-    assertAllClose(parts.map((p) => p.loss), [0.582420, 0.245617, 3.451914, 1.609438], 1e-6, 'CE');
-    assertClose(mean(parts.map((p) => p.loss)), 1.472347, 1e-6, 'CE mean');
+    assertAllClose(parts.map((p) => p.pt), SANITY.pt, 1e-6, 'Pt');
+    assertAllClose(parts.map((p) => p.loss), SANITY.ce, 1e-6, 'CE');
+    assertClose(mean(parts.map((p) => p.loss)), SANITY.ceMean, 1e-6, 'CE mean');
   });
 
   it('Poly-1 ε = 2, −1, 1', () => {
     const poly2 = perExample({ type: 'poly', epsilon: 2 }).map((p) => p.loss);
-    assertAllClose(poly2, [1.465329, 0.681172, 5.388545, 3.209438], 1e-6, 'Poly-1 ε=2');
-    assertClose(mean(poly2), 2.686121, 1e-6, 'Poly-1 ε=2 mean');
-    assertClose(mean(perExample({ type: 'poly', epsilon: -1 }).map((p) => p.loss)), 0.865460, 1e-6, 'Poly-1 ε=−1 mean');
-    assertClose(mean(perExample({ type: 'poly', epsilon: 1 }).map((p) => p.loss)), 2.079234, 1e-6, 'Poly-1 ε=1 mean');
+    assertAllClose(poly2, SANITY.poly2, 1e-6, 'Poly-1 ε=2');
+    assertClose(mean(poly2), SANITY.poly2Mean, 1e-6, 'Poly-1 ε=2 mean');
+    assertClose(mean(perExample({ type: 'poly', epsilon: -1 }).map((p) => p.loss)), SANITY.polyMinus1Mean, 1e-6, 'Poly-1 ε=−1 mean');
+    assertClose(mean(perExample({ type: 'poly', epsilon: 1 }).map((p) => p.loss)), SANITY.poly1Mean, 1e-6, 'Poly-1 ε=1 mean');
   });
 
   it('gradient of row 0 for Poly-1 ε = 2', () => {
-    assertAllClose(softmaxExampleGradient({ type: 'poly', epsilon: 2 }, SANITY_LOGITS[0], oneHot(0, 5)),
-      [-0.934600, 0.435014, 0.176864, 0.058873, 0.263849], 1e-6, 'gradient');
+    assertAllClose(softmaxExampleGradient({ type: 'poly', epsilon: 2 }, SANITY_LOGITS[0], oneHot(0, 5)), SANITY.poly2GradientRow0, 1e-6, 'gradient');
   });
 
   it('the underflow row: Pt below float32 range, CE ≈ 115.47, everything finite', () => {
