@@ -7,7 +7,8 @@ import lossSpecSchema from '../../media/schemas/loss-spec.schema.json';
 import runConfigSchema from '../../media/schemas/run-config.schema.json';
 import { withDefaults, type PartialRunConfig } from './config';
 import { checkSchema, type Issue, type Schema, type SchemaDocuments } from './jsonSchema';
-import { MAX_POLY_TERMS, epsilonList, gammaOf, type LossSpec } from './lossSpec';
+import { MAX_POLY_TERMS, epsilonList, type LossSpec } from './lossSpec';
+import { monotoneUntil } from './polyloss';
 import type { DatasetSpec, RunConfig } from './runConfig';
 
 export type { Issue } from './jsonSchema';
@@ -72,37 +73,6 @@ export function parseEpsilonText(text: string): { ok: true; value: number | numb
   return { ok: true, value: numbers.length === 1 ? numbers[0] : numbers };
 }
 
-/**
- * The Pt below which the loss stops decreasing, when it is not monotone in Pt on (0, 1];
- * undefined when it decreases everywhere. Softmax family with coefficients ε_j added to
- * (1−Pt)^(j+γ): L = −(1−Pt)^γ·log Pt + Σ_j ε_j (1−Pt)^(j+γ). Then
- * −dL/dPt = (1−Pt)^γ · k(Pt) with
- * k(Pt) = 1/Pt + γ·(−log Pt)/(1−Pt) + Σ_j ε_j (j+γ)(1−Pt)^(j−1),
- * so L decreases exactly where k > 0. For Poly-1 (γ = 0) k = 1/Pt + ε, which turns at Pt = −1/ε.
- */
-export function lossStopsDecreasingAt(epsilons: readonly number[], gamma: number): number | undefined {
-  const k = (pt: number): number => {
-    const u = 1 - pt;
-    const logRatio = u === 0 ? 1 : -Math.log(pt) / u; // → 1 as Pt → 1
-    const focal = gamma === 0 ? 0 : gamma * logRatio;
-    return 1 / pt + focal + epsilons.reduce((sum, eps, i) => sum + eps * (i + 1 + gamma) * u ** i, 0);
-  };
-  const steps = 1000;
-  for (let i = 1; i <= steps; i++) {
-    if (k(i / steps) >= 0) continue;
-    // k(0+) = +∞, so there is a sign change in ((i−1)/steps, i/steps]: bisect it.
-    let lo = (i - 1) / steps;
-    let hi = i / steps;
-    for (let n = 0; n < 60; n++) {
-      const mid = (lo + hi) / 2;
-      if (k(mid) < 0) hi = mid;
-      else lo = mid;
-    }
-    return (lo + hi) / 2;
-  }
-  return undefined;
-}
-
 const FOCAL_TYPES: readonly string[] = ['focal', 'poly-focal'];
 const POLY_TYPES: readonly string[] = ['poly', 'poly-focal'];
 const IMAGE_DATASETS: readonly string[] = ['digits', 'mnist', 'idx'];
@@ -132,7 +102,7 @@ function lossRules(spec: LossSpec, base: string): Issue[] {
   // With α the focal term is weighted but the poly term is not, so the shape analysis differs.
   if (POLY_TYPES.includes(spec.type) && spec.alpha === undefined) {
     const eps = epsilonList(spec);
-    const turn = lossStopsDecreasingAt(eps, gammaOf(spec));
+    const turn = monotoneUntil(spec);
     if (turn !== undefined) {
       const name = eps.length === 1 ? 'ε' : 'ε1';
       const cause = eps[0] < -1

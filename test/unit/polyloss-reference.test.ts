@@ -12,7 +12,7 @@ import {
   sigmoidElementLoss, smoothLabels, softmaxExampleGradient, softmaxExampleLoss,
 } from '../../src/core/polyloss';
 import {
-  assertAllClose, assertClose, numericGradient, randomRows, refSigmoidLoss, refSoftmax, refSoftmaxLoss, SANITY,
+  assertAllClose, assertClose, numericGradient, randomRows, refFirstRise, refSigmoidLoss, refSoftmax, refSoftmaxLoss, SANITY,
   SANITY_LABELS, SANITY_LOGITS, SIGMOID_SPECS, UNDERFLOW_ROW,
 } from './reference/polylossReference';
 
@@ -262,6 +262,17 @@ describe('loss shape as a function of Pt', () => {
     for (const spec of [{ type: 'ce' }, { type: 'poly', epsilon: -1 }, { type: 'poly', epsilon: 3 }, { type: 'focal' },
       { type: 'poly', epsilon: dropEpsilons(5) }, { type: 'poly-focal', epsilon: -1 }] as LossSpec[]) {
       assert.equal(monotoneUntil(spec), undefined, JSON.stringify(spec));
+    }
+  });
+
+  it('monotoneUntil is where the loss itself first rises on a fine grid (Poly-1, Poly-N, Poly-1 focal)', () => {
+    const cases: [number[], number][] = [[[-2], 0], [[-3], 0], [[0, -5], 0], [[-1.5, 0.3, 0.2], 0], [[-2], 2], [[-1.2], 0.5], [[2], 0], [[-1], 0], [[1], 2]];
+    for (const [epsilon, gamma] of cases) {
+      const spec: LossSpec = gamma ? { type: 'poly-focal', gamma, epsilon } : { type: 'poly', epsilon };
+      const reference = refFirstRise(spec);
+      const ours = monotoneUntil(spec);
+      if (reference === undefined) assert.equal(ours, undefined, JSON.stringify(spec));
+      else assert.ok(ours !== undefined && Math.abs(ours - reference) < 1e-4, `${JSON.stringify(spec)}: ${ours} vs ${reference}`);
     }
   });
 

@@ -53,6 +53,15 @@ export function refSigmoidLoss(spec: LossSpec, x: number, t: number): LossParts 
   return { loss: base + poly, base, poly, pt };
 }
 
+/** The first Pt of a grid of 200 000 where the loss as a function of Pt rises; undefined when it only falls. */
+export function refFirstRise(spec: LossSpec): number | undefined {
+  const { eps, gamma } = refSpec(spec);
+  const loss = (pt: number) => -((1 - pt) ** gamma) * Math.log(pt) + eps.reduce((s, e, i) => s + e * (1 - pt) ** (i + 1 + gamma), 0);
+  const n = 200000;
+  for (let i = 1; i < n; i++) if (loss((i + 1) / n) > loss(i / n)) return i / n;
+  return undefined;
+}
+
 /** Central finite differences in float64. */
 export function numericGradient(f: (z: number[]) => number, z: number[], h = 1e-5): number[] {
   return z.map((_, i) => {
