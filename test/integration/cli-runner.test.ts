@@ -1,7 +1,5 @@
 import { strict as assert } from 'node:assert';
-import { execFileSync } from 'node:child_process';
 import * as fs from 'node:fs';
-import * as os from 'node:os';
 import * as path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import type { WorkerEvent } from '../../src/core/protocol';
@@ -11,28 +9,17 @@ import { RunQueue } from '../../src/runner/runQueue';
 import { startRun } from '../../src/runner/startRun';
 import { readMetrics } from '../../src/store/runFiles';
 import { readRunDir } from '../../src/store/runStore';
+import { build, tempDir, tinyConfig, WORKER } from './reliabilityKit';
 
-const ROOT = path.resolve(__dirname, '../..');
-const WORKER = path.join(ROOT, 'dist', 'worker.js');
-
-const TINY: RunConfig = {
-  dataset: { name: 'iris', validationFraction: 0.15, testFraction: 0.15 },
-  model: { type: 'mlp', hidden: [16] },
-  loss: { type: 'poly', epsilon: 1 },
-  optimizer: { type: 'adam', learningRate: 0.01 },
-  batchSize: 16,
-  epochs: 2,
-  seed: 1,
-  backend: 'wasm',
-};
+const TINY = tinyConfig();
 /** Runs long enough to be stopped or killed mid-run. */
 const LONG: RunConfig = { ...TINY, batchSize: 4, epochs: 500 };
 
 let runsDir: string;
 
 before(() => {
-  execFileSync(process.execPath, ['scripts/build.mjs'], { cwd: ROOT, stdio: 'pipe' });
-  runsDir = fs.mkdtempSync(path.join(os.tmpdir(), 'polyloss-runner-'));
+  build();
+  runsDir = tempDir('runner');
 });
 
 after(() => {

@@ -7,23 +7,13 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import type { WorkerEvent } from '../../src/core/protocol';
-import type { RunConfig } from '../../src/core/runConfig';
 import type { RunRecord, StepMetric } from '../../src/core/runFormat';
 import { RunQueue } from '../../src/runner/runQueue';
 import { readMetrics } from '../../src/store/runFiles';
 import { listRuns, readRun, readRunDir, renameRun, runDirOf } from '../../src/store/runStore';
-import { build, cli, isAlive, parseJson, startCli, tempDir, tiny, waitFor, WORKER } from './reliabilityKit';
+import { build, cli, isAlive, parseJson, startCli, tempDir, tiny, tinyConfig, waitFor, WORKER } from './reliabilityKit';
 
-const TINY: RunConfig = {
-  dataset: { name: 'iris', validationFraction: 0.15, testFraction: 0.15 },
-  model: { type: 'mlp', hidden: [16] },
-  loss: { type: 'poly', epsilon: 1 },
-  optimizer: { type: 'adam', learningRate: 0.01 },
-  batchSize: 4,
-  epochs: 2,
-  seed: 1,
-  backend: 'wasm',
-};
+const TINY = tinyConfig({ batchSize: 4 });
 
 let workDir: string;
 let runsDir: string;

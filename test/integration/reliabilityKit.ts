@@ -1,9 +1,10 @@
-/** What the reliability scenarios share: the built CLI run as a real process, temp folders, waiting. */
+/** What the integration tests share: the build, a tiny run, the built CLI run as a real process, temp folders, waiting. */
 import { strict as assert } from 'node:assert';
 import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
+import { DEFAULT_CONFIG, type RunConfig } from '../../src/core/runConfig';
 
 export const ROOT = path.resolve(__dirname, '../..');
 export const BIN = path.join(ROOT, 'bin', 'polyloss.js');
@@ -15,6 +16,17 @@ export function build(): void {
 
 export function tempDir(label: string): string {
   return fs.mkdtempSync(path.join(os.tmpdir(), `polyloss-${label}-`));
+}
+
+/** The defaults made tiny (iris, 16 hidden units, two epochs of a few steps on wasm), with some settings replaced. */
+export function tinyConfig(patch: Partial<RunConfig> = {}): RunConfig {
+  const tiny: Partial<RunConfig> = {
+    dataset: { ...DEFAULT_CONFIG.dataset, name: 'iris' },
+    model: { type: 'mlp', hidden: [16] },
+    optimizer: { type: 'adam', learningRate: 0.01 },
+    batchSize: 16, epochs: 2, backend: 'wasm',
+  };
+  return structuredClone({ ...DEFAULT_CONFIG, ...tiny, ...patch });
 }
 
 /** Flags of a tiny run (iris, a few steps per epoch), with some replaced. */

@@ -1,6 +1,6 @@
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { execFileSync, fork, spawn, type ChildProcess } from 'node:child_process';
+import { fork, spawn, type ChildProcess } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
@@ -10,20 +10,13 @@ import type { RunRecord, StepMetric } from '../../src/core/runFormat';
 import { preflightInWorker } from '../../src/runner/preflightWorker';
 import { readMetrics } from '../../src/store/runFiles';
 import { createRun, readRunDir } from '../../src/store/runStore';
+import { build, ROOT, tempDir, tinyConfig, WORKER } from './reliabilityKit';
 
-const ROOT = path.resolve(__dirname, '../..');
-const WORKER = path.join(ROOT, 'dist', 'worker.js');
-
-const CONFIG: RunConfig = {
+const CONFIG = tinyConfig({
   dataset: { name: 'digits', validationFraction: 0.15, testFraction: 0.15 },
   model: { type: 'mlp', hidden: [32] },
-  loss: { type: 'poly', epsilon: 1 },
-  optimizer: { type: 'adam', learningRate: 0.01 },
   batchSize: 32,
-  epochs: 2,
-  seed: 1,
-  backend: 'wasm',
-};
+});
 /** Long enough to be stopped or killed mid-run (the tests end it early). */
 const LONG: RunConfig = { ...CONFIG, batchSize: 8, epochs: 200 };
 
@@ -80,8 +73,8 @@ function stepsSent(events: WorkerEvent[]): StepMetric[] {
 
 describe('training worker process', () => {
   before(() => {
-    execFileSync(process.execPath, ['scripts/build.mjs'], { cwd: ROOT, stdio: 'pipe' });
-    runsDir = fs.mkdtempSync(path.join(os.tmpdir(), 'polyloss-worker-'));
+    build();
+    runsDir = tempDir('worker');
   });
   after(() => fs.rmSync(runsDir, { recursive: true, force: true }));
 
