@@ -158,6 +158,7 @@ host.start((message) => {
   if (change.runs || change.selection) {
     subscribeWanted();
     table.update(store.list(), store.selection, state.detailRunId);
+    if (change.runs) table.showBroken(store.broken);
     compare.showRuns(store.selection);
     if (change.runs) compare.chart.refreshRuns();
     if (message.type === 'snapshot') detail.show(state.detailRunId);

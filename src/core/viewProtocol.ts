@@ -35,11 +35,17 @@ export interface MetricsChunk {
   epochs: EpochColumns;
 }
 
+/** A run folder that cannot be read (invalid, newer-schema or missing run.json), with the reason. */
+export interface BrokenRunInfo {
+  runId: string;
+  reason: string;
+}
+
 /** Host → webview. */
 export type HostMessage =
-  | { type: 'snapshot'; view: ViewKind; runs: RunRecord[]; selection: string[]; focus?: FocusRequest }
-  /** Changed runs; with `replace` the list is complete and runs not in it are gone. */
-  | { type: 'runs'; runs: RunRecord[]; removed: string[]; replace: boolean }
+  | { type: 'snapshot'; view: ViewKind; runs: RunRecord[]; selection: string[]; focus?: FocusRequest; broken?: BrokenRunInfo[] }
+  /** Changed runs; with `replace` the list is complete and runs not in it are gone. `broken`, when sent, is the complete list. */
+  | { type: 'runs'; runs: RunRecord[]; removed: string[]; replace: boolean; broken?: BrokenRunInfo[] }
   /** The full metrics so far of newly subscribed runs (replaces whatever the webview held for them). */
   | { type: 'history'; chunks: MetricsChunk[] }
   /** New metric lines since the last history/append of the same run. */
@@ -175,6 +181,10 @@ export function isRunRecordLike(x: unknown): x is RunRecord {
 
 const TABS: readonly string[] = ['runs', 'compare', 'detail', 'sweep'];
 
+function isBrokenList(x: unknown): boolean {
+  return x === undefined || (Array.isArray(x) && x.every((b) => isObj(b) && isString(b.runId) && isString(b.reason)));
+}
+
 function isFocus(x: unknown): x is FocusRequest {
   return isObj(x) && isStringArray(x.runIds) && isString(x.tab) && TABS.includes(x.tab);
 }
@@ -184,9 +194,10 @@ export function isHostMessage(x: unknown): x is HostMessage {
   switch (x.type) {
     case 'snapshot':
       return (x.view === 'dashboard' || x.view === 'compare') && Array.isArray(x.runs) && x.runs.every(isRunRecordLike)
-        && isStringArray(x.selection) && (x.focus === undefined || isFocus(x.focus));
+        && isStringArray(x.selection) && (x.focus === undefined || isFocus(x.focus)) && isBrokenList(x.broken);
     case 'runs':
-      return Array.isArray(x.runs) && x.runs.every(isRunRecordLike) && isStringArray(x.removed) && typeof x.replace === 'boolean';
+      return Array.isArray(x.runs) && x.runs.every(isRunRecordLike) && isStringArray(x.removed) && typeof x.replace === 'boolean'
+        && isBrokenList(x.broken);
     case 'history':
     case 'append':
       return Array.isArray(x.chunks) && x.chunks.every(isMetricsChunk);

@@ -1,12 +1,15 @@
 import type * as vscode from 'vscode';
 import type { MetricLine, RunRecord } from '../core/runFormat';
 import type { RunConfig } from '../core/runConfig';
+import type { BrokenRunInfo } from '../core/viewProtocol';
 
 /** In-memory view of the runs folder, kept current by a file watcher and by live worker events. */
 export interface RunsModel {
   readonly runsDir: string;
   list(): readonly RunRecord[];
   get(runId: string): RunRecord | undefined;
+  /** Run folders that cannot be read, with the reason; they change with onDidChangeRuns too. */
+  broken(): readonly BrokenRunInfo[];
   /** Every metric line written so far (from metrics.jsonl, tolerant of a truncated last line). */
   readMetrics(runId: string): MetricLine[];
   /** Fired with the ids whose run.json changed (or undefined when the whole list may have changed). */

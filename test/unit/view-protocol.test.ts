@@ -34,6 +34,7 @@ test('host message validators accept the protocol and reject malformed messages'
   const good: HostMessage[] = [
     { type: 'snapshot', view: 'dashboard', runs: [run], selection: ['a'], focus: { runIds: ['a'], tab: 'detail' } },
     { type: 'runs', runs: [run], removed: ['b'], replace: false },
+    { type: 'runs', runs: [], removed: ['b'], replace: false, broken: [{ runId: 'b', reason: 'run.json is missing' }] },
     { type: 'history', chunks: [packMetrics('a', lines(1, 5))] },
     { type: 'selection', runIds: [] },
     { type: 'focus', focus: { runIds: [], tab: 'runs' } },
@@ -48,6 +49,8 @@ test('host message validators accept the protocol and reject malformed messages'
     { type: 'append', chunks: [ragged] },
     { type: 'append', chunks: [{ ...ragged, steps: { ...ragged.steps, step: [1, 2, 3, 4, 5] } }] },
     { type: 'focus', focus: { runIds: ['a'], tab: 'settings' } },
+    { type: 'runs', runs: [], removed: [], replace: false, broken: [{ runId: 'b' }] },
+    { type: 'snapshot', view: 'dashboard', runs: [], selection: [], broken: 'b' },
   ];
   for (const m of bad) assert.equal(isHostMessage(m), false, JSON.stringify(m));
 });
@@ -138,11 +141,28 @@ test('relay: a removed run is reported as removed; a full reload replaces the li
   host.records.delete('a');
   host.changed.fire(['a']);
   t.mock.timers.tick(COALESCE_MS);
-  assert.deepEqual(posted.at(-1), { type: 'runs', runs: [], removed: ['a'], replace: false });
+  assert.deepEqual(posted.at(-1), { type: 'runs', runs: [], removed: ['a'], replace: false, broken: [] });
   host.changed.fire(undefined);
   t.mock.timers.tick(COALESCE_MS);
   const last = posted.at(-1);
   assert.ok(last?.type === 'runs' && last.replace && last.runs.length === 1);
+  relay.dispose();
+});
+
+test('relay: a run folder that became unreadable is removed from the runs and listed as broken, with its reason', async (t) => {
+  t.mock.timers.enable({ apis: ['setTimeout'] });
+  const { host, relay, posted, send } = relayFixture();
+  host.brokenRuns = [{ runId: 'old', reason: 'run.json is missing' }];
+  await send({ type: 'ready' });
+  const snapshot = posted.at(-1);
+  assert.ok(snapshot?.type === 'snapshot');
+  assert.deepEqual(snapshot.broken, [{ runId: 'old', reason: 'run.json is missing' }]);
+  host.breakRun('a', 'run.json is not valid JSON (Unexpected end of JSON input)');
+  t.mock.timers.tick(COALESCE_MS);
+  assert.deepEqual(posted.at(-1), {
+    type: 'runs', runs: [], removed: ['a'], replace: false,
+    broken: [{ runId: 'old', reason: 'run.json is missing' }, { runId: 'a', reason: 'run.json is not valid JSON (Unexpected end of JSON input)' }],
+  });
   relay.dispose();
 });
 

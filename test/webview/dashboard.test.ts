@@ -275,6 +275,35 @@ test('a hostile run name is shown as text everywhere', async () => {
   }
 });
 
+test('runs table: run folders that cannot be read are listed with their reason, as text, and follow the host', async () => {
+  const host = workspace();
+  host.brokenRuns = [{ runId: 'x-old', reason: 'run.json has schemaVersion 9, newer than this version of PolyLoss Lab reads (1)' }];
+  const v = await openView(web.browser, web.origin, 'dashboard', host);
+  try {
+    const items = () => v.page.$$eval('.broken-runs li', (lis) => lis.map((li) => li.textContent));
+    assert.match(await v.page.textContent('.broken-runs p') ?? '', /One run folder cannot be read/);
+    assert.deepEqual(await items(), ['x-old: run.json has schemaVersion 9, newer than this version of PolyLoss Lab reads (1)']);
+
+    host.breakRun('c', `run.json has an unknown status "${HOSTILE}"`);
+    await v.settle();
+    assert.deepEqual(await rowOrder(v.page), ['b', 'a'], 'the run is gone from the table');
+    assert.match(await v.page.textContent('.broken-runs p') ?? '', /2 run folders cannot be read/);
+    assert.equal((await items())[1], `c: run.json has an unknown status "${HOSTILE}"`);
+    assert.equal(await v.page.locator('img').count(), 0);
+    assert.equal(await v.page.evaluate(() => (window as unknown as { __xss?: number }).__xss), undefined);
+    await v.page.screenshot({ path: screenshotPath('dashboard-broken-runs-dark.png') });
+
+    host.brokenRuns = [];
+    host.changed.fire(undefined);
+    await v.settle();
+    assert.equal(await v.page.isVisible('.broken-runs'), false, 'nothing is shown once every folder reads');
+    assert.deepEqual(v.consoleErrors, []);
+    assert.deepEqual(await v.violations(), []);
+  } finally {
+    await v.close();
+  }
+});
+
 test('ticking rows is the shared selection, both ways; keyboard reaches rows', async () => {
   const v = await openView(web.browser, web.origin, 'dashboard', workspace());
   try {

@@ -1,5 +1,6 @@
 import type { Disposable, Event } from 'vscode';
 import type { MetricLine, RunRecord } from '../../src/core/runFormat';
+import type { BrokenRunInfo } from '../../src/core/viewProtocol';
 import type { HostServices, RunsModel, RunSelection } from '../../src/host/services';
 
 /** A minimal vscode.EventEmitter stand-in for tests outside VS Code. */
@@ -19,6 +20,7 @@ export class Emitter<T> {
 export class FakeServices {
   readonly records = new Map<string, RunRecord>();
   readonly metrics = new Map<string, MetricLine[]>();
+  brokenRuns: BrokenRunInfo[] = [];
   readonly changed = new Emitter<readonly string[] | undefined>();
   readonly appended = new Emitter<{ runId: string; lines: MetricLine[] }>();
   readonly selectionChanged = new Emitter<readonly string[]>();
@@ -30,6 +32,7 @@ export class FakeServices {
     runsDir: '/tmp/polyloss-test/.polyloss/runs',
     list: () => [...this.records.values()],
     get: (id) => this.records.get(id),
+    broken: () => this.brokenRuns,
     readMetrics: (id) => [...(this.metrics.get(id) ?? [])],
     onDidChangeRuns: this.changed.event,
     onDidAppendMetrics: this.appended.event,
@@ -69,6 +72,13 @@ export class FakeServices {
   updateRun(record: RunRecord): void {
     this.records.set(record.id, record);
     this.changed.fire([record.id]);
+  }
+
+  /** The run folder's run.json became unreadable: the run is gone from the list and listed as broken. */
+  breakRun(runId: string, reason: string): void {
+    this.records.delete(runId);
+    this.brokenRuns = [...this.brokenRuns.filter((b) => b.runId !== runId), { runId, reason }];
+    this.changed.fire([runId]);
   }
 
   /** Appends to the "file" and fires the live event, as the runs model does for a training worker. */

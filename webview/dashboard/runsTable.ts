@@ -3,6 +3,7 @@ import '@vscode-elements/elements/dist/vscode-textfield/index.js';
 import { diffConfigs } from '../../src/core/configDiff';
 import { describeLoss, type LossSpec } from '../../src/core/lossSpec';
 import type { RunRecord, RunStatus } from '../../src/core/runFormat';
+import type { BrokenRunInfo } from '../../src/core/viewProtocol';
 import { el, icon } from '../shared/dom';
 import { RUN_COLUMNS, filterRuns, sortRuns, type RunColumn, type SortState } from './columns';
 import { EpsilonCellEditor } from './epsilonCell';
@@ -51,6 +52,7 @@ export class RunsTable {
   private focusedRunId: string | undefined;
   private edit: EpsilonEdit | undefined;
   private readonly note = el('p', { class: 'table-note', attrs: { role: 'status' } });
+  private readonly brokenRuns = el('div', { class: 'broken-runs' });
 
   constructor(private state: TableState, private readonly callbacks: RunsTableCallbacks) {
     const filter = el('vscode-textfield', { attrs: { placeholder: 'Filter runs (name, loss, dataset, status…)', 'aria-label': 'Filter runs' } });
@@ -66,7 +68,7 @@ export class RunsTable {
     this.summary = el('p', { class: 'table-summary', attrs: { 'aria-live': 'polite' } });
     const table = el('table', { class: 'runs' }, el('thead', {}, this.head), this.body);
     this.root = el('section', { class: 'runs-table' },
-      el('div', { class: 'toolbar' }, filter), this.summary, this.note, el('div', { class: 'table-wrap' }, table));
+      el('div', { class: 'toolbar' }, filter), this.summary, this.brokenRuns, this.note, el('div', { class: 'table-wrap' }, table));
   }
 
   update(runs: RunRecord[], selection: readonly string[], focusedRunId: string | undefined): void {
@@ -74,6 +76,16 @@ export class RunsTable {
     this.selection = new Set(selection);
     this.focusedRunId = focusedRunId;
     this.render();
+  }
+
+  /** Run folders that cannot be read, under the summary with the reason each (the Runs view shows them as broken). */
+  showBroken(broken: readonly BrokenRunInfo[]): void {
+    if (!broken.length) return this.brokenRuns.replaceChildren();
+    const count = broken.length === 1 ? 'One run folder cannot be read' : `${broken.length} run folders cannot be read`;
+    this.brokenRuns.replaceChildren(
+      el('p', {}, icon('warning'), ` ${count}; Reveal Run Folder or Delete Run in the Runs view:`),
+      el('ul', {}, ...broken.map((b) => el('li', {}, el('span', { class: 'broken-id', text: b.runId }), `: ${b.reason}`))),
+    );
   }
 
   private render(): void {

@@ -1,7 +1,7 @@
 import type { RunRecord } from '../../src/core/runFormat';
 import {
   EPOCH_FIELDS, STEP_FIELDS,
-  type Column, type EpochField, type FocusRequest, type HostMessage, type MetricsChunk, type StepField,
+  type BrokenRunInfo, type Column, type EpochField, type FocusRequest, type HostMessage, type MetricsChunk, type StepField,
 } from '../../src/core/viewProtocol';
 
 /**
@@ -101,6 +101,8 @@ export class RunsStore {
   readonly runs = new Map<string, RunRecord>();
   readonly series = new Map<string, RunSeries>();
   selection: string[] = [];
+  /** Run folders the host cannot read, with the reason. */
+  broken: BrokenRunInfo[] = [];
 
   apply(m: HostMessage): StoreChange {
     const change: StoreChange = { runs: false, selection: false, series: new Set() };
@@ -110,12 +112,14 @@ export class RunsStore {
         this.series.clear();
         for (const r of m.runs) this.runs.set(r.id, r);
         this.selection = [...m.selection];
+        this.broken = m.broken ?? [];
         Object.assign(change, { runs: true, selection: true, focus: m.focus });
         break;
       case 'runs':
         if (m.replace) this.runs.clear();
         for (const r of m.runs) this.runs.set(r.id, r);
         for (const id of m.removed) this.runs.delete(id);
+        if (m.broken) this.broken = m.broken;
         change.runs = true;
         break;
       case 'history':

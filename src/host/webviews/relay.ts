@@ -5,7 +5,7 @@ import type { MetricLine } from '../../core/runFormat';
 import { validateRunConfig } from '../../core/validate';
 import {
   START_CURSOR, isWebviewMessage, newLinesAfter, packMetrics,
-  type FocusRequest, type HostMessage, type MetricsChunk, type MetricsCursor, type ViewKind, type WebviewMessage,
+  type BrokenRunInfo, type FocusRequest, type HostMessage, type MetricsChunk, type MetricsCursor, type ViewKind, type WebviewMessage,
 } from '../../core/viewProtocol';
 import type { HostServices } from '../services';
 import type { CoefficientEditorActions } from './coefficientEditorSession';
@@ -139,8 +139,13 @@ export class WebviewRelay implements Disposable {
     this.pendingFocus = undefined;
     this.post({
       type: 'snapshot', view: this.view, runs: [...this.services.runs.list()],
-      selection: [...this.services.selection.get()], focus,
+      selection: [...this.services.selection.get()], focus, broken: this.brokenRuns(),
     });
+  }
+
+  /** The unreadable run folders, complete; sent with every change of the runs (the list is short, usually empty). */
+  private brokenRuns(): BrokenRunInfo[] {
+    return this.services.runs.broken().map(({ runId, reason }) => ({ runId, reason }));
   }
 
   private subscribe(runIds: string[]): void {
@@ -178,7 +183,7 @@ export class WebviewRelay implements Disposable {
   flush(): void {
     this.timer = undefined;
     if (this.pendingAllRuns) {
-      this.post({ type: 'runs', runs: [...this.services.runs.list()], removed: [], replace: true });
+      this.post({ type: 'runs', runs: [...this.services.runs.list()], removed: [], replace: true, broken: this.brokenRuns() });
     } else if (this.pendingRunIds.size) {
       const ids = [...this.pendingRunIds];
       const records = ids.map((id) => this.services.runs.get(id));
@@ -186,6 +191,7 @@ export class WebviewRelay implements Disposable {
         type: 'runs', replace: false,
         runs: records.filter((r) => r !== undefined),
         removed: ids.filter((_, i) => records[i] === undefined),
+        broken: this.brokenRuns(),
       });
     }
     this.pendingAllRuns = false;
