@@ -227,11 +227,11 @@ function pad(n: number): string {
 export function generateSweepId(now: Date = new Date()): string {
   const time = `${now.getUTCFullYear()}${pad(now.getUTCMonth() + 1)}${pad(now.getUTCDate())}-`
     + `${pad(now.getUTCHours())}${pad(now.getUTCMinutes())}${pad(now.getUTCSeconds())}`;
-  const suffix = [...globalThis.crypto.getRandomValues(new Uint8Array(3))].map((b) => b.toString(16).padStart(2, '0')).join('');
+  const suffix = [...globalThis.crypto.getRandomValues(new Uint8Array(4))].map((b) => b.toString(16).padStart(2, '0')).join('');
   return `sweep-${time}-${suffix}`;
 }
 
-export const SWEEP_ID_PATTERN = /^sweep-\d{8}-\d{6}-[0-9a-f]{6}$/;
+export const SWEEP_ID_PATTERN = /^sweep-\d{8}-\d{6}-[0-9a-f]{8}$/;
 
 /**
  * The configs of a sweep that still need a run: those with no run of the same settings and seed

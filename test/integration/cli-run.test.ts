@@ -89,7 +89,7 @@ describe('polyloss run', () => {
     assert.deepEqual(entries.map((r) => r.name), ['ce · seed 1', 'poly1 · seed 1']);
     const swept = runs.filter((r) => r.config.sweepId !== undefined);
     const sweepId = swept[0].config.sweepId!;
-    assert.match(sweepId, /^sweep-\d{8}-\d{6}-[0-9a-f]{6}$/);
+    assert.match(sweepId, /^sweep-\d{8}-\d{6}-[0-9a-f]{8}$/);
     assert.ok(swept.every((r) => r.config.sweepId === sweepId && r.config.experiment === 'swept' && r.config.epochs === 1));
     assert.deepEqual(swept.map((r) => [r.config.loss.epsilon, r.config.seed]), [[0, 1], [2, 1], [0, 2], [2, 2]]);
     assert.ok(swept.every((r) => r.data !== undefined && r.data.train + r.data.validation + r.data.test === 60), 'the shared dataset settings');

@@ -106,7 +106,7 @@ describe('polyloss sweep and report', () => {
     assert.equal(result.code, 0, result.stderr);
     const out = json<SweepJson>(result);
     sweepId = out.sweepId;
-    assert.match(sweepId, /^sweep-\d{8}-\d{6}-[0-9a-f]{6}$/);
+    assert.match(sweepId, /^sweep-\d{8}-\d{6}-[0-9a-f]{8}$/);
     assert.match(result.stderr, /12 runs \(4 settings × 3 seeds\), 2 at a time; about [\d.:]+( s)? on this machine \(from a short calibration run: [\d,]+ samples\/s/);
     assert.equal(out.planned, 12);
     assert.equal(out.ran.length, 12);

@@ -65,7 +65,7 @@ export async function run({ wb, page, check, lap, workbenchUrl, ws, runsDir, pro
     return found.length === 4 ? found : undefined;
   }, { timeout: 30000 });
   const sweepId = runs[0].record.config.sweepId;
-  check(/^sweep-\d{8}-\d{6}-[0-9a-f]{6}$/.test(sweepId ?? '') && runs.every((r) => r.record.config.sweepId === sweepId), `one sweep id for all runs (${sweepId})`);
+  check(/^sweep-\d{8}-\d{6}-[0-9a-f]{8}$/.test(sweepId ?? '') && runs.every((r) => r.record.config.sweepId === sweepId), `one sweep id for all runs (${sweepId})`);
   const grid = runs.map((r) => `${r.record.config.loss.epsilon}/${r.record.config.seed}`).sort().join(' ');
   check(grid === '0/1 0/2 2/1 2/2', `ε ∈ {0, 2} × seeds 1, 2 (${grid})`);
   check(runs.every((r) => r.record.config.epochs === 1 && r.record.config.dataset.maxSamples === 300 && r.record.config.model.hidden.join() === '32'),
