@@ -15,7 +15,7 @@ const TITLE = 'PolyLoss: New Run';
 /** Thrown by a step when the user pressed Back. */
 export class BackSignal extends Error {}
 
-interface PickItem<T> extends vscode.QuickPickItem {
+export interface PickItem<T> extends vscode.QuickPickItem {
   value: T;
 }
 
@@ -45,7 +45,7 @@ export async function askForNewRun(memento: vscode.Memento, settings: NewRunSett
   return built.configs;
 }
 
-interface Position {
+export interface Position {
   step: number;
   totalSteps: number;
 }
@@ -61,7 +61,7 @@ async function runStep(step: StepId, pos: Position, choices: NewRunChoices, sett
         { label: 'csv', value: 'csv', description: 'Your CSV file', detail: 'Numeric feature columns and a label column (the last one by default)' },
         { label: 'idx', value: 'idx', description: 'Your IDX files', detail: 'MNIST-style images file and labels file' },
       ];
-      const picked = await pick(pos, 'Dataset', items, choices.dataset);
+      const picked = await pickStep(TITLE, pos, 'Dataset', items, choices.dataset);
       if (picked === undefined) return false;
       choices.dataset = picked;
       if (picked === 'csv' || picked === 'idx') return askForDatasetFiles(picked, choices);
@@ -72,14 +72,14 @@ async function runStep(step: StepId, pos: Position, choices: NewRunChoices, sett
         { label: 'mlp', value: 'mlp', description: 'Multilayer perceptron', detail: 'One hidden layer of 128 units; works on every dataset' },
         { label: 'cnn', value: 'cnn', description: 'Convolutional network', detail: 'Two conv blocks (16, 32 filters); image datasets only' },
       ] as PickItem<ModelType>[]).filter((item) => modelFits(item.value, choices, settings));
-      const picked = await pick(pos, 'Model', items, choices.model);
+      const picked = await pickStep(TITLE, pos, 'Model', items, choices.model);
       if (picked === undefined) return false;
       choices.model = picked;
       return true;
     }
     case 'loss': {
       const items: PickItem<LossType>[] = LOSS_CHOICES.map((l) => ({ label: l.label, value: l.type, description: l.type, detail: l.detail }));
-      const picked = await pick(pos, 'Loss', items, choices.lossType);
+      const picked = await pickStep(TITLE, pos, 'Loss', items, choices.lossType);
       if (picked === undefined) return false;
       choices.lossType = picked;
       return true;
@@ -117,14 +117,16 @@ async function askForDatasetFiles(kind: 'csv' | 'idx', choices: NewRunChoices): 
   return true;
 }
 
-function pick<T>(pos: Position, placeholder: string, items: PickItem<T>[], current: T): Promise<T | undefined> {
+/** One pick step of a multi-step input (shared by New Run and Run Sweep): Back from step 2 on. */
+export function pickStep<T>(title: string, pos: Position, placeholder: string, items: PickItem<T>[], current: T): Promise<T | undefined> {
   const qp = vscode.window.createQuickPick<PickItem<T>>();
-  qp.title = TITLE;
+  qp.title = title;
   qp.step = pos.step;
   qp.totalSteps = pos.totalSteps;
   qp.placeholder = placeholder;
   qp.items = items;
   qp.matchOnDescription = true;
+  qp.matchOnDetail = true;
   qp.ignoreFocusOut = true;
   qp.buttons = pos.step > 1 ? [vscode.QuickInputButtons.Back] : [];
   const active = items.find((i) => i.value === current);

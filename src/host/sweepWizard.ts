@@ -7,7 +7,7 @@ import type { RunConfig } from '../core/runConfig';
 import type { RunRecord } from '../core/runFormat';
 import { describeSweepSize, type SweepPlan, type SweepSpec } from '../core/sweep';
 import { speedKey, type Calibration } from '../runner/sweepEstimate';
-import { BackSignal, showStep } from './newRunWizard';
+import { BackSignal, pickStep, showStep, type PickItem, type Position } from './newRunWizard';
 import type { NewRunSettings } from './newRunFlow';
 import {
   DEFAULT_SWEEP_TEXT, SWEEP_STEPS, baseCandidates, baselineName, defaultBase, etaBasis, etaText, planOf, sizeAndEta, sweepNotes,
@@ -81,15 +81,6 @@ class SpeedTracker implements vscode.Disposable {
   }
 }
 
-interface Position {
-  step: number;
-  totalSteps: number;
-}
-
-interface PickItem<T> extends vscode.QuickPickItem {
-  value: T;
-}
-
 /** Runs the quick input; resolves to the sweep to start, or undefined when the user cancels. */
 export async function askForSweep(o: SweepWizardOptions): Promise<SweepRequest | undefined> {
   const candidates = baseCandidates(o.runs, { clickedRunId: o.clickedRunId, selection: o.selection, defaults: defaultBase(o.settings) });
@@ -144,7 +135,7 @@ async function runStep(
   switch (step) {
     case 'base': {
       const items: PickItem<RunConfig>[] = candidates.map((c) => ({ label: c.label, description: c.description, detail: c.detail, value: c.config }));
-      const picked = await pick(pos, 'Base config: the grid below changes its ε (γ, label smoothing) and seed', items, choices.base);
+      const picked = await pickStep(TITLE, pos, 'Base config: the grid below changes its ε (γ, label smoothing) and seed', items, choices.base);
       if (picked === undefined) return false;
       choices.base = picked;
       return true;
@@ -167,7 +158,7 @@ async function runStep(
         { label: `Include ${name}`, description: size(true), detail: `Also train the ${name} baseline with every seed, so each ε is compared with it seed by seed`, value: true },
         { label: `No ${name} runs`, description: size(false), detail: 'ε = 0 (exactly the baseline) stands in for it when it is in the grid', value: false },
       ];
-      const picked = await pick(pos, `Baseline: include ${name} runs?`, items, choices.baseline);
+      const picked = await pickStep(TITLE, pos, `Baseline: include ${name} runs?`, items, choices.baseline);
       if (picked === undefined) return false;
       choices.baseline = picked;
       return true;
@@ -177,23 +168,6 @@ async function runStep(
   }
 }
 
-function pick<T>(pos: Position, placeholder: string, items: PickItem<T>[], current: T): Promise<T | undefined> {
-  const qp = vscode.window.createQuickPick<PickItem<T>>();
-  qp.title = TITLE;
-  qp.step = pos.step;
-  qp.totalSteps = pos.totalSteps;
-  qp.placeholder = placeholder;
-  qp.items = items;
-  qp.matchOnDescription = true;
-  qp.matchOnDetail = true;
-  qp.ignoreFocusOut = true;
-  qp.buttons = pos.step > 1 ? [vscode.QuickInputButtons.Back] : [];
-  const active = items.find((i) => i.value === current);
-  if (active) qp.activeItems = [active];
-  return showStep<T | undefined>(qp, () => (qp.selectedItems[0] ?? qp.activeItems[0])?.value, undefined);
-}
-
-/** An input box that checks the value as it is typed and shows how many runs it makes and how long they take. */
 function input(pos: Position, step: 'epsilon' | 'gamma' | 'labelSmoothing' | 'seeds', prompt: string, choices: SweepChoices, speed: SpeedTracker, concurrency: number): Promise<boolean> {
   const field = textFieldOf(step);
   const box = vscode.window.createInputBox();
