@@ -18,9 +18,9 @@ import { createRng, shuffleInPlace } from '../src/core/random';
 import type { RunConfig } from '../src/core/runConfig';
 import { selectBackend } from '../src/training/backend';
 import { loadDataset } from '../src/training/datasets/index';
-import { meanLoss } from '../src/training/losses';
-import { splitTensors, type SplitTensors } from '../src/training/metrics';
+import { splitTensors } from '../src/training/metrics';
 import { buildModel } from '../src/training/models';
+import { trainStep } from '../src/training/train';
 import { CNN_BENCH, fmt, interleaved, measureTraining, MLP_BENCH, numberArg, ratio, type Throughput } from './trainingRuns';
 
 const CE: LossSpec = { type: 'ce' };
@@ -33,35 +33,15 @@ const cpuMs = (): number => {
   return (user + system) / 1000;
 };
 
-/** One optimizer step as train() takes it (gathered batch, loss parts, batch accuracy, one read-back). */
-function trainingStep(model: tf.LayersModel, optimizer: tf.Optimizer, spec: LossSpec, split: SplitTensors, indices: Int32Array): void {
-  let packed: tf.Tensor | undefined;
-  tf.tidy(() => {
-    const idx = tf.tensor1d(indices, 'int32');
-    const xb = tf.gather(split.x, idx);
-    const yb = tf.gather(split.targets, idx) as tf.Tensor2D;
-    const lb = tf.gather(split.classes, idx);
-    optimizer.minimize(() => {
-      const logits = model.apply(xb, { training: true }) as tf.Tensor2D;
-      const parts = meanLoss(spec, logits, yb);
-      const acc = tf.equal(tf.argMax(logits, 1), lb).toFloat().mean();
-      packed = tf.keep(tf.stack([parts.loss, parts.base, parts.poly, acc]));
-      return parts.loss;
-    }, false, model.trainableWeights.map((w) => w.read() as tf.Variable));
-  });
-  packed!.dataSync();
-  packed!.dispose();
-}
-
 /** CPU time of `b`'s steps over `a`'s, for two models trained side by side on the same batches in ABBA order. */
 async function pairedStepRatio(config: RunConfig, a: LossSpec, b: LossSpec, epochs: number): Promise<number> {
   const data = await loadDataset(config.dataset, config.seed);
   const split = splitTensors(data.train.x, data.train.y, data.train.n, data.inputShape, data.numClasses);
-  const runs = [a, b].map((spec) => ({
-    spec, ms: 0,
-    model: buildModel(config.model, data.inputShape, data.numClasses, config.seed),
-    optimizer: tf.train.adam(config.optimizer.learningRate),
-  }));
+  const runs = [a, b].map((spec) => {
+    const model = buildModel(config.model, data.inputShape, data.numClasses, config.seed);
+    const variables = model.trainableWeights.map((w) => w.read() as tf.Variable);
+    return { spec, ms: 0, model, variables, optimizer: tf.train.adam(config.optimizer.learningRate) };
+  });
   const order = Int32Array.from({ length: split.n }, (_, i) => i);
   const rng = createRng(config.seed);
   try {
@@ -71,7 +51,7 @@ async function pairedStepRatio(config: RunConfig, a: LossSpec, b: LossSpec, epoc
         const batch = order.subarray(start, Math.min(split.n, start + config.batchSize));
         for (const run of step % 2 ? [...runs].reverse() : runs) {
           const t0 = cpuMs();
-          trainingStep(run.model, run.optimizer, run.spec, split, batch);
+          trainStep(run.model, run.optimizer, run.variables, run.spec, split, batch);
           run.ms += cpuMs() - t0;
         }
       }

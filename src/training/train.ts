@@ -3,6 +3,7 @@
  * Deterministic for a given config, seed and backend (seeded splits, initialisers and shuffles).
  */
 import * as tf from '@tensorflow/tfjs';
+import type { LossSpec } from '../core/lossSpec';
 import type { RunConfig } from '../core/runConfig';
 import type { EpochMetric, RunEnvironment, RunRecord, RunSummary, StepMetric } from '../core/runFormat';
 import { distribution } from '../core/metrics';
@@ -153,7 +154,7 @@ export async function train(config: RunConfig, hooks: TrainHooks = {}): Promise<
         }
         const stepStart = clock();
         const size = Math.min(batchSize, trainSplit.n - start);
-        const values = trainStep(model, optimizer, variables, config, trainSplit, order.subarray(start, start + size));
+        const values = trainStep(model, optimizer, variables, config.loss, trainSplit, order.subarray(start, start + size));
         trainMs += clock() - stepStart;
         const step = summary.steps + 1;
         const [loss, base, poly, acc] = values;
@@ -204,7 +205,7 @@ export async function train(config: RunConfig, hooks: TrainHooks = {}): Promise<
  * One optimizer step on the examples at `indices`. Returns [loss, base, poly, batch accuracy],
  * read back with a single dataSync of a packed 4-vector.
  */
-function trainStep(model: tf.LayersModel, optimizer: tf.Optimizer, variables: tf.Variable[], config: RunConfig,
+export function trainStep(model: tf.LayersModel, optimizer: tf.Optimizer, variables: tf.Variable[], loss: LossSpec,
   split: SplitTensors, indices: Int32Array): Float32Array {
   let packed: tf.Tensor1D | undefined;
   tf.tidy(() => {
@@ -215,7 +216,7 @@ function trainStep(model: tf.LayersModel, optimizer: tf.Optimizer, variables: tf
     const lb = tf.gather(split.classes, idx);
     optimizer.minimize(() => {
       const logits = model.apply(xb, { training: true }) as tf.Tensor2D;
-      const parts = meanLoss(config.loss, logits, yb);
+      const parts = meanLoss(loss, logits, yb);
       const acc = tf.equal(tf.argMax(logits, 1), lb).toFloat().mean();
       packed = tf.keep(tf.stack([parts.loss, parts.base, parts.poly, acc]) as tf.Tensor1D);
       return parts.loss;
