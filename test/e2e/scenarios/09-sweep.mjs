@@ -3,7 +3,7 @@
 // one sweep id with the spec saved next to the runs folder; the dashboard's Sweep tab, open from
 // the start, fills in as they finish; Resume Sweep then finds nothing missing. A longer sweep is
 // then stopped whole from the sweep's group in the Runs tree.
-import { readFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import * as path from 'node:path';
 import { polylossCli, readRuns, runRow, webviewFrame } from '../lib/polyloss.mjs';
 import { waitFor } from '../lib/workbench.mjs';
@@ -21,7 +21,22 @@ const sweepState = (frame) => frame.evaluate(async () => {
 /** Runs counted on the chart: the seeds behind its points. */
 const counted = (state) => state.chart.series.reduce((sum, s) => sum + s.points.reduce((n, p) => n + p.n, 0), 0);
 
-export async function run({ wb, page, check, lap, workbenchUrl, ws, runsDir, project }) {
+/** Epochs of the New Run defaults while this scenario runs: the stopped sweep must still be training. */
+const LONG_EPOCHS = 300;
+
+export async function run(context) {
+  // Written first, so VS Code has read it long before the second sweep takes the New Run defaults.
+  const settingsFile = path.join(context.ws, '.vscode', 'settings.json');
+  mkdirSync(path.dirname(settingsFile), { recursive: true });
+  writeFileSync(settingsFile, JSON.stringify({ 'polyloss.defaults.epochs': LONG_EPOCHS }, null, 2));
+  try {
+    await sweepScenario(context);
+  } finally {
+    rmSync(settingsFile, { force: true });
+  }
+}
+
+async function sweepScenario({ wb, page, check, lap, workbenchUrl, ws, runsDir, project }) {
   // The UI workspace, whatever window an earlier scenario left open, with the Runs view expanded.
   const open = await page.locator('.monaco-workbench').isVisible().catch(() => false);
   if (!open || !(await page.title()).includes(path.basename(ws))) await wb.load(workbenchUrl(ws));
@@ -116,7 +131,7 @@ export async function run({ wb, page, check, lap, workbenchUrl, ws, runsDir, pro
   check(readRuns(runsDir).filter((r) => r.record.config.sweepId === sweepId).length === 4, 'and starts no run');
   await page.keyboard.press('Escape');
 
-  // Stop Sweep from the tree: a longer sweep on the New Run defaults (10 epochs on all digits) is stopped whole.
+  // Stop Sweep from the tree: a long sweep on the New Run defaults (LONG_EPOCHS on all digits) is stopped whole.
   await wb.runCommand('PolyLoss: Run Sweep…');
   await wb.pick(1, 'New Run defaults');
   await wb.type(2, '0, 1');
@@ -138,7 +153,8 @@ export async function run({ wb, page, check, lap, workbenchUrl, ws, runsDir, pro
     return found.every((r) => !['queued', 'running'].includes(r.record.status)) ? found : undefined;
   }, { timeout: 60000, interval: 300 });
   check(stopped.length === 4 && stopped.every((r) => r.record.status === 'cancelled'), `Stop Sweep cancels its running and queued runs (${stopped.map((r) => r.record.status).join(', ')})`);
-  check(stopped.every((r) => r.record.summary === undefined || r.record.summary.epochs < 10), 'none of them trained to the end');
+  check(stopped.every((r) => r.record.config.epochs === LONG_EPOCHS), `the long sweep took its epochs from the New Run defaults (${LONG_EPOCHS})`);
+  check(stopped.every((r) => r.record.summary === undefined || r.record.summary.epochs < LONG_EPOCHS), 'none of them trained to the end');
   await waitFor('the tree to show no run training', async () => (await wb.viewPane('Runs').locator('.codicon-loading').count()) === 0, { timeout: 10000 });
   await wb.screenshot('sweep-stopped');
 }
