@@ -1,5 +1,7 @@
 // Wires the extension's parts. Activation stays cheap: nothing reads the runs folder until the tree
 // or a command asks, and no TensorFlow.js is loaded here (training runs in dist/worker.js).
+import * as fs from 'node:fs';
+import * as path from 'node:path';
 import * as vscode from 'vscode';
 import { reconcileInterrupted } from './store/runStore';
 import { registerCommands } from './host/commands';
@@ -59,7 +61,7 @@ export function activate(context: vscode.ExtensionContext): PolyLossApi {
     ...registerCommands({ context, model, selection, launcher, log }),
     ...registerSweepCommands({ context, model, selection, launcher, log, workerPath: vscode.Uri.joinPath(context.extensionUri, 'dist', 'worker.js').fsPath }),
     // Ticks of runs deleted elsewhere are dropped, so Compare never asks for a missing run.
-    model.onDidChangeRuns(() => selection.retain(new Set(model.list().map((r) => r.id)))),
+    model.onDidChangeRuns(() => selection.retain(new Set(model.list().map((r) => r.id)), (id) => fs.existsSync(path.join(model.runsDir, id)))),
     selection.onDidChange((ids) => setContext('polyloss.hasSelection', ids.length > 0)),
     vscode.workspace.onDidChangeConfiguration((e) => {
       if (settings.affects(e, 'maxConcurrentRuns')) launcher.setMaxConcurrent(settings.maxConcurrentRuns());

@@ -41,9 +41,14 @@ export class PersistentRunSelection implements RunSelection {
     this.set(this.ids.filter((id) => !drop.has(id)));
   }
 
-  /** Drops ids of runs that no longer exist (deleted from disk or in another window). */
-  retain(existing: ReadonlySet<string>): void {
-    if (this.ids.some((id) => !existing.has(id))) this.set(this.ids.filter((id) => existing.has(id)));
+  /**
+   * Drops ids of runs that no longer exist (deleted from disk or in another window). A run missing
+   * from `listed` is kept while `stillOnDisk` says its folder is there: after a reload the list fills
+   * in run by run, and a partial list must not cost the user their ticks.
+   */
+  retain(listed: ReadonlySet<string>, stillOnDisk: (runId: string) => boolean = () => false): void {
+    const kept = this.ids.filter((id) => listed.has(id) || stillOnDisk(id));
+    if (kept.length !== this.ids.length) this.set(kept);
   }
 
   dispose(): void {

@@ -41,6 +41,13 @@ describe('run selection', () => {
     assert.deepEqual(store.data.get(SELECTION_KEY), ['a', 'b']);
   });
 
+  it('keeps a tick whose run is not listed yet but whose folder is still on disk', () => {
+    const selection = new PersistentRunSelection(new MapStore());
+    selection.set(['loaded', 'loading', 'deleted']);
+    selection.retain(new Set(['loaded']), (id) => id === 'loading');
+    assert.deepEqual(selection.get(), ['loaded', 'loading']);
+  });
+
   it('ignores a corrupt saved value', () => {
     const store = new MapStore();
     store.data.set(SELECTION_KEY, ['ok', 3, null]);
