@@ -5,7 +5,7 @@ import type { StepMetric } from '../../src/core/runFormat';
 import { smoothSeries } from '../../src/core/smoothing';
 import { FakeServices } from './fakeHost';
 import { lines, makeRun } from './fixtures';
-import { chartState, openView, screenshotPath, useBrowser, type ViewHarness } from './harness';
+import { chartState, openView, screenshotPath, selectValue, useBrowser, type ViewHarness } from './harness';
 
 const web = useBrowser();
 
@@ -31,14 +31,6 @@ function stepValues(host: FakeServices, runId: string, field: keyof StepMetric =
 function assertClose(actual: number[], expected: number[], what: string): void {
   assert.equal(actual.length, expected.length, `${what}: length`);
   for (let i = 0; i < expected.length; i++) assert.ok(Math.abs(actual[i] - expected[i]) < 1e-9, `${what}[${i}]: ${actual[i]} vs ${expected[i]}`);
-}
-
-async function selectValue(page: Page, label: string, value: string): Promise<void> {
-  await page.evaluate(([l, v]) => {
-    const select = document.querySelector(`vscode-single-select[aria-label="${l}"]`) as HTMLElement & { value: string };
-    select.value = v;
-    select.dispatchEvent(new Event('change'));
-  }, [label, value]);
 }
 
 async function setSmoothing(page: Page, value: number): Promise<void> {

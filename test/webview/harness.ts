@@ -257,6 +257,15 @@ export function chartState(page: Page, name: string): Promise<ChartState> {
   return page.evaluate((n) => (window as unknown as { __polyloss: { chartState(n: string): ChartState } }).__polyloss.chartState(n), name);
 }
 
+/** Picks a value in a vscode-single-select by its aria-label, as a user's choice would. */
+export async function selectValue(page: Page, label: string, value: string): Promise<void> {
+  await page.evaluate(([l, v]) => {
+    const select = document.querySelector(`vscode-single-select[aria-label="${l}"]`) as HTMLElement & { value: string };
+    select.value = v;
+    select.dispatchEvent(new Event('change'));
+  }, [label, value]);
+}
+
 export function screenshotPath(name: string): string {
   mkdirSync(RESULTS, { recursive: true });
   return path.join(RESULTS, name);

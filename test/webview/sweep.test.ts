@@ -9,7 +9,7 @@ import type { LossSpec } from '../../src/core/lossSpec';
 import { smoothSeries } from '../../src/core/smoothing';
 import { FakeServices } from './fakeHost';
 import { lines, makeRun } from './fixtures';
-import { assertBundlesBuilt, launchBrowser, openView, screenshotPath, startServer, type ViewHarness } from './harness';
+import { assertBundlesBuilt, launchBrowser, openView, screenshotPath, selectValue, startServer, type ViewHarness } from './harness';
 
 /**
  * The dashboard's Sweep tab and Compare's group means in headless Chromium: what the ε-response
@@ -130,14 +130,6 @@ function assertShows(state: PanelState, analysis: Analysis): void {
   assert.deepEqual(state.table.header, table.columns.map((c) => c.header));
   assert.deepEqual(state.table.rows, table.rows);
   assert.deepEqual(state.table.verdicts, analysis.comparisons.map((c) => c.verdict));
-}
-
-async function selectValue(page: Page, label: string, value: string): Promise<void> {
-  await page.evaluate(([l, v]) => {
-    const select = document.querySelector(`vscode-single-select[aria-label="${l}"]`) as HTMLElement & { value: string };
-    select.value = v;
-    select.dispatchEvent(new Event('change'));
-  }, [label, value]);
 }
 
 async function openSweepTab(host: FakeServices, theme: 'dark' | 'light' = 'dark'): Promise<ViewHarness> {

@@ -89,4 +89,27 @@ export function createChart<T extends 'line' | 'bar'>(canvas: HTMLCanvasElement,
   return chart;
 }
 
+/**
+ * Redraws a chart now if its canvas is on screen, else when asked again after it is shown:
+ * Chart.js cannot lay out a hidden canvas, and hidden tabs need no drawing.
+ */
+export class VisibleRender {
+  private stale = false;
+
+  constructor(private readonly canvas: HTMLCanvasElement, private readonly chart: Chart) {}
+
+  render(): void {
+    if (this.canvas.offsetParent === null) {
+      this.stale = true;
+      return;
+    }
+    this.stale = false;
+    this.chart.update('none');
+  }
+
+  renderIfStale(): void {
+    if (this.stale) this.render();
+  }
+}
+
 export { Chart, themedScale };

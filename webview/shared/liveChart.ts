@@ -1,6 +1,6 @@
 import type { ChartDataset, ChartOptions } from 'chart.js';
 import { DebiasedEma } from '../../src/core/smoothing';
-import { DECIMATION_THRESHOLD, applyTheme, baseOptions, createChart, themedScale, type Chart } from './charts';
+import { DECIMATION_THRESHOLD, applyTheme, baseOptions, createChart, themedScale, VisibleRender, type Chart } from './charts';
 import { fmtNumber } from './format';
 import { X_AXES, rowCount, stepsPerEpoch, xColumn, yColumn, type MetricDef, type Point, type XAxis, type YScale } from './metrics';
 import type { RunsStore } from './series';
@@ -55,7 +55,7 @@ export class LiveChart {
   private tracks = new Map<string, Track>();
   /** The datasets shown in the legend and tooltips (the smoothed one when smoothing is on). */
   private readonly primary = new WeakSet<object>();
-  private stale = false;
+  private readonly drawing: VisibleRender;
   /** Whether the faint raw curves are drawn behind smoothed ones. */
   private rawBehind = true;
 
@@ -93,6 +93,7 @@ export class LiveChart {
       },
     };
     this.chart = createChart(canvas, 'line', theme, [], options) as unknown as Chart<'line', Point[]>;
+    this.drawing = new VisibleRender(canvas, this.chart as unknown as Chart);
   }
 
   private xTitle(): string {
@@ -174,18 +175,13 @@ export class LiveChart {
     for (const track of this.tracks.values()) this.restyle(track, { ...track.spec, color: colors(track.spec) });
   }
 
-  /** Draws now, or on the next `render` after the chart becomes visible. */
+  /** Draws now, or on the next `renderIfStale` after the chart becomes visible. */
   render(): void {
-    if (this.canvas.offsetParent === null) {
-      this.stale = true;
-      return;
-    }
-    this.stale = false;
-    this.chart.update('none');
+    this.drawing.render();
   }
 
   renderIfStale(): void {
-    if (this.stale) this.render();
+    this.drawing.renderIfStale();
   }
 
   /** The curves drawn, in order. */

@@ -3,7 +3,7 @@ import type { Analysis } from '../../src/core/grouping';
 import { epsilonSeries, type EpsilonSeries } from '../../src/core/report/epsilonChart';
 import { formatInterval, formatLevel, formatMeanStd, metricLabel, unitOf } from '../../src/core/report/format';
 import { paddedExtent } from '../../src/core/report/svg';
-import { applyTheme, baseOptions, createChart, themedScale, type Chart } from '../shared/charts';
+import { applyTheme, baseOptions, createChart, themedScale, VisibleRender, type Chart } from '../shared/charts';
 import type { ChartTheme } from '../shared/theme';
 import { drawnBars, type DrawnBar, type IntervalPoint } from './errorBars';
 
@@ -36,7 +36,7 @@ function epsilonText(epsilon: number): string {
 
 export class ResponseChart {
   readonly chart: Chart<'line', IntervalPoint[]>;
-  private stale = false;
+  private readonly drawing: VisibleRender;
   private scale = 1;
   private unit = '';
 
@@ -57,6 +57,7 @@ export class ResponseChart {
       },
     };
     this.chart = createChart(canvas, 'line', theme, [], options) as unknown as Chart<'line', IntervalPoint[]>;
+    this.drawing = new VisibleRender(canvas, this.chart as unknown as Chart);
   }
 
   /** Shows the ε groups of the analysis; false when no group has an ε (nothing to draw). */
@@ -129,18 +130,13 @@ export class ResponseChart {
     applyTheme(this.chart as never, theme);
   }
 
-  /** Draws now, or when next asked after the chart becomes visible. */
+  /** Draws now, or on the next `renderIfStale` after the chart becomes visible. */
   render(): void {
-    if (this.canvas.offsetParent === null) {
-      this.stale = true;
-      return;
-    }
-    this.stale = false;
-    this.chart.update('none');
+    this.drawing.render();
   }
 
   renderIfStale(): void {
-    if (this.stale) this.render();
+    this.drawing.renderIfStale();
   }
 
   pngDataUrl(): string {
