@@ -34,8 +34,6 @@ export interface MeanLoss {
   loss: tf.Scalar;
   base: tf.Scalar;
   poly: tf.Scalar;
-  /** softmax: Pt per example [n]; sigmoid: pt per element, flattened row by row [n·K]. */
-  pt: tf.Tensor1D;
 }
 
 /**
@@ -74,17 +72,15 @@ export function meanLoss(spec: LossSpec, logits: tf.Tensor2D, targets: tf.Tensor
       loss,
       base: terms.poly ? tf.scalar(mean(terms.base)) : loss,
       poly: tf.scalar(terms.poly ? mean(terms.poly) : 0),
-      pt: tf.tensor1d(Float32Array.from(terms.pt)),
     };
   }
-  const { base, poly, pt } = sigmoidParts(spec, logits, t);
+  const { base, poly } = sigmoidParts(spec, logits, t);
   const reduce = (x: tf.Tensor): tf.Scalar => tf.mean(tf.sum(x, 1));
   const baseMean = reduce(base);
-  const flatPt = tf.reshape(pt, [-1]) as tf.Tensor1D;
-  if (!poly) return { loss: baseMean, base: baseMean, poly: tf.scalar(0), pt: flatPt };
+  if (!poly) return { loss: baseMean, base: baseMean, poly: tf.scalar(0) };
   // One reduction on the gradient path; the base mean is for reporting and poly is the rest.
   const loss = reduce(tf.add(base, poly));
-  return { loss, base: baseMean, poly: tf.sub(loss, baseMean), pt: flatPt };
+  return { loss, base: baseMean, poly: tf.sub(loss, baseMean) };
 }
 
 function checkedTargets(logits: tf.Tensor2D, targets: tf.Tensor2D): tf.Tensor2D {
