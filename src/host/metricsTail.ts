@@ -6,7 +6,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import type { MetricLine } from '../core/runFormat';
 import { newLinesAfter, START_CURSOR, type MetricsCursor } from '../core/viewProtocol';
-import { METRICS_FILE } from '../store/runFiles';
+import { METRICS_FILE, parseMetricLines } from '../store/runFiles';
 
 interface TailState {
   /** Bytes of metrics.jsonl consumed, always at a line boundary. */
@@ -31,7 +31,7 @@ export class MetricsTail {
       const text = fs.readFileSync(this.file(runId), 'utf8');
       const end = text.lastIndexOf('\n') + 1;
       state.offset = Buffer.byteLength(text.slice(0, end));
-      state.cursor = newLinesAfter(parseLines(text.slice(0, end)), state.cursor).cursor;
+      state.cursor = newLinesAfter(parseMetricLines(text.slice(0, end)).lines, state.cursor).cursor;
     } catch (e) {
       if ((e as NodeJS.ErrnoException).code !== 'ENOENT') throw e;
     }
@@ -57,7 +57,7 @@ export class MetricsTail {
       const end = buf.lastIndexOf(0x0a, read - 1) + 1; // keep a partial last line for the next call
       if (end === 0) return [];
       state.offset += end;
-      return this.accept(state, parseLines(buf.subarray(0, end).toString('utf8')));
+      return this.accept(state, parseMetricLines(buf.subarray(0, end).toString('utf8')).lines);
     } finally {
       fs.closeSync(fd);
     }
@@ -94,18 +94,4 @@ export class MetricsTail {
   private file(runId: string): string {
     return path.join(this.runsDir, runId, METRICS_FILE);
   }
-}
-
-function parseLines(text: string): MetricLine[] {
-  const out: MetricLine[] = [];
-  for (const raw of text.split('\n')) {
-    if (!raw.trim()) continue;
-    try {
-      const line = JSON.parse(raw) as MetricLine;
-      if (line && (line.kind === 'step' || line.kind === 'epoch')) out.push(line);
-    } catch {
-      // A corrupt line (a crash mid-write) is skipped, as readMetrics does.
-    }
-  }
-  return out;
 }

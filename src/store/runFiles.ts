@@ -33,6 +33,11 @@ export function readMetrics(runDir: string): { lines: MetricLine[]; skipped: num
     if ((e as NodeJS.ErrnoException).code === 'ENOENT') return { lines: [], skipped: 0 };
     throw e;
   }
+  return parseMetricLines(text);
+}
+
+/** Parses metrics.jsonl text; a corrupt line (a crash mid-write) is skipped and counted. */
+export function parseMetricLines(text: string): { lines: MetricLine[]; skipped: number } {
   const lines: MetricLine[] = [];
   let skipped = 0;
   for (const raw of text.split('\n')) {
