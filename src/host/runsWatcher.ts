@@ -4,7 +4,7 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import * as vscode from 'vscode';
-import { isTerminal } from '../store/runStore';
+import { ensureRunsDir, isTerminal } from '../store/runStore';
 import { RunsFolderWatch } from './runsFolderWatch';
 import type { RunsIndex } from './runsModel';
 
@@ -19,7 +19,7 @@ function watchBase(dir: string): { base: string; prefix: string } {
   let base = dir;
   while (!fs.existsSync(base) && path.dirname(base) !== base) base = path.dirname(base);
   if (base !== dir && !vscode.workspace.getWorkspaceFolder(vscode.Uri.file(base))) {
-    fs.mkdirSync(dir, { recursive: true });
+    ensureRunsDir(dir);
     base = dir;
   }
   const rel = path.relative(base, dir).split(path.sep).join('/');
