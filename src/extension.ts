@@ -27,6 +27,7 @@ export interface PolyLossApi extends HostServices {
 export function activate(context: vscode.ExtensionContext): PolyLossApi {
   const started = performance.now();
   const log = vscode.window.createOutputChannel('PolyLoss', { log: true });
+  const workerPath = vscode.Uri.joinPath(context.extensionUri, 'dist', 'worker.js').fsPath;
   const model = new RunsIndex(settings.runsDirectory(context.globalStorageUri));
   const selection = new PersistentRunSelection(context.workspaceState);
   const live = new LiveRuns();
@@ -38,7 +39,7 @@ export function activate(context: vscode.ExtensionContext): PolyLossApi {
     model,
     live,
     log,
-    workerPath: vscode.Uri.joinPath(context.extensionUri, 'dist', 'worker.js').fsPath,
+    workerPath,
     maxConcurrent: settings.maxConcurrentRuns,
     onDisplayChange: (runId) => {
       tree.liveChanged(runId);
@@ -59,7 +60,7 @@ export function activate(context: vscode.ExtensionContext): PolyLossApi {
     log, model, selection, statusBar, tree, watcher, launcher,
     createRunsTreeView(tree, model, selection),
     ...registerCommands({ context, model, selection, launcher, log }),
-    ...registerSweepCommands({ context, model, selection, launcher, log, workerPath: vscode.Uri.joinPath(context.extensionUri, 'dist', 'worker.js').fsPath }),
+    ...registerSweepCommands({ context, model, selection, launcher, log, workerPath }),
     // Ticks of runs deleted elsewhere are dropped, so Compare never asks for a missing run.
     model.onDidChangeRuns(() => selection.retain(new Set(model.list().map((r) => r.id)), (id) => fs.existsSync(path.join(model.runsDir, id)))),
     selection.onDidChange((ids) => setContext('polyloss.hasSelection', ids.length > 0)),
