@@ -83,11 +83,6 @@ export function underlineRange(node: Node): TextRange {
   return key ? rangeOf(key) : { offset: node.offset, length: 1 };
 }
 
-/** Where to underline a message about `path`: the node there, or the nearest one that exists. */
-export function rangeForPath(root: Node, path: ValuePath): TextRange {
-  return underlineRange(deepestNodeAt(root, path).node);
-}
-
 /** `runs[0].loss.epsilon` → ['runs', 0, 'loss', 'epsilon'] (the paths validation messages use). */
 export function parseIssuePath(path: string): ValuePath {
   const parts: ValuePath = [];

@@ -7,7 +7,8 @@
  * disturb the average. weight 0 means no smoothing; weights must lie in [0, 1).
  */
 
-export const MAX_SMOOTHING_WEIGHT = 0.999;
+/** The strongest smoothing the slider offers. */
+export const MAX_SMOOTHING_WEIGHT = 0.99;
 
 export function checkSmoothingWeight(weight: number): void {
   if (!(weight >= 0 && weight < 1)) {

@@ -112,10 +112,6 @@ export function packMetrics(runId: string, lines: readonly MetricLine[]): Metric
   return { runId, steps, epochs };
 }
 
-export function chunkLength(chunk: MetricsChunk): number {
-  return chunk.steps.step.length + chunk.epochs.epoch.length;
-}
-
 /** Where a receiver is in a run's metrics, so lines delivered twice (file read + live event) are dropped. */
 export interface MetricsCursor {
   lastStep: number;

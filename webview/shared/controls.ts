@@ -1,6 +1,7 @@
 import '@vscode-elements/elements/dist/vscode-option/index.js';
 import '@vscode-elements/elements/dist/vscode-single-select/index.js';
 import { el } from './dom';
+import { MAX_SMOOTHING_WEIGHT } from '../../src/core/smoothing';
 
 /** A select built from vscode-elements; the initial choice is marked on its option. */
 export function select(label: string, choices: readonly { id: string; label: string }[], value: string, onChange: (v: string) => void): HTMLElement {
@@ -16,7 +17,7 @@ export function select(label: string, choices: readonly { id: string; label: str
 
 /** The smoothing slider: 0 is "off"; the faint raw curve stays behind the smoothed one. */
 export function smoothingSlider(value: number, onChange: (v: number) => void): HTMLElement {
-  const input = el('input', { attrs: { type: 'range', min: '0', max: '0.99', step: '0.01', 'aria-label': 'Smoothing' } });
+  const input = el('input', { attrs: { type: 'range', min: '0', max: String(MAX_SMOOTHING_WEIGHT), step: '0.01', 'aria-label': 'Smoothing' } });
   input.value = String(value);
   const shown = el('span', { class: 'slider-value' });
   const show = (v: number) => {
