@@ -2,6 +2,7 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { configFacts } from '../core/configDiff';
+import { quantile } from '../core/metrics';
 import type { RunConfig } from '../core/runConfig';
 import type { RunRecord } from '../core/runFormat';
 import { datasetKey, estimateSweepSeconds } from '../core/sweep';
@@ -36,12 +37,6 @@ export function speedKey(config: RunConfig): string {
   return JSON.stringify(facts);
 }
 
-function median(values: readonly number[]): number {
-  const sorted = [...values].sort((a, b) => a - b);
-  const mid = Math.floor(sorted.length / 2);
-  return sorted.length % 2 ? sorted[mid] : (sorted[mid - 1] + sorted[mid]) / 2;
-}
-
 /** The speed of the most recent completed runs that train like `config`, or undefined when there are none. */
 export function recentThroughput(runs: readonly RunRecord[], config: RunConfig): Throughput | undefined {
   const key = speedKey(config);
@@ -50,7 +45,7 @@ export function recentThroughput(runs: readonly RunRecord[], config: RunConfig):
     .sort((a, b) => a.createdAt.localeCompare(b.createdAt))
     .slice(-RECENT_RUNS);
   if (matching.length === 0) return undefined;
-  const samplesPerSec = median(matching.map((r) => r.summary!.samplesPerSec!));
+  const samplesPerSec = quantile(matching.map((r) => r.summary!.samplesPerSec!).sort((a, b) => a - b), 0.5);
   const train = matching[matching.length - 1].data!.train;
   // Wall time minus training time; the smallest is that of a run that did not wait in a queue.
   const overheads = matching.map((r) => {
