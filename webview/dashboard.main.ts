@@ -99,8 +99,7 @@ tabs.selectedIndex = TABS.indexOf(state.tab);
 tabs.addEventListener('vsc-tabs-select', (e) => {
   state.tab = TABS[e.detail.selectedIndex] ?? 'runs';
   save();
-  // Charts hidden while their tab was closed draw now that they have a size.
-  requestAnimationFrame(() => { compare.chart.renderIfStale(); compare.groups.renderIfStale(); detail.renderIfStale(); sweep.renderIfStale(); });
+  renderShownCharts();
 });
 document.getElementById('app')!.append(tabs);
 
@@ -110,6 +109,11 @@ function showTab(tab: DashboardTab): void {
   state.tab = tab;
   tabs.selectedIndex = TABS.indexOf(tab);
   save();
+  renderShownCharts();
+}
+
+/** Charts hidden while their tab was closed draw now that they have a size. */
+function renderShownCharts(): void {
   requestAnimationFrame(() => { compare.chart.renderIfStale(); compare.groups.renderIfStale(); detail.renderIfStale(); sweep.renderIfStale(); });
 }
 
