@@ -140,7 +140,7 @@ exports.run = async function run() {
       const config = vscode.workspace.getConfiguration('polyloss');
       await config.update('maxConcurrentRuns', 1, vscode.ConfigurationTarget.Workspace);
       try {
-        const [a, b] = await api.actions.start([quickConfig(21, { epochs: 3 }), quickConfig(22)]);
+        const [a, b] = await api.actions.start([quickConfig(21, { epochs: 60 }), quickConfig(22)]);
         await eventually('the first run to start', () => api.runs.get(a)?.status === 'running');
         assert(api.runs.get(b)?.status === 'queued', `second run is ${api.runs.get(b)?.status}`);
         await eventually('both runs to complete', () => api.runs.get(a)?.status === 'completed' && api.runs.get(b)?.status === 'completed', 90000);
