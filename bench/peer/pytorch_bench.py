@@ -5,14 +5,24 @@ dense layer), optimizer (Adam, lr 0.001), loss (mean cross-entropy), batch size 
 training loop: batches are gathered from the shuffled training rows of the packed dataset file, and
 each step reads its loss back, as ours does.
 
+    OPENBLAS_NUM_THREADS=1 OMP_NUM_THREADS=1 MKL_NUM_THREADS=1 \
     python3 pytorch_bench.py --data media/datasets/mnist.pld.gz --samples 8000 --threads 1 --models mlp,cnn
 
+--threads N calls torch.set_num_threads(N); without it torch keeps its default. That alone does not
+pin the BLAS library: Debian's torch calls OpenBLAS (openblas-pthread), whose own thread pool is sized
+from OPENBLAS_NUM_THREADS / OMP_NUM_THREADS when the library loads, so those must be set in the
+environment before python starts. Each result therefore says which threads the process really ran:
+torch's count, the *_NUM_THREADS variables it saw, the native thread pools (when threadpoolctl is
+importable) and the OS threads of the process; a pool larger than --threads is also warned about.
+
 Prints one JSON object per model: samples per second of wall time and per second of process CPU time
-(all threads), timed over the training steps only.
+(all threads), timed over the training steps only. A single-threaded process spends at most one CPU
+second per wall second; more means another thread was busy too.
 """
 import argparse
 import gzip
 import json
+import os
 import struct
 import sys
 import time
@@ -84,8 +94,39 @@ def throughput(model_name, x_nhwc, y, classes, batch, epochs, warmup_steps, seed
             wall += time.perf_counter() - wall0
             cpu += time.process_time() - cpu0
             samples += indices.shape[0]
-    return {"model": model_name, "threads": torch.get_num_threads(), "samples": samples,
-            "samplesPerSec": samples / wall, "samplesPerCpuSec": samples / cpu}
+    return {"model": model_name, "samples": samples, "samplesPerSec": samples / wall, "samplesPerCpuSec": samples / cpu}
+
+
+def native_thread_pools():
+    """The native thread pools loaded in this process (OpenBLAS, OpenMP, MKL...), or None without threadpoolctl."""
+    try:
+        from threadpoolctl import threadpool_info
+    except ImportError:
+        return None
+    return [{"library": " ".join(filter(None, [pool["internal_api"], pool.get("version")])), "threads": pool["num_threads"]}
+            for pool in threadpool_info()]
+
+
+def os_threads():
+    """Threads of this process as the OS counts them (Linux), or None elsewhere."""
+    try:
+        return len(os.listdir("/proc/self/task"))
+    except OSError:
+        return None
+
+
+def threads_used():
+    """Which threads this process ran with; read after training, when every pool has started."""
+    return {"torch": torch.get_num_threads(),
+            "env": {name: value for name, value in sorted(os.environ.items()) if name.endswith("_NUM_THREADS")},
+            "pools": native_thread_pools(), "os": os_threads()}
+
+
+def warn_if_oversubscribed(requested, used):
+    larger = [pool for pool in used["pools"] or [] if pool["threads"] > requested]
+    for pool in larger:
+        print(f"warning: --threads {requested} but {pool['library']} runs {pool['threads']} threads; "
+              f"set OPENBLAS_NUM_THREADS={requested} OMP_NUM_THREADS={requested} before starting python", file=sys.stderr)
 
 
 def main():
@@ -93,21 +134,25 @@ def main():
     parser.add_argument("--data", required=True)
     parser.add_argument("--samples", type=int, default=8000)
     parser.add_argument("--batch", type=int, default=128)
-    parser.add_argument("--threads", type=int, default=1)
+    parser.add_argument("--threads", type=int, default=None, help="torch.set_num_threads(N); omit to keep torch's default")
     parser.add_argument("--models", default="mlp,cnn")
     parser.add_argument("--epochs", default="mlp=2,cnn=1")
     parser.add_argument("--cnn-samples", type=int, default=None)
     parser.add_argument("--warmup", type=int, default=5)
     parser.add_argument("--seed", type=int, default=1)
     args = parser.parse_args()
-    torch.set_num_threads(args.threads)
+    if args.threads is not None:
+        torch.set_num_threads(args.threads)
     epochs = {k: int(v) for k, v in (pair.split("=") for pair in args.epochs.split(","))}
     x, y, classes = read_packed(args.data, args.samples)
     for model_name in args.models.split(","):
         rows = args.cnn_samples if model_name == "cnn" and args.cnn_samples else len(y)
         result = throughput(model_name, x[:rows], y[:rows], classes, args.batch, epochs.get(model_name, 1), args.warmup, args.seed)
         result["torch"] = torch.__version__
+        result["threads"] = threads_used()
         print(json.dumps(result), flush=True)
+    if args.threads is not None:
+        warn_if_oversubscribed(args.threads, threads_used())
 
 
 if __name__ == "__main__":
