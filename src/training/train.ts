@@ -13,6 +13,8 @@ import { loadDataset } from './datasets/index';
 import { meanLoss } from './losses';
 import { disposeSplit, evaluateSplit, splitTensors, testSummary, type SplitTensors } from './metrics';
 import { buildModel } from './models';
+import { SimdAdamOptimizer } from './simd/simdAdam';
+import { wasmKernelOptions } from './wasmKernels';
 
 export type TrainStatus = 'completed' | 'cancelled' | 'diverged';
 
@@ -59,7 +61,9 @@ function makeOptimizer(config: RunConfig): tf.Optimizer {
   if (!(learningRate > 0) || !Number.isFinite(learningRate)) {
     throw new Error(`optimizer.learningRate must be a positive finite number (got ${learningRate})`);
   }
-  if (type === 'adam') return tf.train.adam(learningRate);
+  if (type === 'adam') {
+    return tf.getBackend() === 'wasm' && wasmKernelOptions().simdAdam ? new SimdAdamOptimizer(learningRate) : tf.train.adam(learningRate);
+  }
   if (type === 'sgd') {
     const m = momentum ?? DEFAULT_MOMENTUM;
     return m === 0 ? tf.train.sgd(learningRate) : tf.train.momentum(learningRate, m);

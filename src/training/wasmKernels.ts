@@ -2,9 +2,10 @@
  * Kernels added to the wasm backend of tfjs 4.22 so that training works and runs fast:
  * - Conv2DBackpropFilter is missing on wasm (tensorflow/tfjs#8474), so CNN training throws as shipped.
  *   We build it from a transpose and a pad (wasm kernels), an im2col copy on the heap and one plain matmul.
- * - BatchMatMul with transposeA/transposeB takes a slow path on wasm (≈7× slower than a plain product
- *   for dense-layer gradients). Transposing the operand explicitly first and multiplying plainly is
- *   much faster; the wrapper below does that, switchable for benchmarks.
+ * - BatchMatMul and _FusedMatMul of single matrices run on our SIMD gemm (simd/matMul.ts): XNNPACK
+ *   repacks its weights operand every training step and takes slow paths for transposed operands.
+ *   Batched products with transposeA/transposeB take a slow path on wasm (≈7× slower than a plain
+ *   product); transposing the operand explicitly first and multiplying plainly is much faster.
  * - Conv2DBackpropInput and MaxPoolGrad exist on wasm but are naive C++ loops, slower than the whole
  *   forward pass: the input gradient becomes a Conv2D (XNNPACK), strided ones on a spread-out dy, and
  *   max pooling gets a one-pass gradient for any window.
@@ -15,37 +16,22 @@
  * Every replacement hands the cases it does not cover to the shipped kernel.
  */
 import * as tf from '@tensorflow/tfjs';
+import { simdMatMul } from './simd/matMul';
+import { defaultSimdVariant } from './simd/simdKernels';
+import { heapOffsets, isWordType, release, runKernel, swapLastTwo, WASM, type WasmBackendLike } from './wasmHeap';
 
 type TensorInfo = tf.TensorInfo;
 type Attrs = tf.NamedAttrMap;
 type KernelArgs = Parameters<tf.KernelFunc>[0];
 
-/** The slice of BackendWasm used here (kernel outputs are owned references that must be released). */
-interface WasmBackendLike {
-  disposeData(dataId: tf.DataId, force?: boolean): boolean;
-  /** One more reference to a buffer (kernels that return their input's data, like Reshape). */
-  incRef(dataId: tf.DataId): void;
-  /** A new, uninitialised tensor on the heap. */
-  makeOutput(shape: number[], dtype: tf.DataType): TensorInfo;
-  /** A view of a tensor's heap memory (detached when the heap grows). */
-  typedArrayFromHeap(info: TensorInfo): Float32Array | Int32Array | Uint8Array;
-}
-
-const WASM = 'wasm';
-
-/** Runs an already registered wasm kernel directly (not through the engine, so nothing is taped). */
-function runKernel(name: string, backend: WasmBackendLike, inputs: Record<string, TensorInfo> | TensorInfo[], attrs: Attrs = {}): TensorInfo {
-  const kernel = tf.getKernel(name, WASM);
-  if (!kernel) throw new Error(`wasm backend has no ${name} kernel`);
-  return kernel.kernelFunc({ inputs: inputs as tf.NamedTensorInfoMap, backend, attrs }) as TensorInfo;
-}
-
-function release(backend: WasmBackendLike, infos: TensorInfo[]): void {
-  for (const info of infos) backend.disposeData(info.dataId);
-}
-
 /** Which faster paths the wasm kernels take (all on by default; off only to test and measure the alternatives). */
 export interface WasmKernelOptions {
+  /** BatchMatMul and _FusedMatMul of single matrices: our SIMD gemm (kernels.c) instead of XNNPACK. */
+  simdMatMul: boolean;
+  /** The gemm with fused multiply-add (relaxed SIMD) where the engine has it; false: plain SIMD. */
+  relaxedSimd: boolean;
+  /** Adam as one SIMD kernel per weight tensor (simd/simdAdam.ts) instead of tf.train.adam's dozen kernels. */
+  simdAdam: boolean;
   /** BatchMatMul with transposeA/B: transpose the operand explicitly, then a plain product. */
   explicitTransposeMatMul: boolean;
   /** Conv2DBackpropInput: a Conv2D (XNNPACK) with the filter rotated 180° (on dy spread by the strides) instead of the naive loop. */
@@ -63,30 +49,20 @@ export interface WasmKernelOptions {
 }
 
 const options: WasmKernelOptions = {
-  explicitTransposeMatMul: true, convBackpropInputAsConv: true, fastMaxPoolGrad: true,
+  simdMatMul: true, relaxedSimd: true, simdAdam: true, explicitTransposeMatMul: true, convBackpropInputAsConv: true, fastMaxPoolGrad: true,
   fastGather: true, leadingAxesSumAsLoop: true, sharedIdentity: true, heapSlice: true,
 };
+
+/** The options in force. */
+export function wasmKernelOptions(): Readonly<WasmKernelOptions> {
+  return options;
+}
 
 /** Sets some options; returns the previous ones. */
 export function setWasmKernelOptions(changes: Partial<WasmKernelOptions>): WasmKernelOptions {
   const previous = { ...options };
   Object.assign(options, changes);
   return previous;
-}
-
-/**
- * One float view of the whole heap and the element offsets of two tensors in it, for copyWithin
- * (a memmove, no views per row). Take it after the last allocation: growing the heap detaches views.
- */
-function heapOffsets(backend: WasmBackendLike, from: TensorInfo, to: TensorInfo): { heap: Float32Array; src: number; dst: number } {
-  const src = backend.typedArrayFromHeap(from);
-  const dst = backend.typedArrayFromHeap(to);
-  return { heap: new Float32Array(src.buffer), src: src.byteOffset / 4, dst: dst.byteOffset / 4 };
-}
-
-/** 4-byte element types, which copyWithin on a float view moves bit for bit. */
-function isWordType(dtype: tf.DataType): boolean {
-  return dtype === 'float32' || dtype === 'int32';
 }
 
 /**
@@ -169,13 +145,6 @@ function wrapKernel(name: string, wrapper: Wrapper): void {
   tf.unregisterKernel(name, WASM);
   // The original setupFunc stays: it binds the C++ entry point the original kernelFunc calls.
   tf.registerKernel({ ...original, kernelFunc: (args) => wrapper(args, original.kernelFunc) });
-}
-
-function swapLastTwo(rank: number): number[] {
-  const perm = Array.from({ length: rank }, (_, i) => i);
-  perm[rank - 2] = rank - 1;
-  perm[rank - 1] = rank - 2;
-  return perm;
 }
 
 function batchMatMulExplicitTranspose(args: KernelArgs, original: tf.KernelFunc): TensorInfo {
@@ -429,13 +398,18 @@ export function installWasmKernels(): string[] {
   if (!tf.getKernel('Conv2DBackpropFilter', WASM)) {
     tf.registerKernel({ kernelName: 'Conv2DBackpropFilter', backendName: WASM, kernelFunc: conv2DBackpropFilter });
   }
-  wrapKernel('BatchMatMul', batchMatMulExplicitTranspose);
+  const gemmVariant = () => (options.relaxedSimd ? defaultSimdVariant() : 'simd');
+  wrapKernel('BatchMatMul', (args, original) => (options.simdMatMul
+    ? simdMatMul(args, (rest) => batchMatMulExplicitTranspose(rest, original), gemmVariant())
+    : batchMatMulExplicitTranspose(args, original)));
+  wrapKernel('_FusedMatMul', (args, original) => (options.simdMatMul ? simdMatMul(args, original, gemmVariant()) : original(args) as TensorInfo));
   wrapKernel('Conv2DBackpropInput', conv2DBackpropInputAsConv);
   wrapKernel('MaxPoolGrad', maxPoolGradOnePass);
   wrapKernel('GatherV2', gatherRows);
   wrapKernel('Sum', sumLeadingAxes);
   wrapKernel('Identity', identityShared);
   wrapKernel('Slice', sliceContiguous);
-  return ['Conv2DBackpropFilter', 'BatchMatMul with explicit transposes', 'Conv2DBackpropInput as Conv2D', 'one-pass MaxPoolGrad',
+  const gemm = defaultSimdVariant() === 'relaxed' ? 'relaxed-SIMD (fused multiply-add)' : 'SIMD';
+  return ['Conv2DBackpropFilter', `${gemm} gemm for BatchMatMul and _FusedMatMul`, 'SIMD Adam', 'Conv2DBackpropInput as Conv2D', 'one-pass MaxPoolGrad',
     'row-copy GatherV2', 'one-pass leading-axes Sum', 'buffer-sharing Identity', 'block-copy Slice'];
 }

@@ -1,0 +1,63 @@
+/**
+ * The WebAssembly SIMD kernels of kernels.c, instantiated on the heap of tfjs's wasm backend (its
+ * memory is imported), so they read and write tensors in place by their heap offsets: no copies in or out.
+ */
+import * as v8 from 'node:v8';
+import type { WasmBackendLike } from '../wasmHeap';
+import { KERNELS_WASM_BASE64 } from './kernelsBinary';
+
+export interface SimdKernels {
+  /** Floats of scratch space one gemm call needs. */
+  gemm_scratch_floats(): number;
+  /** C[M,N] = op(A)·B + bias, then ReLU if relu = 1 (see kernels.c). Pointers are heap byte offsets; bias 0 = none. */
+  gemm(a: number, b: number, bias: number, c: number, m: number, k: number, n: number, transA: number, relu: number, scratch: number): void;
+  /** One Adam step on n float32 weights w → wOut (moments m, v in place), in tf.train.adam's operations and order. */
+  adam(w: number, wOut: number, g: number, m: number, v: number, n: number, negLr: number, beta1: number, beta2: number,
+    oneMinusBeta1: number, oneMinusBeta2: number, epsilon: number, biasFix1: number, biasFix2: number): void;
+}
+
+/** `relaxed`: fused multiply-add (relaxed SIMD); `simd`: plain SIMD, for engines without relaxed SIMD. */
+export type SimdVariant = keyof typeof KERNELS_WASM_BASE64;
+
+const modules = new Map<SimdVariant, WebAssembly.Module>();
+const instances = new WeakMap<WebAssembly.Memory, Map<SimdVariant, SimdKernels>>();
+let relaxedAvailable: boolean | undefined;
+
+/**
+ * Whether this engine runs relaxed SIMD. It is on by default from V8 11.4 (VS Code's Electron);
+ * Node 20's V8 has it behind a flag, which is turned on here before the module is compiled.
+ */
+export function relaxedSimdAvailable(): boolean {
+  if (relaxedAvailable === undefined) {
+    const bytes = Buffer.from(KERNELS_WASM_BASE64.relaxed, 'base64');
+    relaxedAvailable = WebAssembly.validate(bytes);
+    if (!relaxedAvailable) {
+      v8.setFlagsFromString('--experimental-wasm-relaxed-simd');
+      relaxedAvailable = WebAssembly.validate(bytes);
+    }
+  }
+  return relaxedAvailable;
+}
+
+/** The variant used by default: relaxed SIMD where the engine has it. */
+export function defaultSimdVariant(): SimdVariant {
+  return relaxedSimdAvailable() ? 'relaxed' : 'simd';
+}
+
+/** The kernels of `variant` bound to `backend`'s heap (compiled once per process, 4 KB, synchronously). */
+export function simdKernelsFor(backend: WasmBackendLike, variant: SimdVariant = defaultSimdVariant()): SimdKernels {
+  const memory = backend.wasm?.asm?.memory;
+  if (!(memory instanceof WebAssembly.Memory)) {
+    throw new Error('the tfjs wasm backend does not expose its heap memory (wasm.asm.memory): unsupported @tensorflow/tfjs-backend-wasm version');
+  }
+  let byVariant = instances.get(memory);
+  if (!byVariant) instances.set(memory, byVariant = new Map());
+  let kernels = byVariant.get(variant);
+  if (!kernels) {
+    let module = modules.get(variant);
+    if (!module) modules.set(variant, module = new WebAssembly.Module(Buffer.from(KERNELS_WASM_BASE64[variant], 'base64')));
+    kernels = new WebAssembly.Instance(module, { env: { memory } }).exports as unknown as SimdKernels;
+    byVariant.set(variant, kernels);
+  }
+  return kernels;
+}
