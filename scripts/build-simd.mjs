@@ -1,6 +1,6 @@
 // Compiles src/training/simd/kernels.c to WebAssembly, once with relaxed SIMD and once with plain SIMD,
 // and writes both, base64, into kernelsBinary.ts (committed, so a build needs no C compiler).
-// Needs clang 19 and lld 19 (Debian: apt-get install clang-19 lld-19); CLANG=/path/to/clang to choose.
+// Needs clang 19, lld 19 and llvm-objdump 19 (Debian: apt-get install clang-19 lld-19); CLANG=/path/to/clang to choose.
 //   node scripts/build-simd.mjs           rebuild kernelsBinary.ts
 //   node scripts/build-simd.mjs --check   exit 1 if kernelsBinary.ts is not what kernels.c builds to
 import { execFileSync } from 'node:child_process';
@@ -24,10 +24,22 @@ function compile(extraFlags) {
     } catch (e) {
       throw new Error(`${CLANG} could not build ${SOURCE} (${e.message.split('\n')[0]}). Install it with: apt-get install clang-19 lld-19`);
     }
+    assertNoStack(out);
     return readFileSync(out);
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
+}
+
+/**
+ * The kernels share the wasm backend's heap, where our linker's shadow stack would overwrite its data:
+ * no function may use the stack pointer (global 0), which only address-taken locals or spills need.
+ */
+function assertNoStack(wasmFile) {
+  const objdump = CLANG.replace(/clang(-\d+)?$/, 'llvm-objdump$1');
+  const disassembly = execFileSync(objdump, ['-d', wasmFile], { encoding: 'utf8' });
+  const uses = disassembly.split('\n').filter((line) => /\bglobal\.(get|set)\b/.test(line));
+  if (uses.length) throw new Error(`${SOURCE} uses the shadow stack (kernels must keep to scalar and vector locals):\n${uses.join('\n')}`);
 }
 
 function base64Lines(binary) {

@@ -1,23 +1,28 @@
 /**
- * Kernels added to the wasm backend of tfjs 4.22 so that training works and runs fast:
- * - Conv2DBackpropFilter is missing on wasm (tensorflow/tfjs#8474), so CNN training throws as shipped.
- *   We build it from a transpose and a pad (wasm kernels), an im2col copy on the heap and one plain matmul.
- * - BatchMatMul and _FusedMatMul of single matrices run on our SIMD gemm (simd/matMul.ts): XNNPACK
- *   repacks its weights operand every training step and takes slow paths for transposed operands.
- *   Batched products with transposeA/transposeB take a slow path on wasm (≈7× slower than a plain
- *   product); transposing the operand explicitly first and multiplying plainly is much faster.
+ * Kernels added to the wasm backend of tfjs 4.22 so that training works and runs fast. The heavy ones
+ * are our own WebAssembly SIMD kernels (simd/kernels.c), working in place on the backend's heap:
+ * - Conv2DBackpropFilter is missing on wasm (tensorflow/tfjs#8474), so CNN training throws as shipped;
+ *   it is the transposed patch matrix times dy (simd/convolution.ts).
+ * - Conv2D/FusedConv2D and BatchMatMul/_FusedMatMul of single matrices run as register-tiled products
+ *   with fused multiply-add (simd/convolution.ts, simd/matMul.ts): XNNPACK repacks a product's weights
+ *   every training step, takes slow paths for transposed operands and has no FMA on wasm.
+ *   Batched products with transposeA/transposeB stay on wasm's slow path (≈7× slower than a plain
+ *   product), so the operand is transposed explicitly first.
  * - Conv2DBackpropInput and MaxPoolGrad exist on wasm but are naive C++ loops, slower than the whole
- *   forward pass: the input gradient becomes a Conv2D (XNNPACK), strided ones on a spread-out dy, and
- *   max pooling gets a one-pass gradient for any window.
+ *   forward pass: the input gradient becomes a Conv2D, strided ones on a spread-out dy, and max pooling
+ *   gets a one-pass gradient for any window (a SIMD kernel for the CNN's 2×2 windows).
+ * - Sum over the leading axes (bias gradients) transposes its whole input first, and Add broadcasts a bias
+ *   element by element; each becomes one SIMD pass.
  * - GatherV2 (how batches are drawn) addresses every element separately; along axis 0 it copies rows.
- * - Sum over the leading axes (bias gradients) transposes its whole input first; it becomes one pass.
  * - Identity copies its input, and tfjs clones every tensor it saves for the backward pass; it shares.
  * - Slice copies its whole input out of the heap first; a contiguous block is copied alone.
+ * Adam is one SIMD kernel per weight tensor too (simd/simdAdam.ts, chosen in train.ts).
  * Every replacement hands the cases it does not cover to the shipped kernel.
  */
 import * as tf from '@tensorflow/tfjs';
 import { simdMatMul } from './simd/matMul';
-import { defaultSimdVariant } from './simd/simdKernels';
+import { conv2DBackpropFilter, simdConv2D } from './simd/convolution';
+import { defaultSimdVariant, simdKernelsFor, type SimdVariant } from './simd/simdKernels';
 import { heapOffsets, isWordType, release, runKernel, swapLastTwo, WASM, type WasmBackendLike } from './wasmHeap';
 
 type TensorInfo = tf.TensorInfo;
@@ -30,6 +35,10 @@ export interface WasmKernelOptions {
   simdMatMul: boolean;
   /** The gemm with fused multiply-add (relaxed SIMD) where the engine has it; false: plain SIMD. */
   relaxedSimd: boolean;
+  /** Conv2D and FusedConv2D (NHWC, dilation 1): our SIMD kernel instead of XNNPACK. */
+  simdConv: boolean;
+  /** Add of a bias row to every row: one SIMD pass instead of the shipped broadcast. */
+  simdBiasAdd: boolean;
   /** Adam as one SIMD kernel per weight tensor (simd/simdAdam.ts) instead of tf.train.adam's dozen kernels. */
   simdAdam: boolean;
   /** BatchMatMul with transposeA/B: transpose the operand explicitly, then a plain product. */
@@ -49,9 +58,14 @@ export interface WasmKernelOptions {
 }
 
 const options: WasmKernelOptions = {
-  simdMatMul: true, relaxedSimd: true, simdAdam: true, explicitTransposeMatMul: true, convBackpropInputAsConv: true, fastMaxPoolGrad: true,
-  fastGather: true, leadingAxesSumAsLoop: true, sharedIdentity: true, heapSlice: true,
+  simdMatMul: true, relaxedSimd: true, simdConv: true, simdBiasAdd: true, simdAdam: true, explicitTransposeMatMul: true,
+  convBackpropInputAsConv: true, fastMaxPoolGrad: true, fastGather: true, leadingAxesSumAsLoop: true, sharedIdentity: true, heapSlice: true,
 };
+
+/** The kernels' build: relaxed SIMD where the engine has it, unless switched off. */
+function simdVariant(): SimdVariant {
+  return options.relaxedSimd ? defaultSimdVariant() : 'simd';
+}
 
 /** The options in force. */
 export function wasmKernelOptions(): Readonly<WasmKernelOptions> {
@@ -63,74 +77,6 @@ export function setWasmKernelOptions(changes: Partial<WasmKernelOptions>): WasmK
   const previous = { ...options };
   Object.assign(options, changes);
   return previous;
-}
-
-/**
- * The patch matrix [FH·FW·Ci, B·OH·OW] of a padded input laid out [Ci,B,PH,PW]: for each filter tap
- * (fh, fw) and each (ci, b) plane, the OH×OW window at (fh, fw) with steps (sh, sw). Copied on the heap
- * row by row: the shipped Slice/StridedSlice kernels copy their whole input first for every call.
- */
-function im2col(backend: WasmBackendLike, padded: TensorInfo, info: tf.backend_util.Conv2DInfo): TensorInfo {
-  const { batchSize: B, inChannels: Ci, outHeight: OH, outWidth: OW, filterHeight: FH, filterWidth: FW,
-    strideHeight: sh, strideWidth: sw } = info;
-  const [, , PH, PW] = padded.shape;
-  if ((FH - 1) + (OH - 1) * sh >= PH || (FW - 1) + (OW - 1) * sw >= PW) {
-    throw new Error(`Conv2DBackpropFilter on wasm: unsupported padding/rounding for input ${info.inShape.join('x')} and a ${FH}x${FW} filter`);
-  }
-  const patches = backend.makeOutput([FH * FW * Ci, B * OH * OW], 'float32');
-  const { heap, src, dst } = heapOffsets(backend, padded, patches);
-  let out = dst;
-  for (let fh = 0; fh < FH; fh++) {
-    for (let fw = 0; fw < FW; fw++) {
-      for (let plane = 0; plane < Ci * B; plane++) {
-        for (let oh = 0; oh < OH; oh++) {
-          const row = src + plane * PH * PW + (oh * sh + fh) * PW + fw;
-          if (sw === 1) {
-            heap.copyWithin(out, row, row + OW);
-            out += OW;
-          } else {
-            for (let ow = 0; ow < OW; ow++) heap[out++] = heap[row + ow * sw];
-          }
-        }
-      }
-    }
-  }
-  return patches;
-}
-
-/**
- * dW[fh,fw,ci,co] = Σ_{b,oh,ow} xPadded[b, oh·sh + fh, ow·sw + fw, ci] · dy[b,oh,ow,co]   (dilation 1).
- * With x moved to [Ci,B,H,W] the rows of the patch matrix are already in the filter layout [FH,FW,Ci],
- * so one non-transposed matmul with dy [B·OH·OW, Co] gives the gradient.
- */
-function conv2DBackpropFilter(args: KernelArgs): TensorInfo {
-  const backend = args.backend as WasmBackendLike;
-  const { x, dy } = args.inputs as { x: TensorInfo; dy: TensorInfo };
-  const attrs = (args.attrs ?? {}) as unknown as tf.Conv2DBackpropFilterAttrs;
-  if (attrs.dataFormat === 'NCHW') {
-    throw new Error('Conv2DBackpropFilter on wasm supports dataFormat NHWC only (got NCHW)');
-  }
-  const info = tf.backend_util.computeConv2DInfo(
-    x.shape as [number, number, number, number], attrs.filterShape, attrs.strides, 1, attrs.pad, attrs.dimRoundingMode);
-  const { batchSize: B, inHeight: H, inWidth: W, inChannels: Ci, outHeight: OH, outWidth: OW, outChannels: Co,
-    filterHeight: FH, filterWidth: FW, padInfo } = info;
-  const temps: TensorInfo[] = [];
-  const keep = (t: TensorInfo): TensorInfo => { temps.push(t); return t; };
-  try {
-    const xT = Ci === 1
-      ? keep(runKernel('Reshape', backend, { x }, { shape: [1, B, H, W] }))
-      : keep(runKernel('Transpose', backend, { x }, { perm: [3, 0, 1, 2] }));
-    const { top, bottom, left, right } = padInfo;
-    const padded = top || bottom || left || right
-      ? keep(runKernel('PadV2', backend, { x: xT }, { paddings: [[0, 0], [0, 0], [top, bottom], [left, right]], constantValue: 0 }))
-      : xT;
-    const patches = keep(im2col(backend, padded, info));
-    const dy2 = keep(runKernel('Reshape', backend, { x: dy }, { shape: [B * OH * OW, Co] }));
-    const product = keep(runKernel('BatchMatMul', backend, { a: patches, b: dy2 }, { transposeA: false, transposeB: false }));
-    return runKernel('Reshape', backend, { x: product }, { shape: [FH, FW, Ci, Co] });
-  } finally {
-    release(backend, temps);
-  }
 }
 
 type Wrapper = (args: KernelArgs, original: tf.KernelFunc) => TensorInfo;
@@ -237,14 +183,16 @@ function maxPoolGradOnePass(args: KernelArgs, original: tf.KernelFunc): TensorIn
     filterHeight: FH, filterWidth: FW, strideHeight: sh, strideWidth: sw, padInfo } = info;
   const backend = args.backend as WasmBackendLike;
   const dx = backend.makeOutput(input.shape, 'float32');
+  if (FH === 2 && FW === 2 && sh === 2 && sw === 2 && padInfo.top === 0 && padInfo.left === 0 && 2 * OH <= H && 2 * OW <= W) {
+    // The CNN's pooling: non-overlapping windows, one SIMD pass (kernels.c).
+    const at = (t: TensorInfo): number => backend.getMemoryOffset(t.dataId);
+    simdKernelsFor(backend, simdVariant()).max_pool_grad_2x2(at(input), at(dy), at(dx), B, H, W, C, OH, OW);
+    return dx;
+  }
   const x = backend.typedArrayFromHeap(input) as Float32Array;
   const grad = backend.typedArrayFromHeap(dy) as Float32Array;
   const out = backend.typedArrayFromHeap(dx) as Float32Array;
   out.fill(0);
-  if (FH === 2 && FW === 2 && sh === 2 && sw === 2 && padInfo.top === 0 && padInfo.left === 0 && 2 * OH <= H && 2 * OW <= W) {
-    maxPoolGradTwoByTwo(x, grad, out, [B, H, W, C], OH, OW);
-    return dx;
-  }
   const rowStep = W * C;
   let g = 0;
   for (let b = 0; b < B; b++) {
@@ -275,35 +223,6 @@ function maxPoolGradOnePass(args: KernelArgs, original: tf.KernelFunc): TensorIn
 }
 
 /**
- * The 2×2, stride 2 windows of the CNN, unrolled (about 1.5× the general loop): the windows do not
- * overlap, so each dy is written, not added, at its window's first maximum.
- */
-function maxPoolGradTwoByTwo(x: Float32Array, grad: Float32Array, out: Float32Array, [B, H, W, C]: number[], OH: number, OW: number): void {
-  const down = W * C;
-  let g = 0;
-  for (let b = 0; b < B; b++) {
-    for (let oh = 0; oh < OH; oh++) {
-      let corner = (b * H + 2 * oh) * W * C;
-      for (let ow = 0; ow < OW; ow++, corner += 2 * C) {
-        for (let c = 0; c < C; c++, g++) {
-          const topLeft = corner + c;
-          const topRight = topLeft + C;
-          const bottomLeft = topLeft + down;
-          const bottomRight = bottomLeft + C;
-          // Strict > in row-major order: the first maximum wins, and a window of NaN or −∞ gets nothing.
-          let at = x[topLeft] > -Infinity ? topLeft : -1;
-          let best = at >= 0 ? x[topLeft] : -Infinity;
-          if (x[topRight] > best) { best = x[topRight]; at = topRight; }
-          if (x[bottomLeft] > best) { best = x[bottomLeft]; at = bottomLeft; }
-          if (x[bottomRight] > best) at = bottomRight;
-          if (at >= 0) out[at] = grad[g];
-        }
-      }
-    }
-  }
-}
-
-/**
  * GatherV2 along axis 0 (the training loop's batches): one memmove per row. The shipped kernel computes
  * every element's address separately (about 3 ms for 128 MNIST rows, as long as the rest of a step).
  */
@@ -329,8 +248,8 @@ function gatherRows(args: KernelArgs, original: tf.KernelFunc): TensorInfo {
 
 /**
  * Sum over all axes but the last (how tfjs reduces a bias gradient, e.g. [128,28,28,16] → [16]) in one
- * pass with float64 accumulators (JS numbers). The shipped kernel transposes the whole tensor first so that the
- * reduced axes come last; a product with a row of ones would repack the tensor as XNNPACK weights.
+ * SIMD pass with float64 accumulators (kernels.c). The shipped kernel transposes the whole tensor first so
+ * that the reduced axes come last.
  */
 function sumLeadingAxes(args: KernelArgs, original: tf.KernelFunc): TensorInfo {
   const attrs = (args.attrs ?? {}) as unknown as tf.SumAttrs;
@@ -342,21 +261,26 @@ function sumLeadingAxes(args: KernelArgs, original: tf.KernelFunc): TensorInfo {
   const backend = args.backend as WasmBackendLike;
   const C = x.shape[rank - 1];
   const out = backend.makeOutput(attrs.keepDims ? [...Array<number>(rank - 1).fill(1), C] : [C], 'float32');
-  const values = backend.typedArrayFromHeap(x) as Float32Array;
-  const sums = backend.typedArrayFromHeap(out) as Float32Array;
-  // Channel by channel with two accumulators in locals: about 3× faster in V8 than adding into an array.
-  const end = values.length;
-  for (let c = 0; c < C; c++) {
-    let even = 0;
-    let odd = 0;
-    let i = c;
-    for (; i + C < end; i += 2 * C) {
-      even += values[i];
-      odd += values[i + C];
-    }
-    if (i < end) even += values[i];
-    sums[c] = even + odd;
-  }
+  const rows = x.shape.slice(0, -1).reduce((a, b) => a * b, 1);
+  simdKernelsFor(backend, simdVariant()).sum_rows(backend.getMemoryOffset(x.dataId), backend.getMemoryOffset(out.dataId), rows, C);
+  return out;
+}
+
+/**
+ * Add of a bias row ([C] or [1, …, 1, C]) to every row of a float32 tensor whose last axis is C, as dense
+ * and convolution layers add their bias while training: one SIMD pass (kernels.c) instead of the shipped
+ * kernel's element-by-element broadcast.
+ */
+function addBiasRow(args: KernelArgs, original: tf.KernelFunc): TensorInfo {
+  const { a, b } = args.inputs as { a: TensorInfo; b: TensorInfo };
+  const C = a.shape[a.shape.length - 1];
+  const isBiasRow = b.shape.length >= 1 && b.shape.length <= a.shape.length && b.shape[b.shape.length - 1] === C
+    && b.shape.slice(0, -1).every((d) => d === 1);
+  if (!options.simdBiasAdd || a.dtype !== 'float32' || b.dtype !== 'float32' || !isBiasRow) return original(args) as TensorInfo;
+  const backend = args.backend as WasmBackendLike;
+  const out = backend.makeOutput(a.shape, 'float32');
+  const at = (t: TensorInfo): number => backend.getMemoryOffset(t.dataId);
+  simdKernelsFor(backend, simdVariant()).add_row(at(a), at(b), at(out), a.shape.slice(0, -1).reduce((p, d) => p * d, 1), C);
   return out;
 }
 
@@ -396,20 +320,22 @@ function sliceContiguous(args: KernelArgs, original: tf.KernelFunc): TensorInfo 
  */
 export function installWasmKernels(): string[] {
   if (!tf.getKernel('Conv2DBackpropFilter', WASM)) {
-    tf.registerKernel({ kernelName: 'Conv2DBackpropFilter', backendName: WASM, kernelFunc: conv2DBackpropFilter });
+    tf.registerKernel({ kernelName: 'Conv2DBackpropFilter', backendName: WASM, kernelFunc: (args) => conv2DBackpropFilter(args, simdVariant()) });
   }
-  const gemmVariant = () => (options.relaxedSimd ? defaultSimdVariant() : 'simd');
   wrapKernel('BatchMatMul', (args, original) => (options.simdMatMul
-    ? simdMatMul(args, (rest) => batchMatMulExplicitTranspose(rest, original), gemmVariant())
+    ? simdMatMul(args, (rest) => batchMatMulExplicitTranspose(rest, original), simdVariant())
     : batchMatMulExplicitTranspose(args, original)));
-  wrapKernel('_FusedMatMul', (args, original) => (options.simdMatMul ? simdMatMul(args, original, gemmVariant()) : original(args) as TensorInfo));
+  wrapKernel('_FusedMatMul', (args, original) => (options.simdMatMul ? simdMatMul(args, original, simdVariant()) : original(args) as TensorInfo));
+  wrapKernel('Conv2D', (args, original) => (options.simdConv ? simdConv2D(args, original, simdVariant()) : original(args) as TensorInfo));
+  wrapKernel('FusedConv2D', (args, original) => (options.simdConv ? simdConv2D(args, original, simdVariant()) : original(args) as TensorInfo));
   wrapKernel('Conv2DBackpropInput', conv2DBackpropInputAsConv);
+  wrapKernel('Add', addBiasRow);
   wrapKernel('MaxPoolGrad', maxPoolGradOnePass);
   wrapKernel('GatherV2', gatherRows);
   wrapKernel('Sum', sumLeadingAxes);
   wrapKernel('Identity', identityShared);
   wrapKernel('Slice', sliceContiguous);
-  const gemm = defaultSimdVariant() === 'relaxed' ? 'relaxed-SIMD (fused multiply-add)' : 'SIMD';
-  return ['Conv2DBackpropFilter', `${gemm} gemm for BatchMatMul and _FusedMatMul`, 'SIMD Adam', 'Conv2DBackpropInput as Conv2D', 'one-pass MaxPoolGrad',
-    'row-copy GatherV2', 'one-pass leading-axes Sum', 'buffer-sharing Identity', 'block-copy Slice'];
+  const simd = defaultSimdVariant() === 'relaxed' ? 'relaxed SIMD (fused multiply-add)' : 'SIMD';
+  return [`${simd} kernels: Conv2D, Conv2DBackpropFilter, BatchMatMul, Adam, MaxPoolGrad 2×2, leading-axes Sum, bias-row Add, padding`,
+    'Conv2DBackpropInput as Conv2D', 'row-copy GatherV2', 'buffer-sharing Identity', 'block-copy Slice'];
 }

@@ -86,6 +86,38 @@ describe('wasm kernels added for training', () => {
   }
 
   for (const [i, c] of CASES.entries()) {
+    it(`Conv2D and FusedConv2D (bias, ReLU) match the cpu kernel: ${c.name}`, async () => {
+      const xValues = randomValues(size(c.x), 700 + i);
+      const filterValues = randomValues(size(c.filter), 800 + i);
+      const biasValues = randomValues(c.filter[3], 900 + i);
+      const outputs = () => tf.tidy(() => {
+        const x = tf.tensor4d(xValues, c.x);
+        const filter = tf.tensor4d(filterValues, c.filter);
+        const bias = tf.tensor1d(biasValues);
+        return [
+          tf.conv2d(x, filter, c.strides, c.pad).dataSync() as Float32Array,
+          tf.fused.conv2d({ x, filter, strides: c.strides, pad: c.pad, bias, activation: 'relu' }).dataSync() as Float32Array,
+        ];
+      });
+      await selectBackend('cpu');
+      const [plain, fused] = outputs();
+      await selectBackend('wasm');
+      const before = tf.memory().numTensors;
+      const [ours, oursFused] = outputs();
+      assertClose(ours, plain, `${c.name}, Conv2D`);
+      assertClose(oursFused, fused, `${c.name}, FusedConv2D`);
+      assert.ok(fused.some((v) => v === 0) && fused.some((v) => v > 0), 'ReLU clips some outputs and keeps others');
+      const previous = setWasmKernelOptions({ simdConv: false });
+      try {
+        assertClose(outputs()[0], plain, `${c.name}, shipped wasm kernel`);
+      } finally {
+        setWasmKernelOptions(previous);
+      }
+      assert.equal(tf.memory().numTensors, before, 'no tensors left behind');
+    });
+  }
+
+  for (const [i, c] of CASES.entries()) {
     it(`Conv2DBackpropInput matches the cpu kernel: ${c.name}`, async () => {
       const dyShape = outputShape(c);
       const filterValues = randomValues(size(c.filter), 300 + i);
@@ -108,6 +140,7 @@ describe('wasm kernels added for training', () => {
   const POOLS: { name: string; x: [number, number, number, number]; size: number; stride: number; pad: 'same' | 'valid' }[] = [
     { name: '2×2 stride 2 (the CNN)', x: [3, 8, 8, 4], size: 2, stride: 2, pad: 'valid' },
     { name: '2×2 stride 2 on odd sizes', x: [2, 7, 9, 3], size: 2, stride: 2, pad: 'valid' },
+    { name: '2×2 stride 2, 6 channels (4 at once, then 2 one by one)', x: [2, 6, 4, 6], size: 2, stride: 2, pad: 'valid' },
     { name: '3×3 stride 3, same', x: [2, 8, 7, 2], size: 3, stride: 3, pad: 'same' },
     { name: 'overlapping 3×3 stride 2', x: [2, 9, 9, 2], size: 3, stride: 2, pad: 'valid' },
     { name: 'overlapping 3×3 stride 1, same', x: [2, 6, 5, 3], size: 3, stride: 1, pad: 'same' },
@@ -145,6 +178,17 @@ describe('wasm kernels added for training', () => {
       assert.deepEqual(actual[k].shape, e.shape, `sum ${k} shape`);
       assertClose(actual[k].values, e.values, `sum ${k}`);
     }
+  });
+
+  it('Add of a bias row matches cpu for dense and image shapes; other broadcasts go to the shipped kernel', async () => {
+    const cases: [number[], number[]][] = [[[5, 7], [7]], [[2, 3, 4, 6], [6]], [[2, 3, 4, 6], [1, 1, 1, 6]], [[4, 3], [1, 3]], [[4, 3], [4, 1]], [[3], [3]], [[2, 5], [2, 5]]];
+    const sums = () => tf.tidy(() => cases.map(([aShape, bShape], i) =>
+      tf.add(tf.tensor(randomValues(size(aShape), 30 + i), aShape), tf.tensor(randomValues(size(bShape), 40 + i), bShape)).dataSync() as Float32Array));
+    await selectBackend('cpu');
+    const expected = sums();
+    await selectBackend('wasm');
+    const ours = sums();
+    cases.forEach(([a, b], i) => assertClose(ours[i], expected[i], `[${a}] + [${b}]`));
   });
 
   it('Slice matches cpu: contiguous row blocks (block copy) and strided blocks (shipped kernel), any dtype', async () => {
@@ -222,6 +266,7 @@ describe('wasm kernels added for training', () => {
     for (const [name, inputs, extra] of [
       ['Conv2DBackpropFilter', { x, dy }, { filterShape: c.filter }],
       ['Conv2DBackpropInput', { dy, filter }, { inputShape: c.x }],
+      ['Conv2D', { x, filter }, {}],
     ] as const) {
       const before = backend.numDataIds();
       const out = tf.engine().runKernel(name, inputs, { ...attrs, ...extra } as unknown as tf.NamedAttrMap) as tf.Tensor;

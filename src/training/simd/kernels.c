@@ -26,6 +26,56 @@ static inline v128_t madd(v128_t acc, v128_t a, v128_t b) { return wasm_f32x4_re
 static inline v128_t madd(v128_t acc, v128_t a, v128_t b) { return wasm_f32x4_add(acc, wasm_f32x4_mul(a, b)); }
 #endif
 
+// ---- Register tiles -------------------------------------------------------------------------------
+// A tile is a 4-row × 8-column block of the output in eight registers; every product below (dense,
+// convolution, filter gradient) walks its own depth and calls tile_madd once per depth step.
+
+typedef struct { v128_t lo0, hi0, lo1, hi1, lo2, hi2, lo3, hi3; } Tile;
+
+// The output rows of a tile. With fewer than 4 rows the spare ones alias row 0 and are never stored.
+typedef struct { float* r0; float* r1; float* r2; float* r3; int rows; int cols; } TileRows;
+
+static inline TileRows tile_rows(float* first, int stride, int rows, int cols) {
+  TileRows t = { first, rows > 1 ? first + stride : first, rows > 2 ? first + 2 * stride : first,
+                 rows > 3 ? first + 3 * stride : first, rows, cols };
+  return t;
+}
+
+// The first `cols` (< 8) values of a row, zero past them.
+static inline v128_t load_lo(const float* c, int cols) {
+  return cols >= 4 ? wasm_v128_load(c) : wasm_f32x4_make(c[0], cols > 1 ? c[1] : 0, cols > 2 ? c[2] : 0, 0);
+}
+static inline v128_t load_hi(const float* c, int cols) {
+  if (cols == PANEL_COLS) return wasm_v128_load(c + 4);
+  return cols > 4 ? wasm_f32x4_make(c[4], cols > 5 ? c[5] : 0, cols > 6 ? c[6] : 0, 0) : wasm_f32x4_splat(0);
+}
+
+// Every row starts from `row` (8 floats: a bias row, or zeros).
+static inline Tile tile_fill(const float* row) {
+  const v128_t lo = wasm_v128_load(row), hi = wasm_v128_load(row + 4);
+  Tile t = { lo, hi, lo, hi, lo, hi, lo, hi };
+  return t;
+}
+
+// Every row starts from what the output holds (a later block of depth adds to it).
+static inline Tile tile_load(TileRows r) {
+  Tile t = { load_lo(r.r0, r.cols), load_hi(r.r0, r.cols), load_lo(r.r1, r.cols), load_hi(r.r1, r.cols),
+             load_lo(r.r2, r.cols), load_hi(r.r2, r.cols), load_lo(r.r3, r.cols), load_hi(r.r3, r.cols) };
+  return t;
+}
+
+// t += [a0; a1; a2; a3] ⊗ p[0..8]: one depth step (four scalars of A times one packed row of B).
+static inline Tile tile_madd(Tile t, const float* a0, const float* a1, const float* a2, const float* a3, const float* p) {
+  const v128_t b0 = wasm_v128_load(p), b1 = wasm_v128_load(p + 4);
+  const v128_t x0 = wasm_v128_load32_splat(a0), x1 = wasm_v128_load32_splat(a1);
+  const v128_t x2 = wasm_v128_load32_splat(a2), x3 = wasm_v128_load32_splat(a3);
+  t.lo0 = madd(t.lo0, x0, b0); t.hi0 = madd(t.hi0, x0, b1);
+  t.lo1 = madd(t.lo1, x1, b0); t.hi1 = madd(t.hi1, x1, b1);
+  t.lo2 = madd(t.lo2, x2, b0); t.hi2 = madd(t.hi2, x2, b1);
+  t.lo3 = madd(t.lo3, x3, b0); t.hi3 = madd(t.hi3, x3, b1);
+  return t;
+}
+
 // The first `cols` (< 8) lanes of lo:hi to dst.
 static inline void store_partial(float* dst, v128_t lo, v128_t hi, int cols) {
   v128_t rest = lo;
@@ -42,7 +92,7 @@ static inline void store_partial(float* dst, v128_t lo, v128_t hi, int cols) {
 
 static inline void store_row(float* dst, v128_t lo, v128_t hi, int cols, int relu) {
   if (relu) {
-    v128_t zero = wasm_f32x4_splat(0);
+    const v128_t zero = wasm_f32x4_splat(0);
     lo = wasm_f32x4_pmax(zero, lo);
     hi = wasm_f32x4_pmax(zero, hi);
   }
@@ -54,22 +104,36 @@ static inline void store_row(float* dst, v128_t lo, v128_t hi, int cols, int rel
   }
 }
 
-// Starting values of a row of the tile: the bias row on the first panel of depth, else what C holds.
-static inline v128_t start_lo(const float* c, const float* bias, int first, int cols) {
-  if (first) return wasm_v128_load(bias);
-  return cols >= 4 ? wasm_v128_load(c) : wasm_f32x4_make(c[0], cols > 1 ? c[1] : 0, cols > 2 ? c[2] : 0, 0);
+static inline void tile_store(TileRows r, Tile t, int relu) {
+  if (r.rows > 3) store_row(r.r3, t.lo3, t.hi3, r.cols, relu);
+  if (r.rows > 2) store_row(r.r2, t.lo2, t.hi2, r.cols, relu);
+  if (r.rows > 1) store_row(r.r1, t.lo1, t.hi1, r.cols, relu);
+  store_row(r.r0, t.lo0, t.hi0, r.cols, relu);
 }
-static inline v128_t start_hi(const float* c, const float* bias, int first, int cols) {
-  if (first) return wasm_v128_load(bias + 4);
-  if (cols == PANEL_COLS) return wasm_v128_load(c + 4);
-  return cols > 4 ? wasm_f32x4_make(c[4], cols > 5 ? c[5] : 0, cols > 6 ? c[6] : 0, 0) : wasm_f32x4_splat(0);
+
+// Packs `depth` rows of columns j..j+cols of a row-major matrix (rows `stride` apart) into 8-wide rows,
+// zero past cols.
+static void pack_panel(float* panel, const float* src, int stride, int depth, int j, int cols) {
+  for (int k = 0; k < depth; k++) {
+    const float* row = src + k * stride + j;
+    for (int q = 0; q < PANEL_COLS; q++) panel[k * PANEL_COLS + q] = q < cols ? row[q] : 0;
+  }
 }
+
+// The 8 bias values of columns j.. (zero past cols, or all zero without a bias).
+static void pack_bias(float* bias_row, const float* bias, int j, int cols) {
+  for (int q = 0; q < PANEL_COLS; q++) bias_row[q] = bias && q < cols ? bias[j + q] : 0;
+}
+
+static inline int min_int(int a, int b) { return a < b ? a : b; }
+
+// ---- Dense products ---------------------------------------------------------------------------------
 
 // C[M,N] = op(A)·B + bias, optionally followed by ReLU.
 //   A is [M,K] row-major, or [K,M] when trans_a (A^T stored: the weight gradient x^T·dy needs no copy).
 //   B is [K,N] row-major; bias is N floats or null; scratch holds gemm_scratch_floats() floats.
-// Panels of B (8 columns × up to PANEL_DEPTH rows, zero-padded past N) are packed contiguously; each
-// tile of 4 rows of A × 8 columns accumulates in registers. Rows past M reuse row M−1 (never stored).
+// Panels of B (8 columns × up to PANEL_DEPTH rows) are packed contiguously and stay in L1 while every
+// tile of 4 rows of A passes over them.
 EXPORT("gemm")
 void gemm(const float* a, const float* b, const float* bias, float* c, int M, int K, int N, int trans_a, int relu, float* scratch) {
   const int row_step = trans_a ? 1 : K;
@@ -77,47 +141,209 @@ void gemm(const float* a, const float* b, const float* bias, float* c, int M, in
   float* bias_row = scratch;
   float* panel = scratch + PANEL_COLS;
   for (int j = 0; j < N; j += PANEL_COLS) {
-    const int cols = N - j < PANEL_COLS ? N - j : PANEL_COLS;
-    for (int q = 0; q < PANEL_COLS; q++) bias_row[q] = bias && q < cols ? bias[j + q] : 0;
+    const int cols = min_int(N - j, PANEL_COLS);
+    pack_bias(bias_row, bias, j, cols);
     for (int k0 = 0; k0 < K || k0 == 0; k0 += PANEL_DEPTH) {
-      const int depth = K - k0 < PANEL_DEPTH ? K - k0 : PANEL_DEPTH;
-      const int first = k0 == 0;
+      const int depth = min_int(K - k0, PANEL_DEPTH);
       const int last = k0 + depth >= K;
-      for (int k = 0; k < depth; k++) {
-        const float* row = b + (k0 + k) * N + j;
-        for (int q = 0; q < PANEL_COLS; q++) panel[k * PANEL_COLS + q] = q < cols ? row[q] : 0;
-      }
+      pack_panel(panel, b + k0 * N, N, depth, j, cols);
       for (int i = 0; i < M; i += TILE_ROWS) {
-        const int rows = M - i < TILE_ROWS ? M - i : TILE_ROWS;
+        const int rows = min_int(M - i, TILE_ROWS);
+        const TileRows out = tile_rows(c + i * N + j, N, rows, cols);
         const float* a0 = a + i * row_step + k0 * depth_step;
         const float* a1 = a0 + (rows > 1 ? row_step : 0);
         const float* a2 = a0 + (rows > 2 ? 2 * row_step : 0);
         const float* a3 = a0 + (rows > 3 ? 3 * row_step : 0);
-        float* c0 = c + i * N + j;
-        float* c1 = rows > 1 ? c0 + N : c0;
-        float* c2 = rows > 2 ? c0 + 2 * N : c0;
-        float* c3 = rows > 3 ? c0 + 3 * N : c0;
-        v128_t acc00 = start_lo(c0, bias_row, first, cols), acc01 = start_hi(c0, bias_row, first, cols);
-        v128_t acc10 = start_lo(c1, bias_row, first, cols), acc11 = start_hi(c1, bias_row, first, cols);
-        v128_t acc20 = start_lo(c2, bias_row, first, cols), acc21 = start_hi(c2, bias_row, first, cols);
-        v128_t acc30 = start_lo(c3, bias_row, first, cols), acc31 = start_hi(c3, bias_row, first, cols);
+        Tile t = k0 == 0 ? tile_fill(bias_row) : tile_load(out);
         const float* p = panel;
-        for (int k = 0, at = 0; k < depth; k++, at += depth_step, p += PANEL_COLS) {
-          const v128_t b0 = wasm_v128_load(p), b1 = wasm_v128_load(p + 4);
-          const v128_t x0 = wasm_v128_load32_splat(a0 + at), x1 = wasm_v128_load32_splat(a1 + at);
-          const v128_t x2 = wasm_v128_load32_splat(a2 + at), x3 = wasm_v128_load32_splat(a3 + at);
-          acc00 = madd(acc00, x0, b0); acc01 = madd(acc01, x0, b1);
-          acc10 = madd(acc10, x1, b0); acc11 = madd(acc11, x1, b1);
-          acc20 = madd(acc20, x2, b0); acc21 = madd(acc21, x2, b1);
-          acc30 = madd(acc30, x3, b0); acc31 = madd(acc31, x3, b1);
-        }
-        const int activate = relu && last;
-        if (rows > 3) store_row(c3, acc30, acc31, cols, activate);
-        if (rows > 2) store_row(c2, acc20, acc21, cols, activate);
-        if (rows > 1) store_row(c1, acc10, acc11, cols, activate);
-        store_row(c0, acc00, acc01, cols, activate);
+        for (int k = 0, at = 0; k < depth; k++, at += depth_step, p += PANEL_COLS) t = tile_madd(t, a0 + at, a1 + at, a2 + at, a3 + at, p);
+        tile_store(out, t, relu && last);
       }
     }
+  }
+}
+
+// ---- Convolutions (NHWC, on an input already padded to [B, PH, PW, Ci]) ---------------------------------
+
+// Offset in the padded input of output position `pos` (b, oh, ow), before adding the filter tap.
+static inline int position_offset(int pos, int OH, int OW, int PH, int PW, int Ci, int sh, int sw) {
+  const int b = pos / (OH * OW), rest = pos % (OH * OW);
+  return ((b * PH + (rest / OW) * sh) * PW + (rest % OW) * sw) * Ci;
+}
+
+// Offset in the padded input of filter row r = (fh, fw, ci) of a [FH, FW, Ci, Co] filter.
+static inline int tap_offset(int r, int FW, int PW, int Ci) {
+  const int tap = r / Ci;
+  return ((tap / FW) * PW + tap % FW) * Ci + r % Ci;
+}
+
+EXPORT("conv2d_scratch_floats") int conv2d_scratch_floats(int FH, int FW, int Ci) { return PANEL_COLS + PANEL_COLS * FH * FW * Ci; }
+
+// out[B, OH, OW, Co] = Σ_{fh,fw,ci} x[b, oh·sh+fh, ow·sw+fw, ci] · w[fh, fw, ci, co] + bias[co], then ReLU
+// if relu: a product of the patch matrix (one row per output position, built on the fly) and the
+// filter as a [FH·FW·Ci, Co] matrix. Scratch: conv2d_scratch_floats(FH, FW, Ci).
+EXPORT("conv2d")
+void conv2d(const float* x, const float* w, const float* bias, float* out, int B, int PH, int PW, int Ci,
+            int OH, int OW, int Co, int FH, int FW, int sh, int sw, int relu, float* scratch) {
+  const int positions = B * OH * OW;
+  float* bias_row = scratch;
+  float* panel = scratch + PANEL_COLS;
+  for (int j = 0; j < Co; j += PANEL_COLS) {
+    const int cols = min_int(Co - j, PANEL_COLS);
+    pack_bias(bias_row, bias, j, cols);
+    pack_panel(panel, w, Co, FH * FW * Ci, j, cols);
+    for (int i = 0; i < positions; i += TILE_ROWS) {
+      const int rows = min_int(positions - i, TILE_ROWS);
+      const float* a0 = x + position_offset(i, OH, OW, PH, PW, Ci, sh, sw);
+      const float* a1 = x + position_offset(rows > 1 ? i + 1 : i, OH, OW, PH, PW, Ci, sh, sw);
+      const float* a2 = x + position_offset(rows > 2 ? i + 2 : i, OH, OW, PH, PW, Ci, sh, sw);
+      const float* a3 = x + position_offset(rows > 3 ? i + 3 : i, OH, OW, PH, PW, Ci, sh, sw);
+      Tile t = tile_fill(bias_row);
+      const float* p = panel;
+      for (int fh = 0; fh < FH; fh++) {
+        for (int fw = 0; fw < FW; fw++) {
+          const int tap = (fh * PW + fw) * Ci;
+          for (int ci = 0; ci < Ci; ci++, p += PANEL_COLS) t = tile_madd(t, a0 + tap + ci, a1 + tap + ci, a2 + tap + ci, a3 + tap + ci, p);
+        }
+      }
+      tile_store(tile_rows(out + i * Co + j, Co, rows, cols), t, relu);
+    }
+  }
+}
+
+EXPORT("conv2d_filter_grad_scratch_floats") int conv2d_filter_grad_scratch_floats(int OH, int OW) { return PANEL_COLS * OH * OW; }
+
+// dw[FH, FW, Ci, Co] = Σ_{b,oh,ow} x[b, oh·sh+fh, ow·sw+fw, ci] · dy[b, oh, ow, co]: the transposed patch
+// matrix times dy, one image at a time (its patches and dy rows stay in cache), adding up in dw.
+// Scratch: conv2d_filter_grad_scratch_floats(OH, OW).
+EXPORT("conv2d_filter_grad")
+void conv2d_filter_grad(const float* x, const float* dy, float* dw, int B, int PH, int PW, int Ci,
+                        int OH, int OW, int Co, int FH, int FW, int sh, int sw, float* panel) {
+  const int rows_total = FH * FW * Ci;
+  __builtin_memset(dw, 0, (unsigned long)rows_total * Co * sizeof(float));
+  for (int b = 0; b < B; b++) {
+    const float* image = x + b * PH * PW * Ci;
+    for (int j = 0; j < Co; j += PANEL_COLS) {
+      const int cols = min_int(Co - j, PANEL_COLS);
+      pack_panel(panel, dy + b * OH * OW * Co, Co, OH * OW, j, cols);
+      for (int r = 0; r < rows_total; r += TILE_ROWS) {
+        const int rows = min_int(rows_total - r, TILE_ROWS);
+        const TileRows out = tile_rows(dw + r * Co + j, Co, rows, cols);
+        const float* a0 = image + tap_offset(r, FW, PW, Ci);
+        const float* a1 = image + tap_offset(rows > 1 ? r + 1 : r, FW, PW, Ci);
+        const float* a2 = image + tap_offset(rows > 2 ? r + 2 : r, FW, PW, Ci);
+        const float* a3 = image + tap_offset(rows > 3 ? r + 3 : r, FW, PW, Ci);
+        Tile t = tile_load(out);
+        const float* p = panel;
+        for (int oh = 0; oh < OH; oh++) {
+          const int line = oh * sh * PW * Ci;
+          for (int ow = 0, at = line; ow < OW; ow++, at += sw * Ci, p += PANEL_COLS) t = tile_madd(t, a0 + at, a1 + at, a2 + at, a3 + at, p);
+        }
+        tile_store(out, t, 0);
+      }
+    }
+  }
+}
+
+// out[B, H+top+bottom, W+left+right, C] = x with zeros around it: the padded input of a convolution.
+EXPORT("pad_images")
+void pad_images(const float* x, float* out, int B, int H, int W, int C, int top, int bottom, int left, int right) {
+  const int PH = H + top + bottom, PW = W + left + right;
+  const unsigned long row_bytes = (unsigned long)PW * C * sizeof(float);
+  for (int b = 0; b < B; b++) {
+    for (int ph = 0; ph < PH; ph++) {
+      float* dst = out + (b * PH + ph) * PW * C;
+      if (ph < top || ph >= top + H) {
+        __builtin_memset(dst, 0, row_bytes);
+        continue;
+      }
+      __builtin_memset(dst, 0, (unsigned long)left * C * sizeof(float));
+      __builtin_memcpy(dst + left * C, x + (b * H + ph - top) * W * C, (unsigned long)W * C * sizeof(float));
+      __builtin_memset(dst + (left + W) * C, 0, (unsigned long)right * C * sizeof(float));
+    }
+  }
+}
+
+// out[r·C + c] = x[r·C + c] + bias[c]: a bias added to every row (dense and convolution outputs).
+EXPORT("add_row")
+void add_row(const float* x, const float* bias, float* out, int rows, int C) {
+  for (int r = 0; r < rows; r++, x += C, out += C) {
+    int c = 0;
+    for (; c + 4 <= C; c += 4) wasm_v128_store(out + c, wasm_f32x4_add(wasm_v128_load(x + c), wasm_v128_load(bias + c)));
+    for (; c < C; c++) out[c] = x[c] + bias[c];
+  }
+}
+
+// ---- Pooling and reductions -------------------------------------------------------------------------
+
+// Gradient of 2×2 max pooling with stride 2 and no padding ([B, H, W, C] → [B, OH, OW, C]): each dy goes
+// to the first maximum of its window in row-major order (strict >, as the cpu kernel); a window of NaN
+// or −∞ gets nothing. Windows do not overlap, so values are written, not added.
+EXPORT("max_pool_grad_2x2")
+void max_pool_grad_2x2(const float* x, const float* dy, float* dx, int B, int H, int W, int C, int OH, int OW) {
+  __builtin_memset(dx, 0, (unsigned long)B * H * W * C * sizeof(float));
+  const v128_t minus_inf = wasm_f32x4_splat(-__builtin_inff()), zero = wasm_f32x4_splat(0);
+  const int down = W * C;
+  for (int b = 0; b < B; b++) {
+    for (int oh = 0; oh < OH; oh++) {
+      for (int ow = 0; ow < OW; ow++) {
+        const int corner = ((b * H + 2 * oh) * W + 2 * ow) * C;
+        const float* g = dy + ((b * OH + oh) * OW + ow) * C;
+        int c = 0;
+        for (; c + 4 <= C; c += 4) {
+          const int tl = corner + c, tr = tl + C, bl = tl + down, br = bl + C;
+          const v128_t vtl = wasm_v128_load(x + tl), vtr = wasm_v128_load(x + tr);
+          const v128_t vbl = wasm_v128_load(x + bl), vbr = wasm_v128_load(x + br);
+          const v128_t take_tl = wasm_f32x4_gt(vtl, minus_inf);
+          v128_t best = wasm_v128_bitselect(vtl, minus_inf, take_tl);
+          const v128_t take_tr = wasm_f32x4_gt(vtr, best);
+          best = wasm_v128_bitselect(vtr, best, take_tr);
+          const v128_t take_bl = wasm_f32x4_gt(vbl, best);
+          best = wasm_v128_bitselect(vbl, best, take_bl);
+          const v128_t take_br = wasm_f32x4_gt(vbr, best);
+          // The last window position that improved on the best so far wins.
+          const v128_t win_bl = wasm_v128_andnot(take_bl, take_br);
+          const v128_t win_tr = wasm_v128_andnot(wasm_v128_andnot(take_tr, take_br), take_bl);
+          const v128_t win_tl = wasm_v128_andnot(wasm_v128_andnot(wasm_v128_andnot(take_tl, take_br), take_bl), take_tr);
+          const v128_t vg = wasm_v128_load(g + c);
+          wasm_v128_store(dx + br, wasm_v128_bitselect(vg, zero, take_br));
+          wasm_v128_store(dx + bl, wasm_v128_bitselect(vg, zero, win_bl));
+          wasm_v128_store(dx + tr, wasm_v128_bitselect(vg, zero, win_tr));
+          wasm_v128_store(dx + tl, wasm_v128_bitselect(vg, zero, win_tl));
+        }
+        for (; c < C; c++) {
+          const int tl = corner + c, tr = tl + C, bl = tl + down, br = bl + C;
+          int at = x[tl] > -__builtin_inff() ? tl : -1;
+          float best = at >= 0 ? x[tl] : -__builtin_inff();
+          if (x[tr] > best) { best = x[tr]; at = tr; }
+          if (x[bl] > best) { best = x[bl]; at = bl; }
+          if (x[br] > best) at = br;
+          if (at >= 0) dx[at] = g[c];
+        }
+      }
+    }
+  }
+}
+
+// out[c] = Σ_r x[r·C + c] over `rows` rows (a bias gradient: the sum over all axes but the last),
+// with float64 accumulators so that long sums (a batch of images) keep float32 precision.
+EXPORT("sum_rows")
+void sum_rows(const float* x, float* out, int rows, int C) {
+  int c = 0;
+  for (; c + 4 <= C; c += 4) {
+    v128_t low = wasm_f64x2_splat(0), high = low;
+    const float* p = x + c;
+    for (int r = 0; r < rows; r++, p += C) {
+      const v128_t v = wasm_v128_load(p);
+      low = wasm_f64x2_add(low, wasm_f64x2_promote_low_f32x4(v));
+      high = wasm_f64x2_add(high, wasm_f64x2_promote_low_f32x4(wasm_i32x4_shuffle(v, v, 2, 3, 0, 1)));
+    }
+    wasm_v128_store(out + c, wasm_i32x4_shuffle(wasm_f32x4_demote_f64x2_zero(low), wasm_f32x4_demote_f64x2_zero(high), 0, 1, 4, 5));
+  }
+  for (; c < C; c++) {
+    double sum = 0;
+    for (int r = 0; r < rows; r++) sum += x[r * C + c];
+    out[c] = (float)sum;
   }
 }
 

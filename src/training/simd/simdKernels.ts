@@ -6,11 +6,31 @@ import * as v8 from 'node:v8';
 import type { WasmBackendLike } from '../wasmHeap';
 import { KERNELS_WASM_BASE64 } from './kernelsBinary';
 
+/** Sizes of a convolution as the kernels take them: the padded input, output and filter, and the strides. */
+export type ConvGeometry = [b: number, ph: number, pw: number, ci: number, oh: number, ow: number, co: number,
+  fh: number, fw: number, sh: number, sw: number];
+
 export interface SimdKernels {
   /** Floats of scratch space one gemm call needs. */
   gemm_scratch_floats(): number;
   /** C[M,N] = op(A)·B + bias, then ReLU if relu = 1 (see kernels.c). Pointers are heap byte offsets; bias 0 = none. */
   gemm(a: number, b: number, bias: number, c: number, m: number, k: number, n: number, transA: number, relu: number, scratch: number): void;
+  /** Floats of scratch space one conv2d call needs. */
+  conv2d_scratch_floats(fh: number, fw: number, ci: number): number;
+  /** out = conv(xPadded, w) + bias, then ReLU if relu = 1 (NHWC; see kernels.c). */
+  conv2d(x: number, w: number, bias: number, out: number, ...rest: [...ConvGeometry, relu: number, scratch: number]): void;
+  /** Floats of scratch space one conv2d_filter_grad call needs. */
+  conv2d_filter_grad_scratch_floats(oh: number, ow: number): number;
+  /** dw = Σ patches(xPadded)ᵀ · dy (NHWC; see kernels.c). */
+  conv2d_filter_grad(x: number, dy: number, dw: number, ...rest: [...ConvGeometry, scratch: number]): void;
+  /** out = x with zero rows and columns around each NHWC image. */
+  pad_images(x: number, out: number, b: number, h: number, w: number, c: number, top: number, bottom: number, left: number, right: number): void;
+  /** out[r·C + c] = x[r·C + c] + bias[c]. */
+  add_row(x: number, bias: number, out: number, rows: number, c: number): void;
+  /** Gradient of 2×2, stride 2 max pooling without padding (see kernels.c). */
+  max_pool_grad_2x2(x: number, dy: number, dx: number, b: number, h: number, w: number, c: number, oh: number, ow: number): void;
+  /** out[c] = Σ_r x[r·C + c] with float64 accumulators. */
+  sum_rows(x: number, out: number, rows: number, c: number): void;
   /** One Adam step on n float32 weights w → wOut (moments m, v in place), in tf.train.adam's operations and order. */
   adam(w: number, wOut: number, g: number, m: number, v: number, n: number, negLr: number, beta1: number, beta2: number,
     oneMinusBeta1: number, oneMinusBeta2: number, epsilon: number, biasFix1: number, biasFix2: number): void;

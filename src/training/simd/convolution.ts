@@ -1,0 +1,110 @@
+/**
+ * 2-D convolutions of the wasm backend (NHWC, dilation 1, float32) on the SIMD kernels of kernels.c:
+ * - Conv2D and FusedConv2D (bias, ReLU or no activation) as a product of the patch matrix, built on
+ *   the fly, with the filter; the shipped XNNPACK convolution runs at about half the speed with fused
+ *   multiply-add, and Conv2DBackpropInput is itself a Conv2D here (see wasmKernels.ts).
+ * - Conv2DBackpropFilter, which the wasm backend lacks (tensorflow/tfjs#8474), as the transposed patch
+ *   matrix times dy, one image at a time.
+ * The input is padded first so that every window lies inside it.
+ */
+import * as tf from '@tensorflow/tfjs';
+import { release, type WasmBackendLike } from '../wasmHeap';
+import { simdKernelsFor, type ConvGeometry, type SimdKernels, type SimdVariant } from './simdKernels';
+
+type TensorInfo = tf.TensorInfo;
+type KernelArgs = Parameters<tf.KernelFunc>[0];
+type Conv2DInfo = tf.backend_util.Conv2DInfo;
+
+interface ConvAttrs {
+  strides: [number, number] | number;
+  pad: tf.backend_util.ExplicitPadding | 'valid' | 'same' | number;
+  dataFormat?: 'NHWC' | 'NCHW';
+  dilations?: [number, number] | number;
+  dimRoundingMode?: 'floor' | 'round' | 'ceil';
+  activation?: string;
+}
+
+const isUnitDilation = (d: ConvAttrs['dilations']): boolean => d === undefined || d === 1 || (Array.isArray(d) && d[0] === 1 && d[1] === 1);
+
+/** Whether every window lies inside the padded input (it may not with dimRoundingMode 'ceil'). */
+function windowsFit({ inHeight: H, inWidth: W, outHeight: OH, outWidth: OW, filterHeight: FH, filterWidth: FW,
+  strideHeight: sh, strideWidth: sw, padInfo }: Conv2DInfo): boolean {
+  return (OH - 1) * sh + FH <= H + padInfo.top + padInfo.bottom && (OW - 1) * sw + FW <= W + padInfo.left + padInfo.right;
+}
+
+/** x padded with zeros as `info` says (pad_images), or x itself without padding (then not added to `temps`). */
+function padded(backend: WasmBackendLike, kernels: SimdKernels, x: TensorInfo, { padInfo: { top, bottom, left, right } }: Conv2DInfo,
+  temps: TensorInfo[]): TensorInfo {
+  if (!top && !bottom && !left && !right) return x;
+  const [B, H, W, C] = x.shape;
+  const out = backend.makeOutput([B, H + top + bottom, W + left + right, C], 'float32');
+  temps.push(out);
+  kernels.pad_images(backend.getMemoryOffset(x.dataId), backend.getMemoryOffset(out.dataId), B, H, W, C, top, bottom, left, right);
+  return out;
+}
+
+/** The kernel arguments shared by conv2d and conv2d_filter_grad: sizes of the padded input and the filter. */
+function geometry(info: Conv2DInfo): ConvGeometry {
+  const { batchSize: B, inHeight: H, inWidth: W, inChannels: Ci, outHeight: OH, outWidth: OW, outChannels: Co,
+    filterHeight: FH, filterWidth: FW, strideHeight: sh, strideWidth: sw, padInfo } = info;
+  return [B, H + padInfo.top + padInfo.bottom, W + padInfo.left + padInfo.right, Ci, OH, OW, Co, FH, FW, sh, sw];
+}
+
+/** Conv2D or FusedConv2D on the SIMD kernel when it covers the case, else `original`. */
+export function simdConv2D(args: KernelArgs, original: tf.KernelFunc, variant?: SimdVariant): TensorInfo {
+  const { x, filter, bias, preluActivationWeights } = args.inputs as { x: TensorInfo; filter: TensorInfo; bias?: TensorInfo; preluActivationWeights?: TensorInfo };
+  const attrs = args.attrs as unknown as ConvAttrs;
+  const activation = attrs.activation ?? 'linear';
+  const plain = x.dtype === 'float32' && filter.dtype === 'float32' && attrs.dataFormat !== 'NCHW' && isUnitDilation(attrs.dilations)
+    && !preluActivationWeights && (activation === 'linear' || activation === 'relu');
+  if (!plain) return original(args) as TensorInfo;
+  const info = tf.backend_util.computeConv2DInfo(x.shape as [number, number, number, number],
+    filter.shape as [number, number, number, number], attrs.strides, 1, attrs.pad, attrs.dimRoundingMode);
+  if (!windowsFit(info) || (bias && (bias.dtype !== 'float32' || bias.shape.reduce((a, b) => a * b, 1) !== info.outChannels))) {
+    return original(args) as TensorInfo;
+  }
+  const backend = args.backend as WasmBackendLike;
+  const kernels = simdKernelsFor(backend, variant);
+  const temps: TensorInfo[] = [];
+  try {
+    const input = padded(backend, kernels, x, info, temps);
+    const scratch = backend.makeOutput([kernels.conv2d_scratch_floats(info.filterHeight, info.filterWidth, info.inChannels)], 'float32');
+    temps.push(scratch);
+    const out = backend.makeOutput(info.outShape, 'float32');
+    const at = (t: TensorInfo): number => backend.getMemoryOffset(t.dataId);
+    kernels.conv2d(at(input), at(filter), bias ? at(bias) : 0, at(out), ...geometry(info), activation === 'relu' ? 1 : 0, at(scratch));
+    return out;
+  } finally {
+    release(backend, temps);
+  }
+}
+
+/**
+ * dW[fh,fw,ci,co] = Σ_{b,oh,ow} xPadded[b, oh·sh + fh, ow·sw + fw, ci] · dy[b,oh,ow,co]   (dilation 1, NHWC).
+ */
+export function conv2DBackpropFilter(args: KernelArgs, variant?: SimdVariant): TensorInfo {
+  const backend = args.backend as WasmBackendLike;
+  const { x, dy } = args.inputs as { x: TensorInfo; dy: TensorInfo };
+  const attrs = (args.attrs ?? {}) as unknown as tf.Conv2DBackpropFilterAttrs;
+  if (attrs.dataFormat === 'NCHW') {
+    throw new Error('Conv2DBackpropFilter on wasm supports dataFormat NHWC only (got NCHW)');
+  }
+  const info = tf.backend_util.computeConv2DInfo(
+    x.shape as [number, number, number, number], attrs.filterShape, attrs.strides, 1, attrs.pad, attrs.dimRoundingMode);
+  if (!windowsFit(info)) {
+    throw new Error(`Conv2DBackpropFilter on wasm: unsupported padding/rounding for input ${info.inShape.join('x')} and a ${info.filterHeight}x${info.filterWidth} filter`);
+  }
+  const kernels = simdKernelsFor(backend, variant);
+  const temps: TensorInfo[] = [];
+  try {
+    const input = padded(backend, kernels, x, info, temps);
+    const scratch = backend.makeOutput([kernels.conv2d_filter_grad_scratch_floats(info.outHeight, info.outWidth)], 'float32');
+    temps.push(scratch);
+    const out = backend.makeOutput(info.filterShape, 'float32');
+    const at = (t: TensorInfo): number => backend.getMemoryOffset(t.dataId);
+    kernels.conv2d_filter_grad(at(input), at(dy), at(out), ...geometry(info), at(scratch));
+    return out;
+  } finally {
+    release(backend, temps);
+  }
+}
