@@ -21,7 +21,7 @@ import { loadDataset } from '../src/training/datasets/index';
 import { splitTensors } from '../src/training/metrics';
 import { buildModel } from '../src/training/models';
 import { trainStep } from '../src/training/train';
-import { CNN_BENCH, fmt, interleaved, measureTraining, MLP_BENCH, numberArg, ratio, type Throughput } from './trainingRuns';
+import { CNN_BENCH, fmt, interleaved, measureTraining, MLP_BENCH, numberArg, ratio, type Throughput, warmUp } from './trainingRuns';
 
 const CE: LossSpec = { type: 'ce' };
 const POLY1: LossSpec = { type: 'poly', epsilon: 1 };
@@ -73,7 +73,7 @@ async function main(): Promise<void> {
   console.log(`backend: ${backend.name} — ${backend.detail}\ntfjs ${backend.tfjsVersion}, ${rounds} rounds, medians\n`);
   const on = (base: RunConfig, loss: LossSpec): RunConfig => ({ ...base, loss, backend: backend.name as RunConfig['backend'] });
 
-  await measureTraining({ ...on(MLP_BENCH, CE), epochs: 1 }); // warm-up: dataset cache, kernel compilation
+  await warmUp(backend.name as RunConfig['backend']);
 
   const mlpVariants: Record<string, () => Promise<Throughput>> = {
     'MLP CE': () => measureTraining(on(MLP_BENCH, CE)),

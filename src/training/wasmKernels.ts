@@ -13,7 +13,7 @@
  *   gets a one-pass gradient for any window (a SIMD kernel for the CNN's 2×2 windows).
  * - Sum over the leading axes (bias gradients) transposes its whole input first, and Add broadcasts a bias
  *   element by element; each becomes one SIMD pass.
- * - GatherV2 (how batches are drawn) addresses every element separately; along axis 0 it copies rows.
+ * - GatherV2 (how batches are drawn) addresses every element separately; along axis 0 it copies rows (C).
  * - Identity copies its input, and tfjs clones every tensor it saves for the backward pass; it shares.
  * - Slice copies its whole input out of the heap first; a contiguous block is copied alone.
  * Adam is one SIMD kernel per weight tensor too (simd/simdAdam.ts, chosen in train.ts).
@@ -223,8 +223,8 @@ function maxPoolGradOnePass(args: KernelArgs, original: tf.KernelFunc): TensorIn
 }
 
 /**
- * GatherV2 along axis 0 (the training loop's batches): one memmove per row. The shipped kernel computes
- * every element's address separately (about 3 ms for 128 MNIST rows, as long as the rest of a step).
+ * GatherV2 along axis 0 (the training loop's batches): one memcpy per row (kernels.c). The shipped kernel
+ * computes every element's address separately (about 3 ms for 128 MNIST rows, as long as the rest of a step).
  */
 function gatherRows(args: KernelArgs, original: tf.KernelFunc): TensorInfo {
   const attrs = (args.attrs ?? {}) as unknown as tf.GatherV2Attrs;
@@ -236,13 +236,14 @@ function gatherRows(args: KernelArgs, original: tf.KernelFunc): TensorInfo {
   const backend = args.backend as WasmBackendLike;
   const rows = x.shape[0];
   const rowSize = x.shape.slice(1).reduce((a, b) => a * b, 1);
-  const index = Int32Array.from(backend.typedArrayFromHeap(indices));
+  const index = backend.typedArrayFromHeap(indices);
   for (const i of index) {
     if (!(i >= 0 && i < rows)) throw new Error(`GatherV2: the index value ${i} is not in [0, ${rows - 1}]`);
   }
+  const count = index.length; // read before makeOutput: a heap that grows detaches the view
   const out = backend.makeOutput([...indices.shape, ...x.shape.slice(1)], x.dtype);
-  const { heap, src, dst } = heapOffsets(backend, x, out);
-  index.forEach((row, k) => heap.copyWithin(dst + k * rowSize, src + row * rowSize, src + (row + 1) * rowSize));
+  const at = (t: TensorInfo): number => backend.getMemoryOffset(t.dataId);
+  simdKernelsFor(backend, simdVariant()).gather_rows(at(x), at(indices), at(out), count, rowSize);
   return out;
 }
 

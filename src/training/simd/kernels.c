@@ -264,6 +264,14 @@ void pad_images(const float* x, float* out, int B, int H, int W, int C, int top,
   }
 }
 
+// out[k] = x[indices[k]] for rows of row_words 4-byte words (a training batch drawn from its split).
+// The indices are checked by the caller.
+EXPORT("gather_rows")
+void gather_rows(const float* x, const int* indices, float* out, int count, int row_words) {
+  const unsigned long row_bytes = (unsigned long)row_words * sizeof(float);
+  for (int k = 0; k < count; k++) __builtin_memcpy(out + k * row_words, x + indices[k] * row_words, row_bytes);
+}
+
 // out[r·C + c] = x[r·C + c] + bias[c]: a bias added to every row (dense and convolution outputs).
 EXPORT("add_row")
 void add_row(const float* x, const float* bias, float* out, int rows, int C) {

@@ -25,6 +25,8 @@ export interface SimdKernels {
   conv2d_filter_grad(x: number, dy: number, dw: number, ...rest: [...ConvGeometry, scratch: number]): void;
   /** out = x with zero rows and columns around each NHWC image. */
   pad_images(x: number, out: number, b: number, h: number, w: number, c: number, top: number, bottom: number, left: number, right: number): void;
+  /** out[k] = x[indices[k]] for rows of rowWords 4-byte words (indices checked by the caller). */
+  gather_rows(x: number, indices: number, out: number, count: number, rowWords: number): void;
   /** out[r·C + c] = x[r·C + c] + bias[c]. */
   add_row(x: number, bias: number, out: number, rows: number, c: number): void;
   /** Gradient of 2×2, stride 2 max pooling without padding (see kernels.c). */
