@@ -1,9 +1,11 @@
 /**
  * Training throughput on the best available backend; every ratio is against a baseline measured in this run.
  * - samples/s of a 784-128-10 MLP at batch 128 on mnist (target ≥ 20,000 on wasm), and on wasm the
- *   speed-ups of the explicit-transpose BatchMatMul and the row-copy gather;
- * - samples/s of the default CNN (conv 16, conv 32) on mnist, and on wasm the speed-up of the replaced
- *   Conv2DBackpropInput, MaxPoolGrad and bias-gradient Sum kernels and of the buffer-sharing Identity;
+ *   speed-ups of our SIMD gemm over XNNPACK, of fused multiply-add over plain SIMD, of our SIMD Adam
+ *   over tf.train.adam and of the batch gather over the shipped one;
+ * - samples/s of the default CNN (conv 16, conv 32) on mnist, and on wasm the speed-ups of our SIMD
+ *   convolution over XNNPACK, of the replaced Conv2DBackpropInput, MaxPoolGrad and bias-gradient Sum
+ *   kernels and of the buffer-sharing Identity;
  * - the Poly-1 / CE step-time ratio (target ≤ 1.03), from two MLPs trained side by side, step for step
  *   in ABBA order, so that the machine's load drifts over both alike (a few % apart is below what
  *   separate runs can resolve on a shared machine).
@@ -20,7 +22,7 @@ import { selectBackend } from '../src/training/backend';
 import { loadDataset } from '../src/training/datasets/index';
 import { splitTensors } from '../src/training/metrics';
 import { buildModel } from '../src/training/models';
-import { trainStep } from '../src/training/train';
+import { makeOptimizer, trainStep } from '../src/training/train';
 import { CNN_BENCH, fmt, interleaved, measureTraining, MLP_BENCH, numberArg, ratio, type Throughput, warmUp } from './trainingRuns';
 
 const CE: LossSpec = { type: 'ce' };
@@ -40,7 +42,7 @@ async function pairedStepRatio(config: RunConfig, a: LossSpec, b: LossSpec, epoc
   const runs = [a, b].map((spec) => {
     const model = buildModel(config.model, data.inputShape, data.numClasses, config.seed);
     const variables = model.trainableWeights.map((w) => w.read() as tf.Variable);
-    return { spec, ms: 0, model, variables, optimizer: tf.train.adam(config.optimizer.learningRate) };
+    return { spec, ms: 0, model, variables, optimizer: makeOptimizer(config) };
   });
   const order = Int32Array.from({ length: split.n }, (_, i) => i);
   const rng = createRng(config.seed);
@@ -73,20 +75,24 @@ async function main(): Promise<void> {
   console.log(`backend: ${backend.name} — ${backend.detail}\ntfjs ${backend.tfjsVersion}, ${rounds} rounds, medians\n`);
   const on = (base: RunConfig, loss: LossSpec): RunConfig => ({ ...base, loss, backend: backend.name as RunConfig['backend'] });
 
-  await warmUp(backend.name as RunConfig['backend']);
+  await warmUp('mlp', backend.name as RunConfig['backend']);
 
   const mlpVariants: Record<string, () => Promise<Throughput>> = {
     'MLP CE': () => measureTraining(on(MLP_BENCH, CE)),
     'MLP Poly-1 ε=1': () => measureTraining(on(MLP_BENCH, POLY1)),
   };
   if (wasm) {
-    mlpVariants['MLP CE, shipped transposed matmul'] = () => measureTraining(on(MLP_BENCH, CE), { explicitTransposeMatMul: false });
+    mlpVariants['MLP CE, XNNPACK matmul'] = () => measureTraining(on(MLP_BENCH, CE), { simdMatMul: false });
+    mlpVariants['MLP CE, plain SIMD (no FMA)'] = () => measureTraining(on(MLP_BENCH, CE), { relaxedSimd: false });
+    mlpVariants['MLP CE, tf.train.adam'] = () => measureTraining(on(MLP_BENCH, CE), { simdAdam: false });
     mlpVariants['MLP CE, shipped gather'] = () => measureTraining(on(MLP_BENCH, CE), { fastGather: false });
   }
   const mlp = await interleaved(mlpVariants, rounds);
 
+  await warmUp('cnn', backend.name as RunConfig['backend']);
   const cnnVariants: Record<string, () => Promise<Throughput>> = { 'CNN CE': () => measureTraining(on(CNN_BENCH, CE)) };
   if (wasm) {
+    cnnVariants['CNN CE, XNNPACK conv'] = () => measureTraining(on(CNN_BENCH, CE), { simdConv: false });
     cnnVariants['CNN CE, shipped conv-input, max-pool and sum'] = () => measureTraining(on(CNN_BENCH, CE),
       { convBackpropInputAsConv: false, fastMaxPoolGrad: false, leadingAxesSumAsLoop: false });
     cnnVariants['CNN CE, shipped identity'] = () => measureTraining(on(CNN_BENCH, CE), { sharedIdentity: false });
@@ -106,8 +112,11 @@ async function main(): Promise<void> {
   if (wasm) {
     const speedUp = (label: string, fast: Throughput, shipped: Throughput) =>
       console.log(`${label}: ${ratio(fast.cpu, shipped.cpu)} CPU, ${ratio(fast.wall, shipped.wall)} wall`);
-    speedUp('explicit-transpose matmul speed-up (MLP)', ce, mlp['MLP CE, shipped transposed matmul']);
-    speedUp('row-copy gather speed-up (MLP)', ce, mlp['MLP CE, shipped gather']);
+    speedUp('SIMD gemm over XNNPACK (MLP)', ce, mlp['MLP CE, XNNPACK matmul']);
+    speedUp('fused multiply-add over plain SIMD (MLP)', ce, mlp['MLP CE, plain SIMD (no FMA)']);
+    speedUp('SIMD Adam over tf.train.adam (MLP)', ce, mlp['MLP CE, tf.train.adam']);
+    speedUp('batch gather over the shipped gather (MLP)', ce, mlp['MLP CE, shipped gather']);
+    speedUp('SIMD convolution over XNNPACK (CNN)', cnn['CNN CE'], cnn['CNN CE, XNNPACK conv']);
     speedUp('replaced conv-input / max-pool / bias-sum speed-up (CNN)', cnn['CNN CE'], cnn['CNN CE, shipped conv-input, max-pool and sum']);
     speedUp('buffer-sharing identity speed-up (CNN)', cnn['CNN CE'], cnn['CNN CE, shipped identity']);
   }

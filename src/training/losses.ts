@@ -9,9 +9,10 @@
  * and every loss of the family is a·CE + f(Pt) + g(Pt)·log Pt, a sum of these with per-example weights.
  * For one-hot y (no smoothing) ∂Pt/∂z = −Pt·(p − y) and ∂log Pt/∂z = −(p − y): every term is a multiple
  * of p − y and no 1/Pt appears, so the gradient stays finite when Pt underflows float32.
- * The tensors do what is per class ([n, K]: log-softmax, Σ y·log p, p − y); everything per example
- * (Pt, the polynomial, focal's factor, the weights; n numbers) is computed in float64 JS between
- * them, which costs no tensor ops and keeps 1 − Pt exact (−expm1(log Pt)) where Pt rounds to 1.
+ * The tensors compute the log-softmax only; everything else (Pt, the polynomial, focal's factor, the
+ * weights, and the gradient from log p: n·K numbers) is computed in float64 JS, which costs no tensor
+ * ops, keeps every loss of the family as cheap as CE, and keeps 1 − Pt exact (−expm1(log Pt)) where Pt
+ * rounds to 1.
  *
  * Sigmoid family: element-wise ops through tfjs autodiff, stable forms: BCE from softplus, (1−pt)^γ
  * with γ < 1 on a clamped base.
@@ -109,19 +110,20 @@ function softmaxOp(spec: LossSpec, logits: tf.Tensor2D, oneHot: tf.Tensor2D, red
   const smoothing = spec.labelSmoothing ?? 0;
   let terms: ExampleTerms | undefined;
   const op = tf.customGrad((z, save) => {
-    const logp = tf.logSoftmax(z as tf.Tensor2D);
-    // log p_target (hard label), and for smoothing the mean log p; the rest is per example, in JS.
-    const logPtHard = tf.sum(tf.mul(oneHot, logp), 1).dataSync();
-    const meanLogp = smoothing ? tf.mean(logp, 1).dataSync() : null;
-    terms = exampleTerms(spec, numClasses, logPtHard, meanLogp);
-    const p = tf.exp(logp);
-    const y = smoothing ? tf.add(tf.mul(oneHot, 1 - smoothing), smoothing / numClasses) : oneHot;
-    let gradient = scaleRows(tf.sub(p, y), terms.a);
-    if (terms.b) {
-      const pt = tf.tensor2d(Float32Array.from(terms.pt), [n, 1]);
-      gradient = tf.add(gradient, scaleRows(tf.mul(p, tf.sub(y, pt)), terms.b));
+    // log p is read back once: the per-example terms and the gradient (n·K numbers) are computed in
+    // float64 JS, so the loss adds no tensor ops beyond the log-softmax, whatever its coefficients.
+    const logp = tf.logSoftmax(z as tf.Tensor2D).dataSync();
+    const y = oneHot.dataSync();
+    const logPtHard = new Float64Array(n);
+    const meanLogp = smoothing ? new Float64Array(n) : null;
+    for (let i = 0, at = 0; i < n; i++) {
+      for (let k = 0; k < numClasses; k++, at++) {
+        if (y[at] !== 0) logPtHard[i] += y[at] * logp[at];
+        if (meanLogp) meanLogp[i] += logp[at] / numClasses;
+      }
     }
-    // With the tape off here, the backward pass is one multiply.
+    terms = exampleTerms(spec, numClasses, logPtHard, meanLogp);
+    const gradient = tf.tensor2d(softmaxGradient(terms, logp, y, numClasses, smoothing), [n, numClasses]);
     (save as tf.GradSaveFunc)([gradient]);
     return {
       value: reduction === 'mean' ? tf.scalar(mean(terms.loss)) : tf.tensor1d(Float32Array.from(terms.loss)),
@@ -132,11 +134,28 @@ function softmaxOp(spec: LossSpec, logits: tf.Tensor2D, oneHot: tf.Tensor2D, red
   return { value, terms: terms! };
 }
 
-/** Each row of m times its weight: per-example weights (a tensor [n] or numbers), or one weight for all rows. */
-function scaleRows(m: tf.Tensor, weights: tf.Tensor | Float64Array | number): tf.Tensor {
-  if (typeof weights === 'number') return weights === 1 ? m : tf.mul(m, weights);
-  if (weights instanceof Float64Array) return tf.mul(m, tf.tensor2d(Float32Array.from(weights), [weights.length, 1]));
-  return tf.mul(m, weights.rank === 0 ? weights : tf.reshape(weights, [-1, 1]));
+/**
+ * ∂L/∂z of every example, a·(p − y) + b·p⊙(y − Pt) with y the (smoothed) labels, in float64 from log p
+ * and the one-hot labels, rounded once to float32.
+ */
+function softmaxGradient(terms: ExampleTerms, logp: ArrayLike<number>, oneHot: ArrayLike<number>, numClasses: number, smoothing: number): Float32Array {
+  const gradient = new Float32Array(logp.length);
+  for (let i = 0, at = 0; at < logp.length; i++) {
+    const a = terms.a === 1 ? 1 : terms.a[i];
+    const b = terms.b ? terms.b[i] : 0;
+    const pt = terms.pt[i];
+    for (let k = 0; k < numClasses; k++, at++) {
+      const p = Math.exp(logp[at]);
+      const y = smoothing ? oneHot[at] * (1 - smoothing) + smoothing / numClasses : oneHot[at];
+      gradient[at] = a * (p - y) + (b === 0 ? 0 : b * p * (y - pt));
+    }
+  }
+  return gradient;
+}
+
+/** Each row of m times its example's weight ([n]). */
+function scaleRows(m: tf.Tensor, weights: tf.Tensor): tf.Tensor {
+  return tf.mul(m, tf.reshape(weights, [-1, 1]));
 }
 
 /**
