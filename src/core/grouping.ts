@@ -224,10 +224,19 @@ function summarizeGroup(
   const estimate = estimateMean(values, level);
   return {
     key, label, config: runs[0].config, runIds, seeds, values,
-    n: estimate.n, mean: estimate.mean, std: estimate.std, ci: estimate.ci,
+    n: estimate.n, mean: estimate.mean, std: estimate.std, ci: withinScale(estimate.ci, SUMMARY_METRICS[options.metric]),
     ...(estimate.n < 2 ? { note: estimate.n === 0 ? 'no finished runs with this metric' : 'only 1 seed: a confidence interval needs at least 2' } : {}),
     skipped,
   };
+}
+
+/**
+ * Every summary metric is a proportion, so the interval of its mean ends at 0 and 1: a t interval from
+ * 2 or 3 seeds near 100% would otherwise reach past it.
+ */
+function withinScale(ci: Interval | null, scale: MetricScale): Interval | null {
+  if (!ci || !scale.percent) return ci;
+  return { low: Math.max(0, ci.low), high: Math.min(1, ci.high) };
 }
 
 const LOSS_ORDER = ['ce', 'poly', 'focal', 'poly-focal'];

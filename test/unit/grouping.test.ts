@@ -41,6 +41,15 @@ test('the group key ignores key order, the seed, names and sweep ids, and omitte
   assert.deepEqual(groups.map((g) => g.members.length), [2, 1]);
 });
 
+test('confidence intervals of accuracies end at 0 and 1 (2 seeds near 100%)', () => {
+  const runs = [0.998, 0.97].map((acc, i) => run({ loss: { type: 'ce' }, seed: i + 1 }, { finalValAcc: acc }));
+  const [group] = analyzeRuns(runs, { metric: 'final' }).groups;
+  const half = 12.706 * Math.abs(0.998 - 0.97) / 2; // t_{0.975,1}·s/√2 with s = |a − b|/√2
+  assert.ok(group.ci);
+  assert.ok(Math.abs(group.ci.low - (0.984 - half)) < 1e-3, `low ${group.ci.low}`);
+  assert.equal(group.ci.high, 1);
+});
+
 const CE = [0.912, 0.905, 0.921, 0.915, 0.899];
 const GAIN = [0.007, 0.009, 0.008, 0.01, 0.006];
 
