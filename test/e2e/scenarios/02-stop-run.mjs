@@ -7,7 +7,7 @@ export const title = 'Stop Run from the context menu, or Cancel on the progress 
 
 export async function run({ wb, page, check, lap, workbenchUrl, ws, runsDir }) {
   await showRunsView(wb, workbenchUrl(ws));
-  await newRunFromPalette(wb, { epochs: '500', seeds: '7' });
+  await newRunFromPalette(wb, { epochs: '5000', seeds: '7' });
   const name = 'Poly-1 ε=2, seed 7';
   const running = runRow(wb, name, 'running');
   await running.first().waitFor({ state: 'visible', timeout: 60000 });
@@ -16,13 +16,13 @@ export async function run({ wb, page, check, lap, workbenchUrl, ws, runsDir }) {
   const live = await waitForRun(runsDir, 'metric lines of the long run', (r) => r.record.config.seed === 7 && r.metricLines.length >= 3);
   lap(`long run ${live.id} is training`);
   // While it trains: live progress in the tree, the status bar and a cancellable notification.
-  await waitFor('epoch progress in the tree', async () => /epoch \d+\/500/.test(await running.first().getAttribute('aria-label') ?? ''), { timeout: 15000 });
+  await waitFor('epoch progress in the tree', async () => /epoch \d+\/5000/.test(await running.first().getAttribute('aria-label') ?? ''), { timeout: 15000 });
   const statusItem = page.locator('.statusbar-item', { hasText: `${name}: epoch` }).first();
   const statusText = await waitFor('epoch, step and ETA in the status bar', async () => {
     const text = (await statusItem.textContent().catch(() => '')) ?? '';
     return /ETA \d/.test(text) ? text : undefined;
   }, { timeout: 15000 });
-  check(/epoch \d+\/500 · step \d+\/10000 · ETA \d+:\d\d/.test(statusText), `the status bar shows epoch, step and ETA ("${statusText.trim()}")`);
+  check(/epoch \d+\/5000 · step \d+\/100000 · ETA \d+:\d\d/.test(statusText), `the status bar shows epoch, step and ETA ("${statusText.trim()}")`);
   // Toasts stay hidden in this browser session; the notification center lists every notification.
   await wb.runCommand('Notifications: Show Notifications');
   const notification = page.locator('.notifications-center .notification-list-item', { hasText: `PolyLoss: training ${name}` }).first();
@@ -42,12 +42,12 @@ export async function run({ wb, page, check, lap, workbenchUrl, ws, runsDir }) {
   const r = await waitFor('run.json of the stopped run', () => readRuns(runsDir).find((x) => x.id === live.id && x.record.status === 'cancelled'), { timeout: 10000 });
   check(r.record.status === 'cancelled', 'run.json status is cancelled');
   check(r.metricLines.length >= live.metricLines.length, `metrics kept (${r.metricLines.length} lines)`);
-  check(r.record.summary === undefined || r.record.summary.epochs < 500, 'the run stopped before its 500 epochs');
+  check(r.record.summary === undefined || r.record.summary.epochs < 5000, 'the run stopped before its 5000 epochs');
   await waitFor('the status bar item to go away', async () => !(await statusItem.isVisible()), { timeout: 5000 });
   check(true, 'the status bar item is gone once nothing trains');
 
   // Cancel on the progress notification stops the runs it was shown for.
-  await newRunFromPalette(wb, { epochs: '500', seeds: '8' });
+  await newRunFromPalette(wb, { epochs: '5000', seeds: '8' });
   const second = 'Poly-1 ε=2, seed 8';
   await runRow(wb, second, 'running').first().waitFor({ state: 'visible', timeout: 60000 });
   await wb.runCommand('Notifications: Show Notifications');

@@ -36,7 +36,7 @@ export async function run({ wb, page, check, lap, workbenchUrl, ws, runsDir }) {
     if (await isChecked(row)) await row.locator('.monaco-checkbox').first().click();
   }
 
-  await newRunFromPalette(wb, { epsilon: '-1', epochs: '300', seeds: '31,32' });
+  await newRunFromPalette(wb, { epsilon: '-1', epochs: '5000', seeds: '31,32' });
   for (const name of NAMES) await runRow(wb, name, 'running').first().waitFor({ state: 'visible', timeout: 90000 });
   lap('both runs are training');
 

@@ -22,7 +22,7 @@ const sweepState = (frame) => frame.evaluate(async () => {
 const counted = (state) => state.chart.series.reduce((sum, s) => sum + s.points.reduce((n, p) => n + p.n, 0), 0);
 
 /** Epochs of the New Run defaults while this scenario runs: the stopped sweep must still be training. */
-const LONG_EPOCHS = 300;
+const LONG_EPOCHS = 5000;
 
 export async function run(context) {
   // Written first, so VS Code has read it long before the second sweep takes the New Run defaults.

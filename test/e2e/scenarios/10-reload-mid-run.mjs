@@ -50,7 +50,7 @@ async function lossPoints(dashboard) {
 
 export async function run({ wb, page, check, lap, workbenchUrl, ws, runsDir, project }) {
   await showRunsView(wb, workbenchUrl(ws));
-  await newRunFromPalette(wb, { epochs: '300', seeds: String(WINDOW_SEED) });
+  await newRunFromPalette(wb, { epochs: '5000', seeds: String(WINDOW_SEED) });
   await runRow(wb, WINDOW_RUN, 'running').first().waitFor({ state: 'visible', timeout: 90000 });
   const ownRun = await waitForRun(runsDir, 'step metrics of the window\'s run', (r) => r.record.config.seed === WINDOW_SEED && stepLines(r) >= 20);
 
@@ -71,7 +71,7 @@ export async function run({ wb, page, check, lap, workbenchUrl, ws, runsDir, pro
     // The window's run: its worker was stopped as the window closed and recorded the end itself.
     const own = await waitForRun(runsDir, 'the window\'s run to end', (r) => r.id === ownRun.id && r.record.status !== 'running', 30000);
     check(own.record.status === 'cancelled' && own.record.endedAt !== undefined, `run.json of the window's run says cancelled (${own.record.status})`);
-    check(own.record.summary === undefined || own.record.summary.epochs < 300, 'it ended before its 300 epochs');
+    check(own.record.summary === undefined || own.record.summary.epochs < 5000, 'it ended before its 5000 epochs');
     check(stepLines(own) >= stepLines(ownBefore), `its metrics are kept (${stepLines(own)} steps on disk, ${stepLines(ownBefore)} before the reload)`);
     await waitFor('its worker to exit', () => !isAlive(workerPid), { timeout: 10000 });
     check(true, `its worker (pid ${workerPid}) has exited`);
