@@ -9,7 +9,7 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import { release, type WasmBackendLike } from '../wasmHeap';
-import { simdKernelsFor, type ConvGeometry, type SimdKernels, type SimdVariant } from './simdKernels';
+import { scratchOffset, simdKernelsFor, type ConvGeometry, type SimdKernels, type SimdVariant } from './simdKernels';
 
 type TensorInfo = tf.TensorInfo;
 type KernelArgs = Parameters<tf.KernelFunc>[0];
@@ -68,11 +68,10 @@ export function simdConv2D(args: KernelArgs, original: tf.KernelFunc, variant?: 
   const temps: TensorInfo[] = [];
   try {
     const input = padded(backend, kernels, x, info, temps);
-    const scratch = backend.makeOutput([kernels.conv2d_scratch_floats(info.filterHeight, info.filterWidth, info.inChannels)], 'float32');
-    temps.push(scratch);
+    const scratch = scratchOffset(backend, kernels.conv2d_scratch_floats(info.filterHeight, info.filterWidth, info.inChannels));
     const out = backend.makeOutput(info.outShape, 'float32');
     const at = (t: TensorInfo): number => backend.getMemoryOffset(t.dataId);
-    kernels.conv2d(at(input), at(filter), bias ? at(bias) : 0, at(out), ...geometry(info), activation === 'relu' ? 1 : 0, at(scratch));
+    kernels.conv2d(at(input), at(filter), bias ? at(bias) : 0, at(out), ...geometry(info), activation === 'relu' ? 1 : 0, scratch);
     return out;
   } finally {
     release(backend, temps);
@@ -98,11 +97,10 @@ export function conv2DBackpropFilter(args: KernelArgs, variant?: SimdVariant): T
   const temps: TensorInfo[] = [];
   try {
     const input = padded(backend, kernels, x, info, temps);
-    const scratch = backend.makeOutput([kernels.conv2d_filter_grad_scratch_floats(info.outHeight, info.outWidth)], 'float32');
-    temps.push(scratch);
+    const scratch = scratchOffset(backend, kernels.conv2d_filter_grad_scratch_floats(info.outHeight, info.outWidth));
     const out = backend.makeOutput(info.filterShape, 'float32');
     const at = (t: TensorInfo): number => backend.getMemoryOffset(t.dataId);
-    kernels.conv2d_filter_grad(at(input), at(dy), at(out), ...geometry(info), at(scratch));
+    kernels.conv2d_filter_grad(at(input), at(dy), at(out), ...geometry(info), scratch);
     return out;
   } finally {
     release(backend, temps);

@@ -8,7 +8,7 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import { release, runKernel, swapLastTwo, type WasmBackendLike } from '../wasmHeap';
-import { simdKernelsFor, type SimdVariant } from './simdKernels';
+import { scratchOffset, simdKernelsFor, type SimdVariant } from './simdKernels';
 
 type TensorInfo = tf.TensorInfo;
 type KernelArgs = Parameters<tf.KernelFunc>[0];
@@ -47,11 +47,10 @@ export function simdMatMul(args: KernelArgs, original: tf.KernelFunc, variant?: 
     }
     const outer = (a.shape.length >= b.shape.length ? a.shape : b.shape).slice(0, -2);
     const kernels = simdKernelsFor(backend, variant);
-    const scratch = backend.makeOutput([kernels.gemm_scratch_floats()], 'float32');
-    temps.push(scratch);
     const out = backend.makeOutput([...outer, m, n], 'float32');
     const at = (t: TensorInfo): number => backend.getMemoryOffset(t.dataId);
-    kernels.gemm(at(a), at(b), bias ? at(bias) : 0, at(out), m, k, n, attrs.transposeA ? 1 : 0, attrs.activation === 'relu' ? 1 : 0, at(scratch));
+    kernels.gemm(at(a), at(b), bias ? at(bias) : 0, at(out), m, k, n, attrs.transposeA ? 1 : 0, attrs.activation === 'relu' ? 1 : 0,
+      scratchOffset(backend, kernels.gemm_scratch_floats()));
     return out;
   } finally {
     release(backend, temps);

@@ -43,6 +43,8 @@ export type SimdVariant = keyof typeof KERNELS_WASM_BASE64;
 
 const modules = new Map<SimdVariant, WebAssembly.Module>();
 const instances = new WeakMap<WebAssembly.Memory, Map<SimdVariant, SimdKernels>>();
+/** One scratch buffer per heap, kept between calls and grown when a call needs more (kernels never run nested). */
+const scratchBuffers = new WeakMap<WebAssembly.Memory, { offset: number; floats: number }>();
 let relaxedAvailable: boolean | undefined;
 
 /**
@@ -66,12 +68,17 @@ export function defaultSimdVariant(): SimdVariant {
   return relaxedSimdAvailable() ? 'relaxed' : 'simd';
 }
 
-/** The kernels of `variant` bound to `backend`'s heap (compiled once per process, 4 KB, synchronously). */
-export function simdKernelsFor(backend: WasmBackendLike, variant: SimdVariant = defaultSimdVariant()): SimdKernels {
+function heapMemory(backend: WasmBackendLike): WebAssembly.Memory {
   const memory = backend.wasm?.asm?.memory;
   if (!(memory instanceof WebAssembly.Memory)) {
     throw new Error('the tfjs wasm backend does not expose its heap memory (wasm.asm.memory): unsupported @tensorflow/tfjs-backend-wasm version');
   }
+  return memory;
+}
+
+/** The kernels of `variant` bound to `backend`'s heap (each variant compiled once per process, 5 KB, synchronously). */
+export function simdKernelsFor(backend: WasmBackendLike, variant: SimdVariant = defaultSimdVariant()): SimdKernels {
+  const memory = heapMemory(backend);
   let byVariant = instances.get(memory);
   if (!byVariant) instances.set(memory, byVariant = new Map());
   let kernels = byVariant.get(variant);
@@ -82,4 +89,20 @@ export function simdKernelsFor(backend: WasmBackendLike, variant: SimdVariant = 
     byVariant.set(variant, kernels);
   }
   return kernels;
+}
+
+/**
+ * Heap offset of at least `floats` floats of scratch space for one kernel call, reused by the next call:
+ * allocating and freeing a tensor for it on every call costs as much as a small product.
+ */
+export function scratchOffset(backend: WasmBackendLike, floats: number): number {
+  const memory = heapMemory(backend);
+  const current = scratchBuffers.get(memory);
+  if (current && current.floats >= floats) return current.offset;
+  if (current) backend.wasm._free(current.offset);
+  const grown = Math.max(floats, 2 * (current?.floats ?? 0));
+  const offset = backend.wasm._malloc(grown * 4);
+  if (!offset) throw new Error(`out of memory for ${grown} floats of kernel scratch space`);
+  scratchBuffers.set(memory, { offset, floats: grown });
+  return offset;
 }
