@@ -65,7 +65,11 @@ export function relaxedSimdAvailable(): boolean {
 
 /** The variant used by default: relaxed SIMD where the engine has it. */
 export function defaultSimdVariant(): SimdVariant {
-  return relaxedSimdAvailable() ? 'relaxed' : 'simd';
+  if (relaxedSimdAvailable()) return 'relaxed';
+  if (!WebAssembly.validate(Buffer.from(KERNELS_WASM_BASE64.simd, 'base64'))) {
+    throw new Error(`this JavaScript engine has no WebAssembly SIMD (Node ${process.versions.node}); training on wasm needs Node 20 or later, or VS Code 1.82 or later`);
+  }
+  return 'simd';
 }
 
 function heapMemory(backend: WasmBackendLike): WebAssembly.Memory {
