@@ -45,31 +45,23 @@ const modules = new Map<SimdVariant, WebAssembly.Module>();
 const instances = new WeakMap<WebAssembly.Memory, Map<SimdVariant, SimdKernels>>();
 /** One scratch buffer per heap, kept between calls and grown when a call needs more (kernels never run nested). */
 const scratchBuffers = new WeakMap<WebAssembly.Memory, { offset: number; floats: number }>();
-let relaxedAvailable: boolean | undefined;
+let chosenVariant: SimdVariant | undefined;
+
+const validates = (variant: SimdVariant): boolean => WebAssembly.validate(Buffer.from(KERNELS_WASM_BASE64[variant], 'base64'));
 
 /**
- * Whether this engine runs relaxed SIMD. It is on by default from V8 11.4 (VS Code's Electron);
- * Node 20's V8 has it behind a flag, which is turned on here before the module is compiled.
+ * The variant used by default: relaxed SIMD where the engine runs it. It is on by default from V8 11.4
+ * (VS Code's Electron); Node 20's V8 has it behind a flag, which is turned on here before the module is
+ * compiled. Decided once per process.
  */
-export function relaxedSimdAvailable(): boolean {
-  if (relaxedAvailable === undefined) {
-    const bytes = Buffer.from(KERNELS_WASM_BASE64.relaxed, 'base64');
-    relaxedAvailable = WebAssembly.validate(bytes);
-    if (!relaxedAvailable) {
-      v8.setFlagsFromString('--experimental-wasm-relaxed-simd');
-      relaxedAvailable = WebAssembly.validate(bytes);
-    }
-  }
-  return relaxedAvailable;
-}
-
-/** The variant used by default: relaxed SIMD where the engine has it. */
 export function defaultSimdVariant(): SimdVariant {
-  if (relaxedSimdAvailable()) return 'relaxed';
-  if (!WebAssembly.validate(Buffer.from(KERNELS_WASM_BASE64.simd, 'base64'))) {
+  if (chosenVariant) return chosenVariant;
+  if (!validates('relaxed')) v8.setFlagsFromString('--experimental-wasm-relaxed-simd');
+  if (validates('relaxed')) return (chosenVariant = 'relaxed');
+  if (!validates('simd')) {
     throw new Error(`this JavaScript engine has no WebAssembly SIMD (Node ${process.versions.node}); training on wasm needs Node 20 or later, or VS Code 1.82 or later`);
   }
-  return 'simd';
+  return (chosenVariant = 'simd');
 }
 
 function heapMemory(backend: WasmBackendLike): WebAssembly.Memory {
