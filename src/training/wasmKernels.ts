@@ -43,7 +43,7 @@ export interface WasmKernelOptions {
   simdAdam: boolean;
   /** BatchMatMul with transposeA/B: transpose the operand explicitly, then a plain product. */
   explicitTransposeMatMul: boolean;
-  /** Conv2DBackpropInput: a Conv2D (XNNPACK) with the filter rotated 180° (on dy spread by the strides) instead of the naive loop. */
+  /** Conv2DBackpropInput: a Conv2D with the filter rotated 180° (on dy spread by the strides) instead of the naive loop. */
   convBackpropInputAsConv: boolean;
   /** MaxPoolGrad: one pass over the pooling windows instead of the naive loop. */
   fastMaxPoolGrad: boolean;
@@ -119,8 +119,8 @@ function batchMatMulExplicitTranspose(args: KernelArgs, original: tf.KernelFunc)
 /**
  * dx of a convolution is itself a convolution: dy, spread out by the strides (sh − 1 zero rows between
  * its rows, likewise for columns) and padded by (F − 1 − pad), with the filter rotated 180° and its
- * in/out channels swapped. Conv2D runs on XNNPACK, far faster than the naive loop of the shipped
- * kernel. Layouts and paddings this cannot express go to the original kernel.
+ * in/out channels swapped. That Conv2D (our SIMD kernel, or XNNPACK) is far faster than the naive loop
+ * of the shipped kernel. Layouts and paddings this cannot express go to the original kernel.
  */
 function conv2DBackpropInputAsConv(args: KernelArgs, original: tf.KernelFunc): TensorInfo {
   const attrs = (args.attrs ?? {}) as unknown as tf.Conv2DBackpropInputAttrs;

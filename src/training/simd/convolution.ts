@@ -1,8 +1,8 @@
 /**
  * 2-D convolutions of the wasm backend (NHWC, dilation 1, float32) on the SIMD kernels of kernels.c:
  * - Conv2D and FusedConv2D (bias, ReLU or no activation) as a product of the patch matrix, built on
- *   the fly, with the filter; the shipped XNNPACK convolution runs at about half the speed with fused
- *   multiply-add, and Conv2DBackpropInput is itself a Conv2D here (see wasmKernels.ts).
+ *   the fly, with the filter (the shipped XNNPACK convolution has no fused multiply-add on wasm and is
+ *   slower); Conv2DBackpropInput is itself a Conv2D here (see wasmKernels.ts).
  * - Conv2DBackpropFilter, which the wasm backend lacks (tensorflow/tfjs#8474), as the transposed patch
  *   matrix times dy, one image at a time.
  * The input is padded first so that every window lies inside it.
