@@ -20,7 +20,7 @@ import { createRng, shuffleInPlace } from '../src/core/random';
 import type { RunConfig } from '../src/core/runConfig';
 import { selectBackend } from '../src/training/backend';
 import { loadDataset } from '../src/training/datasets/index';
-import { splitTensors } from '../src/training/metrics';
+import { disposeSplit, splitTensors } from '../src/training/metrics';
 import { buildModel } from '../src/training/models';
 import { makeOptimizer, trainStep } from '../src/training/train';
 import { CNN_BENCH, fmt, interleaved, measureTraining, MLP_BENCH, numberArg, ratio, type Throughput, warmUp } from './trainingRuns';
@@ -64,7 +64,7 @@ async function pairedStepRatio(config: RunConfig, a: LossSpec, b: LossSpec, epoc
       run.model.dispose();
       run.optimizer.dispose();
     }
-    tf.dispose([split.x, split.targets, split.classes]);
+    disposeSplit(split);
   }
 }
 

@@ -32,9 +32,10 @@ export interface LossTensors {
 }
 
 export interface MeanLoss {
+  /** The objective, for the gradient. */
   loss: tf.Scalar;
-  base: tf.Scalar;
-  poly: tf.Scalar;
+  /** Its value and its two parts, as numbers: loss = base + poly. */
+  values: { loss: number; base: number; poly: number };
 }
 
 /**
@@ -60,28 +61,24 @@ export function lossTensors(spec: LossSpec, logits: tf.Tensor2D, targets: tf.Ten
 }
 
 /**
- * The training objective with an explicit reduction. softmax: mean over examples. sigmoid: sum over
- * classes, then mean over examples (each example counts once however many classes it has).
+ * The training objective with an explicit reduction. softmax: mean over examples (its value and parts
+ * come from the float64 terms, with no tensor read back). sigmoid: sum over classes, then mean over
+ * examples (each example counts once however many classes it has).
  * Usable inside `optimizer.minimize(() => meanLoss(...).loss)`.
  */
 export function meanLoss(spec: LossSpec, logits: tf.Tensor2D, targets: tf.Tensor2D): MeanLoss {
   const t = checkedTargets(logits, targets);
   if (spec.activation !== 'sigmoid') {
     const { value, terms } = softmaxOp(spec, logits, t, 'mean');
-    const loss = value as tf.Scalar;
-    return {
-      loss,
-      base: terms.poly ? tf.scalar(mean(terms.base)) : loss,
-      poly: tf.scalar(terms.poly ? mean(terms.poly) : 0),
-    };
+    const loss = mean(terms.loss);
+    return { loss: value as tf.Scalar, values: { loss, base: terms.poly ? mean(terms.base) : loss, poly: terms.poly ? mean(terms.poly) : 0 } };
   }
   const { base, poly } = sigmoidParts(spec, logits, t);
   const reduce = (x: tf.Tensor): tf.Scalar => tf.mean(tf.sum(x, 1));
   const baseMean = reduce(base);
-  if (!poly) return { loss: baseMean, base: baseMean, poly: tf.scalar(0) };
-  // One reduction on the gradient path; the base mean is for reporting and poly is the rest.
-  const loss = reduce(tf.add(base, poly));
-  return { loss, base: baseMean, poly: tf.sub(loss, baseMean) };
+  const loss = poly ? reduce(tf.add(base, poly)) : baseMean;
+  const [lossValue, baseValue] = [loss.dataSync()[0], baseMean.dataSync()[0]];
+  return { loss, values: { loss: lossValue, base: baseValue, poly: poly ? lossValue - baseValue : 0 } };
 }
 
 function checkedTargets(logits: tf.Tensor2D, targets: tf.Tensor2D): tf.Tensor2D {

@@ -8,8 +8,8 @@ import { lossTensors } from './losses';
 /** A split held as tensors for the whole run: inputs [n, ...shape], one-hot targets [n, K], class indices. */
 export interface SplitTensors {
   x: tf.Tensor;
+  /** One-hot labels [n, K]. */
   targets: tf.Tensor2D;
-  classes: tf.Tensor1D;
   labels: Int32Array;
   n: number;
 }
@@ -29,20 +29,16 @@ export interface SplitEvaluation {
 const EVAL_CHUNK = 2048;
 
 export function splitTensors(x: Float32Array, y: Int32Array, n: number, inputShape: number[], numClasses: number): SplitTensors {
-  return tf.tidy(() => {
-    const classes = tf.tensor1d(y, 'int32');
-    return {
-      x: tf.tensor(x, [n, ...inputShape], 'float32'),
-      targets: tf.oneHot(classes, numClasses).toFloat() as tf.Tensor2D,
-      classes,
-      labels: y,
-      n,
-    };
-  });
+  return tf.tidy(() => ({
+    x: tf.tensor(x, [n, ...inputShape], 'float32'),
+    targets: tf.oneHot(tf.tensor1d(y, 'int32'), numClasses).toFloat() as tf.Tensor2D,
+    labels: y,
+    n,
+  }));
 }
 
 export function disposeSplit(split: SplitTensors): void {
-  tf.dispose([split.x, split.targets, split.classes]);
+  tf.dispose([split.x, split.targets]);
 }
 
 export function evaluateSplit(model: tf.LayersModel, split: SplitTensors, spec: LossSpec): SplitEvaluation {

@@ -61,9 +61,10 @@ export async function run({ wb, page, check, lap, workbenchUrl, ws, runsDir }) {
   check(ticked.length === 2, 'ticks in the tree are ticks in the dashboard table');
 
   await dashboard.locator('vscode-tab-header', { hasText: 'Compare' }).click();
-  const first = await waitFor('both curves on the dashboard comparison', async () => {
+  // The legend follows once the dashboard has both runs' configs, which can come a moment after their first steps.
+  const first = await waitFor('both curves and their legend on the dashboard comparison', async () => {
     const s = await pointsPerRun(dashboard);
-    return s.points.length === 2 && s.points.every((n) => n > 0) ? s : undefined;
+    return s.points.length === 2 && s.points.every((n) => n > 0) && s.labels.length === 2 ? s : undefined;
   });
   check(first.labels.join(' | ') === 'seed 31 | seed 32', `the legend names the runs by what differs (${first.labels.join(' | ')})`);
   const grown = await waitFor('the curves to grow', async () => {
