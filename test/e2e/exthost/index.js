@@ -140,7 +140,7 @@ exports.run = async function run() {
       const config = vscode.workspace.getConfiguration('polyloss');
       await config.update('maxConcurrentRuns', 1, vscode.ConfigurationTarget.Workspace);
       try {
-        const [a, b] = await api.actions.start([quickConfig(21, { epochs: 60 }), quickConfig(22)]);
+        const [a, b] = await api.actions.start([quickConfig(21, { epochs: 600 }), quickConfig(22)]);
         await eventually('the first run to start', () => api.runs.get(a)?.status === 'running');
         assert(api.runs.get(b)?.status === 'queued', `second run is ${api.runs.get(b)?.status}`);
         await eventually('both runs to complete', () => api.runs.get(a)?.status === 'completed' && api.runs.get(b)?.status === 'completed', 90000);
@@ -153,7 +153,7 @@ exports.run = async function run() {
     });
 
     await test('Stop on a running run ends it cancelled, with its metrics', async () => {
-      const [id] = await api.actions.start([quickConfig(31, { epochs: 200, dataset: { name: 'digits', validationFraction: 0.15, testFraction: 0.15 } })]);
+      const [id] = await api.actions.start([quickConfig(31, { epochs: 2000, dataset: { name: 'digits', validationFraction: 0.15, testFraction: 0.15 } })]);
       await eventually('metrics of the long run', () => api.runs.readMetrics(id).length >= 3);
       await vscode.commands.executeCommand('polyloss.stopRun', id);
       await eventually('the run to be cancelled', () => api.runs.get(id)?.status === 'cancelled', 30000);
@@ -161,7 +161,7 @@ exports.run = async function run() {
     });
 
     await test('Stop All cancels the running and the queued runs of this window', async () => {
-      const long = { epochs: 200, dataset: { name: 'digits', validationFraction: 0.15, testFraction: 0.15 } };
+      const long = { epochs: 2000, dataset: { name: 'digits', validationFraction: 0.15, testFraction: 0.15 } };
       const ids = await api.actions.start([quickConfig(41, long), quickConfig(42, long), quickConfig(43, long)]);
       await eventually('two runs training, one queued (maxConcurrentRuns = 2)', () =>
         ids.filter((id) => api.runs.get(id)?.status === 'running').length === 2 && api.runs.get(ids[2])?.status === 'queued');

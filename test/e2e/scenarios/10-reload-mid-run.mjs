@@ -27,10 +27,13 @@ function isAlive(pid) {
   }
 }
 
-/** A long `polyloss train` in the workspace's runs folder, started outside the window. */
+/**
+ * A long `polyloss train` in the workspace's runs folder, started outside the window: the mnist sample
+ * for 10,000 epochs (hours), so that it is still training whenever the test looks, until it is stopped.
+ */
 function startCliRun(project, runsDir) {
-  const child = spawn(process.execPath, [path.join(project, 'bin', 'polyloss.js'), 'train', '--dataset', 'digits', '--loss', 'poly',
-    '--epsilon', '1', '--epochs', '5000', '--seed', '42', '--name', CLI_RUN, '--runs-dir', runsDir], { cwd: project, stdio: 'ignore' });
+  const child = spawn(process.execPath, [path.join(project, 'bin', 'polyloss.js'), 'train', '--dataset', 'mnist', '--loss', 'poly',
+    '--epsilon', '1', '--epochs', '10000', '--seed', '42', '--name', CLI_RUN, '--runs-dir', runsDir], { cwd: project, stdio: 'ignore' });
   const exited = new Promise((resolve) => child.once('exit', (code, signal) => resolve({ code, signal })));
   return { child, exited, running: () => child.exitCode === null && child.signalCode === null };
 }
