@@ -163,8 +163,9 @@ describe('SIMD kernels on the wasm heap', () => {
     tf.dispose([x, ...theirs, ...ours]);
   });
 
-  it('are what kernels.c builds to (kernelsBinary.ts is not stale; needs clang and lld)', () => {
+  it('are what kernels.c builds to (kernelsBinary.ts is not stale; needs clang-19, lld-19 and llvm-19)', () => {
+    // Byte for byte with the clang that built them; with another clang release, by exports and imports.
     const out = execFileSync(process.execPath, [path.join(ROOT, 'scripts', 'build-simd.mjs'), '--check'], { cwd: ROOT, encoding: 'utf8' });
-    assert.match(out, /matches/);
+    assert.match(out, /matches|they are the same/);
   });
 });
