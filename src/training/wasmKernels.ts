@@ -79,6 +79,16 @@ export function setWasmKernelOptions(changes: Partial<WasmKernelOptions>): WasmK
   return previous;
 }
 
+/** Runs `fn` with some options changed and restores them after (tests compare the paths). */
+export function withWasmKernelOptions<T>(changes: Partial<WasmKernelOptions>, fn: () => T): T {
+  const previous = setWasmKernelOptions(changes);
+  try {
+    return fn();
+  } finally {
+    setWasmKernelOptions(previous);
+  }
+}
+
 type Wrapper = (args: KernelArgs, original: tf.KernelFunc) => TensorInfo;
 const originals = new Map<string, tf.KernelConfig>();
 

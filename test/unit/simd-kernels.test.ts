@@ -7,7 +7,7 @@ import { createRng } from '../../src/core/random';
 import { selectBackend } from '../../src/training/backend';
 import { SimdAdamOptimizer } from '../../src/training/simd/simdAdam';
 import { defaultSimdVariant, simdKernelsFor } from '../../src/training/simd/simdKernels';
-import { setWasmKernelOptions } from '../../src/training/wasmKernels';
+import { withWasmKernelOptions } from '../../src/training/wasmKernels';
 import type { WasmBackendLike } from '../../src/training/wasmHeap';
 
 const ROOT = path.resolve(__dirname, '..', '..');
@@ -64,13 +64,9 @@ describe('SIMD kernels on the wasm heap', () => {
           it(`matMul ${m}×${k}·${k}×${n}${transA ? ', A transposed' : ''}${transB ? ', B transposed' : ''} matches float64 (${relaxedSimd ? 'relaxed' : 'plain'} SIMD)`, () => {
             const a = randomValues(m * k, m * 1000 + k);
             const b = randomValues(k * n, n * 1000 + k + 7);
-            const previous = setWasmKernelOptions({ relaxedSimd });
-            try {
-              const actual = tf.tidy(() => tf.matMul(tf.tensor2d(a, transA ? [k, m] : [m, k]), tf.tensor2d(b, transB ? [n, k] : [k, n]), transA, transB).dataSync());
-              assertProductClose(actual, referenceProduct(a, b, m, k, n, { transA, transB }), k, 'product');
-            } finally {
-              setWasmKernelOptions(previous);
-            }
+            const actual = withWasmKernelOptions({ relaxedSimd }, () => tf.tidy(() =>
+              tf.matMul(tf.tensor2d(a, transA ? [k, m] : [m, k]), tf.tensor2d(b, transB ? [n, k] : [k, n]), transA, transB).dataSync()));
+            assertProductClose(actual, referenceProduct(a, b, m, k, n, { transA, transB }), k, 'product');
           });
         }
       }
@@ -95,12 +91,7 @@ describe('SIMD kernels on the wasm heap', () => {
     const b = randomValues(200 * 24, 6);
     const product = () => tf.tidy(() => tf.matMul(tf.tensor2d(a, [64, 200]), tf.tensor2d(b, [200, 24])).dataSync());
     const ours = product();
-    const previous = setWasmKernelOptions({ simdMatMul: false });
-    try {
-      assertProductClose(ours, Float64Array.from(product()), 200, 'ours vs XNNPACK');
-    } finally {
-      setWasmKernelOptions(previous);
-    }
+    assertProductClose(ours, Float64Array.from(withWasmKernelOptions({ simdMatMul: false }, product)), 200, 'ours vs XNNPACK');
     const batched = tf.tidy(() => tf.matMul(tf.tensor3d(a.subarray(0, 2 * 4 * 5), [2, 4, 5]), tf.tensor3d(b.subarray(0, 2 * 5 * 3), [2, 5, 3])).dataSync());
     const second = referenceProduct(a.subarray(20, 40), b.subarray(15, 30), 4, 5, 3, {});
     assertProductClose(batched.subarray(12), second, 5, 'second matrix of a batch');

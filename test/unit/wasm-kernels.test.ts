@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import * as tf from '@tensorflow/tfjs';
 import { createRng } from '../../src/core/random';
 import { selectBackend } from '../../src/training/backend';
-import { setWasmKernelOptions } from '../../src/training/wasmKernels';
+import { withWasmKernelOptions } from '../../src/training/wasmKernels';
 
 type Pad = 'same' | 'valid' | number | [[number, number], [number, number], [number, number], [number, number]];
 interface Case { name: string; x: [number, number, number, number]; filter: [number, number, number, number]; strides: [number, number]; pad: Pad }
@@ -107,12 +107,7 @@ describe('wasm kernels added for training', () => {
       assertClose(ours, plain, `${c.name}, Conv2D`);
       assertClose(oursFused, fused, `${c.name}, FusedConv2D`);
       assert.ok(fused.some((v) => v === 0) && fused.some((v) => v > 0), 'ReLU clips some outputs and keeps others');
-      const previous = setWasmKernelOptions({ simdConv: false });
-      try {
-        assertClose(outputs()[0], plain, `${c.name}, shipped wasm kernel`);
-      } finally {
-        setWasmKernelOptions(previous);
-      }
+      withWasmKernelOptions({ simdConv: false }, () => assertClose(outputs()[0], plain, `${c.name}, shipped wasm kernel`));
       assert.equal(tf.memory().numTensors, before, 'no tensors left behind');
     });
   }
@@ -127,12 +122,7 @@ describe('wasm kernels added for training', () => {
       await selectBackend('wasm');
       const before = tf.memory().numTensors;
       assertClose(inputGradient(c, filterValues, dyValues, dyShape), expected, c.name);
-      const previous = setWasmKernelOptions({ convBackpropInputAsConv: false });
-      try {
-        assertClose(inputGradient(c, filterValues, dyValues, dyShape), expected, `${c.name}, shipped wasm kernel`);
-      } finally {
-        setWasmKernelOptions(previous);
-      }
+      withWasmKernelOptions({ convBackpropInputAsConv: false }, () => assertClose(inputGradient(c, filterValues, dyValues, dyShape), expected, `${c.name}, shipped wasm kernel`));
       assert.equal(tf.memory().numTensors, before, 'no tensors left behind');
     });
   }
@@ -204,12 +194,7 @@ describe('wasm kernels added for training', () => {
     const expected = slices();
     await selectBackend('wasm');
     assert.deepEqual(slices(), expected);
-    const previous = setWasmKernelOptions({ heapSlice: false });
-    try {
-      assert.deepEqual(slices(), expected, 'same as the shipped wasm kernel');
-    } finally {
-      setWasmKernelOptions(previous);
-    }
+    withWasmKernelOptions({ heapSlice: false }, () => assert.deepEqual(slices(), expected, 'same as the shipped wasm kernel'));
   });
 
   it('Identity shares the buffer, and the clone outlives its source', () => {
@@ -241,12 +226,7 @@ describe('wasm kernels added for training', () => {
     const expected = gathered();
     await selectBackend('wasm');
     assert.deepEqual(gathered(), expected);
-    const previous = setWasmKernelOptions({ fastGather: false });
-    try {
-      assert.deepEqual(gathered(), expected, 'same as the shipped wasm kernel');
-    } finally {
-      setWasmKernelOptions(previous);
-    }
+    withWasmKernelOptions({ fastGather: false }, () => assert.deepEqual(gathered(), expected, 'same as the shipped wasm kernel'));
   });
 
   it('GatherV2 rejects an index out of range', () => {
@@ -311,11 +291,8 @@ describe('wasm kernels added for training', () => {
       tf.matMul(a, tf.transpose(b), true, true), // both operands transposed: [4,5]
       tf.matMul(c, d, false, true), // batched: [2,5,3]
     ].map((t) => t.arraySync());
-    const previous = setWasmKernelOptions({ explicitTransposeMatMul: false });
-    const slowPath = tf.tidy(products);
-    setWasmKernelOptions({ explicitTransposeMatMul: true });
-    const explicit = tf.tidy(products);
-    setWasmKernelOptions(previous);
+    const slowPath = withWasmKernelOptions({ explicitTransposeMatMul: false }, () => tf.tidy(products));
+    const explicit = withWasmKernelOptions({ explicitTransposeMatMul: true }, () => tf.tidy(products));
     const flat = (v: unknown) => (v as number[]).flat(3) as number[];
     for (let i = 0; i < slowPath.length; i++) assertClose(flat(explicit[i]), flat(slowPath[i]), `product ${i}`);
     assertClose(flat(explicit[2]), flat(explicit[0]), 'aᵀ·b computed two ways');
