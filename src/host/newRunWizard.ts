@@ -61,10 +61,8 @@ async function runStep(step: StepId, pos: Position, choices: NewRunChoices, sett
         { label: 'csv', value: 'csv', description: 'Your CSV file', detail: 'Numeric feature columns and a label column (the last one by default)' },
         { label: 'idx', value: 'idx', description: 'Your IDX files', detail: 'MNIST-style images file and labels file' },
       ];
-      const picked = await pickStep(TITLE, pos, 'Dataset', items, choices.dataset);
-      if (picked === undefined) return false;
-      choices.dataset = picked;
-      if (picked === 'csv' || picked === 'idx') return askForDatasetFiles(picked, choices);
+      if (!(await pickStep(TITLE, pos, 'Dataset', items, choices, 'dataset'))) return false;
+      if (choices.dataset === 'csv' || choices.dataset === 'idx') return askForDatasetFiles(choices.dataset, choices);
       return true;
     }
     case 'model': {
@@ -72,17 +70,11 @@ async function runStep(step: StepId, pos: Position, choices: NewRunChoices, sett
         { label: 'mlp', value: 'mlp', description: 'Multilayer perceptron', detail: 'One hidden layer of 128 units; works on every dataset' },
         { label: 'cnn', value: 'cnn', description: 'Convolutional network', detail: 'Two conv blocks (16, 32 filters); image datasets only' },
       ] as PickItem<ModelType>[]).filter((item) => modelFits(item.value, choices, settings));
-      const picked = await pickStep(TITLE, pos, 'Model', items, choices.model);
-      if (picked === undefined) return false;
-      choices.model = picked;
-      return true;
+      return pickStep(TITLE, pos, 'Model', items, choices, 'model');
     }
     case 'loss': {
       const items: PickItem<LossType>[] = LOSS_CHOICES.map((l) => ({ label: l.label, value: l.type, description: l.type, detail: l.detail }));
-      const picked = await pickStep(TITLE, pos, 'Loss', items, choices.lossType);
-      if (picked === undefined) return false;
-      choices.lossType = picked;
-      return true;
+      return pickStep(TITLE, pos, 'Loss', items, choices, 'lossType');
     }
     case 'epsilon':
       return input(pos, step, 'ε: a number for Poly-1 (the paper uses 2 on ImageNet, −1 on COCO), or ε1, ε2, … for Poly-N',
@@ -117,8 +109,19 @@ async function askForDatasetFiles(kind: 'csv' | 'idx', choices: NewRunChoices): 
   return true;
 }
 
-/** One pick step of a multi-step input (shared by New Run and Run Sweep): Back from step 2 on. */
-export function pickStep<T>(title: string, pos: Position, placeholder: string, items: PickItem<T>[], current: T): Promise<T | undefined> {
+/**
+ * One pick step of a multi-step input (shared by New Run and Run Sweep), starting on and storing to
+ * choices[key]: true once picked, false when cancelled; Back from step 2 on.
+ */
+export async function pickStep<C, K extends keyof C>(title: string, pos: Position, placeholder: string, items: PickItem<C[K]>[],
+  choices: C, key: K): Promise<boolean> {
+  const picked = await pickOne(title, pos, placeholder, items, choices[key]);
+  if (picked === undefined) return false;
+  choices[key] = picked;
+  return true;
+}
+
+function pickOne<T>(title: string, pos: Position, placeholder: string, items: PickItem<T>[], current: T): Promise<T | undefined> {
   const qp = vscode.window.createQuickPick<PickItem<T>>();
   qp.title = title;
   qp.step = pos.step;

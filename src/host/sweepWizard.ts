@@ -135,10 +135,7 @@ async function runStep(
   switch (step) {
     case 'base': {
       const items: PickItem<RunConfig>[] = candidates.map((c) => ({ label: c.label, description: c.description, detail: c.detail, value: c.config }));
-      const picked = await pickStep(TITLE, pos, 'Base config: the grid below changes its ε (γ, label smoothing) and seed', items, choices.base);
-      if (picked === undefined) return false;
-      choices.base = picked;
-      return true;
+      return pickStep(TITLE, pos, 'Base config: the grid below changes its ε (γ, label smoothing) and seed', items, choices, 'base');
     }
     case 'epsilon':
       return input(pos, step, 'ε values: a list such as "-1, 0, 1, 2" or a range start:stop:step with the stop included, e.g. "-1:2:1"', choices, speed, concurrency);
@@ -158,10 +155,7 @@ async function runStep(
         { label: `Include ${name}`, description: size(true), detail: `Also train the ${name} baseline with every seed, so each ε is compared with it seed by seed`, value: true },
         { label: `No ${name} runs`, description: size(false), detail: 'ε = 0 (exactly the baseline) stands in for it when it is in the grid', value: false },
       ];
-      const picked = await pickStep(TITLE, pos, `Baseline: include ${name} runs?`, items, choices.baseline);
-      if (picked === undefined) return false;
-      choices.baseline = picked;
-      return true;
+      return pickStep(TITLE, pos, `Baseline: include ${name} runs?`, items, choices, 'baseline');
     }
     case 'confirm':
       return confirmStep(pos, choices, speed, concurrency);
