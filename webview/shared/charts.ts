@@ -3,6 +3,7 @@ import {
   LinearScale, LogarithmicScale, PointElement, Tooltip,
   type ChartDataset, type ChartOptions, type Plugin,
 } from 'chart.js';
+import type { YScale } from './metrics';
 import type { ChartTheme } from './theme';
 
 /** Only what the webviews draw: lines (with decimation), bars, linear/log/category scales. */
@@ -79,6 +80,23 @@ export function baseOptions(theme: ChartTheme): ChartOptions {
       legend: { labels: { color: theme.foreground, boxWidth: 12, boxHeight: 2 } },
       tooltip: { enabled: true },
     },
+  };
+}
+
+/** The axes of a chart of curves: a linear x axis and a linear or logarithmic y axis, themed. */
+export function curveScales(theme: ChartTheme, xTitle: string, yTitle: string | undefined, yScale: YScale): { x: never; y: never } {
+  return { x: themedScale(theme, xTitle, { type: 'linear' }) as never, y: themedScale(theme, yTitle, { type: yScale } as AnyScale) as never };
+}
+
+/** A line chart of {x, y} points (curves over steps, epochs or time): no parsing, no point markers, nearest-x tooltips. */
+export function curveOptions(theme: ChartTheme, xTitle: string, yTitle: string | undefined, yScale: YScale): ChartOptions<'line'> {
+  return {
+    ...(baseOptions(theme) as ChartOptions<'line'>),
+    parsing: false,
+    normalized: true,
+    interaction: { mode: 'nearest', axis: 'x', intersect: false },
+    elements: { point: { radius: 0, hoverRadius: 3 }, line: { tension: 0 } },
+    scales: curveScales(theme, xTitle, yTitle, yScale),
   };
 }
 

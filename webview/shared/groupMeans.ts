@@ -4,7 +4,7 @@ import { diffConfigs } from '../../src/core/configDiff';
 import { describeLoss } from '../../src/core/lossSpec';
 import { groupByConfig, meanBand, type BandPoint, type Series } from '../../src/core/grouping';
 import { smoothSeries } from '../../src/core/smoothing';
-import { DECIMATION_THRESHOLD, applyTheme, baseOptions, createChart, themedScale, Chart } from './charts';
+import { DECIMATION_THRESHOLD, applyTheme, createChart, curveOptions, curveScales, Chart } from './charts';
 import { toCsv } from './csv';
 import { el } from './dom';
 import { fmtNumber } from './format';
@@ -58,17 +58,9 @@ export class GroupMeans {
     const canvas = el('canvas', { attrs: { role: 'img', 'aria-label': 'Mean ± std over seeds of each group of runs' } });
     this.note = el('p', { class: 'group-means-note' });
     this.box = el('div', {}, el('div', { class: compact ? 'chart-box compact' : 'chart-box tall' }, canvas), this.note);
-    const base = baseOptions(theme) as ChartOptions<'line'>;
+    const base = curveOptions(theme, this.xTitle(), this.yTitle(), settings.yScale);
     const options: ChartOptions<'line'> = {
       ...base,
-      parsing: false,
-      normalized: true,
-      interaction: { mode: 'nearest', axis: 'x', intersect: false },
-      elements: { point: { radius: 0, hoverRadius: 3 }, line: { tension: 0 } },
-      scales: {
-        x: themedScale(theme, this.xTitle(), { type: 'linear' }) as never,
-        y: themedScale(theme, compact ? undefined : metricById(settings.metric).label, { type: settings.yScale }) as never,
-      },
       plugins: {
         ...base.plugins,
         decimation: { enabled: true, algorithm: 'lttb', threshold: DECIMATION_THRESHOLD },
@@ -95,8 +87,7 @@ export class GroupMeans {
   configure(settings: GroupMeansSettings): void {
     this.settings = settings;
     const scales = this.chart.options.scales!;
-    scales.x = themedScale(this.theme, this.xTitle(), { type: 'linear' }) as never;
-    scales.y = themedScale(this.theme, this.compact ? undefined : metricById(settings.metric).label, { type: settings.yScale }) as never;
+    Object.assign(scales, curveScales(this.theme, this.xTitle(), this.yTitle(), settings.yScale));
     this.signature = '';
     this.updateVisibility();
   }
@@ -203,6 +194,11 @@ export class GroupMeans {
 
   private xTitle(): string {
     return X_AXES.find((a) => a.id === this.settings.xAxis)?.label ?? this.settings.xAxis;
+  }
+
+  /** The metric's name, except on the compact sidebar chart. */
+  private yTitle(): string | undefined {
+    return this.compact ? undefined : metricById(this.settings.metric).label;
   }
 
   private updateVisibility(): void {

@@ -1,6 +1,6 @@
 import type { ChartDataset, ChartOptions } from 'chart.js';
 import { DebiasedEma } from '../../src/core/smoothing';
-import { DECIMATION_THRESHOLD, applyTheme, baseOptions, createChart, themedScale, VisibleRender, type Chart } from './charts';
+import { DECIMATION_THRESHOLD, applyTheme, createChart, curveOptions, curveScales, VisibleRender, type Chart } from './charts';
 import { fmtNumber } from './format';
 import { X_AXES, rowCount, stepsPerEpoch, xColumn, yColumn, type MetricDef, type Point, type XAxis, type YScale } from './metrics';
 import type { RunsStore } from './series';
@@ -67,18 +67,10 @@ export class LiveChart {
     private yTitle: string | undefined,
     legend = true,
   ) {
-    const base = baseOptions(theme) as ChartOptions<'line'>;
+    const base = curveOptions(theme, this.xTitle(), yTitle, settings.yScale);
     const options: ChartOptions<'line'> = {
       ...base,
-      parsing: false,
-      normalized: true,
       spanGaps: false,
-      interaction: { mode: 'nearest', axis: 'x', intersect: false },
-      elements: { point: { radius: 0, hoverRadius: 3 }, line: { tension: 0 } },
-      scales: {
-        x: themedScale(theme, this.xTitle(), { type: 'linear' }) as never,
-        y: themedScale(theme, yTitle, { type: settings.yScale } as never) as never,
-      },
       plugins: {
         ...base.plugins,
         decimation: { enabled: true, algorithm: 'lttb', threshold: DECIMATION_THRESHOLD },
@@ -117,8 +109,7 @@ export class LiveChart {
   configure(settings: Partial<LiveChartSettings>): void {
     this.settings = { ...this.settings, ...settings };
     const scales = this.chart.options.scales!;
-    scales.x = themedScale(this.theme, this.xTitle(), { type: 'linear' }) as never;
-    scales.y = themedScale(this.theme, this.yTitle, { type: this.settings.yScale } as never) as never;
+    Object.assign(scales, curveScales(this.theme, this.xTitle(), this.yTitle, this.settings.yScale));
     this.rebuildAll();
   }
 
