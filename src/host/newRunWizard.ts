@@ -137,18 +137,25 @@ function pickOne<T>(title: string, pos: Position, placeholder: string, items: Pi
   return showStep<T | undefined>(qp, () => (qp.selectedItems[0] ?? qp.activeItems[0])?.value, undefined);
 }
 
+/** The input box of one step of a multi-step input (shared by New Run and Run Sweep), with Back. */
+export function stepInputBox(title: string, pos: Position, prompt: string, value: string): vscode.InputBox {
+  const box = vscode.window.createInputBox();
+  box.title = title;
+  box.step = pos.step;
+  box.totalSteps = pos.totalSteps;
+  box.prompt = prompt;
+  box.value = value;
+  box.ignoreFocusOut = true;
+  box.buttons = [vscode.QuickInputButtons.Back];
+  return box;
+}
+
 type TextField = 'epsilonText' | 'gammaText' | 'epochsText' | 'seedsText';
 
 /** An input box that checks the value as it is typed and only accepts a valid one. */
 function input(pos: Position, step: StepId, prompt: string, field: TextField, choices: NewRunChoices, settings: NewRunSettings): Promise<boolean> {
-  const box = vscode.window.createInputBox();
-  box.title = pos.step === pos.totalSteps ? `${TITLE}: ${summaryOf(choices, settings)}` : TITLE;
-  box.step = pos.step;
-  box.totalSteps = pos.totalSteps;
-  box.prompt = prompt;
-  box.value = choices[field];
-  box.ignoreFocusOut = true;
-  box.buttons = [vscode.QuickInputButtons.Back];
+  const title = pos.step === pos.totalSteps ? `${TITLE}: ${summaryOf(choices, settings)}` : TITLE;
+  const box = stepInputBox(title, pos, prompt, choices[field]);
   const check = (text: string): string | undefined => validateStep(step, text, choices, settings);
   const show = (text: string): void => {
     const error = check(text);

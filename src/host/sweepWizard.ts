@@ -7,7 +7,7 @@ import type { RunConfig } from '../core/runConfig';
 import type { RunRecord } from '../core/runFormat';
 import { describeSweepSize, type SweepPlan, type SweepSpec } from '../core/sweep';
 import { speedKey, type Calibration } from '../runner/sweepEstimate';
-import { BackSignal, pickStep, showStep, type PickItem, type Position } from './newRunWizard';
+import { BackSignal, pickStep, showStep, stepInputBox, type PickItem, type Position } from './newRunWizard';
 import type { NewRunSettings } from './newRunFlow';
 import {
   DEFAULT_SWEEP_TEXT, SWEEP_STEPS, baseCandidates, baselineName, defaultBase, etaBasis, etaText, planOf, sizeAndEta, sweepNotes,
@@ -164,14 +164,7 @@ async function runStep(
 
 function input(pos: Position, step: 'epsilon' | 'gamma' | 'labelSmoothing' | 'seeds', prompt: string, choices: SweepChoices, speed: SpeedTracker, concurrency: number): Promise<boolean> {
   const field = textFieldOf(step);
-  const box = vscode.window.createInputBox();
-  box.title = TITLE;
-  box.step = pos.step;
-  box.totalSteps = pos.totalSteps;
-  box.prompt = prompt;
-  box.value = choices[field];
-  box.ignoreFocusOut = true;
-  box.buttons = [vscode.QuickInputButtons.Back];
+  const box = stepInputBox(TITLE, pos, prompt, choices[field]);
   const show = (): void => {
     const error = validateSweepStep(step, box.value, choices);
     if (error) {
