@@ -31,7 +31,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import type { RunConfig } from '../src/core/runConfig';
 import { selectBackend } from '../src/training/backend';
-import { CNN_BENCH, fmt, measureTraining, median, MLP_BENCH, numberArg, ratio, type Throughput, WARM_UP_STEPS, warmUp } from './trainingRuns';
+import { CNN_BENCH, fmt, measureTraining, median, MLP_BENCH, numberArg, ratio, type Throughput, WARM_UP_EPOCHS, warmUp } from './trainingRuns';
 
 const ROOT = path.resolve(__dirname, '..');
 const SCRIPT = path.join(ROOT, 'bench', 'peer', 'pytorch_bench.py');
@@ -136,7 +136,7 @@ async function main(): Promise<void> {
   // The N-thread peer needs every core free, so say how busy the machine was.
   console.log(`machine: ${CORES} cores, load average ${os.loadavg()[0].toFixed(2)} (1 min) at start`);
   console.log(`${rounds} rounds interleaved, medians; steps only (no evaluation), samples/s; ours measured after a warm-up of`
-    + ` ${WARM_UP_STEPS.toLocaleString('en-US')} MLP steps (V8 optimises in the background meanwhile: "over the warm-up" is what a short run sees)\n`);
+    + ` ${WARM_UP_EPOCHS} MLP epochs (V8 optimises in the background meanwhile: "over the warm-up" is what a short run sees)\n`);
 
   // Model by model, as a run's worker process trains one model: warm up, then rounds interleaved with the peers.
   const cold = await warmUp('mlp', 'wasm');

@@ -79,8 +79,8 @@ export async function measureTraining(config: RunConfig, kernels: Partial<WasmKe
   }
 }
 
-/** MLP steps of the warm-up: after about this many, V8 has optimised the hot code and a step's CPU time stops falling. */
-export const WARM_UP_STEPS = 3000;
+/** MLP epochs of the warm-up (48 × 63 steps ≈ 3,000): by then V8 has optimised the hot code and a step's CPU time stops falling. */
+export const WARM_UP_EPOCHS = 48;
 
 /**
  * Trains a model before measuring it, until the process runs at its steady speed: the dataset cache
@@ -90,8 +90,7 @@ export const WARM_UP_STEPS = 3000;
  */
 export async function warmUp(model: 'mlp' | 'cnn', backend: RunConfig['backend']): Promise<Throughput> {
   if (model === 'cnn') return measureTraining({ ...CNN_BENCH, backend, dataset: { ...CNN_BENCH.dataset, maxSamples: 1000 } });
-  const stepsPerEpoch = Math.ceil(8000 / MLP_BENCH.batchSize);
-  return measureTraining({ ...MLP_BENCH, backend, epochs: Math.ceil(WARM_UP_STEPS / stepsPerEpoch) });
+  return measureTraining({ ...MLP_BENCH, backend, epochs: WARM_UP_EPOCHS });
 }
 
 export function median(values: number[]): number {
