@@ -87,6 +87,8 @@ export class RunsIndex implements RunsModel {
       const wasBroken = this.brokenRuns.some((b) => b.runId === id);
       if (wasBroken) this.brokenRuns = this.brokenRuns.filter((b) => b.runId !== id);
       if (read && 'record' in read) {
+        // A watcher reports the writes this window already knows of (a worker's start): no news, no redraw.
+        if (wasListed && sameRecord(this.records.get(id), read.record)) continue;
         this.records.set(id, read.record);
       } else {
         if (read) this.brokenRuns = [...this.brokenRuns, read.broken];
@@ -181,4 +183,8 @@ export class RunsIndex implements RunsModel {
   private announce(runId: string, lines: MetricLine[]): void {
     if (lines.length) this.appended.fire({ runId, lines });
   }
+}
+
+function sameRecord(a: RunRecord | undefined, b: RunRecord): boolean {
+  return a !== undefined && JSON.stringify(a) === JSON.stringify(b);
 }

@@ -89,6 +89,25 @@ describe('RunsIndex', () => {
     model.dispose();
   });
 
+  it('announces no change when a reported run.json holds what it already knows (a worker\'s start seen twice)', () => {
+    const a = newRun();
+    const model = new RunsIndex(runsDir, 10);
+    const { changes } = collect(model);
+    model.list();
+    const started: RunRecord = { ...a, status: 'running', startedAt: new Date().toISOString() };
+    writeRunRecord(path.join(runsDir, a.id), started);
+    model.relay({ type: 'started', runId: a.id, record: started, totalSteps: 10, environment: { backend: 'cpu', tfjsVersion: 'x', nodeVersion: 'y', platform: 'linux' } });
+    model.filesChanged([path.join(runsDir, a.id, 'run.json')]);
+    model.flush();
+    assert.deepEqual(changes, [undefined, [a.id]], 'the listing, then the start once');
+    writeRunRecord(path.join(runsDir, a.id), { ...started, status: 'completed' });
+    model.filesChanged([path.join(runsDir, a.id, 'run.json')]);
+    model.flush();
+    assert.deepEqual(changes.at(-1), [a.id], 'a real change is announced');
+    assert.equal(model.get(a.id)?.status, 'completed');
+    model.dispose();
+  });
+
   it('picks up a rename made elsewhere (the CLI writes user.json)', () => {
     const a = newRun('completed');
     const model = new RunsIndex(runsDir, 10);

@@ -177,18 +177,22 @@ export class Workbench {
 
   /**
    * Right-clicks a tree row and chooses a context menu entry by its label. A menu ignores clicks
-   * for a moment after it opens (so the right-click's release does not pick an entry): retry.
+   * for a moment after it opens (so the right-click's release does not pick an entry), and a tree
+   * refresh can close it before the entry is clicked: both are retried.
    */
   async contextMenu(row, label) {
-    await row.click({ button: 'right' });
     const menu = this.page.locator('.context-view .monaco-menu');
     const item = menu.locator('.action-item', { hasText: label }).first();
-    await item.waitFor({ state: 'visible', timeout: 5000 });
     await waitFor(`context menu entry "${label}" to be taken`, async () => {
-      if (await menu.isVisible()) await item.click({ timeout: 2000 }).catch(() => undefined);
-      await this.page.waitForTimeout(200);
-      return !(await menu.isVisible());
-    }, { timeout: 10000, interval: 300 });
+      if (!(await menu.isVisible())) await row.click({ button: 'right' });
+      if (!(await item.waitFor({ state: 'visible', timeout: 5000 }).then(() => true, () => false))) {
+        await this.page.keyboard.press('Escape'); // the menu of something else
+        return false;
+      }
+      // A click in the menu's first moment is ignored and leaves it open: then it is clicked again.
+      const clicked = await item.click({ timeout: 2000 }).then(() => true, () => false);
+      return clicked && menu.waitFor({ state: 'hidden', timeout: 1000 }).then(() => true, () => false);
+    }, { timeout: 20000, interval: 300 });
   }
 }
 

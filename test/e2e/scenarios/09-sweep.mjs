@@ -146,11 +146,16 @@ async function sweepScenario({ wb, page, check, lap, workbenchUrl, ws, runsDir, 
     return found.length === 4 && found.filter((r) => r.record.status === 'running').length === 2 ? found : undefined;
   }, { timeout: 60000, interval: 300 });
   const longId = long[0].record.config.sweepId;
-  await wb.contextMenu(runRow(wb, `Sweep ${longId}`).first(), 'Stop Sweep');
+  // The tree has caught up with both starts, so no refresh for them meets the menu.
+  const longGroup = runRow(wb, `Sweep ${longId}`).filter({ hasText: '4 runs, 2 running' }).first();
+  await longGroup.waitFor({ state: 'visible', timeout: 15000 });
+  await wb.contextMenu(longGroup, 'Stop Sweep');
   lap('Stop Sweep chosen on the sweep group');
-  const stopped = await waitFor('every run of the second sweep to end', () => {
+  const stopped = await waitFor('every run of the second sweep to end', async () => {
     const found = readRuns(runsDir).filter((r) => r.record.config.sweepId === longId);
-    return found.every((r) => !['queued', 'running'].includes(r.record.status)) ? found : undefined;
+    if (found.every((r) => !['queued', 'running'].includes(r.record.status))) return found;
+    const asking = await wb.quickInput().isVisible() ? `; a quick input asks "${await wb.quickInput().textContent()}"` : '';
+    throw new Error(`statuses ${found.map((r) => r.record.status).join(', ')}${asking}`);
   }, { timeout: 60000, interval: 300 });
   check(stopped.length === 4 && stopped.every((r) => r.record.status === 'cancelled'), `Stop Sweep cancels its running and queued runs (${stopped.map((r) => r.record.status).join(', ')})`);
   check(stopped.every((r) => r.record.config.epochs === LONG_EPOCHS), `the long sweep took its epochs from the New Run defaults (${LONG_EPOCHS})`);
