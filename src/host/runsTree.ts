@@ -6,7 +6,7 @@ import type { RunsIndex } from './runsModel';
 import type { PersistentRunSelection } from './selection';
 import { groupContextValue } from './sweepTree';
 import {
-  BROKEN_RUN_CONTEXT, BROKEN_RUN_DESCRIPTION, BROKEN_RUN_ICON, brokenTooltipMarkdown, buildTree, groupDescription,
+  BROKEN_RUN_CONTEXT, BROKEN_RUN_DESCRIPTION, BROKEN_RUN_ICON, brokenTooltipMarkdown, buildTree, carryRecords, groupDescription,
   runContextValue, runDescription, runTooltipMarkdown, statusIcon,
   type BrokenNode, type GroupNode, type RunNode, type TreeNode,
 } from './treeModel';
@@ -19,8 +19,11 @@ export class RunsTreeProvider implements vscode.TreeDataProvider<TreeNode>, vsco
   private readonly changed = new vscode.EventEmitter<TreeNode | TreeNode[] | undefined>();
   readonly onDidChangeTreeData = this.changed.event;
   /** The nodes last handed to VS Code: a refresh of one run must pass the same object. */
+  private top: TreeNode[] | undefined;
   private runNodes = new Map<string, RunNode>();
   private groupOf = new Map<string, GroupNode>();
+  /** What each group item showed when drawn (description and menus), to redraw only groups that change. */
+  private readonly drawnGroups = new Map<string, string>();
   /** The ticks as last drawn, to redraw only the items whose tick changed. */
   private drawnSelection: ReadonlySet<string>;
   private liveRedraw: NodeJS.Timeout | undefined;
@@ -36,6 +39,18 @@ export class RunsTreeProvider implements vscode.TreeDataProvider<TreeNode>, vsco
 
   refresh(): void {
     this.changed.fire(undefined);
+  }
+
+  /** Redraws what the model's change touches: single items while the tree keeps its layout, else all. */
+  runsChanged(runIds: readonly string[] | undefined): void {
+    const changed = runIds && this.top && carryRecords(this.top, buildTree(this.model.list(), this.model.broken()));
+    if (!changed) return this.refresh();
+    const nodes = new Set<TreeNode>(changed);
+    for (const run of changed) {
+      const group = this.groupOf.get(run.id);
+      if (group && this.drawnGroups.get(group.id) !== groupLook(group)) nodes.add(group);
+    }
+    if (nodes.size) this.changed.fire([...nodes]);
   }
 
   /** Redraws the runs whose tick changed (and their groups), e.g. after the dashboard changed the selection. */
@@ -69,6 +84,7 @@ export class RunsTreeProvider implements vscode.TreeDataProvider<TreeNode>, vsco
   getChildren(element?: TreeNode): TreeNode[] {
     if (element) return element.kind === 'group' ? element.runs : [];
     const top = buildTree(this.model.list(), this.model.broken());
+    this.top = top;
     this.runNodes = new Map();
     this.groupOf = new Map();
     this.drawnSelection = new Set(this.selection.get());
@@ -116,6 +132,7 @@ export class RunsTreeProvider implements vscode.TreeDataProvider<TreeNode>, vsco
     item.description = groupDescription(node);
     item.iconPath = new vscode.ThemeIcon(node.id.startsWith('sweep:') ? 'layers' : 'beaker');
     item.contextValue = groupContextValue(node);
+    this.drawnGroups.set(node.id, groupLook(node));
     const selected = new Set(this.selection.get());
     item.checkboxState = node.runs.every((r) => selected.has(r.id))
       ? vscode.TreeItemCheckboxState.Checked : vscode.TreeItemCheckboxState.Unchecked;
@@ -156,6 +173,11 @@ function brokenItem(node: BrokenNode): vscode.TreeItem {
   return item;
 }
 
+/** The parts of a group item that its runs' records decide. */
+function groupLook(group: GroupNode): string {
+  return `${groupDescription(group)}\n${groupContextValue(group)}`;
+}
+
 /** Creates the tree view and keeps it in step with the model, the selection and live progress. */
 export function createRunsTreeView(provider: RunsTreeProvider, model: RunsIndex, selection: PersistentRunSelection): vscode.Disposable {
   const view = vscode.window.createTreeView(RUNS_VIEW_ID, {
@@ -171,8 +193,8 @@ export function createRunsTreeView(provider: RunsTreeProvider, model: RunsIndex,
   return vscode.Disposable.from(
     view,
     view.onDidChangeCheckboxState((e) => provider.applyCheckboxes(e.items)),
-    model.onDidChangeRuns(() => {
-      provider.refresh();
+    model.onDidChangeRuns((runIds) => {
+      provider.runsChanged(runIds);
       updateBadge();
     }),
     selection.onDidChange(() => provider.selectionChanged()),

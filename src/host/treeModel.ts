@@ -81,6 +81,38 @@ export function buildTree(records: readonly RunRecord[], broken: readonly Broken
   return top;
 }
 
+/** Which nodes a tree shows and where: ids in order, group labels and members, broken reasons. */
+function treeLayout(top: readonly TreeNode[]): string {
+  return JSON.stringify(top.map((n) => {
+    if (n.kind === 'group') return [n.id, n.label, n.runs.map((r) => r.id)];
+    return n.kind === 'broken' ? [n.id, n.reason] : n.id;
+  }));
+}
+
+/**
+ * When `next` lays out the same nodes as `drawn`, moves its records into the drawn run nodes and
+ * returns those whose record changed, so only their items are redrawn; undefined when the layout
+ * differs. (VS Code forgets every element of a tree it redraws whole until it has fetched them
+ * again, and a context-menu command chosen meanwhile gets no element.)
+ */
+export function carryRecords(drawn: readonly TreeNode[], next: readonly TreeNode[]): RunNode[] | undefined {
+  if (treeLayout(drawn) !== treeLayout(next)) return undefined;
+  const nextRuns = new Map(next.flatMap(runsOf).map((r) => [r.id, r.record]));
+  const changed: RunNode[] = [];
+  for (const node of drawn.flatMap(runsOf)) {
+    const record = nextRuns.get(node.id)!;
+    if (record === node.record) continue;
+    node.record = record;
+    changed.push(node);
+  }
+  return changed;
+}
+
+function runsOf(node: TreeNode): RunNode[] {
+  if (node.kind === 'group') return node.runs;
+  return node.kind === 'run' ? [node] : [];
+}
+
 export function percent(x: number): string {
   return `${(x * 100).toFixed(1)}%`;
 }

@@ -7,9 +7,9 @@ import { DEFAULT_CONFIG, type RunConfig } from '../../src/core/runConfig';
 import { RUN_SCHEMA_VERSION, type RunRecord, type RunStatus } from '../../src/core/runFormat';
 import { runIdsFromArgs } from '../../src/host/commandArgs';
 import {
-  BROKEN_RUN_CONTEXT, BROKEN_RUN_DESCRIPTION, BROKEN_RUN_ICON, brokenTooltipMarkdown, buildTree, escapeMarkdown, groupDescription,
+  BROKEN_RUN_CONTEXT, BROKEN_RUN_DESCRIPTION, BROKEN_RUN_ICON, brokenTooltipMarkdown, buildTree, carryRecords, escapeMarkdown, groupDescription,
   headlineMetric, runContextValue, runDescription, runTooltipMarkdown, statusIcon,
-  type BrokenNode, type GroupNode,
+  type BrokenNode, type GroupNode, type TreeNode,
 } from '../../src/host/treeModel';
 import { createRun, listRuns } from '../../src/store/runStore';
 
@@ -62,6 +62,33 @@ describe('Runs tree shape', () => {
   it('orders runs created in the same millisecond by id, so the order does not flicker', () => {
     const t = '2026-01-01T00:00:00Z';
     assert.deepEqual(buildTree([record('x-2', t), record('x-1', t), record('x-3', t)]).map((n) => n.id), ['x-3', 'x-2', 'x-1']);
+  });
+
+  it('carries changed records into the drawn nodes while the layout holds, and says when it does not', () => {
+    const runs = [
+      record('s1', '2026-01-02T00:00:00Z', { status: 'queued', config: { sweepId: 'eps' } }),
+      record('s2', '2026-01-03T00:00:00Z', { status: 'running', config: { sweepId: 'eps' } }),
+      record('solo', '2026-01-01T00:00:00Z'),
+    ];
+    const drawn = buildTree(runs);
+    const [group, solo] = drawn as [GroupNode, TreeNode];
+    const started = { ...runs[0], status: 'running' as const };
+    const renamed = { ...runs[2], name: 'renamed' };
+    const changed = carryRecords(drawn, buildTree([started, runs[1], renamed]));
+    assert.deepEqual(changed?.map((n) => n.id), ['s1', 'solo'], 'only the runs whose record changed');
+    assert.equal(group.runs[1].record, started, 'the drawn node holds the new record');
+    assert.equal(groupDescription(group), '2 runs, 2 running');
+    assert.equal(solo.kind === 'run' && solo.record.name, 'renamed');
+    assert.deepEqual(carryRecords(drawn, buildTree([started, runs[1], renamed])), [], 'nothing new, nothing to redraw');
+
+    const added = record('new', '2026-01-04T00:00:00Z');
+    assert.equal(carryRecords(drawn, buildTree([started, runs[1], renamed, added])), undefined, 'a new run changes the layout');
+    assert.equal(carryRecords(drawn, buildTree([started, runs[1]])), undefined, 'so does a deleted one');
+    const broken = { runId: 'bad', dir: '/x/bad', reason: 'truncated' };
+    const withBroken = buildTree([started, runs[1], renamed], [broken]);
+    assert.equal(carryRecords(drawn, withBroken), undefined, 'and a broken folder');
+    assert.equal(carryRecords(withBroken, buildTree([started, runs[1], renamed], [{ ...broken, reason: 'unknown schema' }])), undefined,
+      'and a broken folder\'s new reason');
   });
 
   it('counts runs and running runs of a group', () => {

@@ -183,15 +183,19 @@ export class Workbench {
   async contextMenu(row, label) {
     const menu = this.page.locator('.context-view .monaco-menu');
     const item = menu.locator('.action-item', { hasText: label }).first();
+    let clicked = false;
     await waitFor(`context menu entry "${label}" to be taken`, async () => {
-      if (!(await menu.isVisible())) await row.click({ button: 'right' });
+      const open = await menu.isVisible();
+      if (!open && clicked) return true; // the menu closed (at once or late) after a click on the entry
+      if (!open) await row.click({ button: 'right' });
       if (!(await item.waitFor({ state: 'visible', timeout: 5000 }).then(() => true, () => false))) {
         await this.page.keyboard.press('Escape'); // the menu of something else
         return false;
       }
       // A click in the menu's first moment is ignored and leaves it open: then it is clicked again.
-      const clicked = await item.click({ timeout: 2000 }).then(() => true, () => false);
-      return clicked && menu.waitFor({ state: 'hidden', timeout: 1000 }).then(() => true, () => false);
+      clicked = (await item.click({ timeout: 2000 }).then(() => true, () => false)) || clicked;
+      await this.page.waitForTimeout(200);
+      return clicked && !(await menu.isVisible());
     }, { timeout: 20000, interval: 300 });
   }
 }
