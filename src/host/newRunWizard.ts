@@ -122,16 +122,11 @@ export async function pickStep<C, K extends keyof C>(title: string, pos: Positio
 }
 
 function pickOne<T>(title: string, pos: Position, placeholder: string, items: PickItem<T>[], current: T): Promise<T | undefined> {
-  const qp = vscode.window.createQuickPick<PickItem<T>>();
-  qp.title = title;
-  qp.step = pos.step;
-  qp.totalSteps = pos.totalSteps;
+  const qp = asStep(vscode.window.createQuickPick<PickItem<T>>(), title, pos);
   qp.placeholder = placeholder;
   qp.items = items;
   qp.matchOnDescription = true;
   qp.matchOnDetail = true;
-  qp.ignoreFocusOut = true;
-  qp.buttons = pos.step > 1 ? [vscode.QuickInputButtons.Back] : [];
   const active = items.find((i) => i.value === current);
   if (active) qp.activeItems = [active];
   return showStep<T | undefined>(qp, () => (qp.selectedItems[0] ?? qp.activeItems[0])?.value, undefined);
@@ -139,15 +134,20 @@ function pickOne<T>(title: string, pos: Position, placeholder: string, items: Pi
 
 /** The input box of one step of a multi-step input (shared by New Run and Run Sweep), with Back. */
 export function stepInputBox(title: string, pos: Position, prompt: string, value: string): vscode.InputBox {
-  const box = vscode.window.createInputBox();
-  box.title = title;
-  box.step = pos.step;
-  box.totalSteps = pos.totalSteps;
+  const box = asStep(vscode.window.createInputBox(), title, pos);
   box.prompt = prompt;
   box.value = value;
-  box.ignoreFocusOut = true;
-  box.buttons = [vscode.QuickInputButtons.Back];
   return box;
+}
+
+/** What every step shows: the title, "step of steps", Back from step 2 on; it stays open when focus leaves. */
+function asStep<W extends vscode.QuickPick<vscode.QuickPickItem> | vscode.InputBox>(widget: W, title: string, pos: Position): W {
+  widget.title = title;
+  widget.step = pos.step;
+  widget.totalSteps = pos.totalSteps;
+  widget.ignoreFocusOut = true;
+  widget.buttons = pos.step > 1 ? [vscode.QuickInputButtons.Back] : [];
+  return widget;
 }
 
 type TextField = 'epsilonText' | 'gammaText' | 'epochsText' | 'seedsText';
