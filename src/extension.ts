@@ -69,7 +69,7 @@ export function activate(context: vscode.ExtensionContext): PolyLossApi {
       if (settings.affects(e, 'runsDirectory')) {
         model.setRunsDir(settings.runsDirectory(context.globalStorageUri));
         watcher.restart();
-        reconcile(model.runsDir, log);
+        reconcile(model, log);
       }
     }),
   );
@@ -79,24 +79,21 @@ export function activate(context: vscode.ExtensionContext): PolyLossApi {
   setContext('polyloss.hasSelection', selection.get().length > 0);
 
   // After activation returns: runs a closed window left `running` (worker gone) become `interrupted`.
-  const timer = setTimeout(() => {
-    if (reconcile(model.runsDir, log)) model.refresh();
-  }, 0);
+  const timer = setTimeout(() => reconcile(model, log), 0);
   context.subscriptions.push({ dispose: () => clearTimeout(timer) });
   const activationMs = performance.now() - started;
   log.info(`activated in ${activationMs.toFixed(1)} ms (runs folder ${model.runsDir})`);
   return { ...services, activationMs };
 }
 
-/** Marks interrupted the runs whose worker and launcher are gone; true when it changed any. */
-function reconcile(runsDir: string, log: vscode.LogOutputChannel): boolean {
+/** Marks interrupted the runs of the model's folder whose worker and launcher are gone, from the model's listing. */
+function reconcile(model: RunsIndex, log: vscode.LogOutputChannel): void {
   try {
-    const changed = reconcileInterrupted(runsDir);
+    const changed = reconcileInterrupted(model.runsDir, { runs: model.list() });
     for (const r of changed) log.warn(`run ${r.id} marked interrupted: ${r.error ?? 'its worker is gone'}`);
-    return changed.length > 0;
+    model.reloadRuns(changed.map((r) => r.id));
   } catch (e) {
-    log.error(`could not check for interrupted runs in ${runsDir}: ${(e as Error).message}`);
-    return false;
+    log.error(`could not check for interrupted runs in ${model.runsDir}: ${(e as Error).message}`);
   }
 }
 

@@ -326,6 +326,8 @@ function isActiveHere(record: RunRecord, isAlive: (pid: number) => boolean, host
 }
 
 export interface ReconcileOptions {
+  /** The folder's runs as already listed (the extension's model); each candidate is re-read anyway. */
+  runs?: readonly RunRecord[];
   isAlive?: (pid: number) => boolean;
   hostname?: string;
   now?: Date;
@@ -342,7 +344,7 @@ export function reconcileInterrupted(runsDir: string, opts: ReconcileOptions = {
   const isAlive = opts.isAlive ?? isProcessAlive;
   const host = opts.hostname ?? os.hostname();
   const changed: RunRecord[] = [];
-  for (const listed of listRuns(runsDir).runs) {
+  for (const listed of opts.runs ?? listRuns(runsDir).runs) {
     if (isActiveHere(listed, isAlive, host) !== false || isTerminal(listed.status)) continue;
     const runDir = runDirOf(runsDir, listed.id);
     // Re-read just before writing: the owner may have recorded the end in the meantime.

@@ -239,6 +239,18 @@ describe('reconcileInterrupted', () => {
     assert.deepEqual(reconcileInterrupted(runsDir, { isAlive }), [], 'a second pass changes nothing');
   });
 
+  it('works from the runs it is given, re-reading each candidate before marking it', () => {
+    withRecord('dead-listed', { status: 'running', launcherPid: DEAD });
+    withRecord('dead-unlisted', { status: 'running', launcherPid: DEAD });
+    const endedMeanwhile = withRecord('ended-meanwhile', { status: 'running', launcherPid: DEAD });
+    const listed = listRuns(runsDir).runs.filter((r) => r.id !== 'dead-unlisted');
+    writeRunRecord(endedMeanwhile, { ...readRun(runsDir, 'ended-meanwhile'), status: 'completed' });
+
+    assert.deepEqual(reconcileInterrupted(runsDir, { runs: listed, isAlive }).map((r) => r.id), ['dead-listed']);
+    assert.equal(readRun(runsDir, 'dead-unlisted').status, 'running', 'a run not in the list is not read');
+    assert.equal(readRun(runsDir, 'ended-meanwhile').status, 'completed', 'the end its owner recorded since the listing stands');
+  });
+
   it('uses process.kill(pid, 0) by default: a pid that exited is gone', async () => {
     const { spawn } = await import('node:child_process');
     const child = spawn(process.execPath, ['-e', '']);
