@@ -29,6 +29,11 @@ export function runKernel(name: string, backend: WasmBackendLike, inputs: Record
   return kernel.kernelFunc({ inputs: inputs as tf.NamedTensorInfoMap, backend, attrs }) as TensorInfo;
 }
 
+/** Heap byte offsets of tensors, as the SIMD kernels take their pointers (valid when the heap grows). */
+export function offsetIn(backend: WasmBackendLike): (t: { dataId: tf.DataId }) => number {
+  return (t) => backend.getMemoryOffset(t.dataId);
+}
+
 export function release(backend: WasmBackendLike, infos: TensorInfo[]): void {
   for (const info of infos) backend.disposeData(info.dataId);
 }

@@ -23,7 +23,7 @@ import * as tf from '@tensorflow/tfjs';
 import { simdMatMul } from './simd/matMul';
 import { conv2DBackpropFilter, simdConv2D } from './simd/convolution';
 import { defaultSimdVariant, simdKernelsFor, type SimdVariant } from './simd/simdKernels';
-import { heapOffsets, isWordType, release, runKernel, swapLastTwo, WASM, type WasmBackendLike } from './wasmHeap';
+import { heapOffsets, isWordType, offsetIn, release, runKernel, swapLastTwo, WASM, type WasmBackendLike } from './wasmHeap';
 
 type TensorInfo = tf.TensorInfo;
 type Attrs = tf.NamedAttrMap;
@@ -195,7 +195,7 @@ function maxPoolGradOnePass(args: KernelArgs, original: tf.KernelFunc): TensorIn
   const dx = backend.makeOutput(input.shape, 'float32');
   if (FH === 2 && FW === 2 && sh === 2 && sw === 2 && padInfo.top === 0 && padInfo.left === 0 && 2 * OH <= H && 2 * OW <= W) {
     // The CNN's pooling: non-overlapping windows, one SIMD pass (kernels.c).
-    const at = (t: TensorInfo): number => backend.getMemoryOffset(t.dataId);
+    const at = offsetIn(backend);
     simdKernelsFor(backend, simdVariant()).max_pool_grad_2x2(at(input), at(dy), at(dx), B, H, W, C, OH, OW);
     return dx;
   }
@@ -245,14 +245,14 @@ function gatherRows(args: KernelArgs, original: tf.KernelFunc): TensorInfo {
   }
   const backend = args.backend as WasmBackendLike;
   const rows = x.shape[0];
-  const rowSize = x.shape.slice(1).reduce((a, b) => a * b, 1);
+  const rowSize = tf.util.sizeFromShape(x.shape.slice(1));
   const index = backend.typedArrayFromHeap(indices);
   for (const i of index) {
     if (!(i >= 0 && i < rows)) throw new Error(`GatherV2: the index value ${i} is not in [0, ${rows - 1}]`);
   }
   const count = index.length; // read before makeOutput: a heap that grows detaches the view
   const out = backend.makeOutput([...indices.shape, ...x.shape.slice(1)], x.dtype);
-  const at = (t: TensorInfo): number => backend.getMemoryOffset(t.dataId);
+  const at = offsetIn(backend);
   simdKernelsFor(backend, simdVariant()).gather_rows(at(x), at(indices), at(out), count, rowSize);
   return out;
 }
@@ -272,8 +272,8 @@ function sumLeadingAxes(args: KernelArgs, original: tf.KernelFunc): TensorInfo {
   const backend = args.backend as WasmBackendLike;
   const C = x.shape[rank - 1];
   const out = backend.makeOutput(attrs.keepDims ? [...Array<number>(rank - 1).fill(1), C] : [C], 'float32');
-  const rows = x.shape.slice(0, -1).reduce((a, b) => a * b, 1);
-  simdKernelsFor(backend, simdVariant()).sum_rows(backend.getMemoryOffset(x.dataId), backend.getMemoryOffset(out.dataId), rows, C);
+  const at = offsetIn(backend);
+  simdKernelsFor(backend, simdVariant()).sum_rows(at(x), at(out), tf.util.sizeFromShape(x.shape.slice(0, -1)), C);
   return out;
 }
 
@@ -290,8 +290,8 @@ function addBiasRow(args: KernelArgs, original: tf.KernelFunc): TensorInfo {
   if (!options.simdBiasAdd || a.dtype !== 'float32' || b.dtype !== 'float32' || !isBiasRow) return original(args) as TensorInfo;
   const backend = args.backend as WasmBackendLike;
   const out = backend.makeOutput(a.shape, 'float32');
-  const at = (t: TensorInfo): number => backend.getMemoryOffset(t.dataId);
-  simdKernelsFor(backend, simdVariant()).add_row(at(a), at(b), at(out), a.shape.slice(0, -1).reduce((p, d) => p * d, 1), C);
+  const at = offsetIn(backend);
+  simdKernelsFor(backend, simdVariant()).add_row(at(a), at(b), at(out), tf.util.sizeFromShape(a.shape.slice(0, -1)), C);
   return out;
 }
 
@@ -319,7 +319,7 @@ function sliceContiguous(args: KernelArgs, original: tf.KernelFunc): TensorInfo 
   const backend = args.backend as WasmBackendLike;
   const out = backend.makeOutput(size, x.dtype);
   const offset = tf.slice_util.computeFlatOffset(begin, tf.util.computeStrides(x.shape));
-  const count = size.reduce((a, b) => a * b, 1);
+  const count = tf.util.sizeFromShape(size);
   const source = backend.typedArrayFromHeap(x);
   backend.typedArrayFromHeap(out).set(source.subarray(offset, offset + count));
   return out;

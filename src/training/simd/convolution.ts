@@ -8,7 +8,7 @@
  * The input is padded first so that every window lies inside it.
  */
 import * as tf from '@tensorflow/tfjs';
-import { release, type WasmBackendLike } from '../wasmHeap';
+import { offsetIn, release, type WasmBackendLike } from '../wasmHeap';
 import { scratchOffset, simdKernelsFor, type ConvGeometry, type SimdKernels, type SimdVariant } from './simdKernels';
 
 type TensorInfo = tf.TensorInfo;
@@ -39,7 +39,8 @@ function padded(backend: WasmBackendLike, kernels: SimdKernels, x: TensorInfo, {
   const [B, H, W, C] = x.shape;
   const out = backend.makeOutput([B, H + top + bottom, W + left + right, C], 'float32');
   temps.push(out);
-  kernels.pad_images(backend.getMemoryOffset(x.dataId), backend.getMemoryOffset(out.dataId), B, H, W, C, top, bottom, left, right);
+  const at = offsetIn(backend);
+  kernels.pad_images(at(x), at(out), B, H, W, C, top, bottom, left, right);
   return out;
 }
 
@@ -60,7 +61,7 @@ export function simdConv2D(args: KernelArgs, original: tf.KernelFunc, variant?: 
   if (!plain) return original(args) as TensorInfo;
   const info = tf.backend_util.computeConv2DInfo(x.shape as [number, number, number, number],
     filter.shape as [number, number, number, number], attrs.strides, 1, attrs.pad, attrs.dimRoundingMode);
-  if (!windowsFit(info) || (bias && (bias.dtype !== 'float32' || bias.shape.reduce((a, b) => a * b, 1) !== info.outChannels))) {
+  if (!windowsFit(info) || (bias && (bias.dtype !== 'float32' || tf.util.sizeFromShape(bias.shape) !== info.outChannels))) {
     return original(args) as TensorInfo;
   }
   const backend = args.backend as WasmBackendLike;
@@ -70,7 +71,7 @@ export function simdConv2D(args: KernelArgs, original: tf.KernelFunc, variant?: 
     const input = padded(backend, kernels, x, info, temps);
     const scratch = scratchOffset(backend, kernels.conv2d_scratch_floats(info.filterHeight, info.filterWidth, info.inChannels));
     const out = backend.makeOutput(info.outShape, 'float32');
-    const at = (t: TensorInfo): number => backend.getMemoryOffset(t.dataId);
+    const at = offsetIn(backend);
     kernels.conv2d(at(input), at(filter), bias ? at(bias) : 0, at(out), ...geometry(info), activation === 'relu' ? 1 : 0, scratch);
     return out;
   } finally {
@@ -99,7 +100,7 @@ export function conv2DBackpropFilter(args: KernelArgs, variant?: SimdVariant): T
     const input = padded(backend, kernels, x, info, temps);
     const scratch = scratchOffset(backend, kernels.conv2d_filter_grad_scratch_floats(info.outHeight, info.outWidth));
     const out = backend.makeOutput(info.filterShape, 'float32');
-    const at = (t: TensorInfo): number => backend.getMemoryOffset(t.dataId);
+    const at = offsetIn(backend);
     kernels.conv2d_filter_grad(at(input), at(dy), at(out), ...geometry(info), scratch);
     return out;
   } finally {

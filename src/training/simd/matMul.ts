@@ -7,7 +7,7 @@
  * Batched products (more than one matrix) and other activations stay with the shipped kernels.
  */
 import * as tf from '@tensorflow/tfjs';
-import { release, runKernel, swapLastTwo, type WasmBackendLike } from '../wasmHeap';
+import { offsetIn, release, runKernel, swapLastTwo, type WasmBackendLike } from '../wasmHeap';
 import { scratchOffset, simdKernelsFor, type SimdVariant } from './simdKernels';
 
 type TensorInfo = tf.TensorInfo;
@@ -16,7 +16,7 @@ type KernelArgs = Parameters<tf.KernelFunc>[0];
 interface MatMulInputs { a: TensorInfo; b: TensorInfo; bias?: TensorInfo; preluActivationWeights?: TensorInfo }
 interface MatMulAttrs { transposeA: boolean; transposeB: boolean; activation?: string }
 
-const size = (shape: number[]): number => shape.reduce((p, d) => p * d, 1);
+const size = tf.util.sizeFromShape;
 const isOneMatrix = (t: TensorInfo): boolean => t.dtype === 'float32' && t.shape.length >= 2 && size(t.shape.slice(0, -2)) === 1;
 
 /** Whether gemm computes this product: one float32 matrix each, bias of N floats, ReLU or no activation. */
@@ -48,7 +48,7 @@ export function simdMatMul(args: KernelArgs, original: tf.KernelFunc, variant?: 
     const outer = (a.shape.length >= b.shape.length ? a.shape : b.shape).slice(0, -2);
     const kernels = simdKernelsFor(backend, variant);
     const out = backend.makeOutput([...outer, m, n], 'float32');
-    const at = (t: TensorInfo): number => backend.getMemoryOffset(t.dataId);
+    const at = offsetIn(backend);
     kernels.gemm(at(a), at(b), bias ? at(bias) : 0, at(out), m, k, n, attrs.transposeA ? 1 : 0, attrs.activation === 'relu' ? 1 : 0,
       scratchOffset(backend, kernels.gemm_scratch_floats()));
     return out;

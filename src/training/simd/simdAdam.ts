@@ -7,7 +7,7 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import { simdKernelsFor } from './simdKernels';
-import type { WasmBackendLike } from '../wasmHeap';
+import { offsetIn, type WasmBackendLike } from '../wasmHeap';
 
 interface Moments { m: tf.Variable; v: tf.Variable }
 type VariableGradients = Parameters<tf.Optimizer['applyGradients']>[0];
@@ -32,7 +32,7 @@ export class SimdAdamOptimizer extends tf.Optimizer {
   applyGradients(variableGradients: VariableGradients): void {
     const backend = tf.backend() as unknown as WasmBackendLike;
     const kernels = simdKernelsFor(backend);
-    const at = (t: tf.Tensor): number => backend.getMemoryOffset(t.dataId);
+    const at = offsetIn(backend);
     const entries = Array.isArray(variableGradients)
       ? variableGradients.map(({ name, tensor }) => [name, tensor] as const)
       : Object.entries(variableGradients);
