@@ -124,7 +124,7 @@ function softmaxOp(spec: LossSpec, logits: tf.Tensor2D, oneHot: tf.Tensor2D, red
     (save as tf.GradSaveFunc)([gradient]);
     return {
       value: reduction === 'mean' ? tf.scalar(mean(terms.loss)) : tf.tensor1d(Float32Array.from(terms.loss)),
-      gradFunc: (dy: tf.Tensor, [saved]: tf.Tensor[]) => (reduction === 'mean' ? tf.mul(saved, tf.div(dy, n)) : scaleRows(saved, dy)),
+      gradFunc: (dy: tf.Tensor, [saved]: tf.Tensor[]) => (reduction === 'mean' ? tf.mul(saved, tf.div(dy, n)) : tf.mul(saved, tf.reshape(dy, [-1, 1]))),
     };
   });
   const value = op(logits);
@@ -148,11 +148,6 @@ function softmaxGradient(terms: ExampleTerms, logp: ArrayLike<number>, oneHot: A
     }
   }
   return gradient;
-}
-
-/** Each row of m times its example's weight ([n]). */
-function scaleRows(m: tf.Tensor, weights: tf.Tensor): tf.Tensor {
-  return tf.mul(m, tf.reshape(weights, [-1, 1]));
 }
 
 /**
