@@ -15,7 +15,7 @@ Chart.register(LineController, LineElement, PointElement, BarController, BarElem
  * which keeps the visually important points such as a diverging spike). Set explicitly: Chart.js'
  * default (4 × width) varies with the panel size.
  */
-export const DECIMATION_THRESHOLD = 1000;
+const DECIMATION_THRESHOLD = 1000;
 
 const backgrounds = new WeakMap<Chart, string>();
 
@@ -88,15 +88,20 @@ export function curveScales(theme: ChartTheme, xTitle: string, yTitle: string | 
   return { x: themedScale(theme, xTitle, { type: 'linear' }) as never, y: themedScale(theme, yTitle, { type: yScale } as AnyScale) as never };
 }
 
-/** A line chart of {x, y} points (curves over steps, epochs or time): no parsing, no point markers, nearest-x tooltips. */
+/**
+ * A line chart of {x, y} points (curves over steps, epochs or time): no parsing, no point markers,
+ * nearest-x tooltips, long curves decimated.
+ */
 export function curveOptions(theme: ChartTheme, xTitle: string, yTitle: string | undefined, yScale: YScale): ChartOptions<'line'> {
+  const base = baseOptions(theme) as ChartOptions<'line'>;
   return {
-    ...(baseOptions(theme) as ChartOptions<'line'>),
+    ...base,
     parsing: false,
     normalized: true,
     interaction: { mode: 'nearest', axis: 'x', intersect: false },
     elements: { point: { radius: 0, hoverRadius: 3 }, line: { tension: 0 } },
     scales: curveScales(theme, xTitle, yTitle, yScale),
+    plugins: { ...base.plugins, decimation: { enabled: true, algorithm: 'lttb', threshold: DECIMATION_THRESHOLD } },
   };
 }
 

@@ -4,11 +4,11 @@ import { diffConfigs } from '../../src/core/configDiff';
 import { describeLoss } from '../../src/core/lossSpec';
 import { groupByConfig, meanBand, type BandPoint, type Series } from '../../src/core/grouping';
 import { smoothSeries } from '../../src/core/smoothing';
-import { DECIMATION_THRESHOLD, applyTheme, createChart, curveOptions, curveScales, Chart } from './charts';
+import { applyTheme, createChart, curveOptions, curveScales, Chart } from './charts';
 import { toCsv } from './csv';
 import { el } from './dom';
 import { fmtNumber } from './format';
-import { X_AXES, metricById, rowCount, stepsPerEpoch, xColumn, yColumn, type Point, type XAxis, type YScale } from './metrics';
+import { metricById, rowCount, stepsPerEpoch, xColumn, yColumn, type Point, type XAxis, type YScale, xAxisLabel } from './metrics';
 import type { RunsStore } from './series';
 import { withAlpha, type ChartTheme } from './theme';
 
@@ -63,7 +63,6 @@ export class GroupMeans {
       ...base,
       plugins: {
         ...base.plugins,
-        decimation: { enabled: true, algorithm: 'lttb', threshold: DECIMATION_THRESHOLD },
         legend: { display: !compact, position: 'bottom', labels: { ...base.plugins?.legend?.labels, filter: (item, data) => (data.datasets[item.datasetIndex ?? 0] as BandDataset).part === 'mean' } },
         tooltip: {
           filter: (item) => (item.dataset as BandDataset).part === 'mean',
@@ -193,7 +192,7 @@ export class GroupMeans {
   }
 
   private xTitle(): string {
-    return X_AXES.find((a) => a.id === this.settings.xAxis)?.label ?? this.settings.xAxis;
+    return xAxisLabel(this.settings.xAxis);
   }
 
   /** The metric's name, except on the compact sidebar chart. */

@@ -1,8 +1,8 @@
 import type { ChartDataset, ChartOptions } from 'chart.js';
 import { DebiasedEma } from '../../src/core/smoothing';
-import { DECIMATION_THRESHOLD, applyTheme, createChart, curveOptions, curveScales, VisibleRender, type Chart } from './charts';
+import { applyTheme, createChart, curveOptions, curveScales, VisibleRender, type Chart } from './charts';
 import { fmtNumber } from './format';
-import { X_AXES, rowCount, stepsPerEpoch, xColumn, yColumn, type MetricDef, type Point, type XAxis, type YScale } from './metrics';
+import { rowCount, stepsPerEpoch, xColumn, yColumn, type MetricDef, type Point, type XAxis, type YScale, xAxisLabel } from './metrics';
 import type { RunsStore } from './series';
 import type { ChartTheme } from './theme';
 import { withAlpha } from './theme';
@@ -73,7 +73,6 @@ export class LiveChart {
       spanGaps: false,
       plugins: {
         ...base.plugins,
-        decimation: { enabled: true, algorithm: 'lttb', threshold: DECIMATION_THRESHOLD },
         legend: {
           display: legend, position: 'bottom',
           labels: { ...base.plugins?.legend?.labels, filter: (item, data) => this.primary.has(data.datasets[item.datasetIndex ?? 0]) },
@@ -89,7 +88,7 @@ export class LiveChart {
   }
 
   private xTitle(): string {
-    return X_AXES.find((a) => a.id === this.settings.xAxis)?.label ?? this.settings.xAxis;
+    return xAxisLabel(this.settings.xAxis);
   }
 
   /** Sets which curves are drawn; curves already drawn with the same key keep their points. */

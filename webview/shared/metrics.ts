@@ -34,6 +34,11 @@ export const X_AXES: readonly { id: XAxis; label: string }[] = [
   { id: 'time', label: 'Wall time (s)' },
 ];
 
+/** The axis title of an x axis ("Step", "Epoch", "Wall time (s)"). */
+export function xAxisLabel(id: XAxis): string {
+  return X_AXES.find((a) => a.id === id)?.label ?? id;
+}
+
 export function metricById(id: string): MetricDef {
   return METRICS.find((m) => m.id === id) ?? METRICS[0];
 }
