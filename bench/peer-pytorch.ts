@@ -39,6 +39,7 @@ const DATA = path.join(ROOT, 'media', 'datasets', 'mnist.pld.gz');
 const INSTALL_HINT = 'apt-get install python3-torch';
 const TARGETS = { mlp: 0.5, cnn: 0.3 } as const;
 type ModelName = keyof typeof TARGETS;
+const CONFIGS: Record<ModelName, RunConfig> = { mlp: MLP_BENCH, cnn: CNN_BENCH };
 
 /** Which threads the python process ran with, as pytorch_bench.py reads them after training. */
 interface ThreadsUsed {
@@ -89,7 +90,7 @@ function peerEnv(setup: PeerSetup): NodeJS.ProcessEnv {
 
 function runPeer(python: string, setup: PeerSetup, model: ModelName, rows: number): PeerResult {
   const threads = setup.threads === undefined ? [] : ['--threads', String(setup.threads)];
-  const epochs = (model === 'mlp' ? MLP_BENCH : CNN_BENCH).epochs;
+  const epochs = CONFIGS[model].epochs;
   const out = execFileSync(python, [SCRIPT, '--data', DATA, ...threads, '--models', model, '--samples', String(rows),
     '--epochs', `${model}=${epochs}`, '--batch', String(MLP_BENCH.batchSize)], { encoding: 'utf8', env: peerEnv(setup) });
   return JSON.parse(out.trim()) as PeerResult;
@@ -145,7 +146,7 @@ async function main(): Promise<void> {
   for (const model of ['mlp', 'cnn'] as const) {
     if (model === 'cnn') await warmUp('cnn', 'wasm');
     for (let r = 0; r < rounds; r++) {
-      ours[model].push(await measureTraining(on(model === 'mlp' ? MLP_BENCH : CNN_BENCH)));
+      ours[model].push(await measureTraining(on(CONFIGS[model])));
       if ('python' in peer) {
         for (const name of PEER_NAMES) torch[name][model].push(runPeer(peer.python, PEERS[name], model, ours[model][0].rows));
       }
