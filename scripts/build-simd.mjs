@@ -1,6 +1,6 @@
 // Compiles src/training/simd/kernels.c to WebAssembly, once with relaxed SIMD and once with plain SIMD,
 // and writes both, base64, into kernelsBinary.ts (committed, so a build needs no C compiler).
-// Needs clang 19, lld 19 and llvm-objdump 19 (Debian: apt-get install clang-19 lld-19); CLANG=/path/to/clang to choose.
+// Needs clang 19, lld 19 and llvm-objdump 19 (Debian: apt-get install clang-19 lld-19 llvm-19); CLANG=/path/to/clang to choose.
 //   node scripts/build-simd.mjs           rebuild kernelsBinary.ts
 //   node scripts/build-simd.mjs --check   exit 1 if kernelsBinary.ts is not what kernels.c builds to
 // The check compares bytes when this machine's clang is the one that built kernelsBinary.ts. Another
@@ -26,7 +26,7 @@ function compile(extraFlags) {
     try {
       execFileSync(CLANG, [...FLAGS, ...extraFlags, '-o', out, SOURCE], { stdio: ['ignore', 'inherit', 'inherit'] });
     } catch (e) {
-      throw new Error(`${CLANG} could not build ${SOURCE} (${e.message.split('\n')[0]}). Install it with: apt-get install clang-19 lld-19`);
+      throw new Error(`${CLANG} could not build ${SOURCE} (${e.message.split('\n')[0]}). Install it with: apt-get install clang-19 lld-19 llvm-19`);
     }
     assertNoStack(out);
     return readFileSync(out);
