@@ -116,6 +116,15 @@ async function sweepScenario({ wb, page, check, lap, workbenchUrl, ws, runsDir, 
   check(final.chart.best[0]?.epsilon === best.epsilon, `the best ε is marked (ε=${best.epsilon})`);
   check(final.table.rows.map((r) => r[0]).join() === 'ε=0,ε=2' && final.table.rows.every((r) => r[1] === '2'), 'the table has a row per ε with n = 2');
   check(/4 runs: 4 completed/.test(final.status), `the status line counts the finished runs ("${final.status}")`);
+  // The Runs view keeps up: each row of the sweep shows its run completed.
+  const chartFull = Date.now();
+  await waitFor('the Runs view to show the sweep\'s 4 runs completed', async () => {
+    const shown = await Promise.all(done.map((r) => runRow(wb, r.record.name, 'completed').count()));
+    return shown.every((n) => n > 0);
+  }, { timeout: 15000 });
+  lap(`the Runs view showed every run completed ${Date.now() - chartFull} ms after the chart`);
+  await waitFor('the status bar to show nothing training', async () =>
+    (await page.locator('.statusbar-item', { hasText: /queued|epoch \d+\/\d+|running/ }).count()) === 0, { timeout: 5000 });
   await wb.screenshot('sweep-dashboard');
 
   // Nothing is missing, so Resume Sweep starts nothing and says so.
