@@ -72,7 +72,7 @@ function heapMemory(backend: WasmBackendLike): WebAssembly.Memory {
   return memory;
 }
 
-/** The kernels of `variant` bound to `backend`'s heap (each variant compiled once per process, 5 KB, synchronously). */
+/** The kernels of `variant` bound to `backend`'s heap (each variant compiled once per process, 14 KB, synchronously). */
 export function simdKernelsFor(backend: WasmBackendLike, variant: SimdVariant = defaultSimdVariant()): SimdKernels {
   const memory = heapMemory(backend);
   let byVariant = instances.get(memory);
