@@ -86,10 +86,6 @@ const rows: Row[] = [
   bad({ ...base, sweep: { epsilon: [0, 'x'], seeds: 2 } }, 'sweep.epsilon[1]', '"x"', 'must be a number'),
 ];
 
-test(`the table has good and bad experiment files (${rows.length})`, () => {
-  assert.ok(rows.filter((r) => r.valid).length >= 6 && rows.filter((r) => !r.valid).length >= 25);
-});
-
 for (const [i, row] of rows.entries()) {
   const text = JSON.stringify(row.value, null, 2);
   const label = `#${i}: ${JSON.stringify(row.value).slice(0, 100)}`;

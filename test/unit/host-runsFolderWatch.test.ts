@@ -54,8 +54,8 @@ describe('direct watches of the runs folder', () => {
     assert.deepEqual(watch.folderNames().sort(), ['done', 'live']);
     fs.writeFileSync(path.join(root, 'done', 'run.json'), '{}');
     fs.writeFileSync(path.join(root, 'live', 'run.json'), '{}');
+    // One inotify queue delivers events in order: had 'done' been followed, its write (made first) would be seen by now.
     await until('the live run to be reported', () => seen.includes(path.join(root, 'live', 'run.json')));
-    await new Promise((r) => setTimeout(r, 100));
     assert.ok(!seen.includes(path.join(root, 'done', 'run.json')), 'a finished run is no longer followed');
   });
 
@@ -66,7 +66,9 @@ describe('direct watches of the runs folder', () => {
     await until('the new run to be reported', () => seen.includes(path.join(root, runId)));
     deleteRun(root, runId, { force: true }); // moved to .deleting-* first
     await until('the deleted run to be reported', () => seen.filter((p) => p === path.join(root, runId)).length >= 2);
-    await new Promise((r) => setTimeout(r, 100));
+    // A file written after the deletion ended: once it is reported, every event of the deletion has been too.
+    fs.writeFileSync(path.join(root, 'sentinel'), '');
+    await until('the sentinel to be reported', () => seen.includes(path.join(root, 'sentinel')));
     const hidden = seen.filter((p) => path.relative(root, p).startsWith('.'));
     assert.deepEqual(hidden, [], 'no hidden folder reported');
     assert.deepEqual(watch.watchedRuns(), [runId], 'only the run itself was followed');

@@ -73,7 +73,8 @@ describe('MetricsTail', () => {
 });
 
 describe('RunsIndex', () => {
-  it('lists the folder lazily and re-reads the runs named by file events, debounced', async () => {
+  it('lists the folder lazily and re-reads the runs named by file events, debounced', (ctx) => {
+    ctx.mock.timers.enable({ apis: ['setTimeout'] });
     const a = newRun();
     const model = new RunsIndex(runsDir, 20);
     const { changes } = collect(model);
@@ -81,8 +82,9 @@ describe('RunsIndex', () => {
     const b = newRun();
     writeRunRecord(path.join(runsDir, a.id), { ...a, status: 'running' });
     model.filesChanged([path.join(runsDir, b.id, 'run.json'), path.join(runsDir, a.id, 'run.json'), path.join(runsDir, a.id, 'run.json')]);
+    ctx.mock.timers.tick(19);
     assert.equal(model.get(b.id), undefined, 'nothing is read before the debounce delay');
-    await new Promise((r) => setTimeout(r, 60));
+    ctx.mock.timers.tick(1);
     assert.equal(model.get(b.id)?.status, 'queued');
     assert.equal(model.get(a.id)?.status, 'running');
     assert.deepEqual([...(changes.at(-1) ?? [])].sort(), [a.id, b.id].sort());

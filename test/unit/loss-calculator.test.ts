@@ -32,6 +32,9 @@ function problemsOf(input: unknown): string[] {
 describe('polyloss loss: values', () => {
   it('softmax Poly-1 ε = 2: sanity values, mean and gradient', () => {
     const out = calculateLoss({ logits: LOGITS, labels: LABELS, loss: { type: 'poly', epsilon: 2 }, grad: true });
+    assert.equal((out.perExample as number[]).length, 4);
+    assert.equal((out.pt as number[]).length, 4);
+    assert.equal(out.grad?.[0].length, 5);
     (out.perExample as number[]).forEach((v, i) => assertClose(v, [1.465329, 0.681172, 5.388545, 3.209438][i], 1e-6, `perExample[${i}]`));
     assertClose(out.mean, 2.686121, 1e-6, 'mean');
     (out.pt as number[]).forEach((v, i) => assertClose(v, [0.558545, 0.782222, 0.031685, 0.2][i], 1e-6, `pt[${i}]`));
@@ -56,6 +59,7 @@ describe('polyloss loss: values', () => {
     for (const input of inputs) {
       const out = calculateLoss({ ...input, grad: true });
       const numeric = numericGradient(input);
+      assert.deepEqual(out.grad!.map((row) => row.length), numeric.map((row) => row.length), `${input.loss.type} gradient shape`);
       out.grad!.forEach((row, i) => row.forEach((g, k) => assertClose(g, numeric[i][k], 1e-7, `${input.loss.type} grad[${i}][${k}]`)));
     }
   });

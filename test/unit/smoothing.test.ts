@@ -27,12 +27,14 @@ test('matches TensorBoard on a noisy series for several weights', () => {
   for (const w of [0, 0.3, 0.6, 0.9, 0.99]) {
     const ours = smoothSeries(ys, w);
     const ref = tensorBoardSmooth(ys, w);
+    assert.equal(ours.length, ys.length);
     for (let i = 0; i < ys.length; i++) assert.ok(Math.abs(ours[i] - ref[i]) < 1e-12, `w=${w} i=${i}`);
   }
 });
 
 test('debiasing: the first point equals the raw value and a constant stays constant', () => {
   const out = smoothSeries([3, 3, 3, 3, 3], 0.95);
+  assert.equal(out.length, 5);
   for (const v of out) assert.ok(Math.abs(v - 3) < 1e-12);
 });
 

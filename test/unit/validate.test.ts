@@ -96,11 +96,6 @@ const rows: Row[] = [
 
 const check = (row: Row): Validation<unknown> => (row.kind === 'loss' ? validateLossSpec(row.value) : validateRunConfig(row.value));
 
-test(`the table has at least 30 configs and loss specs, both good and bad (${rows.length})`, () => {
-  assert.ok(rows.length >= 30);
-  assert.ok(rows.filter((r) => r.valid).length >= 10 && rows.filter((r) => !r.valid).length >= 20);
-});
-
 for (const [i, row] of rows.entries()) {
   const label = `${row.kind} #${i}: ${JSON.stringify(row.value)?.slice(0, 90)}`;
   test(`verdict agrees with ajv — ${label}`, () => {

@@ -40,7 +40,8 @@ test('empty state says how to tick runs; ticking in the tree shows them, live', 
     const expected = lines(1, 200).filter((l): l is StepMetric => l.kind === 'step').map((l) => l.loss);
     const smoothP = state.datasets[0].points.map((p) => p[1]);
     const reference = smoothSeries(expected, 0.6);
-    smoothP.forEach((y, i) => assert.ok(Math.abs(y - reference[i]) < 1e-9));
+    assert.equal(smoothP.length, reference.length);
+    smoothP.forEach((y, i) => assert.ok(Math.abs(y - reference[i]) < 1e-9, `smoothed point ${i}`));
     assert.equal(state.datasets[3].points.length, 90);
     await v.page.screenshot({ path: screenshotPath('compare-live-dark.png') });
   } finally {
