@@ -7,7 +7,7 @@ import type { WorkerEvent } from '../core/protocol';
 import type { MetricLine, RunRecord } from '../core/runFormat';
 import { METRICS_FILE, RUN_FILE, USER_FILE, readMetrics } from '../store/runFiles';
 import { isRunFolderName, isTerminal, listRuns, readRunFolder, runDirOf, type BrokenRun } from '../store/runStore';
-import { Emitter } from './emitter';
+import { Emitter } from '../core/emitter';
 import { MetricsTail } from './metricsTail';
 import type { RunsModel } from './services';
 

@@ -1,6 +1,6 @@
 // The runs ticked for comparison, kept in workspaceState so they survive a reload.
 import type { RunSelection } from './services';
-import { Emitter } from './emitter';
+import { Emitter } from '../core/emitter';
 
 /** The part of vscode.Memento the selection uses (workspaceState in the extension, a Map in tests). */
 export interface KeyValueStore {

@@ -3,7 +3,7 @@ import type { RunConfig } from '../core/runConfig';
 import type { RunRecord } from '../core/runFormat';
 import { writeRunRecord } from '../store/runFiles';
 import { createRun, readRunDir } from '../store/runStore';
-import { Emitter, type Disposer } from './emitter';
+import { Emitter, type Disposer } from '../core/emitter';
 import { startRun, type RunHandle } from './startRun';
 
 export interface StartRequest {
@@ -98,7 +98,7 @@ export class RunQueue {
     const promise = new Promise<RunRecord>((r) => { resolve = r; });
     this.finals.set(runId, { promise, resolve });
     this.pending.push({ runsDir: this.runsDir, runId, runDir, config, record });
-    this.changes.emit({ runId, state: 'queued' });
+    this.changes.fire({ runId, state: 'queued' });
     this.pump();
     return runId;
   }
@@ -148,14 +148,14 @@ export class RunQueue {
 
   private cancelQueued(request: StartRequest): void {
     const record = this.recordEnd(request, { status: 'cancelled' });
-    this.events.emit({ type: 'finished', runId: request.runId, status: 'cancelled', summary: { steps: 0, epochs: 0 } });
+    this.events.fire({ type: 'finished', runId: request.runId, status: 'cancelled', summary: { steps: 0, epochs: 0 } });
     this.end(request.runId, record);
   }
 
   private failToStart(request: StartRequest, error: unknown): void {
     const message = `the training worker could not be started: ${error instanceof Error ? error.message : String(error)}`;
     const record = this.recordEnd(request, { status: 'failed', error: message });
-    this.events.emit({ type: 'failed', runId: request.runId, error: message });
+    this.events.fire({ type: 'failed', runId: request.runId, error: message });
     this.end(request.runId, record);
   }
 
@@ -174,7 +174,7 @@ export class RunQueue {
   private end(runId: string, record: RunRecord): void {
     this.running.delete(runId);
     this.finals.get(runId)?.resolve(record);
-    this.changes.emit({ runId, state: 'ended', record });
+    this.changes.fire({ runId, state: 'ended', record });
   }
 
   private pump(): void {
@@ -188,8 +188,8 @@ export class RunQueue {
         continue;
       }
       this.running.set(request.runId, handle);
-      handle.onEvent((event) => this.events.emit(event));
-      this.changes.emit({ runId: request.runId, state: 'running' });
+      handle.onEvent((event) => this.events.fire(event));
+      this.changes.fire({ runId: request.runId, state: 'running' });
       void handle.done.then((record) => {
         this.end(request.runId, record);
         this.pump();

@@ -6,7 +6,7 @@ import type { RunConfig } from '../core/runConfig';
 import type { RunRecord } from '../core/runFormat';
 import { writeRunRecord } from '../store/runFiles';
 import { createRun, isTerminal, readRunDir, runDirOf, RunStoreError } from '../store/runStore';
-import { Emitter, type Disposer } from './emitter';
+import { Emitter, type Disposer } from '../core/emitter';
 
 export interface StartRunOptions {
   runsDir: string;
@@ -90,7 +90,7 @@ export function startRun(opts: StartRunOptions): RunHandle {
   child.on('message', (message: unknown) => {
     if (!isWorkerEvent(message) || message.runId !== runId) return;
     if (message.type === 'finished' || message.type === 'failed') endEvent = message;
-    events.emit(message);
+    events.fire(message);
   });
 
   let stopRequested = false;
@@ -121,7 +121,7 @@ export function startRun(opts: StartRunOptions): RunHandle {
       final.error = `${reason} (and run.json could not be updated: ${(e as Error).message})`;
     }
     if (!endEvent) {
-      events.emit(status === 'failed'
+      events.fire(status === 'failed'
         ? { type: 'failed', runId, error: reason }
         : { type: 'finished', runId, status, summary: final.summary ?? { steps: 0, epochs: 0 } });
     }

@@ -3,7 +3,7 @@
 // instead of the first ticked run. No vscode import.
 import type { Disposable } from 'vscode';
 import type { CoefficientHostMessage, CoefficientWebviewMessage } from '../../core/coefficientProtocol';
-import { Emitter } from '../emitter';
+import { Emitter } from '../../core/emitter';
 import type { HostServices, RunSelection } from '../services';
 import { CoefficientEditorSession, type CoefficientEditorActions } from './coefficientEditorSession';
 
