@@ -18,6 +18,7 @@ import { registerWebviews } from './host/webviews/register';
 import { registerCoefficientEditor } from './host/webviews/coefficientEditorView';
 import { registerExperimentFiles } from './host/experiments';
 import { registerSweepCommands } from './host/sweepCommands';
+import { errorMessage } from './core/errors';
 
 /** What activate() returns: the services (for tests and integrations) and how long activation took. */
 export interface PolyLossApi extends HostServices {
@@ -93,7 +94,7 @@ function reconcile(model: RunsIndex, log: vscode.LogOutputChannel): void {
     for (const r of changed) log.warn(`run ${r.id} marked interrupted: ${r.error ?? 'its worker is gone'}`);
     model.reloadRuns(changed.map((r) => r.id));
   } catch (e) {
-    log.error(`could not check for interrupted runs in ${model.runsDir}: ${(e as Error).message}`);
+    log.error(`could not check for interrupted runs in ${model.runsDir}: ${errorMessage(e)}`);
   }
 }
 

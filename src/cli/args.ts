@@ -2,6 +2,7 @@
  * A small command-line parser: `--flag value`, `--flag=value`, boolean `--flag`, `--` to end flags,
  * and messages that name the flag and what it accepts.
  */
+import { errorMessage } from '../core/errors';
 
 /** A mistake in how the command was called (exit code 2). */
 export class UsageError extends Error {
@@ -86,7 +87,7 @@ function parseValue(flag: FlagSpec, text: string): FlagValue {
       try {
         return flag.parse!(text);
       } catch (e) {
-        throw new UsageError(`${name}: ${(e as Error).message}`);
+        throw new UsageError(`${name}: ${errorMessage(e)}`);
       }
     }
     case 'boolean':

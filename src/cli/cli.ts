@@ -4,6 +4,7 @@ import { formatHelp, parseArgs, UsageError } from './args';
 import { COMMANDS } from './commands/index';
 import { runsDirOf, writeJson, writeLine, type CliContext } from './context';
 import { EXIT_RUN_FAILED, EXIT_USAGE } from './training';
+import { errorMessage } from '../core/errors';
 
 function generalHelp(): string {
   const width = Math.max(...COMMANDS.map((c) => c.spec.name.length));
@@ -47,7 +48,7 @@ export async function runCli(argv: readonly string[], ctx: CliContext): Promise<
     return await command.run({ args, ctx, json: args.flags.json === true, runsDir: runsDirOf(args, ctx.cwd) });
   } catch (error) {
     const code = exitCodeOf(error);
-    const message = error instanceof Error ? error.message : String(error);
+    const message = errorMessage(error);
     if (json) writeJson(ctx, { error: message, exitCode: code });
     writeLine(ctx.stderr, `polyloss: ${message}`);
     if (code === EXIT_RUN_FAILED && error instanceof Error && !(error instanceof RunStoreError) && process.env.POLYLOSS_DEBUG) {

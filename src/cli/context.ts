@@ -2,6 +2,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { reconcileInterrupted, RunStoreError } from '../store/runStore';
 import type { CommandSpec, FlagSpec, ParsedArgs } from './args';
+import { errorMessage } from '../core/errors';
 
 /** Flags every command takes. */
 export const GLOBAL_FLAGS: readonly FlagSpec[] = [
@@ -49,7 +50,7 @@ export function reconcileBeforeReading(runsDir: string, ctx: CliContext): void {
     reconcileInterrupted(runsDir);
   } catch (e) {
     if (e instanceof RunStoreError && e.code === 'unreadable') return; // the command reports it when it reads
-    writeLine(ctx.stderr, `note: could not update interrupted runs in ${runsDir}: ${(e as Error).message}`);
+    writeLine(ctx.stderr, `note: could not update interrupted runs in ${runsDir}: ${errorMessage(e)}`);
   }
 }
 

@@ -5,6 +5,7 @@ import { BUNDLED_DATASETS, type BackendChoice, type DatasetName, type ModelType,
 import type { Activation, LossType } from '../core/lossSpec';
 import { parseEpsilonText, resolveRunConfig } from '../core/validate';
 import { UsageError, type FlagSpec, type FlagValue } from './args';
+import { errorMessage } from '../core/errors';
 
 export const DATASET_NAMES: readonly DatasetName[] = [...BUNDLED_DATASETS, 'csv', 'idx'];
 export const MODEL_TYPES: readonly ModelType[] = ['mlp', 'cnn'];
@@ -110,13 +111,13 @@ function readConfigFile(file: string, cwd: string): JsonObject {
   try {
     text = fs.readFileSync(full, 'utf8');
   } catch (e) {
-    throw new UsageError(`--config: cannot read ${file} (${(e as NodeJS.ErrnoException).code ?? (e as Error).message})`);
+    throw new UsageError(`--config: cannot read ${file} (${(e as NodeJS.ErrnoException).code ?? errorMessage(e)})`);
   }
   let value: unknown;
   try {
     value = JSON.parse(text);
   } catch (e) {
-    throw new UsageError(`--config: ${file} is not valid JSON (${(e as Error).message})`);
+    throw new UsageError(`--config: ${file} is not valid JSON (${errorMessage(e)})`);
   }
   if (!isObject(value)) throw new UsageError(`--config: ${file} must hold a JSON object (a run config)`);
   return value;

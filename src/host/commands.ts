@@ -14,6 +14,7 @@ import type { RunLauncher } from './runLauncher';
 import type { RunsIndex } from './runsModel';
 import type { PersistentRunSelection } from './selection';
 import * as settings from './settings';
+import { errorMessage } from '../core/errors';
 
 export const COMMANDS = {
   newRun: 'polyloss.newRun',
@@ -135,7 +136,7 @@ export function registerCommands(deps: CommandDeps): vscode.Disposable[] {
         try {
           deleteRun(model.runsDir, target.id);
         } catch (e) {
-          failed.push(`${target.name}: ${(e as Error).message}`);
+          failed.push(`${target.name}: ${errorMessage(e)}`);
         }
       }
       selection.remove(targets.map((t) => t.id));
@@ -156,7 +157,7 @@ export function registerCommands(deps: CommandDeps): vscode.Disposable[] {
       try {
         model.upsert(renameRun(model.runsDir, run.id, name));
       } catch (e) {
-        void vscode.window.showErrorMessage(`PolyLoss: could not rename: ${(e as Error).message}`);
+        void vscode.window.showErrorMessage(`PolyLoss: could not rename: ${errorMessage(e)}`);
       }
     },
 

@@ -13,6 +13,7 @@ import { percent } from './treeModel';
 import type { LiveRuns } from './liveProgress';
 import type { RunsIndex } from './runsModel';
 import type { RunActions } from './services';
+import { errorMessage } from '../core/errors';
 
 export interface LauncherDeps {
   model: RunsIndex;
@@ -49,7 +50,7 @@ export class RunLauncher implements RunActions, vscode.Disposable {
       try {
         ids.push(queue.enqueue(config));
       } catch (e) {
-        const message = e instanceof Error ? e.message : String(e);
+        const message = errorMessage(e);
         this.deps.log.error(`could not create a run in ${this.deps.model.runsDir}: ${message}`);
         void vscode.window.showErrorMessage(`PolyLoss: could not create the run: ${message}`);
       }
@@ -79,7 +80,7 @@ export class RunLauncher implements RunActions, vscode.Disposable {
         },
       );
     } catch (e) {
-      const message = e instanceof Error ? e.message : String(e);
+      const message = errorMessage(e);
       this.deps.log.error(`could not check the data: ${message}`);
       void vscode.window.showErrorMessage(`PolyLoss: could not check the data: ${message}`);
       return false;

@@ -7,6 +7,7 @@ import * as vscode from 'vscode';
 import { ensureRunsDir, isTerminal } from '../store/runStore';
 import { RunsFolderWatch } from './runsFolderWatch';
 import type { RunsIndex } from './runsModel';
+import { errorMessage } from '../core/errors';
 
 /**
  * Where to watch from. A watcher needs an existing base and the runs folder only appears with the
@@ -46,7 +47,7 @@ export class RunsWatcher implements vscode.Disposable {
     try {
       ({ base, prefix } = watchBase(this.model.runsDir));
     } catch (e) {
-      this.log.error(`cannot watch ${this.model.runsDir}: ${(e as Error).message}`);
+      this.log.error(`cannot watch ${this.model.runsDir}: ${errorMessage(e)}`);
       return;
     }
     // Run folders (created/deleted) and the files of each run (user.json holds a rename); temp files

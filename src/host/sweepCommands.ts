@@ -15,6 +15,7 @@ import * as settings from './settings';
 import { askForSweep } from './sweepWizard';
 import { describeSweepState, sweepsOf } from '../core/sweepRuns';
 import { stoppableRuns, sweepIdFromArg } from './sweepTree';
+import { errorMessage } from '../core/errors';
 
 export const SWEEP_COMMANDS = {
   runSweep: 'polyloss.runSweep',
@@ -82,7 +83,7 @@ export function registerSweepCommands(deps: SweepCommandDeps): vscode.Disposable
       const file = saveSweep(model.runsDir, newSavedSweep(sweepId, spec, base));
       log.info(`sweep ${sweepId}: ${size}; settings saved to ${file}`);
     } catch (e) {
-      void vscode.window.showErrorMessage(`PolyLoss: could not save the sweep settings next to ${model.runsDir}: ${(e as Error).message}`);
+      void vscode.window.showErrorMessage(`PolyLoss: could not save the sweep settings next to ${model.runsDir}: ${errorMessage(e)}`);
       return [];
     }
     return startSweep(sweepId, configs, true);

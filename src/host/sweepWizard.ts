@@ -13,6 +13,7 @@ import {
   DEFAULT_SWEEP_TEXT, SWEEP_STEPS, baseCandidates, baselineName, defaultBase, etaBasis, etaText, planOf, sizeAndEta, sweepNotes,
   textFieldOf, validateSweepStep, type SpeedState, type SweepChoices, type SweepStepId,
 } from './sweepFlow';
+import { errorMessage } from '../core/errors';
 
 const TITLE = 'PolyLoss: Run Sweep';
 const LAST_TEXT_KEY = 'polyloss.lastSweep';
@@ -60,7 +61,7 @@ class SpeedTracker implements vscode.Disposable {
     const abort = new AbortController();
     this.abort = abort;
     this.state = { measuring: true };
-    const promise = this.measure(base, abort.signal).catch((e: unknown): Calibration => ({ interrupted: false, error: (e as Error).message }));
+    const promise = this.measure(base, abort.signal).catch((e: unknown): Calibration => ({ interrupted: false, error: errorMessage(e) }));
     this.current = promise;
     void promise.then((measured) => {
       if (this.current !== promise) return;

@@ -15,6 +15,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import type { DatasetSpec, RunConfig } from '../core/runConfig';
 import { loadDataset } from '../training/datasets/index';
+import { errorMessage } from '../core/errors';
 
 /** A dataset that cannot be used; `field` is the config field to fix (e.g. dataset.path). */
 export class PreflightError extends Error {
@@ -90,6 +91,6 @@ async function preflightDataset(spec: DatasetSpec, seed: number, opts: Preflight
   try {
     await loadDataset(spec, seed, { workspaceDir: opts.baseDir });
   } catch (e) {
-    throw new PreflightError('dataset', `the dataset cannot be used: ${e instanceof Error ? e.message : String(e)}`);
+    throw new PreflightError('dataset', `the dataset cannot be used: ${errorMessage(e)}`);
   }
 }

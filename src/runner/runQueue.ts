@@ -5,6 +5,7 @@ import { writeRunRecord } from '../store/runFiles';
 import { createRun, readRunDir } from '../store/runStore';
 import { Emitter, type Disposer } from '../core/emitter';
 import { startRun, type RunHandle } from './startRun';
+import { errorMessage } from '../core/errors';
 
 export interface StartRequest {
   runsDir: string;
@@ -153,7 +154,7 @@ export class RunQueue {
   }
 
   private failToStart(request: StartRequest, error: unknown): void {
-    const message = `the training worker could not be started: ${error instanceof Error ? error.message : String(error)}`;
+    const message = `the training worker could not be started: ${errorMessage(error)}`;
     const record = this.recordEnd(request, { status: 'failed', error: message });
     this.events.fire({ type: 'failed', runId: request.runId, error: message });
     this.end(request.runId, record);

@@ -7,6 +7,7 @@ import type { RunRecord } from '../core/runFormat';
 import { writeRunRecord } from '../store/runFiles';
 import { createRun, isTerminal, readRunDir, runDirOf, RunStoreError } from '../store/runStore';
 import { Emitter, type Disposer } from '../core/emitter';
+import { errorMessage } from '../core/errors';
 
 export interface StartRunOptions {
   runsDir: string;
@@ -118,7 +119,7 @@ export function startRun(opts: StartRunOptions): RunHandle {
     try {
       writeRunRecord(runDir, final);
     } catch (e) {
-      final.error = `${reason} (and run.json could not be updated: ${(e as Error).message})`;
+      final.error = `${reason} (and run.json could not be updated: ${errorMessage(e)})`;
     }
     if (!endEvent) {
       events.fire(status === 'failed'

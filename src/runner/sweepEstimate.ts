@@ -7,6 +7,7 @@ import type { RunConfig } from '../core/runConfig';
 import type { RunRecord } from '../core/runFormat';
 import { datasetKey, estimateSweepSeconds } from '../core/sweep';
 import { startRun, type RunHandle } from './startRun';
+import { errorMessage } from '../core/errors';
 
 /**
  * How long a sweep will take on this machine, for the CLI and VS Code alike. The speed comes from
@@ -90,7 +91,7 @@ export async function calibrate(config: RunConfig, opts: CalibrationOptions): Pr
     handle = startRun({ runsDir: dir, config: { ...config, epochs: 1, name: 'calibration' }, workerPath: opts.workerPath, cwd: opts.cwd });
   } catch (e) {
     fs.rmSync(dir, { recursive: true, force: true });
-    return { interrupted: false, error: (e as Error).message };
+    return { interrupted: false, error: errorMessage(e) };
   }
   let startedAfter: number | undefined;
   let trainSize: number | undefined;

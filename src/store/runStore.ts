@@ -6,6 +6,7 @@ import type { RunConfig } from '../core/runConfig';
 import { RUN_SCHEMA_VERSION, TERMINAL_STATUSES, type RunRecord, type RunStatus } from '../core/runFormat';
 import { generateRunId } from './runIds';
 import { RUN_FILE, USER_FILE, writeFileAtomic, writeRunRecord } from './runFiles';
+import { errorMessage } from '../core/errors';
 
 export type RunStoreErrorCode = 'not-found' | 'ambiguous' | 'broken' | 'exists' | 'active' | 'invalid' | 'unwritable' | 'unreadable';
 
@@ -51,7 +52,7 @@ export function parseRunRecord(text: string, runId: string): { ok: true; record:
   try {
     value = JSON.parse(text);
   } catch (e) {
-    return { ok: false, reason: `run.json is not valid JSON (${(e as Error).message})` };
+    return { ok: false, reason: `run.json is not valid JSON (${errorMessage(e)})` };
   }
   if (typeof value !== 'object' || value === null || Array.isArray(value)) return { ok: false, reason: 'run.json is not a JSON object' };
   const r = value as Partial<RunRecord>;
@@ -82,7 +83,7 @@ export function readRunDir(runDir: string): RunRecord {
     text = fs.readFileSync(path.join(runDir, RUN_FILE), 'utf8');
   } catch (e) {
     const code = (e as NodeJS.ErrnoException).code;
-    throw new RunStoreError('broken', code === 'ENOENT' ? 'run.json is missing' : `run.json cannot be read (${code ?? (e as Error).message})`);
+    throw new RunStoreError('broken', code === 'ENOENT' ? 'run.json is missing' : `run.json cannot be read (${code ?? errorMessage(e)})`);
   }
   const parsed = parseRunRecord(text, runId);
   if (!parsed.ok) throw new RunStoreError('broken', parsed.reason);
@@ -125,7 +126,7 @@ export function describeFsError(e: unknown, target: string): string {
     case 'ENOSPC': return `the disk is full (ENOSPC)`;
     case 'EDQUOT': return `the disk quota is exhausted (EDQUOT)`;
     case 'ENOENT': return `folders cannot be created there (ENOENT)`;
-    default: return code ? `${(e as Error).message}` : String(e);
+    default: return code ? `${errorMessage(e)}` : String(e);
   }
 }
 

@@ -4,6 +4,7 @@ import type { RunConfig } from '../core/runConfig';
 import { validateSweepSpec, type SweepSpec } from '../core/sweep';
 import { formatIssues, validateRunConfig } from '../core/validate';
 import { writeFileAtomic } from './runFiles';
+import { errorMessage } from '../core/errors';
 
 /**
  * Saved sweeps: `<runs dir>/../sweeps/<sweep id>.json` (for the default runs folder
@@ -72,7 +73,7 @@ export function loadSweep(runsDir: string, sweepId: string): SavedSweep {
   try {
     text = fs.readFileSync(file, 'utf8');
   } catch (e) {
-    if ((e as NodeJS.ErrnoException).code !== 'ENOENT') throw new SweepFileError(`cannot read ${file} (${(e as Error).message})`);
+    if ((e as NodeJS.ErrnoException).code !== 'ENOENT') throw new SweepFileError(`cannot read ${file} (${errorMessage(e)})`);
     const recent = listSavedSweeps(runsDir).slice(-5);
     throw new SweepFileError(`no saved sweep '${sweepId}' (looked for ${file})${recent.length ? `; recent sweeps: ${recent.join(', ')}` : ''}`);
   }
@@ -80,7 +81,7 @@ export function loadSweep(runsDir: string, sweepId: string): SavedSweep {
   try {
     saved = JSON.parse(text) as Partial<SavedSweep>;
   } catch (e) {
-    throw new SweepFileError(`${file} is not valid JSON (${(e as Error).message})`);
+    throw new SweepFileError(`${file} is not valid JSON (${errorMessage(e)})`);
   }
   const spec = validateSweepSpec(saved.spec);
   if (!spec.ok) throw new SweepFileError(`${file} has no valid sweep spec:\n${formatIssues(spec.errors)}`);

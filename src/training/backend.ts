@@ -8,6 +8,7 @@ import * as path from 'node:path';
 import * as tf from '@tensorflow/tfjs';
 import type { BackendChoice } from '../core/runConfig';
 import { installWasmKernels } from './wasmKernels';
+import { errorMessage } from '../core/errors';
 
 export interface BackendInfo {
   /** Our name of the backend: 'node' | 'wasm' | 'cpu'. */
@@ -25,9 +26,9 @@ function threadBudget(): number {
   return Math.max(1, Math.min(2, cores));
 }
 
-function errorText(e: unknown): string {
-  const text = e instanceof Error ? e.message : String(e);
-  return text.split('\n')[0];
+/** The first line of what was thrown: enough to say why a backend was skipped. */
+function errorFirstLine(e: unknown): string {
+  return errorMessage(e).split('\n')[0];
 }
 
 async function activate(tfName: string): Promise<void> {
@@ -86,7 +87,7 @@ export async function selectBackend(choice: BackendChoice): Promise<BackendInfo>
       const detail = await LOADERS[choice]();
       return { name: choice, tfjsVersion, detail };
     } catch (e) {
-      throw new Error(`backend "${choice}" is not available: ${errorText(e)}. Choose backend "auto", or one of ${(Object.keys(LOADERS) as ConcreteBackend[]).filter((b) => b !== choice).join(', ')}.`);
+      throw new Error(`backend "${choice}" is not available: ${errorFirstLine(e)}. Choose backend "auto", or one of ${(Object.keys(LOADERS) as ConcreteBackend[]).filter((b) => b !== choice).join(', ')}.`);
     }
   }
   const skipped: string[] = [];
@@ -96,7 +97,7 @@ export async function selectBackend(choice: BackendChoice): Promise<BackendInfo>
       const note = skipped.length ? ` (auto; skipped ${skipped.join('; ')})` : ' (auto)';
       return { name, tfjsVersion, detail: detail + note };
     } catch (e) {
-      skipped.push(`${name}: ${errorText(e)}`);
+      skipped.push(`${name}: ${errorFirstLine(e)}`);
     }
   }
   throw new Error(`no TensorFlow.js backend could be initialised: ${skipped.join('; ')}`);

@@ -18,6 +18,7 @@ import { formatIssues, validateRunConfig } from '../core/validate';
 import { appendMetrics, writeRunRecord } from '../store/runFiles';
 import { PreflightError, preflightConfigs } from '../runner/preflight';
 import { defaultRunName, readRunDir } from '../store/runStore';
+import { errorMessage } from '../core/errors';
 
 /** How long the final event may take to reach the parent before the process exits anyway. */
 const FINAL_SEND_TIMEOUT_MS = 2000;
@@ -40,10 +41,6 @@ function exitAfterLastEvent(event: WorkerEvent | PreflightReply, code: number): 
     clearTimeout(timer);
     process.exit(code);
   });
-}
-
-function errorText(e: unknown): string {
-  return e instanceof Error ? e.message : String(e);
 }
 
 /** The queued record written by the launcher; a fresh one if it is missing (e.g. a hand-made folder). */
@@ -96,11 +93,11 @@ async function runWorker(runDir: string, runId: string, config: RunConfig): Prom
 }
 
 function fail(runDir: string, runId: string, current: () => RunRecord, e: unknown): void {
-  const error = errorText(e);
+  const error = errorMessage(e);
   try {
     writeRunRecord(runDir, { ...current(), status: 'failed', endedAt: new Date().toISOString(), error });
   } catch (writeError) {
-    process.stderr.write(`run.json could not be updated: ${errorText(writeError)}\n`);
+    process.stderr.write(`run.json could not be updated: ${errorMessage(writeError)}\n`);
   }
   process.stderr.write(`training failed: ${e instanceof Error && e.stack ? e.stack : error}\n`);
   exitAfterLastEvent({ type: 'failed', runId, error }, 1);
@@ -112,7 +109,7 @@ async function runPreflight(command: PreflightCommand): Promise<void> {
   try {
     for (const batch of command.batches) await preflightConfigs(batch.configs, { baseDir: process.cwd(), confineTo: batch.confineTo });
   } catch (e) {
-    reply = { type: 'preflight-failed', field: e instanceof PreflightError ? e.field : 'dataset', message: errorText(e) };
+    reply = { type: 'preflight-failed', field: e instanceof PreflightError ? e.field : 'dataset', message: errorMessage(e) };
   }
   exitAfterLastEvent(reply, 0);
 }
@@ -143,7 +140,7 @@ function main(): void {
     try {
       record = readRunDir(runDir);
     } catch (e) {
-      process.stderr.write(`cannot read ${path.join(runDir, 'run.json')}: ${errorText(e)}\n`);
+      process.stderr.write(`cannot read ${path.join(runDir, 'run.json')}: ${errorMessage(e)}\n`);
       process.exit(2);
     }
     void runWorker(runDir, record.id, record.config);

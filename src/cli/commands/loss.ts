@@ -1,6 +1,7 @@
 import { UsageError } from '../args';
 import { calculateLoss } from '../lossCalculator';
 import { GLOBAL_FLAGS, writeJson, writeLine, type Command } from '../context';
+import { errorMessage } from '../../core/errors';
 
 function readAll(stream: NodeJS.ReadableStream): Promise<string> {
   return new Promise((resolve, reject) => {
@@ -29,13 +30,13 @@ export const lossCommand: Command = {
     try {
       input = JSON.parse(text);
     } catch (e) {
-      throw new UsageError(`stdin must hold one JSON object (${text.trim() ? (e as Error).message : 'got nothing'})`);
+      throw new UsageError(`stdin must hold one JSON object (${text.trim() ? errorMessage(e) : 'got nothing'})`);
     }
     let result: ReturnType<typeof calculateLoss>;
     try {
       result = calculateLoss(input);
     } catch (e) {
-      throw new UsageError((e as Error).message);
+      throw new UsageError(errorMessage(e));
     }
     writeJson(ctx, result);
     return 0;

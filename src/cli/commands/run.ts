@@ -14,6 +14,7 @@ import { newSavedSweep } from '../../store/sweepFiles';
 import { defaultConcurrency, EXIT_USAGE } from '../training';
 import { printSweepNextSteps, trainSavingSweep } from './sweep';
 import { reportTraining } from './train';
+import { errorMessage } from '../../core/errors';
 
 /**
  * `polyloss run FILE.polyloss.json`: trains the runs of an experiment file, the same file the editor
@@ -115,7 +116,7 @@ function readExperimentText(file: string, cwd: string): { full: string; text: st
     return { full, text: fs.readFileSync(full, 'utf8') };
   } catch (e) {
     const code = (e as NodeJS.ErrnoException).code;
-    throw new UsageError(`cannot read the experiment file ${file} (${code === 'ENOENT' ? 'not found' : code ?? (e as Error).message})`);
+    throw new UsageError(`cannot read the experiment file ${file} (${code === 'ENOENT' ? 'not found' : code ?? errorMessage(e)})`);
   }
 }
 

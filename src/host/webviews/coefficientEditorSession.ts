@@ -11,6 +11,7 @@ import type { RunConfig } from '../../core/runConfig';
 import { formatIssues, validateLossSpec } from '../../core/validate';
 import type { HostServices } from '../services';
 import type { WebviewPort } from './relay';
+import { errorMessage } from '../../core/errors';
 
 /** What the session needs from VS Code: the queue, the experiment file editor, the settings. */
 export interface CoefficientEditorActions {
@@ -81,7 +82,7 @@ export class CoefficientEditorSession implements Disposable {
     try {
       await this.handle(raw);
     } catch (e) {
-      const message = e instanceof Error ? e.message : String(e);
+      const message = errorMessage(e);
       this.services.log.error(`coefficient editor: ${raw.type} failed: ${message}`);
       if (raw.type === 'run' || raw.type === 'save') this.post({ type: 'done', action: raw.type, ok: false, message });
     }

@@ -10,6 +10,7 @@ import {
 import type { HostServices } from '../services';
 import type { CoefficientEditorActions } from './coefficientEditorSession';
 import { EmbeddedCoefficientEditor } from './dashboardCoefficients';
+import { errorMessage } from '../../core/errors';
 
 /** The part of vscode.Webview the relay needs; a plain object in tests. */
 export interface WebviewPort {
@@ -90,7 +91,7 @@ export class WebviewRelay implements Disposable {
     try {
       await this.handle(raw);
     } catch (e) {
-      const message = e instanceof Error ? e.message : String(e);
+      const message = errorMessage(e);
       this.services.log.error(`${this.view} webview: ${raw.type} failed: ${message}`);
       this.handlers.showError(message);
     }

@@ -3,6 +3,7 @@ import * as path from 'node:path';
 import { gunzip } from 'node:zlib';
 import { promisify } from 'node:util';
 import { DatasetError } from './errors';
+import { errorMessage } from '../../core/errors';
 
 const gunzipAsync = promisify(gunzip);
 
@@ -63,6 +64,6 @@ export async function readUserFile(label: string, workspaceDir?: string, limit =
     if (err instanceof RangeError || (err as NodeJS.ErrnoException).code === 'ERR_BUFFER_TOO_LARGE') {
       throw new DatasetError(`Dataset file ${label} decompresses to more than the limit of ${formatBytes(limit)}`);
     }
-    throw new DatasetError(`Dataset file ${label} looks gzip-compressed but cannot be decompressed: ${(err as Error).message}`);
+    throw new DatasetError(`Dataset file ${label} looks gzip-compressed but cannot be decompressed: ${errorMessage(err)}`);
   }
 }
