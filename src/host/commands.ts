@@ -15,23 +15,7 @@ import type { RunsIndex } from './runsModel';
 import type { PersistentRunSelection } from './selection';
 import * as settings from './settings';
 import { errorMessage } from '../core/errors';
-
-export const COMMANDS = {
-  newRun: 'polyloss.newRun',
-  rerun: 'polyloss.rerun',
-  startRuns: 'polyloss.startRuns',
-  stopRun: 'polyloss.stopRun',
-  stopAll: 'polyloss.stopAll',
-  openDashboard: 'polyloss.openDashboard',
-  openRun: 'polyloss.openRun',
-  compareSelected: 'polyloss.compareSelected',
-  deleteRun: 'polyloss.deleteRun',
-  renameRun: 'polyloss.renameRun',
-  exportRuns: 'polyloss.exportRuns',
-  revealRun: 'polyloss.revealRun',
-  refresh: 'polyloss.refresh',
-  showLog: 'polyloss.showLog',
-} as const;
+import { COMMANDS, INTERNAL_COMMANDS } from './commandIds';
 
 export interface CommandDeps {
   context: vscode.ExtensionContext;
@@ -99,7 +83,7 @@ export function registerCommands(deps: CommandDeps): vscode.Disposable[] {
       return launcher.start(runs.map((r) => structuredClone(r.config)));
     },
 
-    [COMMANDS.startRuns]: (configs) => startConfigs(Array.isArray(configs) ? configs : [configs]),
+    [INTERNAL_COMMANDS.startRuns]: (configs) => startConfigs(Array.isArray(configs) ? configs : [configs]),
 
     [COMMANDS.stopRun]: async (arg, multi) => {
       const runs = await targetRuns(arg, multi, 'Runs to stop', (r) => !isTerminal(r.status));

@@ -10,6 +10,7 @@ import {
   runContextValue, runDescription, runTooltipMarkdown, statusIcon,
   type BrokenNode, type GroupNode, type RunNode, type TreeNode,
 } from './treeModel';
+import { COMMANDS } from './commandIds';
 
 export const RUNS_VIEW_ID = 'polyloss.runs';
 /** Live progress redraws at most this often (a step batch arrives many times a second). */
@@ -122,7 +123,7 @@ export class RunsTreeProvider implements vscode.TreeDataProvider<TreeNode>, vsco
     item.checkboxState = this.selection.get().includes(node.id)
       ? vscode.TreeItemCheckboxState.Checked : vscode.TreeItemCheckboxState.Unchecked;
     item.accessibilityInformation = { label: `${record.name}, ${record.status}, ${item.description}` };
-    item.command = { command: 'polyloss.openDashboard', title: 'Open', arguments: [[node.id]] };
+    item.command = { command: COMMANDS.openDashboard, title: 'Open', arguments: [[node.id]] };
     return item;
   }
 

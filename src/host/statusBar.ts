@@ -2,6 +2,7 @@
 import * as vscode from 'vscode';
 import type { LiveRuns } from './liveProgress';
 import { escapeMarkdown } from './treeModel';
+import { COMMANDS } from './commandIds';
 
 const REDRAW_MS = 500;
 
@@ -30,7 +31,7 @@ export class RunsStatusBar implements vscode.Disposable {
     const ids = this.live.activeIds();
     this.item.text = text;
     this.item.tooltip = new vscode.MarkdownString(['**PolyLoss**: click to open the dashboard', '', ...this.live.tooltipLines().map((l) => `- ${escapeMarkdown(l)}`)].join('\n'));
-    this.item.command = { command: 'polyloss.openDashboard', title: 'Open Dashboard', arguments: [ids] };
+    this.item.command = { command: COMMANDS.openDashboard, title: 'Open Dashboard', arguments: [ids] };
     this.item.show();
   }
 

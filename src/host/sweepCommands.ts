@@ -16,13 +16,7 @@ import { askForSweep } from './sweepWizard';
 import { describeSweepState, sweepsOf } from '../core/sweepRuns';
 import { stoppableRuns, sweepIdFromArg } from './sweepTree';
 import { errorMessage } from '../core/errors';
-
-export const SWEEP_COMMANDS = {
-  runSweep: 'polyloss.runSweep',
-  stopSweep: 'polyloss.stopSweep',
-  resumeSweep: 'polyloss.resumeSweep',
-  showSweep: 'polyloss.showSweep',
-} as const;
+import { COMMANDS } from './commandIds';
 
 export interface SweepCommandDeps {
   context: vscode.ExtensionContext;
@@ -57,7 +51,7 @@ export function registerSweepCommands(deps: SweepCommandDeps): vscode.Disposable
     if (ids.length > 0) {
       log.info(`sweep ${sweepId}: ${ids.length} run${ids.length === 1 ? '' : 's'} queued`);
       void vscode.window.showInformationMessage(`PolyLoss: sweep ${sweepId}: ${ids.length} run${ids.length === 1 ? '' : 's'} queued.`, 'Show Statistics')
-        .then((choice) => { if (choice) void vscode.commands.executeCommand(SWEEP_COMMANDS.showSweep, sweepId); });
+        .then((choice) => { if (choice) void vscode.commands.executeCommand(COMMANDS.showSweep, sweepId); });
     }
     return ids;
   }
@@ -104,7 +98,7 @@ export function registerSweepCommands(deps: SweepCommandDeps): vscode.Disposable
   }
 
   const commands: Record<string, (...args: unknown[]) => unknown> = {
-    [SWEEP_COMMANDS.runSweep]: async (arg, multi) => {
+    [COMMANDS.runSweep]: async (arg, multi) => {
       // Given by code ({ spec, base }): started as it is, after the question above SWEEP_CONFIRM_ABOVE runs.
       if (isGivenSweep(arg)) return launchSweep(arg.spec, arg.base);
       // Invoked on a run (tree menu, or an id from code): that run is offered first as the base.
@@ -123,7 +117,7 @@ export function registerSweepCommands(deps: SweepCommandDeps): vscode.Disposable
       return launchSweep(request.spec, request.base, `${request.eta} (${request.etaBasis})`);
     },
 
-    [SWEEP_COMMANDS.stopSweep]: async (arg) => {
+    [COMMANDS.stopSweep]: async (arg) => {
       const sweepId = sweepIdFromArg(arg) ?? await pickSweep('Sweep to stop', (s) => s.live > 0);
       if (!sweepId) return 0;
       const { mine, elsewhere } = stoppableRuns(model.list(), sweepId, process.pid);
@@ -138,7 +132,7 @@ export function registerSweepCommands(deps: SweepCommandDeps): vscode.Disposable
       return mine.length;
     },
 
-    [SWEEP_COMMANDS.resumeSweep]: async (arg) => {
+    [COMMANDS.resumeSweep]: async (arg) => {
       const runsDir = model.runsDir;
       let sweepId = sweepIdFromArg(arg);
       if (!sweepId) {
@@ -170,11 +164,11 @@ export function registerSweepCommands(deps: SweepCommandDeps): vscode.Disposable
       return startSweep(sweepId, todo, false);
     },
 
-    [SWEEP_COMMANDS.showSweep]: async (arg) => {
+    [COMMANDS.showSweep]: async (arg) => {
       const sweepId = sweepIdFromArg(arg) ?? await pickSweep('Sweep to show', () => true);
       if (!sweepId) return;
       const runIds = model.list().filter((r) => r.config.sweepId === sweepId).map((r) => r.id);
-      return vscode.commands.executeCommand('polyloss.openDashboard', runIds, undefined, 'sweep');
+      return vscode.commands.executeCommand(COMMANDS.openDashboard, runIds, undefined, 'sweep');
     },
   };
 

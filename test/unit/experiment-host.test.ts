@@ -12,8 +12,9 @@ import { lineColumnAt } from '../../src/core/experimentTree';
 import { DEFAULT_CONFIG } from '../../src/core/runConfig';
 import type { RunRecord, RunStatus } from '../../src/core/runFormat';
 import {
-  EDIT_COEFFICIENTS_COMMAND, OPEN_DASHBOARD_COMMAND, RUN_ENTRIES_COMMAND, RUN_SWEEP_COMMAND, experimentDiagnostics, experimentHints, experimentLenses,
+  experimentDiagnostics, experimentHints, experimentLenses,
 } from '../../src/host/experiments/editorModels';
+import { COMMANDS, INTERNAL_COMMANDS } from '../../src/host/commandIds';
 import { experimentFileTarget, suggestExperimentName } from '../../src/host/experiments/newFileTarget';
 import { addRunEntry, runEntryNames, runNameProblem, suggestRunName } from '../../src/host/experiments/runEntryEdit';
 
@@ -47,9 +48,9 @@ test('lenses of the starter file: Run all on the top object, Run and Run 3 seeds
   assert.match(lineOf(text, lenses[10].range.offset), /"name": "poly1-eps2"/);
   assert.deepEqual(lenses[10].args, ['file:///ws/digits.polyloss.json', ['poly1-eps2'], 'first']);
   assert.deepEqual(lenses[11].args, ['file:///ws/digits.polyloss.json', ['poly1-eps2'], 'all']);
-  assert.ok(lenses.filter((l) => l.title.startsWith('▶')).every((l) => l.command === RUN_ENTRIES_COMMAND));
+  assert.ok(lenses.filter((l) => l.title.startsWith('▶')).every((l) => l.command === INTERNAL_COMMANDS.runExperimentEntries));
   // "Coefficients" hands the entry's loss, as written, to the Coefficients view.
-  assert.equal(lenses[12].command, EDIT_COEFFICIENTS_COMMAND);
+  assert.equal(lenses[12].command, INTERNAL_COMMANDS.editCoefficients);
   assert.deepEqual(lenses[12].args, [{ type: 'poly', epsilon: 2 }, 'from the entry "poly1-eps2"']);
   assert.match(lineOf(text, lenses[12].range.offset), /"name": "poly1-eps2"/);
 });
@@ -72,7 +73,7 @@ test('result lens: the latest completed run of each seed, opening them in the da
     record('other', 'ce', 3, 'completed', 0.1, 'another-experiment'),
   ];
   let lenses = experimentLenses(text, 'digits', done, 'k');
-  const ce = lenses.filter((l) => l.command === OPEN_DASHBOARD_COMMAND);
+  const ce = lenses.filter((l) => l.command === COMMANDS.openDashboard);
   assert.equal(ce.length, 1);
   assert.equal(ce[0].title, 'acc 91.0% ± 1.4 · 2 seeds');
   assert.deepEqual(ce[0].args, [['ce1', 'ce2']]);
@@ -86,23 +87,23 @@ test('result lens: the latest completed run of each seed, opening them in the da
 
   // Runs of the file's sweep are not results of an entry, even when named like one.
   const swept = { ...record('s1', 'ce', 3, 'completed', 0.2), config: { ...record('s1', 'ce', 3, 'completed').config, sweepId: 'sweep-20240101-000000-abcdef' } };
-  const ceResult = (records: RunRecord[]) => experimentLenses(text, 'digits', records, 'k').find((l) => l.command === OPEN_DASHBOARD_COMMAND);
+  const ceResult = (records: RunRecord[]) => experimentLenses(text, 'digits', records, 'k').find((l) => l.command === COMMANDS.openDashboard);
   assert.deepEqual(ceResult([...done, swept])?.args, [['ce1', 'ce2']]);
 });
 
 test('▶ Run sweep sits on the sweep key, says how many runs it starts and hands the file to the sweep command', () => {
   const text = starterExperimentFile().replace(/\n {2}\]\n\}\n$/, '\n  ],\n  "sweep": { "epsilon": [0, 2], "seeds": 2 }\n}\n');
   const lenses = experimentLenses(text, 'digits', [], 'file:///ws/digits.polyloss.json');
-  const sweep = lenses.filter((l) => l.command === RUN_SWEEP_COMMAND);
+  const sweep = lenses.filter((l) => l.command === INTERNAL_COMMANDS.runExperimentSweep);
   assert.equal(sweep.length, 1);
   assert.equal(sweep[0].title, '▶ Run sweep (4 runs)');
   assert.deepEqual(sweep[0].args, ['file:///ws/digits.polyloss.json']);
   assert.match(lineOf(text, sweep[0].range.offset), /^ {2}"sweep": \{/);
   assert.equal(lenses[0].title, '▶ Run all (12 runs)', 'Run all stays the entries\' runs');
   // A sweep still being typed keeps its lens (the command then names the problem); a file with only a sweep gets it too.
-  assert.equal(experimentLenses(text.replace('"seeds": 2', '"seeds": 0'), 'digits', [], 'k').find((l) => l.command === RUN_SWEEP_COMMAND)?.title, '▶ Run sweep');
+  assert.equal(experimentLenses(text.replace('"seeds": 2', '"seeds": 0'), 'digits', [], 'k').find((l) => l.command === INTERNAL_COMMANDS.runExperimentSweep)?.title, '▶ Run sweep');
   const sweepOnly = '{ "dataset": {}, "model": {}, "runs": [], "sweep": { "seeds": 1 } }';
-  assert.deepEqual(experimentLenses(sweepOnly, 'x', [], 'k').map((l) => [l.title, l.command]), [['▶ Run sweep (1 run)', RUN_SWEEP_COMMAND]]);
+  assert.deepEqual(experimentLenses(sweepOnly, 'x', [], 'k').map((l) => [l.title, l.command]), [['▶ Run sweep (1 run)', INTERNAL_COMMANDS.runExperimentSweep]]);
 });
 
 test('inlay hints go right after the ε value, also in a CRLF file with characters outside the BMP', () => {

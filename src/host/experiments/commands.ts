@@ -10,10 +10,8 @@ import type { RunConfig } from '../../core/runConfig';
 import type { SeedChoice } from './editorModels';
 import { experimentFileTarget, suggestExperimentName } from './newFileTarget';
 import { runEntryNames } from './runEntryEdit';
+import { COMMANDS, INTERNAL_COMMANDS } from '../commandIds';
 
-export const NEW_EXPERIMENT_FILE_COMMAND = 'polyloss.newExperimentFile';
-export const START_RUNS_COMMAND = 'polyloss.startRuns';
-export const START_SWEEP_COMMAND = 'polyloss.runSweep';
 
 /**
  * Asks for a name, writes the commented starter experiment into the workspace folder (asking
@@ -82,7 +80,7 @@ export async function runExperimentEntries(fileUri: unknown, names: unknown, see
   }
   if (problems.length > 0) void showProblems(problems);
   if (configs.length === 0) return [];
-  return (await vscode.commands.executeCommand<string[]>(START_RUNS_COMMAND, configs)) ?? [];
+  return (await vscode.commands.executeCommand<string[]>(INTERNAL_COMMANDS.startRuns, configs)) ?? [];
 }
 
 /**
@@ -101,7 +99,7 @@ export async function runExperimentSweep(fileUri: unknown): Promise<string[]> {
     return [];
   }
   const { spec, base } = parsed.sweep;
-  return (await vscode.commands.executeCommand<string[]>(START_SWEEP_COMMAND, { spec, base })) ?? [];
+  return (await vscode.commands.executeCommand<string[]>(COMMANDS.runSweep, { spec, base })) ?? [];
 }
 
 /** The first error about entry `index` (or about what every entry shares). */

@@ -7,11 +7,8 @@ import { arrayItems, getNodeValue, nodeAt, parseJsonc } from '../../core/experim
 import { isEntryRun, latestResultLabel, latestResults } from '../../core/experimentResults';
 import type { ParsedExperiment, TextRange } from '../../core/experimentFile';
 import type { RunRecord } from '../../core/runFormat';
+import { COMMANDS, INTERNAL_COMMANDS } from '../commandIds';
 
-export const RUN_ENTRIES_COMMAND = 'polyloss.runExperimentEntries';
-export const RUN_SWEEP_COMMAND = 'polyloss.runExperimentSweep';
-export const OPEN_DASHBOARD_COMMAND = 'polyloss.openDashboard';
-export const EDIT_COEFFICIENTS_COMMAND = 'polyloss.editCoefficients';
 /** Which seeds of an entry a lens starts. */
 export type SeedChoice = 'first' | 'all';
 
@@ -52,7 +49,7 @@ export function experimentLenses(text: string, experiment: string, records: read
     range: sweep.range,
     title: sweep.runCount === undefined ? '▶ Run sweep' : `▶ Run sweep (${plural(sweep.runCount, 'run')})`,
     tooltip: `Train the grid of the sweep section on the shared settings, under one sweep id${sweep.runCount === undefined ? '' : `: ${plural(sweep.runCount, 'run')} in the queue`}`,
-    command: RUN_SWEEP_COMMAND,
+    command: INTERNAL_COMMANDS.runExperimentSweep,
     args: [fileKey],
   }] : [];
   if (entries.length === 0) return sweepLens;
@@ -61,28 +58,28 @@ export function experimentLenses(text: string, experiment: string, records: read
     range: fileRange,
     title: `▶ Run all (${plural(total, 'run')})`,
     tooltip: `Train every entry of ${experiment} once per seed: ${plural(total, 'run')} in the queue`,
-    command: RUN_ENTRIES_COMMAND,
+    command: INTERNAL_COMMANDS.runExperimentEntries,
     args: [fileKey, entries.map((e) => e.name), 'all' satisfies SeedChoice],
   }];
   const losses = lossesByName(text);
   for (const entry of entries) {
     lenses.push({
       range: entry.range, title: '▶ Run', tooltip: `Train "${entry.name}" with its first seed`,
-      command: RUN_ENTRIES_COMMAND, args: [fileKey, [entry.name], 'first' satisfies SeedChoice],
+      command: INTERNAL_COMMANDS.runExperimentEntries, args: [fileKey, [entry.name], 'first' satisfies SeedChoice],
     });
     if (entry.seedsCount > 1) {
       lenses.push({
         range: entry.range, title: `▶ Run ${entry.seedsCount} seeds`, tooltip: `Train "${entry.name}" once per seed`,
-        command: RUN_ENTRIES_COMMAND, args: [fileKey, [entry.name], 'all' satisfies SeedChoice],
+        command: INTERNAL_COMMANDS.runExperimentEntries, args: [fileKey, [entry.name], 'all' satisfies SeedChoice],
       });
     }
     const state = entryState(records, entry.name, experiment);
-    if (state) lenses.push({ range: entry.range, ...state, command: OPEN_DASHBOARD_COMMAND });
+    if (state) lenses.push({ range: entry.range, ...state, command: COMMANDS.openDashboard });
     const loss = losses.get(entry.name);
     if (loss) {
       lenses.push({
         range: entry.range, title: 'Coefficients', tooltip: `Show the loss of "${entry.name}" in the Coefficients view: L(Pt), −dL/dPt and α_j; edit it, run it or save it as a new entry`,
-        command: EDIT_COEFFICIENTS_COMMAND, args: [loss, `from the entry "${entry.name}"`],
+        command: INTERNAL_COMMANDS.editCoefficients, args: [loss, `from the entry "${entry.name}"`],
       });
     }
   }

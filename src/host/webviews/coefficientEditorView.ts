@@ -4,19 +4,18 @@ import * as vscode from 'vscode';
 import type { LossSpec } from '../../core/lossSpec';
 import { saveLossToExperimentFile } from '../experiments';
 // Shows a loss in the editor: `polyloss.editCoefficients(loss, source?)`, from the entries' lenses and other code.
-import { EDIT_COEFFICIENTS_COMMAND } from '../experiments/editorModels';
 import { configFor, initialChoices } from '../newRunFlow';
 import type { HostServices } from '../services';
 import * as settings from '../settings';
 import { loadWebviewApp } from './assets';
 import { CoefficientEditorSession, type CoefficientEditorActions } from './coefficientEditorSession';
+import { INTERNAL_COMMANDS } from '../commandIds';
 
 export const COEFFICIENTS_VIEW_ID = 'polyloss.coefficients';
-const START_RUNS_COMMAND = 'polyloss.startRuns';
 
 /** Runs through the polyloss.startRuns command and saves through the experiment file editor; the dashboard's embedded editor uses them too. */
 export const coefficientEditorActions: CoefficientEditorActions = {
-  startRuns: async (configs) => (await vscode.commands.executeCommand<string[]>(START_RUNS_COMMAND, configs)) ?? [],
+  startRuns: async (configs) => (await vscode.commands.executeCommand<string[]>(INTERNAL_COMMANDS.startRuns, configs)) ?? [],
   saveToExperimentFile: saveLossToExperimentFile,
   defaultConfig: () => {
     const now = { ...settings.newRunDefaults(), backend: settings.backend() };
@@ -61,7 +60,7 @@ export function registerCoefficientEditor(context: vscode.ExtensionContext, serv
     provider,
     // Kept alive while hidden, so typed coefficients and the chart survive switching views.
     vscode.window.registerWebviewViewProvider(COEFFICIENTS_VIEW_ID, provider, { webviewOptions: { retainContextWhenHidden: true } }),
-    vscode.commands.registerCommand(EDIT_COEFFICIENTS_COMMAND, (loss: unknown, source: unknown) => {
+    vscode.commands.registerCommand(INTERNAL_COMMANDS.editCoefficients, (loss: unknown, source: unknown) => {
       if (typeof loss !== 'object' || loss === null) return;
       return provider.edit(loss as LossSpec, typeof source === 'string' ? source : 'code');
     }),

@@ -5,10 +5,11 @@ import { loadWebviewApp } from './assets';
 import { coefficientEditorActions } from './coefficientEditorView';
 import { savePng, saveCsv, saveJson } from './exports';
 import { WebviewRelay, type RelayHandlers } from './relay';
+import { runIdsFromArgs } from '../commandArgs';
+import { COMMANDS } from '../commandIds';
 
 export const DASHBOARD_VIEW_TYPE = 'polyloss.dashboard';
 export const COMPARE_VIEW_ID = 'polyloss.compare';
-export const OPEN_DASHBOARD_COMMAND = 'polyloss.openDashboard';
 
 /** One run opens its detail; several open the comparison (and become the selection). */
 function tabFor(runIds: readonly string[]): DashboardTab {
@@ -16,23 +17,6 @@ function tabFor(runIds: readonly string[]): DashboardTab {
   return runIds.length === 1 ? 'detail' : 'compare';
 }
 
-/**
- * The run ids passed to the command: an id, an id list, or tree items carrying `runId`/`id`
- * (a context-menu call passes the clicked item, then all selected items).
- */
-function runIdsFromArgs(arg: unknown): string[] {
-  const one = (x: unknown): string | undefined => {
-    if (typeof x === 'string') return x;
-    if (typeof x === 'object' && x !== null) {
-      const o = x as { runId?: unknown; id?: unknown };
-      if (typeof o.runId === 'string') return o.runId;
-      if (typeof o.id === 'string') return o.id;
-    }
-    return undefined;
-  };
-  const list = Array.isArray(arg) ? arg.map(one) : [one(arg)];
-  return list.filter((x): x is string => x !== undefined);
-}
 
 class Dashboard {
   private panel: vscode.WebviewPanel | undefined;
@@ -82,7 +66,7 @@ class CompareViewProvider implements vscode.WebviewViewProvider {
 /** Registers the dashboard panel (command + restore after reload) and the sidebar Compare view. */
 export function registerWebviews(context: vscode.ExtensionContext, services: HostServices): void {
   const handlers: RelayHandlers = {
-    openDashboard: (runIds) => void vscode.commands.executeCommand(OPEN_DASHBOARD_COMMAND, runIds),
+    openDashboard: (runIds) => void vscode.commands.executeCommand(COMMANDS.openDashboard, runIds),
     exportPng: (dataUrl, fileName) => savePng(services.runs.runsDir, dataUrl, fileName),
     exportCsv: (csv, fileName) => saveCsv(services.runs.runsDir, csv, fileName),
     exportJson: (json, fileName) => saveJson(services.runs.runsDir, json, fileName),
@@ -91,8 +75,8 @@ export function registerWebviews(context: vscode.ExtensionContext, services: Hos
   const dashboard = new Dashboard(services, { ...handlers, coefficients: coefficientEditorActions });
   context.subscriptions.push(
     // From code a third argument may name the tab (menus pass only the clicked and selected items).
-    vscode.commands.registerCommand(OPEN_DASHBOARD_COMMAND, (arg?: unknown, multi?: unknown, tab?: unknown) =>
-      dashboard.open(runIdsFromArgs(Array.isArray(multi) && multi.length > 1 ? multi : arg), tab === 'sweep' ? 'sweep' : undefined)),
+    vscode.commands.registerCommand(COMMANDS.openDashboard, (arg?: unknown, multi?: unknown, tab?: unknown) =>
+      dashboard.open(runIdsFromArgs(arg, multi), tab === 'sweep' ? 'sweep' : undefined)),
     vscode.window.registerWebviewPanelSerializer(DASHBOARD_VIEW_TYPE, {
       deserializeWebviewPanel: async (panel) => dashboard.attach(panel),
     }),
