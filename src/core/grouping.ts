@@ -3,8 +3,8 @@ import { describeLoss, epsilonList, gammaOf, type LossSpec } from './lossSpec';
 import type { RunConfig } from './runConfig';
 import type { EpochMetric, RunRecord, RunStatus } from './runFormat';
 import {
-  DEFAULT_LEVEL, estimateMean, mean, pairedTTest, sampleStd, verdict, welchTTest,
-  type Interval, type MetricScale, type TTestKind, type TTestOutcome, type VerdictKind,
+  DEFAULT_LEVEL, estimateMean, holmAdjust, holmLevels, intervalAt, mean, pairedTTest, sampleStd, verdict, welchTTest,
+  type HolmAdjustment, type Interval, type MetricScale, type TTestKind, type TTestOutcome, type VerdictKind,
 } from './stats';
 
 /**
@@ -140,8 +140,24 @@ export interface BaselineComparison {
   test: TTestKind | null;
   /** This group minus the baseline, in the metric's own unit (fractions for accuracies). */
   difference: number | null;
+  /** The unadjusted interval of the difference at the analysis' level. */
   ci: Interval | null;
+  /** Unadjusted two-sided p. */
   p: number | null;
+  /**
+   * Holm–Bonferroni adjusted p over every tested comparison of the analysis; `kind` and `verdict`
+   * use it (better or worse when pAdjusted < 1 − level).
+   */
+  pAdjusted: number | null;
+  /**
+   * The difference's interval at the level Holm tested this comparison at (`adjustedLevel`, at least
+   * the analysis' level): it excludes 0 exactly when pAdjusted < 1 − level, and contains `ci`.
+   * Verdicts, tables and charts show this one.
+   */
+  adjustedCi: Interval | null;
+  adjustedLevel: number | null;
+  /** Standard deviation of the paired differences (paired tests only), for sample-size planning. */
+  sdDifference: number | null;
   df: number | null;
   /** Seeds behind each side (paired: the number of pairs). */
   n: [number, number];
@@ -181,15 +197,19 @@ export function analyzeRuns(runs: readonly RunRecord[], options: AnalysisOptions
   if (options.baselineKey !== undefined && !byKey.has(options.baselineKey)) {
     throw new RangeError(`baseline group not found among the ${groups.length} groups: ${options.baselineKey}`);
   }
-  const comparisons: BaselineComparison[] = [];
+  const pairs: { group: GroupSummary; baseline: GroupSummary | undefined }[] = [];
   for (const group of groups) {
     const baseline = options.baselineKey !== undefined
       ? byKey.get(options.baselineKey)
       : naturalBaseline(group.config.loss).map((loss) => byKey.get(groupKey({ ...group.config, loss }))).find(Boolean);
     if (baseline === group) continue;
-    if (baseline) comparisons.push(compareWith(group, baseline, level, SUMMARY_METRICS[options.metric]));
-    else if (options.baselineKey === undefined && naturalBaseline(group.config.loss).length > 0) comparisons.push(noBaseline(group));
+    if (baseline || (options.baselineKey === undefined && naturalBaseline(group.config.loss).length > 0)) pairs.push({ group, baseline });
   }
+  const outcomes = pairs.map(({ group, baseline }) => (baseline ? compareValues(group, baseline, level) : undefined));
+  const adjustments = holmFamily(outcomes, level);
+  const comparisons = pairs.map(({ group, baseline }, i) => (baseline
+    ? compareWith(group, baseline, outcomes[i]!, adjustments[i], SUMMARY_METRICS[options.metric])
+    : noBaseline(group)));
   return {
     metric: options.metric,
     metricInfo: SUMMARY_METRICS[options.metric],
@@ -284,12 +304,26 @@ export function compareValues(group: Pick<GroupSummary, 'seeds' | 'values'>, bas
   return pairedTTest(shared.map((s) => valueAt(group, s)), shared.map((s) => valueAt(baseline, s)), level);
 }
 
-function compareWith(group: GroupSummary, baseline: GroupSummary, level: number, metric: MetricInfo): BaselineComparison {
-  const outcome = compareValues(group, baseline, level);
+/**
+ * Holm–Bonferroni over every comparison that could be tested: each one's adjusted p and its interval
+ * at the level Holm tested it at. Comparisons without a test (too few seeds, no spread) are not
+ * counted in the family.
+ */
+function holmFamily(outcomes: readonly (TTestOutcome | undefined)[], level: number): (HolmAdjustment | undefined)[] {
+  const pValues = outcomes.map((o) => (o?.ok ? o.p : Number.NaN));
+  const adjusted = holmAdjust(pValues);
+  const levels = holmLevels(pValues, 1 - level);
+  const family = pValues.filter(Number.isFinite).length;
+  return outcomes.map((o, i) => (o?.ok
+    ? { pAdjusted: adjusted[i], ci: intervalAt(o, 1 - levels[i]), level: 1 - levels[i], family }
+    : undefined));
+}
+
+function compareWith(group: GroupSummary, baseline: GroupSummary, outcome: TTestOutcome, adjustment: HolmAdjustment | undefined, metric: MetricInfo): BaselineComparison {
   const baselineName = isCeEquivalent(baseline.config.loss) && baseline.config.loss.type !== 'ce'
     ? `${baseline.label} (equal to ${baseline.config.loss.type === 'poly' ? 'CE' : 'focal'})`
     : baseline.label;
-  const { kind, text } = verdict(group.label, baselineName, outcome, metric);
+  const { kind, text } = verdict(group.label, baselineName, outcome, metric, adjustment);
   const diverged = [group, baseline].reduce((count, g) => count + g.skipped.filter((s) => s.reason === 'status diverged').length, 0);
   return {
     key: group.key,
@@ -298,6 +332,10 @@ function compareWith(group: GroupSummary, baseline: GroupSummary, level: number,
     difference: outcome.difference,
     ci: outcome.ok ? outcome.ci : null,
     p: outcome.ok ? outcome.p : null,
+    pAdjusted: adjustment?.pAdjusted ?? null,
+    adjustedCi: adjustment?.ci ?? null,
+    adjustedLevel: adjustment?.level ?? null,
+    sdDifference: outcome.ok && outcome.test === 'paired' ? outcome.se * Math.sqrt(outcome.n[0]) : null,
     df: outcome.ok ? outcome.df : null,
     n: outcome.n,
     kind,
@@ -313,7 +351,8 @@ function isCeEquivalent(loss: LossSpec): boolean {
 function noBaseline(group: GroupSummary): BaselineComparison {
   const wanted = describeLoss(naturalBaseline(group.config.loss)[0]);
   return {
-    key: group.key, baselineKey: null, test: null, difference: null, ci: null, p: null, df: null, n: [group.n, 0],
+    key: group.key, baselineKey: null, test: null, difference: null, ci: null, p: null, pAdjusted: null, adjustedCi: null, adjustedLevel: null,
+    sdDifference: null, df: null, n: [group.n, 0],
     kind: 'insufficient',
     verdict: `${group.label}: no ${wanted} runs with the same settings to compare with`,
   };

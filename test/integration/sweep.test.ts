@@ -172,12 +172,30 @@ describe('polyloss sweep and report', () => {
   it('prints the analysis as JSON, and names the groups when --baseline is not one of them', async () => {
     const printed = await cli(['report', sweepId, '--metric', 'best', '--baseline', 'ε=-1', '--json']);
     assert.equal(printed.code, 0, printed.stderr);
-    const { analysis, files } = json<{ analysis: { metric: string; comparisons: { baselineKey: string }[]; groups: { key: string; label: string }[] }; files: string[] }>(printed);
+    type Comparison = { baselineKey: string; p: number | null; pAdjusted: number | null; kind: string; adjustedCi: { low: number; high: number } | null };
+    const { analysis, files } = json<{ analysis: { metric: string; comparisons: Comparison[]; groups: { key: string; label: string }[] }; files: string[] }>(printed);
     assert.equal(analysis.metric, 'best');
     assert.deepEqual(files, []);
     const baselineKey = analysis.groups.find((g) => g.label === 'ε=-1')!.key;
     assert.equal(analysis.comparisons.length, 3);
     assert.ok(analysis.comparisons.every((c) => c.baselineKey === baselineKey));
+
+    // Every tested comparison has its Holm-adjusted p next to p (Holm worked out here from the p values),
+    // and the verdict and its interval follow the adjusted p.
+    const tested = analysis.comparisons.filter((c) => c.p !== null);
+    const sorted = [...tested].sort((a, b) => a.p! - b.p!);
+    let running = 0;
+    for (const [rank, c] of sorted.entries()) {
+      running = Math.max(running, Math.min(1, c.p! * (sorted.length - rank)));
+      assert.ok(Math.abs(c.pAdjusted! - running) < 1e-12, `pAdjusted ${c.pAdjusted} vs Holm ${running}`);
+      const significant = c.pAdjusted! < 0.05;
+      assert.equal(['better', 'worse'].includes(c.kind), significant, `kind ${c.kind} with pAdjusted ${c.pAdjusted}`);
+      assert.equal(c.adjustedCi!.low > 0 || c.adjustedCi!.high < 0, significant);
+    }
+    for (const c of analysis.comparisons.filter((x) => x.p === null)) assert.equal(c.pAdjusted, null);
+    const text = await cli(['report', sweepId, '--metric', 'best', '--baseline', 'ε=-1', '--out', path.join(workDir, 'r-best')]);
+    assert.equal(text.code, 0, text.stderr);
+    if (tested.length > 1) assert.ok(text.stdout.includes(`Holm–Bonferroni adjusted over the ${tested.length} comparisons with a baseline`), text.stdout);
 
     const wrong = await cli(['report', sweepId, '--baseline', 'CE', '--out', path.join(workDir, 'r2')]);
     assert.equal(wrong.code, 2);

@@ -4,7 +4,7 @@ import { withDefaults, type PartialRunConfig } from '../../src/core/config';
 import { analyzeRuns, configKey, groupByConfig, groupKey, meanBand, runKey, summaryValue, type Analysis } from '../../src/core/grouping';
 import type { RunConfig } from '../../src/core/runConfig';
 import type { EpochMetric, RunRecord, RunStatus, RunSummary } from '../../src/core/runFormat';
-import { mean, pairedTTest, welchTTest } from '../../src/core/stats';
+import { intervalAt, mean, pairedTTest, welchTTest } from '../../src/core/stats';
 
 const config = (partial: PartialRunConfig): RunConfig => withDefaults(partial);
 let nextId = 0;
@@ -85,13 +85,23 @@ test('groups per config with n, mean ± std and CI; baseline CE found by itself'
   for (const group of [minus1, plus1, plus2]) assert.equal(byKey.get(group.key)?.baselineKey, ce.key);
 
   const paired = byKey.get(plus2.key)!;
+  const single = byKey.get(plus1.key)!;
   const reference = pairedTTest(plus2.values, ce.values);
   assert.equal(paired.test, 'paired');
   assert.ok(reference.ok);
   assert.equal(paired.p, reference.p);
   assert.deepEqual(paired.ci, reference.ci);
   assert.equal(paired.kind, 'better');
-  assert.equal(paired.verdict, 'Poly-1 ε=2 is better than CE: +0.80 pts [0.60, 1.00], p<0.001, 5 seeds (paired)');
+  // Two comparisons have a test (ε=1 has one seed): Holm tests the smaller p at α/2, the other at α.
+  const welchP = byKey.get(minus1.key)!.p!;
+  assert.ok(paired.p! < welchP);
+  assert.equal(paired.pAdjusted, 2 * paired.p!);
+  assert.equal(byKey.get(minus1.key)!.pAdjusted, Math.max(2 * paired.p!, welchP));
+  assert.equal(paired.adjustedLevel, 0.975);
+  assert.deepEqual(paired.adjustedCi, intervalAt(reference, 0.975));
+  assert.equal(byKey.get(minus1.key)!.adjustedLevel, 0.95);
+  assert.equal(paired.verdict, 'Poly-1 ε=2 is better than CE: +0.80 pts [0.55, 1.05] (97.5% CI), Holm p<0.001 (unadjusted p<0.001), 5 seeds (paired)');
+  assert.equal(single.pAdjusted, null);
 
   const welch = byKey.get(minus1.key)!;
   assert.equal(welch.test, 'welch');
@@ -100,7 +110,6 @@ test('groups per config with n, mean ± std and CI; baseline CE found by itself'
   assert.equal(welch.df, welchReference.df);
   assert.equal(welch.kind, 'worse');
 
-  const single = byKey.get(plus1.key)!;
   assert.equal(single.kind, 'insufficient');
   assert.equal(single.verdict, 'Poly-1 ε=1: only 1 seed — run more seeds to compare with CE (1 diverged run not counted)');
 });
@@ -211,4 +220,59 @@ test('meanBand: mean ± std per x over the x every run has, or over all x with n
   assert.equal(any[3].std, null);
   assert.deepEqual(meanBand([]), []);
   assert.throws(() => meanBand([{ x: [1, 2], y: [1] }]), /as many x as y/);
+});
+
+/** A sweep of CE and Poly-1 at `epsilons`, paired seeds 1..n, test accuracy = CE's + the setting's gain on that seed. */
+function pairedSweep(ce: number[], gains: Record<string, number[]>): RunRecord[] {
+  const runs = ce.map((acc, i) => run({ loss: { type: 'ce' }, seed: i + 1 }, { testAcc: acc }));
+  for (const [epsilon, gain] of Object.entries(gains)) {
+    gain.forEach((g, i) => runs.push(run({ loss: { type: 'poly', epsilon: Number(epsilon) }, seed: i + 1 }, { testAcc: ce[i] + g })));
+  }
+  return runs;
+}
+
+test('Holm: a comparison significant alone but not among five is "not distinguishable", its interval reaching 0', () => {
+  const ce = [0.9, 0.91, 0.905, 0.915, 0.9];
+  // ε=1 alone: p ≈ 0.02 (< 0.05); with four more comparisons of no effect Holm multiplies it by 5.
+  const gains = { 1: [0.012, 0.004, 0.018, 0.01, 0.001] };
+  const alone = analyzeRuns(pairedSweep(ce, gains), { metric: 'test' }).comparisons[0];
+  assert.ok(alone.p! < 0.05 && alone.pAdjusted === alone.p);
+  assert.equal(alone.kind, 'better');
+  const noise = { '-1': [0.01, -0.01, 0.004, -0.006, 0.001], 0.5: [-0.004, 0.006, -0.002, 0.003, -0.001], 2: [0.003, -0.008, 0.005, 0.002, -0.004], 4: [-0.01, 0.002, 0.007, -0.003, 0.001] };
+  const family = analyzeRuns(pairedSweep(ce, { ...gains, ...noise }), { metric: 'test' });
+  const eps1 = family.comparisons.find((c) => c.verdict.startsWith('Poly-1 ε=1 '))!;
+  assert.equal(eps1.p, alone.p, 'the unadjusted test is the same');
+  assert.ok(eps1.pAdjusted! >= 0.05, `Holm p ${eps1.pAdjusted}`);
+  assert.equal(eps1.kind, 'not-distinguishable');
+  assert.ok(eps1.adjustedCi!.low <= 0 && eps1.ci!.low > 0, 'the unadjusted interval excludes 0, the Holm one does not');
+  assert.match(eps1.verdict, /^Poly-1 ε=1 is not distinguishable from CE: \+\d\.\d+ pts \[-?\d\.\d+, \d\.\d+\] \(\d+(\.\d)?% CI\), Holm p=0\.\d+ \(unadjusted p=0\.0\d+\), 5 seeds \(paired\)$/);
+});
+
+test('Holm: over random sweeps the verdict is better or worse exactly when the Holm interval excludes 0', () => {
+  let seed = 11;
+  const random = () => ((seed = (seed * 48271) % 2147483647) / 2147483647);
+  for (let trial = 0; trial < 60; trial++) {
+    const ce = Array.from({ length: 4 }, () => 0.85 + random() * 0.1);
+    const gains = Object.fromEntries([-1, 1, 2, 3].map((e) => {
+      const shift = (random() - 0.5) * 0.04;
+      return [e, ce.map(() => shift + (random() - 0.5) * 0.02)];
+    }));
+    for (const c of analyzeRuns(pairedSweep(ce, gains), { metric: 'test' }).comparisons) {
+      const excludes = c.adjustedCi!.low > 0 || c.adjustedCi!.high < 0;
+      assert.equal(['better', 'worse'].includes(c.kind), excludes, c.verdict);
+      assert.equal(c.pAdjusted! < 0.05, excludes);
+      assert.ok(c.adjustedCi!.low <= c.ci!.low && c.adjustedCi!.high >= c.ci!.high, 'the Holm interval contains the unadjusted one');
+    }
+  }
+});
+
+test('every paired difference 0 (ε=0 is CE on the same seeds): "no difference on any seed", not counted in Holm', () => {
+  const ce = [0.9, 0.91, 0.92];
+  const analysis = analyzeRuns(pairedSweep(ce, { 0: [0, 0, 0], 2: [0.01, 0.02, 0.012] }), { metric: 'test', baselineKey: undefined });
+  const [zero, two] = analysis.comparisons;
+  assert.equal(zero.kind, 'no-difference');
+  assert.equal(zero.verdict, 'Poly-1 ε=0: no difference from CE on any seed, 3 seeds (paired)');
+  assert.equal(zero.difference, 0);
+  assert.equal(zero.pAdjusted, null);
+  assert.equal(two.pAdjusted, two.p, 'a family of one');
 });

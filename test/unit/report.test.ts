@@ -75,34 +75,55 @@ test('escapeMarkdown keeps HTML, links, definitions, emphasis and table pipes fr
 
 // ── Results table ───────────────────────────────────────────────────────────────────────────────
 
+/** Student's t with 2 df in closed form (independent of the library's incomplete beta): two-sided p and quantile. */
+const twoSidedPDf2 = (t: number) => 1 - Math.abs(t) / Math.sqrt(2 + t * t);
+const quantileDf2 = (p: number) => (2 * p - 1) / Math.sqrt(2 * p * (1 - p));
+
+/** The paired comparison of ε with CE worked out here: p, and the interval at `level`. */
+function pairedByHand(setting: string, level: number) {
+  const diffs = TEST_ACC[setting].map((v, i) => v - TEST_ACC.ce[i]);
+  const se = stdOf(diffs) / Math.sqrt(3);
+  const half = quantileDf2((1 + level) / 2) * se;
+  return { diff: meanOf(diffs), p: twoSidedPDf2(meanOf(diffs) / se), low: meanOf(diffs) - half, high: meanOf(diffs) + half };
+}
+
 test('the results table shows mean ± std, the t interval and the comparison with CE, in percent', () => {
   const analysis = analysisOf();
   const { columns, rows } = resultsTable(analysis);
   assert.deepEqual(columns.map((c) => c.header), [
-    'group', 'n', 'test acc mean ± std (%)', '95% CI', 'baseline', 'difference [95% CI] (pts)', 'test', 'p', 'verdict',
+    'group', 'n', 'test acc mean ± std (%)', '95% CI', 'baseline', 'difference [CI] (pts)', 'CI level', 'test', 'p', 'Holm p', 'verdict',
   ]);
   assert.deepEqual(rows.map((r) => r[0]), ['CE', 'Poly-1 ε=-1', 'Poly-1 ε=1', 'Poly-1 ε=2']);
 
   const ce = TEST_ACC.ce;
   const half = (T_975_DF2 * stdOf(ce)) / Math.sqrt(3);
   assert.deepEqual(rows[0], [
-    'CE', '3', `${pct(meanOf(ce))} ± ${pct(stdOf(ce))}`, `[${pct(meanOf(ce) - half)}, ${pct(meanOf(ce) + half)}]`, '—', '—', '—', '—', 'baseline',
+    'CE', '3', `${pct(meanOf(ce))} ± ${pct(stdOf(ce))}`, `[${pct(meanOf(ce) - half)}, ${pct(meanOf(ce) + half)}]`, '—', '—', '—', '—', '—', '—', 'baseline',
   ]);
   assert.equal(rows[0][2], '91.00 ± 1.00');
 
-  // ε = 1 vs CE, paired by seed: the differences are 0.02, 0.015, 0.02.
-  const diffs = TEST_ACC['1'].map((v, i) => v - ce[i]);
-  const dHalf = (T_975_DF2 * stdOf(diffs)) / Math.sqrt(3);
+  // Three paired comparisons with CE; by hand their p order ε=-1 < ε=1 < ε=2, so Holm tests ε=1
+  // second, at α/2: its interval is the 97.5 % one, and its Holm p is max(3·p(ε=-1), 2·p(ε=1)).
+  const [minus1, plus1, plus2] = ['-1', '1', '2'].map((e) => pairedByHand(e, 0.95));
+  assert.ok(minus1.p < plus1.p && plus1.p < plus2.p);
+  const at975 = pairedByHand('1', 0.975);
   const row = rows[2];
   assert.equal(row[1], '3');
   assert.equal(row[4], 'CE');
-  assert.equal(row[5], `+${pct(meanOf(diffs))} [${pct(meanOf(diffs) - dHalf)}, ${pct(meanOf(diffs) + dHalf)}]`);
-  assert.equal(row[6], 'paired');
-  assert.match(row[7], /^(<0\.001|0\.\d+)$/);
-  assert.equal(row[8], 'better');
-  // ε = −1 is lower than CE on every seed, with a negative sign and no "-0.00" anywhere.
-  assert.match(rows[1][5], /^-\d+\.\d\d \[-\d+\.\d\d, -?\d+\.\d\d\]$/);
-  assert.ok(!rows.flat().some((cell) => cell.includes('-0.00')));
+  // Half-width 1.0 points → 2 significant digits → 1 decimal (+1.8333 → +1.8).
+  assert.equal(row[5], `+${(at975.diff * 100).toFixed(1)} [${(at975.low * 100).toFixed(1)}, ${(at975.high * 100).toFixed(1)}]`);
+  assert.equal(row[5], '+1.8 [0.8, 2.9]');
+  assert.equal(row[6], '97.5%');
+  assert.equal(row[7], 'paired');
+  assert.equal(row[8], String(Number(plus1.p.toPrecision(2))));
+  assert.equal(row[9], String(Number(Math.max(3 * minus1.p, 2 * plus1.p).toPrecision(2))));
+  assert.equal(row[10], 'better');
+  assert.equal(rows[1][6], '98.3%');
+  assert.equal(rows[3][6], '95%');
+  assert.equal(rows[3][9], String(Number(Math.max(3 * minus1.p, 2 * plus1.p, plus2.p).toPrecision(2))));
+  // ε = −1 is lower than CE on every seed, with a negative sign and no "-0.0" anywhere.
+  assert.match(rows[1][5], /^-\d+\.\d+ \[-\d+\.\d+, -\d+\.\d+\]$/);
+  assert.ok(!rows.flat().some((cell) => /-0\.0+(\D|$)/.test(cell)));
 });
 
 test('the Markdown table is aligned, escapes hostile labels and has one line per group', () => {

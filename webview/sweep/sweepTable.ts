@@ -1,5 +1,5 @@
 import type { Analysis } from '../../src/core/grouping';
-import { resultsTable } from '../../src/core/report/resultsTable';
+import { adjustmentNote, resultsTable } from '../../src/core/report/resultsTable';
 import { el } from '../shared/dom';
 
 /**
@@ -11,15 +11,17 @@ export class SweepTable {
   readonly root: HTMLElement;
   private readonly head: HTMLTableRowElement;
   private readonly body: HTMLTableSectionElement;
+  private readonly note: HTMLParagraphElement;
   private readonly verdicts: HTMLUListElement;
 
   constructor() {
     this.head = el('tr');
     this.body = el('tbody');
+    this.note = el('p', { class: 'table-summary adjustment-note' });
     this.verdicts = el('ul', { class: 'verdicts', attrs: { 'aria-label': 'Verdicts' } });
     this.root = el('section', { class: 'sweep-results' },
       el('div', { class: 'table-wrap' }, el('table', { class: 'runs sweep-table' }, el('thead', {}, this.head), this.body)),
-      this.verdicts);
+      this.note, this.verdicts);
   }
 
   show(analysis: Analysis): void {
@@ -37,15 +39,18 @@ export class SweepTable {
       if (note) tr.title = note;
       return tr;
     }));
+    this.note.textContent = adjustmentNote(analysis);
+    this.note.hidden = !this.note.textContent;
     this.verdicts.replaceChildren(...analysis.comparisons.map((c) => el('li', { class: `verdict-${c.kind}`, text: c.verdict })));
   }
 
   /** The table as text: header cells, then each row's cells (for tests). */
-  cells(): { header: string[]; rows: string[][]; verdicts: string[] } {
+  cells(): { header: string[]; rows: string[][]; note: string; verdicts: string[] } {
     const text = (node: Element) => node.textContent ?? '';
     return {
       header: [...this.head.children].map(text),
       rows: [...this.body.children].map((tr) => [...tr.children].map(text)),
+      note: this.note.hidden ? '' : text(this.note),
       verdicts: [...this.verdicts.children].map(text),
     };
   }

@@ -2,7 +2,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { analyzeRuns, DEFAULT_LAST_K, SUMMARY_METRICS, type Analysis, type SummaryMetric } from '../../core/grouping';
 import {
-  groupCurves, groupStatistics, groupsCsv, metricLabel, renderCurvesChart, renderEpsilonChart, renderReport, renderResultsTable, renderVerdicts,
+  groupCurves, groupStatistics, groupsCsv, metricLabel, renderCurvesChart, renderEpsilonChart, renderReport, renderResults,
   unitOf, type ReportChart,
 } from '../../core/report';
 import type { EpochMetric, RunRecord } from '../../core/runFormat';
@@ -86,10 +86,9 @@ export function analyze(runs: readonly RunRecord[], epochsOf: (runId: string) =>
   return analyzeRuns(runs, { ...options, baselineKey: group.key });
 }
 
-/** The grouped results as the terminal shows them: the table, then one verdict per comparison. */
+/** The grouped results as the terminal shows them: as in report.md. */
 export function resultsText(analysis: Analysis): string {
-  const verdicts = renderVerdicts(analysis);
-  return renderResultsTable(analysis) + (verdicts ? `\n\n${verdicts}` : '');
+  return renderResults(analysis);
 }
 
 export type ExportFormat = 'json' | 'csv';

@@ -42,7 +42,4 @@ export function metricLabel(analysis: Pick<Analysis, 'metric' | 'metricInfo' | '
   return analysis.metric === 'lastK' ? `val acc of the last ${analysis.k} epochs` : analysis.metricInfo.label;
 }
 
-/** "95%" */
-export function formatLevel(level: number): string {
-  return `${Number((level * 100).toPrecision(4))}%`;
-}
+export { formatLevel } from '../stats';

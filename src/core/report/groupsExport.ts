@@ -31,6 +31,11 @@ export interface GroupStatistics {
   differenceCi: Interval | null;
   test: TTestKind | null;
   p: number | null;
+  /** Holm–Bonferroni adjusted over the analysis' comparisons; the verdict uses it. */
+  pAdjusted: number | null;
+  /** The interval the verdict uses: at the level Holm tested the comparison at (`adjustedLevel`). */
+  adjustedCi: Interval | null;
+  adjustedLevel: number | null;
   df: number | null;
   verdictKind: VerdictKind | null;
   verdict: string | null;
@@ -71,6 +76,9 @@ export function groupStatistics(analysis: Analysis): GroupsExport {
       differenceCi: c?.ci ?? null,
       test: c?.test ?? null,
       p: c?.p ?? null,
+      pAdjusted: c?.pAdjusted ?? null,
+      adjustedCi: c?.adjustedCi ?? null,
+      adjustedLevel: c?.adjustedLevel ?? null,
       df: c?.df ?? null,
       verdictKind: c?.kind ?? null,
       verdict: c?.verdict ?? null,
@@ -108,6 +116,10 @@ const CSV_COLUMNS: readonly { name: string; value: (g: GroupStatistics, metric: 
   { name: 'difference_ci_high', value: (g) => g.differenceCi?.high },
   { name: 'test', value: (g) => g.test },
   { name: 'p', value: (g) => g.p },
+  { name: 'p_holm', value: (g) => g.pAdjusted },
+  { name: 'adjusted_ci_low', value: (g) => g.adjustedCi?.low },
+  { name: 'adjusted_ci_high', value: (g) => g.adjustedCi?.high },
+  { name: 'adjusted_ci_level', value: (g) => g.adjustedLevel },
   { name: 'df', value: (g) => g.df },
   { name: 'verdict_kind', value: (g) => g.verdictKind },
   { name: 'verdict', value: (g) => g.verdict },

@@ -3,7 +3,7 @@ import type { Analysis } from '../grouping';
 import type { RunRecord } from '../runFormat';
 import { escapeMarkdown } from './escape';
 import { formatLevel, formatMetric, metricLabel, unitOf } from './format';
-import { markdownTable, renderResultsTable, renderVerdicts } from './resultsTable';
+import { markdownTable, renderResults } from './resultsTable';
 
 /** report.md: results table and verdicts, charts, the configuration all runs share, and every run. */
 
@@ -90,15 +90,12 @@ export function renderReport(input: ReportInput): string {
     `${runs.length} runs (${counted} counted) in ${analysis.groups.length} groups of runs that differ only in their seed. `
       + `Metric: ${escapeMarkdown(metricDescription(analysis))}. `
       + `Intervals are ${level} t intervals over seeds; each group is compared with its baseline by a paired t-test `
-      + 'when they share at least 2 seeds (same seed: same data split and initialisation), Welch\'s test otherwise. '
-      + '"Better" or "worse" only when the interval of the difference excludes 0.',
+      + 'when they share at least 2 seeds (same seed: same data split and initialisation), Welch\'s test otherwise.',
     '',
     '## Results',
     '',
-    renderResultsTable(analysis),
+    renderResults(analysis),
   ];
-  const verdicts = renderVerdicts(analysis);
-  if (verdicts) lines.push('', verdicts);
   if (input.charts.length > 0) {
     lines.push('', '## Charts', '');
     for (const chart of input.charts) lines.push(`![${escapeMarkdown(chart.alt)}](${linkTarget(chart.file)})`, '');

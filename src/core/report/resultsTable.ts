@@ -1,7 +1,7 @@
 import type { Analysis, BaselineComparison, GroupSummary } from '../grouping';
-import { formatP, type VerdictKind } from '../stats';
+import { formatEstimate, formatP, type VerdictKind } from '../stats';
 import { escapeMarkdown } from './escape';
-import { formatInterval, formatLevel, formatMeanStd, formatMetric, metricLabel, unitOf } from './format';
+import { formatInterval, formatLevel, formatMeanStd, metricLabel, unitOf } from './format';
 
 /**
  * The results table of an analysis: one row per group with its mean ± std over seeds, confidence
@@ -13,6 +13,7 @@ const VERDICT_WORDS: Readonly<Record<VerdictKind, string>> = {
   better: 'better',
   worse: 'worse',
   'not-distinguishable': 'not distinguishable',
+  'no-difference': 'no difference on any seed',
   insufficient: 'insufficient data',
 };
 
@@ -36,6 +37,28 @@ function pCell(p: number | null): string {
   return p === null ? '—' : formatP(p).replace(/^p=?/, '');
 }
 
+/** "+1.27 [0.02, 2.52]": the difference with the interval the verdict uses, as the verdict prints it. */
+function differenceCell(comparison: BaselineComparison | undefined, analysis: Analysis): string {
+  if (!comparison || comparison.difference === null) return '—';
+  const e = formatEstimate(comparison.difference, comparison.adjustedCi ?? comparison.ci, analysis.metricInfo);
+  return e.interval ? `${e.value} ${e.interval}` : e.value;
+}
+
+/** The number of comparisons adjusted together (those with a test). */
+export function familySize(analysis: Pick<Analysis, 'comparisons'>): number {
+  return analysis.comparisons.filter((c) => c.pAdjusted !== null).length;
+}
+
+/** The line that says how the verdicts were reached; '' when nothing was tested. */
+export function adjustmentNote(analysis: Analysis): string {
+  const m = familySize(analysis);
+  const alpha = Number((1 - analysis.level).toPrecision(3));
+  if (m === 0) return '';
+  if (m === 1) return `One comparison with a baseline, so no adjustment: "better" or "worse" need p < ${alpha}, when the ${formatLevel(analysis.level)} interval of the difference excludes 0.`;
+  return `p values are Holm–Bonferroni adjusted over the ${m} comparisons with a baseline ("Holm p"): "better" or "worse" need a Holm p < ${alpha}. `
+    + `Each difference's interval is at the level Holm tested it at ("CI level", at least ${formatLevel(analysis.level)}), so it excludes 0 exactly when the verdict is better or worse.`;
+}
+
 function verdictCell(group: GroupSummary, comparison: BaselineComparison | undefined, baselineKeys: ReadonlySet<string>): string {
   if (comparison) return VERDICT_WORDS[comparison.kind];
   return baselineKeys.has(group.key) ? 'baseline' : '—';
@@ -50,9 +73,11 @@ export function resultsTable(analysis: Analysis): ResultsTable {
     { header: withUnit(`${metricLabel(analysis)} mean ± std`, unitOf(scale)), rightAligned: true },
     { header: `${level} CI`, rightAligned: true },
     { header: 'baseline', rightAligned: false },
-    { header: withUnit(`difference [${level} CI]`, unitOf(scale, true)), rightAligned: true },
+    { header: withUnit('difference [CI]', unitOf(scale, true)), rightAligned: true },
+    { header: 'CI level', rightAligned: true },
     { header: 'test', rightAligned: false },
     { header: 'p', rightAligned: true },
+    { header: 'Holm p', rightAligned: true },
     { header: 'verdict', rightAligned: false },
   ];
   const byKey = new Map(analysis.groups.map((g) => [g.key, g]));
@@ -61,18 +86,17 @@ export function resultsTable(analysis: Analysis): ResultsTable {
   const rows = analysis.groups.map((group) => {
     const comparison = comparisons.get(group.key);
     const baseline = comparison?.baselineKey ? byKey.get(comparison.baselineKey) : undefined;
-    const difference = comparison && comparison.difference !== null
-      ? `${formatMetric(comparison.difference, scale, true)}${comparison.ci ? ` ${formatInterval(comparison.ci, scale)}` : ''}`
-      : '—';
     return [
       group.label,
       String(group.n),
       formatMeanStd(group.mean, group.std, scale),
       formatInterval(group.ci, scale),
       baseline?.label ?? '—',
-      difference,
+      differenceCell(comparison, analysis),
+      comparison?.adjustedLevel ? formatLevel(comparison.adjustedLevel) : '—',
       comparison?.test ?? '—',
       pCell(comparison?.p ?? null),
+      pCell(comparison?.pAdjusted ?? null),
       verdictCell(group, comparison, baselineKeys),
     ];
   });
@@ -99,4 +123,9 @@ export function renderResultsTable(analysis: Analysis): string {
 /** One Markdown list item per comparison: the verdict sentence with its numbers. */
 export function renderVerdicts(analysis: Analysis): string {
   return analysis.comparisons.map((c) => `- ${escapeMarkdown(c.verdict)}`).join('\n');
+}
+
+/** The results as report.md and the terminal show them: the table, how verdicts were reached, the verdicts. */
+export function renderResults(analysis: Analysis): string {
+  return [renderResultsTable(analysis), escapeMarkdown(adjustmentNote(analysis)), renderVerdicts(analysis)].filter(Boolean).join('\n\n');
 }

@@ -18,3 +18,28 @@ export function holmAdjust(pValues: readonly number[]): number[] {
   });
   return adjusted;
 }
+
+/**
+ * The significance level at which Holm's step-down procedure tested each p value: α/(m − i + 1) for
+ * the i-th smallest while every smaller one was rejected, then the level of the first one it kept
+ * for all that follow. A p value is below its level exactly when its adjusted p is below α, so an
+ * interval at confidence 1 − level excludes 0 exactly when Holm rejects; and since every level is at
+ * most α, each such interval contains the unadjusted 1 − α interval. Non-finite p values get NaN.
+ */
+export function holmLevels(pValues: readonly number[], alpha: number): number[] {
+  const tested = pValues
+    .map((p, index) => ({ p, index }))
+    .filter(({ p }) => Number.isFinite(p))
+    .sort((a, b) => a.p - b.p);
+  const adjusted = holmAdjust(pValues);
+  const levels = pValues.map(() => Number.NaN);
+  const m = tested.length;
+  let stoppedAt: number | undefined;
+  tested.forEach(({ index }, rank) => {
+    const stepLevel = alpha / (m - rank);
+    // Decided from the adjusted p itself, so verdicts and intervals can never disagree by rounding.
+    if (stoppedAt === undefined && !(adjusted[index] < alpha)) stoppedAt = stepLevel;
+    levels[index] = stoppedAt ?? stepLevel;
+  });
+  return levels;
+}

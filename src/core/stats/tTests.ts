@@ -28,6 +28,8 @@ export interface TTestUnavailable {
   difference: number | null;
   n: [number, number];
   reason: string;
+  /** Every seed gave the same value on both sides: no difference at all, rather than too little data. */
+  identical?: true;
 }
 
 export type TTestOutcome = TTestResult | TTestUnavailable;
@@ -41,6 +43,7 @@ function magnitude(...samples: (readonly number[])[]): number {
 
 function conclude(test: TTestKind, difference: number, se: number, df: number, n: [number, number], level: number, scale: number): TTestOutcome {
   if (!(se > ZERO_SPREAD * scale)) {
+    if (Math.abs(difference) <= ZERO_SPREAD * scale) return { ok: false, test, difference: 0, n, reason: 'no difference on any seed', identical: true };
     const reason = test === 'paired'
       ? 'the paired differences are the same for every seed, so there is no spread to test against'
       : 'the values do not vary between seeds, so there is no spread to test against';
@@ -49,6 +52,12 @@ function conclude(test: TTestKind, difference: number, se: number, df: number, n
   const t = difference / se;
   const half = criticalT(df, level) * se;
   return { ok: true, test, difference, se, t, df, p: studentTTwoSidedP(t, df), ci: { low: difference - half, high: difference + half }, level, n };
+}
+
+/** The interval of a test's difference at another confidence level (same t distribution and standard error). */
+export function intervalAt(result: TTestResult, level: number): Interval {
+  const half = criticalT(result.df, level) * result.se;
+  return { low: result.difference - half, high: result.difference + half };
 }
 
 /**
