@@ -8,7 +8,7 @@ import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import * as path from 'node:path';
 import { gunzipSync } from 'node:zlib';
 import type { BundledDataset } from '../src/core/runConfig';
-import { bundledFileName } from '../src/training/datasets/catalog';
+import { bundledFileName } from '../src/core/datasetCatalog';
 import { encodePacked, type PackedDataset } from '../src/training/datasets/packedFormat';
 
 function argument(name: string, fallback: string): string {

@@ -1,4 +1,4 @@
-import { PreflightError } from '../runner/preflight';
+import { PreflightError } from '../training/preflight';
 import { RunStoreError } from '../store/runStore';
 import { formatHelp, parseArgs, UsageError } from './args';
 import { COMMANDS } from './commands/index';

@@ -2,7 +2,7 @@ import * as os from 'node:os';
 import { diffConfigs } from '../core/configDiff';
 import type { RunConfig } from '../core/runConfig';
 import type { RunRecord } from '../core/runFormat';
-import { preflightConfigs } from '../runner/preflight';
+import { preflightConfigs } from '../training/preflight';
 import { RunQueue } from '../runner/runQueue';
 import { defaultRunName } from '../store/runStore';
 import type { CliContext } from './context';
@@ -30,7 +30,7 @@ export interface TrainingOptions {
   runsDir: string;
   concurrency: number;
   ctx: CliContext;
-  /** Configs of an experiment file: their dataset files must lie inside this folder (see runner/preflight). */
+  /** Configs of an experiment file: their dataset files must lie inside this folder (see store/datasetPaths). */
   confineDatasetsTo?: string;
 }
 

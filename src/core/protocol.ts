@@ -30,13 +30,13 @@ export function isWorkerCommand(x: unknown): x is WorkerCommand {
 /** Configs whose datasets are checked together; `confineTo` is set for configs of an experiment file. */
 export interface PreflightBatch {
   configs: RunConfig[];
-  /** Their dataset files must lie inside this folder (see runner/preflight). */
+  /** Their dataset files must lie inside this folder (see store/datasetPaths). */
   confineTo?: string;
 }
 
 /**
  * Host → a worker started with `--preflight`: load the datasets of these configs as training will
- * (runner/preflight), before any run folder exists. The worker answers once and exits.
+ * (training/preflight), before any run folder exists. The worker answers once and exits.
  */
 export interface PreflightCommand {
   type: 'preflight';

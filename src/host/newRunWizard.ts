@@ -3,7 +3,7 @@
 import * as vscode from 'vscode';
 import type { LossType } from '../core/lossSpec';
 import type { DatasetName, ModelType, RunConfig } from '../core/runConfig';
-import { BUNDLED_DATASET_INFO } from '../training/datasets/catalog';
+import { BUNDLED_DATASET_INFO } from '../core/datasetCatalog';
 import {
   LOSS_CHOICES, buildConfigs, initialChoices, modelFits, stepsFor, summaryOf, validateStep, warningFor,
   type NewRunChoices, type NewRunSettings, type StepId,

@@ -2,7 +2,7 @@
 // runner/preflightWorker.ts), and what it says when a check fails. No vscode import.
 import type { PreflightBatch, PreflightReply } from '../core/protocol';
 import type { RunConfig } from '../core/runConfig';
-import { datasetFiles, isInside } from '../runner/preflight';
+import { datasetFiles, isInside } from '../store/datasetPaths';
 
 /**
  * The batches of one start. Configs the user typed (New Run, a rerun, a sweep) go in one batch whose

@@ -1,4 +1,4 @@
 export * from '../core/emitter';
 export * from './startRun';
 export * from './runQueue';
-export * from './preflight';
+

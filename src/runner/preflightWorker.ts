@@ -1,5 +1,5 @@
 /**
- * The dataset check of runner/preflight run in a short-lived worker process (`dist/worker.js
+ * The dataset check of training/preflight run in a short-lived worker process (`dist/worker.js
  * --preflight`), for a caller whose thread must stay responsive: the extension host. Parsing a large
  * CSV file takes a while, and the worker does this without loading TensorFlow.js.
  */

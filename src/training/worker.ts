@@ -7,7 +7,7 @@
  *   forked:     receives { type: 'start', runDir, runId, config }, later maybe { type: 'stop' }
  *   debugging:  node dist/worker.js --run-dir DIR   (config read from DIR/run.json)
  *   preflight:  forked with --preflight: receives { type: 'preflight', batches }, loads each dataset
- *               (runner/preflight), answers preflight-ok / preflight-failed and exits. TensorFlow.js
+ *               (training/preflight), answers preflight-ok / preflight-failed and exits. TensorFlow.js
  *               is not loaded for it: the training code is imported only when a run starts.
  */
 import * as path from 'node:path';
@@ -16,7 +16,7 @@ import type { RunConfig } from '../core/runConfig';
 import { RUN_SCHEMA_VERSION, type RunRecord } from '../core/runFormat';
 import { formatIssues, validateRunConfig } from '../core/validate';
 import { appendMetrics, writeRunRecord } from '../store/runFiles';
-import { PreflightError, preflightConfigs } from '../runner/preflight';
+import { PreflightError, preflightConfigs } from './preflight';
 import { defaultRunName, readRunDir } from '../store/runStore';
 import { errorMessage } from '../core/errors';
 

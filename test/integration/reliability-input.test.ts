@@ -9,7 +9,7 @@ import * as path from 'node:path';
 import { gzipSync } from 'node:zlib';
 import { after, before, describe, it } from 'node:test';
 import { resolveRunConfig } from '../../src/core/validate';
-import { PreflightError, preflightConfigs } from '../../src/runner/preflight';
+import { PreflightError, preflightConfigs } from '../../src/training/preflight';
 import { build, cli, parseJson, tempDir, tiny } from './reliabilityKit';
 
 let workDir: string;

@@ -7,7 +7,8 @@ import { chromium, type Browser, type Page } from 'playwright-core';
 import type { HostMessage, ViewKind } from '../../src/core/viewProtocol';
 import type { CoefficientEditorActions } from '../../src/host/webviews/coefficientEditorSession';
 import { APP_STYLES, buildWebviewHtml, makeNonce, type WebviewApp } from '../../src/host/webviews/html';
-import { WebviewRelay, type RelayHandlers, type WebviewPort } from '../../src/host/webviews/relay';
+import { WebviewRelay, type RelayHandlers } from '../../src/host/webviews/relay';
+import type { WebviewPort } from '../../src/host/webviews/webviewPort';
 import { Emitter, FakeServices } from './fakeHost';
 
 /**

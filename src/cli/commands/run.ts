@@ -6,7 +6,7 @@ import {
 import { nodeAt, parseJsonc, rangeOf, type TextRange } from '../../core/experimentTree';
 import type { RunConfig } from '../../core/runConfig';
 import { describeSweepSize, planSweep, SweepError } from '../../core/sweep';
-import { datasetFilesOutside, outsideWorkspaceMessage } from '../../runner/preflight';
+import { datasetFilesOutside, outsideWorkspaceMessage } from '../../store/datasetPaths';
 import { UsageError, type FlagSpec } from '../args';
 import { GLOBAL_FLAGS, writeJson, writeLine, type Command, type CliContext } from '../context';
 import { CONCURRENCY_FLAG, SEEDS_FLAG } from '../trainConfig';

@@ -10,7 +10,7 @@ import { describeLoss, type LossSpec } from '../../core/lossSpec';
 import type { RunConfig } from '../../core/runConfig';
 import { formatIssues, validateLossSpec } from '../../core/validate';
 import type { HostServices } from '../services';
-import type { WebviewPort } from './relay';
+import type { WebviewPort } from './webviewPort';
 import { errorMessage } from '../../core/errors';
 
 /** What the session needs from VS Code: the queue, the experiment file editor, the settings. */

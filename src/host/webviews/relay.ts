@@ -1,4 +1,4 @@
-import type { Disposable, Event } from 'vscode';
+import type { Disposable } from 'vscode';
 import { configWithLoss } from '../../core/config';
 import type { LossSpec } from '../../core/lossSpec';
 import type { MetricLine } from '../../core/runFormat';
@@ -10,13 +10,8 @@ import {
 import type { HostServices } from '../services';
 import type { CoefficientEditorActions } from './coefficientEditorSession';
 import { EmbeddedCoefficientEditor } from './dashboardCoefficients';
+import type { WebviewPort } from './webviewPort';
 import { errorMessage } from '../../core/errors';
-
-/** The part of vscode.Webview the relay needs; a plain object in tests. */
-export interface WebviewPort {
-  postMessage(message: unknown): Thenable<boolean>;
-  readonly onDidReceiveMessage: Event<unknown>;
-}
 
 /** What the relay cannot do itself because it needs vscode UI (dialogs, commands). */
 export interface RelayHandlers {

@@ -2,7 +2,7 @@ import { existsSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import * as path from 'node:path';
 import type { BundledDataset } from '../../core/runConfig';
-import { bundledFileName } from './catalog';
+import { bundledFileName } from '../../core/datasetCatalog';
 import { DatasetError } from './errors';
 import { decodePacked } from './packedFormat';
 import type { LabelledData } from './types';

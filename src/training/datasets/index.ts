@@ -7,7 +7,7 @@
 import { createRng } from '../../core/random';
 import { BUNDLED_DATASETS, type BundledDataset, type DatasetSpec } from '../../core/runConfig';
 import { loadBundled } from './bundled';
-import { BUNDLED_DATASET_INFO, type BundledDatasetInfo } from './catalog';
+import { BUNDLED_DATASET_INFO, type BundledDatasetInfo } from '../../core/datasetCatalog';
 import { loadCsv } from './csv';
 import { DatasetError } from './errors';
 import { loadIdx } from './idx';
@@ -17,7 +17,7 @@ import { flipLabels, imbalanceTrain, stratifiedSplit, stratifiedSubsample } from
 import type { Dataset, LabelledData } from './types';
 
 export type { Dataset, LabelledData, Split } from './types';
-export type { BundledDatasetInfo } from './catalog';
+export type { BundledDatasetInfo } from '../../core/datasetCatalog';
 export { DatasetError } from './errors';
 export { findDatasetsDir } from './bundled';
 export { MAX_DATASET_FILE_BYTES } from './userFiles';

@@ -1,4 +1,4 @@
-import type { BundledDataset } from '../../core/runConfig';
+import type { BundledDataset } from './runConfig';
 
 /** What pickers, the README and SOURCES.md say about each dataset shipped in media/datasets. */
 export interface BundledDatasetInfo {

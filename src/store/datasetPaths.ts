@@ -1,9 +1,4 @@
 /**
- * Checks made before a run folder is created, so that a mistake in the data leaves no half-made run
- * behind: the dataset is loaded and split exactly as the worker will (a user's file parsed, a
- * subsample too small to split refused), and files named by an experiment file must lie inside the
- * workspace folder.
- *
  * Where dataset files may be (one rule, used by the CLI and the extension):
  * - a path the user types (CLI flags, a --config file named on the command line, the New Run form)
  *   may point anywhere: the user named it;
@@ -13,17 +8,7 @@
  */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import type { DatasetSpec, RunConfig } from '../core/runConfig';
-import { loadDataset } from '../training/datasets/index';
-import { errorMessage } from '../core/errors';
-
-/** A dataset that cannot be used; `field` is the config field to fix (e.g. dataset.path). */
-export class PreflightError extends Error {
-  constructor(readonly field: string, message: string) {
-    super(message);
-    this.name = 'PreflightError';
-  }
-}
+import type { DatasetSpec } from '../core/runConfig';
 
 const FILE_FIELDS = ['path', 'labelsPath'] as const;
 export type DatasetFileField = (typeof FILE_FIELDS)[number];
@@ -60,37 +45,4 @@ export function datasetFilesOutside(spec: DatasetSpec, baseDir: string, workspac
 export function outsideWorkspaceMessage(field: DatasetFileField, file: string, workspaceDir: string): string {
   return `dataset.${field} ${file} is outside the workspace folder ${workspaceDir}; an experiment file may only name `
     + 'dataset files inside it (copy or link the data into the workspace, or allow any path explicitly)';
-}
-
-export interface PreflightOptions {
-  /** Base of relative dataset paths (the worker's working folder). */
-  baseDir: string;
-  /** Set for configs from an experiment file: their dataset files must lie inside this folder. */
-  confineTo?: string;
-}
-
-/**
- * Refuses configs whose dataset cannot be used, before any run folder exists. Each distinct dataset
- * is loaded once (the first config's seed: whether a split is possible does not depend on it).
- */
-export async function preflightConfigs(configs: readonly RunConfig[], opts: PreflightOptions): Promise<void> {
-  const checked = new Set<string>();
-  for (const config of configs) {
-    const key = JSON.stringify(config.dataset);
-    if (checked.has(key)) continue;
-    checked.add(key);
-    await preflightDataset(config.dataset, config.seed, opts);
-  }
-}
-
-async function preflightDataset(spec: DatasetSpec, seed: number, opts: PreflightOptions): Promise<void> {
-  if (opts.confineTo !== undefined) {
-    const [outside] = datasetFilesOutside(spec, opts.baseDir, opts.confineTo);
-    if (outside) throw new PreflightError(`dataset.${outside.field}`, outsideWorkspaceMessage(outside.field, outside.file, opts.confineTo));
-  }
-  try {
-    await loadDataset(spec, seed, { workspaceDir: opts.baseDir });
-  } catch (e) {
-    throw new PreflightError('dataset', `the dataset cannot be used: ${errorMessage(e)}`);
-  }
 }
