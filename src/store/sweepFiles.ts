@@ -2,6 +2,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import type { RunConfig } from '../core/runConfig';
 import { validateSweepSpec, type SweepSpec } from '../core/sweep';
+import { checkSavedTune, type SavedTune } from '../core/tune/saved';
 import { formatIssues, validateRunConfig } from '../core/validate';
 import { writeFileAtomic } from './runFiles';
 import { errorMessage } from '../core/errors';
@@ -19,6 +20,8 @@ export interface SavedSweep {
   spec: SweepSpec;
   /** The validated base config the grid is applied to. */
   base: RunConfig;
+  /** Set for a sweep made by `polyloss tune` (Find Best ε): its search options and rounds. */
+  tune?: SavedTune;
 }
 
 /** A saved sweep that cannot be read; the message names the file and what is wrong. */
@@ -87,5 +90,9 @@ export function loadSweep(runsDir: string, sweepId: string): SavedSweep {
   if (!spec.ok) throw new SweepFileError(`${file} has no valid sweep spec:\n${formatIssues(spec.errors)}`);
   const base = validateRunConfig(saved.base);
   if (!base.ok) throw new SweepFileError(`${file} has no valid base config:\n${formatIssues(base.errors)}`);
-  return { schemaVersion: 1, sweepId, createdAt: String(saved.createdAt ?? ''), spec: spec.value, base: base.value };
+  const loaded: SavedSweep = { schemaVersion: 1, sweepId, createdAt: String(saved.createdAt ?? ''), spec: spec.value, base: base.value };
+  if (saved.tune === undefined) return loaded;
+  const tune = checkSavedTune(saved.tune);
+  if (!tune.ok) throw new SweepFileError(`${file} is a tune, but ${tune.message}`);
+  return { ...loaded, tune: tune.value };
 }

@@ -10,7 +10,8 @@ import { runCommand } from './run';
 import { showCommand } from './show';
 import { sweepCommand } from './sweep';
 import { trainCommand } from './train';
+import { tuneCommand } from './tune';
 
 export const COMMANDS: readonly Command[] = [
-  trainCommand, runCommand, listCommand, showCommand, compareCommand, exportCommand, lossCommand, datasetsCommand, demoCommand, sweepCommand, reportCommand,
+  trainCommand, runCommand, listCommand, showCommand, compareCommand, exportCommand, lossCommand, datasetsCommand, demoCommand, sweepCommand, tuneCommand, reportCommand,
 ];

@@ -42,7 +42,7 @@ function gridOf(flag: string): (text: string) => number[] {
 
 /** The train flags that the grid replaces (ε, γ, label smoothing), and those the sweep sets itself (seed, name). */
 const REPLACED_TRAIN_FLAGS = new Set(['epsilon', 'gamma', 'label-smoothing', 'seed', 'name']);
-const BASE_FLAGS = CONFIG_FLAGS.filter((flag) => !REPLACED_TRAIN_FLAGS.has(flag.name));
+export const BASE_FLAGS = CONFIG_FLAGS.filter((flag) => !REPLACED_TRAIN_FLAGS.has(flag.name));
 
 const GRID_FLAGS: readonly FlagSpec[] = [
   {
@@ -100,7 +100,7 @@ export function sweepSpecOf(flags: Record<string, FlagValue>): SweepSpec {
 }
 
 /** The base config from the train flags and --config; the grid flags are applied by planSweep. */
-function baseConfigOf(flags: Record<string, FlagValue>, ctx: CliContext): RunConfig {
+export function baseConfigOf(flags: Record<string, FlagValue>, ctx: CliContext): RunConfig {
   const baseFlags = Object.fromEntries(Object.entries(flags).filter(([name]) => name === 'config' || BASE_FLAGS.some((f) => f.name === name)));
   const { configs, warnings } = buildTrainConfigs(baseFlags, ctx.cwd);
   for (const warning of warnings) writeLine(ctx.stderr, `warning: ${warning}`);
@@ -127,7 +127,7 @@ function resumed(saved: SavedSweep, runs: Parameters<typeof resumeSweep>[3]): Re
 
 // ── The saved sweep ─────────────────────────────────────────────────────────────────────────────
 
-function loadSaved(runsDir: string, sweepId: string): SavedSweep {
+export function loadSaved(runsDir: string, sweepId: string): SavedSweep {
   try {
     return loadSweep(runsDir, sweepId);
   } catch (e) {
@@ -238,6 +238,7 @@ function resumedSweep(sweepId: string, flags: Record<string, FlagValue>, runsDir
     throw new UsageError(`--resume uses the sweep's saved settings; leave out ${settingFlags.map((n) => `--${n}`).join(', ')}`);
   }
   const saved = loadSaved(runsDir, sweepId);
+  if (saved.tune) throw new UsageError(`sweep ${sweepId} is a tune: resume it with polyloss tune --resume ${sweepId}`);
   reconcileBeforeReading(runsDir, ctx);
   const { plan: planned, todo } = resumed(saved, listRuns(runsDir).runs);
   writeLine(ctx.stderr, `Sweep ${sweepId}: ${planned.configs.length - todo.length} of ${planned.configs.length} runs are done or still running; ${todo.length} to train.`);

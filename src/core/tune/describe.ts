@@ -100,3 +100,12 @@ export function describeRounds(rounds: readonly TuneRound[], minEffect: number, 
   }
   return lines;
 }
+
+/** The look after a round in one line: "After round 1: best so far ε = −1, +2.2 pts [−0.6, 5.0]; dropped ε = 3, 4". */
+export function describeLook(round: TuneRound, scale: TuneScale): string {
+  if (!round.look) return `Round ${round.round}: runs still to finish`;
+  const best = round.look.comparisons.find((c) => c.epsilon === round.look!.best);
+  const parts = [best ? `best so far ${formatEpsilon(best.epsilon)}, ${describeDifference(best, scale)}` : 'no comparison yet'];
+  if (round.look.dropped.length > 0) parts.push(`dropped ε = ${round.look.dropped.map((d) => d.epsilon).sort((a, b) => a - b).map(epsilonText).join(', ')}`);
+  return `After round ${round.round}: ${parts.join('; ')}`;
+}

@@ -2,3 +2,5 @@
 export * from './describe';
 export * from './grid';
 export * from './planner';
+export * from './runs';
+export * from './saved';

@@ -1,0 +1,230 @@
+import { SUMMARY_METRICS } from '../../core/grouping';
+import type { RunConfig } from '../../core/runConfig';
+import type { RunRecord } from '../../core/runFormat';
+import { generateSweepId } from '../../core/sweep';
+import {
+  DEFAULT_EPSILON_RANGE, DEFAULT_TUNE_OPTIONS, TuneError, checkTuneOptions, describeLook, describeRounds, epsilonText, tuneAnswer,
+  type TuneOptions, type TuneState,
+} from '../../core/tune';
+import { driveTune, type TuneDriver, type TuneSettings } from '../../runner/tuneDriver';
+import { listRuns } from '../../store/runStore';
+import { removeSavedSweep, sweepFilePath } from '../../store/sweepFiles';
+import { UsageError, type FlagSpec, type FlagValue } from '../args';
+import { GLOBAL_FLAGS, reconcileBeforeReading, writeJson, writeLine, type Command, type CliContext } from '../context';
+import { CONCURRENCY_FLAG, CONFIG_FILE_FLAG } from '../trainConfig';
+import { EXIT_INTERRUPTED, EXIT_OK, EXIT_RUN_FAILED, runTraining } from '../training';
+import { K_FLAG, METRIC_FLAG, analysisRequestOf, epochReader } from './report';
+import { BASE_FLAGS, DEFAULT_SWEEP_CONCURRENCY, baseConfigOf, loadSaved } from './sweep';
+
+/**
+ * `polyloss tune`: finds the best ε of Poly-1 against CE for a base config with as few runs as the
+ * answer needs (the planner in core/tune), every run under one sweep id so that `report`, the
+ * dashboard's Sweep tab and `--resume` work on it. The sweep file keeps the search's options and rounds.
+ */
+
+/** The base flags minus the loss: a tune always compares Poly-1 ε with CE. */
+const LOSS_FLAGS = new Set(['loss', 'activation', 'alpha']);
+const TUNE_BASE_FLAGS = BASE_FLAGS.filter((flag) => !LOSS_FLAGS.has(flag.name));
+
+function parseRange(text: string): FlagValue {
+  const parts = text.replace(/\u2212/g, '-').split(/:|\.\.(?=[-+\d.])/);
+  const numbers = parts.map((p) => (p.trim() === '' ? Number.NaN : Number(p)));
+  if (parts.length !== 2 || numbers.some((n) => !Number.isFinite(n))) {
+    throw new Error(`the ε range is two numbers MIN:MAX, e.g. -1:4 (got '${text}')`);
+  }
+  return numbers;
+}
+
+const TUNE_FLAGS: readonly FlagSpec[] = [
+  { name: 'epsilon', type: 'custom', parse: parseRange, valueName: 'MIN:MAX', description: `the ε range to search (default ${DEFAULT_EPSILON_RANGE.min}:${DEFAULT_EPSILON_RANGE.max})` },
+  { name: 'allow-non-monotone', type: 'boolean', description: 'allow ε below -1, where Poly-1 is no longer monotone in Pt' },
+  { name: 'budget', type: 'integer', valueName: 'N', description: `the most runs, CE's included (default ${DEFAULT_TUNE_OPTIONS.budget})` },
+  { name: 'min-effect', type: 'number', valueName: 'PTS', description: 'the smallest gain over CE worth finding, in points for accuracies (default 0.5)' },
+  { name: 'seeds', type: 'integer', valueName: 'N', description: `seeds of every setting in the first round, at least 2 (default ${DEFAULT_TUNE_OPTIONS.initialSeeds}); later rounds add more` },
+  { name: 'alpha', type: 'number', valueName: 'α', description: `the chance of naming a winner that is not better than CE, at most (default ${DEFAULT_TUNE_OPTIONS.alpha})` },
+];
+
+const RESUME_FLAG: FlagSpec = {
+  name: 'resume', type: 'string', valueName: 'SWEEP_ID', description: 'continue a stopped tune where it stopped, with its saved settings',
+};
+
+/** The flag each option comes from, for the planner's errors. */
+const FLAG_OF_OPTION: Partial<Record<keyof TuneOptions, string>> = {
+  range: '--epsilon', budget: '--budget', initialSeeds: '--seeds', minEffect: '--min-effect', alpha: '--alpha',
+};
+
+function checked(options: TuneOptions): TuneOptions {
+  try {
+    checkTuneOptions(options);
+    return options;
+  } catch (e) {
+    if (!(e instanceof TuneError)) throw e;
+    const flag = FLAG_OF_OPTION[e.field];
+    throw new UsageError(flag ? `${flag}: ${e.message}${e.field === 'range' && /below -1/.test(e.message) ? ' (--allow-non-monotone)' : ''}` : e.message);
+  }
+}
+
+function settingsOf(flags: Record<string, FlagValue>): TuneSettings {
+  const { metric, k } = analysisRequestOf(flags);
+  const info = SUMMARY_METRICS[metric];
+  const [min, max] = (flags.epsilon as number[] | undefined) ?? [DEFAULT_EPSILON_RANGE.min, DEFAULT_EPSILON_RANGE.max];
+  const minEffect = (flags['min-effect'] as number | undefined) ?? 0.5;
+  const options: TuneOptions = {
+    ...DEFAULT_TUNE_OPTIONS,
+    range: { min, max },
+    budget: (flags.budget as number | undefined) ?? DEFAULT_TUNE_OPTIONS.budget,
+    minEffect: info.percent ? minEffect / 100 : minEffect,
+    alpha: (flags.alpha as number | undefined) ?? DEFAULT_TUNE_OPTIONS.alpha,
+    initialSeeds: (flags.seeds as number | undefined) ?? DEFAULT_TUNE_OPTIONS.initialSeeds,
+    higherIsBetter: info.higherIsBetter,
+    allowBelowMinusOne: flags['allow-non-monotone'] === true,
+  };
+  return { options: checked(options), metric, ...(k !== undefined ? { k } : {}) };
+}
+
+interface TuneWork {
+  sweepId: string;
+  createdAt: string;
+  base: RunConfig;
+  settings: TuneSettings;
+  resumed: boolean;
+}
+
+function newTune(flags: Record<string, FlagValue>, ctx: CliContext): TuneWork {
+  const settings = settingsOf(flags);
+  const given = baseConfigOf(flags, ctx);
+  if (flags.config !== undefined && given.loss.type !== 'ce') writeLine(ctx.stderr, `note: the config's ${given.loss.type} loss is replaced: a tune compares Poly-1 ε with CE`);
+  const base: RunConfig = { ...given, loss: { type: 'ce', ...(given.loss.labelSmoothing !== undefined ? { labelSmoothing: given.loss.labelSmoothing } : {}) } };
+  return { sweepId: generateSweepId(), createdAt: new Date().toISOString(), base, settings, resumed: false };
+}
+
+function resumedTune(sweepId: string, flags: Record<string, FlagValue>, runsDir: string): TuneWork {
+  const settingFlags = Object.keys(flags).filter((name) => name === 'config' || [...TUNE_BASE_FLAGS, ...TUNE_FLAGS, METRIC_FLAG, K_FLAG].some((f) => f.name === name));
+  if (settingFlags.length > 0) throw new UsageError(`--resume uses the tune's saved settings; leave out ${settingFlags.map((n) => `--${n}`).join(', ')}`);
+  const saved = loadSaved(runsDir, sweepId);
+  if (!saved.tune) throw new UsageError(`--resume: sweep ${sweepId} is not a tune (it was made by polyloss sweep): resume it with polyloss sweep --resume ${sweepId}`);
+  const { options, metric, k } = saved.tune;
+  return { sweepId, createdAt: saved.createdAt, base: saved.base, settings: { options, metric, ...(k !== undefined ? { k } : {}) }, resumed: true };
+}
+
+/** "ε from −1 to 4, budget 40 runs, minimum effect 0.5 pts on test acc, α = 0.05" */
+function describeSettings(settings: TuneSettings): string {
+  const { options, metric } = settings;
+  const info = SUMMARY_METRICS[metric];
+  const effect = info.percent ? `${Number((options.minEffect * 100).toFixed(6))} pts` : String(options.minEffect);
+  return `ε from ${epsilonText(options.range.min)} to ${epsilonText(options.range.max)}, budget ${options.budget} runs, `
+    + `minimum effect ${effect} on ${info.label}, α = ${options.alpha}`;
+}
+
+/** The answer and the numbers behind it, as `--json` prints them (differences in points for accuracies). */
+function jsonResult(work: TuneWork, state: TuneState, runsDir: string, stoppedBecause: string, exitCode: number): unknown {
+  const info = SUMMARY_METRICS[work.settings.metric];
+  const factor = info.percent ? 100 : 1;
+  const best = state.next.kind === 'stop' ? state.next.best : null;
+  return {
+    sweepId: work.sweepId,
+    sweepFile: sweepFilePath(runsDir, work.sweepId),
+    metric: work.settings.metric,
+    unit: info.percent ? 'pts' : info.label,
+    best: best && best.difference !== null ? {
+      epsilon: best.epsilon,
+      difference: best.difference * factor,
+      ci: best.ci ? { low: best.ci.low * factor, high: best.ci.high * factor } : null,
+      pAdjusted: best.pAdjusted,
+      significant: best.significant,
+      seeds: best.n,
+    } : null,
+    runs: state.runs,
+    budget: work.settings.options.budget,
+    stoppedBecause,
+    answer: state.next.kind === 'stop' ? answerOf(work, state) : null,
+    rounds: state.rounds,
+    exitCode,
+  };
+}
+
+function answerOf(work: TuneWork, state: TuneState): string {
+  if (state.next.kind !== 'stop') return '';
+  const { options, metric } = work.settings;
+  return tuneAnswer({ reason: state.next.reason, best: state.next.best, runs: state.runs, budget: options.budget, minEffect: options.minEffect }, SUMMARY_METRICS[metric]);
+}
+
+export const tuneCommand: Command = {
+  spec: {
+    name: 'tune',
+    summary: 'Find the best Poly-1 ε against CE for a base config (the flags of polyloss sweep) with as few runs as the answer needs: '
+      + 'rounds on paired seeds that drop clearly worse ε, add seeds to the others and refine around the best, until one ε is '
+      + 'significantly better than CE (Holm-adjusted over every ε and round, α = 0.05), none can beat CE by the minimum effect, or the budget is spent. '
+      + 'Every run is under one sweep id (report, dashboard); Ctrl-C stops, --resume continues.',
+    flags: [...TUNE_BASE_FLAGS, CONFIG_FILE_FLAG, ...TUNE_FLAGS, METRIC_FLAG, K_FLAG,
+      { ...CONCURRENCY_FLAG, description: `runs training at once (default ${DEFAULT_SWEEP_CONCURRENCY})` },
+      RESUME_FLAG, ...GLOBAL_FLAGS],
+    examples: [
+      'polyloss tune --dataset digits --imbalance 20 --label-noise 0.3 --epochs 10',
+      'polyloss tune --config base.json --epsilon -1:2 --budget 60 --min-effect 1 --json',
+      'polyloss tune --resume sweep-20261206-181500-3f9a1c0d',
+    ],
+  },
+  async run({ args, ctx, json, runsDir }) {
+    const { flags } = args;
+    const concurrency = (flags.concurrency as number | undefined) ?? DEFAULT_SWEEP_CONCURRENCY;
+    const work = typeof flags.resume === 'string' ? resumedTune(flags.resume, flags, runsDir) : newTune(flags, ctx);
+    if (work.resumed) reconcileBeforeReading(runsDir, ctx);
+    writeLine(ctx.stderr, `Tune ${work.sweepId}${work.resumed ? ' (resumed)' : ''}: ${describeSettings(work.settings)}.`);
+
+    const epochs = epochReader(runsDir);
+    const scale = SUMMARY_METRICS[work.settings.metric];
+    let lookShown = 0;
+    let interrupted = false;
+    const driver: TuneDriver = {
+      runsDir, sweepId: work.sweepId, createdAt: work.createdAt, base: work.base, settings: work.settings,
+      listRuns: () => listRuns(runsDir).runs,
+      epochsOf: (run) => epochs(run.id),
+      onState: (state) => {
+        // Each finished look once, as it is decided; then what the next round runs.
+        for (const round of state.rounds.filter((r) => r.look && r.round > lookShown)) {
+          writeLine(ctx.stderr, describeLook(round, scale));
+          lookShown = round.round;
+        }
+        if (state.next.kind === 'run') {
+          writeLine(ctx.stderr, `Round ${state.next.round}: training ${state.next.runs.length} run${state.next.runs.length === 1 ? '' : 's'} `
+            + `(${state.runs} of the budget of ${work.settings.options.budget} planned so far)…`);
+        }
+      },
+      train: async (configs: RunConfig[]): Promise<RunRecord[]> => {
+        const result = await runTraining(configs, { runsDir, concurrency, ctx });
+        if (result.interruptedBy) interrupted = true;
+        return result.records;
+      },
+    };
+
+    let outcome;
+    try {
+      outcome = await driveTune(driver);
+    } catch (e) {
+      // Not one run could be made (unusable data, unwritable folder): leave nothing to resume.
+      if (!work.resumed && !listRuns(runsDir).runs.some((r) => r.config.sweepId === work.sweepId)) removeSavedSweep(runsDir, work.sweepId);
+      throw e;
+    }
+    const { state } = outcome;
+    const runsDirFlag = typeof flags['runs-dir'] === 'string' ? ` --runs-dir ${flags['runs-dir']}` : '';
+    let exitCode = EXIT_OK;
+    let stoppedBecause: string = state.next.kind === 'stop' ? state.next.reason : 'interrupted';
+    if (state.next.kind !== 'stop') {
+      exitCode = interrupted || outcome.stopped ? EXIT_INTERRUPTED : EXIT_RUN_FAILED;
+      if (outcome.failed.length > 0 && !interrupted) {
+        stoppedBecause = 'runs-failed';
+        for (const run of outcome.failed) writeLine(ctx.stderr, `${run.id} ${run.status}${run.error ? `: ${run.error}` : ''}`);
+      }
+      writeLine(ctx.stderr, `Stopped in round ${state.next.round}. To continue where it stopped: polyloss tune --resume ${work.sweepId}${runsDirFlag}`);
+    }
+    if (json) {
+      writeJson(ctx, jsonResult(work, state, runsDir, stoppedBecause, exitCode));
+      return exitCode;
+    }
+    writeLine(ctx.stdout, describeRounds(state.rounds, work.settings.options.minEffect, scale).join('\n'));
+    if (state.next.kind === 'stop') writeLine(ctx.stdout, `\n${answerOf(work, state)}.`);
+    writeLine(ctx.stderr, `For a report with charts: polyloss report ${work.sweepId}${runsDirFlag} --out DIR`);
+    return exitCode;
+  },
+};

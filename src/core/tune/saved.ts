@@ -1,0 +1,48 @@
+import { SUMMARY_METRICS, type SummaryMetric } from '../grouping';
+import type { SweepSpec } from '../sweep';
+import { TuneError, checkTuneOptions, type StopReason, type TuneBest, type TuneOptions, type TuneRound, type TuneState } from './planner';
+
+/**
+ * What a tune keeps in its sweep file (next to the sweep's spec and base): its options, so that
+ * `--resume` continues the same search, and its rounds with what each look decided, for the
+ * dashboard and for the record. The rounds are replayed from the runs on resume, never trusted.
+ */
+export interface SavedTune {
+  options: TuneOptions;
+  metric: SummaryMetric;
+  /** lastK only. */
+  k?: number;
+  rounds: TuneRound[];
+  /** How many runs the rounds planned so far. */
+  runs: number;
+  /** Set once the search has stopped. */
+  stoppedBecause?: StopReason;
+  best?: TuneBest | null;
+  /** The answer in one sentence, once stopped. */
+  answer?: string;
+}
+
+/** The sweep spec a tune's file carries: every ε tried and every seed, so that sweep readers see its extent. */
+export function tuneSweepSpec(state: Pick<TuneState, 'rounds'>): SweepSpec {
+  const epsilon = [...new Set(state.rounds.flatMap((r) => r.added))].sort((a, b) => a - b);
+  const seeds = state.rounds[state.rounds.length - 1]?.seeds ?? [1, 2];
+  return { epsilon, seeds: [...seeds], baseline: true };
+}
+
+/** A saved tune read from a file, or the reason it cannot be used. */
+export function checkSavedTune(value: unknown): { ok: true; value: SavedTune } | { ok: false; message: string } {
+  const tune = value as Partial<SavedTune> | null;
+  if (typeof tune !== 'object' || tune === null || typeof tune.options !== 'object' || tune.options === null) {
+    return { ok: false, message: 'its "tune" has no options' };
+  }
+  if (typeof tune.metric !== 'string' || !(tune.metric in SUMMARY_METRICS)) {
+    return { ok: false, message: `its "tune.metric" must be one of ${Object.keys(SUMMARY_METRICS).join(', ')}` };
+  }
+  try {
+    checkTuneOptions(tune.options);
+  } catch (e) {
+    if (e instanceof TuneError) return { ok: false, message: `its "tune.options.${e.field}" is not usable: ${e.message}` };
+    throw e;
+  }
+  return { ok: true, value: { ...tune, rounds: Array.isArray(tune.rounds) ? tune.rounds : [], runs: typeof tune.runs === 'number' ? tune.runs : 0 } as SavedTune };
+}
