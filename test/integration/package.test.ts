@@ -81,6 +81,7 @@ describe('production VSIX', () => {
       `${EXT}dist/webview/codicon.css`, `${EXT}dist/webview/codicon.ttf`, ...webviews,
       `${WASM_DIR}/tfjs-backend-wasm.wasm`, `${WASM_DIR}/tfjs-backend-wasm-simd.wasm`,
       ...filesIn('media/datasets'), ...filesIn('media/schemas'), ...filesIn('media/walkthrough'),
+      ...filesIn('python/polyloss_lab').filter((f) => f.endsWith('.py')), `${EXT}python/pyproject.toml`,
     ];
     assert.deepEqual(required.filter((f) => !names.has(f)), [], 'no required file is missing');
     // vsce ships README.md as readme.md; until the project has one, packaging warns about it.
@@ -160,6 +161,32 @@ describe('production VSIX', () => {
     assert.equal(lines.filter((l) => l.kind === 'step').length, record.summary?.steps);
     assert.ok((record.summary?.testAcc ?? 0) > 0.5, `test accuracy ${record.summary?.testAcc} is far above chance (0.1)`);
     assertLoadedOnlyFrom(loadedFile, hook);
+  });
+
+  it('runs the bundled Python client and its PyTorch losses from the extracted extension', () => {
+    const pythonDir = path.join(extensionDir, 'python');
+    assert.deepEqual([...names].filter((n) => n.startsWith(`${EXT}python/`) && !/^extension\/python\/(polyloss_lab\/\w+\.py|pyproject\.toml|README\.md)$/.test(n)), [],
+      'only the client package, its pyproject.toml and README');
+    const runsDir = path.join(tmp, 'python-runs');
+    const script = [
+      'import json, torch, polyloss_lab',
+      'from polyloss_lab.torch import poly_loss',
+      'run = polyloss_lab.init(loss={"type": "poly", "epsilon": 2}, seed=5, runs_dir=__import__("sys").argv[1])',
+      'z = torch.tensor([[2, 1, 0.1, -1, 0.5]], dtype=torch.float64)',
+      'loss, base, poly, pt = poly_loss(z, torch.tensor([0]), run.loss, return_parts=True)',
+      'run.log_step(1, loss=loss.item(), base=base.item(), poly=poly.item())',
+      'run.finish()',
+      'print(json.dumps({"client": polyloss_lab.__file__, "dir": run.dir}))',
+    ].join('\n');
+    const result = spawnSync('/usr/bin/python3', ['-c', script, runsDir], { cwd: tmp, env: { ...cleanEnv(), PYTHONPATH: pythonDir }, encoding: 'utf8' });
+    assert.equal(result.status, 0, result.stderr);
+    const { client, dir } = JSON.parse(result.stdout) as { client: string; dir: string };
+    assert.ok(client.startsWith(pythonDir + path.sep), `the client came from the extracted VSIX (${client})`);
+    const record = JSON.parse(fs.readFileSync(path.join(dir, 'run.json'), 'utf8')) as RunRecord;
+    assert.equal(record.status, 'completed');
+    const [line] = fs.readFileSync(path.join(dir, 'metrics.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l) as { loss: number; poly: number });
+    assert.ok(Math.abs(line.loss - 1.465329) < 1e-6, `Poly-1 ε=2 of the sanity row: ${line.loss}`);
+    assert.ok(line.poly > 0);
   });
 
   it('trains from the extracted CLI', () => {
