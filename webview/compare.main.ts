@@ -4,11 +4,12 @@ import { el } from './shared/dom';
 import { frames } from './shared/frames';
 import { RunsStore } from './shared/series';
 import { onThemeChange, readTheme } from './shared/theme';
+import { isHostMessage } from '../src/core/viewProtocol';
 import { HostConnection } from './shared/vscodeApi';
 import { exposeDebugHandle } from './shared/debug';
 
 /** The sidebar Compare view: the runs ticked in the Runs tree, overlaid, live. */
-const host = new HostConnection<CompareSettings>();
+const host = new HostConnection<CompareSettings>(isHostMessage);
 const store = new RunsStore();
 const subscribed = new Set<string>();
 const settings: CompareSettings = { ...DEFAULT_COMPARE, ...host.savedState() };

@@ -1,7 +1,7 @@
 import '@vscode-elements/elements/dist/vscode-tabs/index.js';
 import '@vscode-elements/elements/dist/vscode-tab-header/index.js';
 import '@vscode-elements/elements/dist/vscode-tab-panel/index.js';
-import type { DashboardTab, FocusRequest } from '../src/core/viewProtocol';
+import { isHostMessage, type DashboardTab, type FocusRequest } from '../src/core/viewProtocol';
 import { RunCoefficients, type CoefficientsState } from './dashboard/runCoefficients';
 import { RunDetail, type DetailSettings } from './dashboard/runDetail';
 import { RunsTable, type TableState } from './dashboard/runsTable';
@@ -26,7 +26,7 @@ interface DashboardState {
 }
 
 const TABS: DashboardTab[] = ['runs', 'compare', 'detail', 'sweep'];
-const host = new HostConnection<DashboardState>();
+const host = new HostConnection<DashboardState>(isHostMessage);
 const saved = host.savedState();
 const state: DashboardState = {
   tab: saved.tab && TABS.includes(saved.tab) ? saved.tab : 'runs',

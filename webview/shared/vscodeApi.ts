@@ -1,4 +1,4 @@
-import { isHostMessage, type HostMessage, type WebviewMessage } from '../../src/core/viewProtocol';
+import type { HostMessage, WebviewMessage } from '../../src/core/viewProtocol';
 
 interface VsCodeApi {
   postMessage(message: unknown): void;
@@ -8,11 +8,23 @@ interface VsCodeApi {
 
 declare function acquireVsCodeApi(): VsCodeApi;
 
-/** The webview's side of the protocol: typed posts, validated receipts, persisted UI state. */
-export class HostConnection<S extends object> {
+/** What every webview may tell the host when something went wrong on its side. */
+interface ErrorReport {
+  type: 'reportError';
+  message: string;
+}
+
+/**
+ * A webview's side of its protocol (the views' or the coefficient editor's): typed posts, validated
+ * receipts, persisted UI state. The one place a webview talks to VS Code.
+ */
+export class HostConnection<S extends object, In extends { type: string } = HostMessage, Out extends { type: string } = WebviewMessage> {
   private readonly api = acquireVsCodeApi();
 
-  post(message: WebviewMessage): void {
+  /** @param isMessage the guard of the host's messages */
+  constructor(private readonly isMessage: (x: unknown) => x is In) {}
+
+  post(message: Out | ErrorReport): void {
     this.api.postMessage(message);
   }
 
@@ -27,10 +39,10 @@ export class HostConnection<S extends object> {
   }
 
   /** Listens for host messages, drops malformed ones (reporting them), then says `ready`. */
-  start(handler: (message: HostMessage) => void): void {
+  start(handler: (message: In) => void): void {
     window.addEventListener('message', (event: MessageEvent<unknown>) => {
       const data = event.data;
-      if (!isHostMessage(data)) {
+      if (!this.isMessage(data)) {
         const type = typeof data === 'object' && data !== null ? String((data as { type?: unknown }).type) : typeof data;
         this.post({ type: 'reportError', message: `dropped a malformed host message (type ${type})` });
         return;
@@ -41,6 +53,6 @@ export class HostConnection<S extends object> {
         this.post({ type: 'reportError', message: `failed to apply ${data.type}: ${e instanceof Error ? e.stack ?? e.message : String(e)}` });
       }
     });
-    this.post({ type: 'ready' });
+    this.post({ type: 'ready' } as Out);
   }
 }
