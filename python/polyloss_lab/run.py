@@ -18,6 +18,7 @@ from . import _files
 from ._metrics import camel_case, distribution, number, plain
 from .loss_spec import describe_loss, validate_loss_spec
 
+MAX_SEED = 4294967295
 TERMINAL = ("completed", "failed", "cancelled", "diverged", "interrupted")
 DEFAULT_RUNS_DIR = os.path.join(".polyloss", "runs")
 _ARCH = {"x86_64": "x64", "amd64": "x64", "aarch64": "arm64", "arm64": "arm64", "i386": "ia32", "i686": "ia32"}
@@ -287,7 +288,7 @@ def _attach(run_dir, params_default):
         raise RuntimeError("run %s is already %s" % (record.get("id", os.path.basename(run_dir)), record["status"]))
     record["id"] = os.path.basename(os.path.abspath(run_dir))
     config = record["config"]
-    command = config.setdefault("command", {"argv": list(sys.argv), "cwd": os.getcwd()})
+    command = config.setdefault("command", {"argv": _script_argv(), "cwd": os.getcwd()})
     params = dict(params_default or {})
     params.update(command.get("params") or {})
     if params:
@@ -300,13 +301,28 @@ def _attach(run_dir, params_default):
     return Run(run_dir, record, params, attached=True)
 
 
+def _script_argv():
+    """The script's command line: `python3 train.py --epochs 5` (python3 stands for the chosen interpreter, so a
+    rerun from PolyLoss Lab starts it the same way); just `python3` for an interactive session."""
+    return ["python3"] + [arg for arg in sys.argv if arg] if sys.argv and sys.argv[0] else ["python3"]
+
+
+def _checked_seed(seed):
+    if seed is None:
+        return 1
+    if isinstance(seed, bool) or not isinstance(seed, int) or not 0 <= seed <= MAX_SEED:
+        raise ValueError("seed must be an integer from 0 to %d (got %r)" % (MAX_SEED, seed))
+    return seed
+
+
 def _create(name, loss, seed, runs_dir, params):
     loss = validate_loss_spec(loss if loss is not None else {"type": "ce"})
     cwd = os.getcwd()
-    command = {"argv": list(sys.argv), "cwd": cwd}
+    argv = _script_argv()
+    command = {"argv": argv, "cwd": cwd}
     if params:
         command["params"] = dict(params)
-    config = {"command": command, "loss": loss, "seed": seed if seed is not None else 1}
+    config = {"command": command, "loss": loss, "seed": _checked_seed(seed)}
     if name:
         config["name"] = name
     now = _files.iso_now()
@@ -319,7 +335,7 @@ def _create(name, loss, seed, runs_dir, params):
         "createdAt": now,
         "startedAt": now,
         "environment": _environment(),
-        "trainer": dict({"kind": "command", "argv": list(sys.argv), "cwd": cwd, "interpreter": sys.executable}, **_versions()),
+        "trainer": dict({"kind": "command", "argv": [sys.executable] + argv[1:], "cwd": cwd, "interpreter": sys.executable}, **_versions()),
         # This process is the run's launcher: when it dies without an end, the extension marks the run interrupted.
         "launcherPid": os.getpid(),
         "launcherHost": socket.gethostname(),

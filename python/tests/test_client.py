@@ -97,6 +97,9 @@ class Standalone(TempDirCase):
         self.assertEqual(record["config"]["seed"], 7)
         self.assertEqual(record["config"]["command"]["params"], {"lr": 0.01})
         self.assertEqual(record["config"]["command"]["cwd"], os.getcwd())
+        # Rerunnable as PolyLoss Lab launches scripts: python3 stands for the chosen interpreter.
+        self.assertEqual(record["config"]["command"]["argv"], ["python3"] + sys.argv)
+        self.assertEqual(record["trainer"]["argv"], [sys.executable] + sys.argv)
         self.assertEqual(record["environment"]["pid"], os.getpid())
         self.assertEqual(record["launcherPid"], os.getpid())
         self.assertEqual(record["trainer"]["kind"], "command")
@@ -133,6 +136,13 @@ class Standalone(TempDirCase):
         with self.assertRaises(ValueError) as raised:
             polyloss_lab.init(loss={"type": "poly", "epsilon": "two"}, runs_dir=self.tmp)
         self.assertIn("loss.epsilon", str(raised.exception))
+        self.assertEqual(os.listdir(self.tmp), [])
+
+    def test_a_bad_seed_is_refused(self):
+        for seed in (-1, 1.5, "1", 2 ** 32):
+            with self.subTest(seed=seed), self.assertRaises(ValueError) as raised:
+                polyloss_lab.init(seed=seed, runs_dir=self.tmp)
+            self.assertIn("seed must be an integer from 0 to 4294967295", str(raised.exception))
         self.assertEqual(os.listdir(self.tmp), [])
 
     def test_importing_the_client_does_not_import_torch(self):
