@@ -354,6 +354,9 @@ def init(name=None, loss=None, seed=None, runs_dir=None, config=None):
     """
     run_dir = os.environ.get("POLYLOSS_RUN_DIR")
     if run_dir:
+        same = [run for run in _active_runs if run.attached and run.dir == os.path.abspath(run_dir)]
+        if same:
+            return same[0]  # a second init() in the launched job: the same run
         run = _attach(run_dir, config)
     else:
         target = runs_dir or os.environ.get("POLYLOSS_RUNS_DIR") or DEFAULT_RUNS_DIR

@@ -172,6 +172,8 @@ class Attached(TempDirCase):
         self.assertIn("python", record["trainer"])
         self.assertEqual(record["config"]["command"]["params"], {"hidden": 64, "lr": 0.1})
         self.assertEqual([n for n in os.listdir(run_dir) if n.endswith(".tmp")], [])
+        with mock.patch.dict(os.environ, env):
+            self.assertIs(polyloss_lab.init(), run, "a second init() in the job returns the same run")
         run.log_step(1, loss=0.5)
         run.finish(test_acc=0.75)
         record = read_record(run_dir)
