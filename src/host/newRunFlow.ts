@@ -95,6 +95,14 @@ export function parseSeeds(text: string): { ok: true; seeds: number[] } | { ok: 
   return { ok: true, seeds: distinct };
 }
 
+/** "→ 3 runs will start (seeds 1, 2, 3)" for the seeds step, or undefined while the text does not parse. */
+export function runsToStart(seedsText: string): string | undefined {
+  const seeds = parseSeeds(seedsText);
+  if (!seeds.ok) return undefined;
+  const n = seeds.seeds.length;
+  return `→ ${n === 1 ? '1 run will start' : `${n} runs will start`} (seed${n === 1 ? '' : 's'} ${seeds.seeds.join(', ')})`;
+}
+
 /** The config the choices describe for one seed; values that do not parse are left for validation to report. */
 export function configFor(choices: NewRunChoices, settings: NewRunSettings, seed: number): RunConfig {
   const dataset: RunConfig['dataset'] = { ...DEFAULT_CONFIG.dataset, name: choices.dataset };

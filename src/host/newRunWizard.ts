@@ -5,7 +5,7 @@ import type { LossType } from '../core/lossSpec';
 import type { DatasetName, ModelType, RunConfig } from '../core/runConfig';
 import { BUNDLED_DATASET_INFO } from '../core/datasetCatalog';
 import {
-  LOSS_CHOICES, buildConfigs, initialChoices, modelFits, stepsFor, summaryOf, validateStep, warningFor,
+  LOSS_CHOICES, buildConfigs, initialChoices, modelFits, runsToStart, stepsFor, summaryOf, validateStep, warningFor,
   type NewRunChoices, type NewRunSettings, type StepId,
 } from './newRunFlow';
 
@@ -152,15 +152,23 @@ function asStep<W extends vscode.QuickPick<vscode.QuickPickItem> | vscode.InputB
 
 type TextField = 'epsilonText' | 'gammaText' | 'epochsText' | 'seedsText';
 
+/** An example in each empty box. */
+const PLACEHOLDERS: Readonly<Record<TextField, string>> = {
+  epsilonText: 'e.g. 2 (Poly-1) or 1, 0.5 (Poly-N)', gammaText: 'e.g. 2', epochsText: 'e.g. 10', seedsText: 'e.g. 1 or 1,2,3 or 1-5',
+};
+
 /** An input box that checks the value as it is typed and only accepts a valid one. */
 function input(pos: Position, step: StepId, prompt: string, field: TextField, choices: NewRunChoices, settings: NewRunSettings): Promise<boolean> {
   const title = pos.step === pos.totalSteps ? `${TITLE}: ${summaryOf(choices, settings)}` : TITLE;
   const box = stepInputBox(title, pos, prompt, choices[field]);
+  box.placeholder = PLACEHOLDERS[field];
   const check = (text: string): string | undefined => validateStep(step, text, choices, settings);
   const show = (text: string): void => {
     const error = check(text);
     const warning = error ? undefined : warningFor(step, text, choices, settings);
     box.validationMessage = error ?? (warning ? { message: warning, severity: vscode.InputBoxValidationSeverity.Warning } : undefined);
+    // The seeds step says how many runs Enter starts (shown while there is no validation message).
+    if (step === 'seeds') box.prompt = [prompt, runsToStart(text)].filter(Boolean).join(' ');
   };
   show(box.value);
   return showStep<boolean>(box, () => {

@@ -112,6 +112,30 @@ const TEXT_FIELDS: Readonly<Record<TextStep, 'epsilonText' | 'gammaText' | 'labe
   epsilon: 'epsilonText', gamma: 'gammaText', labelSmoothing: 'labelSmoothingText', seeds: 'seedsText',
 };
 
+/** What each typed step asks: its title, the line under the box, and an example as placeholder. */
+export const SWEEP_STEP_TEXT: Readonly<Record<TextStep, { title: string; prompt: string; placeholder: string }>> = {
+  epsilon: {
+    title: 'ε values (Poly-1)',
+    prompt: 'ε values: a list, or a range start:stop:step with the stop included',
+    placeholder: 'e.g. -1, 0, 1, 2  or  -1:2:1',
+  },
+  gamma: {
+    title: 'γ values (focal loss)',
+    prompt: 'γ values to sweep for the focal loss, as a list or a range; empty keeps the base\'s γ',
+    placeholder: 'e.g. 0, 1, 2  (empty: γ is not swept)',
+  },
+  labelSmoothing: {
+    title: 'Label smoothing values',
+    prompt: 'Label smoothing values in [0, 1), as a list or a range; empty keeps the base\'s',
+    placeholder: 'e.g. 0, 0.1  (empty: label smoothing is not swept)',
+  },
+  seeds: {
+    title: 'Seeds',
+    prompt: 'Seeds of every setting: a count n for seeds 1…n, or a list',
+    placeholder: 'e.g. 3 (seeds 1…3), 1,2,5 or 1-5',
+  },
+};
+
 export function textFieldOf(step: TextStep): (typeof TEXT_FIELDS)[TextStep] {
   return TEXT_FIELDS[step];
 }

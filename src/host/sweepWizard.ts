@@ -10,7 +10,7 @@ import { speedKey, type Calibration } from '../runner/sweepEstimate';
 import { BackSignal, pickStep, showStep, stepInputBox, type PickItem, type Position } from './newRunWizard';
 import type { NewRunSettings } from './newRunFlow';
 import {
-  DEFAULT_SWEEP_TEXT, SWEEP_STEPS, baseCandidates, baselineName, defaultBase, etaBasis, etaText, planOf, sizeAndEta, sweepNotes,
+  DEFAULT_SWEEP_TEXT, SWEEP_STEPS, SWEEP_STEP_TEXT, baseCandidates, baselineName, defaultBase, etaBasis, etaText, planOf, sizeAndEta, sweepNotes,
   textFieldOf, validateSweepStep, type SpeedState, type SweepChoices, type SweepStepId,
 } from './sweepFlow';
 import { errorMessage } from '../core/errors';
@@ -139,13 +139,10 @@ async function runStep(
       return pickStep(TITLE, pos, 'Base config: the grid below changes its ε (γ, label smoothing) and seed', items, choices, 'base');
     }
     case 'epsilon':
-      return input(pos, step, 'ε values: a list such as "-1, 0, 1, 2" or a range start:stop:step with the stop included, e.g. "-1:2:1"', choices, speed, concurrency);
     case 'gamma':
-      return input(pos, step, 'γ values to sweep (focal family), as a list or a range; leave empty to keep the base\'s γ', choices, speed, concurrency);
     case 'labelSmoothing':
-      return input(pos, step, 'Label smoothing values in [0, 1), as a list or a range; leave empty to keep the base\'s', choices, speed, concurrency);
     case 'seeds':
-      return input(pos, step, 'Seeds of every setting: a count n for seeds 1…n, or a list such as "1,2,5" or "1-5"', choices, speed, concurrency);
+      return input(pos, step, choices, speed, concurrency);
     case 'baseline': {
       const name = baselineName(choices.base, choices);
       const size = (baseline: boolean): string => {
@@ -163,9 +160,16 @@ async function runStep(
   }
 }
 
-function input(pos: Position, step: 'epsilon' | 'gamma' | 'labelSmoothing' | 'seeds', prompt: string, choices: SweepChoices, speed: SpeedTracker, concurrency: number): Promise<boolean> {
+/**
+ * One typed step: its title, an example as placeholder, and under the box its prompt with the run
+ * count and ETA of the answers so far (VS Code shows a validation message in place of the prompt,
+ * so errors and warnings repeat the count themselves).
+ */
+function input(pos: Position, step: 'epsilon' | 'gamma' | 'labelSmoothing' | 'seeds', choices: SweepChoices, speed: SpeedTracker, concurrency: number): Promise<boolean> {
   const field = textFieldOf(step);
-  const box = stepInputBox(TITLE, pos, prompt, choices[field]);
+  const text = SWEEP_STEP_TEXT[step];
+  const box = stepInputBox(`${TITLE}: ${text.title}`, pos, text.prompt, choices[field]);
+  box.placeholder = text.placeholder;
   const show = (): void => {
     const error = validateSweepStep(step, box.value, choices);
     if (error) {
@@ -174,14 +178,16 @@ function input(pos: Position, step: 'epsilon' | 'gamma' | 'labelSmoothing' | 'se
     }
     const planned = planOf({ ...choices, [field]: box.value });
     if (!planned.ok) {
+      // A later step's value is wrong: this one is fine, the count waits for that step.
       box.validationMessage = undefined;
+      box.prompt = text.prompt;
       return;
     }
+    const size = `→ ${sizeAndEta(planned.plan.configs, speed.state, concurrency)}`;
     const notes = sweepNotes(planned.plan);
-    box.validationMessage = {
-      message: [`→ ${sizeAndEta(planned.plan.configs, speed.state, concurrency)}`, ...notes].join(' · '),
-      severity: notes.some((n) => planned.plan.warnings.some((w) => w.message === n)) ? vscode.InputBoxValidationSeverity.Warning : vscode.InputBoxValidationSeverity.Info,
-    };
+    box.prompt = [`${text.prompt}`, size, ...notes].join(' · ');
+    const warned = notes.some((n) => planned.plan.warnings.some((w) => w.message === n));
+    box.validationMessage = warned ? { message: [size, ...notes].join(' · '), severity: vscode.InputBoxValidationSeverity.Warning } : undefined;
   };
   show();
   return showStep<boolean>(box, () => {

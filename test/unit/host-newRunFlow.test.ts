@@ -1,7 +1,7 @@
 import { strict as assert } from 'node:assert';
 import { describe, it } from 'node:test';
 import {
-  buildConfigs, initialChoices, modelFits, parseSeeds, stepsFor, summaryOf, validateStep, warningFor, type NewRunSettings,
+  buildConfigs, initialChoices, modelFits, parseSeeds, runsToStart, stepsFor, summaryOf, validateStep, warningFor, type NewRunSettings,
 } from '../../src/host/newRunFlow';
 
 const settings: NewRunSettings = { dataset: 'digits', model: 'mlp', epochs: 10, batchSize: 32, learningRate: 0.005, backend: 'wasm' };
@@ -59,6 +59,12 @@ describe('validation as you type', () => {
     assert.deepEqual(parseSeeds(' 4-6, 1, 5'), { ok: true, seeds: [4, 5, 6, 1] });
     for (const bad of ['', '1,,2', '-1', '3-1', '1.5', 'x', '1-100']) assert.equal(parseSeeds(bad).ok, false, bad);
     assert.match(validateStep('seeds', '1,a', choices, settings) ?? '', /seeds must be whole numbers/);
+  });
+
+  it('the seeds step says how many runs will start', () => {
+    assert.equal(runsToStart('1-3'), '→ 3 runs will start (seeds 1, 2, 3)');
+    assert.equal(runsToStart('7'), '→ 1 run will start (seed 7)');
+    assert.equal(runsToStart('1,,2'), undefined);
   });
 
   it('offers a CNN only for image datasets', () => {

@@ -9,7 +9,7 @@ import { describeSweepState, sweepsOf } from '../../src/core/sweepRuns';
 import { isWebviewMessage, isHostMessage } from '../../src/core/viewProtocol';
 import type { NewRunSettings } from '../../src/host/newRunFlow';
 import {
-  baseCandidates, baseFromRun, baselineName, defaultBase, etaBasis, etaText, parseSweepSeeds, planOf, sizeAndEta, specOf,
+  SWEEP_STEP_TEXT, baseCandidates, baseFromRun, baselineName, defaultBase, etaBasis, etaText, parseSweepSeeds, planOf, sizeAndEta, specOf,
   validateSweepStep, type SweepChoices,
 } from '../../src/host/sweepFlow';
 import { groupContextValue, stoppableRuns, sweepIdFromArg } from '../../src/host/sweepTree';
@@ -80,6 +80,18 @@ describe('Run Sweep: typed grids', () => {
     assert.match(validateSweepStep('seeds', '1-50', choices({ epsilonText: '0:2:0.1' }))!, /sweep would create 1050 runs; at most 1000 are allowed/);
     // A later step's stored value does not block an earlier step.
     assert.equal(validateSweepStep('epsilon', '1', choices({ seedsText: 'nonsense' })), undefined);
+  });
+
+  it('every typed step has its own title, a prompt and an example that the step accepts', () => {
+    const titles = new Set<string>();
+    for (const [step, text] of Object.entries(SWEEP_STEP_TEXT) as [keyof typeof SWEEP_STEP_TEXT, (typeof SWEEP_STEP_TEXT)['seeds']][]) {
+      titles.add(text.title);
+      assert.ok(text.prompt.length > 20, step);
+      const example = /^e\.g\. ([^(]+?)\s*(?:or|\(|$)/.exec(text.placeholder)?.[1];
+      assert.ok(example, `${step}: placeholder "${text.placeholder}" starts with an example`);
+      assert.equal(validateSweepStep(step, example, choices()), undefined, `${step}: the example "${example}" is accepted`);
+    }
+    assert.equal(titles.size, 4);
   });
 
   it('seeds are a count or a list', () => {

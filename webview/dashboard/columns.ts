@@ -37,9 +37,17 @@ export function describeOptimizer(c: RunConfig): string {
 const prefix = (...ps: string[]) => (key: string) => ps.some((p) => key === p || key.startsWith(`${p}.`));
 const num = (v: number | undefined) => (v === undefined || !Number.isFinite(v) ? undefined : v);
 
+/**
+ * Results first (after the name and status), then the settings, as experiment tables do: at a
+ * narrow width the numbers a run is judged by stay on screen.
+ */
 export const RUN_COLUMNS: readonly RunColumn[] = [
   { id: 'name', label: 'Run', value: (r) => r.name.toLowerCase(), text: (r) => r.name },
   { id: 'status', label: 'Status', value: (r) => r.status, text: (r) => r.status },
+  { id: 'testAcc', label: 'Test acc', numeric: true, value: (r) => num(r.summary?.testAcc), text: (r) => fmtPercent(r.summary?.testAcc) },
+  { id: 'bestValAcc', label: 'Best val acc', numeric: true, value: (r) => num(r.summary?.bestValAcc), text: (r) => fmtPercent(r.summary?.bestValAcc) },
+  { id: 'finalLoss', label: 'Final loss', numeric: true, value: (r) => num(r.summary?.finalLoss), text: (r) => fmtNumber(r.summary?.finalLoss) },
+  { id: 'ece', label: 'ECE', numeric: true, value: (r) => num(r.summary?.ece), text: (r) => fmtNumber(r.summary?.ece, 3) },
   { id: 'loss', label: 'Loss', configKeys: prefix('loss'), value: (r) => describeLoss(r.config.loss), text: (r) => describeLoss(r.config.loss) },
   { id: 'dataset', label: 'Dataset', configKeys: prefix('dataset'), value: (r) => describeDataset(r.config), text: (r) => describeDataset(r.config) },
   { id: 'model', label: 'Model', configKeys: prefix('model'), value: (r) => describeModel(r.config), text: (r) => describeModel(r.config) },
@@ -47,12 +55,11 @@ export const RUN_COLUMNS: readonly RunColumn[] = [
   { id: 'batch', label: 'Batch', numeric: true, configKeys: prefix('batchSize'), value: (r) => r.config.batchSize, text: (r) => String(r.config.batchSize) },
   { id: 'epochs', label: 'Epochs', numeric: true, configKeys: prefix('epochs'), value: (r) => r.config.epochs, text: (r) => String(r.config.epochs) },
   { id: 'seed', label: 'Seed', numeric: true, configKeys: prefix('seed'), value: (r) => r.config.seed, text: (r) => String(r.config.seed) },
-  { id: 'finalLoss', label: 'Final loss', numeric: true, value: (r) => num(r.summary?.finalLoss), text: (r) => fmtNumber(r.summary?.finalLoss) },
-  { id: 'bestValAcc', label: 'Best val acc', numeric: true, value: (r) => num(r.summary?.bestValAcc), text: (r) => fmtPercent(r.summary?.bestValAcc) },
-  { id: 'testAcc', label: 'Test acc', numeric: true, value: (r) => num(r.summary?.testAcc), text: (r) => fmtPercent(r.summary?.testAcc) },
-  { id: 'ece', label: 'ECE', numeric: true, value: (r) => num(r.summary?.ece), text: (r) => fmtNumber(r.summary?.ece, 3) },
   { id: 'created', label: 'Created', value: (r) => r.createdAt, text: (r) => fmtDate(r.createdAt) },
 ];
+
+/** Columns that cannot be hidden: the run's name and its tick box identify the row. */
+export const FIXED_COLUMNS: ReadonlySet<string> = new Set(['name']);
 
 export interface SortState {
   column: string;
@@ -72,12 +79,53 @@ export function sortRuns(runs: readonly RunRecord[], sort: SortState): RunRecord
   });
 }
 
-/** Runs whose visible text contains every word of the filter (case-insensitive). */
-export function filterRuns(runs: readonly RunRecord[], filter: string): RunRecord[] {
+/** A filter term: a word anywhere, or a setting compared with its column ("seed 1", "seed:1", "loss ce"). */
+type FilterTerm = { word: string } | { column: RunColumn; value: string };
+
+/** Columns a filter can name ("seed 1"), by id and by label. */
+function columnNamed(word: string): RunColumn | undefined {
+  const w = word.replace(/:$/, '');
+  // "run" stays a plain word: it is in most run names.
+  return RUN_COLUMNS.find((c) => c.id.toLowerCase() === w || (c.id !== 'name' && c.label.toLowerCase() === w));
+}
+
+export function parseFilter(filter: string): FilterTerm[] {
   const words = filter.toLowerCase().split(/\s+/).filter(Boolean);
-  if (!words.length) return [...runs];
-  return runs.filter((r) => {
-    const haystack = [r.id, ...RUN_COLUMNS.map((c) => c.text(r))].join(' ').toLowerCase();
-    return words.every((w) => haystack.includes(w));
-  });
+  const terms: FilterTerm[] = [];
+  for (let i = 0; i < words.length; i++) {
+    const pair = /^([^:]+):(.+)$/.exec(words[i]);
+    const named = pair ? columnNamed(pair[1]) : columnNamed(words[i]);
+    if (pair && named) terms.push({ column: named, value: pair[2] });
+    else if (named && i + 1 < words.length && !columnNamed(words[i + 1])) terms.push({ column: named, value: words[++i] });
+    else terms.push({ word: words[i] });
+  }
+  return terms;
+}
+
+/** Whether a word of `text` starts with `word`: "1" is in "seed 1" and "Poly-1", not in "21" or "0.1". */
+function hasWordStart(text: string, word: string): boolean {
+  let at = text.indexOf(word);
+  while (at >= 0) {
+    if (at === 0 || !/[\p{L}\p{N}.]/u.test(text[at - 1])) return true;
+    at = text.indexOf(word, at + 1);
+  }
+  return false;
+}
+
+function matches(run: RunRecord, term: FilterTerm): boolean {
+  if ('word' in term) return RUN_COLUMNS.some((c) => hasWordStart(c.text(run).toLowerCase(), term.word)) || run.id.toLowerCase().startsWith(term.word);
+  const text = term.column.text(run).toLowerCase();
+  // A number is compared whole ("seed 1" is not seed 12); text by the start of a word ("loss poly").
+  return term.column.numeric ? text === term.value : hasWordStart(text, term.value);
+}
+
+/**
+ * Runs that match every term of the filter (case-insensitive): a word matches the start of a word
+ * in any column, and a column name followed by a value ("seed 1", "epochs:10", "loss ce") matches
+ * that column only.
+ */
+export function filterRuns(runs: readonly RunRecord[], filter: string): RunRecord[] {
+  const terms = parseFilter(filter);
+  if (!terms.length) return [...runs];
+  return runs.filter((r) => terms.every((t) => matches(r, t)));
 }

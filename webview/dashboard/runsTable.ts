@@ -5,13 +5,15 @@ import { describeLoss, type LossSpec } from '../../src/core/lossSpec';
 import type { RunRecord, RunStatus } from '../../src/core/runFormat';
 import type { BrokenRunInfo } from '../../src/core/viewProtocol';
 import { el, icon } from '../shared/dom';
-import { RUN_COLUMNS, filterRuns, sortRuns, type RunColumn, type SortState } from './columns';
+import { FIXED_COLUMNS, RUN_COLUMNS, filterRuns, sortRuns, type RunColumn, type SortState } from './columns';
 import { EpsilonCellEditor } from './epsilonCell';
 import { hasEpsilon } from './epsilonEdit';
 
 export interface TableState {
   sort: SortState;
   filter: string;
+  /** Columns the user hid with the column chooser (by id). */
+  hidden?: string[];
 }
 
 export interface RunsTableCallbacks {
@@ -54,21 +56,60 @@ export class RunsTable {
   private readonly note = el('p', { class: 'table-note', attrs: { role: 'status' } });
   private readonly brokenRuns = el('div', { class: 'broken-runs' });
 
+  private readonly filter: HTMLElement & { value: string };
+  private readonly clearFilter: HTMLButtonElement;
+  private shownCount = 0;
+  private readonly empty = el('div', { class: 'table-empty', attrs: { role: 'status' } });
+
   constructor(private state: TableState, private readonly callbacks: RunsTableCallbacks) {
-    const filter = el('vscode-textfield', { attrs: { placeholder: 'Filter runs (name, loss, dataset, status…)', 'aria-label': 'Filter runs' } });
+    const filter = el('vscode-textfield', { attrs: { placeholder: 'Filter runs: words, or a setting and its value ("seed 1", "loss poly")', 'aria-label': 'Filter runs' } });
+    this.filter = filter;
     filter.value = state.filter;
-    filter.addEventListener('input', () => {
-      this.state = { ...this.state, filter: filter.value };
-      this.render();
-      this.callbacks.onState(this.state);
-    });
+    filter.addEventListener('input', () => this.setFilter(filter.value));
     filter.append(el('span', { class: 'codicon codicon-filter', attrs: { slot: 'content-before', 'aria-hidden': 'true' } }));
+    this.clearFilter = el('button', { class: 'icon-button filter-clear', attrs: { type: 'button', slot: 'content-after', title: 'Clear the filter', 'aria-label': 'Clear the filter' } }, icon('close'));
+    this.clearFilter.addEventListener('click', () => {
+      this.setFilter('');
+      filter.focus();
+    });
+    filter.append(this.clearFilter);
     this.head = el('tr');
     this.body = el('tbody');
     this.summary = el('p', { class: 'table-summary', attrs: { 'aria-live': 'polite' } });
     const table = el('table', { class: 'runs' }, el('thead', {}, this.head), this.body);
     this.root = el('section', { class: 'runs-table' },
-      el('div', { class: 'toolbar' }, filter), this.summary, this.brokenRuns, this.note, el('div', { class: 'table-wrap' }, table));
+      el('div', { class: 'toolbar' }, filter, this.columnChooser()), this.summary, this.brokenRuns, this.note, el('div', { class: 'table-wrap' }, table), this.empty);
+  }
+
+  private setFilter(text: string): void {
+    this.filter.value = text;
+    this.state = { ...this.state, filter: text };
+    this.render();
+    this.callbacks.onState(this.state);
+  }
+
+  /** "Columns": a menu of tick boxes that show or hide each column (the run's name always shows). */
+  private columnChooser(): HTMLElement {
+    const boxes = RUN_COLUMNS.filter((c) => !FIXED_COLUMNS.has(c.id)).map((c) => {
+      const box = el('vscode-checkbox', { attrs: { label: c.label, 'data-column': c.id } });
+      box.checked = !(this.state.hidden ?? []).includes(c.id);
+      box.addEventListener('change', () => {
+        const hidden = new Set(this.state.hidden ?? []);
+        if (box.checked) hidden.delete(c.id);
+        else hidden.add(c.id);
+        this.state = { ...this.state, hidden: RUN_COLUMNS.map((col) => col.id).filter((id) => hidden.has(id)) };
+        this.render();
+        this.callbacks.onState(this.state);
+      });
+      return box;
+    });
+    const summary = el('summary', { attrs: { title: 'Choose the columns of the table' } }, icon('list-selection'), ' Columns');
+    return el('details', { class: 'column-chooser' }, summary, el('div', { class: 'column-list', attrs: { role: 'group', 'aria-label': 'Columns shown' } }, ...boxes));
+  }
+
+  private columns(): readonly RunColumn[] {
+    const hidden = new Set(this.state.hidden ?? []);
+    return RUN_COLUMNS.filter((c) => FIXED_COLUMNS.has(c.id) || !hidden.has(c.id));
   }
 
   update(runs: RunRecord[], selection: readonly string[], focusedRunId: string | undefined): void {
@@ -91,18 +132,33 @@ export class RunsTable {
   private render(): void {
     const shown = sortRuns(filterRuns(this.runs, this.state.filter), this.state.sort);
     const differing = this.differingColumns(shown);
+    this.shownCount = shown.length;
+    const columns = this.columns();
     const focusedId = (document.activeElement?.closest('tr[data-run-id]') as HTMLElement | null)?.dataset.runId;
 
-    this.head.replaceChildren(el('th', { attrs: { scope: 'col' } }, el('span', { class: 'codicon codicon-check-all', attrs: { title: 'Compare', 'aria-label': 'Compare' } })),
-      ...RUN_COLUMNS.map((c) => this.headerCell(c, differing.has(c.id))));
-    if (this.edit && !shown.some((run) => run.id === this.edit!.runId)) this.edit = undefined;
-    this.placeRows(shown.map((run) => this.keepEditedRow(run, this.row(run, differing))));
+    this.head.replaceChildren(el('th', { class: 'pick', attrs: { scope: 'col' } }, el('span', { class: 'codicon codicon-check-all', attrs: { title: 'Compare', 'aria-label': 'Compare' } })),
+      ...columns.map((c) => this.headerCell(c, differing.has(c.id))));
+    if (this.edit && (!shown.some((run) => run.id === this.edit!.runId) || !columns.some((c) => c.id === 'loss'))) this.edit = undefined;
+    this.placeRows(shown.map((run) => this.keepEditedRow(run, this.row(run, columns, differing))));
 
     const selected = this.runs.filter((r) => this.selection.has(r.id)).length;
     this.summary.textContent = `${shown.length} of ${this.runs.length} runs shown · ${selected} ticked for comparison`
-      + (differing.size ? ' · highlighted columns differ between the shown runs' : '');
+      + (differing.size ? ' · settings that differ between the shown runs are marked, shared ones dimmed' : '');
+    this.clearFilter.hidden = this.state.filter.trim() === '';
+    this.showEmpty(shown.length === 0 && this.runs.length > 0);
     // A row that had the focus gets it back when it was rebuilt (the edited row keeps its own).
     if (focusedId && !this.body.contains(document.activeElement)) this.rowOf(focusedId)?.focus();
+  }
+
+  /** When the filter hides every run: says so, with a way back. */
+  private showEmpty(show: boolean): void {
+    if (!show) return this.empty.replaceChildren();
+    const clear = el('button', { class: 'link-button', text: 'Clear the filter', attrs: { type: 'button' } });
+    clear.addEventListener('click', () => {
+      this.setFilter('');
+      this.filter.focus();
+    });
+    this.empty.replaceChildren(el('p', {}, `No run matches "${this.state.filter.trim()}". `, clear));
   }
 
   /** Puts the rows in order without taking out the edited row, so its field keeps focus and caret. */
@@ -168,6 +224,12 @@ export class RunsTable {
     this.endEdit(true);
   }
 
+  /** A setting column is marked when the shown runs differ in it and dimmed when they share it. */
+  private settingClass(column: RunColumn, differing: Set<string>): string {
+    if (!column.configKeys || this.shownCount < 2) return '';
+    return differing.has(column.id) ? 'differs' : 'same';
+  }
+
   /** Columns showing a setting that is not the same in every shown run. */
   private differingColumns(runs: RunRecord[]): Set<string> {
     if (runs.length < 2) return new Set();
@@ -184,22 +246,26 @@ export class RunsTable {
       this.render();
       this.callbacks.onState(this.state);
     });
-    const classes = [column.numeric ? 'num' : '', differs ? 'differs' : ''].filter(Boolean).join(' ');
+    const classes = [column.numeric ? 'num' : '', differs ? 'differs' : '', column.id === 'name' ? 'name' : ''].filter(Boolean).join(' ');
     const th = el('th', { class: classes, attrs: { scope: 'col', 'data-column': column.id } }, button);
+    if (differs) {
+      th.title = `${column.label} differs between the shown runs`;
+      button.prepend(el('span', { class: 'codicon codicon-circle-small-filled differs-mark', attrs: { 'aria-label': 'differs' } }));
+    }
     th.setAttribute('aria-sort', sorted ? (this.state.sort.descending ? 'descending' : 'ascending') : 'none');
     return th;
   }
 
-  private row(run: RunRecord, differing: Set<string>): HTMLTableRowElement {
+  private row(run: RunRecord, columns: readonly RunColumn[], differing: Set<string>): HTMLTableRowElement {
     const checked = this.selection.has(run.id);
     const box = el('vscode-checkbox', { attrs: { 'aria-label': `Compare ${run.name}` } });
     box.checked = checked;
     box.addEventListener('click', (e) => e.stopPropagation());
     box.addEventListener('change', () => this.callbacks.onToggle(run.id, box.checked));
 
-    const cells = RUN_COLUMNS.map((c) => {
+    const cells = columns.map((c) => {
       const td = el('td', {
-        class: [c.numeric ? 'num' : '', differing.has(c.id) ? 'differs' : '', c.id === 'name' ? 'name' : ''].filter(Boolean).join(' '),
+        class: [c.numeric ? 'num' : '', this.settingClass(c, differing), c.id === 'name' ? 'name' : ''].filter(Boolean).join(' '),
         attrs: { 'data-column': c.id },
       });
       if (c.id === 'loss' && hasEpsilon(run)) {
@@ -220,7 +286,7 @@ export class RunsTable {
       return td;
     });
 
-    const tr = el('tr', { attrs: { tabindex: '0', 'data-run-id': run.id, 'aria-selected': String(checked) } }, el('td', {}, box), ...cells);
+    const tr = el('tr', { attrs: { tabindex: '0', 'data-run-id': run.id, 'aria-selected': String(checked) } }, el('td', { class: 'pick' }, box), ...cells);
     if (hasEpsilon(run)) tr.setAttribute('aria-keyshortcuts', 'F2');
     if (run.id === this.focusedRunId) tr.classList.add('focused');
     tr.addEventListener('click', () => this.callbacks.onOpen(run.id));

@@ -139,6 +139,13 @@ export class Workbench {
     return message;
   }
 
+  /** What the open quick input shows: its title, the placeholder of its box and the line under it. */
+  async stepTexts() {
+    const title = ((await this.page.locator('.quick-input-widget .quick-input-title').textContent()) ?? '').trim();
+    const placeholder = (await this.quickInputBox().getAttribute('placeholder')) ?? '';
+    return { title, placeholder, message: await this.validationMessage() };
+  }
+
   async validationMessage() {
     const el = this.page.locator('.quick-input-widget .quick-input-message');
     return (await el.isVisible()) ? ((await el.textContent()) ?? '').trim() : '';

@@ -24,6 +24,17 @@ export async function run({ wb, page, check, lap, workbenchUrl, ws, runsDir }) {
   }, { timeout: 5000 }).catch(async (e) => { throw new Error(`${e.message}; shown: "${await wb.validationMessage()}"`); });
   await wb.screenshot('new-run-bad-epsilon');
   check(message.startsWith('ε must be a number or a comma-separated list of at most 32 numbers'), `bad ε is explained: "${message}"`);
+  // The seeds step says how many runs Enter starts.
+  await wb.type(4, '2');
+  await wb.type(5, '2');
+  await wb.waitForStep(6);
+  await wb.quickInputBox().fill('1-3');
+  const seedsStep = await waitFor('the run count of the seeds step', async () => {
+    const texts = await wb.stepTexts();
+    return texts.message.includes('→ 3 runs will start (seeds 1, 2, 3)') ? texts : undefined;
+  }, { timeout: 5000 }).catch(async (e) => { throw new Error(`${e.message}; shown: "${await wb.validationMessage()}"`); });
+  check(seedsStep.placeholder.includes('1-5'), `the seeds step says how many runs start ("${seedsStep.message}") and shows an example ("${seedsStep.placeholder}")`);
+  await wb.screenshot('new-run-seeds-count');
   await page.keyboard.press('Escape');
 
   await newRunFromPalette(wb, { dataset: 'digits', model: 'mlp', loss: 'Poly', epsilon: '2', epochs: '2', seeds: '1' });

@@ -60,12 +60,27 @@ async function sweepScenario({ wb, page, check, lap, workbenchUrl, ws, runsDir, 
   const epsilonMessage = await wb.type(2, '0, 2');
   check(/→ \d+ runs \(2 settings × \d+ seeds\) · about \d+:\d\d/.test(epsilonMessage), `typing ε shows the run count and the ETA ("${epsilonMessage}")`);
   check(/Poly-1 ε=0 is exactly CE/.test(epsilonMessage), 'and says that ε = 0 is CE');
+  // Each typed step says what it asks: a title, an example in the empty box, and the run count so far.
+  await wb.waitForStep(3);
+  await wb.quickInputBox().fill('');
+  await page.waitForTimeout(150);
+  const gammaStep = await wb.stepTexts();
+  check(gammaStep.title.includes('γ values (focal loss)') && gammaStep.placeholder.startsWith('e.g. 0, 1, 2'),
+    `step 3 names γ and shows an example ("${gammaStep.title}", "${gammaStep.placeholder}")`);
+  check(/^γ values to sweep .* · → \d+ runs \(2 settings × \d+ seeds\)/.test(gammaStep.message), `and counts the runs so far ("${gammaStep.message}")`);
+  await wb.screenshot('sweep-gamma-step');
   const badGamma = await wb.type(3, '-1');
   check(badGamma.startsWith('γ: each value must be ≥ 0 (got -1)'), `a bad γ is refused with its rule ("${badGamma}")`);
   await wb.type(3, '');
+  await wb.waitForStep(4);
+  const smoothingStep = await wb.stepTexts();
+  check(smoothingStep.title.includes('Label smoothing values') && smoothingStep.placeholder.startsWith('e.g. 0, 0.1'), `step 4 names label smoothing ("${smoothingStep.title}")`);
   await wb.type(4, '');
+  await wb.waitForStep(5);
+  const seedsStep = await wb.stepTexts();
+  check(seedsStep.title.includes('Seeds') && seedsStep.placeholder.includes('1-5'), `step 5 names the seeds ("${seedsStep.title}", "${seedsStep.placeholder}")`);
   const seedsMessage = await wb.type(5, '2');
-  check(seedsMessage.startsWith('→ 4 runs (2 settings × 2 seeds) · about '), `two seeds make 4 runs ("${seedsMessage}")`);
+  check(/^Seeds of every setting.* · → 4 runs \(2 settings × 2 seeds\) · about /.test(seedsMessage), `two seeds make 4 runs ("${seedsMessage}")`);
   await wb.pick(6, 'No CE runs');
   await wb.waitForStep(7);
   const confirm = await page.locator('.quick-input-widget .quick-input-list .monaco-list-row').first().textContent();
