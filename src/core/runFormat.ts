@@ -57,6 +57,8 @@ export interface RunRecord {
    */
   launcherPid?: number;
   launcherHost?: string;
+  /** Set by the store, never written: the name comes from a rename (user.json). */
+  renamed?: boolean;
 }
 
 /** One line of metrics.jsonl per optimizer step. */

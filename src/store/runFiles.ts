@@ -15,7 +15,9 @@ export function writeFileAtomic(file: string, content: string): void {
 }
 
 export function writeRunRecord(runDir: string, record: RunRecord): void {
-  writeFileAtomic(path.join(runDir, RUN_FILE), JSON.stringify(record, null, 2) + '\n');
+  // `renamed` is what the store read from user.json, not part of run.json.
+  const { renamed: _renamed, ...stored } = record;
+  writeFileAtomic(path.join(runDir, RUN_FILE), JSON.stringify(stored, null, 2) + '\n');
 }
 
 /** Appends whole lines in one write, so a crash leaves at most one truncated last line. */

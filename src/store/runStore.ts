@@ -88,7 +88,7 @@ export function readRunDir(runDir: string): RunRecord {
   const parsed = parseRunRecord(text, runId);
   if (!parsed.ok) throw new RunStoreError('broken', parsed.reason);
   const name = readUserName(runDir);
-  return name === undefined ? parsed.record : { ...parsed.record, name };
+  return name === undefined ? parsed.record : { ...parsed.record, name, renamed: true };
 }
 
 /**

@@ -157,10 +157,14 @@ describe('renameRun and deleteRun', () => {
     assert.equal(onDisk.status, 'completed');
     assert.equal(onDisk.summary?.testAcc, 0.9);
     assert.equal(listRuns(runsDir).runs[0].name, 'baseline');
+    assert.equal(onDisk.renamed, true, 'the record says the name is the user\'s (legends show it)');
+    writeRunRecord(runDir, onDisk);
+    assert.equal(JSON.parse(fs.readFileSync(path.join(runDir, 'run.json'), 'utf8')).renamed, undefined, 'and run.json never stores that');
     assert.throws(() => renameRun(runsDir, runId, '   '), /name must not be empty/);
     assert.deepEqual(fs.readdirSync(runDir).sort(), ['run.json', 'user.json']);
     fs.writeFileSync(path.join(runDir, 'user.json'), '{"name": ');
-    assert.equal(readRun(runsDir, runId).name, record.name, 'an unreadable user.json leaves the name of run.json');
+    assert.equal(readRun(runsDir, runId).name, 'baseline', 'run.json kept the name the last write read');
+    assert.equal(readRun(runsDir, runId).renamed, undefined, 'an unreadable user.json is no rename');
   });
 
   it('refuses to delete a run whose owner is alive unless forced, and deletes broken folders', () => {

@@ -1,6 +1,6 @@
 import {
   BarController, BarElement, CategoryScale, Chart, Decimation, Legend, LineController, LineElement,
-  LinearScale, LogarithmicScale, PointElement, Tooltip,
+  LinearScale, LogarithmicScale, PointElement, Title, Tooltip,
   type ChartDataset, type ChartOptions, type Plugin,
 } from 'chart.js';
 import type { YScale } from './metrics';
@@ -8,7 +8,7 @@ import type { ChartTheme } from './theme';
 
 /** Only what the webviews draw: lines (with decimation), bars, linear/log/category scales. */
 Chart.register(LineController, LineElement, PointElement, BarController, BarElement, LinearScale, LogarithmicScale,
-  CategoryScale, Legend, Tooltip, Decimation);
+  CategoryScale, Legend, Title, Tooltip, Decimation);
 
 /**
  * Above this many points in view a line is decimated, to about one point per pixel column (LTTB,
@@ -133,6 +133,49 @@ export class VisibleRender {
   renderIfStale(): void {
     if (this.stale) this.render();
   }
+}
+
+/** The background of an exported PNG: the theme's, or white for documents and slides. */
+export type PngBackground = 'theme' | 'light';
+
+/** Text and grid colours on a white background (the curves keep their colours). */
+const LIGHT_EXPORT: Pick<ChartTheme, 'foreground' | 'muted' | 'grid' | 'background'> = {
+  foreground: '#1f1f1f', muted: '#555555', grid: 'rgba(0, 0, 0, 0.12)', background: '#ffffff',
+};
+
+/**
+ * The chart as a PNG data URL the way a report wants it: a title (what is plotted, which runs),
+ * no hover tooltip, on the theme's background or white. The chart on screen is put back as it was.
+ */
+export function chartPng(chart: Chart, theme: ChartTheme, o: { title: string[]; background: PngBackground }): string {
+  const look = o.background === 'light' ? { ...theme, ...LIGHT_EXPORT } : theme;
+  const plugins = (chart.options.plugins ??= {});
+  const tooltip = plugins.tooltip ?? {};
+  const tooltipWas = tooltip.enabled;
+  const active = chart.getActiveElements();
+  chart.setActiveElements([]);
+  chart.tooltip?.setActiveElements([], { x: 0, y: 0 });
+  plugins.tooltip = { ...tooltip, enabled: false };
+  plugins.title = {
+    display: true, text: o.title, color: look.foreground, align: 'start',
+    font: { family: theme.fontFamily, size: theme.fontSize, weight: 'bold' }, padding: { top: 4, bottom: 8 },
+  } as never;
+  applyTheme(chart, look);
+  chart.update('none');
+  const url = chart.toBase64Image('image/png', 1);
+  plugins.title = { display: false } as never;
+  plugins.tooltip = { ...tooltip, enabled: tooltipWas };
+  applyTheme(chart, theme);
+  chart.setActiveElements(active);
+  chart.update('none');
+  return url;
+}
+
+/** "Training loss" / "CE, Poly-1 ε=2 and 3 more": the title lines of an exported chart. */
+export function exportTitle(what: string, labels: readonly string[], most = 4): string[] {
+  if (labels.length === 0) return [what];
+  const shown = labels.slice(0, most).join(', ');
+  return [what, labels.length > most ? `${shown} and ${labels.length - most} more` : shown];
 }
 
 export { Chart, themedScale };

@@ -9,6 +9,7 @@ import { MAX_RUNS_WITH_RAW, METRICS, X_AXES, metricById, rowCount, stepsPerEpoch
 import { smoothSeries } from '../../src/core/smoothing';
 import type { RunsStore } from './series';
 import { runColor, type ChartTheme } from './theme';
+import { exportTitle, type PngBackground } from './charts';
 
 export interface CompareSettings {
   metric: MetricId;
@@ -17,6 +18,8 @@ export interface CompareSettings {
   smoothing: number;
   /** Draw the mean ± std over seeds of runs that differ only in their seed, instead of each run. */
   groupMeans?: boolean;
+  /** The background of exported PNGs. */
+  pngBackground?: PngBackground;
 }
 
 export const DEFAULT_COMPARE: CompareSettings = { metric: 'loss', xAxis: 'step', yScale: 'linear', smoothing: 0.6 };
@@ -39,6 +42,8 @@ export class ComparePanel {
   private readonly note: HTMLElement;
   private readonly chartBox: HTMLElement;
   private runIds: string[] = [];
+  /** PNG and CSV: nothing to export while no run is shown. */
+  private exportButtons: HTMLElement[] = [];
 
   constructor(private readonly store: RunsStore, private theme: ChartTheme, private settings: CompareSettings,
     private readonly options: ComparePanelOptions) {
@@ -54,11 +59,14 @@ export class ComparePanel {
     this.groups = new GroupMeans(store, theme, settings, options.compact, (on) => set({ groupMeans: on }));
     controls.append(smoothingSlider(settings.smoothing, (v) => set({ smoothing: v })), this.groups.toggle);
     if (!options.compact) {
-      const png = el('vscode-button', { text: 'PNG', attrs: { icon: 'file-media', secondary: '', title: 'Save the chart as PNG' } });
+      const png = el('vscode-button', { text: 'PNG', attrs: { icon: 'file-media', secondary: '', title: 'Save the chart as PNG, with a title and without the tooltip' } });
       png.addEventListener('click', () => this.exportPng());
       const csv = el('vscode-button', { text: 'CSV', attrs: { icon: 'table', secondary: '', title: 'Save the drawn series as CSV' } });
       csv.addEventListener('click', () => this.exportCsv());
-      controls.append(el('span', { class: 'toolbar-spacer' }), el('span', { class: 'toolbar-group' }, png, csv));
+      this.exportButtons = [png, csv];
+      const background = select('PNG background', [{ id: 'theme', label: 'Theme' }, { id: 'light', label: 'White' }], settings.pngBackground ?? 'theme',
+        (v) => set({ pngBackground: v as PngBackground }));
+      controls.append(el('span', { class: 'toolbar-spacer' }), background, el('span', { class: 'toolbar-group' }, png, csv));
     }
     const canvas = el('canvas', { attrs: { role: 'img', 'aria-label': 'Comparison chart' } });
     this.chartBox = el('div', { class: options.compact ? 'chart-box compact' : 'chart-box tall' }, canvas);
@@ -77,6 +85,7 @@ export class ComparePanel {
     this.runIds = runIds.filter((id) => this.store.runs.has(id));
     this.empty.hidden = this.runIds.length > 0;
     this.chartBox.hidden = this.runIds.length === 0 || this.groups.active;
+    for (const button of this.exportButtons) button.toggleAttribute('disabled', this.runIds.length === 0);
     this.groups.showRuns(this.runIds);
     this.chart.setLines(this.lineSpecs());
     this.updateRawBehind();
@@ -121,9 +130,14 @@ export class ComparePanel {
   }
 
   private exportPng(): void {
+    if (this.runIds.length === 0) return;
     this.chart.render();
     this.groups.render();
-    this.options.onExportPng((this.groups.active ? this.groups : this.chart).pngDataUrl(), `polyloss-${this.settings.metric}.png`);
+    const what = metricById(this.settings.metric).label;
+    const background = this.settings.pngBackground ?? 'theme';
+    const url = this.groups.active ? this.groups.pngDataUrl(what, background)
+      : this.chart.pngDataUrl(exportTitle(what, this.chart.lines().map((l) => l.label)), background);
+    this.options.onExportPng(url, `polyloss-${this.settings.metric}.png`);
   }
 
   /** The series of the drawn curves, from the store: raw values, plus the smoothed ones when smoothing applies. */
@@ -147,6 +161,7 @@ export class ComparePanel {
   }
 
   private exportCsv(): void {
+    if (this.runIds.length === 0) return;
     this.options.onExportCsv(this.groups.active ? this.groups.csv() : this.csv(), `polyloss-${this.settings.metric}.csv`);
   }
 }

@@ -4,7 +4,7 @@ import { diffConfigs } from '../../src/core/configDiff';
 import { describeLoss } from '../../src/core/lossSpec';
 import { groupByConfig, meanBand, type BandPoint, type Series } from '../../src/core/grouping';
 import { smoothSeries } from '../../src/core/smoothing';
-import { applyTheme, createChart, curveOptions, curveScales, Chart } from './charts';
+import { applyTheme, chartPng, createChart, curveOptions, curveScales, exportTitle, Chart, type PngBackground } from './charts';
 import { toCsv } from './csv';
 import { el } from './dom';
 import { fmtNumber } from './format';
@@ -144,8 +144,9 @@ export class GroupMeans {
     return toCsv(['group', 'metric', this.settings.xAxis, 'n', 'mean', 'std'], rows);
   }
 
-  pngDataUrl(): string {
-    return this.chart.toBase64Image('image/png', 1);
+  /** A clean PNG (see chartPng); the title's second line names the groups. */
+  pngDataUrl(what: string, background: PngBackground): string {
+    return chartPng(this.chart as unknown as Chart, this.theme, { title: exportTitle(`${what}: mean ± std over seeds`, this.bandsShown.map((b) => b.label)), background });
   }
 
   /** A run's curve as the Compare chart draws it: on the chosen x axis, smoothed for step metrics. */

@@ -1,6 +1,6 @@
 import type { ChartDataset, ChartOptions } from 'chart.js';
 import { DebiasedEma } from '../../src/core/smoothing';
-import { applyTheme, createChart, curveOptions, curveScales, VisibleRender, type Chart } from './charts';
+import { applyTheme, chartPng, createChart, curveOptions, curveScales, VisibleRender, type Chart, type PngBackground } from './charts';
 import { fmtNumber } from './format';
 import { rowCount, stepsPerEpoch, xColumn, yColumn, type MetricDef, type Point, type XAxis, type YScale, xAxisLabel } from './metrics';
 import type { RunsStore } from './series';
@@ -179,8 +179,9 @@ export class LiveChart {
     return [...this.tracks.values()].map((t) => t.spec);
   }
 
-  pngDataUrl(): string {
-    return this.chart.toBase64Image('image/png', 1);
+  /** A clean PNG: a title, no tooltip, on the theme's background or white. */
+  pngDataUrl(title: string[], background: PngBackground): string {
+    return chartPng(this.chart as unknown as Chart, this.theme, { title, background });
   }
 
   destroy(): void {

@@ -7,8 +7,18 @@ async function saveAs(runsDir: string, fileName: string, filters: Record<string,
   const target = await vscode.window.showSaveDialog({ defaultUri: vscode.Uri.joinPath(folder, fileName), filters });
   if (!target) return undefined;
   await vscode.workspace.fs.writeFile(target, bytes);
-  void vscode.window.showInformationMessage(`Saved ${vscode.workspace.asRelativePath(target)}`);
+  void offerToOpen(target);
   return target;
+}
+
+/** "Saved …" with Open (in an editor) and Reveal (in the Explorer when in the workspace, else the OS). */
+async function offerToOpen(target: vscode.Uri): Promise<void> {
+  const choice = await vscode.window.showInformationMessage(`PolyLoss: saved ${vscode.workspace.asRelativePath(target)}`, 'Open', 'Reveal');
+  if (choice === 'Open') await vscode.commands.executeCommand('vscode.open', target);
+  if (choice === 'Reveal') {
+    const inWorkspace = vscode.workspace.getWorkspaceFolder(target) !== undefined;
+    await vscode.commands.executeCommand(inWorkspace ? 'revealInExplorer' : 'revealFileInOS', target);
+  }
 }
 
 export async function savePng(runsDir: string, dataUrl: string, fileName: string): Promise<void> {
