@@ -15,6 +15,7 @@ const BENCHES: { name: string; what: string }[] = [
   { name: 'activation', what: 'extension activation cost and bundle sizes' },
   { name: 'store', what: 'run store reads and writes' },
   { name: 'python-client', what: 'log_step of the Python client against a plain json.dumps + write' },
+  { name: 'csv', what: 'CSV loading: peak memory and time for a large file' },
   { name: 'sweep', what: 'sweep scheduling' },
   { name: 'webview', what: 'webview chart updates' },
 ];

@@ -242,3 +242,15 @@ test('notes record the split sizes and the preprocessing', async () => {
   assert.ok(d.notes.includes(`stratified split (seed 1): train ${d.train.n}, validation ${d.validation.n}, test ${d.test.n}`));
   assert.ok(d.notes.some((n) => n.startsWith('features standardised')));
 });
+
+test('a dataset of 400,000 examples splits (no stack overflow from one large class)', () => {
+  const n = 400_000;
+  const data: LabelledData = {
+    name: 'large', x: new Float32Array(n), y: Int32Array.from({ length: n }, (_, i) => (i % 10 === 0 ? 1 : 0)),
+    n, inputShape: [1], isImage: false, classNames: ['a', 'b'], notes: [],
+  };
+  const d = prepareDataset(data, { name: 'csv' }, 1);
+  assert.equal(d.train.n + d.validation.n + d.test.n, n);
+  assert.equal(d.test.n, 60_000);
+  assert.equal(d.validation.n, 60_000);
+});

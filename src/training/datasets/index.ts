@@ -8,7 +8,7 @@ import { createRng } from '../../core/random';
 import { BUNDLED_DATASETS, type BundledDataset, type DatasetSpec } from '../../core/runConfig';
 import { loadBundled } from './bundled';
 import { BUNDLED_DATASET_INFO, type BundledDatasetInfo } from '../../core/datasetCatalog';
-import { loadCsv } from './csv';
+import { CSV_CHECK_ROWS, loadCsv, readCsv } from './csv';
 import { DatasetError } from './errors';
 import { loadIdx } from './idx';
 import { featureCount } from './packedFormat';
@@ -73,18 +73,20 @@ function readSettings(spec: DatasetSpec): Settings {
   return settings;
 }
 
+function need(spec: DatasetSpec, field: 'path' | 'labelsPath', what: string): string {
+  const value = spec[field];
+  if (typeof value !== 'string' || value.trim() === '') throw new DatasetError(`dataset.${field} is required for ${spec.name} datasets: ${what}`);
+  return value;
+}
+
+const csvFile = (spec: DatasetSpec) => need(spec, 'path', 'the CSV file');
+const csvOptions = (spec: DatasetSpec) => ({ labelColumn: spec.labelColumn, header: spec.header });
+
 async function loadSource(spec: DatasetSpec, options: LoadDatasetOptions): Promise<LabelledData> {
   if ((BUNDLED_DATASETS as readonly string[]).includes(spec.name)) return loadBundled(spec.name as BundledDataset, options.datasetsDir);
-  const need = (field: 'path' | 'labelsPath', what: string): string => {
-    const value = spec[field];
-    if (typeof value !== 'string' || value.trim() === '') throw new DatasetError(`dataset.${field} is required for ${spec.name} datasets: ${what}`);
-    return value;
-  };
-  if (spec.name === 'csv') {
-    return loadCsv(need('path', 'the CSV file'), { labelColumn: spec.labelColumn, header: spec.header }, options.workspaceDir);
-  }
+  if (spec.name === 'csv') return loadCsv(csvFile(spec), csvOptions(spec), options.workspaceDir);
   if (spec.name === 'idx') {
-    return loadIdx(need('path', 'the IDX images file'), need('labelsPath', 'the IDX labels file'), options.workspaceDir);
+    return loadIdx(need(spec, 'path', 'the IDX images file'), need(spec, 'labelsPath', 'the IDX labels file'), options.workspaceDir);
   }
   throw new DatasetError(`dataset.name ${JSON.stringify(spec.name)} is not one of ${[...BUNDLED_DATASETS, 'csv', 'idx'].join(', ')}`);
 }
@@ -160,4 +162,20 @@ export function prepareDataset(data: LabelledData, spec: DatasetSpec, seed: numb
 export async function loadDataset(spec: DatasetSpec, seed: number, options: LoadDatasetOptions = {}): Promise<Dataset> {
   readSettings(spec);
   return prepareDataset(await loadSource(spec, options), spec, seed);
+}
+
+/**
+ * Whether training could load this dataset, checked before a run exists: loaded and split as
+ * training will. A CSV file longer than CSV_CHECK_ROWS rows is checked by those first rows only
+ * (file, separator, header, label column, numbers): the training worker's parse is the one full
+ * parse of a large file, and names the line of any problem further down.
+ */
+export async function checkDataset(spec: DatasetSpec, seed: number, options: LoadDatasetOptions = {}): Promise<void> {
+  readSettings(spec);
+  if (spec.name !== 'csv') {
+    await loadDataset(spec, seed, options);
+    return;
+  }
+  const { data, complete } = await readCsv(csvFile(spec), csvOptions(spec), options.workspaceDir, CSV_CHECK_ROWS);
+  if (complete) prepareDataset(data, spec, seed);
 }

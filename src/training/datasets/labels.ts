@@ -8,7 +8,7 @@ export interface IndexedLabels {
 
 const collator = new Intl.Collator('en', { numeric: true });
 
-function describeMapping(classNames: string[]): string {
+export function describeMapping(classNames: string[]): string {
   const shown = classNames.slice(0, 12).map((name, i) => `${i}=${name}`).join(', ');
   return `labels mapped to class indices: ${shown}${classNames.length > 12 ? `, … (${classNames.length} classes)` : ''}`;
 }

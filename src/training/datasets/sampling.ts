@@ -66,14 +66,19 @@ export function stratifiedSplit(y: Int32Array, classNames: readonly string[], am
     shuffleInPlace(group, rng);
     const nTest = Math.min(share(group.length, fractions.test), group.length - needed + 1);
     const nValidation = Math.min(share(group.length, fractions.validation), group.length - nTest - 1);
-    split.test.push(...group.slice(0, nTest));
-    split.validation.push(...group.slice(nTest, nTest + nValidation));
-    split.train.push(...group.slice(nTest + nValidation));
+    appendRange(split.test, group, 0, nTest);
+    appendRange(split.validation, group, nTest, nTest + nValidation);
+    appendRange(split.train, group, nTest + nValidation, group.length);
   });
   shuffleInPlace(split.train, rng);
   shuffleInPlace(split.validation, rng);
   shuffleInPlace(split.test, rng);
   return split;
+}
+
+/** Appends from[start..end) to `to` (a loop: spreading a class of a million examples overflows the stack). */
+function appendRange(to: number[], from: readonly number[], start: number, end: number): void {
+  for (let i = start; i < end; i++) to.push(from[i]);
 }
 
 /**
