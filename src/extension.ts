@@ -18,6 +18,7 @@ import { registerWebviews } from './host/webviews/register';
 import { registerCoefficientEditor } from './host/webviews/coefficientEditorView';
 import { registerExperimentFiles } from './host/experiments';
 import { registerSweepCommands } from './host/sweepCommands';
+import { registerTuneCommands } from './host/tuneCommands';
 import { errorMessage } from './core/errors';
 
 /** What activate() returns: the services (for tests and integrations) and how long activation took. */
@@ -62,6 +63,7 @@ export function activate(context: vscode.ExtensionContext): PolyLossApi {
     createRunsTreeView(tree, model, selection),
     ...registerCommands({ context, model, selection, launcher, log }),
     ...registerSweepCommands({ context, model, selection, launcher, log, workerPath }),
+    ...registerTuneCommands({ context, model, selection, launcher, log }),
     // Ticks of runs deleted elsewhere are dropped, so Compare never asks for a missing run.
     model.onDidChangeRuns(() => selection.retain(new Set(model.list().map((r) => r.id)), (id) => fs.existsSync(path.join(model.runsDir, id)))),
     selection.onDidChange((ids) => setContext('polyloss.hasSelection', ids.length > 0)),

@@ -21,6 +21,7 @@ export const COMMANDS = {
   stopSweep: 'polyloss.stopSweep',
   resumeSweep: 'polyloss.resumeSweep',
   showSweep: 'polyloss.showSweep',
+  findBestEpsilon: 'polyloss.findBestEpsilon',
 } as const;
 
 export const INTERNAL_COMMANDS = {
@@ -32,4 +33,6 @@ export const INTERNAL_COMMANDS = {
   runExperimentSweep: 'polyloss.runExperimentSweep',
   /** Open the coefficient editor on a loss (the α CodeLens of an entry). */
   editCoefficients: 'polyloss.editCoefficients',
+  /** Continue a stopped Find Best ε / `polyloss tune` (Resume Sweep on a tune's sweep). */
+  resumeTune: 'polyloss.resumeTune',
 } as const;

@@ -6,6 +6,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import * as vscode from 'vscode';
 import type { PreflightReply, WorkerEvent } from '../core/protocol';
 import type { RunConfig } from '../core/runConfig';
+import type { RunRecord } from '../core/runFormat';
 import { preflightInWorker } from '../runner/preflightWorker';
 import { RunQueue, type QueueChange } from '../runner/runQueue';
 import { preflightBatches, preflightFailureMessage } from './preflightPlan';
@@ -37,8 +38,11 @@ export class RunLauncher implements RunActions, vscode.Disposable {
 
   constructor(private readonly deps: LauncherDeps) {}
 
-  /** Queues the configs (one run each) and returns their ids; shows one progress notification for them. */
-  async start(configs: RunConfig[]): Promise<string[]> {
+  /**
+   * Queues the configs (one run each) and returns their ids; shows one progress notification for
+   * them unless `batchProgress` is false (the caller shows its own, e.g. Find Best ε).
+   */
+  async start(configs: RunConfig[], { batchProgress = true }: { batchProgress?: boolean } = {}): Promise<string[]> {
     if (!vscode.workspace.isTrusted) {
       void vscode.window.showWarningMessage('PolyLoss: trust this workspace to start training runs (it reads dataset files and writes the runs folder).');
       return [];
@@ -55,7 +59,7 @@ export class RunLauncher implements RunActions, vscode.Disposable {
         void vscode.window.showErrorMessage(`PolyLoss: could not create the run: ${message}`);
       }
     }
-    if (ids.length) this.showBatchProgress(queue, ids);
+    if (ids.length && batchProgress) this.showBatchProgress(queue, ids);
     return ids;
   }
 
@@ -127,6 +131,15 @@ export class RunLauncher implements RunActions, vscode.Disposable {
         return;
       }
     }
+  }
+
+  /** The final records of runs this window queued, once each has ended. */
+  ended(runIds: readonly string[]): Promise<RunRecord[]> {
+    return Promise.all(runIds.map((id) => {
+      const queue = [...this.queues.values()].find((q) => q.knows(id));
+      if (!queue) throw new Error(`run ${id} was not started by this window`);
+      return queue.done(id);
+    }));
   }
 
   stopAll(): void {

@@ -16,7 +16,7 @@ import { askForSweep } from './sweepWizard';
 import { describeSweepState, sweepsOf } from '../core/sweepRuns';
 import { stoppableRuns, sweepIdFromArg } from './sweepTree';
 import { errorMessage } from '../core/errors';
-import { COMMANDS } from './commandIds';
+import { COMMANDS, INTERNAL_COMMANDS } from './commandIds';
 
 export interface SweepCommandDeps {
   context: vscode.ExtensionContext;
@@ -146,6 +146,7 @@ export function registerSweepCommands(deps: SweepCommandDeps): vscode.Disposable
       let planned: number;
       try {
         const saved = loadSweep(runsDir, sweepId);
+        if (saved.tune) return vscode.commands.executeCommand(INTERNAL_COMMANDS.resumeTune, sweepId);
         const resumed = resumeSweep(saved.spec, saved.base, sweepId, model.list());
         todo = resumed.todo;
         planned = resumed.plan.configs.length;

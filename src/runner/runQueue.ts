@@ -104,6 +104,11 @@ export class RunQueue {
     return runId;
   }
 
+  /** Whether the run was queued here (it may have ended since). */
+  knows(runId: string): boolean {
+    return this.finals.has(runId);
+  }
+
   /** The final record of a run of this queue. */
   done(runId: string): Promise<RunRecord> {
     const final = this.finals.get(runId);

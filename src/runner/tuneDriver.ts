@@ -1,7 +1,7 @@
 import { SUMMARY_METRICS, type SummaryOptions } from '../core/grouping';
 import type { RunConfig } from '../core/runConfig';
 import type { EpochMetric, RunRecord } from '../core/runFormat';
-import { planTune, tuneAnswer, tuneObservations, tuneRunConfig, tuneSweepSpec, type SavedTune, type TuneState } from '../core/tune';
+import { planTune, tuneAnswer, tuneObservations, tuneRunConfig, tuneSweepSpec, type SavedTune, type TuneSettings, type TuneState } from '../core/tune';
 import { saveSweep, type SavedSweep } from '../store/sweepFiles';
 
 /**
@@ -10,8 +10,6 @@ import { saveSweep, type SavedSweep } from '../store/sweepFiles';
  * sweep file, and repeats until the planner stops, the user stops the runs, or runs fail. The CLI's
  * `polyloss tune` and VS Code's Find Best ε share it, so both resume each other's tunes.
  */
-
-export type TuneSettings = Pick<SavedTune, 'options' | 'metric' | 'k'>;
 
 export interface TuneDriver {
   runsDir: string;

@@ -3,10 +3,10 @@ import type { RunConfig } from '../../core/runConfig';
 import type { RunRecord } from '../../core/runFormat';
 import { generateSweepId } from '../../core/sweep';
 import {
-  DEFAULT_EPSILON_RANGE, DEFAULT_TUNE_OPTIONS, TuneError, checkTuneOptions, describeLook, describeRounds, epsilonText, tuneAnswer,
-  type TuneOptions, type TuneState,
+  DEFAULT_EPSILON_RANGE, DEFAULT_MIN_EFFECT_POINTS, DEFAULT_TUNE_OPTIONS, TuneError, checkTuneOptions, describeLook, describeRounds, epsilonText,
+  parseEpsilonRange, tuneAnswer, tuneSettingsOf, type TuneOptions, type TuneSettings, type TuneState,
 } from '../../core/tune';
-import { driveTune, type TuneDriver, type TuneSettings } from '../../runner/tuneDriver';
+import { driveTune, type TuneDriver } from '../../runner/tuneDriver';
 import { listRuns } from '../../store/runStore';
 import { removeSavedSweep, sweepFilePath } from '../../store/sweepFiles';
 import { UsageError, type FlagSpec, type FlagValue } from '../args';
@@ -27,19 +27,16 @@ const LOSS_FLAGS = new Set(['loss', 'activation', 'alpha']);
 const TUNE_BASE_FLAGS = BASE_FLAGS.filter((flag) => !LOSS_FLAGS.has(flag.name));
 
 function parseRange(text: string): FlagValue {
-  const parts = text.replace(/\u2212/g, '-').split(/:|\.\.(?=[-+\d.])/);
-  const numbers = parts.map((p) => (p.trim() === '' ? Number.NaN : Number(p)));
-  if (parts.length !== 2 || numbers.some((n) => !Number.isFinite(n))) {
-    throw new Error(`the ε range is two numbers MIN:MAX, e.g. -1:4 (got '${text}')`);
-  }
-  return numbers;
+  const range = parseEpsilonRange(text);
+  if (!range.ok) throw new Error(range.message);
+  return [range.value.min, range.value.max];
 }
 
 const TUNE_FLAGS: readonly FlagSpec[] = [
   { name: 'epsilon', type: 'custom', parse: parseRange, valueName: 'MIN:MAX', description: `the ε range to search (default ${DEFAULT_EPSILON_RANGE.min}:${DEFAULT_EPSILON_RANGE.max})` },
   { name: 'allow-non-monotone', type: 'boolean', description: 'allow ε below -1, where Poly-1 is no longer monotone in Pt' },
   { name: 'budget', type: 'integer', valueName: 'N', description: `the most runs, CE's included (default ${DEFAULT_TUNE_OPTIONS.budget})` },
-  { name: 'min-effect', type: 'number', valueName: 'PTS', description: 'the smallest gain over CE worth finding, in points for accuracies (default 0.5)' },
+  { name: 'min-effect', type: 'number', valueName: 'PTS', description: `the smallest gain over CE worth finding, in points for accuracies (default ${DEFAULT_MIN_EFFECT_POINTS})` },
   { name: 'seeds', type: 'integer', valueName: 'N', description: `seeds of every setting in the first round, at least 2 (default ${DEFAULT_TUNE_OPTIONS.initialSeeds}); later rounds add more` },
   { name: 'alpha', type: 'number', valueName: 'α', description: `the chance of naming a winner that is not better than CE, at most (default ${DEFAULT_TUNE_OPTIONS.alpha})` },
 ];
@@ -66,20 +63,17 @@ function checked(options: TuneOptions): TuneOptions {
 
 function settingsOf(flags: Record<string, FlagValue>): TuneSettings {
   const { metric, k } = analysisRequestOf(flags);
-  const info = SUMMARY_METRICS[metric];
   const [min, max] = (flags.epsilon as number[] | undefined) ?? [DEFAULT_EPSILON_RANGE.min, DEFAULT_EPSILON_RANGE.max];
-  const minEffect = (flags['min-effect'] as number | undefined) ?? 0.5;
-  const options: TuneOptions = {
-    ...DEFAULT_TUNE_OPTIONS,
-    range: { min, max },
-    budget: (flags.budget as number | undefined) ?? DEFAULT_TUNE_OPTIONS.budget,
-    minEffect: info.percent ? minEffect / 100 : minEffect,
-    alpha: (flags.alpha as number | undefined) ?? DEFAULT_TUNE_OPTIONS.alpha,
-    initialSeeds: (flags.seeds as number | undefined) ?? DEFAULT_TUNE_OPTIONS.initialSeeds,
-    higherIsBetter: info.higherIsBetter,
+  const settings = tuneSettingsOf({
+    range: { min, max }, metric, k,
+    budget: flags.budget as number | undefined,
+    minEffect: flags['min-effect'] as number | undefined,
+    seeds: flags.seeds as number | undefined,
+    alpha: flags.alpha as number | undefined,
     allowBelowMinusOne: flags['allow-non-monotone'] === true,
-  };
-  return { options: checked(options), metric, ...(k !== undefined ? { k } : {}) };
+  });
+  checked(settings.options);
+  return settings;
 }
 
 interface TuneWork {

@@ -19,6 +19,16 @@ const COARSE_STEPS = [0.25, 0.5, 1, 2, 5, 10, 20, 50, 100];
 /** Refinement stops at this spacing: ε closer than this do not differ measurably in a few seeds. */
 export const FINEST_SPACING = 0.125;
 
+/** "-1:4" (or "−1..4") → { min: −1, max: 4 }; the message says what is accepted. */
+export function parseEpsilonRange(text: string): { ok: true; value: EpsilonRange } | { ok: false; message: string } {
+  const parts = text.replace(/\u2212/g, '-').split(/:|\.\.(?=[-+\d.])/);
+  const numbers = parts.map((p) => (p.trim() === '' ? Number.NaN : Number(p)));
+  if (parts.length !== 2 || numbers.some((n) => !Number.isFinite(n))) {
+    return { ok: false, message: `the ε range is two numbers MIN:MAX, e.g. -1:4 (got '${text}')` };
+  }
+  return { ok: true, value: { min: numbers[0], max: numbers[1] } };
+}
+
 /** A problem with the range, in words that name the flag's meaning and the allowed values. */
 export function checkEpsilonRange(range: EpsilonRange, allowBelowMinusOne: boolean): string | undefined {
   const { min, max } = range;

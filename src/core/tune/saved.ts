@@ -1,6 +1,7 @@
 import { SUMMARY_METRICS, type SummaryMetric } from '../grouping';
 import type { SweepSpec } from '../sweep';
-import { TuneError, checkTuneOptions, type StopReason, type TuneBest, type TuneOptions, type TuneRound, type TuneState } from './planner';
+import type { EpsilonRange } from './grid';
+import { DEFAULT_TUNE_OPTIONS, TuneError, checkTuneOptions, type StopReason, type TuneBest, type TuneOptions, type TuneRound, type TuneState } from './planner';
 
 /**
  * What a tune keeps in its sweep file (next to the sweep's spec and base): its options, so that
@@ -20,6 +21,40 @@ export interface SavedTune {
   best?: TuneBest | null;
   /** The answer in one sentence, once stopped. */
   answer?: string;
+}
+
+/** What a tune is asked for: its options and the metric it compares on. */
+export type TuneSettings = Pick<SavedTune, 'options' | 'metric' | 'k'>;
+
+export const DEFAULT_MIN_EFFECT_POINTS = 0.5;
+
+/** A tune as a user asks for it (the minimum effect in points for accuracies), unchecked. */
+export interface TuneRequest {
+  range: EpsilonRange;
+  metric: SummaryMetric;
+  k?: number;
+  budget?: number;
+  minEffect?: number;
+  seeds?: number;
+  alpha?: number;
+  allowBelowMinusOne?: boolean;
+}
+
+/** The settings of a request, the minimum effect turned into the metric's unit; check them with checkTuneOptions. */
+export function tuneSettingsOf(request: TuneRequest): TuneSettings {
+  const info = SUMMARY_METRICS[request.metric];
+  const minEffect = request.minEffect ?? DEFAULT_MIN_EFFECT_POINTS;
+  const options = {
+    ...DEFAULT_TUNE_OPTIONS,
+    range: request.range,
+    budget: request.budget ?? DEFAULT_TUNE_OPTIONS.budget,
+    minEffect: info.percent ? minEffect / 100 : minEffect,
+    alpha: request.alpha ?? DEFAULT_TUNE_OPTIONS.alpha,
+    initialSeeds: request.seeds ?? DEFAULT_TUNE_OPTIONS.initialSeeds,
+    higherIsBetter: info.higherIsBetter,
+    allowBelowMinusOne: request.allowBelowMinusOne === true,
+  };
+  return { options, metric: request.metric, ...(request.k !== undefined ? { k: request.k } : {}) };
 }
 
 /** The sweep spec a tune's file carries: every ε tried and every seed, so that sweep readers see its extent. */
