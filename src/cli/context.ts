@@ -1,5 +1,6 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
+import { stripControlChars } from '../core/controlChars';
 import { reconcileInterrupted, RunStoreError } from '../store/runStore';
 import type { CommandSpec, FlagSpec, ParsedArgs } from './args';
 import { errorMessage } from '../core/errors';
@@ -58,8 +59,9 @@ export function writeJson(ctx: CliContext, value: unknown): void {
   ctx.stdout.write(JSON.stringify(value, null, 2) + '\n');
 }
 
+/** A line of text output; names and messages read from files may hold control characters, which are dropped. */
 export function writeLine(stream: NodeJS.WritableStream, text = ''): void {
-  stream.write(text + '\n');
+  stream.write(stripControlChars(text) + '\n');
 }
 
 /** dist/worker.js next to the bundled CLI (dist/cli.js), or under dist/ when running from sources. */

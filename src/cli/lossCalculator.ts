@@ -46,12 +46,30 @@ interface CheckedInput {
   warnings: string[];
 }
 
+/** A result that float64 cannot hold (e.g. a loss of 2e308): no number is printed rather than a wrong one. */
+export class NonFiniteResultError extends Error {
+  constructor(readonly field: string, readonly value: number) {
+    super(`${field} is ${String(value)} in float64: the logits are too far apart for this loss to be represented; scale them down`);
+    this.name = 'NonFiniteResultError';
+  }
+}
+
 export function calculateLoss(input: unknown): CalculatorOutput {
   const { logits, targets, spec, grad, warnings } = checkInput(input);
   const result = spec.activation === 'sigmoid'
     ? sigmoidResult(spec, logits, targets, grad)
     : softmaxResult(spec, logits, targets, grad);
+  assertFinite(result);
   return warnings.length > 0 ? { ...result, warnings } : result;
+}
+
+/** Throws NonFiniteResultError naming the first value (e.g. `perExample[0]`) that is NaN or ±Infinity. */
+function assertFinite(result: CalculatorOutput): void {
+  const visit = (value: unknown, where: string): void => {
+    if (Array.isArray(value)) value.forEach((item, i) => visit(item, `${where}[${i}]`));
+    else if (typeof value === 'number' && !Number.isFinite(value)) throw new NonFiniteResultError(where, value);
+  };
+  for (const field of ['perExample', 'mean', 'pt', 'grad'] as const) visit(result[field], field);
 }
 
 function softmaxResult(spec: LossSpec, logits: number[][], targets: number[][], grad: boolean): CalculatorOutput {

@@ -1,3 +1,4 @@
+import { singleLine, stripControlChars } from '../core/controlChars';
 import type { WorkerEvent } from '../core/protocol';
 import { formatDuration, formatNumber, formatPercent } from './format';
 
@@ -34,7 +35,7 @@ export class ProgressReporter {
   constructor(private readonly stream: Stream, private readonly live: boolean) {}
 
   add(runId: string, label: string, epochs: number, running: boolean): void {
-    this.runs.set(runId, { runId, label, epochs, state: running ? 'running' : 'queued', steps: 0, epoch: 0, elapsed: 0 });
+    this.runs.set(runId, { runId, label: singleLine(label), epochs, state: running ? 'running' : 'queued', steps: 0, epoch: 0, elapsed: 0 });
     this.scheduleRedraw();
   }
 
@@ -94,7 +95,7 @@ export class ProgressReporter {
   /** A line that stays (printed above the live lines). */
   note(line: string): void {
     this.clearLive();
-    this.stream.write(line + '\n');
+    this.stream.write(stripControlChars(line) + '\n');
     this.scheduleRedraw();
   }
 

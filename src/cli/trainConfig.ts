@@ -1,8 +1,10 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
+import experimentSchema from '../../media/schemas/experiment.schema.json';
 import type { Issue } from '../core/jsonSchema';
 import { BUNDLED_DATASETS, type BackendChoice, type DatasetName, type ModelType, type OptimizerType, type RunConfig } from '../core/runConfig';
 import type { Activation, LossType } from '../core/lossSpec';
+import { seedList } from '../core/sweep';
 import { parseEpsilonText, resolveRunConfig } from '../core/validate';
 import { UsageError, type FlagSpec, type FlagValue } from './args';
 import { errorMessage } from '../core/errors';
@@ -13,6 +15,23 @@ export const LOSS_TYPES: readonly LossType[] = ['ce', 'poly', 'focal', 'poly-foc
 export const ACTIVATIONS: readonly Activation[] = ['softmax', 'sigmoid'];
 export const OPTIMIZERS: readonly OptimizerType[] = ['adam', 'sgd'];
 export const BACKENDS: readonly BackendChoice[] = ['auto', 'wasm', 'cpu', 'node'];
+
+/** At most this many seeds per setting, as in experiment files (their schema holds the number). */
+export const MAX_SEEDS: number = (experimentSchema as { definitions: { seeds: { maxItems: number } } }).definitions.seeds.maxItems;
+
+/**
+ * --seeds as given, the same in train, run and sweep: one number n is a count (seeds 1…n), a list
+ * names the seeds (each once). Throws UsageError for a count below 1 or more than `max` seeds.
+ */
+export function seedsOfFlag(given: readonly number[], max = MAX_SEEDS): number[] | number {
+  if (given.length === 1 && given[0] < 1) {
+    throw new UsageError(`--seeds ${given[0]}: one number is a count n of seeds (seeds 1…n) and must be ≥ 1; list seeds to choose them, e.g. 0,1`);
+  }
+  const seeds = given.length === 1 ? given[0] : [...new Set(given)];
+  const count = Array.isArray(seeds) ? seeds.length : seeds;
+  if (count > max) throw new UsageError(`--seeds: at most ${max} seeds per setting (got ${count})`);
+  return seeds;
+}
 
 /** A flag that sets one field of the run config (dotted path). */
 interface ConfigFlag extends FlagSpec {
@@ -57,7 +76,9 @@ export const CONFIG_FLAGS: readonly ConfigFlag[] = [
   { name: 'name', path: 'name', type: 'string', valueName: 'TEXT', description: 'run name shown in lists' },
 ];
 
-export const SEEDS_FLAG: FlagSpec = { name: 'seeds', type: 'integers', min: 0, valueName: 'N,N…', description: 'one run per seed, e.g. 1,2,3' };
+export const SEEDS_FLAG: FlagSpec = {
+  name: 'seeds', type: 'integers', min: 0, valueName: 'N|N,N…', description: `one run per seed: a list (1,2,3) or one number n for seeds 1…n (at most ${MAX_SEEDS})`,
+};
 export const CONFIG_FILE_FLAG: FlagSpec = { name: 'config', type: 'string', valueName: 'FILE', description: 'run config JSON file; flags override its fields' };
 export const CONCURRENCY_FLAG: FlagSpec = { name: 'concurrency', type: 'integer', min: 1, valueName: 'N', description: 'runs training at once (default: half the CPU cores, at least 1)' };
 
@@ -143,10 +164,11 @@ export function buildTrainConfigs(flags: Record<string, FlagValue>, cwd: string)
   for (const flag of CONFIG_FLAGS) if (flag.name in flags) setPath(fromFlags, flag.path, flags[flag.name]);
   const merged = overrideConfig(fromFile, fromFlags);
 
-  const seeds = flags.seeds as number[] | undefined;
-  if (seeds && 'seed' in flags) throw new UsageError('--seed and --seeds cannot be used together');
+  const given = flags.seeds as number[] | undefined;
+  if (given && 'seed' in flags) throw new UsageError('--seed and --seeds cannot be used together');
+  const seeds = given && seedList(seedsOfFlag(given));
   const variants: JsonObject[] = seeds
-    ? [...new Set(seeds)].map((seed) => ({ ...merged, seed, ...(typeof merged.name === 'string' ? { name: `${merged.name}, seed ${seed}` } : {}) }))
+    ? seeds.map((seed) => ({ ...merged, seed, ...(typeof merged.name === 'string' ? { name: `${merged.name}, seed ${seed}` } : {}) }))
     : [merged];
 
   const configs: RunConfig[] = [];

@@ -11,6 +11,8 @@ import { ProgressReporter } from './progress';
 export const EXIT_OK = 0;
 export const EXIT_RUN_FAILED = 1;
 export const EXIT_USAGE = 2;
+/** Every run ended, none failed, but at least one diverged (its loss became non-finite or exploded). */
+export const EXIT_DIVERGED = 3;
 export const EXIT_INTERRUPTED = 130;
 const EXIT_TERMINATED = 143;
 
@@ -87,5 +89,6 @@ export async function runTraining(configs: readonly RunConfig[], opts: TrainingO
   let exitCode = EXIT_OK;
   if (interruptedBy) exitCode = interruptedBy === 'SIGTERM' ? EXIT_TERMINATED : EXIT_INTERRUPTED;
   else if (records.some((r) => r.status === 'failed' || r.status === 'interrupted')) exitCode = EXIT_RUN_FAILED;
+  else if (records.some((r) => r.status === 'diverged')) exitCode = EXIT_DIVERGED;
   return { records, interruptedBy, exitCode };
 }

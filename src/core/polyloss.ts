@@ -65,6 +65,21 @@ function logSumExp(values: readonly number[]): number {
   return max + Math.log(sum);
 }
 
+/**
+ * log softmax(z)_k = (z_k − max) − log Σ_j e^(z_j − max). Subtracting the max before the log keeps
+ * what `z_k − logsumexp(z)` loses: for z = [1e16, 1e16, 0] logsumexp is 1e16 + ln 2, which rounds
+ * to 1e16, so that form gives log p = 0 where −ln 2 is right. The sum is 1 + the others, so log1p.
+ */
+function logSoftmax(logits: readonly number[]): number[] {
+  let top = 0;
+  for (let k = 1; k < logits.length; k++) if (logits[k] > logits[top]) top = k;
+  const shifted = logits.map((z) => z - logits[top]);
+  let others = 0;
+  shifted.forEach((d, k) => { if (k !== top) others += Math.exp(d); });
+  const logSum = Math.log1p(others);
+  return shifted.map((d) => d - logSum);
+}
+
 /** −log(Pt)/(1−Pt): tends to 1 as Pt → 1, so (1−Pt)^(γ−1)·log Pt never becomes 0·∞. */
 function negLogOverQ(logPt: number, q: number): number {
   return q === 0 ? 1 : -logPt / q;
@@ -112,8 +127,7 @@ function softmaxState(spec: LossSpec, logits: readonly number[], labels: readonl
     throw new Error(`logits has ${logits.length} classes but the label distribution has ${labels.length}`);
   }
   const y = smoothLabels(labels, spec.labelSmoothing ?? 0);
-  const logZ = logSumExp(logits);
-  const logp = logits.map((z) => z - logZ);
+  const logp = logSoftmax(logits);
   const p = logp.map(Math.exp);
   // log Pt = logsumexp_k(log y_k + log p_k) over the classes with y_k > 0: exact even when Pt underflows.
   const targetLogTerms: number[] = [];

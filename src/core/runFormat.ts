@@ -59,6 +59,11 @@ export interface RunRecord {
   launcherHost?: string;
   /** Set by the store, never written: the name comes from a rename (user.json). */
   renamed?: boolean;
+  /**
+   * The process that trains the run, recorded by the launcher before it tells that process to start:
+   * it owns the run from then on, even while `environment.pid` is not written yet.
+   */
+  workerPid?: number;
 }
 
 /** One line of metrics.jsonl per optimizer step. */

@@ -4,7 +4,7 @@ import type { WorkerCommand, WorkerEvent } from '../core/protocol';
 import { isWorkerEvent } from '../core/protocol';
 import type { RunConfig } from '../core/runConfig';
 import type { RunRecord } from '../core/runFormat';
-import { writeRunRecord } from '../store/runFiles';
+import { withLoggedSummary, writeRunRecord } from '../store/runFiles';
 import { createRun, isTerminal, readRunDir, runDirOf, RunStoreError } from '../store/runStore';
 import { Emitter, type Disposer } from '../core/emitter';
 import { errorMessage } from '../core/errors';
@@ -62,6 +62,22 @@ function claimRun(opts: StartRunOptions): { runId: string; runDir: string; recor
 }
 
 /**
+ * Records the worker's pid in run.json before the worker is told to start: from then on the run has
+ * a live owner even if this launcher dies before the worker writes `running` (seconds later, after
+ * loading its backend and data), so a reader does not mark it interrupted in between. A launcher
+ * that dies before this write never sends the start either, and its worker exits untold: the run
+ * is then rightly interrupted.
+ */
+function handOver(runDir: string, record: RunRecord, workerPid: number | undefined): void {
+  if (workerPid === undefined) return; // the fork failed; settle() records it
+  try {
+    writeRunRecord(runDir, { ...record, workerPid });
+  } catch {
+    // The run folder is gone or unwritable: the worker reports the same when it writes.
+  }
+}
+
+/**
  * Forks a training worker for one run and relays its typed events. The worker writes run.json and
  * metrics.jsonl itself; this side only records an end the worker could not record (crash, kill).
  */
@@ -115,8 +131,9 @@ export function startRun(opts: StartRunOptions): RunHandle {
     const stderrLines = stderrTail.trim().split('\n').slice(-5).join('\n');
     const reason = failedEvent?.error ?? spawnError?.message
       ?? (stopRequested ? `${describeExit(code, sig)} while stopping` : `${describeExit(code, sig)}${stderrLines ? `:\n${stderrLines}` : ''}`);
-    const final: RunRecord = { ...(current ?? queuedRecord), status, endedAt: new Date().toISOString(), error: reason };
+    let final: RunRecord = { ...(current ?? queuedRecord), status, endedAt: new Date().toISOString(), error: reason };
     try {
+      final = withLoggedSummary(runDir, final);
       writeRunRecord(runDir, final);
     } catch (e) {
       final.error = `${reason} (and run.json could not be updated: ${errorMessage(e)})`;
@@ -145,6 +162,7 @@ export function startRun(opts: StartRunOptions): RunHandle {
     });
   });
 
+  handOver(runDir, queuedRecord, child.pid);
   const command: WorkerCommand = { type: 'start', runDir, runId, config: opts.config };
   child.send(command, () => undefined);
 

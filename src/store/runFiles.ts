@@ -1,5 +1,6 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
+import { summarizeMetrics } from '../core/metricsSummary';
 import type { MetricLine, RunRecord } from '../core/runFormat';
 
 export const RUN_FILE = 'run.json';
@@ -53,4 +54,30 @@ export function parseMetricLines(text: string): { lines: MetricLine[]; skipped: 
     }
   }
   return { lines, skipped };
+}
+
+/**
+ * The record with a summary of what was logged, when it has none of its own (a run that failed or
+ * was interrupted before writing one): the views then show the epochs done, not 0 of them.
+ */
+export function withLoggedSummary(runDir: string, record: RunRecord): RunRecord {
+  if (record.summary) return record;
+  const { lines } = readMetrics(runDir);
+  return lines.length > 0 ? { ...record, summary: summarizeMetrics(lines) } : record;
+}
+
+/**
+ * When the run last showed it was alive: the latest write to its metrics.jsonl or run.json (never
+ * later than `now`). An interrupted run ended then, not when someone noticed.
+ */
+export function lastSignOfLife(runDir: string, now: Date): Date {
+  let latest = 0;
+  for (const file of [METRICS_FILE, RUN_FILE]) {
+    try {
+      latest = Math.max(latest, fs.statSync(path.join(runDir, file)).mtimeMs);
+    } catch {
+      // a missing file tells nothing
+    }
+  }
+  return new Date(Math.min(latest || now.getTime(), now.getTime()));
 }

@@ -3,9 +3,10 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { describeLoss } from '../core/lossSpec';
 import type { RunConfig } from '../core/runConfig';
+import { runRecordProblems } from '../core/runRecordCheck';
 import { RUN_SCHEMA_VERSION, TERMINAL_STATUSES, type RunRecord, type RunStatus } from '../core/runFormat';
 import { generateRunId } from './runIds';
-import { RUN_FILE, USER_FILE, writeFileAtomic, writeRunRecord } from './runFiles';
+import { lastSignOfLife, RUN_FILE, USER_FILE, withLoggedSummary, writeFileAtomic, writeRunRecord } from './runFiles';
 import { errorMessage } from '../core/errors';
 
 export type RunStoreErrorCode = 'not-found' | 'ambiguous' | 'broken' | 'exists' | 'active' | 'invalid' | 'unwritable' | 'unreadable';
@@ -31,7 +32,6 @@ export interface RunList {
   broken: BrokenRun[];
 }
 
-const STATUSES: readonly RunStatus[] = ['queued', 'running', ...TERMINAL_STATUSES];
 const SAFE_ID = /^[A-Za-z0-9][A-Za-z0-9._-]*$/;
 
 export function runDirOf(runsDir: string, runId: string): string {
@@ -39,7 +39,10 @@ export function runDirOf(runsDir: string, runId: string): string {
 }
 
 export function defaultRunName(config: RunConfig): string {
-  return `${describeLoss(config.loss)}, seed ${config.seed}`;
+  // A run of the user's own command may carry no loss: its command line names it.
+  const command = (config as { command?: { argv: string[] } }).command;
+  const what = config.loss ? describeLoss(config.loss) : command ? command.argv.map((a) => path.basename(a)).join(' ') : 'run';
+  return config.seed === undefined ? what : `${what}, seed ${config.seed}`;
 }
 
 export function isTerminal(status: RunStatus): boolean {
@@ -56,21 +59,12 @@ export function parseRunRecord(text: string, runId: string): { ok: true; record:
   }
   if (typeof value !== 'object' || value === null || Array.isArray(value)) return { ok: false, reason: 'run.json is not a JSON object' };
   const r = value as Partial<RunRecord>;
-  if (typeof r.schemaVersion !== 'number' || !Number.isInteger(r.schemaVersion) || r.schemaVersion < 1) {
-    return { ok: false, reason: 'run.json has no valid schemaVersion (expected a positive integer)' };
-  }
-  if (r.schemaVersion > RUN_SCHEMA_VERSION) {
+  if (typeof r.schemaVersion === 'number' && r.schemaVersion > RUN_SCHEMA_VERSION) {
     return { ok: false, reason: `run.json has schemaVersion ${r.schemaVersion}, newer than this version of PolyLoss Lab reads (${RUN_SCHEMA_VERSION}); update PolyLoss Lab to open it` };
   }
-  if (typeof r.status !== 'string' || !STATUSES.includes(r.status)) {
-    return { ok: false, reason: `run.json has an unknown status ${JSON.stringify(r.status)} (expected one of ${STATUSES.join(', ')})` };
-  }
-  const config = r.config as RunConfig | undefined;
-  if (typeof config !== 'object' || config === null || typeof config.loss !== 'object' || config.loss === null
-    || typeof config.dataset !== 'object' || config.dataset === null) {
-    return { ok: false, reason: 'run.json has no valid config (needs config.loss and config.dataset)' };
-  }
-  if (typeof r.createdAt !== 'string') return { ok: false, reason: 'run.json has no createdAt' };
+  const problems = runRecordProblems(value);
+  if (problems.length > 0) return { ok: false, reason: `run.json is not a valid run record: ${problems.join('; ')}` };
+  const config = r.config as RunConfig;
   const name = typeof r.name === 'string' && r.name.trim() ? r.name : defaultRunName(config);
   return { ok: true, record: { ...(r as RunRecord), id: runId, name } };
 }
@@ -313,9 +307,10 @@ export function isProcessAlive(pid: number): boolean {
   }
 }
 
-/** The processes that may still finish this run: the worker and the launcher that would record its end. */
+/** The processes that may still finish this run: the worker (as it wrote itself, or as its launcher recorded it) and the launcher. */
 function ownerPids(record: RunRecord): number[] {
-  return [record.environment?.pid, record.launcherPid].filter((p): p is number => typeof p === 'number' && p > 0);
+  const pids = [record.environment?.pid, record.workerPid, record.launcherPid].filter((p): p is number => typeof p === 'number' && p > 0);
+  return [...new Set(pids)];
 }
 
 function isActiveHere(record: RunRecord, isAlive: (pid: number) => boolean, host: string): boolean | undefined {
@@ -352,12 +347,12 @@ export function reconcileInterrupted(runsDir: string, opts: ReconcileOptions = {
     const fresh = readRunDir(runDir);
     if (isActiveHere(fresh, isAlive, host) !== false || isTerminal(fresh.status)) continue;
     const pids = ownerPids(fresh).join(', ');
-    const updated: RunRecord = {
+    const updated = withLoggedSummary(runDir, {
       ...fresh,
       status: 'interrupted',
-      endedAt: (opts.now ?? new Date()).toISOString(),
+      endedAt: lastSignOfLife(runDir, opts.now ?? new Date()).toISOString(),
       error: fresh.error ?? `the process that ${fresh.status === 'queued' ? 'queued' : 'ran'} this run (pid ${pids}) ended without recording a result`,
-    };
+    });
     writeRunRecord(runDir, updated);
     changed.push(updated);
   }

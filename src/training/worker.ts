@@ -15,7 +15,7 @@ import { isPreflightCommand, isWorkerCommand, type PreflightCommand, type Prefli
 import type { RunConfig } from '../core/runConfig';
 import { RUN_SCHEMA_VERSION, type RunRecord } from '../core/runFormat';
 import { formatIssues, validateRunConfig } from '../core/validate';
-import { appendMetrics, writeRunRecord } from '../store/runFiles';
+import { appendMetrics, withLoggedSummary, writeRunRecord } from '../store/runFiles';
 import { PreflightError, preflightConfigs } from './preflight';
 import { defaultRunName, readRunDir } from '../store/runStore';
 import { errorMessage } from '../core/errors';
@@ -95,7 +95,7 @@ async function runWorker(runDir: string, runId: string, config: RunConfig): Prom
 function fail(runDir: string, runId: string, current: () => RunRecord, e: unknown): void {
   const error = errorMessage(e);
   try {
-    writeRunRecord(runDir, { ...current(), status: 'failed', endedAt: new Date().toISOString(), error });
+    writeRunRecord(runDir, withLoggedSummary(runDir, { ...current(), status: 'failed', endedAt: new Date().toISOString(), error }));
   } catch (writeError) {
     process.stderr.write(`run.json could not be updated: ${errorMessage(writeError)}\n`);
   }

@@ -147,6 +147,13 @@ describe('polyloss CLI', () => {
     const bad = await cli(['loss'], { stdin: '{"logits": [[1, 2]], ' });
     assert.equal(bad.code, 2);
     assert.match(bad.stderr, /stdin must hold one JSON object/);
+
+    const huge = parseJson<{ mean: number }>(await cli(['loss'], { stdin: JSON.stringify({ logits: [[1e16, 1e16, 0]], labels: [1], loss: { type: 'ce' } }) }));
+    assert.equal(huge.mean, Math.LN2);
+    const overflow = await cli(['loss'], { stdin: JSON.stringify({ logits: [[1e308, -1e308]], labels: [1], loss: { type: 'ce' } }) });
+    assert.equal(overflow.code, 1);
+    assert.equal(overflow.stdout, '');
+    assert.match(overflow.stderr, /polyloss: perExample\[0\] is Infinity in float64/);
   });
 
   it('lists the bundled datasets', async () => {

@@ -195,7 +195,7 @@ describe('production VSIX', () => {
     writeLoadRecorder(hook, loadedFile);
     const runsDir = path.join(tmp, 'cli-runs');
     const run = spawnSync(process.execPath, ['--require', hook, path.join(extensionDir, 'dist/cli.js'),
-      'train', '--dataset', 'iris', '--loss', 'ce', '--epochs', '3', '--seeds', '2', '--backend', 'wasm', '--runs-dir', runsDir, '--json'],
+      'train', '--dataset', 'iris', '--loss', 'ce', '--epochs', '3', '--seed', '2', '--backend', 'wasm', '--runs-dir', runsDir, '--json'],
     { cwd: tmp, env: cleanEnv(), encoding: 'utf8' });
     assert.equal(run.status, 0, `polyloss train from the VSIX:\n${run.stdout}\n${run.stderr}`);
     const [id] = fs.readdirSync(runsDir);

@@ -92,10 +92,11 @@ describe('a worker killed with SIGKILL mid-run', () => {
 });
 
 describe('a loss that stops being finite', () => {
-  it('ends the run diverged at the first step that blew up, reports it, and exits normally', async () => {
+  it('ends the run diverged at the first step that blew up, reports it, and exits with the diverged code 3', async () => {
     const result = await cli(['train', ...tiny({ epochs: '2', optimizer: 'sgd', lr: '1e30', loss: 'ce' }), '--runs-dir', runsDir, '--json'], workDir);
-    assert.equal(result.code, 0, `a diverged run is a result, not a crash:\n${result.stderr}`);
-    const [record] = parseJson<{ runs: RunRecord[] }>(result).runs;
+    assert.equal(result.code, 3, `a diverged run exits 3, not 0 (nor 1 as a crash would):\n${result.stderr}`);
+    const { runs: [record], exitCode } = parseJson<{ runs: RunRecord[]; exitCode: number }>(result);
+    assert.equal(exitCode, 3);
     assert.equal(record.status, 'diverged');
     const summary = record.summary!;
     const at = summary.divergedAtStep!;

@@ -66,9 +66,9 @@ describe('damaged run folders', () => {
     broken('empty-run-json', /run\.json is not valid JSON/, (dir) => fs.writeFileSync(path.join(dir, 'run.json'), ''));
     broken('future-schema', /schemaVersion 99, newer than this version of PolyLoss Lab reads \(1\); update PolyLoss Lab/,
       (dir) => editRunJson(dir, (r) => { r.schemaVersion = 99; }));
-    broken('unknown-status', /unknown status "exploded" \(expected one of queued, running, completed/,
+    broken('unknown-status', /status must be one of "queued", "running", "completed", .* \(got "exploded"\)/,
       (dir) => editRunJson(dir, (r) => { r.status = 'exploded'; }));
-    broken('no-config', /no valid config/, (dir) => editRunJson(dir, (r) => { delete r.config; }));
+    broken('no-config', /config is required/, (dir) => editRunJson(dir, (r) => { delete r.config; }));
     broken('array-run-json', /not a JSON object/, (dir) => fs.writeFileSync(path.join(dir, 'run.json'), '[]'));
     broken('missing-run-json', /run\.json is missing/, (dir) => fs.rmSync(path.join(dir, 'run.json')));
     // Stray entries: files in the runs folder, a hidden folder, a temp file of an interrupted atomic write.

@@ -2,11 +2,11 @@ import { strict as assert } from 'node:assert';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { PassThrough } from 'node:stream';
 import { afterEach, beforeEach, describe, it } from 'node:test';
 import { formatHelp, parseArgs, UsageError } from '../../src/cli/args';
-import { runCli } from '../../src/cli/cli';
+import { runCliCaptured } from './cliCapture';
 import { trainCommand } from '../../src/cli/commands/train';
+import { sweepCommand, sweepSpecOf } from '../../src/cli/commands/sweep';
 import { buildTrainConfigs, overrideConfig } from '../../src/cli/trainConfig';
 
 const spec = trainCommand.spec;
@@ -102,6 +102,16 @@ describe('buildTrainConfigs', () => {
     usageError(() => build(['--seed', '1', '--seeds', '2,3']), /--seed and --seeds cannot be used together/);
   });
 
+  it('--seeds n means seeds 1…n as in sweep, and at most 100 seeds, as in experiment files', () => {
+    assert.deepEqual(build(['--seeds', '3']).configs.map((c) => c.seed), [1, 2, 3]);
+    assert.deepEqual(build(['--seeds', '0,0,5']).configs.map((c) => c.seed), [0, 5]);
+    assert.equal(build(['--seeds', '100']).configs.length, 100);
+    usageError(() => build(['--seeds', '101']), /^--seeds: at most 100 seeds per setting \(got 101\)/);
+    usageError(() => build(['--seeds', Array.from({ length: 101 }, (_, i) => i).join(',')]), /at most 100 seeds per setting \(got 101\)/);
+    usageError(() => build(['--seeds', '0']), /--seeds 0: one number is a count n of seeds \(seeds 1…n\) and must be ≥ 1/);
+    assert.deepEqual(sweepSpecOf(parseArgs(['--seeds', '3'], sweepCommand.spec).flags).seeds, 3);
+  });
+
   it('names the flag behind a validation error, and passes warnings on', () => {
     usageError(() => build(['--lr', '-1']), /^--lr: optimizer\.learningRate /);
     usageError(() => build(['--dataset', 'csv']), /dataset\.path is required for dataset "csv"/);
@@ -135,16 +145,9 @@ describe('buildTrainConfigs', () => {
 
 describe('runCli usage errors', () => {
   async function run(argv: string[]) {
-    const stdout = new PassThrough();
-    const stderr = new PassThrough();
-    let out = '';
-    let err = '';
-    stdout.on('data', (d) => { out += String(d); });
-    stderr.on('data', (d) => { err += String(d); });
     const runsDir = fs.mkdtempSync(path.join(os.tmpdir(), 'polyloss-cli-'));
     try {
-      const code = await runCli([...argv, '--runs-dir', runsDir], { cwd: runsDir, stdout, stderr, stdin: new PassThrough(), workerPath: '/nonexistent/worker.js' });
-      return { code, out, err };
+      return await runCliCaptured(argv, runsDir);
     } finally {
       fs.rmSync(runsDir, { recursive: true, force: true });
     }

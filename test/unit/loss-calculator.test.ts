@@ -1,6 +1,6 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { CalculatorInputError, calculateLoss } from '../../src/cli/lossCalculator';
+import { CalculatorInputError, NonFiniteResultError, calculateLoss } from '../../src/cli/lossCalculator';
 
 const LOGITS = [[2, 1, 0.1, -1, 0.5], [0.3, -0.2, 2.5, 0, -1.5], [-1, 0, 1, 2, 3], [0, 0, 0, 0, 0]];
 const LABELS = [0, 2, 1, 4];
@@ -87,6 +87,26 @@ describe('polyloss loss: values', () => {
     const json = JSON.parse(JSON.stringify(out));
     assert.ok(json.grad[0].every((g: unknown) => typeof g === 'number' && Number.isFinite(g)));
     assert.ok((out.perExample as number[])[0] > 115);
+  });
+
+  it('huge logits: [[1e16, 1e16, 0]] with label 1 gives CE ln 2 and Pt 1/2 (not 0 and 1)', () => {
+    const ce = calculateLoss({ logits: [[1e16, 1e16, 0]], labels: [1], loss: { type: 'ce' }, grad: true });
+    assert.equal((ce.perExample as number[])[0], Math.LN2);
+    assert.equal((ce.pt as number[])[0], 0.5);
+    assert.deepEqual(ce.grad, [[0.5, -0.5, 0]]);
+    const poly = calculateLoss({ logits: [[1e16, 1e16, 0]], labels: [1], loss: { type: 'poly', epsilon: 2 } });
+    assert.equal(poly.mean, Math.LN2 + 2 * 0.5);
+    // Shifting every logit by 1e16 (where float64 steps by 2) changes nothing.
+    const small = calculateLoss({ logits: [[2, 0, -2]], labels: [1], loss: { type: 'ce' } });
+    const shifted = calculateLoss({ logits: [[1e16 + 2, 1e16, 1e16 - 2]], labels: [1], loss: { type: 'ce' } });
+    assert.equal(shifted.mean, small.mean);
+    assertClose(small.mean, 2 + Math.log(1 + Math.exp(-2) + Math.exp(-4)), 1e-15, 'CE of [2, 0, -2], label 1');
+  });
+
+  it('a result float64 cannot hold is refused, naming the value', () => {
+    assert.throws(() => calculateLoss({ logits: [[1e308, -1e308]], labels: [1], loss: { type: 'ce' } }),
+      (e: unknown) => e instanceof NonFiniteResultError && e.field === 'perExample[0]' && e.value === Infinity
+        && /perExample\[0\] is Infinity in float64/.test(e.message));
   });
 
   it('passes on the loss-spec warnings', () => {

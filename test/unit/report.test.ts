@@ -179,7 +179,18 @@ test('report.md has the table, verdicts, linked charts, shared settings and ever
   const first = runs.find((r) => r.config.loss.type === 'ce' && r.config.seed === 1)!;
   assert.match(md, new RegExp(`\\| CE +\\| +1 \\| ${first.id} \\| completed +\\| +90\\.00 \\|`));
   assert.match(md, /13 runs \(12 counted\) in 4 groups/);
-  assert.ok(md.includes('`polyloss report sweep-test --out r`'));
+  assert.ok(md.includes('with polyloss report sweep-test --out r.'));
+});
+
+test('report.md footer escapes the command line like the rest: no line break, HTML, code span or control character gets through', () => {
+  const runs = sweepRuns();
+  const md = renderReport({
+    title: 'Sweep', analysis: analysisOf('test', runs), runs, charts: [],
+    command: 'polyloss report a --out "x`\n\n# Owned\n<img src=x onerror=alert(1)>\u001b[31m\u0007"',
+  });
+  const footer = md.trimEnd().split('\n').pop()!;
+  assert.equal(footer, 'with polyloss report a --out "x\\`  # Owned &lt;img src=x onerror=alert(1)&gt;[31m".');
+  assert.doesNotMatch(md, /^# Owned/m);
 });
 
 // ── ε-response chart ────────────────────────────────────────────────────────────────────────────

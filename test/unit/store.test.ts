@@ -103,8 +103,8 @@ describe('listRuns', () => {
     fs.writeFileSync(path.join(b.runDir, 'run.json'), JSON.stringify({ ...b.record, config: undefined }));
     const { runs, broken } = listRuns(runsDir);
     assert.equal(runs.length, 0);
-    assert.match(broken.find((x) => x.runId === 'odd-status')!.reason, /unknown status "paused"/);
-    assert.match(broken.find((x) => x.runId === 'no-config')!.reason, /no valid config/);
+    assert.match(broken.find((x) => x.runId === 'odd-status')!.reason, /status must be one of "queued", "running", "completed", .* \(got "paused"\)/);
+    assert.match(broken.find((x) => x.runId === 'no-config')!.reason, /run\.json is not a valid run record: config is required/);
   });
 
   it('returns nothing for a runs folder that does not exist yet', () => {

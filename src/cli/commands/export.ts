@@ -6,7 +6,7 @@ import { readMetrics } from '../../store/runFiles';
 import { runDirOf } from '../../store/runStore';
 import { UsageError } from '../args';
 import { GLOBAL_FLAGS, writeJson, writeLine, type Command } from '../context';
-import { readRuns } from './compare';
+import { noteSkipped, readRuns } from './compare';
 
 type Row = { runId: string; line: MetricLine };
 
@@ -52,7 +52,7 @@ export const exportCommand: Command = {
     if (json && !out && given === 'csv') throw new UsageError('--json prints JSON on stdout; use --format json, or --out FILE to write CSV');
     const format = given ?? (json ? 'json' : 'csv');
 
-    const runs = readRuns(runsDir, args.positionals).map((record) => {
+    const runs = readRuns(runsDir, args.positionals, noteSkipped(ctx)).map((record) => {
       const { lines, skipped } = readMetrics(runDirOf(runsDir, record.id));
       if (skipped > 0) writeLine(ctx.stderr, `note: ${record.id}: ${skipped} unreadable line(s) in metrics.jsonl were skipped`);
       return { record, lines };

@@ -1,5 +1,5 @@
 import { UsageError } from '../args';
-import { calculateLoss } from '../lossCalculator';
+import { CalculatorInputError, calculateLoss } from '../lossCalculator';
 import { GLOBAL_FLAGS, writeJson, writeLine, type Command } from '../context';
 import { errorMessage } from '../../core/errors';
 
@@ -36,7 +36,9 @@ export const lossCommand: Command = {
     try {
       result = calculateLoss(input);
     } catch (e) {
-      throw new UsageError(errorMessage(e));
+      // Bad input is a usage error (exit 2); a result float64 cannot hold fails the command (exit 1).
+      if (e instanceof CalculatorInputError) throw new UsageError(e.message);
+      throw e;
     }
     writeJson(ctx, result);
     return 0;

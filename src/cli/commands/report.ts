@@ -7,10 +7,10 @@ import {
 } from '../../core/report';
 import type { EpochMetric, RunRecord } from '../../core/runFormat';
 import { readMetrics } from '../../store/runFiles';
-import { listRuns, runDirOf } from '../../store/runStore';
+import { listRuns, resolveRunId, runDirOf } from '../../store/runStore';
 import { UsageError, type FlagSpec } from '../args';
 import { GLOBAL_FLAGS, reconcileBeforeReading, writeJson, writeLine, type Command, type CliContext } from '../context';
-import { readRuns } from './compare';
+import { noteSkipped, readRuns } from './compare';
 
 const METRICS = Object.keys(SUMMARY_METRICS) as SummaryMetric[];
 export const DEFAULT_METRIC: SummaryMetric = 'test';
@@ -38,10 +38,13 @@ export function selectRuns(runsDir: string, refs: readonly string[], ctx: CliCon
   const all = listRuns(runsDir).runs;
   const chosen = new Map<string, RunRecord>();
   const sweepIds: string[] = [];
+  const isSweep = (ref: string): boolean => all.some((r) => r.config.sweepId === ref);
+  const named = refs.filter((ref) => !isSweep(ref));
+  const readable = new Map((named.length > 0 ? readRuns(runsDir, named, noteSkipped(ctx)) : []).map((r) => [r.id, r]));
   for (const ref of refs) {
-    const ofSweep = all.filter((r) => r.config.sweepId === ref);
-    if (ofSweep.length > 0) sweepIds.push(ref);
-    for (const run of ofSweep.length > 0 ? ofSweep : readRuns(runsDir, [ref])) if (!chosen.has(run.id)) chosen.set(run.id, run);
+    if (isSweep(ref)) sweepIds.push(ref);
+    const runs = isSweep(ref) ? all.filter((r) => r.config.sweepId === ref) : [readable.get(resolveRunId(runsDir, ref))];
+    for (const run of runs) if (run && !chosen.has(run.id)) chosen.set(run.id, run);
   }
   return { runs: [...chosen.values()], sweepIds };
 }

@@ -5,11 +5,11 @@ import {
 } from '../../core/experimentFile';
 import { nodeAt, parseJsonc, rangeOf, type TextRange } from '../../core/experimentTree';
 import type { RunConfig } from '../../core/runConfig';
-import { describeSweepSize, planSweep, SweepError } from '../../core/sweep';
+import { describeSweepSize, planSweep, seedList, SweepError } from '../../core/sweep';
 import { datasetFilesOutside, outsideWorkspaceMessage } from '../../store/datasetPaths';
 import { UsageError, type FlagSpec } from '../args';
 import { GLOBAL_FLAGS, writeJson, writeLine, type Command, type CliContext } from '../context';
-import { CONCURRENCY_FLAG, SEEDS_FLAG } from '../trainConfig';
+import { CONCURRENCY_FLAG, SEEDS_FLAG, seedsOfFlag } from '../trainConfig';
 import { newSavedSweep } from '../../store/sweepFiles';
 import { defaultConcurrency, EXIT_USAGE } from '../training';
 import { printSweepNextSteps, trainSavingSweep } from './sweep';
@@ -152,7 +152,8 @@ export const runCommand: Command = {
     }
     if (parsed.runs.length === 0 && !parsed.sweep) throw new UsageError(`${file} has no runs to train ("runs" is empty)`);
 
-    const seeds = args.flags.seeds as number[] | undefined;
+    const given = args.flags.seeds as number[] | undefined;
+    const seeds = given && seedList(seedsOfFlag(given));
     const parts = selectParts(parsed, args.flags.only as string | undefined);
     const entries = parts.entries;
     const sweep = parts.sweep && sweepWithSeeds(parts.sweep, seeds);

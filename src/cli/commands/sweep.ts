@@ -11,7 +11,7 @@ import { loadSweep, newSavedSweep, removeSavedSweep, saveSweep, sweepFilePath, S
 import { UsageError, type FlagSpec, type FlagValue } from '../args';
 import { GLOBAL_FLAGS, reconcileBeforeReading, writeJson, writeLine, type Command, type CliContext } from '../context';
 import { formatDuration } from '../format';
-import { CONCURRENCY_FLAG, CONFIG_FILE_FLAG, CONFIG_FLAGS, SEEDS_FLAG, buildTrainConfigs } from '../trainConfig';
+import { CONCURRENCY_FLAG, CONFIG_FILE_FLAG, CONFIG_FLAGS, SEEDS_FLAG, buildTrainConfigs, seedsOfFlag } from '../trainConfig';
 import { EXIT_INTERRUPTED, EXIT_RUN_FAILED, runTraining, type TrainingOptions, type TrainingResult } from '../training';
 import { K_FLAG, METRIC_FLAG, analysisRequestOf, analyze, epochReader, resultsText } from './report';
 import { reportTraining } from './train';
@@ -82,10 +82,8 @@ function explainSweepIssues(issues: readonly Issue[]): string {
 
 function seedsOf(flags: Record<string, FlagValue>): SweepSpec['seeds'] {
   const given = flags.seeds as number[] | undefined;
-  if (!given) return DEFAULT_SWEEP_SEEDS;
-  if (given.length > 1) return given;
-  if (given[0] < 1) throw new UsageError(`--seeds ${given[0]}: one number is a count n of seeds (seeds 1…n) and must be ≥ 1; list seeds to choose them, e.g. 0,1`);
-  return given[0];
+  // The sweep spec's own check bounds the seeds (and the runs) of a sweep.
+  return given ? seedsOfFlag(given, Infinity) : DEFAULT_SWEEP_SEEDS;
 }
 
 export function sweepSpecOf(flags: Record<string, FlagValue>): SweepSpec {

@@ -1,4 +1,5 @@
 /** Escaping of untrusted text (run names, labels, paths) for the two formats reports are written in. */
+import { singleLine } from '../controlChars';
 
 const XML_ENTITIES: Readonly<Record<string, string>> = { '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' };
 
@@ -10,12 +11,11 @@ export function escapeXml(text: string): string {
 /**
  * Inline Markdown text, safe inside a table cell or list item: HTML shows as text (`<script>`
  * stays visible and inert), no link, image or link definition can form, emphasis and code marks
- * are literal, and line breaks become spaces. Brackets that cannot start a link are left alone,
- * so intervals like "[0.3, 2.1]" stay readable on a terminal.
+ * are literal, line breaks become spaces and control characters are dropped. Brackets that cannot
+ * start a link are left alone, so intervals like "[0.3, 2.1]" stay readable on a terminal.
  */
 export function escapeMarkdown(text: string): string {
-  return text
-    .replace(/\r?\n|\r/g, ' ')
+  return singleLine(text.replace(/\r?\n|\r/g, ' '))
     .replace(/[\\`*_|~]/g, '\\$&')
     .replace(/\](?=[([:])/g, '\\]')
     .replace(/!(?=\[)/g, '\\!')

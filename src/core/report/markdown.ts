@@ -106,7 +106,7 @@ export function renderReport(input: ReportInput): string {
   lines.push('', '## Runs', '', runsTable(analysis, runs));
   const footer = [
     input.generatedAt ? `Generated ${escapeMarkdown(input.generatedAt)}` : '',
-    input.command ? `with \`${input.command.replace(/`/g, "'")}\`` : '',
+    input.command ? `with ${escapeMarkdown(input.command)}` : '',
   ].filter(Boolean).join(' ');
   if (footer) lines.push('', `${footer}.`);
   return lines.join('\n') + '\n';
