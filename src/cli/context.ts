@@ -1,7 +1,8 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { stripControlChars } from '../core/controlChars';
-import { reconcileInterrupted, RunStoreError } from '../store/runStore';
+import { describeFsError, reconcileInterrupted, RunStoreError } from '../store/runStore';
+import { UsageError } from './args';
 import type { CommandSpec, FlagSpec, ParsedArgs } from './args';
 import { errorMessage } from '../core/errors';
 
@@ -52,6 +53,19 @@ export function reconcileBeforeReading(runsDir: string, ctx: CliContext): void {
   } catch (e) {
     if (e instanceof RunStoreError && e.code === 'unreadable') return; // the command reports it when it reads
     writeLine(ctx.stderr, `note: could not update interrupted runs in ${runsDir}: ${errorMessage(e)}`);
+  }
+}
+
+/**
+ * Runs `write`, which writes files for `flag` (e.g. --out) at `target`; a file-system refusal
+ * (read-only, permission, a file where a folder should be) becomes a usage error saying so.
+ */
+export function writeOutput<T>(flag: string, target: string, write: (target: string) => T): T {
+  try {
+    return write(target);
+  } catch (e) {
+    if (typeof (e as NodeJS.ErrnoException).code !== 'string') throw e;
+    throw new UsageError(`${flag} ${target}: cannot write there: ${describeFsError(e, target)}`);
   }
 }
 

@@ -125,15 +125,18 @@ export function describeFsError(e: unknown, target: string): string {
 }
 
 /**
- * Creates the runs folder and its missing parents. Not `mkdirSync(…, { recursive: true })`: on a
- * file system that answers ENOENT to every mkdir (e.g. under /proc) Node's recursive mkdir loops forever.
+ * Creates a folder and its missing parents; throws the file system's error. Not
+ * `mkdirSync(…, { recursive: true })`: on a file system that answers ENOENT to every mkdir (e.g.
+ * under /proc) Node's recursive mkdir loops forever.
  */
-export function ensureRunsDir(runsDir: string): void {
+export function makeFolder(folder: string): void {
   const makeOne = (dir: string): void => {
     try {
       fs.mkdirSync(dir);
     } catch (e) {
-      if ((e as NodeJS.ErrnoException).code !== 'EEXIST' || !isDirectory(dir)) throw e;
+      if ((e as NodeJS.ErrnoException).code !== 'EEXIST') throw e;
+      // A file of that name: said as ENOTDIR, since `folder` is at or below it.
+      if (!isDirectory(dir)) throw Object.assign(new Error(`${dir} is a file, not a folder`), { code: 'ENOTDIR' });
     }
   };
   const make = (dir: string): void => {
@@ -146,8 +149,13 @@ export function ensureRunsDir(runsDir: string): void {
       makeOne(dir);
     }
   };
+  make(path.resolve(folder));
+}
+
+/** Creates the runs folder and its missing parents, or fails with RunStoreError('unwritable') saying why. */
+export function ensureRunsDir(runsDir: string): void {
   try {
-    make(path.resolve(runsDir));
+    makeFolder(runsDir);
   } catch (e) {
     throw new RunStoreError('unwritable', `cannot create the runs folder ${runsDir}: ${describeFsError(e, runsDir)}`);
   }

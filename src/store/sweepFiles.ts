@@ -5,12 +5,14 @@ import { validateSweepSpec, type SweepSpec } from '../core/sweep';
 import { checkSavedTune, type SavedTune } from '../core/tune/saved';
 import { formatIssues, validateRunConfig } from '../core/validate';
 import { writeFileAtomic } from './runFiles';
+import { describeFsError, ensureRunsDir, RunStoreError } from './runStore';
 import { errorMessage } from '../core/errors';
 
 /**
- * Saved sweeps: `<runs dir>/../sweeps/<sweep id>.json` (for the default runs folder
- * `.polyloss/sweeps/`), next to the runs folder rather than in it, so run listings stay runs only.
- * The CLI and VS Code save and resume sweeps through this module.
+ * Saved sweeps: `<runs dir>/.sweeps/<sweep id>.json`, inside the runs folder the user chose (a
+ * hidden folder, so run listings stay runs only), where writing is already known to work. Older
+ * versions kept them next to the runs folder, in `<runs dir>/../sweeps/`: those are still read,
+ * listed and removed there. The CLI and VS Code save and resume sweeps through this module.
  */
 
 export interface SavedSweep {
@@ -35,11 +37,19 @@ export class SweepFileError extends Error {
 const SAFE_SWEEP_ID = /^[A-Za-z0-9][A-Za-z0-9._-]*$/;
 
 export function sweepsDirOf(runsDir: string): string {
+  return path.join(runsDir, '.sweeps');
+}
+
+/** Where versions before 0.3 saved sweeps: next to the runs folder. */
+export function legacySweepsDirOf(runsDir: string): string {
   return path.join(path.dirname(runsDir), 'sweeps');
 }
 
+/** The sweep's file: where it is saved, or where it would be saved (an old sweep stays in the old place). */
 export function sweepFilePath(runsDir: string, sweepId: string): string {
-  return path.join(sweepsDirOf(runsDir), `${sweepId}.json`);
+  const file = path.join(sweepsDirOf(runsDir), `${sweepId}.json`);
+  const legacy = path.join(legacySweepsDirOf(runsDir), `${sweepId}.json`);
+  return !fs.existsSync(file) && fs.existsSync(legacy) ? legacy : file;
 }
 
 export function newSavedSweep(sweepId: string, spec: SweepSpec, base: RunConfig, now = new Date()): SavedSweep {
@@ -47,25 +57,38 @@ export function newSavedSweep(sweepId: string, spec: SweepSpec, base: RunConfig,
 }
 
 /** Writes the sweep's file (atomically) and returns its path. */
+/**
+ * Writes the sweep's file (atomically) and returns its path. A runs folder that cannot be written
+ * fails with RunStoreError('unwritable'), naming the folder and why.
+ */
 export function saveSweep(runsDir: string, saved: SavedSweep): string {
-  const file = sweepFilePath(runsDir, saved.sweepId);
-  fs.mkdirSync(path.dirname(file), { recursive: true });
-  writeFileAtomic(file, JSON.stringify(saved, null, 2) + '\n');
+  ensureRunsDir(runsDir);
+  const dir = sweepsDirOf(runsDir);
+  const file = path.join(dir, `${saved.sweepId}.json`);
+  try {
+    fs.mkdirSync(dir, { recursive: true });
+    writeFileAtomic(file, JSON.stringify(saved, null, 2) + '\n');
+  } catch (e) {
+    throw new RunStoreError('unwritable', `cannot save the sweep in ${dir}: ${describeFsError(e, dir)}`);
+  }
   return file;
 }
 
 /** Removes a saved sweep (e.g. one whose runs could not be created); no error when it is gone. */
 export function removeSavedSweep(runsDir: string, sweepId: string): void {
-  fs.rmSync(sweepFilePath(runsDir, sweepId), { force: true });
+  for (const dir of [sweepsDirOf(runsDir), legacySweepsDirOf(runsDir)]) fs.rmSync(path.join(dir, `${sweepId}.json`), { force: true });
 }
 
-/** Ids of the saved sweeps, oldest first (ids sort by creation time); none when the folder is missing. */
+/** Ids of the saved sweeps, here and in the old place, oldest first (ids sort by creation time). */
 export function listSavedSweeps(runsDir: string): string[] {
-  try {
-    return fs.readdirSync(sweepsDirOf(runsDir)).filter((f) => f.endsWith('.json')).map((f) => f.slice(0, -5)).sort();
-  } catch {
-    return [];
-  }
+  const ids = [sweepsDirOf(runsDir), legacySweepsDirOf(runsDir)].flatMap((dir) => {
+    try {
+      return fs.readdirSync(dir).filter((f) => f.endsWith('.json')).map((f) => f.slice(0, -5));
+    } catch {
+      return [];
+    }
+  });
+  return [...new Set(ids)].sort();
 }
 
 /** Reads and validates a saved sweep; throws SweepFileError saying which file and what is wrong. */

@@ -96,7 +96,7 @@ describe('polyloss run', () => {
     assert.match(result.stderr, new RegExp(`Experiment swept: 6 run\\(s\\) from 2 entries and sweep ${sweepId}: 4 runs \\(2 settings × 2 seeds\\)`));
 
     // Saved like `polyloss sweep` saves it: resume finds every run done, report reads the sweep.
-    const saved = JSON.parse(fs.readFileSync(path.join(workDir, 'swept', 'sweeps', `${sweepId}.json`), 'utf8'));
+    const saved = JSON.parse(fs.readFileSync(path.join(runsDir, '.sweeps', `${sweepId}.json`), 'utf8'));
     assert.deepEqual(saved.spec, { epsilon: [0, 2], seeds: 2 });
     assert.equal(saved.base.experiment, 'swept');
     const resumed = await cli(['sweep', '--resume', sweepId, '--runs-dir', runsDir], workDir);

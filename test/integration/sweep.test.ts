@@ -98,7 +98,7 @@ describe('polyloss sweep and report', () => {
     assert.equal(result.code, 2, result.stderr);
     assert.match(result.stderr, /this sweep has 42 runs, more than 20, and there is no terminal to ask on: add --yes/);
     assert.deepEqual(runFiles(), []);
-    assert.equal(fs.existsSync(path.join(workDir, 'sweeps')), false);
+    assert.equal(fs.existsSync(path.join(runsDir, '.sweeps')), false);
   });
 
   it('trains ε ∈ {−1, 0, 1, 2} × 3 seeds: 12 runs of one sweep in 4 groups of 3 seeds, after an ETA', async () => {
@@ -122,8 +122,8 @@ describe('polyloss sweep and report', () => {
     assert.deepEqual(out.analysis.groups.map((g) => [g.label, g.n, g.seeds]), [
       ['ε=-1', 3, [1, 2, 3]], ['ε=0', 3, [1, 2, 3]], ['ε=1', 3, [1, 2, 3]], ['ε=2', 3, [1, 2, 3]],
     ]);
-    const saved = JSON.parse(fs.readFileSync(path.join(workDir, 'sweeps', `${sweepId}.json`), 'utf8'));
-    assert.equal(out.sweepFile, path.join(workDir, 'sweeps', `${sweepId}.json`));
+    const saved = JSON.parse(fs.readFileSync(path.join(runsDir, '.sweeps', `${sweepId}.json`), 'utf8'));
+    assert.equal(out.sweepFile, path.join(runsDir, '.sweeps', `${sweepId}.json`));
     assert.deepEqual(saved.spec, { seeds: 3, epsilon: [-1, 0, 1, 2] });
     assert.equal(saved.base.loss.type, 'ce');
   });
@@ -217,7 +217,7 @@ describe('polyloss sweep and report', () => {
     assert.match(output, /Nothing was started\./);
     assert.equal(code, 1, output);
     assert.equal(runFiles().length, 12, 'no run was created');
-    assert.deepEqual(fs.readdirSync(path.join(workDir, 'sweeps')), [`${sweepId}.json`]);
+    assert.deepEqual(fs.readdirSync(path.join(runsDir, '.sweeps')), [`${sweepId}.json`]);
   });
 
   it('after Ctrl-C stops a sweep midway, --resume trains only the runs it lacks', async () => {

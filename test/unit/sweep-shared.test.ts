@@ -69,7 +69,7 @@ test('resume: runs of the sweep that are done or still going are not trained aga
   assert.deepEqual(resumeSweep(spec, base, 'sweep-a', [...runs, record(configs[2], 'running'), record(configs[3], 'queued')]).todo, []);
 });
 
-test('saved sweeps: written atomically next to the runs folder, listed, read back, and explained when unusable', () => {
+test('saved sweeps: written atomically inside the runs folder, listed, read back, and explained when unusable', () => {
   const root = fs.mkdtempSync(path.join(os.tmpdir(), 'polyloss-sweepfiles-'));
   try {
     const runsDir = path.join(root, '.polyloss', 'runs');
@@ -77,7 +77,7 @@ test('saved sweeps: written atomically next to the runs folder, listed, read bac
     const spec = { epsilon: [0, 2], seeds: 2, baseline: true };
     const saved = newSavedSweep('sweep-20260101-000000-aaaaaa', spec, base, new Date('2026-01-01T00:00:00Z'));
     const file = saveSweep(runsDir, saved);
-    assert.equal(file, path.join(root, '.polyloss', 'sweeps', 'sweep-20260101-000000-aaaaaa.json'));
+    assert.equal(file, path.join(runsDir, '.sweeps', 'sweep-20260101-000000-aaaaaa.json'));
     assert.equal(sweepFilePath(runsDir, saved.sweepId), file);
     assert.deepEqual(JSON.parse(fs.readFileSync(file, 'utf8')), saved);
     saveSweep(runsDir, { ...saved, sweepId: 'sweep-20260102-000000-bbbbbb' });

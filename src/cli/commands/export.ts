@@ -1,11 +1,10 @@
-import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { csvLines } from '../../core/csv';
 import type { MetricLine } from '../../core/runFormat';
-import { readMetrics } from '../../store/runFiles';
-import { runDirOf } from '../../store/runStore';
+import { readMetrics, writeFileAtomic } from '../../store/runFiles';
+import { makeFolder, runDirOf } from '../../store/runStore';
 import { UsageError } from '../args';
-import { GLOBAL_FLAGS, writeJson, writeLine, type Command } from '../context';
+import { GLOBAL_FLAGS, writeJson, writeLine, writeOutput, type Command } from '../context';
 import { noteSkipped, readRuns } from './compare';
 
 type Row = { runId: string; line: MetricLine };
@@ -69,7 +68,10 @@ export const exportCommand: Command = {
       return 0;
     }
     const file = path.resolve(ctx.cwd, out);
-    fs.writeFileSync(file, content);
+    writeOutput('--out', file, (target) => {
+      makeFolder(path.dirname(target));
+      writeFileAtomic(target, content);
+    });
     if (json) writeJson(ctx, { out: file, format, runs: runs.map((r) => r.record.id), rows: rowCount });
     else writeLine(ctx.stdout, `Wrote ${rowCount} metric rows of ${runs.length} run(s) to ${file}`);
     return 0;

@@ -7,9 +7,9 @@ import {
 } from '../../core/report';
 import type { EpochMetric, RunRecord } from '../../core/runFormat';
 import { readMetrics } from '../../store/runFiles';
-import { listRuns, resolveRunId, runDirOf } from '../../store/runStore';
+import { listRuns, makeFolder, resolveRunId, runDirOf } from '../../store/runStore';
 import { UsageError, type FlagSpec } from '../args';
-import { GLOBAL_FLAGS, reconcileBeforeReading, writeJson, writeLine, type Command, type CliContext } from '../context';
+import { GLOBAL_FLAGS, reconcileBeforeReading, writeJson, writeLine, writeOutput, type Command, type CliContext } from '../context';
 import { noteSkipped, readRuns } from './compare';
 
 const METRICS = Object.keys(SUMMARY_METRICS) as SummaryMetric[];
@@ -106,7 +106,7 @@ export function writeReport(
   dir: string, title: string, analysis: Analysis, runs: readonly RunRecord[], epochsOf: (runId: string) => EpochMetric[],
   opts: { format?: ExportFormat; command?: string } = {},
 ): WrittenReport {
-  fs.mkdirSync(dir, { recursive: true });
+  makeFolder(dir);
   const files: string[] = [];
   const write = (name: string, content: string): void => {
     const file = path.join(dir, name);
@@ -175,7 +175,7 @@ export const reportCommand: Command = {
     const analysis = analyze(runs, epochsOf, request);
     const title = sweepIds.length === 1 && runs.every((r) => r.config.sweepId === sweepIds[0]) ? `Sweep ${sweepIds[0]}` : `Report of ${runs.length} runs`;
     const written = out
-      ? writeReport(path.resolve(ctx.cwd, out), title, analysis, runs, epochsOf, { format, command: commandLine(args.positionals, args.flags) })
+      ? writeOutput('--out', path.resolve(ctx.cwd, out), (dir) => writeReport(dir, title, analysis, runs, epochsOf, { format, command: commandLine(args.positionals, args.flags) }))
       : undefined;
     if (json) {
       writeJson(ctx, { analysis, files: written?.files ?? [] });

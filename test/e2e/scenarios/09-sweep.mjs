@@ -100,7 +100,7 @@ async function sweepScenario({ wb, page, check, lap, workbenchUrl, ws, runsDir, 
   check(grid === '0/1 0/2 2/1 2/2', `ε ∈ {0, 2} × seeds 1, 2 (${grid})`);
   check(runs.every((r) => r.record.config.epochs === 1 && r.record.config.dataset.maxSamples === 300 && r.record.config.model.hidden.join() === '32'),
     'every run keeps the base\'s settings');
-  const saved = JSON.parse(readFileSync(path.join(ws, '.polyloss', 'sweeps', `${sweepId}.json`), 'utf8'));
+  const saved = JSON.parse(readFileSync(path.join(ws, '.polyloss', 'runs', '.sweeps', `${sweepId}.json`), 'utf8'));
   check(JSON.stringify(saved.spec) === JSON.stringify({ seeds: 2, epsilon: [0, 2] }) && saved.base.loss.type === 'ce',
     'the sweep spec is saved next to the runs folder, as the CLI saves it');
   await runRow(wb, `Sweep ${sweepId}`).first().waitFor({ state: 'visible', timeout: 15000 });
