@@ -31,7 +31,7 @@ interface CurveDef {
 }
 
 /** The live charts of one run: the loss and its two parts, accuracy, epoch losses, Pt quartiles. */
-const CHARTS: { id: string; title: string; curves: (run: RunRecord) => CurveDef[] }[] = [
+const CHARTS: { id: string; title: string; perEpoch?: boolean; curves: (run: RunRecord) => CurveDef[] }[] = [
   {
     id: 'loss', title: 'Training loss and its parts',
     curves: (run) => [
@@ -45,19 +45,25 @@ const CHARTS: { id: string; title: string; curves: (run: RunRecord) => CurveDef[
     curves: () => [{ metric: 'acc', label: 'batch accuracy', color: 0 }, { metric: 'valAcc', label: 'validation accuracy', color: 3 }],
   },
   {
-    id: 'epochLoss', title: 'Loss per epoch',
+    id: 'epochLoss', title: 'Loss per epoch', perEpoch: true,
     curves: () => [{ metric: 'trainLoss', label: 'training', color: 0 }, { metric: 'valLoss', label: 'validation', color: 3 }],
   },
   {
-    id: 'pt', title: 'Validation Pt (probability of the true class)',
+    id: 'pt', title: 'Validation Pt (probability of the true class)', perEpoch: true,
     curves: () => [
-      { metric: 'ptQ25', label: '25th percentile', color: 4, dash: [4, 3] },
+      // Each quartile its own colour and dash, so they read apart in colour and in grey.
+      { metric: 'ptQ25', label: '25th percentile', color: 0, dash: [6, 3] },
       { metric: 'ptQ50', label: 'median', color: 4 },
-      { metric: 'ptQ75', label: '75th percentile', color: 4, dash: [4, 3] },
-      { metric: 'ptMean', label: 'mean', color: 5, dash: [1, 2] },
+      { metric: 'ptQ75', label: '75th percentile', color: 2, dash: [2, 2] },
+      { metric: 'ptMean', label: 'mean', color: 5, dash: [8, 3, 2, 3] },
     ],
   },
 ];
+
+/** A chart of per-epoch values counts epochs where the others count steps: one point per epoch. */
+function chartAxis(def: (typeof CHARTS)[number], settings: DetailSettings): DetailSettings {
+  return def.perEpoch && settings.xAxis === 'step' ? { ...settings, xAxis: 'epoch' } : settings;
+}
 
 /** Time left, extrapolated from the pace so far. */
 export function estimateRemainingMs(run: RunRecord, series: RunSeries | undefined): number | undefined {
@@ -66,6 +72,36 @@ export function estimateRemainingMs(run: RunRecord, series: RunSeries | undefine
   const step = series.steps.last('step');
   const t = series.steps.last('t');
   return step > 0 ? ((run.totalSteps - step) * t) / step : undefined;
+}
+
+/** "270 examples" of a split, when the run recorded its sizes. */
+function splitSize(run: RunRecord, split: 'validation' | 'test'): string {
+  const n = run.data?.[split];
+  return n === undefined ? `${split} split` : `${split} split, ${n} examples`;
+}
+
+/**
+ * The results with the split each comes from. While a run trains (or when it ended without a
+ * summary) the final loss and best validation accuracy are taken from the metrics received so far.
+ */
+export function resultFacts(run: RunRecord, series: RunSeries | undefined): [string, string][] {
+  const s = run.summary;
+  const steps = series?.steps;
+  const liveLoss = steps?.length ? steps.last('loss') : undefined;
+  const valAccs = series?.epochs.values('valAcc').filter(Number.isFinite) ?? [];
+  const liveBest = valAccs.length ? Math.max(...valAccs) : undefined;
+  const training = !TERMINAL_STATUSES.includes(run.status);
+  const sofar = training ? ', so far' : '';
+  const finalLoss = s?.finalLoss ?? liveLoss;
+  const bestValAcc = s?.bestValAcc ?? liveBest;
+  const epochsSeen = valAccs.length;
+  return [
+    ['Final loss', finalLoss === undefined ? '—' : `${fmtNumber(finalLoss)} (last training batch${sofar})`],
+    ['Best val acc', bestValAcc === undefined ? '—'
+      : `${fmtPercent(bestValAcc)} (${splitSize(run, 'validation')}${training && epochsSeen ? `, best of ${epochsSeen} epoch${epochsSeen === 1 ? '' : 's'} so far` : ''})`],
+    ['Test acc', s?.testAcc === undefined ? (training ? `after training (${splitSize(run, 'test')})` : '—') : `${fmtPercent(s.testAcc)} (${splitSize(run, 'test')})`],
+    ['ECE', s?.ece === undefined ? '—' : `${fmtNumber(s.ece, 3)} (test split)`],
+  ];
 }
 
 /** Header (config, backend, duration, status/ETA, Stop/Rerun), live charts, per-class results. */
@@ -90,7 +126,7 @@ export class RunDetail {
     for (const def of CHARTS) {
       const canvas = el('canvas', { attrs: { role: 'img', 'aria-label': def.title } });
       grid.append(el('div', { class: 'chart-card' }, el('h3', { text: def.title }), el('div', { class: 'chart-box' }, canvas)));
-      this.charts.set(def.id, new LiveChart(canvas, store, { ...settings, yScale: 'linear' }, theme, undefined));
+      this.charts.set(def.id, new LiveChart(canvas, store, { ...chartAxis(def, settings), yScale: 'linear' }, theme, undefined));
     }
     this.body = el('div', {}, this.header, this.facts, controls, grid, this.results);
     this.root = el('section', { class: 'run-detail' }, this.empty, this.body);
@@ -153,8 +189,9 @@ export class RunDetail {
 
   private configure(patch: Partial<DetailSettings>): void {
     this.settings = { ...this.settings, ...patch };
-    for (const chart of this.charts.values()) {
-      chart.configure(this.settings);
+    for (const def of CHARTS) {
+      const chart = this.charts.get(def.id)!;
+      chart.configure(chartAxis(def, this.settings));
       chart.render();
     }
     this.callbacks.onSettings(this.settings);
@@ -198,10 +235,7 @@ export class RunDetail {
       ['Duration', start === undefined ? '—' : fmtDuration(end - start)],
       ['Progress', `${lastStep ?? 0}${run.totalSteps ? ` / ${run.totalSteps}` : ''} steps`],
       ['Time left', run.status === 'running' ? fmtDuration(estimateRemainingMs(run, series)) : '—'],
-      ['Final loss', fmtNumber(run.summary?.finalLoss)],
-      ['Best val acc', fmtPercent(run.summary?.bestValAcc)],
-      ['Test acc', fmtPercent(run.summary?.testAcc)],
-      ['ECE', fmtNumber(run.summary?.ece, 3)],
+      ...resultFacts(run, series),
       ['Run id', run.id],
     ];
     if (run.summary?.divergedAtStep !== undefined) facts.push(['Diverged at step', String(run.summary.divergedAtStep)]);

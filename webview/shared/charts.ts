@@ -83,9 +83,23 @@ export function baseOptions(theme: ChartTheme): ChartOptions {
   };
 }
 
+/**
+ * Labels of a log axis: only 1, 2 and 5 × 10^k, with two significant digits ("0.02", "0.5", "1"),
+ * so they neither overlap nor carry long decimals.
+ */
+export function logTickLabel(value: number): string {
+  if (!(value > 0)) return '';
+  const mantissa = value / 10 ** Math.floor(Math.log10(value) + 1e-9);
+  if (![1, 2, 5].some((m) => Math.abs(mantissa - m) < 1e-6)) return '';
+  return String(Number(value.toPrecision(2)));
+}
+
 /** The axes of a chart of curves: a linear x axis and a linear or logarithmic y axis, themed. */
 export function curveScales(theme: ChartTheme, xTitle: string, yTitle: string | undefined, yScale: YScale): { x: never; y: never } {
-  return { x: themedScale(theme, xTitle, { type: 'linear' }) as never, y: themedScale(theme, yTitle, { type: yScale } as AnyScale) as never };
+  const y: AnyScale = yScale === 'logarithmic'
+    ? { type: yScale, ticks: { autoSkip: true, callback: (value: number | string) => logTickLabel(Number(value)) } }
+    : { type: yScale };
+  return { x: themedScale(theme, xTitle, { type: 'linear' }) as never, y: themedScale(theme, yTitle, y) as never };
 }
 
 /**

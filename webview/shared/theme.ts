@@ -31,8 +31,49 @@ export function readTheme(): ChartTheme {
     background: v('--vscode-editor-background', '#1e1e1e'),
     fontFamily: v('--vscode-font-family', 'sans-serif'),
     fontSize: parseFloat(v('--vscode-font-size', '13')) || 13,
-    palette: PALETTE_VARS.map((name, i) => v(name, FALLBACK_PALETTE[i])),
+    palette: PALETTE_VARS.map((name, i) => ensureContrast(v(name, FALLBACK_PALETTE[i]), v('--vscode-editor-background', '#1e1e1e'))),
   };
+}
+
+/** Lines need 3:1 against the background (WCAG's contrast for graphics). */
+export const MIN_LINE_CONTRAST = 3;
+
+function rgbOf(color: string): [number, number, number] | undefined {
+  const m = /^rgba\(([\d.]+), ([\d.]+), ([\d.]+)/.exec(withAlpha(color, 1));
+  return m ? [Number(m[1]), Number(m[2]), Number(m[3])] : undefined;
+}
+
+function luminance([r, g, b]: [number, number, number]): number {
+  const lin = (c: number) => {
+    const s = c / 255;
+    return s <= 0.03928 ? s / 12.92 : ((s + 0.055) / 1.055) ** 2.4;
+  };
+  return 0.2126 * lin(r) + 0.7152 * lin(g) + 0.0722 * lin(b);
+}
+
+/** The WCAG contrast ratio of two colours (1…21). */
+export function contrastRatio(a: string, b: string): number {
+  const [ca, cb] = [rgbOf(a), rgbOf(b)];
+  if (!ca || !cb) return 21;
+  const [hi, lo] = [luminance(ca), luminance(cb)].sort((x, y) => y - x);
+  return (hi + 0.05) / (lo + 0.05);
+}
+
+/**
+ * The colour, or the nearest shade of it (mixed towards white on a dark background, towards black
+ * on a light one) that stands out from the background by MIN_LINE_CONTRAST, so a theme's yellow
+ * stays readable on white and its brown on black.
+ */
+export function ensureContrast(color: string, background: string, min = MIN_LINE_CONTRAST): string {
+  const c = rgbOf(color);
+  const bg = rgbOf(background);
+  if (!c || !bg || contrastRatio(color, background) >= min) return color;
+  const toward = luminance(bg) < 0.5 ? 255 : 0;
+  for (let t = 0.05; t <= 1; t += 0.05) {
+    const mixed = `rgb(${c.map((v) => Math.round(v + (toward - v) * t)).join(', ')})`;
+    if (contrastRatio(mixed, background) >= min) return mixed;
+  }
+  return toward ? '#ffffff' : '#000000';
 }
 
 /** Calls back after VS Code changes the theme (it rewrites the body class and the variables). */
