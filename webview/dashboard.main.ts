@@ -88,6 +88,7 @@ const sweep = new SweepPanel(store, theme, state.sweep, {
   onExportCsv: (csv, fileName) => host.post({ type: 'exportCsv', csv, fileName }),
   onExportJson: (json, fileName) => host.post({ type: 'exportJson', json, fileName }),
   onExportPng: (dataUrl, fileName) => host.post({ type: 'exportPng', dataUrl, fileName }),
+  onGetTune: (sweepId) => host.post({ type: 'getTune', sweepId }),
 });
 
 const tabs = el('vscode-tabs', {},
@@ -154,6 +155,10 @@ onThemeChange((t) => {
 host.start((message) => {
   if (message.type === 'coefficients') {
     runCoefficients.apply(message.message);
+    return;
+  }
+  if (message.type === 'tune') {
+    sweep.tune.apply(message.sweepId, message.tune);
     return;
   }
   if (message.type === 'snapshot') subscribed.clear();

@@ -3,6 +3,7 @@ import {
 } from './coefficientProtocol';
 import type { LossSpec } from './lossSpec';
 import type { MetricLine, RunRecord } from './runFormat';
+import type { SavedTune } from './tune/saved';
 
 /**
  * The one protocol between the extension host and its webviews (dashboard panel, Compare view).
@@ -53,7 +54,9 @@ export type HostMessage =
   | { type: 'selection'; runIds: string[] }
   | { type: 'focus'; focus: FocusRequest }
   /** To the coefficient editor embedded in the dashboard (see coefficientProtocol). */
-  | { type: 'coefficients'; message: CoefficientHostMessage };
+  | { type: 'coefficients'; message: CoefficientHostMessage }
+  /** The answer to `getTune`: the tune's options and rounds from its sweep file; null for a sweep that is no tune. */
+  | { type: 'tune'; sweepId: string; tune: SavedTune | null };
 
 export interface FocusRequest {
   runIds: string[];
@@ -76,6 +79,8 @@ export type WebviewMessage =
   | { type: 'rerunWithLoss'; runId: string; loss: LossSpec }
   /** From the coefficient editor embedded in the dashboard; `runId` is the run it shows, whose settings a run uses. */
   | { type: 'coefficients'; runId: string; message: CoefficientWebviewMessage }
+  /** The Sweep tab shows this sweep: if it is a tune, the host answers with its rounds (`tune`). */
+  | { type: 'getTune'; sweepId: string }
   | { type: 'reportError'; message: string };
 
 // ---------------------------------------------------------------------------------------------
@@ -203,6 +208,8 @@ export function isHostMessage(x: unknown): x is HostMessage {
       return isFocus(x.focus);
     case 'coefficients':
       return isCoefficientHostMessage(x.message);
+    case 'tune':
+      return isString(x.sweepId) && (x.tune === null || (isObj(x.tune) && Array.isArray(x.tune.rounds) && isObj(x.tune.options)));
     default:
       return false;
   }
@@ -233,6 +240,8 @@ export function isWebviewMessage(x: unknown): x is WebviewMessage {
       return isString(x.json) && x.json.length <= MAX_EXPORT_CHARS && isString(x.fileName) && FILE_NAME.test(x.fileName);
     case 'reportError':
       return isString(x.message);
+    case 'getTune':
+      return isString(x.sweepId);
     case 'rerunWithLoss':
       return isString(x.runId) && isLossLike(x.loss);
     case 'coefficients':

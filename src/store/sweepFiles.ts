@@ -119,3 +119,13 @@ export function loadSweep(runsDir: string, sweepId: string): SavedSweep {
   if (!tune.ok) throw new SweepFileError(`${file} is a tune, but ${tune.message}`);
   return { ...loaded, tune: tune.value };
 }
+
+/** The tune record of a saved sweep; null when the sweep is no tune or its file is missing or unusable. */
+export function savedTuneOf(runsDir: string, sweepId: string): SavedTune | null {
+  try {
+    return loadSweep(runsDir, sweepId).tune ?? null;
+  } catch (e) {
+    if (e instanceof SweepFileError) return null;
+    throw e;
+  }
+}

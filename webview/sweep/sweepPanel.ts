@@ -10,6 +10,7 @@ import type { RunsStore, RunSeries, StoreChange } from '../shared/series';
 import type { ChartTheme } from '../shared/theme';
 import { ResponseChart, type ResponseChartState } from './responseChart';
 import { SweepTable } from './sweepTable';
+import { TuneRounds } from './tuneRounds';
 
 /**
  * The dashboard's Sweep tab: for one sweep (or the ticked runs) the ε-response chart and the
@@ -39,6 +40,8 @@ export interface SweepPanelCallbacks {
   onExportCsv(csv: string, fileName: string): void;
   onExportJson(json: string, fileName: string): void;
   onExportPng(dataUrl: string, fileName: string): void;
+  /** Asks the host for the tune record of a sweep (answered with SweepPanel.showTune). */
+  onGetTune(sweepId: string): void;
 }
 
 /** A run's epoch lines from the webview's columns (what summaryValue reads for lastK). */
@@ -60,6 +63,7 @@ export class SweepPanel {
   readonly root: HTMLElement;
   readonly chart: ResponseChart;
   readonly table: SweepTable;
+  readonly tune: TuneRounds;
   private readonly sourceSlot: HTMLElement;
   private readonly status: HTMLElement;
   private readonly empty: HTMLElement;
@@ -89,7 +93,8 @@ export class SweepPanel {
     this.chartBox = el('div', { class: 'chart-box sweep-chart' }, canvas);
     this.chartNote = el('p', { class: 'chart-note' });
     this.table = new SweepTable();
-    this.root = el('section', { class: 'sweep-panel' }, controls, this.status, this.empty, this.chartBox, this.chartNote, this.table.root);
+    this.tune = new TuneRounds((sweepId) => this.callbacks.onGetTune(sweepId));
+    this.root = el('section', { class: 'sweep-panel' }, controls, this.status, this.empty, this.chartBox, this.chartNote, this.table.root, this.tune.root);
     this.chart = new ResponseChart(canvas, theme);
   }
 
@@ -171,6 +176,7 @@ export class SweepPanel {
         : `No run of these finished with a ${metricLabel(this.analysis ?? { metric: this.settings.metric, metricInfo: SUMMARY_METRICS[this.settings.metric], k: DEFAULT_LAST_K })}: nothing to draw.`;
     this.table.root.hidden = !this.analysis;
     if (this.analysis) this.table.show(this.analysis);
+    this.tune.showSweep(source === TICKED ? undefined : source, runs);
   }
 
   /** The Sweep picker: every sweep (newest first) and the ticked runs; rebuilt when the list changes. */

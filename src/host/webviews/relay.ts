@@ -12,6 +12,7 @@ import type { CoefficientEditorActions } from './coefficientEditorSession';
 import { EmbeddedCoefficientEditor } from './dashboardCoefficients';
 import type { WebviewPort } from './webviewPort';
 import { errorMessage } from '../../core/errors';
+import { savedTuneOf } from '../../store/sweepFiles';
 
 /** What the relay cannot do itself because it needs vscode UI (dialogs, commands). */
 export interface RelayHandlers {
@@ -106,6 +107,7 @@ export class WebviewRelay implements Disposable {
       case 'rerunWithLoss': await this.rerunWithLoss(m.runId, m.loss); return;
       case 'coefficients': return this.embeddedEditor().receive(m.runId, m.message);
       case 'reportError': this.services.log.error(`${this.view} webview: ${m.message}`); return;
+      case 'getTune': return this.post({ type: 'tune', sweepId: m.sweepId, tune: savedTuneOf(this.services.runs.runsDir, m.sweepId) });
     }
   }
 
