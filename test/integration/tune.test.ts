@@ -103,7 +103,7 @@ describe('polyloss tune', () => {
       assert.match(result.stderr, message);
     }
     assert.equal(runFiles().length, 0);
-    assert.equal(fs.existsSync(path.join(workDir, 'sweeps')), false, 'no sweep file was written');
+    assert.equal(fs.existsSync(path.join(runsDir, '.sweeps')), false, 'no sweep file was written');
   });
 
   let sweepId = '';
@@ -157,7 +157,7 @@ describe('polyloss tune', () => {
       assert.ok(waited < 60_000, 'the tune finished a run within a minute');
       await new Promise((resolve) => setTimeout(resolve, 100));
       const done = runFiles().find((r) => r.config.sweepId && r.config.sweepId !== sweepId && r.status === 'completed'
-        && !fs.readFileSync(path.join(workDir, 'sweeps', `${r.config.sweepId}.json`), 'utf8').includes('stoppedBecause'));
+        && !fs.readFileSync(path.join(runsDir, '.sweeps', `${r.config.sweepId}.json`), 'utf8').includes('stoppedBecause'));
       if (done) stoppedId = done.config.sweepId!;
     }
     first.child.kill('SIGINT');

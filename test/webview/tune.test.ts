@@ -10,7 +10,7 @@ import {
   DEFAULT_TUNE_OPTIONS, describeDrop, planTune, tuneRunConfig, type PlannedRun, type Setting, type TuneObservation, type TuneState,
 } from '../../src/core/tune';
 import { savedTuneSweep } from '../../src/runner/tuneDriver';
-import { saveSweep } from '../../src/store/sweepFiles';
+import { saveSweep, sweepFilePath } from '../../src/store/sweepFiles';
 import { FakeServices } from './fakeHost';
 import { makeRun } from './fixtures';
 import { assertBundlesBuilt, launchBrowser, openView, screenshotPath, startServer } from './harness';
@@ -89,7 +89,7 @@ test('Sweep tab: a tune\'s rounds, the ε dropped after each with the reason, an
     await v.settle();
     const view = await tuneView(v.page);
     assert.ok(view.shown);
-    const saved = JSON.parse(fs.readFileSync(path.join(path.dirname(runsDir), 'sweeps', `${SWEEP}.json`), 'utf8')) as { tune: { answer: string } };
+    const saved = JSON.parse(fs.readFileSync(sweepFilePath(runsDir, SWEEP), 'utf8')) as { tune: { answer: string } };
     assert.equal(view.answer, `${saved.tune.answer}.`);
     assert.match(view.answer, /^ε = −1 beats CE by \+4\.\d pts/);
     assert.equal(view.rounds.length, state.rounds.length);
