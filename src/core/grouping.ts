@@ -127,6 +127,8 @@ export interface GroupSummary {
   mean: number | null;
   std: number | null;
   ci: Interval | null;
+  /** The t interval reached past 0 % or 100 % and was cut there: which end. */
+  ciClipped?: 'low' | 'high' | 'both';
   /** Why std or ci is missing. */
   note?: string;
   /** Runs of this config that were not counted, and why. */
@@ -242,9 +244,11 @@ function summarizeGroup(
   const seeds = [...bySeed.keys()].sort((a, b) => a - b);
   const values = seeds.map((seed) => mean(bySeed.get(seed) ?? []));
   const estimate = estimateMean(values, level);
+  const ci = withinScale(estimate.ci, SUMMARY_METRICS[options.metric]);
+  const clipped = ci && estimate.ci ? clippedEnds(estimate.ci, ci) : undefined;
   return {
     key, label, config: runs[0].config, runIds, seeds, values,
-    n: estimate.n, mean: estimate.mean, std: estimate.std, ci: withinScale(estimate.ci, SUMMARY_METRICS[options.metric]),
+    n: estimate.n, mean: estimate.mean, std: estimate.std, ci, ...(clipped ? { ciClipped: clipped } : {}),
     ...(estimate.n < 2 ? { note: estimate.n === 0 ? 'no finished runs with this metric' : 'only 1 seed: a confidence interval needs at least 2' } : {}),
     skipped,
   };
@@ -257,6 +261,12 @@ function summarizeGroup(
 function withinScale(ci: Interval | null, scale: MetricScale): Interval | null {
   if (!ci || !scale.percent) return ci;
   return { low: Math.max(0, ci.low), high: Math.min(1, ci.high) };
+}
+
+function clippedEnds(raw: Interval, cut: Interval): GroupSummary['ciClipped'] {
+  const low = cut.low !== raw.low;
+  const high = cut.high !== raw.high;
+  return low && high ? 'both' : low ? 'low' : high ? 'high' : undefined;
 }
 
 const LOSS_ORDER = ['ce', 'poly', 'focal', 'poly-focal'];

@@ -235,7 +235,8 @@ test('the ε chart draws each ε at its mean with its CI bar, in order, the base
   // Higher means sit higher: ε=1 (92.83) above ε=2 (92.67) above ε=−1 (88.67).
   assert.ok(marks[1].cy < marks[2].cy && marks[2].cy < marks[0].cy);
 
-  const best = [...svg.matchAll(/<g class="best" data-series="0" data-epsilon="([^"]+)">/g)];
+  // ε=1 and ε=2 both beat CE after Holm; ε=1 has the higher mean.
+  const best = [...svg.matchAll(/<g class="best" data-series="0" data-epsilon="([^"]+)" data-significant="true">/g)];
   assert.deepEqual(best.map((b) => b[1]), ['1']);
   assert.match(svg, /best ε=1</);
 
@@ -247,15 +248,24 @@ test('the ε chart draws each ε at its mean with its CI bar, in order, the base
   assert.match(svg, /baseline CE: 91\.00 ± 1\.00%/);
 });
 
-test('with a lower-is-better metric the best ε is the lowest mean', () => {
+test('with a lower-is-better metric the best ε is the lowest mean among those that beat the baseline', () => {
   const analysis = analysisOf('ece');
   const [series] = epsilonSeries(analysis);
-  // ECE = 0.95 − acc, so the most accurate ε (1) has the lowest ECE.
+  // ECE = 0.95 − acc, so the most accurate ε (1) has the lowest ECE, and beats CE after Holm.
   assert.equal(series.best?.epsilon, 1);
+  assert.equal(series.best?.significant, true);
+  // A lower mean that is not significantly better than CE does not make ε=-1 the best ...
   const low = analysisOf('ece');
   low.groups.find((g) => g.label === 'Poly-1 ε=-1')!.mean = 0.0001;
-  assert.equal(epsilonSeries(low)[0].best?.epsilon, -1);
-  assert.match(renderEpsilonChart(low)!, /<g class="best" data-series="0" data-epsilon="-1">/);
+  assert.equal(epsilonSeries(low)[0].best?.epsilon, 1);
+  // ... but when no ε beat CE, the lowest mean is marked, as not significant.
+  for (const c of low.comparisons) c.kind = 'not-distinguishable';
+  const [none] = epsilonSeries(low);
+  assert.deepEqual([none.best?.epsilon, none.best?.significant], [-1, false]);
+  const svg = renderEpsilonChart(low)!;
+  assert.match(svg, /<g class="best" data-series="0" data-epsilon="-1" data-significant="false">/);
+  assert.match(svg, />lowest mean ε=-1 \(not significant\)</);
+  assert.ok(!svg.includes('>best ε='), 'nothing is called best');
 });
 
 test('the ε chart escapes every label and has balanced markup', () => {

@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import type { Server } from 'node:http';
 import type { Browser, Page } from 'playwright-core';
 import { analyzeRuns, meanBand, type Analysis, type SummaryMetric } from '../../src/core/grouping';
-import { epsilonSeries, groupStatistics, groupsCsv, resultsTable } from '../../src/core/report';
+import { adjustmentNote, epsilonSeries, groupStatistics, groupsCsv, headline, resultsTable } from '../../src/core/report';
 import type { EpochMetric, MetricLine, RunRecord, StepMetric } from '../../src/core/runFormat';
 import type { LossSpec } from '../../src/core/lossSpec';
 import { smoothSeries } from '../../src/core/smoothing';
@@ -86,15 +86,22 @@ function expectedAnalysis(host: FakeServices, metric: SummaryMetric = 'test'): A
 interface PanelState {
   source: string;
   status: string;
+  headline: string;
+  hint: string;
+  differences?: {
+    unit: string;
+    differences: { series: number; epsilon: number; difference: number; low?: number; high?: number; kind: string }[];
+    bars: { x: number; yLow: number; yHigh: number; color: string }[];
+  };
   chart: {
     unit: string;
     series: { label: string; color: string; points: { epsilon: number; mean: number; low?: number; high?: number; n: number }[] }[];
     baselines: { series: number; label: string; y: number; from: number; to: number }[];
-    best: { series: number; epsilon: number; y: number; label: string }[];
+    best: { series: number; epsilon: number; y: number; label: string; significant: boolean }[];
     bars: { x: number; yLow: number; yHigh: number; color: string }[];
     legend: string[];
   };
-  table: { header: string[]; rows: string[][]; verdicts: string[] };
+  table: { header: string[]; rows: string[][]; note: string; verdicts: string[] };
 }
 
 function panelState(page: Page): Promise<PanelState> {
@@ -123,6 +130,7 @@ function assertShows(state: PanelState, analysis: Analysis): void {
   assert.match(state.chart.baselines[0].label, new RegExp(`^baseline ${series.baseline!.label}: `));
   assert.equal(state.chart.best.length, 1);
   assert.equal(state.chart.best[0].epsilon, series.best!.epsilon);
+  assert.equal(state.chart.best[0].significant, series.best!.significant);
   close(state.chart.best[0].y, series.best!.group.mean! * scale, 'best');
   assert.equal(state.chart.bars.length, series.points.length, 'one CI bar per ε');
 
@@ -180,6 +188,53 @@ test('Sweep tab: ε-response points with CI bars, the CE baseline and the best �
       // Anti-aliased, but much nearer the series colour than the background is.
       assert.ok(c.distance < c.contrast / 3, `a pixel of the cap is near the series colour ${c.colour} (distance ${c.distance}, background ${c.contrast} away)`);
     }
+    assert.deepEqual(await v.violations(), []);
+    assert.deepEqual(v.consoleErrors, []);
+  } finally {
+    await v.close();
+  }
+});
+
+test('Sweep tab opens with the headline and sample-size hint, and draws the paired differences the verdicts use', async () => {
+  const host = sweepWorkspace();
+  const v = await openSweepTab(host);
+  try {
+    const state = await panelState(v.page);
+    const analysis = expectedAnalysis(host);
+    const head = headline(analysis);
+    assert.ok(head.winner, 'in this sweep ε = 1 beats CE after Holm');
+    assert.equal(state.headline, head.text);
+    assert.match(state.headline, /^Poly-1 ε=1 beat CE by \+\d+\.\d+ pts \[\d+\.\d+, \d+\.\d+\] \(Holm p=0\.\d+, 3 seeds\)\./);
+    assert.equal(state.hint, head.hint!.text);
+    assert.match(state.hint, /^About \d+ seeds would detect a 0\.5-point difference \(power 0\.8, paired t-test at α = 0\.05\/2 = 0\.025; /);
+    // ε=0 differs from CE by the same amount on every seed: no test, so Holm counts 2 comparisons.
+    assert.equal(state.table.note, adjustmentNote(analysis));
+    // The headline opens the page: above the charts and the table.
+    const top = async (selector: string) => (await v.page.locator(selector).boundingBox())!.y;
+    assert.ok(await top('.sweep-headline') < await top('.sweep-hint'));
+    assert.ok(await top('.sweep-hint') < await top('.sweep-chart'));
+    assert.ok(await top('.sweep-chart') < await top('.sweep-difference-chart'));
+    assert.ok(await top('.sweep-difference-chart') < await top('.sweep-table'));
+
+    // The difference panel: each ε's difference from CE with the Holm-level interval, in points.
+    const [series] = epsilonSeries(analysis);
+    const shown = state.differences!;
+    assert.equal(shown.unit, 'pts');
+    assert.deepEqual(shown.differences.map((d) => [d.epsilon, d.kind]), series.differences.map((d) => [d.epsilon, d.comparison.kind]));
+    series.differences.forEach((d, i) => {
+      close(shown.differences[i].difference, d.difference * 100, `difference at ε=${d.epsilon}`);
+      if (!d.comparison.adjustedCi) {
+        assert.equal(shown.differences[i].low, undefined, `no interval without a test (ε=${d.epsilon})`);
+        return;
+      }
+      close(shown.differences[i].low, d.comparison.adjustedCi.low * 100, `interval low at ε=${d.epsilon}`);
+      close(shown.differences[i].high, d.comparison.adjustedCi.high * 100, `interval high at ε=${d.epsilon}`);
+    });
+    const tested = series.differences.filter((d) => d.comparison.adjustedCi);
+    assert.equal(tested.length, 2);
+    assert.equal(shown.bars.length, tested.length, 'one interval bar per tested ε');
+    assert.ok(shown.bars.every((b) => b.yLow > b.yHigh), 'bars run from the low end (below) to the high end (above)');
+    await v.page.locator('.sweep-panel').screenshot({ path: screenshotPath('sweep-tab-headline-differences.png') });
     assert.deepEqual(await v.violations(), []);
     assert.deepEqual(v.consoleErrors, []);
   } finally {

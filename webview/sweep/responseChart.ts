@@ -1,38 +1,43 @@
 import type { ChartDataset, ChartOptions, TooltipItem } from 'chart.js';
 import type { Analysis } from '../../src/core/grouping';
-import { epsilonSeries, type EpsilonSeries } from '../../src/core/report/epsilonChart';
-import { formatInterval, formatLevel, formatMeanStd, metricLabel, unitOf } from '../../src/core/report/format';
+import { bestLabel, epsilonSeries, type EpsilonSeries } from '../../src/core/report/epsilonSeries';
+import { epsilonText } from '../../src/core/report/epsilonChart';
+import { formatGroupInterval, formatLevel, formatMeanStd, metricLabel, unitOf } from '../../src/core/report/format';
 import { paddedExtent } from '../../src/core/report/svg';
+import { estimateText } from '../../src/core/stats/numbers';
 import { applyTheme, baseOptions, createChart, themedScale, VisibleRender, type Chart } from '../shared/charts';
 import type { ChartTheme } from '../shared/theme';
 import { drawnBars, type DrawnBar, type IntervalPoint } from './errorBars';
 
 /**
- * The ε-response chart of the dashboard: the summary metric of each ε group (mean over seeds) with
- * its confidence interval as a bar, one line per series of the sweep (γ, label smoothing…), each
- * series' baseline (CE, or ε = 0 standing in for it) as a dashed horizontal line and its best ε
- * ringed. The series, baselines and best ε come from core's epsilonSeries, as in the SVG report.
+ * The ε-response charts of the dashboard, from core's epsilonSeries as in the SVG report. 'means':
+ * the summary metric of each ε group (mean over seeds) with its confidence interval as a bar, one
+ * line per series of the sweep (γ, label smoothing…), each series' baseline (CE, or ε = 0 standing in
+ * for it) as a dashed line and its best ε ringed. 'differences': what the verdicts use, each ε's
+ * difference from the baseline with its Holm-level interval, around a dashed line at 0.
  */
 
-type Role = 'response' | 'baseline' | 'best';
-type Dataset = ChartDataset<'line', IntervalPoint[]> & { role: Role; errorBars?: boolean; series: number; tips: string[]; seeds?: number[] };
+export type ResponseChartKind = 'means' | 'differences';
+type Role = 'response' | 'baseline' | 'best' | 'difference' | 'zero';
+type Dataset = ChartDataset<'line', IntervalPoint[]> & {
+  role: Role; errorBars?: boolean; series: number; tips: string[]; seeds?: number[]; kinds?: string[]; significant?: boolean;
+};
 
-/** What the chart draws, in the metric's display unit (percent for accuracies). */
+/** What the chart draws, in the metric's display unit (percent for accuracies, points for differences). */
 export interface ResponseChartState {
   unit: string;
   series: { label: string; color: string; points: { epsilon: number; mean: number; low?: number; high?: number; n: number }[] }[];
   baselines: { series: number; label: string; y: number; from: number; to: number }[];
-  best: { series: number; epsilon: number; y: number; label: string }[];
+  best: { series: number; epsilon: number; y: number; label: string; significant: boolean }[];
+  /** 'differences' only: each ε's difference from its baseline, its interval and verdict kind. */
+  differences: { series: number; epsilon: number; difference: number; low?: number; high?: number; kind: string }[];
   /** The interval bars as drawn on the canvas, in CSS pixels. */
   bars: DrawnBar[];
   legend: string[];
 }
 
 const MAX_EPSILON_TICKS = 12;
-
-function epsilonText(epsilon: number): string {
-  return String(Number(epsilon.toPrecision(6)));
-}
+const EPSILON_AXIS = 'ε (coefficient added to the first polynomial term)';
 
 export class ResponseChart {
   readonly chart: Chart<'line', IntervalPoint[]>;
@@ -40,14 +45,14 @@ export class ResponseChart {
   private scale = 1;
   private unit = '';
 
-  constructor(readonly canvas: HTMLCanvasElement, private theme: ChartTheme) {
+  constructor(readonly canvas: HTMLCanvasElement, private theme: ChartTheme, readonly kind: ResponseChartKind = 'means') {
     const base = baseOptions(theme) as ChartOptions<'line'>;
     const options: ChartOptions<'line'> = {
       ...base,
       parsing: false,
       interaction: { mode: 'nearest', intersect: true },
       scales: {
-        x: themedScale(theme, 'ε (coefficient added to the first polynomial term)', { type: 'linear' }) as never,
+        x: themedScale(theme, EPSILON_AXIS, { type: 'linear' }) as never,
         y: themedScale(theme, '', { type: 'linear' }) as never,
       },
       plugins: {
@@ -60,40 +65,47 @@ export class ResponseChart {
     this.drawing = new VisibleRender(canvas, this.chart as unknown as Chart);
   }
 
-  /** Shows the ε groups of the analysis; false when no group has an ε (nothing to draw). */
+  /** Shows the ε groups of the analysis; false when there is nothing to draw (no ε group, or no difference to show). */
   show(analysis: Analysis): boolean {
     const series = epsilonSeries(analysis);
     const info = analysis.metricInfo;
     this.scale = info.percent ? 100 : 1;
-    this.unit = unitOf(info);
-    const label = metricLabel(analysis);
+    this.unit = unitOf(info, this.kind === 'differences');
+    const label = this.kind === 'differences' ? 'difference' : metricLabel(analysis);
     const scales = this.chart.options.scales!;
-    // The axis spans the intervals and the baselines too, not only the means.
-    const values = series.flatMap((sr) => [
-      ...sr.points.flatMap((p) => [p.group.mean!, p.group.ci?.low ?? NaN, p.group.ci?.high ?? NaN]), sr.baseline?.mean ?? NaN,
-    ]).filter(Number.isFinite).map((v) => v * this.scale);
+    // The axis spans the intervals and the baselines (or 0) too, not only the points.
+    const values = (this.kind === 'differences'
+      ? [0, ...series.flatMap((s) => s.differences.flatMap((d) => [d.difference, d.ci?.low ?? NaN, d.ci?.high ?? NaN]))]
+      : series.flatMap((sr) => [...sr.points.flatMap((p) => [p.group.mean!, p.group.ci?.low ?? NaN, p.group.ci?.high ?? NaN]), sr.baseline?.mean ?? NaN])
+    ).filter(Number.isFinite).map((v) => v * this.scale);
     scales.y = themedScale(this.theme, this.unit ? `${label} (${this.unit})` : label, {
       type: 'linear', ...(values.length ? { suggestedMin: Math.min(...values), suggestedMax: Math.max(...values) } : {}),
     }) as never;
     const epsilons = [...new Set(series.flatMap((s) => s.points.map((p) => p.epsilon)))].sort((a, b) => a - b);
     const [xMin, xMax] = paddedExtent(epsilons, 0.1);
-    scales.x = themedScale(this.theme, 'ε (coefficient added to the first polynomial term)', {
+    scales.x = themedScale(this.theme, EPSILON_AXIS, {
       type: 'linear', min: xMin, max: xMax,
       // A tick at each ε of the sweep (as in the report's chart) unless there are too many to read.
       ...(epsilons.length <= MAX_EPSILON_TICKS ? { afterBuildTicks: (axis: { ticks: { value: number }[] }) => { axis.ticks = epsilons.map((value) => ({ value })); } } : {}),
     }) as never;
-    this.chart.data.datasets = series.flatMap((s, i) => this.datasets(s, i, analysis, xMin, xMax));
-    return series.length > 0;
+    this.chart.data.datasets = this.kind === 'differences'
+      ? [this.zeroLine(xMin, xMax), ...series.flatMap((s, i) => this.differenceDatasets(s, i, analysis))]
+      : series.flatMap((s, i) => this.meanDatasets(s, i, analysis, xMin, xMax));
+    return this.kind === 'differences' ? series.some((s) => s.differences.length > 0) : series.length > 0;
   }
 
-  private datasets(s: EpsilonSeries, index: number, analysis: Analysis, xMin: number, xMax: number): Dataset[] {
+  private color(index: number): string {
+    return this.theme.palette[index % this.theme.palette.length];
+  }
+
+  private meanDatasets(s: EpsilonSeries, index: number, analysis: Analysis, xMin: number, xMax: number): Dataset[] {
     const scale = analysis.metricInfo;
     const level = formatLevel(analysis.level);
     const unit = this.unit ? ` ${this.unit}` : '';
-    const color = this.theme.palette[index % this.theme.palette.length];
+    const color = this.color(index);
     const k = this.scale;
     const summary = (g: EpsilonSeries['points'][number]['group']): string =>
-      `${g.label}: ${formatMeanStd(g.mean, g.std, scale)}${unit}, ${level} CI ${formatInterval(g.ci, scale)}, n=${g.n}`;
+      `${g.label}: ${formatMeanStd(g.mean, g.std, scale)}${unit}, ${level} CI ${formatGroupInterval(g, scale)}, n=${g.n}`;
     const out: Dataset[] = [{
       role: 'response', series: index, errorBars: true,
       label: s.label, borderColor: color, backgroundColor: color, borderWidth: 2, pointRadius: 4, pointHoverRadius: 6,
@@ -115,14 +127,41 @@ export class ResponseChart {
       });
     }
     if (s.best) {
+      const words = bestLabel(s.best, scale.higherIsBetter, epsilonText);
       out.push({
-        role: 'best', series: index,
-        label: `best ε=${epsilonText(s.best.epsilon)}`,
-        borderColor: this.theme.foreground, backgroundColor: 'transparent', borderWidth: 2, pointRadius: 9, pointHoverRadius: 9, showLine: false,
-        data: [{ x: s.best.epsilon, y: s.best.group.mean! * k }], tips: [`best: ${summary(s.best.group)}`],
+        role: 'best', series: index, significant: s.best.significant,
+        label: words,
+        borderColor: s.best.significant ? this.theme.foreground : this.theme.muted, backgroundColor: 'transparent',
+        borderWidth: 2, borderDash: s.best.significant ? [] : [3, 3], pointRadius: 9, pointHoverRadius: 9, showLine: false,
+        data: [{ x: s.best.epsilon, y: s.best.group.mean! * k }], tips: [`${words}: ${summary(s.best.group)}`],
       });
     }
     return out;
+  }
+
+  private differenceDatasets(s: EpsilonSeries, index: number, analysis: Analysis): Dataset[] {
+    if (s.differences.length === 0) return [];
+    const color = this.color(index);
+    const k = this.scale;
+    return [{
+      role: 'difference', series: index, errorBars: true, showLine: false,
+      label: `${s.label}: difference from ${s.baseline?.label ?? 'the baseline'}`,
+      // Filled where the verdict is better or worse, hollow where it is not (as in the SVG report).
+      borderColor: color, backgroundColor: color,
+      pointBackgroundColor: s.differences.map((d) => (d.comparison.kind === 'better' || d.comparison.kind === 'worse' ? color : 'transparent')),
+      borderWidth: 1.5, pointRadius: 4, pointHoverRadius: 6,
+      data: s.differences.map((d) => ({ x: d.epsilon, y: d.difference * k, ...(d.ci ? { low: d.ci.low * k, high: d.ci.high * k } : {}) })),
+      tips: s.differences.map((d) => `${estimateText(d.difference, d.ci, analysis.metricInfo)}${d.comparison.adjustedLevel ? ` (${formatLevel(d.comparison.adjustedLevel)} CI)` : ''}: ${d.comparison.verdict}`),
+      kinds: s.differences.map((d) => d.comparison.kind),
+    }];
+  }
+
+  private zeroLine(xMin: number, xMax: number): Dataset {
+    return {
+      role: 'zero', series: -1, label: 'no difference',
+      borderColor: this.theme.muted, backgroundColor: this.theme.muted, borderWidth: 1.5, borderDash: [6, 4], pointRadius: 0, pointHitRadius: 0,
+      data: [{ x: xMin, y: 0 }, { x: xMax, y: 0 }], tips: ['', ''],
+    };
   }
 
   setTheme(theme: ChartTheme): void {
@@ -153,7 +192,10 @@ export class ResponseChart {
         points: d.data.map((p, i) => ({ epsilon: p.x, mean: p.y, low: p.low, high: p.high, n: d.seeds?.[i] ?? 0 })),
       })),
       baselines: of('baseline').map((d) => ({ series: d.series, label: String(d.label), y: d.data[0].y, from: d.data[0].x, to: d.data[1].x })),
-      best: of('best').map((d) => ({ series: d.series, epsilon: d.data[0].x, y: d.data[0].y, label: String(d.label) })),
+      best: of('best').map((d) => ({ series: d.series, epsilon: d.data[0].x, y: d.data[0].y, label: String(d.label), significant: d.significant === true })),
+      differences: of('difference').flatMap((d) => d.data.map((p, i) => ({
+        series: d.series, epsilon: p.x, difference: p.y, low: p.low, high: p.high, kind: d.kinds?.[i] ?? '',
+      }))),
       bars: drawnBars.get(this.chart as never) ?? [],
       legend: (this.chart.legend?.legendItems ?? []).map((item) => item.text),
     };

@@ -3,6 +3,7 @@ import { analyzeRuns, DEFAULT_LAST_K, SUMMARY_METRICS, type Analysis, type Summa
 import { groupStatistics, groupsCsv } from '../../src/core/report/groupsExport';
 import type { EpochMetric, RunRecord } from '../../src/core/runFormat';
 import { metricLabel } from '../../src/core/report/format';
+import { headline } from '../../src/core/report/headline';
 import { describeSweepState, isLive, sweepsOf } from '../../src/core/sweepRuns';
 import { select } from '../shared/controls';
 import { el } from '../shared/dom';
@@ -62,8 +63,13 @@ function epochsOf(series: RunSeries | undefined): EpochMetric[] {
 export class SweepPanel {
   readonly root: HTMLElement;
   readonly chart: ResponseChart;
+  /** What the verdicts use: each ε's difference from its baseline with the Holm-level interval. */
+  readonly differenceChart: ResponseChart;
   readonly table: SweepTable;
   readonly tune: TuneRounds;
+  private readonly headline: HTMLElement;
+  private readonly hint: HTMLElement;
+  private readonly differenceBox: HTMLElement;
   private readonly sourceSlot: HTMLElement;
   private readonly status: HTMLElement;
   private readonly empty: HTMLElement;
@@ -91,11 +97,17 @@ export class SweepPanel {
     this.empty = el('p', { class: 'empty-state', text: NO_SWEEPS });
     const canvas = el('canvas', { attrs: { role: 'img', 'aria-label': 'Summary metric against ε with confidence intervals' } });
     this.chartBox = el('div', { class: 'chart-box sweep-chart' }, canvas);
+    const differenceCanvas = el('canvas', { attrs: { role: 'img', 'aria-label': 'Difference from the baseline against ε, with the intervals the verdicts use' } });
+    this.differenceBox = el('div', { class: 'chart-box sweep-difference-chart' }, differenceCanvas);
     this.chartNote = el('p', { class: 'chart-note' });
+    this.headline = el('p', { class: 'sweep-headline', attrs: { 'aria-live': 'polite' } });
+    this.hint = el('p', { class: 'sweep-hint' });
     this.table = new SweepTable();
     this.tune = new TuneRounds((sweepId) => this.callbacks.onGetTune(sweepId));
-    this.root = el('section', { class: 'sweep-panel' }, controls, this.status, this.empty, this.chartBox, this.chartNote, this.table.root, this.tune.root);
+    this.root = el('section', { class: 'sweep-panel' },
+      controls, this.headline, this.hint, this.status, this.empty, this.chartBox, this.differenceBox, this.chartNote, this.table.root, this.tune.root);
     this.chart = new ResponseChart(canvas, theme);
+    this.differenceChart = new ResponseChart(differenceCanvas, theme, 'differences');
   }
 
   /** Takes in what a host message changed; the work happens at the next render. */
@@ -114,6 +126,7 @@ export class SweepPanel {
 
   setTheme(theme: ChartTheme): void {
     this.chart.setTheme(theme);
+    this.differenceChart.setTheme(theme);
     this.dirty = true;
   }
 
@@ -126,6 +139,7 @@ export class SweepPanel {
     this.stale = false;
     if (this.dirty) this.refresh();
     this.chart.render();
+    if (!this.differenceBox.hidden) this.differenceChart.render();
   }
 
   renderIfStale(): void {
@@ -168,6 +182,13 @@ export class SweepPanel {
     this.status.textContent = `${name}: ${describeSweepState(runs)}. Groups count completed runs; the chart and table fill in as runs finish.`;
     const drawn = this.analysis ? this.chart.show(this.analysis) : false;
     this.chartBox.hidden = !drawn;
+    this.differenceBox.hidden = !(drawn && this.differenceChart.show(this.analysis!));
+    const head = this.analysis && this.analysis.groups.some((g) => g.mean !== null) ? headline(this.analysis) : undefined;
+    this.headline.textContent = head?.text ?? '';
+    this.headline.hidden = !head;
+    this.headline.classList.toggle('has-winner', head?.winner !== undefined);
+    this.hint.textContent = head?.hint?.text ?? '';
+    this.hint.hidden = !head?.hint;
     this.chartNote.hidden = drawn || runs.length === 0;
     this.chartNote.textContent = this.analysis && this.analysis.groups.some((g) => g.mean !== null)
       ? 'No finished group of these runs has an ε (Poly-1, Poly-N or Poly-1 focal): nothing to draw against ε.'
@@ -216,7 +237,15 @@ export class SweepPanel {
   }
 
   /** What the tab shows, for tests and the debug handle. */
-  describe(): { source: string; status: string; analysis: Analysis | undefined; chart: ResponseChartState; table: ReturnType<SweepTable['cells']> } {
-    return { source: this.currentSource(), status: this.status.textContent ?? '', analysis: this.analysis, chart: this.chart.describe(), table: this.table.cells() };
+  describe(): {
+    source: string; status: string; headline: string; hint: string; analysis: Analysis | undefined;
+    chart: ResponseChartState; differences: ResponseChartState | undefined; table: ReturnType<SweepTable['cells']>;
+  } {
+    return {
+      source: this.currentSource(), status: this.status.textContent ?? '',
+      headline: this.headline.hidden ? '' : this.headline.textContent ?? '', hint: this.hint.hidden ? '' : this.hint.textContent ?? '',
+      analysis: this.analysis, chart: this.chart.describe(),
+      differences: this.differenceBox.hidden ? undefined : this.differenceChart.describe(), table: this.table.cells(),
+    };
   }
 }

@@ -1,4 +1,4 @@
-import type { Analysis } from '../grouping';
+import type { Analysis, GroupSummary } from '../grouping';
 import type { Interval, MetricScale } from '../stats';
 
 /** Numbers of an analysis as reports show them: accuracies in percent (points for differences). */
@@ -24,6 +24,13 @@ export function formatMetric(value: number | null | undefined, scale: MetricScal
 export function formatInterval(ci: Interval | null | undefined, scale: MetricScale): string {
   return ci ? `[${formatMetric(ci.low, scale)}, ${formatMetric(ci.high, scale)}]` : MISSING;
 }
+
+/** A group's interval, "[98.10, 100.00]†" when it was cut at 0 % or 100 % (see clippingNote). */
+export function formatGroupInterval(group: Pick<GroupSummary, 'ci' | 'ciClipped'>, scale: MetricScale): string {
+  return `${formatInterval(group.ci, scale)}${group.ciClipped ? CLIPPED_MARK : ''}`;
+}
+
+export const CLIPPED_MARK = '†';
 
 /** "91.23 ± 0.45", or the mean alone when there is no spread (one seed). */
 export function formatMeanStd(mean: number | null, std: number | null, scale: MetricScale): string {

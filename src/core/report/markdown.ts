@@ -3,7 +3,7 @@ import type { Analysis } from '../grouping';
 import type { RunRecord } from '../runFormat';
 import { escapeMarkdown } from './escape';
 import { formatLevel, formatMetric, metricLabel, unitOf } from './format';
-import { markdownTable, renderResults } from './resultsTable';
+import { markdownTable, renderHeadline, renderResults } from './resultsTable';
 
 /** report.md: results table and verdicts, charts, the configuration all runs share, and every run. */
 
@@ -86,6 +86,8 @@ export function renderReport(input: ReportInput): string {
   const level = formatLevel(analysis.level);
   const lines: string[] = [
     `# ${escapeMarkdown(input.title)}`,
+    '',
+    renderHeadline(analysis, true),
     '',
     `${runs.length} runs (${counted} counted) in ${analysis.groups.length} groups of runs that differ only in their seed. `
       + `Metric: ${escapeMarkdown(metricDescription(analysis))}. `

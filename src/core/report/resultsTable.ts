@@ -1,7 +1,8 @@
 import type { Analysis, BaselineComparison, GroupSummary } from '../grouping';
 import { formatEstimate, formatP, type VerdictKind } from '../stats';
 import { escapeMarkdown } from './escape';
-import { formatInterval, formatLevel, formatMeanStd, metricLabel, unitOf } from './format';
+import { CLIPPED_MARK, formatGroupInterval, formatLevel, formatMeanStd, metricLabel, unitOf } from './format';
+import { headline } from './headline';
 
 /**
  * The results table of an analysis: one row per group with its mean ± std over seeds, confidence
@@ -49,13 +50,21 @@ export function familySize(analysis: Pick<Analysis, 'comparisons'>): number {
   return analysis.comparisons.filter((c) => c.pAdjusted !== null).length;
 }
 
+/** Which group intervals were cut at 0 % or 100 % (marked † in the table); '' when none was. */
+export function clippingNote(analysis: Analysis): string {
+  const clipped = analysis.groups.filter((g) => g.ciClipped);
+  if (clipped.length === 0) return '';
+  const at = (g: GroupSummary) => (g.ciClipped === 'both' ? '0 % and 100 %' : g.ciClipped === 'low' ? '0 %' : '100 %');
+  return `${CLIPPED_MARK} Cut where the t interval of few seeds reached past what the metric can be: ${clipped.map((g) => `${g.label} at ${at(g)}`).join(', ')}.`;
+}
+
 /** The line that says how the verdicts were reached; '' when nothing was tested. */
 export function adjustmentNote(analysis: Analysis): string {
   const m = familySize(analysis);
   const alpha = Number((1 - analysis.level).toPrecision(3));
   if (m === 0) return '';
-  if (m === 1) return `One comparison with a baseline, so no adjustment: "better" or "worse" need p < ${alpha}, when the ${formatLevel(analysis.level)} interval of the difference excludes 0.`;
-  return `p values are Holm–Bonferroni adjusted over the ${m} comparisons with a baseline ("Holm p"): "better" or "worse" need a Holm p < ${alpha}. `
+  if (m === 1) return `One comparison with a baseline, so no adjustment: "better" or "worse" need p below ${alpha}, when the ${formatLevel(analysis.level)} interval of the difference excludes 0.`;
+  return `p values are Holm–Bonferroni adjusted over the ${m} comparisons with a baseline ("Holm p"): "better" or "worse" need a Holm p below ${alpha}. `
     + `Each difference's interval is at the level Holm tested it at ("CI level", at least ${formatLevel(analysis.level)}), so it excludes 0 exactly when the verdict is better or worse.`;
 }
 
@@ -90,7 +99,7 @@ export function resultsTable(analysis: Analysis): ResultsTable {
       group.label,
       String(group.n),
       formatMeanStd(group.mean, group.std, scale),
-      formatInterval(group.ci, scale),
+      formatGroupInterval(group, scale),
       baseline?.label ?? '—',
       differenceCell(comparison, analysis),
       comparison?.adjustedLevel ? formatLevel(comparison.adjustedLevel) : '—',
@@ -125,7 +134,19 @@ export function renderVerdicts(analysis: Analysis): string {
   return analysis.comparisons.map((c) => `- ${escapeMarkdown(c.verdict)}`).join('\n');
 }
 
-/** The results as report.md and the terminal show them: the table, how verdicts were reached, the verdicts. */
+/** The lines under the results table: intervals cut at 0 % or 100 %, and how the verdicts were reached. */
+export function resultsNotes(analysis: Analysis): string[] {
+  return [clippingNote(analysis), adjustmentNote(analysis)].filter(Boolean);
+}
+
+/** The headline sentence (in bold with `bold`, for report.md) and the sample-size hint, Markdown-escaped. */
+export function renderHeadline(analysis: Analysis, bold = false): string {
+  const { text, hint } = headline(analysis);
+  const sentence = bold ? `**${escapeMarkdown(text)}**` : escapeMarkdown(text);
+  return hint ? `${sentence} ${escapeMarkdown(hint.text)}` : sentence;
+}
+
+/** The results as report.md and the terminal show them: the table, the notes, the verdicts. */
 export function renderResults(analysis: Analysis): string {
-  return [renderResultsTable(analysis), escapeMarkdown(adjustmentNote(analysis)), renderVerdicts(analysis)].filter(Boolean).join('\n\n');
+  return [renderResultsTable(analysis), ...resultsNotes(analysis).map(escapeMarkdown), renderVerdicts(analysis)].filter(Boolean).join('\n\n');
 }

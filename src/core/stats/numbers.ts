@@ -45,9 +45,10 @@ function roundsToZero(value: number, decimals: number): boolean {
 export function estimateDecimals(value: number, ci: Interval | null, percent: boolean): number {
   const minimum = percent ? 1 : 0;
   const spread = ci ? (ci.high - ci.low) / 2 : Math.abs(value);
+  // No spread and no value (no difference on any seed): the fewest decimals, "0.0".
   let decimals = spread > 0 && Number.isFinite(spread)
     ? Math.min(MAX_DECIMALS, Math.max(minimum, 1 - Math.floor(Math.log10(clean(spread)))))
-    : Math.max(minimum, 2);
+    : value === 0 ? Math.max(minimum, 1) : Math.max(minimum, 2);
   const excludesZero = ci !== null && (ci.low > 0 || ci.high < 0);
   const bounds = excludesZero ? [ci.low, ci.high] : [];
   while (decimals < MAX_DECIMALS && bounds.some((b) => roundsToZero(b, decimals))) decimals++;
