@@ -329,11 +329,15 @@ function holmFamily(outcomes: readonly (TTestOutcome | undefined)[], level: numb
     : undefined));
 }
 
-function compareWith(group: GroupSummary, baseline: GroupSummary, outcome: TTestOutcome, adjustment: HolmAdjustment | undefined, metric: MetricInfo): BaselineComparison {
-  const baselineName = isCeEquivalent(baseline.config.loss) && baseline.config.loss.type !== 'ce'
+/** How verdicts name a baseline: "CE", or "ε=0 (equal to CE)" for an ε = 0 group standing in for it. */
+export function baselineName(baseline: Pick<GroupSummary, 'label' | 'config'>): string {
+  return isCeEquivalent(baseline.config.loss) && baseline.config.loss.type !== 'ce'
     ? `${baseline.label} (equal to ${baseline.config.loss.type === 'poly' ? 'CE' : 'focal'})`
     : baseline.label;
-  const { kind, text } = verdict(group.label, baselineName, outcome, metric, adjustment);
+}
+
+function compareWith(group: GroupSummary, baseline: GroupSummary, outcome: TTestOutcome, adjustment: HolmAdjustment | undefined, metric: MetricInfo): BaselineComparison {
+  const { kind, text } = verdict(group.label, baselineName(baseline), outcome, metric, adjustment);
   const diverged = [group, baseline].reduce((count, g) => count + g.skipped.filter((s) => s.reason === 'status diverged').length, 0);
   return {
     key: group.key,

@@ -163,10 +163,22 @@ describe('polyloss sweep and report', () => {
 
     const chart = fs.readFileSync(path.join(out, 'epsilon-response.svg'), 'utf8');
     assert.equal(chart.match(/<g class="point"/g)?.length, 4);
-    const best = /<g class="best" data-series="0" data-epsilon="([^"]+)">/.exec(chart);
+    const best = /<g class="best" data-series="0" data-epsilon="([^"]+)" data-significant="(true|false)">/.exec(chart);
     assert.ok(best, 'the best ε is marked');
-    const top = Math.max(...expected.values());
-    assert.ok(expected.get(Number(best[1]))! >= top - 1e-12, `best ε=${best[1]} has the highest mean`);
+    // Called best only when it beat the baseline (ε=0 here) after Holm, and then the highest mean of those
+    // that did; otherwise the highest mean, marked not significant.
+    const winners = groups.groups.filter((g) => (g as { verdictKind?: string }).verdictKind === 'better').map((g) => g.epsilon[0]);
+    assert.equal(best[2], String(winners.length > 0));
+    const pool = winners.length > 0 ? winners : [...expected.keys()];
+    const top = Math.max(...pool.map((eps) => expected.get(eps)!));
+    assert.ok(expected.get(Number(best[1]))! >= top - 1e-12, `best ε=${best[1]} has the highest mean of ${pool.join(', ')}`);
+    assert.ok(chart.includes(winners.length > 0 ? `>best ε=${best[1]}<` : `>highest mean ε=${best[1]} (not significant)<`));
+    // The difference panel: one mark per ε compared with ε=0.
+    assert.equal(chart.match(/<g class="difference"/g)?.length, 3);
+    // The headline opens the report, as it opens the printed summary.
+    const opening = md.split('\n')[2];
+    assert.match(opening, /^\*\*(No ε beat ε=0 \(equal to CE\) with 3 seeds( \(Holm-adjusted over \d comparisons\))?\.|ε=-?\d beat ε=0 \(equal to CE\) by [^*]+)\*\*/);
+    assert.ok(result.stdout.startsWith(opening.replace(/\*\*/g, '')), result.stdout.slice(0, 300));
   });
 
   it('prints the analysis as JSON, and names the groups when --baseline is not one of them', async () => {

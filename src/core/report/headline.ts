@@ -1,4 +1,4 @@
-import type { Analysis, BaselineComparison, GroupSummary } from '../grouping';
+import { baselineName, type Analysis, type BaselineComparison, type GroupSummary } from '../grouping';
 import { epsilonList } from '../lossSpec';
 import { MAX_PLANNED_PAIRS, estimateText, fixed, formatP, pairedSampleSize } from '../stats';
 import { bestEpsilon, epsilonSeries, type EpsilonBest } from './epsilonSeries';
@@ -44,10 +44,12 @@ function seedsText(comparisons: readonly BaselineComparison[]): string {
   return `${range} seed${range === '1' ? '' : 's'}`;
 }
 
-function baselineName(comparisons: readonly BaselineComparison[], analysis: Analysis): string {
+/** The baseline all comparisons share, named as the verdicts name it, or "its baseline". */
+function sharedBaseline(comparisons: readonly BaselineComparison[], analysis: Analysis): string {
   const keys = new Set(comparisons.map((c) => c.baselineKey));
   const [only] = keys;
-  return keys.size === 1 && only ? analysis.groups.find((g) => g.key === only)?.label ?? 'the baseline' : 'its baseline';
+  const group = keys.size === 1 ? analysis.groups.find((g) => g.key === only) : undefined;
+  return group ? baselineName(group) : 'its baseline';
 }
 
 function listed(labels: readonly string[]): string {
@@ -79,7 +81,7 @@ export function headline(analysis: Analysis, options: HeadlineOptions = {}): Hea
   if (compared.length === 0) return { text: 'Nothing to compare: no group has its baseline (CE, or focal for Poly-1 focal) among these runs.', hint };
   const byKey = new Map(analysis.groups.map((g) => [g.key, g]));
   const noun = compared.every((c) => epsilonList(byKey.get(c.key)!.config.loss).length > 0) ? 'ε' : 'setting';
-  const baseline = baselineName(compared, analysis);
+  const baseline = sharedBaseline(compared, analysis);
   const tested = compared.filter((c) => c.pAdjusted !== null);
   const family = tested.length > 1 ? ` (Holm-adjusted over ${tested.length} comparisons)` : '';
   const winner = winnerOf(analysis);
