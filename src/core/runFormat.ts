@@ -31,6 +31,11 @@ export interface RunSummary {
   /** Expected calibration error (15 equal-width bins) on the test split. */
   ece?: number;
   divergedAtStep?: number;
+  /**
+   * With more than 100 classes: the file of the run folder that holds per-class accuracy, class names
+   * and the confusion cells instead of `perClassAcc` and `confusion` (see core/classResults).
+   */
+  classResultsFile?: string;
   samplesPerSec?: number;
 }
 

@@ -41,7 +41,7 @@ const RECORD_SCHEMA: Schema = {
         steps: COUNT, epochs: COUNT, finalLoss: METRIC, finalValLoss: METRIC, finalValAcc: METRIC, bestValAcc: METRIC,
         testAcc: METRIC, testLoss: METRIC, ece: METRIC, divergedAtStep: COUNT, samplesPerSec: METRIC,
         // Matrices are checked for their shape only: a 3,000-class confusion matrix has 9 M cells.
-        perClassAcc: { type: 'array' }, confusion: { type: 'array' },
+        perClassAcc: { type: 'array' }, confusion: { type: 'array' }, classResultsFile: TEXT,
       },
     },
     data: {

@@ -1,5 +1,6 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
+import { CLASS_RESULTS_FILE, type ClassResults } from '../core/classResults';
 import { summarizeMetrics } from '../core/metricsSummary';
 import type { MetricLine, RunRecord } from '../core/runFormat';
 
@@ -80,4 +81,23 @@ export function lastSignOfLife(runDir: string, now: Date): Date {
     }
   }
   return new Date(Math.min(latest || now.getTime(), now.getTime()));
+}
+
+/** Writes the per-class results of a run with many classes to its side file (atomically). */
+export function writeClassResults(runDir: string, results: ClassResults): void {
+  writeFileAtomic(path.join(runDir, CLASS_RESULTS_FILE), JSON.stringify(results) + '\n');
+}
+
+/**
+ * The per-class results of a run whose summary names a side file (`summary.classResultsFile`);
+ * undefined for runs that keep them in run.json, or whose side file is missing or unreadable.
+ */
+export function readClassResults(runDir: string, record: RunRecord): ClassResults | undefined {
+  if (record.summary?.classResultsFile !== CLASS_RESULTS_FILE) return undefined;
+  try {
+    const value = JSON.parse(fs.readFileSync(path.join(runDir, CLASS_RESULTS_FILE), 'utf8')) as ClassResults;
+    return Array.isArray(value?.perClassAcc) && Array.isArray(value.confusionCells) ? value : undefined;
+  } catch {
+    return undefined;
+  }
 }

@@ -2,6 +2,7 @@
 import * as tf from '@tensorflow/tfjs';
 import type { LossSpec } from '../core/lossSpec';
 import type { RunSummary } from '../core/runFormat';
+import { CLASS_RESULTS_FILE, classResultsOf, INLINE_CLASS_LIMIT, type ClassResults } from '../core/classResults';
 import { accuracyOf, confusionMatrix, expectedCalibrationError, perClassAccuracy } from '../core/metrics';
 import { lossTensors } from './losses';
 
@@ -78,16 +79,19 @@ export function evaluateSplit(model: tf.LayersModel, split: SplitTensors, spec: 
   };
 }
 
-/** The held-out test part of a run summary: accuracy, loss, per-class accuracy, confusion, ECE. */
-export function testSummary(evaluation: SplitEvaluation, labels: Int32Array, numClasses: number): Partial<RunSummary> {
-  if (evaluation.n === 0) return {};
-  const confusion = confusionMatrix(labels, evaluation.predictions, numClasses);
+/**
+ * The held-out test part of a run summary: accuracy, loss, per-class accuracy, confusion, ECE. With
+ * more than INLINE_CLASS_LIMIT classes the per-class results come back apart, for the side file.
+ */
+export function testSummary(evaluation: SplitEvaluation, labels: Int32Array, numClasses: number, classNames?: string[]):
+  { summary: Partial<RunSummary>; classResults?: ClassResults } {
+  if (evaluation.n === 0) return { summary: {} };
   const correct = evaluation.predictions.map((p, i) => (p === labels[i] ? 1 : 0));
-  return {
-    testAcc: accuracyOf(confusion),
-    testLoss: evaluation.loss,
-    perClassAcc: perClassAccuracy(confusion),
-    confusion,
-    ece: expectedCalibrationError(evaluation.confidences, correct),
-  };
+  const shared = { testLoss: evaluation.loss, ece: expectedCalibrationError(evaluation.confidences, correct) };
+  if (numClasses > INLINE_CLASS_LIMIT) {
+    const { accuracy, ...classResults } = classResultsOf(labels, evaluation.predictions, numClasses);
+    return { summary: { testAcc: accuracy, ...shared, classResultsFile: CLASS_RESULTS_FILE }, classResults: { ...classResults, classNames } };
+  }
+  const confusion = confusionMatrix(labels, evaluation.predictions, numClasses);
+  return { summary: { testAcc: accuracyOf(confusion), ...shared, perClassAcc: perClassAccuracy(confusion), confusion } };
 }

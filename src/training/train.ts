@@ -11,6 +11,7 @@ import { createRng, shuffleInPlace } from '../core/random';
 import { selectBackend, type BackendInfo } from './backend';
 import { loadDataset } from './datasets/index';
 import { meanLoss } from './losses';
+import { INLINE_CLASS_LIMIT, type ClassResults } from '../core/classResults';
 import { disposeSplit, evaluateSplit, splitTensors, testSummary, type SplitTensors } from './metrics';
 import { buildModel } from './models';
 import { SimdAdamOptimizer } from './simd/simdAdam';
@@ -43,6 +44,8 @@ export interface TrainHooks {
 export interface TrainResult {
   status: TrainStatus;
   summary: RunSummary;
+  /** Per-class results too large for run.json (see core/classResults), for the run folder's side file. */
+  classResults?: ClassResults;
 }
 
 const STEP_FLUSH_MS = 100;
@@ -126,7 +129,8 @@ export async function train(config: RunConfig, hooks: TrainHooks = {}): Promise<
       totalSteps,
       stepsPerEpoch,
       data: {
-        numClasses, classNames: dataset.classNames, inputShape,
+        // Many class names go to the side file with the per-class results, keeping run.json small.
+        numClasses, classNames: numClasses > INLINE_CLASS_LIMIT ? undefined : dataset.classNames, inputShape,
         train: dataset.train.n, validation: dataset.validation.n, test: dataset.test.n, notes: dataset.notes,
       },
     });
@@ -195,7 +199,9 @@ export async function train(config: RunConfig, hooks: TrainHooks = {}): Promise<
     if (status === 'completed') {
       const test = splitTensors(dataset.test.x, dataset.test.y, dataset.test.n, inputShape, numClasses);
       splits.push(test);
-      Object.assign(summary, testSummary(evaluateSplit(model, test, config.loss), dataset.test.y, numClasses));
+      const tested = testSummary(evaluateSplit(model, test, config.loss), dataset.test.y, numClasses, dataset.classNames);
+      Object.assign(summary, tested.summary);
+      if (tested.classResults) return { status, summary, classResults: tested.classResults };
     }
     return { status, summary };
   } finally {

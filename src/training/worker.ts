@@ -15,7 +15,7 @@ import { isPreflightCommand, isWorkerCommand, type PreflightCommand, type Prefli
 import type { RunConfig } from '../core/runConfig';
 import { RUN_SCHEMA_VERSION, type RunRecord } from '../core/runFormat';
 import { formatIssues, validateRunConfig } from '../core/validate';
-import { appendMetrics, withLoggedSummary, writeRunRecord } from '../store/runFiles';
+import { appendMetrics, withLoggedSummary, writeClassResults, writeRunRecord } from '../store/runFiles';
 import { PreflightError, preflightConfigs } from './preflight';
 import { defaultRunName, readRunDir } from '../store/runStore';
 import { errorMessage } from '../core/errors';
@@ -85,6 +85,8 @@ async function runWorker(runDir: string, runId: string, config: RunConfig): Prom
       },
       shouldStop: () => stopRequested,
     });
+    // The side file first: run.json names it once the run is completed.
+    if (result.classResults) writeClassResults(runDir, result.classResults);
     save({ status: result.status, endedAt: new Date().toISOString(), summary: result.summary });
     exitAfterLastEvent({ type: 'finished', runId, status: result.status, summary: result.summary }, 0);
   } catch (e) {

@@ -362,6 +362,23 @@ test('run detail: live parts of the loss, Stop/Rerun, per-class bars and confusi
   }
 });
 
+test('run detail of a run with 3,000 classes: no chart or table of them, a line saying where they are', async () => {
+  const host = workspace();
+  host.addRun(makeRun('many', {
+    data: { numClasses: 3000, train: 9000, validation: 1000, test: 3000, inputShape: [4] },
+    summary: { steps: 10, epochs: 1, testAcc: 0.5, classResultsFile: 'confusion.json' },
+  }), lines(1, 10));
+  const v = await openView(web.browser, web.origin, 'dashboard', host, { focus: { runIds: ['many'], tab: 'detail' } });
+  try {
+    await v.settle();
+    assert.equal(await v.page.textContent('.results'), 'Per-class accuracy and the confusion matrix of 3000 classes are in confusion.json in the run folder.');
+    assert.equal(await v.page.$('.results canvas'), null);
+    assert.equal(await v.page.$('table.confusion'), null);
+  } finally {
+    await v.close();
+  }
+});
+
 test('exports: the chart as PNG and the drawn series as CSV go to the host', async () => {
   const v = await openCompare();
   try {

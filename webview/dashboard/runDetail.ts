@@ -254,6 +254,12 @@ export class RunDetail {
     this.classChart?.destroy();
     this.classChart = undefined;
     this.results.replaceChildren();
+    const sideFile = run.summary?.classResultsFile;
+    if (sideFile) {
+      // Too many classes for a chart or a table here: the results are in the run folder.
+      const classes = run.data?.numClasses;
+      this.results.append(el('p', { class: 'chart-note', text: `Per-class accuracy and the confusion matrix${classes ? ` of ${classes} classes` : ''} are in ${sideFile} in the run folder.` }));
+    }
     if (!perClass?.length && !confusion?.length) return;
     const names = (n: number) => Array.from({ length: n }, (_, i) => run.data?.classNames?.[i] ?? String(i));
 

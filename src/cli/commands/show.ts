@@ -1,7 +1,7 @@
 import { configFacts, labelOf } from '../../core/configDiff';
 import { describeLoss } from '../../core/lossSpec';
 import type { EpochMetric, RunRecord } from '../../core/runFormat';
-import { readMetrics } from '../../store/runFiles';
+import { readClassResults, readMetrics } from '../../store/runFiles';
 import { readRun, runDirOf } from '../../store/runStore';
 import { GLOBAL_FLAGS, reconcileBeforeReading, writeJson, writeLine, type Command } from '../context';
 import { formatDuration, formatNumber, formatPercent, formatTable, formatTime } from '../format';
@@ -66,7 +66,8 @@ export const showCommand: Command = {
     const { lines, skipped } = readMetrics(runDirOf(runsDir, record.id));
     const epochs = lines.filter((l): l is EpochMetric => l.kind === 'epoch');
     if (json) {
-      writeJson(ctx, { record, epochs, stepLines: lines.length - epochs.length, skippedLines: skipped });
+      const classResults = readClassResults(runDirOf(runsDir, record.id), record);
+      writeJson(ctx, { record, epochs, stepLines: lines.length - epochs.length, skippedLines: skipped, ...(classResults ? { classResults } : {}) });
       return 0;
     }
     writeLine(ctx.stdout, describeRun(record, epochs));
