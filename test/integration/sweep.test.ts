@@ -205,6 +205,10 @@ describe('polyloss sweep and report', () => {
       assert.equal(c.adjustedCi!.low > 0 || c.adjustedCi!.high < 0, significant);
     }
     for (const c of analysis.comparisons.filter((x) => x.p === null)) assert.equal(c.pAdjusted, null);
+    // The headline and the sample-size hint come along, as the page shows them.
+    const { headline, sampleSize } = JSON.parse(printed.stdout) as { headline: string; sampleSize: { seeds: number | null; text: string } | null };
+    assert.match(headline, /^(No ε beat ε=-1 |ε=\d beat ε=-1 by |Too few seeds|No ε differed)/);
+    if (sampleSize) assert.match(sampleSize.text, /^(About \d+ seeds?|More than [\d,]+ seeds) would detect a 0\.5-point difference/);
     const text = await cli(['report', sweepId, '--metric', 'best', '--baseline', 'ε=-1', '--out', path.join(workDir, 'r-best')]);
     assert.equal(text.code, 0, text.stderr);
     if (tested.length > 1) assert.ok(text.stdout.includes(`Holm–Bonferroni adjusted over the ${tested.length} comparisons with a baseline`), text.stdout);

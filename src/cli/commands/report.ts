@@ -2,7 +2,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { analyzeRuns, DEFAULT_LAST_K, SUMMARY_METRICS, type Analysis, type SummaryMetric } from '../../core/grouping';
 import {
-  groupCurves, groupStatistics, groupsCsv, metricLabel, renderCurvesChart, renderEpsilonChart, renderHeadline, renderReport, renderResults,
+  groupCurves, groupStatistics, headline, groupsCsv, metricLabel, renderCurvesChart, renderEpsilonChart, renderHeadline, renderReport, renderResults,
   unitOf, type ReportChart,
 } from '../../core/report';
 import type { EpochMetric, RunRecord } from '../../core/runFormat';
@@ -178,7 +178,8 @@ export const reportCommand: Command = {
       ? writeOutput('--out', path.resolve(ctx.cwd, out), (dir) => writeReport(dir, title, analysis, runs, epochsOf, { format, command: commandLine(args.positionals, args.flags) }))
       : undefined;
     if (json) {
-      writeJson(ctx, { analysis, files: written?.files ?? [] });
+      const { text, hint } = headline(analysis);
+      writeJson(ctx, { headline: text, sampleSize: hint, analysis, files: written?.files ?? [] });
       return 0;
     }
     writeLine(ctx.stdout, resultsText(analysis));

@@ -14,8 +14,8 @@ const BASE_NAME = 'sweep base e2e';
 
 const sweepState = (frame) => frame.evaluate(async () => {
   await window.__polyloss.idle();
-  const { source, status, chart, table } = window.__polyloss.sweep.describe();
-  return { source, status, chart, table };
+  const { source, status, headline, hint, chart, differences, table } = window.__polyloss.sweep.describe();
+  return { source, status, headline, hint, chart, differences, table };
 });
 
 /** Runs counted on the chart: the seeds behind its points. */
@@ -130,6 +130,12 @@ async function sweepScenario({ wb, page, check, lap, workbenchUrl, ws, runsDir, 
   const best = series.points.reduce((top, p) => (p.mean > top.mean ? p : top));
   check(final.chart.best[0]?.epsilon === best.epsilon, `the best ε is marked (ε=${best.epsilon})`);
   check(final.table.rows.map((r) => r[0]).join() === 'ε=0,ε=2' && final.table.rows.every((r) => r[1] === '2'), 'the table has a row per ε with n = 2');
+  // The page opens with its headline; below the means, ε=2's difference from ε=0 as its verdict tests it.
+  const verdict = final.table.rows[1].at(-1);
+  check(verdict === 'better' ? /^ε=2 beat ε=0 \(equal to CE\) by [+-]\d/.test(final.headline)
+    : /^No ε (beat|differed from) ε=0 \(equal to CE\)/.test(final.headline) || /^Too few seeds/.test(final.headline),
+  `the headline says what the verdict (${verdict}) says ("${final.headline}")`);
+  check(final.differences?.differences.map((d) => d.epsilon).join() === '2', 'the difference panel shows ε=2 against ε=0');
   check(/4 runs: 4 completed/.test(final.status), `the status line counts the finished runs ("${final.status}")`);
   // The Runs view keeps up: each row of the sweep shows its run completed.
   const chartFull = Date.now();
