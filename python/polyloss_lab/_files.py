@@ -12,6 +12,10 @@ from .loss_spec import epsilon_list, gamma_of
 RUN_FILE = "run.json"
 METRICS_FILE = "metrics.jsonl"
 RUN_SCHEMA_VERSION = 1
+# Up to this many classes the per-class results sit in run.json's summary; with more they go to
+# CLASS_RESULTS_FILE beside it (a dense confusion matrix grows with the square of the class count).
+INLINE_CLASS_LIMIT = 100
+CLASS_RESULTS_FILE = "confusion.json"
 RUN_ID_PATTERN = re.compile(r"^\d{8}-\d{6}-[a-z0-9-]+-[0-9a-f]{4,}$")
 
 
@@ -113,3 +117,26 @@ def create_run_folder(runs_dir, record):
             for name in os.listdir(staging):
                 os.remove(os.path.join(staging, name))
             os.rmdir(staging)
+
+
+def class_count(summary):
+    """How many classes the summary's per-class results cover."""
+    return max(len(summary.get("perClassAcc") or []), len(summary.get("confusion") or []))
+
+
+def move_class_results(run_dir, summary, class_names):
+    """Writes perClassAcc, the non-zero confusion cells and the class names to CLASS_RESULTS_FILE, as the
+    engine does for runs of many classes; returns the summary naming that file instead."""
+    summary = dict(summary)
+    confusion = summary.pop("confusion", None) or []
+    per_class = summary.pop("perClassAcc", None)
+    if per_class is None:
+        per_class = [row[k] / sum(row) if sum(row) else None for k, row in enumerate(confusion)]
+    results = {"numClasses": class_count({"perClassAcc": per_class, "confusion": confusion}), "perClassAcc": per_class,
+               "confusionCells": [[t, p, count] for t, row in enumerate(confusion) for p, count in enumerate(row) if count]}
+    if class_names:
+        results["classNames"] = list(class_names)
+    text = json.dumps(json_safe(results), ensure_ascii=False, allow_nan=False, separators=(",", ":")) + "\n"
+    write_file_atomic(os.path.join(run_dir, CLASS_RESULTS_FILE), text)
+    summary["classResultsFile"] = CLASS_RESULTS_FILE
+    return summary

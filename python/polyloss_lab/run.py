@@ -78,6 +78,7 @@ class Run:
         self._last_epoch = 0
         self._final = {}
         self._best_val_acc = None
+        self._class_names = None
 
     # ----------------------------------------------------------------------------------------------
     # Metrics
@@ -143,7 +144,10 @@ class Run:
         data = {"numClasses": int(num_classes), "train": int(train or 0), "validation": int(validation or 0),
                 "test": int(test or 0), "inputShape": [int(d) for d in (input_shape or [])]}
         if class_names is not None:
-            data["classNames"] = [str(name) for name in class_names]
+            self._class_names = [str(name) for name in class_names]
+            # Many names go to the per-class results file at the end, keeping run.json small.
+            if len(self._class_names) <= _files.INLINE_CLASS_LIMIT:
+                data["classNames"] = self._class_names
         self._update(data=data)
 
     # ----------------------------------------------------------------------------------------------
@@ -173,6 +177,8 @@ class Run:
             summary["bestValAcc"] = self._best_val_acc
         for key, value in (given or {}).items():
             summary[camel_case(key)] = plain(value, "summary %r" % key)
+        if _files.class_count(summary) > _files.INLINE_CLASS_LIMIT:
+            summary = _files.move_class_results(self.dir, summary, self._class_names)
         return summary
 
     def _end(self, status, summary=None, error=None):

@@ -281,6 +281,40 @@ class Metrics(TempDirCase):
         self.assertEqual(read_record(self.run.dir)["summary"]["testAcc"], 0.75)
 
 
+class ManyClasses(TempDirCase):
+    def test_per_class_results_of_more_than_100_classes_go_to_confusion_json(self):
+        run = polyloss_lab.init(runs_dir=self.tmp)
+        names = ["class %d" % k for k in range(150)]
+        run.set_data(150, train=1000, validation=100, test=300, class_names=names)
+        self.assertNotIn("classNames", read_record(run.dir)["data"])
+        confusion = torch.zeros(150, 150, dtype=torch.long)
+        confusion[torch.arange(150), torch.arange(150)] = 2
+        confusion[3, 7] = 1
+        confusion[149] = 0
+        run.finish(test_acc=0.9, confusion=confusion)
+        summary = read_record(run.dir)["summary"]
+        self.assertEqual(summary["classResultsFile"], "confusion.json")
+        self.assertNotIn("confusion", summary)
+        self.assertNotIn("perClassAcc", summary)
+        with open(os.path.join(run.dir, "confusion.json"), encoding="utf-8") as f:
+            results = strict_json(f.read())
+        self.assertEqual((results["numClasses"], results["classNames"][149]), (150, "class 149"))
+        self.assertEqual(results["perClassAcc"][3], 2 / 3)
+        self.assertEqual(results["perClassAcc"][0], 1.0)
+        self.assertIsNone(results["perClassAcc"][149])
+        self.assertEqual(len(results["confusionCells"]), 150)
+        self.assertEqual(results["confusionCells"][3:5], [[3, 3, 2], [3, 7, 1]])
+
+    def test_up_to_100_classes_stay_in_run_json(self):
+        run = polyloss_lab.init(runs_dir=self.tmp)
+        run.set_data(100, class_names=[str(k) for k in range(100)])
+        run.finish(per_class_acc=[0.5] * 100)
+        record = read_record(run.dir)
+        self.assertEqual(len(record["data"]["classNames"]), 100)
+        self.assertEqual(record["summary"]["perClassAcc"], [0.5] * 100)
+        self.assertFalse(os.path.exists(os.path.join(run.dir, "confusion.json")))
+
+
 class Endings(TempDirCase):
     def test_an_exception_in_the_with_block_fails_the_run_with_its_error(self):
         with self.assertRaises(ZeroDivisionError):
