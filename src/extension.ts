@@ -19,6 +19,7 @@ import { registerCoefficientEditor } from './host/webviews/coefficientEditorView
 import { registerExperimentFiles } from './host/experiments';
 import { registerSweepCommands } from './host/sweepCommands';
 import { registerTuneCommands } from './host/tuneCommands';
+import { swapHostMark, takeOverFromPreviousWindow } from './host/windowTakeover';
 import { errorMessage } from './core/errors';
 
 /** What activate() returns: the services (for tests and integrations) and how long activation took. */
@@ -28,6 +29,7 @@ export interface PolyLossApi extends HostServices {
 
 export function activate(context: vscode.ExtensionContext): PolyLossApi {
   const started = performance.now();
+  const previousWindow = swapHostMark(context.workspaceState);
   const log = vscode.window.createOutputChannel('PolyLoss', { log: true });
   const workerPath = vscode.Uri.joinPath(context.extensionUri, 'dist', 'worker.js').fsPath;
   const model = new RunsIndex(settings.runsDirectory(context.globalStorageUri));
@@ -81,8 +83,13 @@ export function activate(context: vscode.ExtensionContext): PolyLossApi {
   registerExperimentFiles(context, services);
   setContext('polyloss.hasSelection', selection.get().length > 0);
 
-  // After activation returns: runs a closed window left `running` (worker gone) become `interrupted`.
-  const timer = setTimeout(() => reconcile(model, log), 0);
+  // After activation returns: the runs the previous window of this workspace queued start here, then
+  // runs a closed window left `running` or `queued` (worker and launcher gone) become `interrupted`.
+  const timer = setTimeout(() => {
+    takeOverFromPreviousWindow(previousWindow, { model, launcher, log })
+      .catch((e: unknown) => log.error(`could not take over the runs of the previous window: ${errorMessage(e)}`))
+      .finally(() => reconcile(model, log));
+  }, 0);
   context.subscriptions.push({ dispose: () => clearTimeout(timer) });
   const activationMs = performance.now() - started;
   log.info(`activated in ${activationMs.toFixed(1)} ms (runs folder ${model.runsDir})`);

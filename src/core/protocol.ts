@@ -4,14 +4,18 @@ import type { EpochMetric, RunEnvironment, RunRecord, RunStatus, RunSummary, Ste
 /** Host/CLI → worker (child_process IPC). */
 export type WorkerCommand =
   | { type: 'start'; runDir: string; runId: string; config: RunConfig }
-  | { type: 'stop' };
+  /**
+   * Stop after the current step. With `interruptedBecause` the launcher is going away (its window
+   * closes or reloads): the run ends `interrupted` with that reason instead of `cancelled`.
+   */
+  | { type: 'stop'; interruptedBecause?: string };
 
 /** Worker → host/CLI. Steps are batched so IPC stays cheap at hundreds of steps per second. */
 export type WorkerEvent =
   | { type: 'started'; runId: string; environment: RunEnvironment; totalSteps: number; record: RunRecord }
   | { type: 'steps'; runId: string; steps: StepMetric[] }
   | { type: 'epoch'; runId: string; epoch: EpochMetric }
-  | { type: 'finished'; runId: string; status: Extract<RunStatus, 'completed' | 'cancelled' | 'diverged'>; summary: RunSummary }
+  | { type: 'finished'; runId: string; status: Extract<RunStatus, 'completed' | 'cancelled' | 'diverged' | 'interrupted'>; summary: RunSummary }
   | { type: 'failed'; runId: string; error: string };
 
 export function isWorkerEvent(x: unknown): x is WorkerEvent {
@@ -24,7 +28,8 @@ export function isWorkerEvent(x: unknown): x is WorkerEvent {
 export function isWorkerCommand(x: unknown): x is WorkerCommand {
   if (typeof x !== 'object' || x === null) return false;
   const t = (x as { type?: unknown }).type;
-  return t === 'stop' || (t === 'start' && typeof (x as { runDir?: unknown }).runDir === 'string');
+  if (t === 'stop') return ['undefined', 'string'].includes(typeof (x as { interruptedBecause?: unknown }).interruptedBecause);
+  return t === 'start' && typeof (x as { runDir?: unknown }).runDir === 'string';
 }
 
 /** Configs whose datasets are checked together; `confineTo` is set for configs of an experiment file. */

@@ -10,6 +10,7 @@ import type { RunRecord } from '../core/runFormat';
 import { preflightInWorker } from '../runner/preflightWorker';
 import { RunQueue, type QueueChange } from '../runner/runQueue';
 import { preflightBatches, preflightFailureMessage } from './preflightPlan';
+import { WINDOW_GONE } from './previousWindow';
 import { percent } from './treeModel';
 import type { LiveRuns } from './liveProgress';
 import type { RunsIndex } from './runsModel';
@@ -112,6 +113,27 @@ export class RunLauncher implements RunActions, vscode.Disposable {
     return id;
   }
 
+  /**
+   * Takes over runs that the previous window of this workspace queued and left as it closed or
+   * reloaded: they keep their folders and start here as slots free up. Returns the ids taken.
+   */
+  adopt(runIds: readonly string[]): string[] {
+    const queue = this.queue();
+    const adopted = runIds.filter((id) => {
+      try {
+        return queue.adopt(id);
+      } catch (e) {
+        this.deps.log.error(`could not take over queued run ${id}: ${errorMessage(e)}`);
+        return false;
+      }
+    });
+    if (adopted.length) {
+      this.deps.log.info(`took over ${adopted.length} queued run${adopted.length === 1 ? '' : 's'} left by the previous window: ${adopted.join(', ')}`);
+      this.showBatchProgress(queue, adopted);
+    }
+    return adopted;
+  }
+
   /** Stops a run of this window: a queued run is cancelled, a running one ends as `cancelled` with its metrics. */
   stop(runId: string): void {
     for (const queue of this.queues.values()) if (queue.stop(runId)) return;
@@ -155,8 +177,9 @@ export class RunLauncher implements RunActions, vscode.Disposable {
     for (const queue of this.queues.values()) queue.setMaxConcurrent(n);
   }
 
+  /** The window closes or reloads: queued runs stay queued for the next window; training ones end interrupted. */
   dispose(): void {
-    this.stopAll();
+    for (const queue of this.queues.values()) queue.leave(WINDOW_GONE);
     this.unsubscribe.forEach((u) => u());
   }
 

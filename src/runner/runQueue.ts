@@ -1,8 +1,9 @@
+import * as os from 'node:os';
 import type { WorkerEvent } from '../core/protocol';
 import type { RunConfig } from '../core/runConfig';
 import type { RunRecord } from '../core/runFormat';
 import { writeRunRecord } from '../store/runFiles';
-import { createRun, readRunDir } from '../store/runStore';
+import { createRun, readRunDir, runDirOf } from '../store/runStore';
 import { Emitter, type Disposer } from '../core/emitter';
 import { startRun, type RunHandle } from './startRun';
 import { errorMessage } from '../core/errors';
@@ -95,13 +96,38 @@ export class RunQueue {
   /** Creates the run folder with its `queued` record now; the worker starts when a slot is free. */
   enqueue(config: RunConfig): string {
     const { runId, runDir, record } = createRun(this.runsDir, config);
+    this.add({ runsDir: this.runsDir, runId, runDir, config, record });
+    return runId;
+  }
+
+  /**
+   * Takes over a run that another launcher queued and left behind (see `leave`): the run keeps its
+   * folder, this process becomes its launcher in run.json, and its worker starts when a slot is free.
+   * False when the run is no longer queued (it started, ended or was deleted meanwhile).
+   */
+  adopt(runId: string): boolean {
+    if (this.finals.has(runId)) return false;
+    const runDir = runDirOf(this.runsDir, runId);
+    let left: RunRecord;
+    try {
+      left = readRunDir(runDir);
+    } catch {
+      return false;
+    }
+    if (left.status !== 'queued') return false;
+    const record: RunRecord = { ...left, launcherPid: process.pid, launcherHost: os.hostname() };
+    writeRunRecord(runDir, record);
+    this.add({ runsDir: this.runsDir, runId, runDir, config: record.config, record });
+    return true;
+  }
+
+  private add(request: StartRequest): void {
     let resolve!: (r: RunRecord) => void;
     const promise = new Promise<RunRecord>((r) => { resolve = r; });
-    this.finals.set(runId, { promise, resolve });
-    this.pending.push({ runsDir: this.runsDir, runId, runDir, config, record });
-    this.changes.fire({ runId, state: 'queued' });
+    this.finals.set(request.runId, { promise, resolve });
+    this.pending.push(request);
+    this.changes.fire({ runId: request.runId, state: 'queued' });
     this.pump();
-    return runId;
   }
 
   /** Whether the run was queued here (it may have ended since). */
@@ -149,6 +175,17 @@ export class RunQueue {
   stopAll(): void {
     for (const request of this.pending.splice(0)) this.cancelQueued(request);
     for (const handle of this.running.values()) handle.stop();
+    this.checkIdle();
+  }
+
+  /**
+   * This launcher is going away (its window closes or reloads). Queued runs stay `queued` on disk,
+   * untouched, for the next launcher of the same place to `adopt`; running ones are stopped and end
+   * `interrupted` with the reason, keeping what they logged.
+   */
+  leave(interruptedBecause: string): void {
+    this.pending.splice(0);
+    for (const handle of this.running.values()) handle.stop(interruptedBecause);
     this.checkIdle();
   }
 

@@ -33,9 +33,10 @@ export interface RunHandle {
   onEvent(listener: (event: WorkerEvent) => void): Disposer;
   /**
    * Asks the worker to stop after its current step, then escalates to SIGTERM and SIGKILL if it does
-   * not exit within the grace periods. Calling it again kills the worker at once.
+   * not exit within the grace periods. Calling it again kills the worker at once. With
+   * `interruptedBecause` (the launcher is going away) the run ends `interrupted`, not `cancelled`.
    */
-  stop(): void;
+  stop(interruptedBecause?: string): void;
   /** The final run.json, read from disk once the worker has exited (never rejects). */
   readonly done: Promise<RunRecord>;
 }
@@ -111,6 +112,7 @@ export function startRun(opts: StartRunOptions): RunHandle {
   });
 
   let stopRequested = false;
+  let interruptedBecause: string | undefined;
   let exited = false;
   const timers: NodeJS.Timeout[] = [];
   const signal = (sig: NodeJS.Signals) => {
@@ -127,7 +129,7 @@ export function startRun(opts: StartRunOptions): RunHandle {
     }
     if (current && isTerminal(current.status)) return current;
     const failedEvent = endEvent?.type === 'failed' ? endEvent : undefined;
-    const status = !failedEvent && stopRequested ? 'cancelled' : 'failed';
+    const status = failedEvent || !stopRequested ? 'failed' : interruptedBecause !== undefined ? 'interrupted' : 'cancelled';
     const stderrLines = stderrTail.trim().split('\n').slice(-5).join('\n');
     const reason = failedEvent?.error ?? spawnError?.message
       ?? (stopRequested ? `${describeExit(code, sig)} while stopping` : `${describeExit(code, sig)}${stderrLines ? `:\n${stderrLines}` : ''}`);
@@ -170,14 +172,15 @@ export function startRun(opts: StartRunOptions): RunHandle {
     runId,
     runDir,
     onEvent: (listener) => events.on(listener),
-    stop: () => {
+    stop: (because?: string) => {
       if (exited) return;
       if (stopRequested) {
         signal('SIGKILL');
         return;
       }
       stopRequested = true;
-      const stopCommand: WorkerCommand = { type: 'stop' };
+      interruptedBecause = because;
+      const stopCommand: WorkerCommand = because === undefined ? { type: 'stop' } : { type: 'stop', interruptedBecause: because };
       if (child.connected) child.send(stopCommand, () => undefined);
       else signal('SIGTERM');
       timers.push(setTimeout(() => {

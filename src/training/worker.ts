@@ -24,6 +24,8 @@ import { errorMessage } from '../core/errors';
 const FINAL_SEND_TIMEOUT_MS = 2000;
 
 let stopRequested = false;
+/** Set when the launcher stopped the run because it is going away: the run ends `interrupted`. */
+let interruptedBecause: string | undefined;
 let running = false;
 
 function send(event: WorkerEvent | PreflightReply, done?: () => void): void {
@@ -87,8 +89,9 @@ async function runWorker(runDir: string, runId: string, config: RunConfig): Prom
     });
     // The side file first: run.json names it once the run is completed.
     if (result.classResults) writeClassResults(runDir, result.classResults);
-    save({ status: result.status, endedAt: new Date().toISOString(), summary: result.summary });
-    exitAfterLastEvent({ type: 'finished', runId, status: result.status, summary: result.summary }, 0);
+    const status = result.status === 'cancelled' && interruptedBecause !== undefined ? 'interrupted' : result.status;
+    save({ status, endedAt: new Date().toISOString(), summary: result.summary, ...(status === 'interrupted' ? { error: interruptedBecause } : {}) });
+    exitAfterLastEvent({ type: 'finished', runId, status, summary: result.summary }, 0);
   } catch (e) {
     fail(runDir, runId, () => record, e);
   }
@@ -154,7 +157,10 @@ function main(): void {
   }
   process.on('message', (message: unknown) => {
     if (!isWorkerCommand(message)) return;
-    if (message.type === 'stop') requestStop();
+    if (message.type === 'stop') {
+      interruptedBecause ??= message.interruptedBecause;
+      requestStop();
+    }
     else if (!running) void runWorker(message.runDir, message.runId, message.config);
   });
   // Training continues if the parent goes away: the run's files are the record.

@@ -71,6 +71,21 @@ describe('startRun with the real worker', () => {
     assert.equal(steps.at(-1)?.step, record.summary?.steps);
   });
 
+  it('stop(reason) of a launcher going away ends the run interrupted with the reason, keeping its metrics', async () => {
+    const handle = startRun({ runsDir, config: LONG, workerPath: WORKER });
+    const { events, next } = collect(handle);
+    await next('epoch');
+    handle.stop('the window that started it reloaded');
+    const record = await handle.done;
+    assert.equal(record.status, 'interrupted');
+    assert.equal(record.error, 'the window that started it reloaded');
+    const finished = events.at(-1);
+    assert.ok(finished?.type === 'finished' && finished.status === 'interrupted');
+    const steps = readMetrics(handle.runDir).lines.filter((l) => l.kind === 'step');
+    assert.ok(steps.length > 0);
+    assert.equal(steps.at(-1)?.step, record.summary?.steps);
+  });
+
   it('records failed, with the signal, when the worker dies without recording an end', async () => {
     const handle = startRun({ runsDir, config: LONG, workerPath: WORKER });
     const { events, next } = collect(handle);

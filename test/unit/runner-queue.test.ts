@@ -18,6 +18,7 @@ class FakeRun implements RunHandle {
   readonly runDir: string;
   readonly events = new Emitter<WorkerEvent>();
   stopCalls = 0;
+  readonly stopReasons: (string | undefined)[] = [];
   readonly done: Promise<RunRecord>;
   private resolveDone!: (r: RunRecord) => void;
 
@@ -33,9 +34,10 @@ class FakeRun implements RunHandle {
     return this.events.on(listener);
   }
 
-  stop(): void {
+  stop(interruptedBecause?: string): void {
     this.stopCalls++;
-    if (this.stopsItself) this.end('cancelled');
+    this.stopReasons.push(interruptedBecause);
+    if (this.stopsItself) this.end(interruptedBecause === undefined ? 'cancelled' : 'interrupted');
   }
 
   end(status: RunStatus): void {
@@ -190,5 +192,34 @@ describe('RunQueue', () => {
     await queue.whenIdle();
     assert.deepEqual(changes, [`queued:${a}`, `running:${a}`, `queued:${b}`, `running:${b}`, `ended:${a}`, `ended:${b}`]);
     dispose();
+  });
+
+  it('leaves its queued runs queued for the next launcher, which adopts them in order; running ones end interrupted', async () => {
+    const first = makeQueue(1);
+    const ids = [1, 2, 3].map((seed) => first.queue.enqueue(config(seed)));
+    first.queue.leave('the window reloaded');
+    await tick();
+    assert.deepEqual(first.started[0].stopReasons, ['the window reloaded']);
+    assert.equal(readRun(runsDir, ids[0]).status, 'interrupted');
+    assert.deepEqual(ids.slice(1).map((id) => readRun(runsDir, id).status), ['queued', 'queued'], 'queued runs are left as they were');
+    assert.equal(first.started.length, 1, 'the queue that left starts nothing more');
+    assert.deepEqual(first.queue.queuedIds(), []);
+
+    // The next launcher: the left runs still name the old one, which is gone.
+    for (const id of ids.slice(1)) writeRunRecord(path.join(runsDir, id), { ...readRun(runsDir, id), launcherPid: 999_999_999 });
+    const next = makeQueue(1);
+    assert.equal(next.queue.adopt(ids[0]), false, 'an interrupted run is not adopted');
+    assert.equal(next.queue.adopt(ids[1]), true);
+    assert.equal(next.queue.adopt(ids[2]), true);
+    assert.equal(next.queue.adopt(ids[2]), false, 'nor one adopted already');
+    assert.deepEqual(next.started.map((r) => r.runId), [ids[1]], 'the first adopted starts, the next waits for the slot');
+    assert.deepEqual(next.queue.queuedIds(), [ids[2]]);
+    assert.equal(readRun(runsDir, ids[2]).launcherPid, process.pid, 'run.json names the new launcher');
+    assert.equal(readRun(runsDir, ids[2]).launcherHost, os.hostname());
+    next.started[0].end('completed');
+    await tick();
+    await tick();
+    assert.deepEqual(next.started.map((r) => r.runId), [ids[1], ids[2]]);
+    assert.equal((await next.queue.done(ids[1])).status, 'completed');
   });
 });
