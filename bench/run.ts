@@ -17,6 +17,7 @@ const BENCHES: { name: string; what: string }[] = [
   { name: 'python-client', what: 'log_step of the Python client against a plain json.dumps + write' },
   { name: 'csv', what: 'CSV loading: peak memory and time for a large file' },
   { name: 'sweep', what: 'sweep scheduling' },
+  { name: 'slurm', what: 'submitting to Slurm, and the per-task overhead on the cluster' },
   { name: 'webview', what: 'webview chart updates' },
 ];
 

@@ -17,6 +17,7 @@ import { RunsStatusBar } from './host/statusBar';
 import { registerWebviews } from './host/webviews/register';
 import { registerCoefficientEditor } from './host/webviews/coefficientEditorView';
 import { registerExperimentFiles } from './host/experiments';
+import { SlurmWatch } from './host/slurmWatch';
 import { registerSweepCommands } from './host/sweepCommands';
 import { registerTuneCommands } from './host/tuneCommands';
 import { swapHostMark, takeOverFromPreviousWindow } from './host/windowTakeover';
@@ -36,7 +37,8 @@ export function activate(context: vscode.ExtensionContext): PolyLossApi {
   const selection = new PersistentRunSelection(context.workspaceState);
   const live = new LiveRuns();
   const statusBar = new RunsStatusBar(live);
-  const tree = new RunsTreeProvider(model, selection, live);
+  const slurm = new SlurmWatch(model, (runIds) => runIds.forEach((id) => tree.liveChanged(id)), log);
+  const tree = new RunsTreeProvider(model, selection, live, (runId) => slurm.stateOf(runId));
   const watcher = new RunsWatcher(model, log);
   let wasBusy = false;
   const launcher = new RunLauncher({
@@ -44,6 +46,7 @@ export function activate(context: vscode.ExtensionContext): PolyLossApi {
     live,
     log,
     workerPath,
+    cliPath: vscode.Uri.joinPath(context.extensionUri, 'dist', 'cli.js').fsPath,
     maxConcurrent: settings.maxConcurrentRuns,
     onDisplayChange: (runId) => {
       tree.liveChanged(runId);
@@ -61,10 +64,10 @@ export function activate(context: vscode.ExtensionContext): PolyLossApi {
   };
 
   context.subscriptions.push(
-    log, model, selection, statusBar, tree, watcher, launcher,
+    log, model, selection, statusBar, tree, watcher, launcher, slurm,
     createRunsTreeView(tree, model, selection),
     ...registerCommands({ context, model, selection, launcher, log }),
-    ...registerSweepCommands({ context, model, selection, launcher, log, workerPath }),
+    ...registerSweepCommands({ context, model, selection, launcher, log, workerPath, slurm }),
     ...registerTuneCommands({ context, model, selection, launcher, log }),
     // Ticks of runs deleted elsewhere are dropped, so Compare never asks for a missing run.
     model.onDidChangeRuns(() => selection.retain(new Set(model.list().map((r) => r.id)), (id) => fs.existsSync(path.join(model.runsDir, id)))),

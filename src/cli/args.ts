@@ -12,7 +12,7 @@ export class UsageError extends Error {
   }
 }
 
-export type FlagValue = string | number | boolean | number[];
+export type FlagValue = string | number | boolean | number[] | string[];
 
 export interface FlagSpec {
   name: string;
@@ -25,6 +25,10 @@ export interface FlagSpec {
   /** Placeholder in help, e.g. PATH, N. */
   valueName?: string;
   description: string;
+  /** A string flag that may be given several times; its value is the list, in order. */
+  repeatable?: boolean;
+  /** Its value is an option of another program (e.g. `--qos=short`), so it may start with '-'. */
+  optionValue?: boolean;
   /** For 'custom': returns the value or throws an Error whose message says what is accepted. */
   parse?: (text: string) => FlagValue;
 }
@@ -36,6 +40,8 @@ export interface CommandSpec {
   positionals?: { name: string; min: number; max: number };
   flags: readonly FlagSpec[];
   examples?: readonly string[];
+  /** Left out of `polyloss --help` (internal commands, e.g. what a Slurm task runs). */
+  hidden?: boolean;
 }
 
 export interface ParsedArgs {
@@ -145,7 +151,7 @@ export function parseArgs(argv: readonly string[], spec: CommandSpec): ParsedArg
     const name = token.slice(2, eq < 0 ? undefined : eq);
     const flag = spec.flags.find((f) => f.name === name);
     if (!flag) throw unknownFlag(name, spec);
-    if (name in flags) throw new UsageError(`--${name} is given more than once`);
+    if (name in flags && !flag.repeatable) throw new UsageError(`--${name} is given more than once`);
     if (flag.type === 'boolean') {
       if (eq >= 0) throw new UsageError(`--${name} takes no value (got '${token.slice(eq + 1)}')`);
       flags[name] = true;
@@ -156,14 +162,15 @@ export function parseArgs(argv: readonly string[], spec: CommandSpec): ParsedArg
       text = token.slice(eq + 1);
     } else {
       const next = argv[i + 1];
-      if (next === undefined || (next.startsWith('-') && !looksLikeNegativeNumber(next))) {
+      if (next === undefined || (next.startsWith('-') && !looksLikeNegativeNumber(next) && !flag.optionValue)) {
         const accepted = flag.values ? `: one of ${flag.values.join(', ')}` : flag.valueName ? ` (${flag.valueName})` : '';
         throw new UsageError(`--${name} needs a value${accepted}`);
       }
       text = next;
       i++;
     }
-    flags[name] = parseValue(flag, text);
+    const value = parseValue(flag, text);
+    flags[name] = flag.repeatable ? [...(flags[name] as string[] | undefined ?? []), value as string] : value;
   }
   if (flags.help) return { flags, positionals };
   const p = spec.positionals;

@@ -7,14 +7,15 @@ import { EXIT_RUN_FAILED, EXIT_USAGE } from './training';
 import { errorMessage } from '../core/errors';
 
 function generalHelp(): string {
-  const width = Math.max(...COMMANDS.map((c) => c.spec.name.length));
+  const listed = COMMANDS.filter((c) => !c.spec.hidden);
+  const width = Math.max(...listed.map((c) => c.spec.name.length));
   return [
     'Usage: polyloss <command> [flags]',
     '',
     'Train classifiers with the PolyLoss family (CE, Poly-1, Poly-N, focal, Poly-1 focal) and compare runs.',
     '',
     'Commands:',
-    ...COMMANDS.map((c) => `  ${c.spec.name.padEnd(width)}  ${c.spec.summary.split('. ')[0].replace(/\.$/, '')}`),
+    ...listed.map((c) => `  ${c.spec.name.padEnd(width)}  ${c.spec.summary.split('. ')[0].replace(/\.$/, '')}`),
     '',
     'Every command takes --runs-dir DIR (default .polyloss/runs), --json and --help.',
     'Exit codes: 0 ok, 1 a run failed, 2 usage error, 3 a run diverged (none failed), 130 interrupted (Ctrl-C).',
@@ -38,7 +39,7 @@ export async function runCli(argv: readonly string[], ctx: CliContext): Promise<
     }
     const command = COMMANDS.find((c) => c.spec.name === name);
     if (!command) {
-      throw new UsageError(`unknown command '${name}'; commands are ${COMMANDS.map((c) => c.spec.name).join(', ')} (see polyloss --help)`);
+      throw new UsageError(`unknown command '${name}'; commands are ${COMMANDS.filter((c) => !c.spec.hidden).map((c) => c.spec.name).join(', ')} (see polyloss --help)`);
     }
     const args = parseArgs(rest, command.spec);
     if (args.flags.help) {

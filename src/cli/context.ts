@@ -1,6 +1,7 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { stripControlChars } from '../core/controlChars';
+import { reconcileSlurm } from '../runner/slurm/status';
 import { describeFsError, reconcileInterrupted, RunStoreError } from '../store/runStore';
 import { UsageError } from './args';
 import type { CommandSpec, FlagSpec, ParsedArgs } from './args';
@@ -66,6 +67,16 @@ export function writeOutput<T>(flag: string, target: string, write: (target: str
   } catch (e) {
     if (typeof (e as NodeJS.ErrnoException).code !== 'string') throw e;
     throw new UsageError(`${flag} ${target}: cannot write there: ${describeFsError(e, target)}`);
+  }
+}
+
+/** Records the ends Slurm caused (time limit, scancel, node failure…) of runs on a cluster, before showing them. */
+export async function reconcileSlurmBeforeReading(runsDir: string, ctx: CliContext): Promise<void> {
+  try {
+    await reconcileSlurm(runsDir);
+  } catch (e) {
+    if (e instanceof RunStoreError && e.code === 'unreadable') return;
+    writeLine(ctx.stderr, `note: could not ask Slurm about the runs in ${runsDir}: ${(e as Error).message}`);
   }
 }
 

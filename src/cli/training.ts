@@ -3,6 +3,7 @@ import { diffConfigs } from '../core/configDiff';
 import type { RunConfig } from '../core/runConfig';
 import type { RunRecord } from '../core/runFormat';
 import { preflightConfigs } from '../training/preflight';
+import type { Executor } from '../runner/executor';
 import { RunQueue } from '../runner/runQueue';
 import { defaultRunName } from '../store/runStore';
 import type { CliContext } from './context';
@@ -34,6 +35,10 @@ export interface TrainingOptions {
   ctx: CliContext;
   /** Configs of an experiment file: their dataset files must lie inside this folder (see store/datasetPaths). */
   confineDatasetsTo?: string;
+  /** Where the runs train (default: a RunQueue on this machine with `concurrency` workers). */
+  executor?: Executor;
+  /** Ctrl-C stops following instead of stopping the runs (they train elsewhere); says so with this line. */
+  detachOnSignal?: { detach: () => void; note: string };
 }
 
 /**
@@ -44,7 +49,7 @@ export interface TrainingOptions {
 export async function runTraining(configs: readonly RunConfig[], opts: TrainingOptions): Promise<TrainingResult> {
   const { ctx } = opts;
   await preflightConfigs(configs, { baseDir: ctx.cwd, confineTo: opts.confineDatasetsTo });
-  const queue = new RunQueue({ runsDir: opts.runsDir, maxConcurrent: opts.concurrency, workerPath: ctx.workerPath, cwd: ctx.cwd });
+  const queue = opts.executor ?? new RunQueue({ runsDir: opts.runsDir, maxConcurrent: opts.concurrency, workerPath: ctx.workerPath, cwd: ctx.cwd });
   const reporter = new ProgressReporter(ctx.stderr, ctx.stderr.isTTY === true);
   queue.onEvent((event) => reporter.handle(event));
   queue.onChange((change) => {
@@ -53,10 +58,14 @@ export async function runTraining(configs: readonly RunConfig[], opts: TrainingO
 
   let interruptedBy: NodeJS.Signals | undefined;
   const onSignal = (signal: NodeJS.Signals) => {
-    if (!interruptedBy) {
-      interruptedBy = signal;
-      reporter.note('Stopping: each run finishes its current step and is kept as cancelled (Ctrl-C again to kill)…');
+    const first = !interruptedBy;
+    interruptedBy ??= signal;
+    if (opts.detachOnSignal) {
+      reporter.note(opts.detachOnSignal.note);
+      opts.detachOnSignal.detach();
+      return;
     }
+    if (first) reporter.note('Stopping: each run finishes its current step and is kept as cancelled (Ctrl-C again to kill)…');
     queue.stopAll();
   };
   process.on('SIGINT', onSignal);
@@ -64,20 +73,17 @@ export async function runTraining(configs: readonly RunConfig[], opts: TrainingO
 
   // Names when every run has one (experiment files, --name), else what sets the runs apart.
   const labels = configs.length > 1 && configs.some((c) => !c.name) ? diffConfigs(configs).legend : configs.map((c) => c.name ?? defaultRunName(c));
-  const runIds: string[] = [];
+  let runIds: string[] = [];
   try {
     try {
-      configs.forEach((config, i) => {
-        const runId = queue.enqueue(config);
-        runIds.push(runId);
-        reporter.add(runId, labels[i], config.epochs, queue.runningIds().includes(runId));
-      });
+      runIds = await queue.submit(configs);
     } catch (e) {
       // e.g. the runs folder is not writable: stop what already started before reporting it
       queue.stopAll();
       await queue.whenIdle();
       throw e;
     }
+    runIds.forEach((runId, i) => reporter.add(runId, labels[i], configs[i].epochs, queue.runningIds().includes(runId)));
     await queue.whenIdle();
   } finally {
     process.off('SIGINT', onSignal);

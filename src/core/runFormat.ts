@@ -69,6 +69,24 @@ export interface RunRecord {
    * it owns the run from then on, even while `environment.pid` is not written yet.
    */
   workerPid?: number;
+  /** Set for a run trained as a task of a Slurm job array (runner/slurm). */
+  slurm?: SlurmTaskInfo;
+  /** Written by the worker every few seconds while it trains, when asked to (Slurm tasks): proof of life where no pid can be checked. */
+  heartbeatAt?: string;
+}
+
+/** Where a run stands on a Slurm cluster. */
+export interface SlurmTaskInfo {
+  /** The array job's id, e.g. "4312"; the run is its task `${jobId}_${taskId}`. */
+  jobId: string;
+  taskId: number;
+  /** The sbatch script that submitted it (absolute path). */
+  script: string;
+  submittedAt: string;
+  /** The node that runs the task, once it started. */
+  node?: string;
+  /** Slurm's end state of a task Slurm ended (TIMEOUT, CANCELLED, NODE_FAIL, PREEMPTED, OUT_OF_MEMORY…). */
+  state?: string;
 }
 
 /** One line of metrics.jsonl per optimizer step. */

@@ -9,6 +9,9 @@ import type { RunConfig } from '../core/runConfig';
 import type { RunRecord } from '../core/runFormat';
 import { preflightInWorker } from '../runner/preflightWorker';
 import { RunQueue, type QueueChange } from '../runner/runQueue';
+import { checkSlurmOptions, type SlurmOptions } from '../runner/slurm/script';
+import { stopSlurmRuns } from '../runner/slurm/stop';
+import { submitSlurmArray, unsharedFolderWarning, type SlurmSubmission } from '../runner/slurm/submit';
 import { preflightBatches, preflightFailureMessage } from './preflightPlan';
 import { WINDOW_GONE } from './previousWindow';
 import { percent } from './treeModel';
@@ -26,6 +29,15 @@ export interface LauncherDeps {
   maxConcurrent: () => number;
   /** Something a run shows changed (status, live progress): redraw the tree and status bar. */
   onDisplayChange: (runId: string) => void;
+  /** dist/cli.js next to the extension bundle: what Slurm tasks run. */
+  cliPath: string;
+}
+
+export interface SlurmRequest {
+  /** Keeps the sbatch script and the tasks' output (the sweep's folder). */
+  folder: string;
+  jobName: string;
+  options: SlurmOptions;
 }
 
 const PROGRESS_REFRESH_MS = 1000;
@@ -103,6 +115,42 @@ export class RunLauncher implements RunActions, vscode.Disposable {
     return true;
   }
 
+  /**
+   * Submits the configs to Slurm as one job array, after the same data check as local runs; the runs
+   * appear queued at once and train as their tasks start. Undefined when nothing was submitted.
+   */
+  async submitToSlurm(configs: RunConfig[], request: SlurmRequest): Promise<SlurmSubmission | undefined> {
+    if (!vscode.workspace.isTrusted) {
+      void vscode.window.showWarningMessage('PolyLoss: trust this workspace to start training runs (it reads dataset files and writes the runs folder).');
+      return undefined;
+    }
+    try {
+      checkSlurmOptions(request.options);
+    } catch (e) {
+      void vscode.window.showErrorMessage(`PolyLoss: the polyloss.slurm settings are not valid: ${(e as Error).message}`, 'Open Settings')
+        .then((choice) => { if (choice) void vscode.commands.executeCommand('workbench.action.openSettings', 'polyloss.slurm'); });
+      return undefined;
+    }
+    if (!(await this.datasetsUsable(configs))) return undefined;
+    const unshared = unsharedFolderWarning(this.deps.model.runsDir);
+    if (unshared) {
+      this.deps.log.warn(unshared);
+      void vscode.window.showWarningMessage(`PolyLoss: ${unshared} (setting polyloss.runsDirectory).`);
+    }
+    try {
+      // The tasks resolve relative dataset paths like local workers do: against this process's folder.
+      return await submitSlurmArray({
+        runsDir: this.deps.model.runsDir, configs, ...request, cwd: process.cwd(), cliPath: this.deps.cliPath,
+      });
+    } catch (e) {
+      const message = e instanceof Error ? e.message : String(e);
+      this.deps.log.error(`Slurm did not take the sweep: ${message}`);
+      void vscode.window.showErrorMessage(`PolyLoss: Slurm did not take the runs: ${message}`, 'Show Log')
+        .then((choice) => { if (choice) this.deps.log.show(true); });
+      return undefined;
+    }
+  }
+
   async rerun(runId: string): Promise<string | undefined> {
     const record = this.deps.model.get(runId);
     if (!record) {
@@ -138,10 +186,24 @@ export class RunLauncher implements RunActions, vscode.Disposable {
   stop(runId: string): void {
     for (const queue of this.queues.values()) if (queue.stop(runId)) return;
     const record = this.deps.model.get(runId);
+    if (record?.slurm && (record.status === 'running' || record.status === 'queued')) {
+      void this.stopOnSlurm([record]);
+      return;
+    }
     const owner = record?.environment?.pid ?? record?.launcherPid;
     void vscode.window.showWarningMessage(record && (record.status === 'running' || record.status === 'queued')
       ? `PolyLoss: run "${record.name}" was started by another window or the CLI${owner ? ` (pid ${owner})` : ''}; stop it there.`
       : `PolyLoss: run ${runId} is not running.`);
+  }
+
+  /** scancel for runs on Slurm: waiting tasks are cancelled, running ones stop after their step. */
+  async stopOnSlurm(records: RunRecord[]): Promise<void> {
+    try {
+      const { cancelled, stopping } = await stopSlurmRuns(this.deps.model.runsDir, records);
+      this.deps.log.info(`Slurm: cancelled ${cancelled.join(', ') || 'no waiting task'}; asked ${stopping.join(', ') || 'no running task'} to stop`);
+    } catch (e) {
+      void vscode.window.showErrorMessage(`PolyLoss: could not stop the runs on Slurm: ${(e as Error).message}`);
+    }
   }
 
   /** Stops a run of this window and resolves once its worker has exited (at once for other runs). */

@@ -8,7 +8,7 @@ import type { MetricLine, RunRecord } from '../core/runFormat';
 import { METRICS_FILE, RUN_FILE, USER_FILE, readMetrics } from '../store/runFiles';
 import { isRunFolderName, isTerminal, listRuns, readRunFolder, runDirOf, type BrokenRun } from '../store/runStore';
 import { Emitter } from '../core/emitter';
-import { MetricsTail } from './metricsTail';
+import { MetricsTail } from '../store/metricsTail';
 import type { RunsModel } from './services';
 
 /** Milliseconds to gather file events before reading: a step batch touches the same files many times. */

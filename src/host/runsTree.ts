@@ -7,7 +7,7 @@ import type { PersistentRunSelection } from './selection';
 import { groupContextValue } from './sweepTree';
 import {
   BROKEN_RUN_CONTEXT, BROKEN_RUN_DESCRIPTION, BROKEN_RUN_ICON, brokenTooltipMarkdown, buildTree, carryRecords, groupDescription,
-  runContextValue, runDescription, runTooltipMarkdown, statusIcon,
+  runContextValue, runDescription, runTooltipMarkdown, statusIcon, type SlurmTaskState,
   type BrokenNode, type GroupNode, type RunNode, type TreeNode,
 } from './treeModel';
 import { COMMANDS } from './commandIds';
@@ -34,6 +34,8 @@ export class RunsTreeProvider implements vscode.TreeDataProvider<TreeNode>, vsco
     private readonly model: RunsIndex,
     private readonly selection: PersistentRunSelection,
     private readonly live: LiveRuns,
+    /** What Slurm said last about a run's task (tooltips of runs on a cluster). */
+    private readonly slurmStateOf?: (runId: string) => SlurmTaskState | undefined,
   ) {
     this.drawnSelection = new Set(selection.get());
   }
@@ -115,7 +117,7 @@ export class RunsTreeProvider implements vscode.TreeDataProvider<TreeNode>, vsco
     item.description = runDescription(record, live);
     const icon = statusIcon(record.status);
     item.iconPath = new vscode.ThemeIcon(icon.icon, icon.color ? new vscode.ThemeColor(icon.color) : undefined);
-    const tooltip = new vscode.MarkdownString(runTooltipMarkdown(record, live));
+    const tooltip = new vscode.MarkdownString(runTooltipMarkdown(record, live, this.slurmStateOf?.(node.id)));
     tooltip.isTrusted = false;
     tooltip.supportHtml = false;
     item.tooltip = tooltip;

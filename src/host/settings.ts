@@ -2,6 +2,7 @@
 import * as path from 'node:path';
 import * as vscode from 'vscode';
 import { BUNDLED_DATASETS, DEFAULT_CONFIG, type BackendChoice, type ModelType } from '../core/runConfig';
+import type { SlurmOptions } from '../core/slurmOptions';
 
 export const SECTION = 'polyloss';
 export const DEFAULT_RUNS_DIRECTORY = '.polyloss/runs';
@@ -56,6 +57,23 @@ export function newRunDefaults(): NewRunDefaults {
     epochs: positiveInt(c.get('defaults.epochs'), DEFAULT_CONFIG.epochs),
     batchSize: positiveInt(c.get('defaults.batchSize'), DEFAULT_CONFIG.batchSize),
     learningRate: typeof lr === 'number' && lr > 0 ? lr : DEFAULT_CONFIG.optimizer.learningRate,
+  };
+}
+
+/** The `polyloss.slurm.*` settings of job arrays submitted from VS Code (checked when submitting). */
+export function slurmOptions(): SlurmOptions {
+  const c = config();
+  const text = (key: string): string | undefined => {
+    const value = c.get<string>(key);
+    return typeof value === 'string' && value.trim() ? value.trim() : undefined;
+  };
+  const extraArgs = c.get<unknown>('slurm.extraArgs');
+  const maxParallel = c.get<number>('slurm.maxParallel');
+  return {
+    partition: text('slurm.partition'),
+    time: text('slurm.time'),
+    maxParallel: typeof maxParallel === 'number' && maxParallel >= 1 ? maxParallel : undefined,
+    extraArgs: Array.isArray(extraArgs) ? extraArgs.filter((a): a is string => typeof a === 'string' && a.trim() !== '') : undefined,
   };
 }
 

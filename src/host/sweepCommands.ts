@@ -5,8 +5,11 @@
 import * as vscode from 'vscode';
 import type { RunConfig } from '../core/runConfig';
 import { SWEEP_CONFIRM_ABOVE, SweepError, describeSweepSize, generateSweepId, planSweep, resumeSweep, type SweepSpec } from '../core/sweep';
+import { hasSbatch } from '../runner/slurm/tools';
 import { measureThroughput } from '../runner/sweepEstimate';
-import { listSavedSweeps, loadSweep, newSavedSweep, removeSavedSweep, saveSweep, SweepFileError } from '../store/sweepFiles';
+import {
+  listSavedSweeps, loadSweep, newSavedSweep, recordSlurmSubmission, removeSavedSweep, saveSweep, sweepFolderOf, SweepFileError,
+} from '../store/sweepFiles';
 import { isGivenSweep, runIdsFromArgs } from './commandArgs';
 import type { RunLauncher } from './runLauncher';
 import type { RunsIndex } from './runsModel';
@@ -14,6 +17,7 @@ import type { PersistentRunSelection } from './selection';
 import * as settings from './settings';
 import { askForSweep } from './sweepWizard';
 import { describeSweepState, sweepsOf } from '../core/sweepRuns';
+import type { SlurmWatch } from './slurmWatch';
 import { stoppableRuns, sweepIdFromArg } from './sweepTree';
 import { errorMessage } from '../core/errors';
 import { COMMANDS, INTERNAL_COMMANDS } from './commandIds';
@@ -26,6 +30,24 @@ export interface SweepCommandDeps {
   log: vscode.LogOutputChannel;
   /** dist/worker.js, for the calibration run of the ETA. */
   workerPath: string;
+  /** Asked about runs on Slurm right after a submission. */
+  slurm: SlurmWatch;
+}
+
+/** Where a sweep trains. */
+export type SweepPlace = 'local' | 'slurm';
+
+/** "This machine / Slurm cluster", asked only where sbatch is on PATH; undefined when the question is dismissed. */
+async function askPlace(count: number): Promise<SweepPlace | undefined> {
+  if (!hasSbatch()) return 'local';
+  const slurm = settings.slurmOptions();
+  const limits = [slurm.partition && `partition ${slurm.partition}`, slurm.time && `time ${slurm.time}`, slurm.maxParallel && `at most ${slurm.maxParallel} at once`]
+    .filter(Boolean).join(', ');
+  const picked = await vscode.window.showQuickPick([
+    { label: '$(vm) This machine', description: `${settings.maxConcurrentRuns()} at a time`, place: 'local' as const },
+    { label: '$(server-environment) Slurm cluster', description: `one job array of ${count} task${count === 1 ? '' : 's'}${limits ? `: ${limits}` : ''}`, detail: 'Settings: polyloss.slurm.* (partition, time, extra sbatch arguments)', place: 'slurm' as const },
+  ], { title: 'Run Sweep: where to train', placeHolder: 'Where should the runs train?' });
+  return picked?.place;
 }
 
 /** Relative dataset paths of a base config resolve against the first workspace folder. */
@@ -35,7 +57,7 @@ function workspaceDir(): string | undefined {
 }
 
 export function registerSweepCommands(deps: SweepCommandDeps): vscode.Disposable[] {
-  const { context, model, selection, launcher, log } = deps;
+  const { context, model, selection, launcher, log, slurm } = deps;
 
   /** Asks before starting many runs; true to go ahead. */
   async function confirmMany(count: number, what: string, detail: string): Promise<boolean> {
@@ -60,7 +82,7 @@ export function registerSweepCommands(deps: SweepCommandDeps): vscode.Disposable
    * Asks before many runs, then saves the sweep (for Resume) and queues its runs under a new sweep
    * id. `eta` says how long they take, when it is known.
    */
-  async function launchSweep(spec: SweepSpec, base: RunConfig, eta?: string): Promise<string[]> {
+  async function launchSweep(spec: SweepSpec, base: RunConfig, eta?: string, place: SweepPlace = 'local'): Promise<string[]> {
     const sweepId = generateSweepId();
     let configs: RunConfig[];
     try {
@@ -70,8 +92,10 @@ export function registerSweepCommands(deps: SweepCommandDeps): vscode.Disposable
       void vscode.window.showErrorMessage(`PolyLoss: sweep not started: ${e.issues[0]?.message ?? e.message}`);
       return [];
     }
-    const size = eta ? `${describeSweepSize(configs)}, ${eta}` : describeSweepSize(configs);
-    const detail = `${size}. They wait in the queue and train ${settings.maxConcurrentRuns()} at a time.`;
+    const size = eta && place === 'local' ? `${describeSweepSize(configs)}, ${eta}` : describeSweepSize(configs);
+    const detail = place === 'slurm'
+      ? `${size}. They go to Slurm as one job array.`
+      : `${size}. They wait in the queue and train ${settings.maxConcurrentRuns()} at a time.`;
     if (!(await confirmMany(configs.length, 'for this sweep', detail))) return [];
     try {
       const file = saveSweep(model.runsDir, newSavedSweep(sweepId, spec, base));
@@ -80,7 +104,31 @@ export function registerSweepCommands(deps: SweepCommandDeps): vscode.Disposable
       void vscode.window.showErrorMessage(`PolyLoss: could not save the sweep settings next to ${model.runsDir}: ${errorMessage(e)}`);
       return [];
     }
-    return startSweep(sweepId, configs, true);
+    return place === 'slurm' ? submitSweep(sweepId, configs, true) : startSweep(sweepId, configs, true);
+  }
+
+  /** Submits the sweep's configs to Slurm as one job array; its job id goes into the saved sweep. */
+  async function submitSweep(sweepId: string, configs: RunConfig[], savedNow: boolean): Promise<string[]> {
+    const options = settings.slurmOptions();
+    const submission = await launcher.submitToSlurm(configs, { folder: sweepFolderOf(model.runsDir, sweepId), jobName: `polyloss-${sweepId}`, options });
+    if (!submission) {
+      if (savedNow) removeSavedSweep(model.runsDir, sweepId);
+      return [];
+    }
+    recordSlurmSubmission(model.runsDir, sweepId, { ...submission, options });
+    log.info(`sweep ${sweepId}: ${submission.runIds.length} runs submitted to Slurm as job ${submission.jobId} (array ${submission.array}); script ${submission.script}`);
+    slurm.poke();
+    void vscode.window.showInformationMessage(`PolyLoss: sweep ${sweepId} submitted to Slurm as job ${submission.jobId} (${submission.runIds.length} tasks).`, 'Open Script')
+      .then((choice) => { if (choice) void vscode.window.showTextDocument(vscode.Uri.file(submission.script)); });
+    return submission.runIds;
+  }
+
+  function onSlurmBefore(sweepId: string): boolean {
+    try {
+      return (loadSweep(model.runsDir, sweepId).slurm?.submissions.length ?? 0) > 0;
+    } catch {
+      return false;
+    }
   }
 
   /** A sweep among those `filter` keeps, picked in a quick pick (newest first). */
@@ -114,12 +162,20 @@ export function registerSweepCommands(deps: SweepCommandDeps): vscode.Disposable
         measure: (config, signal) => measureThroughput(model.list(), config, { workerPath: deps.workerPath, cwd: workspaceDir(), signal }),
       });
       if (!request) return [];
-      return launchSweep(request.spec, request.base, `${request.eta} (${request.etaBasis})`);
+      const place = await askPlace(planSweep(request.spec, request.base, 'sweep-preview').configs.length);
+      if (!place) return [];
+      return launchSweep(request.spec, request.base, `${request.eta} (${request.etaBasis})`, place);
     },
 
     [COMMANDS.stopSweep]: async (arg) => {
       const sweepId = sweepIdFromArg(arg) ?? await pickSweep('Sweep to stop', (s) => s.live > 0);
       if (!sweepId) return 0;
+      const onSlurm = model.list().filter((r) => r.config.sweepId === sweepId && r.slurm && (r.status === 'queued' || r.status === 'running'));
+      if (onSlurm.length) {
+        await launcher.stopOnSlurm(onSlurm);
+        log.info(`sweep ${sweepId}: stopping ${onSlurm.length} run${onSlurm.length === 1 ? '' : 's'} on Slurm`);
+        return onSlurm.length;
+      }
       const { mine, elsewhere } = stoppableRuns(model.list(), sweepId, process.pid);
       for (const run of mine) launcher.stop(run.id);
       if (mine.length) log.info(`sweep ${sweepId}: stopping ${mine.length} run${mine.length === 1 ? '' : 's'}`);
@@ -162,7 +218,8 @@ export function registerSweepCommands(deps: SweepCommandDeps): vscode.Disposable
       const detail = `${planned - todo.length} of ${planned} runs are done or still running; ${describeSweepSize(todo)} to train.`;
       if (!(await confirmMany(todo.length, `to resume sweep ${sweepId}`, detail))) return [];
       log.info(`sweep ${sweepId}: resuming, ${detail}`);
-      return startSweep(sweepId, todo, false);
+      // A sweep submitted to Slurm resumes there, as a new array of what it lacks.
+      return onSlurmBefore(sweepId) ? submitSweep(sweepId, todo, false) : startSweep(sweepId, todo, false);
     },
 
     [COMMANDS.showSweep]: async (arg) => {

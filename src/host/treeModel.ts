@@ -132,7 +132,7 @@ export function runDescription(record: RunRecord, live?: LiveProgress): string {
   if (record.status === 'running' && live) {
     parts.push(`epoch ${Math.max(1, live.epoch)}/${record.config.epochs}`);
   } else if (record.status === 'queued') {
-    parts.push('queued');
+    parts.push(record.slurm ? 'waiting on Slurm' : 'queued');
   }
   const metric = headlineMetric(record, live);
   if (metric) parts.push(metric);
@@ -191,7 +191,7 @@ function modelLabel(record: RunRecord): string {
 }
 
 /** Markdown for the hover: every value that comes from a run file goes through escapeMarkdown. */
-export function runTooltipMarkdown(record: RunRecord, live?: LiveProgress): string {
+export function runTooltipMarkdown(record: RunRecord, live?: LiveProgress, slurm?: SlurmTaskState): string {
   const c = record.config;
   const rows: [string, string | undefined][] = [
     ['Id', record.id],
@@ -206,6 +206,7 @@ export function runTooltipMarkdown(record: RunRecord, live?: LiveProgress): stri
   ];
   if (c.experiment) rows.push(['Experiment', c.experiment]);
   if (c.sweepId) rows.push(['Sweep', c.sweepId]);
+  if (record.slurm) rows.push(['Slurm', slurmLine(record, slurm)]);
   const s = record.summary;
   if (record.status === 'running' && live) {
     rows.push(['Progress', live.totalSteps ? `step ${live.step}/${live.totalSteps}` : `step ${live.step}`]);
@@ -226,6 +227,22 @@ export function runTooltipMarkdown(record: RunRecord, live?: LiveProgress): stri
     if (value !== undefined) lines.push(`- ${key}: ${escapeMarkdown(value)}`);
   }
   return lines.join('\n');
+}
+
+/** What Slurm said last about a run's task: its state and, while it waits, why. */
+export interface SlurmTaskState {
+  state: string;
+  reason?: string;
+  node?: string;
+}
+
+/** "job 4312_3 · PENDING (Priority)", "job 4312_3 · RUNNING on node7" */
+export function slurmLine(record: RunRecord, said?: SlurmTaskState): string {
+  const info = record.slurm!;
+  const state = said?.state ?? info.state;
+  const node = said?.node ?? info.node;
+  return [`job ${info.jobId}_${info.taskId}`, state && `${state}${said?.reason ? ` (${said.reason})` : ''}`, node && `on ${node}`]
+    .filter(Boolean).join(' · ').replace(' · on ', ' on ');
 }
 
 /** Markdown for the hover of a broken run folder: why it cannot be read, escaped like every value from a run file. */

@@ -1,4 +1,5 @@
 export * from '../core/emitter';
 export * from './startRun';
+export * from './executor';
 export * from './runQueue';
 

@@ -5,6 +5,9 @@ import type { RunRecord } from '../core/runFormat';
 import { writeRunRecord } from '../store/runFiles';
 import { createRun, readRunDir, runDirOf } from '../store/runStore';
 import { Emitter, type Disposer } from '../core/emitter';
+import type { Executor, QueueChange } from './executor';
+
+export type { QueueChange, QueueState } from './executor';
 import { startRun, type RunHandle } from './startRun';
 import { errorMessage } from '../core/errors';
 
@@ -32,15 +35,6 @@ export interface RunQueueOptions {
   start?: RunStarter;
 }
 
-export type QueueState = 'queued' | 'running' | 'ended';
-
-export interface QueueChange {
-  runId: string;
-  state: QueueState;
-  /** The final record, when `state` is 'ended'. */
-  record?: RunRecord;
-}
-
 function checkMaxConcurrent(n: number): number {
   if (!Number.isInteger(n) || n < 1) throw new RangeError(`maxConcurrent must be an integer ≥ 1 (got ${n})`);
   return n;
@@ -50,7 +44,8 @@ function checkMaxConcurrent(n: number): number {
  * Runs configs with at most `maxConcurrent` workers at a time. A run's folder and `queued` record are
  * written at enqueue time, so every UI shows it at once; workers start in order as slots free up.
  */
-export class RunQueue {
+export class RunQueue implements Executor {
+  readonly kind = 'local';
   private readonly runsDir: string;
   private readonly start: RunStarter;
   private limit: number;
@@ -133,6 +128,10 @@ export class RunQueue {
   /** Whether the run was queued here (it may have ended since). */
   knows(runId: string): boolean {
     return this.finals.has(runId);
+  }
+
+  async submit(configs: readonly RunConfig[]): Promise<string[]> {
+    return configs.map((config) => this.enqueue(config));
   }
 
   /** The final record of a run of this queue. */

@@ -323,6 +323,8 @@ function ownerPids(record: RunRecord): number[] {
 
 function isActiveHere(record: RunRecord, isAlive: (pid: number) => boolean, host: string): boolean | undefined {
   if (isTerminal(record.status)) return false;
+  // A Slurm task's owner is the cluster: runner/slurm asks Slurm instead of checking pids.
+  if (record.slurm !== undefined) return undefined;
   if (record.launcherHost !== undefined && record.launcherHost !== host) return undefined;
   const pids = ownerPids(record);
   if (pids.length === 0) return undefined;

@@ -1,6 +1,7 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import type { RunConfig } from '../core/runConfig';
+import type { SlurmOptions } from '../core/slurmOptions';
 import { validateSweepSpec, type SweepSpec } from '../core/sweep';
 import { checkSavedTune, type SavedTune } from '../core/tune/saved';
 import { formatIssues, validateRunConfig } from '../core/validate';
@@ -24,6 +25,19 @@ export interface SavedSweep {
   base: RunConfig;
   /** Set for a sweep made by `polyloss tune` (Find Best ε): its search options and rounds. */
   tune?: SavedTune;
+  /** Set when the sweep was submitted to Slurm: each job array, oldest first (a resume adds one). */
+  slurm?: { submissions: SlurmSubmissionRecord[] };
+}
+
+export interface SlurmSubmissionRecord {
+  jobId: string;
+  /** The sbatch script, kept in the sweep's folder. */
+  script: string;
+  /** e.g. "0-5%2" */
+  array: string;
+  runIds: string[];
+  submittedAt: string;
+  options: SlurmOptions;
 }
 
 /** A saved sweep that cannot be read; the message names the file and what is wrong. */
@@ -114,6 +128,7 @@ export function loadSweep(runsDir: string, sweepId: string): SavedSweep {
   const base = validateRunConfig(saved.base);
   if (!base.ok) throw new SweepFileError(`${file} has no valid base config:\n${formatIssues(base.errors)}`);
   const loaded: SavedSweep = { schemaVersion: 1, sweepId, createdAt: String(saved.createdAt ?? ''), spec: spec.value, base: base.value };
+  if (Array.isArray(saved.slurm?.submissions)) loaded.slurm = { submissions: saved.slurm.submissions };
   if (saved.tune === undefined) return loaded;
   const tune = checkSavedTune(saved.tune);
   if (!tune.ok) throw new SweepFileError(`${file} is a tune, but ${tune.message}`);
@@ -128,4 +143,15 @@ export function savedTuneOf(runsDir: string, sweepId: string): SavedTune | null 
     if (e instanceof SweepFileError) return null;
     throw e;
   }
+}
+
+/** The folder of a sweep's own files (the sbatch scripts and the Slurm output of its tasks). */
+export function sweepFolderOf(runsDir: string, sweepId: string): string {
+  return path.join(path.dirname(sweepFilePath(runsDir, sweepId)), sweepId);
+}
+
+/** Adds a Slurm job array to the sweep's saved settings (its job id, script and runs). */
+export function recordSlurmSubmission(runsDir: string, sweepId: string, submission: SlurmSubmissionRecord): void {
+  const saved = loadSweep(runsDir, sweepId);
+  saveSweep(runsDir, { ...saved, slurm: { submissions: [...saved.slurm?.submissions ?? [], submission] } });
 }

@@ -65,6 +65,7 @@ async function runWorker(runDir: string, runId: string, config: RunConfig): Prom
     record = { ...record, ...changes };
     writeRunRecord(runDir, record);
   };
+  const heartbeat = startHeartbeat(() => save({ heartbeatAt: new Date().toISOString() }));
   try {
     const checked = validateRunConfig(config);
     if (!checked.ok) throw new Error(`invalid run config:\n${formatIssues(checked.errors)}`);
@@ -87,14 +88,34 @@ async function runWorker(runDir: string, runId: string, config: RunConfig): Prom
       },
       shouldStop: () => stopRequested,
     });
+    clearInterval(heartbeat);
     // The side file first: run.json names it once the run is completed.
     if (result.classResults) writeClassResults(runDir, result.classResults);
     const status = result.status === 'cancelled' && interruptedBecause !== undefined ? 'interrupted' : result.status;
     save({ status, endedAt: new Date().toISOString(), summary: result.summary, ...(status === 'interrupted' ? { error: interruptedBecause } : {}) });
     exitAfterLastEvent({ type: 'finished', runId, status, summary: result.summary }, 0);
   } catch (e) {
+    clearInterval(heartbeat);
     fail(runDir, runId, () => record, e);
   }
+}
+
+/**
+ * With POLYLOSS_HEARTBEAT_MS set (Slurm tasks), stamps run.json every so often while the run lives,
+ * so a watcher on another machine can tell a run whose node died from one that still trains.
+ */
+function startHeartbeat(beat: () => void): NodeJS.Timeout | undefined {
+  const ms = Number(process.env.POLYLOSS_HEARTBEAT_MS);
+  if (!(ms > 0)) return undefined;
+  const timer = setInterval(() => {
+    try {
+      beat();
+    } catch (e) {
+      process.stderr.write(`heartbeat not written: ${errorMessage(e)}\n`);
+    }
+  }, ms);
+  timer.unref();
+  return timer;
 }
 
 function fail(runDir: string, runId: string, current: () => RunRecord, e: unknown): void {

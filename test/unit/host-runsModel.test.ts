@@ -7,7 +7,7 @@ import * as path from 'node:path';
 import { afterEach, beforeEach, describe, it } from 'node:test';
 import { DEFAULT_CONFIG } from '../../src/core/runConfig';
 import type { EpochMetric, MetricLine, RunRecord, StepMetric } from '../../src/core/runFormat';
-import { MetricsTail } from '../../src/host/metricsTail';
+import { MetricsTail } from '../../src/store/metricsTail';
 import { RunsIndex } from '../../src/host/runsModel';
 import { appendMetrics, writeRunRecord } from '../../src/store/runFiles';
 import { createRun, renameRun } from '../../src/store/runStore';

@@ -159,6 +159,19 @@ describe('tooltips', () => {
     assert.match(md, /ECE: 0\\\.0312/);
     assert.match(md, /Dataset: digits/);
   });
+
+  it('of a run on Slurm give its task, what Slurm last said and why it waits; its row says it waits on Slurm', () => {
+    const slurm = { jobId: '4312', taskId: 7, script: '/s/array-1.sbatch', submittedAt: '2026-01-01T00:00:00Z' };
+    const queued = { ...record('r', '2026-01-01T00:00:00Z', { status: 'queued', config: { loss: { type: 'ce' } } }), slurm };
+    assert.equal(runDescription(queued), 'CE · waiting on Slurm');
+    assert.match(runTooltipMarkdown(queued, undefined, { state: 'PENDING', reason: 'JobArrayTaskLimit' }), /^- Slurm: job 4312\\_7 · PENDING \\\(JobArrayTaskLimit\\\)$/m);
+    assert.match(runTooltipMarkdown(queued), /^- Slurm: job 4312\\_7$/m, 'before Slurm was asked: the task only');
+    const running = { ...queued, status: 'running' as const, slurm: { ...slurm, node: 'node7' } };
+    assert.match(runTooltipMarkdown(running, undefined, { state: 'RUNNING', node: 'node7' }), /^- Slurm: job 4312\\_7 · RUNNING on node7$/m);
+    const ended = { ...queued, status: 'interrupted' as const, slurm: { ...slurm, state: 'TIMEOUT' }, error: 'Slurm ended task 4312_7: TIMEOUT (time limit reached)' };
+    assert.match(runTooltipMarkdown(ended), /^- Slurm: job 4312\\_7 · TIMEOUT$/m);
+    assert.doesNotMatch(runTooltipMarkdown(record('local', '2026-01-01T00:00:00Z')), /Slurm/);
+  });
 });
 
 describe('broken run folders', () => {

@@ -9,9 +9,10 @@ import { reportCommand } from './report';
 import { runCommand } from './run';
 import { showCommand } from './show';
 import { sweepCommand } from './sweep';
+import { taskCommand } from './task';
 import { trainCommand } from './train';
 import { tuneCommand } from './tune';
 
 export const COMMANDS: readonly Command[] = [
-  trainCommand, runCommand, listCommand, showCommand, compareCommand, exportCommand, lossCommand, datasetsCommand, demoCommand, sweepCommand, tuneCommand, reportCommand,
+  trainCommand, runCommand, listCommand, showCommand, compareCommand, exportCommand, lossCommand, datasetsCommand, demoCommand, sweepCommand, tuneCommand, reportCommand, taskCommand,
 ];

@@ -1,6 +1,6 @@
 import { describeLoss } from '../../core/lossSpec';
 import { listRuns } from '../../store/runStore';
-import { GLOBAL_FLAGS, reconcileBeforeReading, writeJson, writeLine, type Command } from '../context';
+import { GLOBAL_FLAGS, reconcileBeforeReading, reconcileSlurmBeforeReading, writeJson, writeLine, type Command } from '../context';
 import { formatPercent, formatTable, formatTime } from '../format';
 
 export const listCommand: Command = {
@@ -10,6 +10,7 @@ export const listCommand: Command = {
     flags: GLOBAL_FLAGS,
   },
   async run({ ctx, json, runsDir }) {
+    await reconcileSlurmBeforeReading(runsDir, ctx);
     reconcileBeforeReading(runsDir, ctx);
     const { runs, broken } = listRuns(runsDir);
     if (json) {

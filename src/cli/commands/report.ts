@@ -9,7 +9,7 @@ import type { EpochMetric, RunRecord } from '../../core/runFormat';
 import { readMetrics } from '../../store/runFiles';
 import { listRuns, makeFolder, resolveRunId, runDirOf } from '../../store/runStore';
 import { UsageError, type FlagSpec } from '../args';
-import { GLOBAL_FLAGS, reconcileBeforeReading, writeJson, writeLine, writeOutput, type Command, type CliContext } from '../context';
+import { GLOBAL_FLAGS, reconcileBeforeReading, reconcileSlurmBeforeReading, writeJson, writeLine, writeOutput, type Command, type CliContext } from '../context';
 import { noteSkipped, readRuns } from './compare';
 
 const METRICS = Object.keys(SUMMARY_METRICS) as SummaryMetric[];
@@ -170,6 +170,7 @@ export const reportCommand: Command = {
     if (!out && !json) throw new UsageError('--out DIR is needed: the folder to write report.md and its charts into (or use --json to print the analysis)');
     if (!out && format) throw new UsageError(`--format ${format} writes groups.${format} next to report.md: give --out DIR too`);
     const request = analysisRequestOf(args.flags);
+    await reconcileSlurmBeforeReading(runsDir, ctx);
     const { runs, sweepIds } = selectRuns(runsDir, args.positionals, ctx);
     const epochsOf = epochReader(runsDir);
     const analysis = analyze(runs, epochsOf, request);

@@ -10,7 +10,8 @@ import { datasetFilesOutside, outsideWorkspaceMessage } from '../../store/datase
 import { UsageError, type FlagSpec } from '../args';
 import { GLOBAL_FLAGS, writeJson, writeLine, type Command, type CliContext } from '../context';
 import { CONCURRENCY_FLAG, SEEDS_FLAG, seedsOfFlag } from '../trainConfig';
-import { newSavedSweep } from '../../store/sweepFiles';
+import { newSavedSweep, sweepFolderOf } from '../../store/sweepFiles';
+import { checkSlurmReachable, EXECUTOR_FLAG, isSlurm, SLURM_FLAGS, slurmOptionsOf, submitToSlurm } from '../slurm';
 import { defaultConcurrency, EXIT_USAGE } from '../training';
 import { printSweepNextSteps, trainSavingSweep } from './sweep';
 import { reportTraining } from './train';
@@ -110,6 +111,11 @@ function sweepWithSeeds(sweep: ExperimentSweep, seeds: number[] | undefined): Ex
   }
 }
 
+/** An experiment's name as a file name: letters, digits, '.', '_' and '-'. */
+function safeName(name: string): string {
+  return name.replace(/[^A-Za-z0-9._-]+/g, '-').replace(/^[-.]+/, '').slice(0, 60) || 'experiment';
+}
+
 function readExperimentText(file: string, cwd: string): { full: string; text: string } {
   const full = path.resolve(cwd, file);
   try {
@@ -129,13 +135,16 @@ export const runCommand: Command = {
     name: 'run',
     summary: 'Train the runs of an experiment file (*.polyloss.json), one run per entry and seed. A file with errors is refused; each error is shown as FILE:LINE:COLUMN.',
     positionals: { name: 'FILE', min: 1, max: 1 },
-    flags: [ONLY_FLAG, SEEDS_FLAG, CONCURRENCY_FLAG, ALLOW_OUTSIDE_FLAG, ...GLOBAL_FLAGS],
+    flags: [ONLY_FLAG, SEEDS_FLAG, CONCURRENCY_FLAG, ALLOW_OUTSIDE_FLAG, EXECUTOR_FLAG, ...SLURM_FLAGS, ...GLOBAL_FLAGS],
     examples: [
       'polyloss run experiments/digits.polyloss.json',
       'polyloss run digits.polyloss.json --only ce,poly1-eps2 --seeds 1,2,3 --concurrency 2',
+      'polyloss run digits.polyloss.json --executor slurm --slurm-partition cpu --slurm-time 20 --wait',
     ],
   },
   async run({ args, ctx, json, runsDir }) {
+    const slurmOptions = slurmOptionsOf(args.flags);
+    if (isSlurm(args.flags)) checkSlurmReachable();
     const file = args.positionals[0];
     const { full, text } = readExperimentText(file, ctx.cwd);
     const parsed = parseExperimentFile(text, full, { exists: (p) => fs.existsSync(p) });
@@ -161,9 +170,21 @@ export const runCommand: Command = {
     const sweepPart = sweep ? ` and sweep ${sweep.sweepId}: ${describeSweepSize(sweep.configs)}` : '';
     writeLine(ctx.stderr, `Experiment ${parsed.experiment}: ${configs.length} run(s) from ${entries.length} entr${entries.length === 1 ? 'y' : 'ies'}${sweepPart}`);
     for (const note of sweep?.notes ?? []) writeLine(ctx.stderr, `note: ${note}`);
-    const concurrency = (args.flags.concurrency as number | undefined) ?? defaultConcurrency(configs.length);
     const confine = args.flags['allow-outside-workspace'] === true ? undefined : ctx.cwd;
     const toSave = sweep && newSavedSweep(sweep.sweepId, sweep.spec, sweep.base);
+    if (isSlurm(args.flags)) {
+      // The file's runs go in one array; its folder is the sweep's when there is one, else one named after the experiment.
+      const name = sweep?.sweepId ?? `${safeName(parsed.experiment)}-${new Date().toISOString().replace(/\D/g, '').slice(0, 14)}`;
+      const { result } = await submitToSlurm({
+        configs, runsDir, ctx, options: slurmOptions, folder: sweepFolderOf(runsDir, name), jobName: `polyloss-${name}`,
+        toSave, sweepId: sweep?.sweepId, confineDatasetsTo: confine, wait: args.flags.wait === true, json,
+      });
+      if (!result) return 0;
+      reportTraining(ctx, json, result);
+      if (sweep) printSweepNextSteps(ctx, sweep.sweepId, args.flags, result, json);
+      return result.exitCode;
+    }
+    const concurrency = (args.flags.concurrency as number | undefined) ?? defaultConcurrency(configs.length);
     const result = await trainSavingSweep(configs, toSave, { runsDir, concurrency, ctx, confineDatasetsTo: confine });
     reportTraining(ctx, json, result);
     if (sweep) printSweepNextSteps(ctx, sweep.sweepId, args.flags, result, json);

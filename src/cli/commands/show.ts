@@ -3,7 +3,7 @@ import { describeLoss } from '../../core/lossSpec';
 import type { EpochMetric, RunRecord } from '../../core/runFormat';
 import { readClassResults, readMetrics } from '../../store/runFiles';
 import { readRun, runDirOf } from '../../store/runStore';
-import { GLOBAL_FLAGS, reconcileBeforeReading, writeJson, writeLine, type Command } from '../context';
+import { GLOBAL_FLAGS, reconcileBeforeReading, reconcileSlurmBeforeReading, writeJson, writeLine, type Command } from '../context';
 import { formatDuration, formatNumber, formatPercent, formatTable, formatTime } from '../format';
 
 function describeRun(record: RunRecord, epochs: EpochMetric[]): string {
@@ -61,6 +61,7 @@ export const showCommand: Command = {
     flags: GLOBAL_FLAGS,
   },
   async run({ args, ctx, json, runsDir }) {
+    await reconcileSlurmBeforeReading(runsDir, ctx);
     reconcileBeforeReading(runsDir, ctx);
     const record = readRun(runsDir, args.positionals[0]);
     const { lines, skipped } = readMetrics(runDirOf(runsDir, record.id));

@@ -6,13 +6,18 @@ import {
   type SweepPlan, type SweepSpec,
 } from '../../core/sweep';
 import { measureThroughput, sweepEstimate } from '../../runner/sweepEstimate';
+import { isLive } from '../../core/sweepRuns';
+import { stopSlurmRuns } from '../../runner/slurm/stop';
 import { listRuns } from '../../store/runStore';
-import { loadSweep, newSavedSweep, removeSavedSweep, saveSweep, sweepFilePath, SweepFileError, type SavedSweep } from '../../store/sweepFiles';
+import {
+  loadSweep, newSavedSweep, removeSavedSweep, saveSweep, sweepFilePath, sweepFolderOf, SweepFileError, type SavedSweep,
+} from '../../store/sweepFiles';
 import { UsageError, type FlagSpec, type FlagValue } from '../args';
 import { GLOBAL_FLAGS, reconcileBeforeReading, writeJson, writeLine, type Command, type CliContext } from '../context';
 import { formatDuration } from '../format';
 import { CONCURRENCY_FLAG, CONFIG_FILE_FLAG, CONFIG_FLAGS, SEEDS_FLAG, buildTrainConfigs, seedsOfFlag } from '../trainConfig';
 import { EXIT_INTERRUPTED, EXIT_RUN_FAILED, runTraining, type TrainingOptions, type TrainingResult } from '../training';
+import { checkSlurmReachable, EXECUTOR_FLAG, isSlurm, SLURM_FLAGS, slurmOptionsOf, submitToSlurm } from '../slurm';
 import { K_FLAG, METRIC_FLAG, analysisRequestOf, analyze, epochReader, resultsText } from './report';
 import { reportTraining } from './train';
 
@@ -61,6 +66,11 @@ const GRID_FLAGS: readonly FlagSpec[] = [
 const RESUME_FLAG: FlagSpec = {
   name: 'resume', type: 'string', valueName: 'SWEEP_ID',
   description: 'train what a stopped sweep lacks (cancelled, failed, interrupted and never started runs), with its saved settings',
+};
+
+const STOP_FLAG: FlagSpec = {
+  name: 'stop', type: 'string', valueName: 'SWEEP_ID',
+  description: 'stop a sweep on Slurm: waiting tasks are cancelled, running ones finish their step and end cancelled (scancel)',
 };
 
 /** What each field of a sweep spec is called on the command line, for error messages. */
@@ -220,6 +230,8 @@ interface PlannedWork {
   todo: RunConfig[];
   /** Set for a new sweep: saved once the user agreed to start it. */
   toSave?: SavedSweep;
+  /** Set for a resumed sweep: its saved settings. */
+  saved?: SavedSweep;
 }
 
 function newSweep(flags: Record<string, FlagValue>, ctx: CliContext): PlannedWork {
@@ -240,7 +252,28 @@ function resumedSweep(sweepId: string, flags: Record<string, FlagValue>, runsDir
   reconcileBeforeReading(runsDir, ctx);
   const { plan: planned, todo } = resumed(saved, listRuns(runsDir).runs);
   writeLine(ctx.stderr, `Sweep ${sweepId}: ${planned.configs.length - todo.length} of ${planned.configs.length} runs are done or still running; ${todo.length} to train.`);
-  return { sweepId, plan: planned, todo };
+  return { sweepId, plan: planned, todo, saved };
+}
+
+/** `--stop SWEEP_ID`: scancel for the sweep's live runs on Slurm. */
+async function stopSweep(sweepId: string, runsDir: string, ctx: CliContext, json: boolean): Promise<number> {
+  const runs = listRuns(runsDir).runs.filter((r) => r.config.sweepId === sweepId);
+  if (runs.length === 0) throw new UsageError(`--stop: no runs of sweep '${sweepId}' in ${runsDir}`);
+  const onSlurm = runs.filter((r) => r.slurm && isLive(r));
+  if (onSlurm.length === 0) {
+    const local = runs.filter(isLive).length;
+    writeLine(ctx.stderr, local > 0
+      ? `Sweep ${sweepId}: its ${local} live run(s) train on this machine; stop them with Ctrl-C where the sweep runs, or with Stop Sweep in VS Code.`
+      : `Sweep ${sweepId}: nothing to stop, all ${runs.length} runs have ended.`);
+    if (json) writeJson(ctx, { sweepId, cancelled: [], stopping: [] });
+    return 0;
+  }
+  checkSlurmReachable();
+  const stopped = await stopSlurmRuns(runsDir, onSlurm);
+  writeLine(ctx.stderr, `Sweep ${sweepId}: ${stopped.cancelled.length} waiting task(s) cancelled, `
+    + `${stopped.stopping.length} running task(s) asked to stop after their current step.`);
+  if (json) writeJson(ctx, { sweepId, ...stopped });
+  return 0;
 }
 
 export const sweepCommand: Command = {
@@ -252,19 +285,26 @@ export const sweepCommand: Command = {
     flags: [...BASE_FLAGS, CONFIG_FILE_FLAG, ...GRID_FLAGS,
       { ...CONCURRENCY_FLAG, description: `runs training at once (default ${DEFAULT_SWEEP_CONCURRENCY})` },
       { name: 'yes', type: 'boolean', description: `start without asking, also above ${CONFIRM_ABOVE} runs` },
-      RESUME_FLAG, METRIC_FLAG, K_FLAG, ...GLOBAL_FLAGS],
+      RESUME_FLAG, EXECUTOR_FLAG, ...SLURM_FLAGS, STOP_FLAG, METRIC_FLAG, K_FLAG, ...GLOBAL_FLAGS],
     examples: [
       'polyloss sweep --dataset digits --loss ce --epsilon -1:2:1 --seeds 3 --baseline --epochs 5',
       'polyloss sweep --config base.json --epsilon -1,0,1,2 --label-smoothing 0,0.1 --seeds 1,2,3 --concurrency 2 --yes',
       'polyloss sweep --resume sweep-20261128-105300-3f9a1c',
+      'polyloss sweep --epsilon -1:2:1 --seeds 3 --executor slurm --slurm-partition gpu --slurm-time 00:30:00 --slurm-max-parallel 8',
+      'polyloss sweep --stop sweep-20261128-105300-3f9a1c',
     ],
   },
   async run({ args, ctx, json, runsDir }) {
-    const { flags } = args;
-    const request = analysisRequestOf(flags);
-    const concurrency = (flags.concurrency as number | undefined) ?? DEFAULT_SWEEP_CONCURRENCY;
-    const work = typeof flags.resume === 'string' ? resumedSweep(flags.resume, flags, runsDir, ctx) : newSweep(flags, ctx);
+    if (typeof args.flags.stop === 'string') return stopSweep(args.flags.stop, runsDir, ctx, json);
+    const request = analysisRequestOf(args.flags);
+    if (isSlurm(args.flags)) checkSlurmReachable();
+    const work = typeof args.flags.resume === 'string' ? resumedSweep(args.flags.resume, args.flags, runsDir, ctx) : newSweep(args.flags, ctx);
     const { sweepId, todo } = work;
+    // A sweep that was on Slurm resumes there, with the settings of its last array unless flags change them.
+    const lastArray = work.saved?.slurm?.submissions.at(-1);
+    const flags = lastArray && args.flags.executor === undefined ? { ...args.flags, executor: 'slurm' } : args.flags;
+    const slurmOptions = slurmOptionsOf(flags, lastArray?.options);
+    const concurrency = (flags.concurrency as number | undefined) ?? DEFAULT_SWEEP_CONCURRENCY;
     for (const note of work.plan.notes) writeLine(ctx.stderr, `note: ${note}`);
     for (const warning of work.plan.warnings) writeLine(ctx.stderr, `warning: ${warning.message}`);
 
@@ -283,6 +323,26 @@ export const sweepCommand: Command = {
     if (ask && !isInteractive(ctx)) {
       throw new UsageError(`this sweep has ${todo.length} runs, more than ${CONFIRM_ABOVE}, and there is no terminal to ask on: add --yes to start them`);
     }
+    if (isSlurm(flags)) {
+      if (ask && !(await confirm(ctx, `Submit ${todo.length} runs to Slurm? [y/N] `))) {
+        writeLine(ctx.stderr, 'Nothing was submitted.');
+        return EXIT_RUN_FAILED;
+      }
+      const { result } = await submitToSlurm({
+        configs: todo, runsDir, ctx, options: slurmOptions, folder: sweepFolderOf(runsDir, sweepId), jobName: `polyloss-${sweepId}`,
+        toSave: work.toSave, sweepId, wait: flags.wait === true, json,
+      });
+      if (!result) {
+        const runsDirFlag = typeof flags['runs-dir'] === 'string' ? ` --runs-dir ${flags['runs-dir']}` : '';
+        writeLine(ctx.stderr, `Follow it with: polyloss list${runsDirFlag}; stop it with: polyloss sweep --stop ${sweepId}${runsDirFlag}`);
+        return 0;
+      }
+      if (!json) reportTraining(ctx, false, result);
+      printResults({ ran: result.records, interrupted: result.interruptedBy ?? null, exitCode: result.exitCode });
+      printSweepNextSteps(ctx, sweepId, flags, result, json);
+      return result.exitCode;
+    }
+    if (flags.wait === true) throw new UsageError('--wait applies to --executor slurm (on this machine the sweep always runs to its end)');
     const eta = await estimate(todo, concurrency, runsDir, ctx);
     if (eta === undefined) {
       writeLine(ctx.stderr, 'Interrupted before the sweep started: nothing was trained.');

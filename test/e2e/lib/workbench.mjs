@@ -109,11 +109,13 @@ export class Workbench {
   }
 
   /** Waits for a quick input at `step` of its steps (the title ends with "(step/total)"). */
+  /** Waits for step `step` of a wizard ("(3/7)" in the title), or, given text, for a quick input whose title has it. */
   async waitForStep(step) {
-    await waitFor(`quick input step ${step}`, async () => {
+    const wanted = typeof step === 'number' ? `(${step}/` : step;
+    await waitFor(`quick input ${typeof step === 'number' ? `step ${step}` : `"${step}"`}`, async () => {
       if (!(await this.quickInput().isVisible())) return false;
       const text = await this.page.locator('.quick-input-widget .quick-input-title').textContent().catch(() => '');
-      return (text ?? '').includes(`(${step}/`);
+      return (text ?? '').includes(wanted);
     }, { timeout: 15000, interval: 150 });
   }
 

@@ -24,6 +24,9 @@ const counted = (state) => state.chart.series.reduce((sum, s) => sum + s.points.
 /** Epochs of the New Run defaults while this scenario runs: the stopped sweep must still be training. */
 const LONG_EPOCHS = 5000;
 
+/** Run Sweep asks where to train when sbatch is on PATH (as on the test machines, which run a Slurm cluster): here. */
+const pickThisMachine = (wb) => wb.pick('where to train', 'This machine');
+
 export async function run(context) {
   // Written first, so VS Code has read it long before the second sweep takes the New Run defaults.
   const settingsFile = path.join(context.ws, '.vscode', 'settings.json');
@@ -87,6 +90,7 @@ async function sweepScenario({ wb, page, check, lap, workbenchUrl, ws, runsDir, 
   check(/4 runs · about \d+:\d\d/.test(confirm ?? ''), `the last step shows the runs and the time before starting ("${confirm?.trim()}")`);
   await wb.screenshot('sweep-confirm');
   await page.keyboard.press('Enter');
+  await pickThisMachine(wb);
   await waitFor('the Run Sweep input to close', async () => !(await wb.quickInput().isVisible()), { timeout: 10000 });
   lap('sweep started');
 
@@ -171,6 +175,7 @@ async function sweepScenario({ wb, page, check, lap, workbenchUrl, ws, runsDir, 
   await wb.pick(6, 'No CE runs');
   await wb.waitForStep(7);
   await page.keyboard.press('Enter');
+  await pickThisMachine(wb);
   const long = await waitFor('two runs of the second sweep training, two queued', () => {
     const found = readRuns(runsDir).filter((r) => r.record.config.sweepId && r.record.config.sweepId !== sweepId && !before.has(r.id));
     return found.length === 4 && found.filter((r) => r.record.status === 'running').length === 2 ? found : undefined;
