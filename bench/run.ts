@@ -18,6 +18,7 @@ const BENCHES: { name: string; what: string }[] = [
   { name: 'csv', what: 'CSV loading: peak memory and time for a large file' },
   { name: 'sweep', what: 'sweep scheduling' },
   { name: 'slurm', what: 'submitting to Slurm, and the per-task overhead on the cluster' },
+  { name: 'tune', what: 'polyloss tune on the noisy digits study with 2 workers, and the planner\'s decision time' },
   { name: 'webview', what: 'webview chart updates' },
 ];
 
