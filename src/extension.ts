@@ -21,6 +21,7 @@ import { SlurmWatch } from './host/slurmWatch';
 import { registerSweepCommands } from './host/sweepCommands';
 import { registerTuneCommands } from './host/tuneCommands';
 import { swapHostMark, takeOverFromPreviousWindow } from './host/windowTakeover';
+import { registerStudyCommands } from './host/studies';
 import { errorMessage } from './core/errors';
 
 /** What activate() returns: the services (for tests and integrations) and how long activation took. */
@@ -69,6 +70,7 @@ export function activate(context: vscode.ExtensionContext): PolyLossApi {
     ...registerCommands({ context, model, selection, launcher, log }),
     ...registerSweepCommands({ context, model, selection, launcher, log, workerPath, slurm }),
     ...registerTuneCommands({ context, model, selection, launcher, log }),
+    ...registerStudyCommands(context.extensionUri),
     // Ticks of runs deleted elsewhere are dropped, so Compare never asks for a missing run.
     model.onDidChangeRuns(() => selection.retain(new Set(model.list().map((r) => r.id)), (id) => fs.existsSync(path.join(model.runsDir, id)))),
     selection.onDidChange((ids) => setContext('polyloss.hasSelection', ids.length > 0)),

@@ -22,6 +22,7 @@ export const COMMANDS = {
   resumeSweep: 'polyloss.resumeSweep',
   showSweep: 'polyloss.showSweep',
   findBestEpsilon: 'polyloss.findBestEpsilon',
+  openStudy: 'polyloss.openStudy',
 } as const;
 
 export const INTERNAL_COMMANDS = {

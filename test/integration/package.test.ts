@@ -81,6 +81,7 @@ describe('production VSIX', () => {
       `${EXT}dist/webview/codicon.css`, `${EXT}dist/webview/codicon.ttf`, ...webviews,
       `${WASM_DIR}/tfjs-backend-wasm.wasm`, `${WASM_DIR}/tfjs-backend-wasm-simd.wasm`,
       ...filesIn('media/datasets'), ...filesIn('media/schemas'), ...filesIn('media/walkthrough'),
+      ...filesIn('examples/studies').filter((f) => f.endsWith('.polyloss.json')), ...filesIn('examples/studies/noisy-digits'),
       ...filesIn('python/polyloss_lab').filter((f) => f.endsWith('.py')), `${EXT}python/pyproject.toml`,
     ];
     assert.deepEqual(required.filter((f) => !names.has(f)), [], 'no required file is missing');
