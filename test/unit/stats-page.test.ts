@@ -180,3 +180,16 @@ test('an interval cut at 100 % is marked † in the table and named in a note un
   assert.equal(inside.groups[0].ciClipped, undefined);
   assert.equal(clippingNote(inside), '');
 });
+
+test('the terminal summary is plain text: "p<0.001" and labels as they are, control characters dropped', () => {
+  const ce = [0.9, 0.91, 0.905, 0.915, 0.9];
+  const analysis = analyzeRuns(pairedSweep(ce, { 2: [0.008, 0.007, 0.009, 0.0085, 0.0075] }), { metric: 'test' });
+  analysis.groups[1].label = 'ε=2 *tuned*\u001b[31m';
+  const terminal = resultsText(analysis);
+  assert.match(terminal, /^ε=2 \*tuned\*\[31m beat CE by \+0\.800 pts \[0\.\d{3}, 0\.\d{3}\] \(p<0\.001, 5 seeds\)\./);
+  assert.ok(terminal.includes('| ε=2 *tuned*[31m'), 'the label as it is, without its escape character');
+  assert.ok(!terminal.includes('&lt;') && !terminal.includes('\\*') && !terminal.includes('\u001b'), terminal);
+  // report.md escapes the same text for Markdown.
+  const md = renderResults(analysis);
+  assert.ok(md.includes('p&lt;0.001') && md.includes('ε=2 \\*tuned\\*'));
+});

@@ -2,7 +2,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { analyzeRuns, DEFAULT_LAST_K, SUMMARY_METRICS, type Analysis, type SummaryMetric } from '../../core/grouping';
 import {
-  groupCurves, groupStatistics, headline, groupsCsv, metricLabel, renderCurvesChart, renderEpsilonChart, renderHeadline, renderReport, renderResults,
+  groupCurves, groupStatistics, headline, plainText, groupsCsv, metricLabel, renderCurvesChart, renderEpsilonChart, renderHeadline, renderReport, renderResults,
   unitOf, type ReportChart,
 } from '../../core/report';
 import type { EpochMetric, RunRecord } from '../../core/runFormat';
@@ -89,9 +89,9 @@ export function analyze(runs: readonly RunRecord[], epochsOf: (runId: string) =>
   return analyzeRuns(runs, { ...options, baselineKey: group.key });
 }
 
-/** The grouped results as the terminal shows them, as report.md does: the headline, the table, its notes and the verdicts. */
+/** The grouped results as the terminal shows them, as report.md does but without Markdown escapes: the headline, the table, its notes and the verdicts. */
 export function resultsText(analysis: Analysis): string {
-  return `${renderHeadline(analysis)}\n\n${renderResults(analysis)}`;
+  return `${renderHeadline(analysis, plainText)}\n\n${renderResults(analysis, plainText)}`;
 }
 
 export type ExportFormat = 'json' | 'csv';

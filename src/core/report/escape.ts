@@ -15,10 +15,21 @@ export function escapeXml(text: string): string {
  * start a link are left alone, so intervals like "[0.3, 2.1]" stay readable on a terminal.
  */
 export function escapeMarkdown(text: string): string {
-  return singleLine(text.replace(/\r?\n|\r/g, ' '))
+  return plainText(text)
     .replace(/[\\`*_|~]/g, '\\$&')
     .replace(/\](?=[([:])/g, '\\]')
     .replace(/!(?=\[)/g, '\\!')
     .replace(/^#/, '\\#')
     .replace(/[&<>]/g, (c) => XML_ENTITIES[c]);
 }
+
+/**
+ * Text for a terminal: one line, control characters dropped, nothing else changed (a terminal shows
+ * "p<0.001" and "*" as they are, where Markdown needs "&lt;" and "\\*").
+ */
+export function plainText(text: string): string {
+  return singleLine(text.replace(/\r?\n|\r/g, ' '));
+}
+
+/** How the text of a table, a verdict or a headline is made safe: escapeMarkdown for report.md, plainText for a terminal. */
+export type TextEscape = (text: string) => string;

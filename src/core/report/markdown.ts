@@ -87,7 +87,7 @@ export function renderReport(input: ReportInput): string {
   const lines: string[] = [
     `# ${escapeMarkdown(input.title)}`,
     '',
-    renderHeadline(analysis, true),
+    renderHeadline(analysis, escapeMarkdown, true),
     '',
     `${runs.length} runs (${counted} counted) in ${analysis.groups.length} groups of runs that differ only in their seed. `
       + `Metric: ${escapeMarkdown(metricDescription(analysis))}. `

@@ -1,6 +1,6 @@
 import type { Analysis, BaselineComparison, GroupSummary } from '../grouping';
 import { formatEstimate, formatP, type VerdictKind } from '../stats';
-import { escapeMarkdown } from './escape';
+import { escapeMarkdown, type TextEscape } from './escape';
 import { CLIPPED_MARK, formatGroupInterval, formatLevel, formatMeanStd, metricLabel, unitOf } from './format';
 import { headline } from './headline';
 
@@ -113,9 +113,9 @@ export function resultsTable(analysis: Analysis): ResultsTable {
 }
 
 /** A Markdown table with cells escaped and padded to their column's width. */
-export function markdownTable(columns: readonly TableColumn[], rows: readonly (readonly string[])[]): string {
-  const escaped = rows.map((row) => row.map(escapeMarkdown));
-  const headers = columns.map((c) => escapeMarkdown(c.header));
+export function markdownTable(columns: readonly TableColumn[], rows: readonly (readonly string[])[], escape: TextEscape = escapeMarkdown): string {
+  const escaped = rows.map((row) => row.map(escape));
+  const headers = columns.map((c) => escape(c.header));
   const widths = headers.map((h, i) => Math.max(3, h.length, ...escaped.map((r) => (r[i] ?? '').length)));
   const pad = (cell: string, i: number) => (columns[i].rightAligned ? cell.padStart(widths[i]) : cell.padEnd(widths[i]));
   const line = (cells: readonly string[]) => `| ${cells.map(pad).join(' | ')} |`;
@@ -124,14 +124,14 @@ export function markdownTable(columns: readonly TableColumn[], rows: readonly (r
 }
 
 /** The results table as Markdown. */
-export function renderResultsTable(analysis: Analysis): string {
+export function renderResultsTable(analysis: Analysis, escape: TextEscape = escapeMarkdown): string {
   const { columns, rows } = resultsTable(analysis);
-  return markdownTable(columns, rows);
+  return markdownTable(columns, rows, escape);
 }
 
 /** One Markdown list item per comparison: the verdict sentence with its numbers. */
-export function renderVerdicts(analysis: Analysis): string {
-  return analysis.comparisons.map((c) => `- ${escapeMarkdown(c.verdict)}`).join('\n');
+export function renderVerdicts(analysis: Analysis, escape: TextEscape = escapeMarkdown): string {
+  return analysis.comparisons.map((c) => `- ${escape(c.verdict)}`).join('\n');
 }
 
 /** The lines under the results table: intervals cut at 0 % or 100 %, and how the verdicts were reached. */
@@ -139,14 +139,14 @@ export function resultsNotes(analysis: Analysis): string[] {
   return [clippingNote(analysis), adjustmentNote(analysis)].filter(Boolean);
 }
 
-/** The headline sentence (in bold with `bold`, for report.md) and the sample-size hint, Markdown-escaped. */
-export function renderHeadline(analysis: Analysis, bold = false): string {
+/** The headline sentence (in Markdown bold with `bold`), then the sample-size hint. */
+export function renderHeadline(analysis: Analysis, escape: TextEscape = escapeMarkdown, bold = false): string {
   const { text, hint } = headline(analysis);
-  const sentence = bold ? `**${escapeMarkdown(text)}**` : escapeMarkdown(text);
-  return hint ? `${sentence} ${escapeMarkdown(hint.text)}` : sentence;
+  const sentence = bold ? `**${escape(text)}**` : escape(text);
+  return hint ? `${sentence} ${escape(hint.text)}` : sentence;
 }
 
-/** The results as report.md and the terminal show them: the table, the notes, the verdicts. */
-export function renderResults(analysis: Analysis): string {
-  return [renderResultsTable(analysis), ...resultsNotes(analysis).map(escapeMarkdown), renderVerdicts(analysis)].filter(Boolean).join('\n\n');
+/** The results as report.md (escapeMarkdown) and the terminal (plainText) show them: the table, the notes, the verdicts. */
+export function renderResults(analysis: Analysis, escape: TextEscape = escapeMarkdown): string {
+  return [renderResultsTable(analysis, escape), ...resultsNotes(analysis).map(escape), renderVerdicts(analysis, escape)].filter(Boolean).join('\n\n');
 }
