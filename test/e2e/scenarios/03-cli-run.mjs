@@ -6,7 +6,7 @@ export const title = 'A run made by the polyloss CLI appears in the Runs tree';
 export async function run({ wb, check, lap, workbenchUrl, ws, runsDir, project }) {
   await showRunsView(wb, workbenchUrl(ws));
   const before = readRuns(runsDir).length;
-  const { stdout } = await polylossCli(project, ['train', '--dataset', 'digits', '--loss', 'ce', '--epochs', '1', '--seeds', '5', '--runs-dir', runsDir]);
+  const { stdout } = await polylossCli(project, ['train', '--dataset', 'digits', '--loss', 'ce', '--epochs', '1', '--seed', '5', '--runs-dir', runsDir]);
   lap(`CLI finished:\n${stdout.trim()}`);
   const runs = readRuns(runsDir);
   check(runs.length === before + 1, 'the CLI wrote one new run folder');
