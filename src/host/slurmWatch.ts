@@ -5,6 +5,7 @@
 // tasks write run.json on the shared file system, like runs of the CLI.
 import type * as vscode from 'vscode';
 import { needsSlurm, reconcileSlurm, type TaskState } from '../runner/slurm/status';
+import { findOnPath } from '../runner/slurm/tools';
 import type { RunsIndex } from './runsModel';
 
 const POLL_MS = 5000;
@@ -37,6 +38,8 @@ export class SlurmWatch implements vscode.Disposable {
   private schedule(ms: number): void {
     if (this.timer || this.disposed) return;
     if (!this.model.list().some((run) => needsSlurm(run, Date.now()))) return;
+    // Runs of a cluster opened where Slurm is not (e.g. a copy of the folder): nothing to ask.
+    if (!findOnPath('squeue')) return;
     this.timer = setTimeout(() => void this.poll(), ms);
   }
 

@@ -245,6 +245,22 @@ describe('polyloss sweep --executor slurm', () => {
     assert.match(script, new RegExp(`^cd ${workDir}$`, 'm'), 'tasks work in the folder the command ran in');
   });
 
+  it('a worker killed outright on the node (as by the out-of-memory killer) leaves its run interrupted, not failed', async () => {
+    const submitted = await cli(['sweep', ...TINY, '--epochs', '200', '--epsilon', '1', '--seeds', '1', '--executor', 'slurm']);
+    assert.equal(submitted.code, 0, submitted.stderr);
+    const [, jobId] = jobIdIn(submitted.stderr);
+    submittedJobs.push(jobId);
+    const id = sweepIdIn(submitted.stderr);
+    const running = await until('the task to train', () => ofSweep(id).find((r) => r.status === 'running')) as RunFile & { environment: { pid: number } };
+    process.kill(running.environment.pid, 'SIGKILL');
+    const ended = await until('the run to end', () => {
+      const [run] = ofSweep(id);
+      return run.status !== 'running' ? run : undefined;
+    });
+    assert.equal(ended.status, 'interrupted');
+    assert.equal(ended.error, `the training worker of task ${jobId}_0 was killed (SIGKILL), as for running out of memory`);
+  });
+
   it('a task whose config fails on the node ends failed with its error', async () => {
     const csv = path.join(workDir, 'data.csv');
     fs.writeFileSync(csv, ['a,b,label', ...Array.from({ length: 60 }, (_, i) => `${i % 7},${(i * 3) % 5},${i % 2 ? 'x' : 'y'}`)].join('\n') + '\n');

@@ -152,6 +152,15 @@ describe('ends Slurm caused', () => {
     assert.equal(slurmVerdict({ ...signalled, ...change }, snapshot({ '42_5': 'TIMEOUT' }), at(40)), undefined);
   });
 
+  it('a run whose worker was killed keeps its own words unless Slurm names a cause of its own', () => {
+    const killed = slurmRun('interrupted', 6, { endedAt: new Date(T0).toISOString(), error: 'the training worker of task 42_6 was killed (SIGKILL), as for running out of memory' });
+    const oom = slurmVerdict(killed, snapshot({ '42_6': 'OUT_OF_MEMORY' }), at(30));
+    assert.equal(oom?.error, 'Slurm ended task 42_6: OUT_OF_MEMORY (out of memory)');
+    const failed = slurmVerdict(killed, snapshot({ '42_6': 'FAILED' }), at(30));
+    assert.equal(failed?.error, killed.error);
+    assert.equal(failed?.slurm?.state, 'FAILED', 'Slurm is not asked again');
+  });
+
   it('reconcileSlurm writes the verdicts into run.json and leaves local runs to the pid check', async () => {
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'polyloss-slurm-unit-'));
     try {

@@ -45,6 +45,9 @@ const END_WORDS: Readonly<Record<string, string>> = {
   COMPLETED: 'the task ended before the run recorded its end',
 };
 
+/** End states that Slurm (or the cluster) caused, as opposed to the task ending by itself (COMPLETED, FAILED). */
+const SLURM_CAUSES = new Set(['CANCELLED', 'TIMEOUT', 'NODE_FAIL', 'PREEMPTED', 'OUT_OF_MEMORY', 'BOOT_FAIL', 'DEADLINE']);
+
 export function taskKey(run: Pick<RunRecord, 'slurm'>): string {
   return `${run.slurm!.jobId}_${run.slurm!.taskId}`;
 }
@@ -158,7 +161,11 @@ export function slurmVerdict(run: RunRecord, snapshot: SlurmSnapshot, opts: Verd
   const ended = (state: string, error: string): Partial<RunRecord> => ({
     status: 'interrupted', error, endedAt: run.endedAt ?? new Date(opts.now).toISOString(), slurm: { ...slurm, state },
   });
-  if (task && !isActiveState(task.state)) return ended(task.state, slurmEndReason(key, task.state));
+  if (task && !isActiveState(task.state)) {
+    // A run that recorded its own end keeps its words unless Slurm names a cause of its own.
+    const keepOwn = !isLive(run) && !SLURM_CAUSES.has(task.state) && run.error !== undefined;
+    return ended(task.state, keepOwn ? run.error! : slurmEndReason(key, task.state));
+  }
   if (task || !isLive(run)) return undefined;
   if (run.status === 'queued' && snapshot.jobsListed.has(slurm.jobId)) {
     // Slurm drops a pending task that is cancelled without a trace, while its siblings stay listed.

@@ -70,6 +70,11 @@ export async function runSlurmTask(opts: SlurmTaskOptions): Promise<number> {
     // Slurm says why (CANCELLED, TIMEOUT, PREEMPTED…) only once the task is gone: the follower adds it.
     record = { ...record, status: 'interrupted', error: `Slurm ended task ${key} with ${endedBySlurm}` };
     writeRunRecord(runDir, record);
+  } else if (record.status === 'failed' && /killed by SIGKILL/.test(record.error ?? '')) {
+    // A worker killed outright on a node was most likely killed for its memory (the kernel, or the
+    // cluster's limit): an end from outside, not a failure of the config. Slurm's word follows if it has one.
+    record = { ...record, status: 'interrupted', error: `the training worker of task ${key} was killed (SIGKILL), as for running out of memory` };
+    writeRunRecord(runDir, record);
   }
   opts.log(`run ${opts.runId} ${record.status}${record.error ? `: ${record.error}` : ''}`);
   return isTerminal(record.status) && record.status !== 'failed' && record.status !== 'interrupted' ? 0 : 1;
