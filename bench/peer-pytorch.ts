@@ -29,7 +29,7 @@
 import { execFileSync, spawnSync } from 'node:child_process';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import type { RunConfig } from '../src/core/runConfig';
+import type { BuiltinRunConfig } from '../src/core/runConfig';
 import { selectBackend } from '../src/training/backend';
 import { CNN_BENCH, fmt, measureTraining, median, MLP_BENCH, numberArg, ratio, type Throughput, WARM_UP_EPOCHS, warmUp } from './trainingRuns';
 
@@ -39,7 +39,7 @@ const DATA = path.join(ROOT, 'media', 'datasets', 'mnist.pld.gz');
 const INSTALL_HINT = 'apt-get install python3-torch';
 const TARGETS = { mlp: 0.5, cnn: 0.3 } as const;
 type ModelName = keyof typeof TARGETS;
-const CONFIGS: Record<ModelName, RunConfig> = { mlp: MLP_BENCH, cnn: CNN_BENCH };
+const CONFIGS: Record<ModelName, BuiltinRunConfig> = { mlp: MLP_BENCH, cnn: CNN_BENCH };
 
 /** Which threads the python process ran with, as pytorch_bench.py reads them after training. */
 interface ThreadsUsed {
@@ -125,7 +125,7 @@ function singleThreadCheck(results: PeerResult[]): { ok: boolean; text: string }
 async function main(): Promise<void> {
   const rounds = numberArg('--rounds', 3);
   const backend = await selectBackend('wasm');
-  const on = (config: RunConfig): RunConfig => ({ ...config, backend: 'wasm' });
+  const on = (config: BuiltinRunConfig): BuiltinRunConfig => ({ ...config, backend: 'wasm' });
   const peer = findTorchPython();
   console.log(`ours: ${backend.detail.split(';')[0]}, tfjs ${backend.tfjsVersion}`);
   if ('tried' in peer) {

@@ -15,7 +15,7 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import type { WorkerEvent } from '../src/core/protocol';
-import { DEFAULT_CONFIG, type RunConfig } from '../src/core/runConfig';
+import { DEFAULT_CONFIG, type BuiltinRunConfig as RunConfig } from '../src/core/runConfig';
 import type { RunRecord, StepMetric } from '../src/core/runFormat';
 import { startRun } from '../src/runner/startRun';
 import { appendMetrics, readMetrics, RUN_FILE, writeRunRecord } from '../src/store/runFiles';

@@ -17,7 +17,7 @@
 import * as tf from '@tensorflow/tfjs';
 import type { LossSpec } from '../src/core/lossSpec';
 import { createRng, shuffleInPlace } from '../src/core/random';
-import type { RunConfig } from '../src/core/runConfig';
+import type { BuiltinRunConfig } from '../src/core/runConfig';
 import { selectBackend } from '../src/training/backend';
 import { loadDataset } from '../src/training/datasets/index';
 import { disposeSplit, splitTensors } from '../src/training/metrics';
@@ -36,7 +36,7 @@ const cpuMs = (): number => {
 };
 
 /** CPU time of `b`'s steps over `a`'s, for two models trained side by side on the same batches in ABBA order. */
-async function pairedStepRatio(config: RunConfig, a: LossSpec, b: LossSpec, epochs: number): Promise<number> {
+async function pairedStepRatio(config: BuiltinRunConfig, a: LossSpec, b: LossSpec, epochs: number): Promise<number> {
   const data = await loadDataset(config.dataset, config.seed);
   const split = splitTensors(data.train.x, data.train.y, data.train.n, data.inputShape, data.numClasses);
   const runs = [a, b].map((spec) => {
@@ -73,9 +73,9 @@ async function main(): Promise<void> {
   const backend = await selectBackend('auto');
   const wasm = backend.name === 'wasm';
   console.log(`backend: ${backend.name} — ${backend.detail}\ntfjs ${backend.tfjsVersion}, ${rounds} rounds, medians\n`);
-  const on = (base: RunConfig, loss: LossSpec): RunConfig => ({ ...base, loss, backend: backend.name as RunConfig['backend'] });
+  const on = (base: BuiltinRunConfig, loss: LossSpec): BuiltinRunConfig => ({ ...base, loss, backend: backend.name as BuiltinRunConfig['backend'] });
 
-  await warmUp('mlp', backend.name as RunConfig['backend']);
+  await warmUp('mlp', backend.name as BuiltinRunConfig['backend']);
 
   const mlpVariants: Record<string, () => Promise<Throughput>> = {
     'MLP CE': () => measureTraining(on(MLP_BENCH, CE)),
@@ -89,7 +89,7 @@ async function main(): Promise<void> {
   }
   const mlp = await interleaved(mlpVariants, rounds);
 
-  await warmUp('cnn', backend.name as RunConfig['backend']);
+  await warmUp('cnn', backend.name as BuiltinRunConfig['backend']);
   const cnnVariants: Record<string, () => Promise<Throughput>> = { 'CNN CE': () => measureTraining(on(CNN_BENCH, CE)) };
   if (wasm) {
     cnnVariants['CNN CE, XNNPACK conv'] = () => measureTraining(on(CNN_BENCH, CE), { simdConv: false });

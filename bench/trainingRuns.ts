@@ -7,12 +7,12 @@
  * time between each pair of its calls (a step's start and end). Per CPU second is the figure to
  * compare on a shared machine: other load stretches wall time, not the CPU time a step needs.
  */
-import type { RunConfig } from '../src/core/runConfig';
+import type { BuiltinRunConfig } from '../src/core/runConfig';
 import { train } from '../src/training/train';
 import { setWasmKernelOptions, type WasmKernelOptions } from '../src/training/wasmKernels';
 
 /** 784-128-10 MLP at batch 128 on the mnist sample: 8,000 training rows, six epochs (375 steps). */
-export const MLP_BENCH: RunConfig = {
+export const MLP_BENCH: BuiltinRunConfig = {
   dataset: { name: 'mnist', validationFraction: 0.1, testFraction: 0.1 },
   model: { type: 'mlp', hidden: [128] },
   loss: { type: 'ce' },
@@ -24,7 +24,7 @@ export const MLP_BENCH: RunConfig = {
 };
 
 /** The default CNN (conv 16, conv 32, each 3×3 same + ReLU + 2×2 max pool; dense 10): 3,200 training rows, one epoch. */
-export const CNN_BENCH: RunConfig = {
+export const CNN_BENCH: BuiltinRunConfig = {
   ...MLP_BENCH,
   model: { type: 'cnn', filters: [16, 32] },
   epochs: 1,
@@ -46,7 +46,7 @@ function cpuMs(): number {
 }
 
 /** Trains `config` once with the wasm kernel options `kernels`; samples/s over the training steps. */
-export async function measureTraining(config: RunConfig, kernels: Partial<WasmKernelOptions> = {}): Promise<Throughput> {
+export async function measureTraining(config: BuiltinRunConfig, kernels: Partial<WasmKernelOptions> = {}): Promise<Throughput> {
   const previous = setWasmKernelOptions(kernels);
   let calls = 0;
   let cpuTotal = 0;
@@ -88,7 +88,7 @@ export const WARM_UP_EPOCHS = 48;
  * the first couple of thousand MLP steps adds up to a third to the CPU time of a step (a CNN step is long
  * enough for this not to matter). Returns the throughput over the warm-up, what a short run sees.
  */
-export async function warmUp(model: 'mlp' | 'cnn', backend: RunConfig['backend']): Promise<Throughput> {
+export async function warmUp(model: 'mlp' | 'cnn', backend: BuiltinRunConfig['backend']): Promise<Throughput> {
   if (model === 'cnn') return measureTraining({ ...CNN_BENCH, backend, dataset: { ...CNN_BENCH.dataset, maxSamples: 1000 } });
   return measureTraining({ ...MLP_BENCH, backend, epochs: WARM_UP_EPOCHS });
 }

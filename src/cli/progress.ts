@@ -13,7 +13,8 @@ type Stream = NodeJS.WritableStream & { columns?: number };
 interface RunState {
   runId: string;
   label: string;
-  epochs: number;
+  /** Unknown for a script's run. */
+  epochs?: number;
   state: 'queued' | 'running' | 'ended';
   totalSteps?: number;
   steps: number;
@@ -34,7 +35,7 @@ export class ProgressReporter {
 
   constructor(private readonly stream: Stream, private readonly live: boolean) {}
 
-  add(runId: string, label: string, epochs: number, running: boolean): void {
+  add(runId: string, label: string, epochs: number | undefined, running: boolean): void {
     this.runs.set(runId, { runId, label: singleLine(label), epochs, state: running ? 'running' : 'queued', steps: 0, epoch: 0, elapsed: 0 });
     this.scheduleRedraw();
   }
@@ -68,7 +69,7 @@ export class ProgressReporter {
         const e = event.epoch;
         run.epoch = e.epoch;
         if (!this.live) {
-          this.note(`${this.prefix(run)} epoch ${e.epoch}/${run.epochs}  train loss ${formatNumber(e.trainLoss)}  `
+          this.note(`${this.prefix(run)} epoch ${e.epoch}${run.epochs ? `/${run.epochs}` : ''}  train loss ${formatNumber(e.trainLoss)}  `
             + `val loss ${formatNumber(e.valLoss)}  val acc ${formatPercent(e.valAcc)}`);
         }
         break;
@@ -143,7 +144,7 @@ export class ProgressReporter {
     const filled = Math.round((done / total) * BAR_WIDTH);
     const bar = '█'.repeat(filled) + '░'.repeat(BAR_WIDTH - filled);
     const eta = done > 0 ? formatDuration((run.elapsed / done) * (total - done)) : '—';
-    return `${name}  epoch ${Math.max(run.epoch, 1)}/${run.epochs}  ${bar} ${done}/${total}  `
+    return `${name}  epoch ${Math.max(run.epoch, 1)}${run.epochs ? `/${run.epochs}` : ''}  ${bar} ${done}/${total}  `
       + `loss ${formatNumber(run.loss)}  acc ${formatPercent(run.acc, 1)}  ETA ${eta}`;
   }
 }

@@ -9,9 +9,8 @@ import type { LossSpec } from './lossSpec';
 
 /** What a run started from the editor trains on, described for the user. */
 export interface RunBaseInfo {
-  dataset: string;
-  model: string;
-  epochs: number;
+  /** What the run trains, e.g. "digits · mlp · 10 epochs" or "train.py (your script)". */
+  what: string;
   /** The ticked run the settings come from; absent when they are the New Run defaults. */
   fromRun?: string;
 }
@@ -41,7 +40,7 @@ export function isLossLike(x: unknown): x is LossSpec {
 }
 
 function isBase(x: unknown): x is RunBaseInfo {
-  return isObj(x) && typeof x.dataset === 'string' && typeof x.model === 'string' && typeof x.epochs === 'number'
+  return isObj(x) && typeof x.what === 'string'
     && (x.fromRun === undefined || typeof x.fromRun === 'string');
 }
 

@@ -1,13 +1,18 @@
 import type { LossSpec } from './lossSpec';
-import { DEFAULT_CONFIG, type DatasetSpec, type ModelSpec, type OptimizerSpec, type RunConfig } from './runConfig';
+import {
+  DEFAULT_CONFIG, type BuiltinRunConfig, type CommandRunConfig, type DatasetSpec, type ModelSpec, type OptimizerSpec, type RunConfig,
+} from './runConfig';
 
 /** What a user writes: any field may be left out and is then taken from DEFAULT_CONFIG. */
-export type PartialRunConfig = Partial<Omit<RunConfig, 'dataset' | 'model' | 'loss' | 'optimizer'>> & {
+export type PartialRunConfig = Partial<Omit<BuiltinRunConfig, 'dataset' | 'model' | 'loss' | 'optimizer'>> & {
   dataset?: Partial<DatasetSpec>;
   model?: Partial<ModelSpec>;
   loss?: Partial<LossSpec>;
   optimizer?: Partial<OptimizerSpec>;
 };
+
+/** The same for a run of the user's command: its command, and maybe a loss and seed. */
+export type PartialCommandRunConfig = Partial<Omit<CommandRunConfig, 'loss'>> & { command: CommandRunConfig['command']; loss?: Partial<LossSpec> };
 
 /**
  * A full config from a partial one. A section of another kind than the default (say
@@ -15,17 +20,32 @@ export type PartialRunConfig = Partial<Omit<RunConfig, 'dataset' | 'model' | 'lo
  * the ones every kind uses (the split fractions, the learning rate). Values of the wrong shape
  * are kept as they are, so that validation (always run afterwards) reports them.
  */
-export function withDefaults(partial: PartialRunConfig): RunConfig {
+export function withDefaults(partial: PartialRunConfig): BuiltinRunConfig;
+export function withDefaults(partial: PartialRunConfig | PartialCommandRunConfig): RunConfig;
+export function withDefaults(partial: PartialRunConfig | PartialCommandRunConfig): RunConfig {
   return overlayConfig(DEFAULT_CONFIG, partial);
+}
+
+/**
+ * A command run takes only the loss and seed defaults: data, model and schedule are the script's.
+ * Built-in fields it was given anyway are kept, so that validation names them.
+ */
+function commandWithDefaults(partial: PartialCommandRunConfig): RunConfig {
+  const { loss, seed } = DEFAULT_CONFIG;
+  return { loss: structuredClone(loss), seed, ...structuredClone(partial) } as RunConfig;
 }
 
 /**
  * `base` with a partial config laid over it, by the same rules as withDefaults: used where
  * settings come in layers (an experiment file's shared settings, then one run's overrides).
  */
-export function overlayConfig(base: RunConfig, partial: PartialRunConfig): RunConfig {
-  const copy = structuredClone(base);
+export function overlayConfig(base: RunConfig, partial: PartialRunConfig | PartialCommandRunConfig): RunConfig {
   if (!isObject(partial)) return partial as RunConfig;
+  if (partial.command !== undefined) return commandWithDefaults(partial);
+  if (base.command !== undefined) {
+    return { ...structuredClone(base), ...structuredClone(partial), loss: mergeSection(structuredClone(base.loss), partial.loss, 'type', []) } as RunConfig;
+  }
+  const copy = structuredClone(base);
   return {
     ...copy,
     ...partial,
@@ -33,7 +53,7 @@ export function overlayConfig(base: RunConfig, partial: PartialRunConfig): RunCo
     model: mergeSection(copy.model, partial.model, 'type', []),
     loss: mergeSection(copy.loss, partial.loss, 'type', []),
     optimizer: mergeSection(copy.optimizer, partial.optimizer, 'type', ['learningRate']),
-  };
+  } as BuiltinRunConfig;
 }
 
 /**

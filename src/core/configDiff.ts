@@ -35,6 +35,8 @@ const LABELS: Record<string, string> = {
   'loss.labelSmoothing': 'label smoothing',
   'loss.activation': 'activation',
   'loss.alpha': 'α',
+  'command.argv': 'command',
+  'command.cwd': 'cwd',
   'dataset.name': 'dataset',
   'dataset.path': 'data',
   'dataset.labelsPath': 'labels',
@@ -102,6 +104,10 @@ export function configFacts(config: RunConfig): Map<string, string> {
   facts.set('loss.labelSmoothing', formatValue(loss.labelSmoothing || undefined));
   facts.set('loss.activation', loss.activation ?? 'softmax');
   facts.set('loss.alpha', formatValue(loss.alpha));
+  if (config.command !== undefined) {
+    facts.set('command.argv', config.command.argv.join(' '));
+    return new Map([...facts].sort(([a], [b]) => compareKeys(a, b)));
+  }
   const { dataset, model, optimizer } = config;
   facts.set('dataset.imbalanceRatio', formatValue(dataset.imbalanceRatio ?? 1));
   facts.set('dataset.labelNoise', formatValue(dataset.labelNoise ?? 0));

@@ -31,8 +31,13 @@ const DOCUMENTS: SchemaDocuments = {
 /** The file as written (after the schema check). */
 export interface ExperimentFile {
   $schema?: string;
-  dataset: Partial<DatasetSpec>;
-  model: Partial<ModelSpec>;
+  /** Built-in training: the data and the classifier. */
+  dataset?: Partial<DatasetSpec>;
+  model?: Partial<ModelSpec>;
+  /** Or your own script: its argv, its folder (relative to the file) and values handed to it. */
+  command?: string[];
+  cwd?: string;
+  params?: Record<string, unknown>;
   training?: ExperimentTraining;
   runs: ExperimentRunValue[];
   sweep?: SweepSpec;
@@ -133,7 +138,10 @@ export function parseExperimentFile(text: string, filePath: string, options: Par
   const file = value as ExperimentFile;
   const checks = new Checks(root, nodePath.dirname(filePath), options);
   const entries = Array.isArray(file?.runs) ? file.runs : [];
-  const issues = [...checks.schema(value), ...checks.duplicateNames(entries), ...checks.duplicateSeeds(file)];
+  const schemaIssues = checks.schema(value);
+  const issues = [
+    ...schemaIssues, ...(schemaIssues.length === 0 ? checks.trainer(file) : []), ...checks.duplicateNames(entries), ...checks.duplicateSeeds(file),
+  ];
   // These errors leave the entry (or, in a shared section, every entry) unfit to build a config from.
   const errorPaths = issues.filter((issue) => issue.severity === 'error').map((issue) => parseIssuePath(issue.path));
   const blocked = (entry: number): boolean => errorPaths.some((where) => blocks(where, entry));
@@ -178,7 +186,7 @@ function planFileSweep(
 }
 
 /** Sections every run shares: an error there concerns every entry and the sweep. */
-const SHARED_SECTIONS: readonly (string | number)[] = ['dataset', 'model', 'training'];
+const SHARED_SECTIONS: readonly (string | number)[] = ['dataset', 'model', 'training', 'command', 'cwd', 'params'];
 
 /** Whether an error at `where` keeps entry `owner` (an index in `runs`) or the sweep from running. */
 function blocks(where: ValuePath, owner: number | 'sweep'): boolean {
@@ -194,10 +202,14 @@ function seedsOf(file: ExperimentFile, entry: ExperimentRunValue): number[] {
 
 /** The shared settings of the file with `overrides` laid over them, dataset paths made absolute. */
 function settingsOf(file: ExperimentFile, fileDir: string, overrides?: ExperimentRunValue['overrides']): RunConfig {
+  if (file.command !== undefined) {
+    const command = definedOnly({ argv: [...file.command], cwd: nodePath.resolve(fileDir, file.cwd ?? '.'), params: structuredClone(file.params) });
+    return withDefaults({ command });
+  }
   const { seeds: _seeds, ...training } = file.training ?? {};
   const shared = withDefaults(definedOnly({ dataset: file.dataset, model: file.model, ...training }));
   const merged = overlayConfig(shared, definedOnly({ ...overrides }));
-  return { ...merged, dataset: resolveDatasetPaths(merged.dataset, fileDir) };
+  return merged.command === undefined ? { ...merged, dataset: resolveDatasetPaths(merged.dataset, fileDir) } : merged;
 }
 
 function configsOf(file: ExperimentFile, entry: ExperimentRunValue, experiment: string, fileDir: string): RunConfig[] {
@@ -265,6 +277,7 @@ class Checks {
   /** The files a csv / idx dataset reads must exist. */
   datasetFiles(config: RunConfig, owner: number | 'sweep'): ExperimentIssue[] {
     const { dataset } = config;
+    if (dataset === undefined) return [];
     const fields = dataset.name === 'csv' ? ['path'] as const : dataset.name === 'idx' ? ['path', 'labelsPath'] as const : [];
     return fields.flatMap((field) => {
       const file = dataset[field];
@@ -275,6 +288,35 @@ class Checks {
       };
       return [this.locate(issue, ['dataset', field], owner, 'files')];
     });
+  }
+
+  /**
+   * Who trains the runs: the built-in engine (dataset and model required) or the file's command
+   * (then the engine's settings would be ignored, so they are errors; its folder must exist).
+   */
+  trainer(file: ExperimentFile): ExperimentIssue[] {
+    const issue = (path: ValuePath, message: string): ExperimentIssue =>
+      this.at(path, { path: formatIssuePath(path), severity: 'error', message: `${formatIssuePath(path) || 'the experiment file'}${message.startsWith(':') ? '' : ' '}${message}` }, 'rules');
+    if (file.command === undefined) {
+      const missing = (['dataset', 'model'] as const).filter((field) => file[field] === undefined);
+      const extra = (['cwd', 'params'] as const).filter((field) => file[field] !== undefined);
+      return [
+        ...(missing.length ? [issue([], `needs ${missing.map((f) => `"${f}"`).join(' and ')} (built-in training) or "command" (your own script)`)] : []),
+        ...extra.map((field) => issue([field], 'only applies with "command"')),
+      ];
+    }
+    const unused = 'is not used with "command": your script sets it (pass values in "params")';
+    const issues = (['dataset', 'model'] as const).filter((field) => file[field] !== undefined).map((field) => issue([field], unused));
+    const { seeds: _seeds, ...training } = file.training ?? {};
+    issues.push(...Object.keys(training).map((field) => issue(['training', field], unused)));
+    (Array.isArray(file.runs) ? file.runs : []).forEach((entry, i) => {
+      if (entry?.overrides !== undefined) issues.push(issue(['runs', i, 'overrides'], 'is not used with "command": give the script what differs in "params"'));
+    });
+    const cwd = nodePath.resolve(this.fileDir, file.cwd ?? '.');
+    if (file.cwd !== undefined && !this.options.exists(cwd)) {
+      issues.push(issue(['cwd'], `: folder not found: ${cwd} (relative paths start from the experiment file's folder, ${this.fileDir})`));
+    }
+    return issues;
   }
 
   /** The value against the experiment schema. */

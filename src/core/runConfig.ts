@@ -44,23 +44,61 @@ export interface OptimizerSpec {
 
 export type BackendChoice = 'auto' | 'node' | 'wasm' | 'cpu';
 
-export interface RunConfig {
+/**
+ * A run trained by the user's own program: argv[0] `python`/`python3` stands for the chosen
+ * interpreter. The program learns its run from environment variables (docs/run-format.md).
+ */
+export interface CommandSpec {
+  argv: string[];
+  /** The working folder (absolute once launched; default: the workspace / the CLI's folder). */
+  cwd?: string;
+  /** Free-form values handed to the script (`run.config["command"]["params"]` in Python). */
+  params?: Record<string, unknown>;
+}
+
+/** What every run has, whoever trains it. */
+interface RunConfigBase {
   /** Free text shown in lists; defaults to a label built from the loss. */
   name?: string;
-  dataset: DatasetSpec;
-  model: ModelSpec;
   loss: LossSpec;
-  optimizer: OptimizerSpec;
-  batchSize: number;
-  epochs: number;
   seed: number;
-  backend: BackendChoice;
   /** Set when the run belongs to a sweep or an experiment file. */
   sweepId?: string;
   experiment?: string;
 }
 
-export const DEFAULT_CONFIG: RunConfig = {
+/** A run the built-in engine trains: data, model and schedule are the engine's. */
+export interface BuiltinRunConfig extends RunConfigBase {
+  command?: undefined;
+  dataset: DatasetSpec;
+  model: ModelSpec;
+  optimizer: OptimizerSpec;
+  batchSize: number;
+  epochs: number;
+  backend: BackendChoice;
+}
+
+/** A run the user's command trains: data, model and schedule are the script's business. */
+export interface CommandRunConfig extends RunConfigBase {
+  command: CommandSpec;
+  dataset?: undefined;
+  model?: undefined;
+  optimizer?: undefined;
+  batchSize?: undefined;
+  epochs?: undefined;
+  backend?: undefined;
+}
+
+export type RunConfig = BuiltinRunConfig | CommandRunConfig;
+
+export function isCommandConfig(config: RunConfig): config is CommandRunConfig {
+  return config.command !== undefined;
+}
+
+/** The built-in fields that a command run does not have. */
+export const BUILTIN_ONLY_FIELDS = ['dataset', 'model', 'optimizer', 'batchSize', 'epochs', 'backend'] as const;
+
+export const DEFAULT_CONFIG: BuiltinRunConfig = {
   dataset: { name: 'digits', validationFraction: 0.15, testFraction: 0.15 },
   model: { type: 'mlp', hidden: [128] },
   loss: { type: 'poly', epsilon: 1 },

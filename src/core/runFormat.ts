@@ -39,6 +39,23 @@ export interface RunSummary {
   samplesPerSec?: number;
 }
 
+/** What trained a run: the built-in engine, or the user's command (docs/run-format.md). */
+export type RunTrainer =
+  | { kind: 'builtin' }
+  | {
+    kind: 'command';
+    argv: string[];
+    cwd: string;
+    /** Set once the command has exited (null when a signal ended it). */
+    exitCode?: number | null;
+    /** The Python interpreter that replaced a first word python / python3, and how it was chosen. */
+    interpreter?: string;
+    interpreterSource?: string;
+    /** Reported by the polyloss_lab client. */
+    python?: string;
+    torch?: string;
+  };
+
 /** run.json */
 export interface RunRecord {
   schemaVersion: number;
@@ -73,6 +90,8 @@ export interface RunRecord {
   slurm?: SlurmTaskInfo;
   /** Written by the worker every few seconds while it trains, when asked to (Slurm tasks): proof of life where no pid can be checked. */
   heartbeatAt?: string;
+  /** Absent in runs written before the field existed: those were trained by the built-in engine. */
+  trainer?: RunTrainer;
 }
 
 /** Where a run stands on a Slurm cluster. */
@@ -89,8 +108,15 @@ export interface SlurmTaskInfo {
   state?: string;
 }
 
+/**
+ * Metric lines may carry further numeric keys of the writer's choosing (e.g. `lr`, `top5Acc`):
+ * readers keep them and the dashboard offers them. Built-in runs always write every named key;
+ * a script may leave some out.
+ */
+export type ExtraMetrics = { [key: string]: unknown };
+
 /** One line of metrics.jsonl per optimizer step. */
-export interface StepMetric {
+export interface StepMetric extends ExtraMetrics {
   kind: 'step';
   step: number;
   epoch: number;
@@ -105,7 +131,7 @@ export interface StepMetric {
 }
 
 /** One line of metrics.jsonl per finished epoch. */
-export interface EpochMetric {
+export interface EpochMetric extends ExtraMetrics {
   kind: 'epoch';
   epoch: number;
   step: number;
@@ -118,3 +144,30 @@ export interface EpochMetric {
 }
 
 export type MetricLine = StepMetric | EpochMetric;
+
+/**
+ * Whether a parsed metrics.jsonl value is a line of the format (media/schemas/metric-line.schema.json):
+ * a kind, a whole step or epoch counter, a time, and numbers (or null for a non-finite value) elsewhere.
+ * Anything else, e.g. a script printing into the file, is skipped by readers and counted.
+ */
+export function isMetricLine(value: unknown): value is MetricLine {
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) return false;
+  const line = value as Record<string, unknown>;
+  const counter = line.kind === 'step' ? 'step' : line.kind === 'epoch' ? 'epoch' : undefined;
+  if (!counter || !isCount(line[counter]) || typeof line.t !== 'number') return false;
+  for (const [key, v] of Object.entries(line)) {
+    if (key === 'kind') continue;
+    if (key === 'pt' && line.kind === 'epoch' ? !isPt(v) : !(typeof v === 'number' || v === null)) return false;
+  }
+  return true;
+}
+
+function isCount(v: unknown): boolean {
+  return typeof v === 'number' && Number.isInteger(v) && v >= 0;
+}
+
+function isPt(v: unknown): boolean {
+  if (typeof v !== 'object' || v === null) return false;
+  const pt = v as Record<string, unknown>;
+  return ['mean', 'q25', 'q50', 'q75'].every((k) => typeof pt[k] === 'number' || pt[k] === null);
+}

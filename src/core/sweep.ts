@@ -285,6 +285,7 @@ export function estimateSweepSeconds(
   if (!(measuredSamplesPerSec > 0)) return undefined;
   let samples = 0;
   for (const config of configs) {
+    if (config.command !== undefined) return undefined; // a script's cost is unknown
     const size = trainSizes[datasetKey(config.dataset)];
     if (size === undefined) return undefined;
     samples += config.epochs * size;

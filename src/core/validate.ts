@@ -5,11 +5,11 @@
  */
 import lossSpecSchema from '../../media/schemas/loss-spec.schema.json';
 import runConfigSchema from '../../media/schemas/run-config.schema.json';
-import { withDefaults, type PartialRunConfig } from './config';
+import { withDefaults, type PartialCommandRunConfig, type PartialRunConfig } from './config';
 import { checkSchema, type Issue, type Schema, type SchemaDocuments } from './jsonSchema';
 import { MAX_POLY_TERMS, epsilonList, type LossSpec } from './lossSpec';
 import { monotoneUntil } from './polyloss';
-import type { DatasetSpec, RunConfig } from './runConfig';
+import { BUILTIN_ONLY_FIELDS, type BuiltinRunConfig, type CommandRunConfig, type DatasetSpec, type RunConfig } from './runConfig';
 
 export type { Issue } from './jsonSchema';
 export type Validation<T> =
@@ -35,7 +35,7 @@ export function validateRunConfig(value: unknown): Validation<RunConfig> {
 
 /** A partial config as a user writes it → the full config, filled from DEFAULT_CONFIG, validated. */
 export function resolveRunConfig(partial: unknown): Validation<RunConfig> {
-  return validateRunConfig(withDefaults(partial as PartialRunConfig));
+  return validateRunConfig(withDefaults(partial as PartialRunConfig | PartialCommandRunConfig));
 }
 
 /** Schema errors first; the cross-field rules only run on a value of the right shape. */
@@ -116,6 +116,21 @@ function lossRules(spec: LossSpec, base: string): Issue[] {
 }
 
 function configRules(config: RunConfig): Issue[] {
+  if (config.command !== undefined) return commandRules(config);
+  const missing = BUILTIN_ONLY_FIELDS.filter((field) => config[field] === undefined);
+  if (missing.length > 0) {
+    return missing.map((field) => error(field, 'is required (or give "command" to train with your own script)'));
+  }
+  return builtinRules(config);
+}
+
+/** A command run's data, model and schedule are the script's: built-in settings would be silently ignored. */
+function commandRules(config: CommandRunConfig): Issue[] {
+  return BUILTIN_ONLY_FIELDS.filter((field) => config[field] !== undefined)
+    .map((field) => error(field, 'is not used by a run of your own command (the script sets it; pass values in command.params)'));
+}
+
+function builtinRules(config: BuiltinRunConfig): Issue[] {
   const issues: Issue[] = [];
   const { dataset, model, optimizer } = config;
   if ((dataset.name === 'csv' || dataset.name === 'idx') && dataset.path === undefined) {

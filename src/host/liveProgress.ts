@@ -29,7 +29,7 @@ export class LiveRuns {
         this.queued.delete(event.runId);
         this.runs.set(event.runId, {
           name: event.record.name,
-          epochs: event.record.config.epochs,
+          epochs: event.record.config.epochs ?? 0,
           step: 0,
           epoch: 0,
           totalSteps: event.totalSteps,

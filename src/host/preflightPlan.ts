@@ -23,7 +23,7 @@ export function preflightBatches(configs: readonly RunConfig[], workspaceFolders
 }
 
 function folderOf(config: RunConfig, folders: readonly string[], baseDir: string): string {
-  const files = datasetFiles(config.dataset, baseDir);
+  const files = config.dataset ? datasetFiles(config.dataset, baseDir) : [];
   return folders.find((folder) => files.every(({ file }) => isInside(file, folder))) ?? folders[0];
 }
 

@@ -2,6 +2,7 @@
 // typed grid is checked (with the messages of parseGrid and the sweep validation), how many runs the
 // answers make, and the saved spec. No vscode import; sweepWizard.ts shows the steps.
 import { groupKey } from '../core/grouping';
+import { formatArgv } from '../core/commandRun';
 import { describeLoss } from '../core/lossSpec';
 import type { RunConfig } from '../core/runConfig';
 import type { RunRecord } from '../core/runFormat';
@@ -56,6 +57,7 @@ export function defaultBase(settings: NewRunSettings): RunConfig {
 }
 
 function describeBase(config: RunConfig): string {
+  if (config.command !== undefined) return `${formatArgv(config.command.argv)} · ${describeLoss(config.loss)}`;
   const d = config.dataset;
   const data = d.path ? `${d.name} (${d.path.split(/[\\/]/).pop()})` : d.name;
   const samples = d.maxSamples ? ` ≤${d.maxSamples} samples` : '';

@@ -1,6 +1,8 @@
 // The shape of the Runs tree as plain data: grouping, ordering, labels, icons and tooltips.
 // No vscode import, so the rules are unit-tested directly; runsTree.ts turns nodes into TreeItems.
+import { formatArgv } from '../core/commandRun';
 import { describeLoss } from '../core/lossSpec';
+import type { BuiltinRunConfig } from '../core/runConfig';
 import type { RunRecord, RunStatus } from '../core/runFormat';
 import type { BrokenRun } from '../store/runStore';
 
@@ -179,13 +181,13 @@ function fmtNumber(n: number | undefined, digits = 4): string | undefined {
   return n === undefined ? undefined : String(Number(n.toPrecision(digits)));
 }
 
-function datasetLabel(record: RunRecord): string {
-  const d = record.config.dataset;
+function datasetLabel(config: BuiltinRunConfig): string {
+  const d = config.dataset;
   return d.path ? `${d.name} (${d.path})` : d.name;
 }
 
-function modelLabel(record: RunRecord): string {
-  const m = record.config.model;
+function modelLabel(config: BuiltinRunConfig): string {
+  const m = config.model;
   const layers = m.type === 'cnn' ? m.filters : m.hidden;
   return layers?.length ? `${m.type} [${layers.join(', ')}]` : m.type;
 }
@@ -193,12 +195,23 @@ function modelLabel(record: RunRecord): string {
 /** Markdown for the hover: every value that comes from a run file goes through escapeMarkdown. */
 export function runTooltipMarkdown(record: RunRecord, live?: LiveProgress, slurm?: SlurmTaskState): string {
   const c = record.config;
-  const rows: [string, string | undefined][] = [
+  const trainer = record.trainer?.kind === 'command' ? record.trainer : undefined;
+  const rows: [string, string | undefined][] = c.command !== undefined ? [
     ['Id', record.id],
     ['Status', record.status],
     ['Loss', describeLoss(c.loss)],
-    ['Dataset', datasetLabel(record)],
-    ['Model', modelLabel(record)],
+    ['Command', formatArgv(trainer?.argv ?? c.command.argv)],
+    ['Folder', trainer?.cwd ?? c.command.cwd],
+    ['Python', trainer?.interpreter && `${trainer.interpreter}${trainer.python ? ` (${trainer.python}${trainer.torch ? `, torch ${trainer.torch}` : ''})` : ''}`],
+    ['Exit code', trainer?.exitCode === undefined ? undefined : String(trainer.exitCode ?? 'killed')],
+    ['Seed', String(c.seed)],
+    ['Created', record.createdAt],
+  ] : [
+    ['Id', record.id],
+    ['Status', record.status],
+    ['Loss', describeLoss(c.loss)],
+    ['Dataset', datasetLabel(c)],
+    ['Model', modelLabel(c)],
     ['Optimizer', `${c.optimizer.type}, lr ${c.optimizer.learningRate}`],
     ['Epochs · batch · seed', `${c.epochs} · ${c.batchSize} · ${c.seed}`],
     ['Backend', record.environment?.backend ?? c.backend],

@@ -3,7 +3,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { configFacts } from '../core/configDiff';
 import { quantile } from '../core/metrics';
-import type { RunConfig } from '../core/runConfig';
+import type { BuiltinRunConfig, RunConfig } from '../core/runConfig';
 import type { RunRecord } from '../core/runFormat';
 import { datasetKey, estimateSweepSeconds } from '../core/sweep';
 import { startRun, type RunHandle } from './startRun';
@@ -39,7 +39,7 @@ export function speedKey(config: RunConfig): string {
 }
 
 /** The speed of the most recent completed runs that train like `config`, or undefined when there are none. */
-export function recentThroughput(runs: readonly RunRecord[], config: RunConfig): Throughput | undefined {
+export function recentThroughput(runs: readonly RunRecord[], config: BuiltinRunConfig): Throughput | undefined {
   const key = speedKey(config);
   const matching = runs
     .filter((r) => r.status === 'completed' && (r.summary?.samplesPerSec ?? 0) > 0 && r.data && r.endedAt && speedKey(r.config) === key)
@@ -51,7 +51,7 @@ export function recentThroughput(runs: readonly RunRecord[], config: RunConfig):
   // Wall time minus training time; the smallest is that of a run that did not wait in a queue.
   const overheads = matching.map((r) => {
     const wall = (Date.parse(r.endedAt!) - Date.parse(r.createdAt)) / 1000;
-    return Math.max(0, wall - (r.config.epochs * r.data!.train) / samplesPerSec);
+    return Math.max(0, wall - ((r.config.epochs ?? 0) * r.data!.train) / samplesPerSec);
   });
   return {
     samplesPerSec,
@@ -67,6 +67,8 @@ export interface Calibration {
   error?: string;
   /** The signal stopped the calibration. */
   interrupted: boolean;
+  /** Why no time can be estimated at all (e.g. the runs are a script's). */
+  unknowable?: string;
 }
 
 export interface CalibrationOptions {
@@ -82,7 +84,7 @@ export interface CalibrationOptions {
  * Trains `config` for up to one epoch (stopped after a few seconds of training) in a temporary runs
  * folder that is removed afterwards, and measures its start-up time and samples per second.
  */
-export async function calibrate(config: RunConfig, opts: CalibrationOptions): Promise<Calibration> {
+export async function calibrate(config: BuiltinRunConfig, opts: CalibrationOptions): Promise<Calibration> {
   if (opts.signal?.aborted) return { interrupted: true };
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'polyloss-calibration-'));
   const began = performance.now();
@@ -156,6 +158,7 @@ export async function calibrate(config: RunConfig, opts: CalibrationOptions): Pr
 export async function measureThroughput(
   runs: readonly RunRecord[], config: RunConfig, opts: CalibrationOptions & { onCalibrating?: () => void },
 ): Promise<Calibration> {
+  if (config.command !== undefined) return { interrupted: false, unknowable: 'the time of your own script is not known beforehand' };
   const recent = recentThroughput(runs, config);
   if (recent) return { throughput: recent, interrupted: false };
   opts.onCalibrating?.();
@@ -181,6 +184,7 @@ export interface SweepEstimate {
 export function sweepEstimate(configs: readonly RunConfig[], measured: Calibration, concurrency: number): SweepEstimate {
   const { throughput } = measured;
   const seconds = throughput && estimateSeconds(configs, throughput, concurrency);
+  if (measured.unknowable) return { basis: measured.unknowable };
   if (!throughput || seconds === undefined) {
     return { basis: measured.error ? `the calibration run failed: ${measured.error}` : 'the calibration run gave no timing' };
   }

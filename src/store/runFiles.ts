@@ -2,7 +2,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { CLASS_RESULTS_FILE, type ClassResults } from '../core/classResults';
 import { summarizeMetrics } from '../core/metricsSummary';
-import type { MetricLine, RunRecord } from '../core/runFormat';
+import { isMetricLine, type MetricLine, type RunRecord } from '../core/runFormat';
 
 export const RUN_FILE = 'run.json';
 export const METRICS_FILE = 'metrics.jsonl';
@@ -47,8 +47,8 @@ export function parseMetricLines(text: string): { lines: MetricLine[]; skipped: 
   for (const raw of text.split('\n')) {
     if (!raw.trim()) continue;
     try {
-      const parsed = JSON.parse(raw) as MetricLine;
-      if (parsed && (parsed.kind === 'step' || parsed.kind === 'epoch')) lines.push(parsed);
+      const parsed: unknown = JSON.parse(raw);
+      if (isMetricLine(parsed)) lines.push(parsed);
       else skipped++;
     } catch {
       skipped++;

@@ -1,6 +1,7 @@
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
+import { scriptNameOf } from '../core/commandRun';
 import { describeLoss } from '../core/lossSpec';
 import type { RunConfig } from '../core/runConfig';
 import { runRecordProblems } from '../core/runRecordCheck';
@@ -38,10 +39,12 @@ export function runDirOf(runsDir: string, runId: string): string {
   return path.join(runsDir, runId);
 }
 
+/** "Poly-1 ε=2, seed 1"; a script's run starts with the script: "train.py · Poly-1 ε=2, seed 1". */
 export function defaultRunName(config: RunConfig): string {
-  // A run of the user's own command may carry no loss: its command line names it.
-  const command = (config as { command?: { argv: string[] } }).command;
-  const what = config.loss ? describeLoss(config.loss) : command ? command.argv.map((a) => path.basename(a)).join(' ') : 'run';
+  // A run of the user's own command may carry no loss: its script names it.
+  const script = config.command !== undefined ? scriptNameOf(config.command) : undefined;
+  const loss = config.loss ? describeLoss(config.loss) : undefined;
+  const what = [script, loss].filter(Boolean).join(' · ') || 'run';
   return config.seed === undefined ? what : `${what}, seed ${config.seed}`;
 }
 
@@ -65,6 +68,9 @@ export function parseRunRecord(text: string, runId: string): { ok: true; record:
   const problems = runRecordProblems(value);
   if (problems.length > 0) return { ok: false, reason: `run.json is not a valid run record: ${problems.join('; ')}` };
   const config = r.config as RunConfig;
+  if (config.command === undefined && (typeof config.dataset !== 'object' || config.dataset === null)) {
+    return { ok: false, reason: 'run.json has no valid config (needs config.dataset, or config.command with its argv)' };
+  }
   const name = typeof r.name === 'string' && r.name.trim() ? r.name : defaultRunName(config);
   return { ok: true, record: { ...(r as RunRecord), id: runId, name } };
 }

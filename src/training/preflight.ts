@@ -32,6 +32,7 @@ export interface PreflightOptions {
 export async function preflightConfigs(configs: readonly RunConfig[], opts: PreflightOptions): Promise<void> {
   const checked = new Set<string>();
   for (const config of configs) {
+    if (config.dataset === undefined) continue; // a script loads its own data
     const key = JSON.stringify(config.dataset);
     if (checked.has(key)) continue;
     checked.add(key);

@@ -4,7 +4,7 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import type { LossSpec } from '../core/lossSpec';
-import type { RunConfig } from '../core/runConfig';
+import type { BuiltinRunConfig } from '../core/runConfig';
 import type { EpochMetric, RunEnvironment, RunRecord, RunSummary, StepMetric } from '../core/runFormat';
 import { distribution } from '../core/metrics';
 import { createRng, shuffleInPlace } from '../core/random';
@@ -60,7 +60,7 @@ const DEFAULT_MOMENTUM = 0.9;
 const DIVERGENCE_FACTOR = 1e6;
 
 /** The optimizer of `config` (on wasm, Adam is our SIMD kernel: the same weights as tf.train.adam, faster). */
-export function makeOptimizer(config: RunConfig): tf.Optimizer {
+export function makeOptimizer(config: BuiltinRunConfig): tf.Optimizer {
   const { type, learningRate, momentum } = config.optimizer;
   if (!(learningRate > 0) || !Number.isFinite(learningRate)) {
     throw new Error(`optimizer.learningRate must be a positive finite number (got ${learningRate})`);
@@ -99,7 +99,7 @@ function yieldToEventLoop(): Promise<void> {
   return new Promise((resolve) => setImmediate(resolve));
 }
 
-export async function train(config: RunConfig, hooks: TrainHooks = {}): Promise<TrainResult> {
+export async function train(config: BuiltinRunConfig, hooks: TrainHooks = {}): Promise<TrainResult> {
   const backend = await selectBackend(config.backend);
   const dataset = await loadDataset(config.dataset, config.seed, { datasetsDir: hooks.datasetsDir, workspaceDir: hooks.workspaceDir });
   const { numClasses, inputShape } = dataset;

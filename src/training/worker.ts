@@ -69,11 +69,13 @@ async function runWorker(runDir: string, runId: string, config: RunConfig): Prom
   try {
     const checked = validateRunConfig(config);
     if (!checked.ok) throw new Error(`invalid run config:\n${formatIssues(checked.errors)}`);
+    const builtin = checked.value;
+    if (builtin.command !== undefined) throw new Error('this run is trained by its own command, not by the built-in worker');
     const { train } = await import('./train');
-    const result = await train(checked.value, {
+    const result = await train(builtin, {
       onStarted: (info) => {
         save({
-          status: 'running', startedAt: new Date().toISOString(), environment: info.environment,
+          status: 'running', startedAt: new Date().toISOString(), environment: info.environment, trainer: { kind: 'builtin' },
           totalSteps: info.totalSteps, data: info.data, error: undefined,
         });
         send({ type: 'started', runId, environment: info.environment, totalSteps: info.totalSteps, record });

@@ -60,7 +60,7 @@ describe('polyloss run', () => {
     assert.deepEqual(runs.map((r) => [r.name, r.status, r.config.seed, r.config.experiment]),
       [['ce · seed 1', 'completed', 1, 'small'], ['poly1 · seed 1', 'completed', 1, 'small']]);
     assert.equal(runs[1].config.loss.epsilon, 2);
-    assert.equal(runs[0].config.dataset.path, path.join(workDir, 'study', 'data', 'iris.csv'), 'paths start from the file\'s folder');
+    assert.equal(runs[0].config.dataset?.path, path.join(workDir, 'study', 'data', 'iris.csv'), 'paths start from the file\'s folder');
     assert.equal(runs[0].data?.train !== undefined && runs[0].data.train + runs[0].data.validation + runs[0].data.test, 60);
     assert.match(result.stderr, /study\/small\.polyloss\.json:8:73: warning: runs\[1\]\.loss\.gamma is ignored by type "poly"/);
     assert.match(result.stderr, /Experiment small: 2 run\(s\) from 2 entries/);

@@ -3,7 +3,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import type { WorkerEvent } from '../../src/core/protocol';
-import type { RunConfig } from '../../src/core/runConfig';
+import type { BuiltinRunConfig } from '../../src/core/runConfig';
 import type { StepMetric } from '../../src/core/runFormat';
 import { RunQueue } from '../../src/runner/runQueue';
 import { startRun } from '../../src/runner/startRun';
@@ -13,7 +13,7 @@ import { build, tempDir, tinyConfig, WORKER } from './reliabilityKit';
 
 const TINY = tinyConfig();
 /** Runs long enough to be stopped or killed mid-run. */
-const LONG: RunConfig = { ...TINY, batchSize: 4, epochs: 500 };
+const LONG: BuiltinRunConfig = { ...TINY, batchSize: 4, epochs: 500 };
 
 let runsDir: string;
 

@@ -202,7 +202,7 @@ describe('production VSIX', () => {
     const [id] = fs.readdirSync(runsDir);
     const record = JSON.parse(fs.readFileSync(path.join(runsDir, id, 'run.json'), 'utf8')) as RunRecord;
     assert.equal(record.status, 'completed');
-    assert.equal(record.config.dataset.name, 'iris');
+    assert.equal(record.config.dataset?.name, 'iris');
     assert.equal(record.environment?.backend, 'wasm');
     // The CLI itself loads only the extracted files; its worker is a child process, checked above.
     const loaded = (JSON.parse(fs.readFileSync(loadedFile, 'utf8')) as string[]).filter((f) => f !== hook);

@@ -188,7 +188,7 @@ describe('the validation entry points the extension uses', () => {
 
   it('preflightConfigs refuses bad files and, when confined, paths outside the workspace', async () => {
     const base = resolveRunConfig({ dataset: { name: 'csv', path: 'ragged.csv' }, epochs: 1 });
-    assert.ok(base.ok);
+    assert.ok(base.ok && base.value.command === undefined);
     await assert.rejects(preflightConfigs([base.value], { baseDir: workDir }),
       (e: unknown) => e instanceof PreflightError && /ragged\.csv line 3 has 2 columns/.test(e.message));
     const outside = { ...base.value, dataset: { name: 'csv' as const, path: path.join(outsideDir, 'outside.csv') } };

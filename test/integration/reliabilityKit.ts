@@ -4,7 +4,7 @@ import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { DEFAULT_CONFIG, type RunConfig } from '../../src/core/runConfig';
+import { DEFAULT_CONFIG, type BuiltinRunConfig } from '../../src/core/runConfig';
 
 export const ROOT = path.resolve(__dirname, '../..');
 export const BIN = path.join(ROOT, 'bin', 'polyloss.js');
@@ -19,8 +19,8 @@ export function tempDir(label: string): string {
 }
 
 /** The defaults made tiny (iris, 16 hidden units, two epochs of a few steps on wasm), with some settings replaced. */
-export function tinyConfig(patch: Partial<RunConfig> = {}): RunConfig {
-  const tiny: Partial<RunConfig> = {
+export function tinyConfig(patch: Partial<BuiltinRunConfig> = {}): BuiltinRunConfig {
+  const tiny: Partial<BuiltinRunConfig> = {
     dataset: { ...DEFAULT_CONFIG.dataset, name: 'iris' },
     model: { type: 'mlp', hidden: [16] },
     optimizer: { type: 'adam', learningRate: 0.01 },

@@ -5,13 +5,13 @@
 // test split.
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import type { RunConfig } from '../../src/core/runConfig';
+import type { BuiltinRunConfig } from '../../src/core/runConfig';
 import type { EpochMetric } from '../../src/core/runFormat';
 import { DEFAULT_TEST_FRACTION, DEFAULT_VALIDATION_FRACTION, loadDataset, prepareDataset } from '../../src/training/datasets';
 import { loadBundled } from '../../src/training/datasets/bundled';
 import { train, type TrainStartInfo } from '../../src/training/train';
 
-const CONFIG: RunConfig = {
+const CONFIG: BuiltinRunConfig = {
   dataset: { name: 'digits' },
   model: { type: 'mlp', hidden: [32] },
   loss: { type: 'ce' },

@@ -1,13 +1,13 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import * as tf from '@tensorflow/tfjs';
-import type { RunConfig } from '../../src/core/runConfig';
+import type { BuiltinRunConfig } from '../../src/core/runConfig';
 import type { EpochMetric, StepMetric } from '../../src/core/runFormat';
 import { selectBackend } from '../../src/training/backend';
 import { buildModel } from '../../src/training/models';
 import { train, type TrainResult, type TrainStartInfo } from '../../src/training/train';
 
-const BASE: RunConfig = {
+const BASE: BuiltinRunConfig = {
   dataset: { name: 'digits', validationFraction: 0.15, testFraction: 0.15 },
   model: { type: 'mlp', hidden: [64] },
   loss: { type: 'ce' },
@@ -27,7 +27,7 @@ interface Recorded {
   tensorsAtEpochs: number[];
 }
 
-async function record(config: RunConfig, shouldStop?: (steps: number) => boolean): Promise<Recorded> {
+async function record(config: BuiltinRunConfig, shouldStop?: (steps: number) => boolean): Promise<Recorded> {
   const steps: StepMetric[] = [];
   const epochs: EpochMetric[] = [];
   const tensorsAtEpochs: number[] = [];
@@ -43,7 +43,7 @@ async function record(config: RunConfig, shouldStop?: (steps: number) => boolean
   return { result, started, steps, epochs, stepBatches, tensorsAtEpochs };
 }
 
-function assertHealthyRun(run: Recorded, config: RunConfig): void {
+function assertHealthyRun(run: Recorded, config: BuiltinRunConfig): void {
   const { result, started, steps, epochs } = run;
   assert.equal(result.status, 'completed');
   const expectedSteps = config.epochs * Math.ceil(started.data.train / config.batchSize);
@@ -88,7 +88,7 @@ describe('training loop', () => {
   }
 
   it('gives identical curves for the same config, seed and backend, and different ones for another seed', async () => {
-    const config: RunConfig = { ...BASE, loss: { type: 'poly', epsilon: 1 }, epochs: 1 };
+    const config: BuiltinRunConfig = { ...BASE, loss: { type: 'poly', epsilon: 1 }, epochs: 1 };
     const first = await record(config);
     const second = await record(config);
     const strip = (steps: StepMetric[]) => steps.map(({ t: _t, ...rest }) => rest);
@@ -109,7 +109,7 @@ describe('training loop', () => {
   });
 
   it('trains a CNN on wasm (needs the added Conv2DBackpropFilter kernel)', async () => {
-    const config: RunConfig = { ...BASE, model: { type: 'cnn', filters: [8, 16] }, loss: { type: 'poly', epsilon: 1 }, epochs: 3 };
+    const config: BuiltinRunConfig = { ...BASE, model: { type: 'cnn', filters: [8, 16] }, loss: { type: 'poly', epsilon: 1 }, epochs: 3 };
     const run = await record(config);
     assert.equal(run.result.status, 'completed');
     assert.ok(run.steps.every((s) => Number.isFinite(s.loss)));

@@ -5,7 +5,7 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { isWorkerEvent, type PreflightBatch, type WorkerCommand, type WorkerEvent } from '../../src/core/protocol';
-import type { RunConfig } from '../../src/core/runConfig';
+import type { BuiltinRunConfig } from '../../src/core/runConfig';
 import type { RunRecord, StepMetric } from '../../src/core/runFormat';
 import { preflightInWorker } from '../../src/runner/preflightWorker';
 import { readMetrics } from '../../src/store/runFiles';
@@ -18,7 +18,7 @@ const CONFIG = tinyConfig({
   batchSize: 32,
 });
 /** Long enough to be stopped or killed mid-run (the tests end it early). */
-const LONG: RunConfig = { ...CONFIG, batchSize: 8, epochs: 200 };
+const LONG: BuiltinRunConfig = { ...CONFIG, batchSize: 8, epochs: 200 };
 
 let runsDir: string;
 
@@ -33,7 +33,7 @@ interface Worker {
   next(type: WorkerEvent['type']): Promise<WorkerEvent>;
 }
 
-function startWorker(config: RunConfig): Worker {
+function startWorker(config: BuiltinRunConfig): Worker {
   const { runId, runDir } = createRun(runsDir, config);
   // The same channel options as the runner: advanced serialization, own process group.
   const child = fork(WORKER, [], { serialization: 'advanced', stdio: ['ignore', 'ignore', 'pipe', 'ipc'], execArgv: [], detached: true });
@@ -208,7 +208,7 @@ describe('training worker process', () => {
     const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'polyloss-preflight-'));
     try {
       fs.copyFileSync(path.join(ROOT, 'test/fixtures/experiments/data/iris.csv'), path.join(dataDir, 'iris.csv'));
-      const csv = (dataset: Partial<RunConfig['dataset']>): RunConfig => ({
+      const csv = (dataset: Partial<BuiltinRunConfig['dataset']>): BuiltinRunConfig => ({
         ...CONFIG, dataset: { name: 'csv', path: path.join(dataDir, 'iris.csv'), labelColumn: 'species', ...dataset }, experiment: 'study',
       });
       const runsBefore = fs.readdirSync(runsDir);

@@ -87,8 +87,8 @@ describe('buildTrainConfigs', () => {
     assert.deepEqual(warnings, []);
     assert.equal(configs.length, 1);
     const c = configs[0];
-    assert.equal(c.dataset.name, 'iris');
-    assert.equal(c.dataset.labelNoise, 0.1);
+    assert.equal(c.dataset?.name, 'iris');
+    assert.equal(c.dataset?.labelNoise, 0.1);
     assert.deepEqual(c.loss, { type: 'poly', epsilon: 2 });
     assert.deepEqual(c.optimizer, { type: 'sgd', learningRate: 0.05, momentum: 0.8 });
     assert.deepEqual(c.model, { type: 'mlp', hidden: [32, 16] });
@@ -123,7 +123,7 @@ describe('buildTrainConfigs', () => {
     const file = path.join(dir, 'run.json');
     fs.writeFileSync(file, JSON.stringify({ loss: { type: 'poly', epsilon: 2, labelSmoothing: 0.1 }, epochs: 4, dataset: { name: 'wine' } }));
     const same = build(['--config', 'run.json', '--epochs', '2']).configs[0];
-    assert.deepEqual([same.loss, same.epochs, same.dataset.name], [{ type: 'poly', epsilon: 2, labelSmoothing: 0.1 }, 2, 'wine']);
+    assert.deepEqual([same.loss, same.epochs, same.dataset?.name], [{ type: 'poly', epsilon: 2, labelSmoothing: 0.1 }, 2, 'wine']);
     const ce = build(['--config', file, '--loss', 'ce']);
     assert.deepEqual(ce.configs[0].loss, { type: 'ce', labelSmoothing: 0.1 });
     assert.deepEqual(ce.warnings, []);

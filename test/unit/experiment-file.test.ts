@@ -74,8 +74,8 @@ test('comments, trailing commas and overrides: the commented fixture, with its r
   // Overrides lay over the shared settings; a section of another kind starts from its own defaults.
   assert.deepEqual(noisy.seeds, [5]);
   const [config] = noisy.configs;
-  assert.equal(config.dataset.labelNoise, 0.2);
-  assert.equal(config.dataset.path, csv);
+  assert.equal(config.dataset?.labelNoise, 0.2);
+  assert.equal(config.dataset?.path, csv);
   assert.deepEqual(config.model, { type: 'mlp', hidden: [32, 16] });
   assert.deepEqual(config.optimizer, { type: 'sgd', learningRate: 0.01 });
   assert.equal(config.name, 'poly3-noisy · seed 5');
@@ -304,4 +304,53 @@ test('sweep problems are located in the section and keep only the sweep from run
   parsed = parse(badEntry);
   assert.deepEqual(parsed.runs, []);
   assert.equal(parsed.sweep?.configs.length, 1, 'an entry\'s error does not concern the sweep');
+});
+
+test('a command file: each entry × seed becomes a command run in the file\'s folder (or its cwd), with the params and the sweep', () => {
+  const text = `{
+  // your own script instead of dataset and model
+  "command": ["python3", "train.py", "--epochs", "3"],
+  "cwd": "scripts",
+  "params": { "lr": 0.01 },
+  "training": { "seeds": [1, 2] },
+  "runs": [
+    { "name": "ce", "loss": { "type": "ce" } },
+    { "name": "poly1", "loss": { "type": "poly", "epsilon": 1 } }
+  ],
+  "sweep": { "epsilon": [0, 2], "seeds": 1 }
+}`;
+  const parsed = parse(text);
+  assert.deepEqual(parsed.issues, []);
+  assert.deepEqual(parsed.runs[1].configs[0], {
+    command: { argv: ['python3', 'train.py', '--epochs', '3'], cwd: '/study/exp/scripts', params: { lr: 0.01 } },
+    loss: { type: 'poly', epsilon: 1 }, seed: 1, name: 'poly1 · seed 1', experiment: 'digits',
+  });
+  assert.deepEqual(parsed.runs.map((r) => r.seeds), [[1, 2], [1, 2]]);
+  for (const config of parsed.runs.flatMap((r) => r.configs)) assert.equal(validateRunConfig(config).ok, true);
+  assert.deepEqual(parsed.sweep?.configs.map((c) => [c.command?.argv[1], c.loss.epsilon]), [['train.py', 0], ['train.py', 2]]);
+  const noCwd = parse(text.replace('"cwd": "scripts",', ''));
+  assert.equal(noCwd.runs[0].configs[0].command?.cwd, '/study/exp', 'default: the experiment file\'s folder');
+});
+
+test('a command file with built-in settings, a missing cwd, or a file with neither gets errors where they are written', () => {
+  const text = `{
+  "command": ["python3", "train.py"],
+  "cwd": "gone",
+  "model": { "type": "mlp" },
+  "training": { "epochs": 3, "seeds": [1] },
+  "runs": [{ "name": "ce", "loss": { "type": "ce" }, "overrides": { "epochs": 2 } }]
+}`;
+  const parsed = parse(text, (p) => !p.endsWith('gone'));
+  assert.deepEqual(parsed.runs, [], 'nothing runs');
+  assert.deepEqual(shown(text, parsed.issues), [
+    'error "gone" cwd: folder not found: /study/exp/gone (relative paths start from the experiment file\'s folder, /study/exp)',
+    'error "model" model is not used with "command": your script sets it (pass values in "params")',
+    'error 3 training.epochs is not used with "command": your script sets it (pass values in "params")',
+    'error "overrides" runs[0].overrides is not used with "command": give the script what differs in "params"',
+  ]);
+  const neither = '{ "params": { "a": 1 }, "runs": [{ "name": "ce", "loss": { "type": "ce" } }] }';
+  assert.deepEqual(parse(neither).issues.map((i) => i.message), [
+    'the experiment file needs "dataset" and "model" (built-in training) or "command" (your own script)',
+    'params only applies with "command"',
+  ]);
 });

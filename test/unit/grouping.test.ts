@@ -2,11 +2,11 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { withDefaults, type PartialRunConfig } from '../../src/core/config';
 import { analyzeRuns, configKey, groupByConfig, groupKey, meanBand, runKey, summaryValue, type Analysis } from '../../src/core/grouping';
-import type { RunConfig } from '../../src/core/runConfig';
+import type { BuiltinRunConfig } from '../../src/core/runConfig';
 import type { EpochMetric, RunRecord, RunStatus, RunSummary } from '../../src/core/runFormat';
 import { intervalAt, mean, pairedTTest, welchTTest } from '../../src/core/stats';
 
-const config = (partial: PartialRunConfig): RunConfig => withDefaults(partial);
+const config = (partial: PartialRunConfig): BuiltinRunConfig => withDefaults(partial);
 let nextId = 0;
 function run(partial: PartialRunConfig, summary: Partial<RunSummary>, status: RunStatus = 'completed'): RunRecord {
   const id = `run-${++nextId}`;

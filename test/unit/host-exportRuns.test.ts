@@ -1,10 +1,10 @@
 import { strict as assert } from 'node:assert';
 import { describe, it } from 'node:test';
-import { DEFAULT_CONFIG, type RunConfig } from '../../src/core/runConfig';
+import { DEFAULT_CONFIG, type BuiltinRunConfig } from '../../src/core/runConfig';
 import { RUN_SCHEMA_VERSION, type RunRecord } from '../../src/core/runFormat';
 import { csvCell, runsToCsv, runsToJson } from '../../src/host/exportRuns';
 
-const record = (id: string, name: string, config: Partial<RunConfig>, testAcc: number): RunRecord => ({
+const record = (id: string, name: string, config: Partial<BuiltinRunConfig>, testAcc: number): RunRecord => ({
   schemaVersion: RUN_SCHEMA_VERSION, id, name, config: { ...DEFAULT_CONFIG, ...config }, status: 'completed', createdAt: '2026-01-01T00:00:00Z',
   summary: { steps: 10, epochs: 2, testAcc },
 });

@@ -95,8 +95,8 @@ describe('the configs New Run starts', () => {
     }, settings);
     assert.ok(result.ok, JSON.stringify(result));
     assert.deepEqual(result.configs[0].loss, { type: 'poly-focal', epsilon: [1, -0.5], gamma: 1.5 });
-    assert.equal(result.configs[0].dataset.path, '/data/x.csv');
-    assert.equal(result.configs[0].dataset.labelsPath, undefined);
+    assert.equal(result.configs[0].dataset?.path, '/data/x.csv');
+    assert.equal(result.configs[0].dataset?.labelsPath, undefined);
   });
 
   it('report what is wrong instead of starting a bad run', () => {

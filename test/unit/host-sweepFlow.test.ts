@@ -4,6 +4,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { describe, it } from 'node:test';
 import { withDefaults } from '../../src/core/config';
+import type { BuiltinRunConfig } from '../../src/core/runConfig';
 import type { RunRecord, RunStatus } from '../../src/core/runFormat';
 import { describeSweepState, sweepsOf } from '../../src/core/sweepRuns';
 import { isWebviewMessage, isHostMessage } from '../../src/core/viewProtocol';
@@ -20,7 +21,7 @@ const settings: NewRunSettings = { dataset: 'digits', model: 'mlp', epochs: 4, b
 const base = withDefaults({ epochs: 1, dataset: { name: 'digits', maxSamples: 400 }, loss: { type: 'ce' } });
 
 let created = 0;
-function run(id: string, patch: Omit<Partial<RunRecord>, 'config'> & { config?: Partial<RunRecord['config']> } = {}): RunRecord {
+function run(id: string, patch: Omit<Partial<RunRecord>, 'config'> & { config?: Partial<BuiltinRunConfig> } = {}): RunRecord {
   const { config, ...rest } = patch;
   return {
     schemaVersion: 1, id, name: `run ${id}`, status: 'completed', createdAt: new Date(Date.UTC(2026, 0, 1, 0, 0, created++)).toISOString(),

@@ -3,7 +3,7 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { describe, it } from 'node:test';
-import { DEFAULT_CONFIG, type RunConfig } from '../../src/core/runConfig';
+import { DEFAULT_CONFIG, type BuiltinRunConfig } from '../../src/core/runConfig';
 import { RUN_SCHEMA_VERSION, type RunRecord, type RunStatus } from '../../src/core/runFormat';
 import { runIdsFromArgs } from '../../src/host/commandArgs';
 import {
@@ -13,7 +13,7 @@ import {
 } from '../../src/host/treeModel';
 import { createRun, listRuns } from '../../src/store/runStore';
 
-function record(id: string, createdAt: string, opts: { status?: RunStatus; config?: Partial<RunConfig>; name?: string } = {}): RunRecord {
+function record(id: string, createdAt: string, opts: { status?: RunStatus; config?: Partial<BuiltinRunConfig>; name?: string } = {}): RunRecord {
   return {
     schemaVersion: RUN_SCHEMA_VERSION,
     id,

@@ -1,11 +1,11 @@
 import { strict as assert } from 'node:assert';
 import { describe, it } from 'node:test';
 import { configFacts, diffConfigs } from '../../src/core/configDiff';
-import { DEFAULT_CONFIG, type RunConfig } from '../../src/core/runConfig';
+import { DEFAULT_CONFIG, type BuiltinRunConfig } from '../../src/core/runConfig';
 import { RUN_SCHEMA_VERSION, type RunRecord } from '../../src/core/runFormat';
 import { summarizeForTable } from '../../src/store/runTable';
 
-function config(overrides: Partial<RunConfig> = {}): RunConfig {
+function config(overrides: Partial<BuiltinRunConfig> = {}): BuiltinRunConfig {
   return { ...structuredClone(DEFAULT_CONFIG), ...overrides };
 }
 
@@ -38,7 +38,7 @@ describe('diffConfigs', () => {
 
   it('treats equivalent configs as equal: the default ε, key order, ignored fields', () => {
     const a = config({ loss: { type: 'poly' }, optimizer: { type: 'adam', learningRate: 0.001, momentum: 0.5 } });
-    const b: RunConfig = { ...config({ loss: { epsilon: 1, type: 'poly' } }), name: 'other name', sweepId: 's1' };
+    const b: BuiltinRunConfig = { ...config({ loss: { epsilon: 1, type: 'poly' } }), name: 'other name', sweepId: 's1' };
     const diff = diffConfigs([a, b]);
     assert.deepEqual(diff.differences, []);
     assert.deepEqual(diff.legend, ['Poly-1 ε=1', 'Poly-1 ε=1']);
@@ -61,7 +61,7 @@ describe('diffConfigs', () => {
 
 describe('summarizeForTable', () => {
   it('pairs each run with its differing settings and headline metrics', () => {
-    const record = (id: string, c: RunConfig, testAcc?: number): RunRecord => ({
+    const record = (id: string, c: BuiltinRunConfig, testAcc?: number): RunRecord => ({
       schemaVersion: RUN_SCHEMA_VERSION, id, name: id, config: c, status: testAcc === undefined ? 'failed' : 'completed',
       createdAt: '2026-01-01T00:00:00.000Z',
       summary: testAcc === undefined ? undefined : { steps: 100, epochs: 5, finalLoss: 0.3, bestValAcc: 0.95, testAcc, ece: 0.02 },

@@ -3,7 +3,7 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { afterEach, beforeEach, describe, it } from 'node:test';
-import { DEFAULT_CONFIG, type RunConfig } from '../../src/core/runConfig';
+import { DEFAULT_CONFIG, type BuiltinRunConfig } from '../../src/core/runConfig';
 import { RUN_SCHEMA_VERSION, type RunRecord } from '../../src/core/runFormat';
 import { appendMetrics, readMetrics, writeRunRecord } from '../../src/store/runFiles';
 import { generateRunId, RUN_ID_PATTERN, runSlug, timestampPart } from '../../src/store/runIds';
@@ -11,7 +11,7 @@ import {
   createRun, deleteRun, listRuns, readRun, reconcileInterrupted, renameRun, resolveRunId, RunStoreError,
 } from '../../src/store/runStore';
 
-function config(overrides: Partial<RunConfig> = {}): RunConfig {
+function config(overrides: Partial<BuiltinRunConfig> = {}): BuiltinRunConfig {
   return { ...structuredClone(DEFAULT_CONFIG), ...overrides };
 }
 

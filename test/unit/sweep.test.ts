@@ -6,7 +6,7 @@ import Ajv from 'ajv';
 import { withDefaults, type PartialRunConfig } from '../../src/core/config';
 import { runKey } from '../../src/core/grouping';
 import { ANNOTATION_KEYWORDS, VALIDATION_KEYWORDS } from '../../src/core/jsonSchema';
-import type { RunConfig } from '../../src/core/runConfig';
+import type { BuiltinRunConfig, RunConfig } from '../../src/core/runConfig';
 import type { RunStatus } from '../../src/core/runFormat';
 import {
   MAX_SWEEP_RUNS, SWEEP_ID_PATTERN, SweepError, estimateSweepSeconds, expandSweep, generateSweepId, missingRuns,
@@ -19,7 +19,7 @@ function reversedKeys<T>(value: T): T {
   if (typeof value !== 'object' || value === null || Array.isArray(value)) return value;
   return Object.fromEntries(Object.entries(value).reverse().map(([k, v]) => [k, reversedKeys(v)])) as T;
 }
-const base = (partial: PartialRunConfig = {}): RunConfig => withDefaults({ epochs: 5, ...partial });
+const base = (partial: PartialRunConfig = {}): BuiltinRunConfig => withDefaults({ epochs: 5, ...partial });
 const rangeOf = (text: string): number[] => {
   const result = parseRange(text);
   assert.ok(result.ok, result.ok ? '' : result.message);
@@ -190,7 +190,7 @@ test('resume: the runs of a sweep that have no completed run yet', () => {
     record({ ...reversedKeys(expanded[4]), sweepId: 'other', name: 'mine' }, 'completed'),
     record(expanded[5], 'failed'),
     record(expanded[6], 'running'),
-    record({ ...expanded[7], epochs: 50 }, 'completed'),
+    record({ ...(expanded[7] as BuiltinRunConfig), epochs: 50 }, 'completed'),
   ];
   const missing = missingRuns(expanded, existing);
   assert.deepEqual(missing, expanded.slice(5));

@@ -43,7 +43,7 @@ test('rerunWithLoss and coefficients messages: the validators accept the protoco
   for (const m of bad) assert.equal(isWebviewMessage(m), false, JSON.stringify(m));
 
   const toPage: HostMessage[] = [
-    { type: 'coefficients', message: { type: 'base', base: { dataset: 'iris', model: 'mlp', epochs: 3, fromRun: 'iris poly' } } },
+    { type: 'coefficients', message: { type: 'base', base: { what: 'iris · mlp · 3 epochs', fromRun: 'iris poly' } } },
     { type: 'coefficients', message: { type: 'done', action: 'run', ok: true, message: 'Queued' } },
     { type: 'coefficients', message: { type: 'load', loss: { type: 'poly', epsilon: 1 }, source: 'study' } },
   ];
@@ -51,7 +51,7 @@ test('rerunWithLoss and coefficients messages: the validators accept the protoco
   const badToPage = [
     { type: 'coefficients' },
     { type: 'coefficients', message: { type: 'done', action: 'delete', ok: true, message: '' } },
-    { type: 'coefficients', message: { type: 'base', base: { dataset: 'iris' } } },
+    { type: 'coefficients', message: { type: 'base', base: { what: 3 } } },
   ];
   for (const m of badToPage) assert.equal(isHostMessage(m), false, JSON.stringify(m));
 });
@@ -127,7 +127,7 @@ test('relay: the embedded coefficient editor runs on the settings of the run it 
   const f = fixture();
   await f.send({ type: 'ready' });
   await f.send({ type: 'coefficients', runId: 'a', message: { type: 'ready' } });
-  assert.deepEqual(f.coefficientMessages(), [{ type: 'base', base: { dataset: 'iris', model: 'mlp', epochs: 3, fromRun: 'iris poly' } }]);
+  assert.deepEqual(f.coefficientMessages(), [{ type: 'base', base: { what: 'iris · mlp · 3 epochs', fromRun: 'iris poly' } }]);
 
   await f.send({ type: 'coefficients', runId: 'a', message: { type: 'run', loss: { type: 'poly', epsilon: 0.5 } } });
   assert.deepEqual(f.editorRuns, [[expectedRerun({ type: 'poly', epsilon: 0.5 })]]);
@@ -138,7 +138,7 @@ test('relay: the embedded coefficient editor runs on the settings of the run it 
 
   // Another run shown: the base follows it.
   await f.send({ type: 'coefficients', runId: 'pf', message: { type: 'ready' } });
-  assert.deepEqual(f.coefficientMessages().at(-1), { type: 'base', base: { dataset: 'digits', model: 'mlp', epochs: 10, fromRun: 'focal poly' } });
+  assert.deepEqual(f.coefficientMessages().at(-1), { type: 'base', base: { what: 'digits · mlp · 10 epochs', fromRun: 'focal poly' } });
   await f.send({ type: 'coefficients', runId: 'pf', message: { type: 'save', loss: { type: 'focal', gamma: 3 } } });
   assert.deepEqual(f.savedLosses, [{ type: 'focal', gamma: 3 }]);
   assert.deepEqual(f.coefficientMessages().at(-1), { type: 'done', action: 'save', ok: true, message: 'Added run "x" to study.polyloss.json' });

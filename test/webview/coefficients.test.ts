@@ -174,7 +174,7 @@ test('Run with these coefficients trains on the ticked run\'s settings, else the
     await v.settle();
     assert.equal(v.started.length, 1);
     assert.deepEqual(v.started[0][0].loss, { type: 'poly', epsilon: 1.5 });
-    assert.equal(v.started[0][0].dataset.name, 'digits');
+    assert.equal(v.started[0][0].dataset?.name, 'digits');
     assert.match(await v.page.textContent('#status') ?? '', /^Queued Poly-1 ε=1\.5 on digits · mlp · 10 epochs: run run-1$/);
 
     host.selection.set(['iris-run']);
@@ -183,7 +183,7 @@ test('Run with these coefficients trains on the ticked run\'s settings, else the
     await v.page.click('#run');
     await v.settle();
     const config = v.started[1][0];
-    assert.equal(config.dataset.name, 'iris');
+    assert.equal(config.dataset?.name, 'iris');
     assert.equal(config.epochs, 5);
     assert.equal(config.name, undefined, 'the new run gets its own name');
     assert.equal(config.experiment, undefined, 'and does not pose as a run of the experiment');

@@ -1,10 +1,10 @@
 import type { EpochMetric, MetricLine, RunRecord, RunStatus, StepMetric } from '../../src/core/runFormat';
-import { DEFAULT_CONFIG, type RunConfig } from '../../src/core/runConfig';
+import { DEFAULT_CONFIG, type BuiltinRunConfig } from '../../src/core/runConfig';
 
 /** Test runs with deterministic, plausible curves (values are functions of the step, not random). */
 let created = 0;
 
-export function makeRun(id: string, patch: Omit<Partial<RunRecord>, 'config'> & { config?: Partial<RunConfig> } = {}): RunRecord {
+export function makeRun(id: string, patch: Omit<Partial<RunRecord>, 'config'> & { config?: Partial<BuiltinRunConfig> } = {}): RunRecord {
   const { config, ...rest } = patch;
   return {
     schemaVersion: 1, id, name: `run ${id}`, status: 'completed' as RunStatus,

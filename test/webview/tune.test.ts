@@ -5,6 +5,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import type { Server } from 'node:http';
 import type { Browser, Page } from 'playwright-core';
+import type { BuiltinRunConfig } from '../../src/core/runConfig';
 import { SUMMARY_METRICS } from '../../src/core/grouping';
 import {
   DEFAULT_TUNE_OPTIONS, describeDrop, planTune, tuneRunConfig, type PlannedRun, type Setting, type TuneObservation, type TuneState,
@@ -40,7 +41,7 @@ after(async () => {
 });
 
 const SWEEP = 'sweep-20261206-120000-0123abcd';
-const base = tuneRunConfig({ ...makeRun('x').config, epochs: 3 }, { epsilon: null, seed: 1 }, SWEEP);
+const base = tuneRunConfig({ ...(makeRun('x').config as BuiltinRunConfig), epochs: 3 }, { epsilon: null, seed: 1 }, SWEEP);
 /** ε = −1 is 4 points better than CE and larger ε lose; seeds differ a little. */
 const accuracy = (epsilon: Setting, seed: number): number => 0.6 + (epsilon === null ? 0 : epsilon < 0 ? 0.04 : -0.02 * epsilon) + 0.01 * Math.sin(seed * 3 + (epsilon ?? 7));
 
@@ -61,7 +62,7 @@ function tunedWorkspace(): TuneFixture {
     const value = accuracy(run.epsilon, run.seed);
     observations.push({ ...run, value });
     const config = tuneRunConfig(base, run, SWEEP);
-    host.addRun(makeRun(`${run.epsilon ?? 'ce'}-s${run.seed}`, { config, summary: { steps: 300, epochs: 3, testAcc: value } }));
+    host.addRun(makeRun(`${run.epsilon ?? 'ce'}-s${run.seed}`, { config: config as BuiltinRunConfig, summary: { steps: 300, epochs: 3, testAcc: value } }));
   };
   while (state.next.kind === 'run') {
     state.next.runs.forEach(add);

@@ -82,7 +82,7 @@ export class CoefficientEditor {
       this.baseLine.textContent = '';
       return;
     }
-    const what = `${base.dataset} · ${base.model} · ${base.epochs} epochs`;
+    const what = base.what;
     this.baseLine.textContent = base.fromRun
       ? `Runs on ${what}, the settings of ${this.baseRunNoun} "${base.fromRun}".`
       : `Runs on ${what} (the New Run defaults; tick a run in the Runs view to use its settings).`;

@@ -1,3 +1,4 @@
+import { scriptNameOf } from '../../src/core/commandRun';
 import { describeLoss } from '../../src/core/lossSpec';
 import type { RunConfig } from '../../src/core/runConfig';
 import type { RunRecord } from '../../src/core/runFormat';
@@ -14,7 +15,9 @@ export interface RunColumn {
   text(run: RunRecord): string;
 }
 
+/** A script's run: its data and model are the script's, so the Dataset column names the script. */
 export function describeDataset(c: RunConfig): string {
+  if (c.command !== undefined) return `${scriptNameOf(c.command)} (script)`;
   const d = c.dataset;
   const extras = [
     d.imbalanceRatio && d.imbalanceRatio !== 1 ? `imbalance ${d.imbalanceRatio}` : '',
@@ -26,11 +29,13 @@ export function describeDataset(c: RunConfig): string {
 }
 
 export function describeModel(c: RunConfig): string {
+  if (c.model === undefined) return '—';
   const sizes = c.model.type === 'cnn' ? c.model.filters : c.model.hidden;
   return sizes?.length ? `${c.model.type} [${sizes.join(',')}]` : c.model.type;
 }
 
 export function describeOptimizer(c: RunConfig): string {
+  if (c.optimizer === undefined) return '—';
   return `${c.optimizer.type} lr=${fmtNumber(c.optimizer.learningRate)}`;
 }
 
@@ -52,8 +57,8 @@ export const RUN_COLUMNS: readonly RunColumn[] = [
   { id: 'dataset', label: 'Dataset', configKeys: prefix('dataset'), value: (r) => describeDataset(r.config), text: (r) => describeDataset(r.config) },
   { id: 'model', label: 'Model', configKeys: prefix('model'), value: (r) => describeModel(r.config), text: (r) => describeModel(r.config) },
   { id: 'optimizer', label: 'Optimizer', configKeys: prefix('optimizer'), value: (r) => describeOptimizer(r.config), text: (r) => describeOptimizer(r.config) },
-  { id: 'batch', label: 'Batch', numeric: true, configKeys: prefix('batchSize'), value: (r) => r.config.batchSize, text: (r) => String(r.config.batchSize) },
-  { id: 'epochs', label: 'Epochs', numeric: true, configKeys: prefix('epochs'), value: (r) => r.config.epochs, text: (r) => String(r.config.epochs) },
+  { id: 'batch', label: 'Batch', numeric: true, configKeys: prefix('batchSize'), value: (r) => r.config.batchSize, text: (r) => String(r.config.batchSize ?? '—') },
+  { id: 'epochs', label: 'Epochs', numeric: true, configKeys: prefix('epochs'), value: (r) => r.config.epochs, text: (r) => String(r.config.epochs ?? '—') },
   { id: 'seed', label: 'Seed', numeric: true, configKeys: prefix('seed'), value: (r) => r.config.seed, text: (r) => String(r.config.seed) },
   { id: 'created', label: 'Created', value: (r) => r.createdAt, text: (r) => fmtDate(r.createdAt) },
 ];

@@ -1,4 +1,5 @@
 import '@vscode-elements/elements/dist/vscode-button/index.js';
+import { formatArgv } from '../../src/core/commandRun';
 import { describeLoss } from '../../src/core/lossSpec';
 import { TERMINAL_STATUSES, type RunRecord } from '../../src/core/runFormat';
 import { createChart, applyTheme, baseOptions, themedScale, type Chart } from '../shared/charts';
@@ -224,13 +225,23 @@ export class RunDetail {
     const lastStep = series?.steps.length ? series.steps.last('step') : run.summary?.steps;
     const start = run.startedAt ? Date.parse(run.startedAt) : undefined;
     const end = run.endedAt ? Date.parse(run.endedAt) : Date.now();
-    const facts: [string, string][] = [
-      ['Loss', describeLoss(c.loss)],
+    const trainer = run.trainer?.kind === 'command' ? run.trainer : undefined;
+    const setup: [string, string][] = c.command !== undefined ? [
+      ['Command', formatArgv(trainer?.argv ?? c.command.argv)],
+      ['Folder', trainer?.cwd ?? c.command.cwd ?? '—'],
+      ['Python', trainer?.interpreter ? `${trainer.interpreter} (${trainer.interpreterSource ?? '?'})` : '—'],
+      ['Python · torch', `${trainer?.python ?? '—'} · ${trainer?.torch ?? '—'}`],
+      ['Seed · exit code', `${c.seed} · ${trainer?.exitCode === undefined ? '—' : String(trainer.exitCode ?? 'killed')}`],
+    ] : [
       ['Dataset', describeDataset(c)],
       ['Model', describeModel(c)],
       ['Optimizer', describeOptimizer(c)],
       ['Batch · epochs · seed', `${c.batchSize} · ${c.epochs} · ${c.seed}`],
       ['Backend', env ? `${env.backend} (tfjs ${env.tfjsVersion}, node ${env.nodeVersion})` : c.backend],
+    ];
+    const facts: [string, string][] = [
+      ['Loss', describeLoss(c.loss)],
+      ...setup,
       ['Started', fmtDate(run.startedAt ?? run.createdAt)],
       ['Duration', start === undefined ? '—' : fmtDuration(end - start)],
       ['Progress', `${lastStep ?? 0}${run.totalSteps ? ` / ${run.totalSteps}` : ''} steps`],

@@ -1,3 +1,4 @@
+import { scriptNameOf } from '../../core/commandRun';
 import { describeLoss } from '../../core/lossSpec';
 import { listRuns } from '../../store/runStore';
 import { GLOBAL_FLAGS, reconcileBeforeReading, reconcileSlurmBeforeReading, writeJson, writeLine, type Command } from '../context';
@@ -25,9 +26,9 @@ export const listCommand: Command = {
       r.id,
       r.status,
       r.name,
-      r.config.dataset.name,
+      r.config.command ? scriptNameOf(r.config.command) : r.config.dataset.name,
       describeLoss(r.config.loss),
-      `${r.summary?.epochs ?? 0}/${r.config.epochs}`,
+      `${r.summary?.epochs ?? 0}/${r.config.epochs ?? '?'}`,
       formatPercent(r.summary?.testAcc),
       formatTime(r.createdAt),
     ]);

@@ -62,7 +62,8 @@ function outsideWorkspaceIssues(text: string, parsed: ParsedExperiment, workspac
   const seen = new Set<number>();
   parsed.runs.forEach((entry, i) => {
     const index = entryIndexOf(root, entry, i);
-    for (const { field, file } of datasetFilesOutside(entry.configs[0].dataset, workspaceDir, workspaceDir)) {
+    const { dataset } = entry.configs[0];
+    for (const { field, file } of dataset ? datasetFilesOutside(dataset, workspaceDir, workspaceDir) : []) {
       const node = nodeAt(root, ['runs', index, 'overrides', 'dataset', field]) ?? nodeAt(root, ['dataset', field]);
       const range = node ? rangeOf(node) : entry.range;
       if (seen.has(range.offset)) continue; // a shared dataset is reported once

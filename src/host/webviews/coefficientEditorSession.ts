@@ -6,6 +6,7 @@ import {
   isCoefficientWebviewMessage, type CoefficientHostMessage, type CoefficientWebviewMessage, type RunBaseInfo,
 } from '../../core/coefficientProtocol';
 import { configWithLoss } from '../../core/config';
+import { describeTraining } from '../../core/commandRun';
 import { describeLoss, type LossSpec } from '../../core/lossSpec';
 import type { RunConfig } from '../../core/runConfig';
 import { formatIssues, validateLossSpec } from '../../core/validate';
@@ -67,7 +68,7 @@ export class CoefficientEditorSession implements Disposable {
   /** Sends the run base when it changed since the last time (selection and run events come often). */
   private postBase(force = false): void {
     const { config, fromRun } = this.baseConfig();
-    const base: RunBaseInfo = { dataset: config.dataset.name, model: config.model.type, epochs: config.epochs, ...(fromRun ? { fromRun } : {}) };
+    const base: RunBaseInfo = { what: describeTraining(config), ...(fromRun ? { fromRun } : {}) };
     const key = JSON.stringify(base);
     if (!force && key === this.lastBase) return;
     this.lastBase = key;
@@ -112,7 +113,7 @@ export class CoefficientEditorSession implements Disposable {
     }
     const { config, fromRun } = this.baseConfig();
     const ids = await this.actions.startRuns([{ ...config, loss: checked.value }]);
-    const where = `${config.dataset.name} · ${config.model.type} · ${config.epochs} epochs${fromRun ? ` (settings of "${fromRun}")` : ''}`;
+    const where = `${describeTraining(config)}${fromRun ? ` (settings of "${fromRun}")` : ''}`;
     this.post(ids.length > 0
       ? { type: 'done', action: 'run', ok: true, message: `Queued ${describeLoss(checked.value)} on ${where}: run ${ids.join(', ')}` }
       : { type: 'done', action: 'run', ok: false, message: 'The run was not started; see the error message or the PolyLoss log' });
