@@ -7,6 +7,8 @@ import type { Executor } from '../runner/executor';
 import { RunQueue } from '../runner/runQueue';
 import { defaultRunName } from '../store/runStore';
 import type { CliContext } from './context';
+import { UsageError } from './args';
+import { commandLaunchSettings } from './commandRuns';
 import { ProgressReporter } from './progress';
 
 export const EXIT_OK = 0;
@@ -39,6 +41,8 @@ export interface TrainingOptions {
   executor?: Executor;
   /** Ctrl-C stops following instead of stopping the runs (they train elsewhere); says so with this line. */
   detachOnSignal?: { detach: () => void; note: string };
+  /** The --python flag: the interpreter of command runs. */
+  python?: string;
 }
 
 /**
@@ -48,8 +52,10 @@ export interface TrainingOptions {
  */
 export async function runTraining(configs: readonly RunConfig[], opts: TrainingOptions): Promise<TrainingResult> {
   const { ctx } = opts;
+  const commands = commandLaunchSettings(configs, opts.python, ctx);
   await preflightConfigs(configs, { baseDir: ctx.cwd, confineTo: opts.confineDatasetsTo });
-  const queue = opts.executor ?? new RunQueue({ runsDir: opts.runsDir, maxConcurrent: opts.concurrency, workerPath: ctx.workerPath, cwd: ctx.cwd });
+  if (commands && opts.executor) throw new UsageError('runs of your own command train on this machine only: leave out --executor');
+  const queue = opts.executor ?? new RunQueue({ runsDir: opts.runsDir, maxConcurrent: opts.concurrency, workerPath: ctx.workerPath, cwd: ctx.cwd, commands });
   const reporter = new ProgressReporter(ctx.stderr, ctx.stderr.isTTY === true);
   queue.onEvent((event) => reporter.handle(event));
   queue.onChange((change) => {

@@ -3,3 +3,5 @@ export * from './startRun';
 export * from './executor';
 export * from './runQueue';
 
+export * from './commandSetup';
+export * from './startCommandRun';

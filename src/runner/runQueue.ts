@@ -1,4 +1,5 @@
 import * as os from 'node:os';
+import * as path from 'node:path';
 import type { WorkerEvent } from '../core/protocol';
 import type { RunConfig } from '../core/runConfig';
 import type { RunRecord } from '../core/runFormat';
@@ -6,6 +7,7 @@ import { writeRunRecord } from '../store/runFiles';
 import { createRun, readRunDir, runDirOf } from '../store/runStore';
 import { Emitter, type Disposer } from '../core/emitter';
 import type { Executor, QueueChange } from './executor';
+import { startCommandRun, type CommandRunOptions } from './startCommandRun';
 
 export type { QueueChange, QueueState } from './executor';
 import { startRun, type RunHandle } from './startRun';
@@ -32,7 +34,17 @@ export interface RunQueueOptions {
   env?: NodeJS.ProcessEnv;
   /** The workers' working folder (relative dataset paths resolve against it). */
   cwd?: string;
+  /** Needed by the default starter for runs of the user's command. */
+  commands?: CommandLaunchSettings;
   start?: RunStarter;
+}
+
+/** How this queue launches command runs (startCommandRun). */
+export type CommandLaunchSettings = Pick<CommandRunOptions, 'baseDir' | 'interpreter' | 'clientDir' | 'env'>;
+
+/** The python/ folder with the polyloss_lab client, next to the dist/ folder of the bundled worker. */
+export function clientDirBeside(workerPath: string): string {
+  return path.resolve(path.dirname(workerPath), '..', 'python');
 }
 
 function checkMaxConcurrent(n: number): number {
@@ -61,6 +73,11 @@ export class RunQueue implements Executor {
     this.limit = checkMaxConcurrent(opts.maxConcurrent ?? 1);
     const workerPath = opts.workerPath;
     this.start = opts.start ?? ((request) => {
+      const { config } = request;
+      if (config.command !== undefined) {
+        if (!opts.commands) throw new Error('RunQueue needs command settings to start runs of a command');
+        return startCommandRun({ ...request, config, ...opts.commands });
+      }
       if (!workerPath) throw new Error('RunQueue needs a workerPath to start runs');
       return startRun({ ...request, workerPath, env: opts.env, cwd: opts.cwd });
     });
@@ -195,7 +212,7 @@ export class RunQueue implements Executor {
   }
 
   private failToStart(request: StartRequest, error: unknown): void {
-    const message = `the training worker could not be started: ${errorMessage(error)}`;
+    const message = `${request.config.command ? 'the command' : 'the training worker'} could not be started: ${errorMessage(error)}`;
     const record = this.recordEnd(request, { status: 'failed', error: message });
     this.events.fire({ type: 'failed', runId: request.runId, error: message });
     this.end(request.runId, record);

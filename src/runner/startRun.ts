@@ -49,8 +49,8 @@ function describeExit(code: number | null, signal: NodeJS.Signals | null): strin
   return `the training worker exited with code ${code}`;
 }
 
-/** Takes over the queued run `runId`, or creates a new run. */
-function claimRun(opts: StartRunOptions): { runId: string; runDir: string; record: RunRecord } {
+/** Takes over the queued run `runId`, or creates a new run (every launcher starts this way). */
+export function claimRun(opts: Pick<StartRunOptions, 'runsDir' | 'config' | 'runId'>): { runId: string; runDir: string; record: RunRecord } {
   if (opts.runId !== undefined) {
     const runDir = runDirOf(opts.runsDir, opts.runId);
     if (fs.existsSync(runDir)) {

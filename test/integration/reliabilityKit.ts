@@ -48,9 +48,9 @@ export interface RunningCli {
   stderr(): string;
 }
 
-/** Starts `node bin/polyloss.js ARGS` in `cwd`; no stdin. */
-export function startCli(args: readonly string[], cwd: string): RunningCli {
-  const child = spawn(process.execPath, [BIN, ...args], { cwd, stdio: ['ignore', 'pipe', 'pipe'] });
+/** Starts `node bin/polyloss.js ARGS` in `cwd`, with `env` over this process's environment; no stdin. */
+export function startCli(args: readonly string[], cwd: string, env?: NodeJS.ProcessEnv): RunningCli {
+  const child = spawn(process.execPath, [BIN, ...args], { cwd, stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, ...env } });
   let stdout = '';
   let stderr = '';
   child.stdout!.setEncoding('utf8').on('data', (d: string) => { stdout += d; });
@@ -61,8 +61,8 @@ export function startCli(args: readonly string[], cwd: string): RunningCli {
   return { child, result, stderr: () => stderr };
 }
 
-export function cli(args: readonly string[], cwd: string): Promise<CliResult> {
-  return startCli(args, cwd).result;
+export function cli(args: readonly string[], cwd: string, env?: NodeJS.ProcessEnv): Promise<CliResult> {
+  return startCli(args, cwd, env).result;
 }
 
 export function parseJson<T>(result: CliResult): T {

@@ -1,12 +1,12 @@
 import { strict as assert } from 'node:assert';
 import { describe, it } from 'node:test';
-import { DEFAULT_CONFIG, type RunConfig } from '../../src/core/runConfig';
+import { DEFAULT_CONFIG, type BuiltinRunConfig } from '../../src/core/runConfig';
 import type { RunRecord, RunStatus } from '../../src/core/runFormat';
 import { interruptedMessage, isHostMark, resumePlan, runsLeftBy } from '../../src/host/previousWindow';
 
 const PREVIOUS = { pid: 4242, host: 'box' };
 
-function run(id: string, status: RunStatus, extra: Partial<RunRecord> = {}, config: Partial<RunConfig> = {}): RunRecord {
+function run(id: string, status: RunStatus, extra: Partial<RunRecord> = {}, config: Partial<BuiltinRunConfig> = {}): RunRecord {
   return {
     schemaVersion: 1, id, name: `run ${id}`, status, createdAt: `2026-12-06T10:00:0${id.length % 10}Z`,
     config: { ...structuredClone(DEFAULT_CONFIG), ...config }, launcherPid: PREVIOUS.pid, launcherHost: PREVIOUS.host, ...extra,

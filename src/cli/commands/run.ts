@@ -9,6 +9,7 @@ import { describeSweepSize, planSweep, seedList, SweepError } from '../../core/s
 import { datasetFilesOutside, outsideWorkspaceMessage } from '../../store/datasetPaths';
 import { UsageError, type FlagSpec } from '../args';
 import { GLOBAL_FLAGS, writeJson, writeLine, type Command, type CliContext } from '../context';
+import { PYTHON_FLAG } from '../commandRuns';
 import { CONCURRENCY_FLAG, SEEDS_FLAG, seedsOfFlag } from '../trainConfig';
 import { newSavedSweep, sweepFolderOf } from '../../store/sweepFiles';
 import { checkSlurmReachable, EXECUTOR_FLAG, isSlurm, SLURM_FLAGS, slurmOptionsOf, submitToSlurm } from '../slurm';
@@ -136,10 +137,11 @@ export const runCommand: Command = {
     name: 'run',
     summary: 'Train the runs of an experiment file (*.polyloss.json), one run per entry and seed. A file with errors is refused; each error is shown as FILE:LINE:COLUMN.',
     positionals: { name: 'FILE', min: 1, max: 1 },
-    flags: [ONLY_FLAG, SEEDS_FLAG, CONCURRENCY_FLAG, ALLOW_OUTSIDE_FLAG, EXECUTOR_FLAG, ...SLURM_FLAGS, ...GLOBAL_FLAGS],
+    flags: [ONLY_FLAG, SEEDS_FLAG, CONCURRENCY_FLAG, ALLOW_OUTSIDE_FLAG, PYTHON_FLAG, EXECUTOR_FLAG, ...SLURM_FLAGS, ...GLOBAL_FLAGS],
     examples: [
       'polyloss run experiments/digits.polyloss.json',
       'polyloss run digits.polyloss.json --only ce,poly1-eps2 --seeds 1,2,3 --concurrency 2',
+      'polyloss run examples/pytorch-digits/digits.polyloss.json --python /usr/bin/python3',
       'polyloss run digits.polyloss.json --executor slurm --slurm-partition cpu --slurm-time 20 --wait',
     ],
   },
@@ -174,6 +176,7 @@ export const runCommand: Command = {
     const confine = args.flags['allow-outside-workspace'] === true ? undefined : ctx.cwd;
     const toSave = sweep && newSavedSweep(sweep.sweepId, sweep.spec, sweep.base);
     if (isSlurm(args.flags)) {
+      if (configs.some((c) => c.command !== undefined)) throw new UsageError('runs of your own command train on this machine only: leave out --executor slurm');
       // The file's runs go in one array; its folder is the sweep's when there is one, else one named after the experiment.
       const name = sweep?.sweepId ?? `${safeName(parsed.experiment)}-${new Date().toISOString().replace(/\D/g, '').slice(0, 14)}`;
       const { result } = await submitToSlurm({
@@ -186,7 +189,8 @@ export const runCommand: Command = {
       return result.exitCode;
     }
     const concurrency = (args.flags.concurrency as number | undefined) ?? defaultConcurrency(configs.length);
-    const result = await trainSavingSweep(configs, toSave, { runsDir, concurrency, ctx, confineDatasetsTo: confine });
+    const python = args.flags.python as string | undefined;
+    const result = await trainSavingSweep(configs, toSave, { runsDir, concurrency, ctx, confineDatasetsTo: confine, python });
     reportTraining(ctx, json, result);
     if (sweep) printSweepNextSteps(ctx, sweep.sweepId, args.flags, result, json);
     return result.exitCode;

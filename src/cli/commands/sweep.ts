@@ -1,5 +1,6 @@
 import * as readline from 'node:readline';
 import type { Issue } from '../../core/jsonSchema';
+import { withDefaults } from '../../core/config';
 import type { RunConfig } from '../../core/runConfig';
 import {
   SWEEP_CONFIRM_ABOVE, describeSweepSize, generateSweepId, parseGrid, planSweep, resumeSweep, SweepError, validateSweepSpec,
@@ -14,6 +15,7 @@ import {
 } from '../../store/sweepFiles';
 import { UsageError, type FlagSpec, type FlagValue } from '../args';
 import { GLOBAL_FLAGS, reconcileBeforeReading, writeJson, writeLine, type Command, type CliContext } from '../context';
+import { COMMAND_FLAG, PYTHON_FLAG, commandArgvOf, commandLaunchSettings } from '../commandRuns';
 import { formatDuration } from '../format';
 import { CONCURRENCY_FLAG, CONFIG_FILE_FLAG, CONFIG_FLAGS, SEEDS_FLAG, buildTrainConfigs, seedsOfFlag } from '../trainConfig';
 import { EXIT_INTERRUPTED, EXIT_RUN_FAILED, runTraining, type TrainingOptions, type TrainingResult } from '../training';
@@ -109,10 +111,20 @@ export function sweepSpecOf(flags: Record<string, FlagValue>): SweepSpec {
 
 /** The base config from the train flags and --config; the grid flags are applied by planSweep. */
 export function baseConfigOf(flags: Record<string, FlagValue>, ctx: CliContext): RunConfig {
+  if (flags.command !== undefined) return commandBaseOf(flags, ctx);
   const baseFlags = Object.fromEntries(Object.entries(flags).filter(([name]) => name === 'config' || BASE_FLAGS.some((f) => f.name === name)));
   const { configs, warnings } = buildTrainConfigs(baseFlags, ctx.cwd);
   for (const warning of warnings) writeLine(ctx.stderr, `warning: ${warning}`);
   return configs[0];
+}
+
+/** A sweep of your own script: the command (run in the current folder) with a CE base that the grid changes. */
+function commandBaseOf(flags: Record<string, FlagValue>, ctx: CliContext): RunConfig {
+  const unused = Object.keys(flags).filter((name) => name === 'config' || BASE_FLAGS.some((f) => f.name === name));
+  if (unused.length > 0) {
+    throw new UsageError(`${unused.map((n) => `--${n}`).join(', ')} ${unused.length === 1 ? 'is' : 'are'} not used with --command: your script sets its own training (give it arguments in --command)`);
+  }
+  return withDefaults({ command: { argv: commandArgvOf(String(flags.command)), cwd: ctx.cwd }, loss: { type: 'ce' } });
 }
 
 /** Runs `make`, turning a SweepError into a usage error that names the flags. */
@@ -243,7 +255,7 @@ function newSweep(flags: Record<string, FlagValue>, ctx: CliContext): PlannedWor
 }
 
 function resumedSweep(sweepId: string, flags: Record<string, FlagValue>, runsDir: string, ctx: CliContext): PlannedWork {
-  const settingFlags = Object.keys(flags).filter((name) => name === 'config' || BASE_FLAGS.some((f) => f.name === name) || GRID_FLAGS.some((f) => f.name === name));
+  const settingFlags = Object.keys(flags).filter((name) => name === 'config' || name === 'command' || BASE_FLAGS.some((f) => f.name === name) || GRID_FLAGS.some((f) => f.name === name));
   if (settingFlags.length > 0) {
     throw new UsageError(`--resume uses the sweep's saved settings; leave out ${settingFlags.map((n) => `--${n}`).join(', ')}`);
   }
@@ -282,13 +294,14 @@ export const sweepCommand: Command = {
     summary: 'Train a grid of runs: a base config (the flags of polyloss train, or --config) × ε (× γ, label smoothing) × seeds, '
       + 'under one sweep id, then print mean ± std per setting, confidence intervals and the comparison with the baseline. '
       + `Asks before starting more than ${CONFIRM_ABOVE} runs. The settings are saved in <runs dir>/../sweeps/<id>.json for --resume.`,
-    flags: [...BASE_FLAGS, CONFIG_FILE_FLAG, ...GRID_FLAGS,
+    flags: [...BASE_FLAGS, CONFIG_FILE_FLAG, COMMAND_FLAG, PYTHON_FLAG, ...GRID_FLAGS,
       { ...CONCURRENCY_FLAG, description: `runs training at once (default ${DEFAULT_SWEEP_CONCURRENCY})` },
       { name: 'yes', type: 'boolean', description: `start without asking, also above ${CONFIRM_ABOVE} runs` },
       RESUME_FLAG, EXECUTOR_FLAG, ...SLURM_FLAGS, STOP_FLAG, METRIC_FLAG, K_FLAG, ...GLOBAL_FLAGS],
     examples: [
       'polyloss sweep --dataset digits --loss ce --epsilon -1:2:1 --seeds 3 --baseline --epochs 5',
       'polyloss sweep --config base.json --epsilon -1,0,1,2 --label-smoothing 0,0.1 --seeds 1,2,3 --concurrency 2 --yes',
+      'polyloss sweep --command "python3 train.py --epochs 5" --epsilon 0,1,2 --seeds 3 --baseline --python /usr/bin/python3',
       'polyloss sweep --resume sweep-20261128-105300-3f9a1c',
       'polyloss sweep --epsilon -1:2:1 --seeds 3 --executor slurm --slurm-partition gpu --slurm-time 00:30:00 --slurm-max-parallel 8',
       'polyloss sweep --stop sweep-20261128-105300-3f9a1c',
@@ -324,6 +337,7 @@ export const sweepCommand: Command = {
       throw new UsageError(`this sweep has ${todo.length} runs, more than ${CONFIRM_ABOVE}, and there is no terminal to ask on: add --yes to start them`);
     }
     if (isSlurm(flags)) {
+      if (todo.some((c) => c.command !== undefined)) throw new UsageError('runs of your own command train on this machine only: leave out --executor slurm');
       if (ask && !(await confirm(ctx, `Submit ${todo.length} runs to Slurm? [y/N] `))) {
         writeLine(ctx.stderr, 'Nothing was submitted.');
         return EXIT_RUN_FAILED;
@@ -343,6 +357,7 @@ export const sweepCommand: Command = {
       return result.exitCode;
     }
     if (flags.wait === true) throw new UsageError('--wait applies to --executor slurm (on this machine the sweep always runs to its end)');
+    commandLaunchSettings(todo, flags.python as string | undefined, ctx); // a missing script or interpreter stops here, before the estimate
     const eta = await estimate(todo, concurrency, runsDir, ctx);
     if (eta === undefined) {
       writeLine(ctx.stderr, 'Interrupted before the sweep started: nothing was trained.');
@@ -353,7 +368,7 @@ export const sweepCommand: Command = {
       writeLine(ctx.stderr, 'Nothing was started.');
       return EXIT_RUN_FAILED;
     }
-    const result = await trainSavingSweep(todo, work.toSave, { runsDir, concurrency, ctx });
+    const result = await trainSavingSweep(todo, work.toSave, { runsDir, concurrency, ctx, python: flags.python as string | undefined });
     if (!json) reportTraining(ctx, false, result);
     printResults({ ran: result.records, interrupted: result.interruptedBy ?? null, exitCode: result.exitCode });
     printSweepNextSteps(ctx, sweepId, flags, result, json);
