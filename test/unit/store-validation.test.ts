@@ -74,7 +74,7 @@ describe('run records are checked when read', () => {
     const { runs, broken } = listRuns(runsDir);
     assert.deepEqual(broken, []);
     assert.deepEqual(runs.map((r) => r.id).sort(), ['command-run', 'nan-metrics', 'no-loss-command']);
-    assert.equal(runs.find((r) => r.id === 'no-loss-command')?.name, 'python3 fit.py');
+    assert.equal(runs.find((r) => r.id === 'no-loss-command')?.name, 'fit.py');
   });
 
   it('refuses what a view would trip over elsewhere in the record, naming the field', () => {
