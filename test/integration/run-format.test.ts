@@ -42,7 +42,7 @@ describe('run folders match the published schemas', () => {
     execFileSync('/usr/bin/python3', ['by_hand.py'], { cwd: work, env, stdio: 'pipe' });
     const [run] = listRuns(runsDir).runs;
     assert.equal(run.status, 'completed');
-    assert.deepEqual(run.config.command?.argv, ['by_hand.py']);
+    assert.equal(run.config.command?.argv.at(-1), 'by_hand.py');
     assert.equal(run.trainer?.kind, 'command');
     const { lines } = assertRunFolderMatchesFormat(path.join(runsDir, run.id));
     assert.deepEqual(lines.map((l) => [l.kind, l.lr ?? l.top5Acc]), [['step', 0.01], ['step', 0.01], ['step', 0.01], ['epoch', 0.99]]);
