@@ -2,7 +2,7 @@ import { SUMMARY_METRICS, type SummaryOptions } from '../core/grouping';
 import type { RunConfig } from '../core/runConfig';
 import type { EpochMetric, RunRecord } from '../core/runFormat';
 import { planTune, tuneAnswer, tuneObservations, tuneRunConfig, tuneSweepSpec, type SavedTune, type TuneSettings, type TuneState } from '../core/tune';
-import { saveSweep, type SavedSweep } from '../store/sweepFiles';
+import { loadSweep, saveSweep, SweepFileError, type SavedSweep } from '../store/sweepFiles';
 
 /**
  * Runs a tune round by round: asks the planner what comes next given the sweep's finished runs,
@@ -54,16 +54,39 @@ export function tuneState(d: Pick<TuneDriver, 'sweepId' | 'settings' | 'listRuns
   return planTune(d.settings.options, tuneObservations(d.listRuns(), d.sweepId, metric));
 }
 
+/** Runs of the tune still queued or running (on Slurm, or in another process): a resume must wait for them. */
+export class TuneBusyError extends Error {
+  constructor(readonly sweepId: string, readonly live: number) {
+    super(`${live === 1 ? '1 run' : `${live} runs`} of tune ${sweepId} ${live === 1 ? 'is' : 'are'} still queued or running (on Slurm, or in another `
+      + `window or process): wait for them to end, or stop them (polyloss sweep --stop ${sweepId} on Slurm), then resume`);
+    this.name = 'TuneBusyError';
+  }
+}
+
+/** The sweep file of `state`, keeping what others recorded in it (the Slurm submissions). */
+function withRecorded(d: Pick<TuneDriver, 'runsDir' | 'sweepId'>, next: SavedSweep): SavedSweep {
+  try {
+    const previous = loadSweep(d.runsDir, d.sweepId);
+    return previous.slurm ? { ...next, slurm: previous.slurm } : next;
+  } catch (e) {
+    if (e instanceof SweepFileError) return next;
+    throw e;
+  }
+}
+
 export async function driveTune(d: TuneDriver): Promise<TuneOutcome> {
+  const live = d.listRuns().filter((r) => r.config.sweepId === d.sweepId && (r.status === 'queued' || r.status === 'running')).length;
+  if (live > 0) throw new TuneBusyError(d.sweepId, live);
   for (;;) {
     const state = tuneState(d);
-    saveSweep(d.runsDir, savedTuneSweep(d, state));
+    saveSweep(d.runsDir, withRecorded(d, savedTuneSweep(d, state)));
     d.onState?.(state);
     if (state.next.kind === 'stop') return { state, stopped: false, failed: [] };
     const configs = state.next.runs.map((run) => tuneRunConfig(d.base, run, d.sweepId));
     const records = await d.train(configs, state.next.round);
     const failed = records.filter((r) => r.status === 'failed' || r.status === 'interrupted');
-    const stopped = records.length < configs.length || records.some((r) => r.status === 'cancelled');
+    // Cancelled, or still going where the caller stopped following them (a Slurm array after Ctrl-C).
+    const stopped = records.length < configs.length || records.some((r) => r.status === 'cancelled' || r.status === 'queued' || r.status === 'running');
     if (stopped || failed.length > 0) return { state: tuneState(d), stopped, failed };
   }
 }

@@ -281,3 +281,24 @@ describe('polyloss sweep --executor slurm', () => {
     assert.match(run.error!, /ENOENT|not found|no such file/i);
   });
 });
+
+describe('polyloss tune --executor slurm', () => {
+  it('runs each round as one job array, followed to its end, under the tune\'s sweep id; the sweep file keeps the rounds and the arrays', async () => {
+    const result = await cli(['tune', ...TINY, '--epochs', '1', '--epsilon', '-1:1', '--seeds', '2', '--budget', '10', '--executor', 'slurm', '--json']);
+    const [, jobId, array] = jobIdIn(result.stderr);
+    submittedJobs.push(jobId);
+    assert.equal(result.code, 0, result.stderr);
+    const out = JSON.parse(result.stdout) as { sweepId: string; sweepFile: string; runs: number; stoppedBecause: string; rounds: unknown[] };
+    // ε −1, −0.5, 0.5, 1 and CE on 2 seeds: the first round, which the budget of 10 allows alone.
+    assert.equal(array, '0-9');
+    assert.equal(out.runs, 10);
+    assert.ok(['significant', 'no-effect', 'budget'].includes(out.stoppedBecause), out.stoppedBecause);
+    const runs = ofSweep(out.sweepId);
+    assert.equal(runs.length, 10);
+    assert.ok(runs.every((r) => r.status === 'completed' && r.slurm!.jobId === jobId), JSON.stringify(runs.map((r) => [r.status, r.slurm?.jobId])));
+    const saved = JSON.parse(fs.readFileSync(out.sweepFile, 'utf8')) as { tune: { rounds: unknown[]; stoppedBecause: string }; slurm: { submissions: { jobId: string }[] } };
+    assert.equal(saved.tune.rounds.length, 1);
+    assert.equal(saved.tune.stoppedBecause, out.stoppedBecause);
+    assert.deepEqual(saved.slurm.submissions.map((s) => s.jobId), [jobId], 'the array is recorded next to the rounds');
+  });
+});

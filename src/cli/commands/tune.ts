@@ -6,13 +6,14 @@ import {
   DEFAULT_EPSILON_RANGE, DEFAULT_MIN_EFFECT_POINTS, DEFAULT_TUNE_OPTIONS, TuneError, checkTuneOptions, describeLook, describeRounds, epsilonText,
   parseEpsilonRange, tuneAnswer, tuneSettingsOf, type TuneOptions, type TuneSettings, type TuneState,
 } from '../../core/tune';
-import { driveTune, type TuneDriver } from '../../runner/tuneDriver';
+import { TuneBusyError, driveTune, type TuneDriver } from '../../runner/tuneDriver';
 import { listRuns } from '../../store/runStore';
-import { removeSavedSweep, sweepFilePath } from '../../store/sweepFiles';
+import { removeSavedSweep, sweepFilePath, sweepFolderOf, type SavedSweep } from '../../store/sweepFiles';
 import { UsageError, type FlagSpec, type FlagValue } from '../args';
 import { GLOBAL_FLAGS, reconcileBeforeReading, writeJson, writeLine, type Command, type CliContext } from '../context';
 import { CONCURRENCY_FLAG, CONFIG_FILE_FLAG } from '../trainConfig';
 import { EXIT_INTERRUPTED, EXIT_OK, EXIT_RUN_FAILED, runTraining } from '../training';
+import { EXECUTOR_FLAG, SLURM_FLAGS, checkSlurmReachable, isSlurm, slurmOptionsOf, submitToSlurm } from '../slurm';
 import { K_FLAG, METRIC_FLAG, analysisRequestOf, epochReader } from './report';
 import { BASE_FLAGS, DEFAULT_SWEEP_CONCURRENCY, baseConfigOf, loadSaved } from './sweep';
 
@@ -82,6 +83,8 @@ interface TuneWork {
   base: RunConfig;
   settings: TuneSettings;
   resumed: boolean;
+  /** A resumed tune's Slurm arrays so far: it goes on on Slurm unless --executor says otherwise. */
+  slurm?: SavedSweep['slurm'];
 }
 
 function newTune(flags: Record<string, FlagValue>, ctx: CliContext): TuneWork {
@@ -98,7 +101,7 @@ function resumedTune(sweepId: string, flags: Record<string, FlagValue>, runsDir:
   const saved = loadSaved(runsDir, sweepId);
   if (!saved.tune) throw new UsageError(`--resume: sweep ${sweepId} is not a tune (it was made by polyloss sweep): resume it with polyloss sweep --resume ${sweepId}`);
   const { options, metric, k } = saved.tune;
-  return { sweepId, createdAt: saved.createdAt, base: saved.base, settings: { options, metric, ...(k !== undefined ? { k } : {}) }, resumed: true };
+  return { sweepId, createdAt: saved.createdAt, base: saved.base, settings: { options, metric, ...(k !== undefined ? { k } : {}) }, resumed: true, slurm: saved.slurm };
 }
 
 /** "ε from −1 to 4, budget 40 runs, minimum effect 0.5 pts on test acc, α = 0.05" */
@@ -152,10 +155,11 @@ export const tuneCommand: Command = {
       + 'Every run is under one sweep id (report, dashboard); Ctrl-C stops, --resume continues.',
     flags: [...TUNE_BASE_FLAGS, CONFIG_FILE_FLAG, ...TUNE_FLAGS, METRIC_FLAG, K_FLAG,
       { ...CONCURRENCY_FLAG, description: `runs training at once (default ${DEFAULT_SWEEP_CONCURRENCY})` },
-      RESUME_FLAG, ...GLOBAL_FLAGS],
+      EXECUTOR_FLAG, ...SLURM_FLAGS, RESUME_FLAG, ...GLOBAL_FLAGS],
     examples: [
       'polyloss tune --dataset digits --imbalance 20 --label-noise 0.3 --epochs 10',
       'polyloss tune --config base.json --epsilon -1:2 --budget 60 --min-effect 1 --json',
+      'polyloss tune --dataset digits --epochs 10 --executor slurm --slurm-partition gpu --slurm-time 00:30:00',
       'polyloss tune --resume sweep-20261206-181500-3f9a1c0d',
     ],
   },
@@ -164,6 +168,11 @@ export const tuneCommand: Command = {
     const concurrency = (flags.concurrency as number | undefined) ?? DEFAULT_SWEEP_CONCURRENCY;
     const work = typeof flags.resume === 'string' ? resumedTune(flags.resume, flags, runsDir) : newTune(flags, ctx);
     if (work.resumed) reconcileBeforeReading(runsDir, ctx);
+    // Each round is one Slurm job array, followed to its end; a tune that was on Slurm resumes there.
+    const lastArray = work.slurm?.submissions.at(-1);
+    const executorFlags = lastArray && flags.executor === undefined ? { ...flags, executor: 'slurm' } : flags;
+    const slurmOptions = slurmOptionsOf(executorFlags, lastArray?.options);
+    if (isSlurm(executorFlags)) checkSlurmReachable();
     writeLine(ctx.stderr, `Tune ${work.sweepId}${work.resumed ? ' (resumed)' : ''}: ${describeSettings(work.settings)}.`);
 
     const epochs = epochReader(runsDir);
@@ -186,7 +195,12 @@ export const tuneCommand: Command = {
         }
       },
       train: async (configs: RunConfig[]): Promise<RunRecord[]> => {
-        const result = await runTraining(configs, { runsDir, concurrency, ctx });
+        const result = isSlurm(executorFlags)
+          ? (await submitToSlurm({
+            configs, runsDir, ctx, options: slurmOptions, folder: sweepFolderOf(runsDir, work.sweepId), jobName: `polyloss-${work.sweepId}`,
+            sweepId: work.sweepId, wait: true, json,
+          })).result!
+          : await runTraining(configs, { runsDir, concurrency, ctx });
         if (result.interruptedBy) interrupted = true;
         return result.records;
       },
@@ -196,6 +210,7 @@ export const tuneCommand: Command = {
     try {
       outcome = await driveTune(driver);
     } catch (e) {
+      if (e instanceof TuneBusyError) throw new UsageError(`--resume: ${e.message}`);
       // Not one run could be made (unusable data, unwritable folder): leave nothing to resume.
       if (!work.resumed && !listRuns(runsDir).runs.some((r) => r.config.sweepId === work.sweepId)) removeSavedSweep(runsDir, work.sweepId);
       throw e;
