@@ -72,7 +72,9 @@ export class ComparePanel {
     this.chartBox = el('div', { class: options.compact ? 'chart-box compact' : 'chart-box tall' }, canvas);
     this.empty = el('p', { class: 'empty-state', text: options.emptyText });
     this.note = el('p', { class: 'chart-note', text: `More than ${MAX_RUNS_WITH_RAW} runs: only the smoothed curves are drawn. Set smoothing to off to see the raw ones.` });
-    this.root = el('section', { class: 'compare-panel' }, controls, this.empty, this.chartBox, this.groups.box, this.note);
+    // In the narrow sidebar the hint for an empty chart comes first, where it is seen without scrolling.
+    const parts = options.compact ? [this.empty, controls] : [controls, this.empty];
+    this.root = el('section', { class: options.compact ? 'compare-panel compact' : 'compare-panel' }, ...parts, this.chartBox, this.groups.box, this.note);
     this.chart = new LiveChart(canvas, store, settings, theme, options.compact ? undefined : metricById(settings.metric).label);
   }
 

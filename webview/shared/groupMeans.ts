@@ -63,7 +63,8 @@ export class GroupMeans {
       ...base,
       plugins: {
         ...base.plugins,
-        legend: { display: !compact, position: 'bottom', labels: { ...base.plugins?.legend?.labels, filter: (item, data) => (data.datasets[item.datasetIndex ?? 0] as BandDataset).part === 'mean' } },
+        // The sidebar shows the legend too: with several groups the bands need their names.
+        legend: { display: true, position: 'bottom', labels: { ...base.plugins?.legend?.labels, filter: (item, data) => (data.datasets[item.datasetIndex ?? 0] as BandDataset).part === 'mean' } },
         tooltip: {
           filter: (item) => (item.dataset as BandDataset).part === 'mean',
           callbacks: { label: (item: TooltipItem<'line'>) => this.tooltip(item) },
@@ -164,8 +165,9 @@ export class GroupMeans {
   private datasets(band: GroupBand, index: number): BandDataset[] {
     const line = (part: BandDataset['part'], y: (p: BandPoint) => number): BandDataset => ({
       part, band: index, label: band.label, data: band.points.map((p) => ({ x: p.x, y: y(p) })),
-      borderColor: part === 'mean' ? band.color : 'transparent', backgroundColor: withAlpha(band.color, 0.18),
-      borderWidth: part === 'mean' ? 1.75 : 0, pointRadius: 0, fill: part === 'upper' ? '-1' : false,
+      borderColor: part === 'mean' ? band.color : withAlpha(band.color, 0.45), backgroundColor: withAlpha(band.color, 0.3),
+      // The band's edges are drawn thin, so the ± std reads even where the fill is faint.
+      borderWidth: part === 'mean' ? 1.75 : 0.75, pointRadius: 0, fill: part === 'upper' ? '-1' : false,
     });
     // Lower before upper: the upper curve fills down to the one before it.
     return [line('mean', (p) => p.mean), line('lower', (p) => p.mean - (p.std ?? 0)), line('upper', (p) => p.mean + (p.std ?? 0))];
