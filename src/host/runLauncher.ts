@@ -1,6 +1,7 @@
 // Starts and stops this window's runs through the runner's queue (at most maxConcurrentRuns workers,
 // the rest queued), and tells everyone else what the workers report: the runs model, the live
-// progress, the log, and one cancellable progress notification per batch launched together.
+// progress, the log, and a progress bar on the Runs view while a batch launched together trains
+// (the status bar says how far; no notification lasts a whole run). Failures are announced together.
 // Before queueing, the datasets are checked in a worker process, so that bad data leaves no run behind.
 import { setTimeout as sleep } from 'node:timers/promises';
 import * as vscode from 'vscode';
@@ -19,6 +20,7 @@ import type { LiveRuns } from './liveProgress';
 import type { RunsIndex } from './runsModel';
 import type { RunActions } from './services';
 import { errorMessage } from '../core/errors';
+import { FailureNotices } from './failureNotices';
 
 export interface LauncherDeps {
   model: RunsIndex;
@@ -40,7 +42,8 @@ export interface SlurmRequest {
   options: SlurmOptions;
 }
 
-const PROGRESS_REFRESH_MS = 1000;
+/** The Runs view, where a training batch shows its progress bar. */
+const RUNS_VIEW_ID = 'polyloss.runs';
 /** A dataset check that takes longer than this gets a cancellable notification. */
 const CHECK_NOTICE_MS = 700;
 
@@ -48,12 +51,19 @@ export class RunLauncher implements RunActions, vscode.Disposable {
   /** One queue per runs folder: changing the setting sends new runs elsewhere while old ones finish. */
   private readonly queues = new Map<string, RunQueue>();
   private readonly unsubscribe: (() => void)[] = [];
+  private readonly failures: FailureNotices;
 
-  constructor(private readonly deps: LauncherDeps) {}
+  constructor(private readonly deps: LauncherDeps) {
+    this.failures = new FailureNotices({
+      show: (message) => void vscode.window.showErrorMessage(message, 'Show').then((choice) => { if (choice) deps.log.show(true); }),
+      setTimeout: (fn, ms) => setTimeout(fn, ms),
+      clearTimeout: (handle) => clearTimeout(handle as NodeJS.Timeout),
+    });
+  }
 
   /**
-   * Queues the configs (one run each) and returns their ids; shows one progress notification for
-   * them unless `batchProgress` is false (the caller shows its own, e.g. Find Best ε).
+   * Queues the configs (one run each) and returns their ids; shows progress on the Runs view until
+   * they end unless `batchProgress` is false (the caller shows its own, e.g. Find Best ε).
    */
   async start(configs: RunConfig[], { batchProgress = true }: { batchProgress?: boolean } = {}): Promise<string[]> {
     if (!vscode.workspace.isTrusted) {
@@ -241,6 +251,7 @@ export class RunLauncher implements RunActions, vscode.Disposable {
 
   /** The window closes or reloads: queued runs stay queued for the next window; training ones end interrupted. */
   dispose(): void {
+    this.failures.dispose();
     for (const queue of this.queues.values()) queue.leave(WINDOW_GONE);
     this.unsubscribe.forEach((u) => u());
   }
@@ -307,39 +318,20 @@ export class RunLauncher implements RunActions, vscode.Disposable {
       }
       case 'failed':
         log.error(`run ${id} failed: ${event.error}`);
-        void vscode.window.showErrorMessage(`PolyLoss: run ${id} failed: ${firstLine(event.error)}`, 'Show Log')
-          .then((choice) => { if (choice) log.show(true); });
+        this.failures.add({ runId: id, name: this.deps.model.get(id)?.name ?? id, error: event.error });
         break;
     }
   }
 
-  /** A cancellable notification until every run of the batch has ended; Cancel stops them. */
+  /**
+   * A progress bar on the Runs view until every run of the batch has ended. The status bar and the
+   * tree say how far each run is; Stop Run and Stop All stop them.
+   */
   private showBatchProgress(queue: RunQueue, ids: string[]): void {
-    const title = ids.length === 1 ? `PolyLoss: training ${this.deps.model.get(ids[0])?.name ?? ids[0]}` : `PolyLoss: training ${ids.length} runs`;
-    void vscode.window.withProgress({ location: vscode.ProgressLocation.Notification, title, cancellable: true }, (progress, token) => {
-      token.onCancellationRequested(() => ids.forEach((id) => queue.stop(id)));
-      let ended = 0;
-      const report = (increment?: number): void => {
-        const active = ids.find((id) => this.deps.live.get(id));
-        const parts = ids.length > 1 ? [`${ended}/${ids.length} done`] : [];
-        if (active) parts.push(this.deps.live.progressText(active));
-        else if (ended < ids.length) parts.push('queued');
-        progress.report({ message: parts.join(' · '), increment });
-      };
-      const timer = setInterval(() => report(), PROGRESS_REFRESH_MS);
-      report();
-      return Promise.all(ids.map((id) => queue.done(id).then(() => {
-        ended++;
-        report(100 / ids.length);
-      }))).finally(() => clearInterval(timer));
-    });
+    void vscode.window.withProgress({ location: { viewId: RUNS_VIEW_ID } }, () => Promise.all(ids.map((id) => queue.done(id))));
   }
 }
 
 function fmt(n: number): string {
   return Number.isFinite(n) ? n.toPrecision(4) : 'n/a';
-}
-
-function firstLine(text: string): string {
-  return text.split('\n')[0];
 }

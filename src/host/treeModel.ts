@@ -127,17 +127,20 @@ export function headlineMetric(record: RunRecord, live?: LiveProgress): string |
   return val !== undefined ? `val ${percent(val)}` : undefined;
 }
 
-/** The grey text after a run's name: the loss (unless the name says it), then progress or the headline metric. */
+/**
+ * The grey text after a run's name, most telling first so a narrow view cuts the least useful
+ * part: the result (or progress), the loss unless the name says it, then the data and the model
+ * ("test 96.9% · Poly-1 ε=2 · mnist cnn").
+ */
 export function runDescription(record: RunRecord, live?: LiveProgress): string {
-  const loss = describeLoss(record.config.loss);
-  const parts = record.name.includes(loss) ? [] : [loss];
-  if (record.status === 'running' && live) {
-    parts.push(`epoch ${Math.max(1, live.epoch)}/${record.config.epochs}`);
-  } else if (record.status === 'queued') {
-    parts.push(record.slurm ? 'waiting on Slurm' : 'queued');
-  }
+  const parts: string[] = [];
+  if (record.status === 'running' && live) parts.push(`epoch ${Math.max(1, live.epoch)}/${record.config.epochs}`);
+  else if (record.status === 'queued') parts.push(record.slurm ? 'waiting on Slurm' : 'queued');
   const metric = headlineMetric(record, live);
   if (metric) parts.push(metric);
+  const loss = describeLoss(record.config.loss);
+  if (!record.name.includes(loss)) parts.push(loss);
+  parts.push(`${record.config.dataset.name} ${record.config.model.type}`);
   return parts.join(' · ');
 }
 

@@ -104,25 +104,27 @@ describe('Runs tree shape', () => {
 describe('run descriptions', () => {
   const poly2 = { loss: { type: 'poly' as const, epsilon: 2 } };
 
-  it('show the loss and the test accuracy of a finished run', () => {
+  it('show the test accuracy of a finished run first, then the loss, the dataset and the model', () => {
     const r = { ...record('r', 't', { config: poly2, name: 'baseline try' }), summary: { steps: 10, epochs: 2, testAcc: 0.9123, finalValAcc: 0.5 } };
-    assert.equal(runDescription(r), 'Poly-1 ε=2 · test 91.2%');
+    assert.equal(runDescription(r), 'test 91.2% · Poly-1 ε=2 · digits mlp');
+    const cnn = { ...r, config: { ...r.config, dataset: { name: 'mnist' as const }, model: { type: 'cnn' as const } } };
+    assert.equal(runDescription(cnn), 'test 91.2% · Poly-1 ε=2 · mnist cnn', 'an MNIST CNN run reads apart from a digits MLP run');
   });
 
   it('leave the loss out when the name already says it', () => {
     const r = { ...record('r', 't', { config: poly2, name: 'Poly-1 ε=2, seed 1' }), summary: { steps: 10, epochs: 2, testAcc: 0.5 } };
-    assert.equal(runDescription(r), 'test 50.0%');
+    assert.equal(runDescription(r), 'test 50.0% · digits mlp');
   });
 
   it('fall back to the last validation accuracy, live while running', () => {
     const r = record('r', 't', { status: 'running', config: { ...poly2, epochs: 10 }, name: 'mine' });
-    assert.equal(runDescription(r, { step: 40, epoch: 3, lastValAcc: 0.75 }), 'Poly-1 ε=2 · epoch 3/10 · val 75.0%');
+    assert.equal(runDescription(r, { step: 40, epoch: 3, lastValAcc: 0.75 }), 'epoch 3/10 · val 75.0% · Poly-1 ε=2 · digits mlp');
     assert.equal(headlineMetric({ ...r, summary: { steps: 1, epochs: 1, finalValAcc: 0.25 } }), 'val 25.0%');
     assert.equal(headlineMetric(r), undefined);
   });
 
   it('say queued while waiting for a worker', () => {
-    assert.equal(runDescription(record('r', 't', { status: 'queued', config: { loss: { type: 'ce' } }, name: 'q' })), 'CE · queued');
+    assert.equal(runDescription(record('r', 't', { status: 'queued', config: { loss: { type: 'ce' } }, name: 'q' })), 'queued · CE · digits mlp');
   });
 });
 

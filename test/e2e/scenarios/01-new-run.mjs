@@ -45,7 +45,7 @@ export async function run({ wb, page, check, lap, workbenchUrl, ws, runsDir }) {
   await runRow(wb, 'Poly-1 ε=2, seed 1', 'completed').first().waitFor({ state: 'visible', timeout: 120000 });
   check(await runRow(wb, 'Poly-1 ε=2, seed 1', 'completed').locator('.codicon-pass').count() === 1, 'the tree shows the run completed with a pass icon');
   const description = await runRow(wb, 'Poly-1 ε=2, seed 1', 'completed').locator('.label-description').first().textContent();
-  check(/test \d+\.\d%/.test(description ?? ''), `the tree shows the test accuracy ("${description}")`);
+  check(/^test \d+\.\d% · digits mlp$/.test(description ?? ''), `the tree shows the test accuracy first, then the dataset and the model ("${description}")`);
   await wb.screenshot('run-completed');
 
   const runs = readRuns(runsDir);

@@ -1,9 +1,10 @@
 // Stop from the tree's context menu on a long run: the run ends `cancelled` and keeps its metrics;
-// live progress shows in the tree, the status bar and a cancellable notification, whose Cancel stops a run too.
+// live progress shows in the tree, the status bar and a progress bar on the Runs view (no notification
+// lasts the whole run); Stop All stops a run too.
 import { newRunFromPalette, readRuns, runRow, showRunsView, waitForRun } from '../lib/polyloss.mjs';
 import { waitFor } from '../lib/workbench.mjs';
 
-export const title = 'Stop Run from the context menu, or Cancel on the progress notification, cancels a long run and keeps its metrics';
+export const title = 'Stop Run from the context menu, or Stop All, cancels a long run and keeps its metrics; progress shows on the Runs view, not in a notification';
 
 export async function run({ wb, page, check, lap, workbenchUrl, ws, runsDir }) {
   await showRunsView(wb, workbenchUrl(ws));
@@ -23,13 +24,15 @@ export async function run({ wb, page, check, lap, workbenchUrl, ws, runsDir }) {
     return /ETA \d/.test(text) ? text : undefined;
   }, { timeout: 15000 });
   check(/epoch \d+\/5000 · step \d+\/100000 · ETA \d+:\d\d/.test(statusText), `the status bar shows epoch, step and ETA ("${statusText.trim()}")`);
-  // Toasts stay hidden in this browser session; the notification center lists every notification.
+  // The Runs view shows a progress bar; the notification center holds no progress notification.
+  const viewProgress = wb.viewPane('Runs').locator('.monaco-progress-container.active');
+  await viewProgress.first().waitFor({ state: 'attached', timeout: 5000 });
+  check(await viewProgress.count() >= 1, 'the Runs view shows a progress bar while the run trains');
   await wb.runCommand('Notifications: Show Notifications');
-  const notification = page.locator('.notifications-center .notification-list-item', { hasText: `PolyLoss: training ${name}` }).first();
-  await notification.waitFor({ state: 'visible', timeout: 5000 });
-  check(await notification.locator('.monaco-button', { hasText: 'Cancel' }).count() === 1, 'a cancellable progress notification names the run');
+  await page.locator('.notifications-center').waitFor({ state: 'visible', timeout: 5000 });
+  const training = await page.locator('.notifications-center .notification-list-item', { hasText: 'PolyLoss: training' }).count();
+  check(training === 0, `no notification lasts the whole run (${training} found)`);
   await wb.screenshot('long-run-training');
-  await notification.click();
   await page.keyboard.press('Escape');
   await waitFor('the notification center to close', async () => !(await page.locator('.notifications-center').isVisible()), { timeout: 5000 });
 
@@ -46,15 +49,13 @@ export async function run({ wb, page, check, lap, workbenchUrl, ws, runsDir }) {
   await waitFor('the status bar item to go away', async () => !(await statusItem.isVisible()), { timeout: 5000 });
   check(true, 'the status bar item is gone once nothing trains');
 
-  // Cancel on the progress notification stops the runs it was shown for.
+  // Stop All from the palette stops it too; the view's progress bar goes once nothing trains.
   await newRunFromPalette(wb, { epochs: '5000', seeds: '8' });
   const second = 'Poly-1 ε=2, seed 8';
   await runRow(wb, second, 'running').first().waitFor({ state: 'visible', timeout: 60000 });
-  await wb.runCommand('Notifications: Show Notifications');
-  const item = page.locator('.notifications-center .notification-list-item', { hasText: `PolyLoss: training ${second}` }).first();
-  await item.waitFor({ state: 'visible', timeout: 5000 });
-  await item.locator('.monaco-button', { hasText: 'Cancel' }).click();
+  await wb.runCommand('PolyLoss: Stop All');
   await runRow(wb, second, 'cancelled').first().waitFor({ state: 'visible', timeout: 30000 });
-  check(readRuns(runsDir).some((x) => x.record.name === second && x.record.status === 'cancelled'), 'Cancel on the notification cancelled that run');
-  await page.keyboard.press('Escape');
+  check(readRuns(runsDir).some((x) => x.record.name === second && x.record.status === 'cancelled'), 'Stop All cancelled that run');
+  await waitFor('the Runs view progress bar to stop', async () => (await viewProgress.count()) === 0, { timeout: 10000 });
+  check(true, 'the Runs view progress bar stops once nothing trains');
 }
