@@ -30,7 +30,7 @@ import {
 
 const root = path.resolve(__dirname, '..');
 /** Copied into the staging folder as they are; `.vscodeignore` then decides what of them ships. */
-const STAGED = ['package.json', 'README.md', 'CHANGELOG.md', 'LICENSE', '.vscodeignore', 'dist', 'media', 'python', 'examples/studies'];
+const STAGED = ['package.json', 'README.md', 'CHANGELOG.md', 'LICENSE', '.vscodeignore', 'dist', 'media', 'python', 'examples/studies', 'docs'];
 
 function size(bytes: number): string {
   return bytes >= 1024 * 1024 ? `${(bytes / 1024 / 1024).toFixed(2)} MB` : `${(bytes / 1024).toFixed(1)} KB`;

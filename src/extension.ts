@@ -50,6 +50,7 @@ export function activate(context: vscode.ExtensionContext): PolyLossApi {
     cliPath: vscode.Uri.joinPath(context.extensionUri, 'dist', 'cli.js').fsPath,
     maxConcurrent: settings.maxConcurrentRuns,
     onDisplayChange: (runId) => {
+      watcher.start();
       tree.liveChanged(runId);
       statusBar.update();
       const busy = launcher.isBusy();
@@ -62,11 +63,12 @@ export function activate(context: vscode.ExtensionContext): PolyLossApi {
     selection,
     actions: launcher,
     log,
+    followRuns: () => watcher.start(),
   };
 
   context.subscriptions.push(
     log, model, selection, statusBar, tree, watcher, launcher, slurm,
-    createRunsTreeView(tree, model, selection),
+    createRunsTreeView(tree, model, selection, () => watcher.start()),
     ...registerCommands({ context, model, selection, launcher, log }),
     ...registerSweepCommands({ context, model, selection, launcher, log, workerPath, slurm }),
     ...registerTuneCommands({ context, model, selection, launcher, log }),
@@ -74,6 +76,8 @@ export function activate(context: vscode.ExtensionContext): PolyLossApi {
     // Ticks of runs deleted elsewhere are dropped, so Compare never asks for a missing run.
     model.onDidChangeRuns(() => selection.retain(new Set(model.list().map((r) => r.id)), (id) => fs.existsSync(path.join(model.runsDir, id)))),
     selection.onDidChange((ids) => setContext('polyloss.hasSelection', ids.length > 0)),
+    // The walkthrough's "first runs" step is done once a run has completed, not when New Run opens.
+    model.onDidChangeRuns(() => setContext('polyloss.hasCompletedRun', model.list().some((r) => r.status === 'completed'))),
     vscode.workspace.onDidChangeConfiguration((e) => {
       if (settings.affects(e, 'maxConcurrentRuns')) launcher.setMaxConcurrent(settings.maxConcurrentRuns());
       if (settings.affects(e, 'runsDirectory')) {

@@ -100,7 +100,8 @@ export function registerCommands(deps: CommandDeps): vscode.Disposable[] {
         void vscode.window.showInformationMessage('PolyLoss: tick the runs to compare in the Runs view first.');
         return;
       }
-      return vscode.commands.executeCommand(COMMANDS.openDashboard, ids);
+      // The Compare tab even for one ticked run: that is what was asked for.
+      return vscode.commands.executeCommand(COMMANDS.openDashboard, ids, undefined, 'compare');
     },
 
     [COMMANDS.deleteRun]: async (arg, multi) => {

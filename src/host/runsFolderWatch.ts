@@ -8,13 +8,11 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { isRunFolderName } from '../store/runStore';
 
-/** How often to look for the runs folder while it does not exist yet. */
-const APPEAR_POLL_MS = 2000;
-
 export class RunsFolderWatch {
   private dirWatcher: fs.FSWatcher | undefined;
   private readonly runWatchers = new Map<string, fs.FSWatcher>();
-  private appearTimer: NodeJS.Timeout | undefined;
+  /** While the runs folder is missing: a watch on its nearest existing ancestor (no polling). */
+  private ancestorWatcher: fs.FSWatcher | undefined;
   private disposed = false;
 
   /**
@@ -25,7 +23,6 @@ export class RunsFolderWatch {
   constructor(
     private readonly runsDir: string,
     private readonly report: (paths: string[]) => void,
-    private readonly appearPollMs = APPEAR_POLL_MS,
   ) {
     this.watchRunsDir();
   }
@@ -57,7 +54,7 @@ export class RunsFolderWatch {
 
   dispose(): void {
     this.disposed = true;
-    if (this.appearTimer) clearTimeout(this.appearTimer);
+    this.ancestorWatcher?.close();
     this.dirWatcher?.close();
     for (const w of this.runWatchers.values()) w.close();
     this.runWatchers.clear();
@@ -81,22 +78,38 @@ export class RunsFolderWatch {
     }
   }
 
-  /** The runs folder is missing (not created yet, or deleted): wait for it, then re-read everything. */
+  /**
+   * The runs folder is missing (not created yet, or deleted): watch its nearest existing ancestor
+   * and step down as folders appear, then re-read everything. Events, not a timer: nothing runs
+   * while no folder on the way changes.
+   */
   private restartWhenBack(): void {
     this.dirWatcher?.close();
     this.dirWatcher = undefined;
-    if (this.disposed || this.appearTimer) return;
-    const check = (): void => {
-      this.appearTimer = undefined;
-      if (this.disposed) return;
-      if (isDirectory(this.runsDir)) {
-        this.watchRunsDir();
-        this.report([this.runsDir]);
-      } else {
-        this.appearTimer = setTimeout(check, this.appearPollMs);
-      }
-    };
-    this.appearTimer = setTimeout(check, this.appearPollMs);
+    this.ancestorWatcher?.close();
+    this.ancestorWatcher = undefined;
+    if (this.disposed) return;
+    if (isDirectory(this.runsDir)) {
+      this.watchRunsDir();
+      this.report([this.runsDir]);
+      return;
+    }
+    let base = path.dirname(this.runsDir);
+    while (!isDirectory(base) && path.dirname(base) !== base) base = path.dirname(base);
+    try {
+      const watcher = fs.watch(base, () => {
+        if (this.ancestorWatcher === watcher) this.restartWhenBack();
+      });
+      watcher.on('error', () => {
+        if (this.ancestorWatcher === watcher) this.restartWhenBack();
+      });
+      this.ancestorWatcher = watcher;
+    } catch {
+      return; // the ancestor vanished meanwhile or cannot be watched: VS Code's watcher still reports
+    }
+    // A folder on the way may have appeared before the watch began (`mkdir -p` in one go).
+    const next = path.join(base, path.relative(base, this.runsDir).split(path.sep)[0]);
+    if (isDirectory(next)) this.restartWhenBack();
   }
 
   private watchRun(id: string): void {

@@ -182,19 +182,23 @@ function groupLook(group: GroupNode): string {
 }
 
 /** Creates the tree view and keeps it in step with the model, the selection and live progress. */
-export function createRunsTreeView(provider: RunsTreeProvider, model: RunsIndex, selection: PersistentRunSelection): vscode.Disposable {
+export function createRunsTreeView(provider: RunsTreeProvider, model: RunsIndex, selection: PersistentRunSelection, onFirstShown: () => void): vscode.Disposable {
   const view = vscode.window.createTreeView(RUNS_VIEW_ID, {
     treeDataProvider: provider,
     canSelectMany: true,
     showCollapseAll: true,
     manageCheckboxStateManually: true,
   });
+  // The runs folder is followed from the moment the view shows runs.
+  if (view.visible) onFirstShown();
+  const shown = view.onDidChangeVisibility((e) => { if (e.visible) onFirstShown(); });
   const updateBadge = (): void => {
     const running = model.list().filter((r) => r.status === 'running').length;
     view.badge = running ? { value: running, tooltip: `${running} run${running === 1 ? '' : 's'} training` } : undefined;
   };
   return vscode.Disposable.from(
     view,
+    shown,
     view.onDidChangeCheckboxState((e) => provider.applyCheckboxes(e.items)),
     model.onDidChangeRuns((runIds) => {
       provider.runsChanged(runIds);

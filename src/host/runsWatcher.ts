@@ -31,14 +31,26 @@ export class RunsWatcher implements vscode.Disposable {
   private watcher: vscode.FileSystemWatcher | undefined;
   private direct: RunsFolderWatch | undefined;
   private readonly modelSubscription: vscode.Disposable;
+  private started = false;
 
+  /** Watches nothing until start(): activation (e.g. by an experiment file) costs no watcher. */
   constructor(private readonly model: RunsIndex, private readonly log: vscode.LogOutputChannel) {
     this.modelSubscription = model.onDidChangeRuns(() => this.followLiveRuns());
-    this.restart();
   }
 
-  /** Watches the model's runs folder (call again when the setting points elsewhere). */
+  /** Starts watching, once: when a view shows the runs or a run starts. */
+  start(): void {
+    if (this.started) return;
+    this.started = true;
+    this.log.debug('following the runs folder');
+    this.restart();
+    // Changes made before the watch began (the CLI, another window) are read now.
+    this.model.filesChanged([this.model.runsDir]);
+  }
+
+  /** Watches the model's runs folder again (the setting points elsewhere); nothing before start(). */
   restart(): void {
+    if (!this.started) return;
     this.watcher?.dispose();
     this.direct?.dispose();
     this.direct = new RunsFolderWatch(this.model.runsDir, (paths) => this.model.filesChanged(paths));

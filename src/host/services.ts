@@ -37,4 +37,6 @@ export interface HostServices {
   readonly selection: RunSelection;
   readonly actions: RunActions;
   readonly log: vscode.LogOutputChannel;
+  /** Starts following the runs folder for changes made elsewhere (CLI, other windows), once it is first needed. */
+  readonly followRuns?: () => void;
 }

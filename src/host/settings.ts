@@ -1,4 +1,5 @@
 // The `polyloss.*` settings, read in one place with their fallbacks.
+import * as os from 'node:os';
 import * as path from 'node:path';
 import * as vscode from 'vscode';
 import { BUNDLED_DATASETS, DEFAULT_CONFIG, type BackendChoice, type ModelType } from '../core/runConfig';
@@ -27,7 +28,8 @@ function config(): vscode.WorkspaceConfiguration {
 export function runsDirectory(globalStorage: vscode.Uri): string {
   const folder = vscode.workspace.workspaceFolders?.[0];
   const raw = (vscode.workspace.getConfiguration(SECTION, folder?.uri ?? null).get<string>('runsDirectory') ?? '').trim() || DEFAULT_RUNS_DIRECTORY;
-  const expanded = raw.startsWith('~/') ? path.join(process.env.HOME ?? '', raw.slice(2)) : raw;
+  // `~` is the OS's home folder (HOME may be unset, or point elsewhere than the user's home).
+  const expanded = raw === '~' || /^~[\\/]/.test(raw) ? path.join(os.homedir(), raw.slice(2)) : raw;
   if (path.isAbsolute(expanded)) return path.normalize(expanded);
   const base = folder?.uri.scheme === 'file' ? folder.uri.fsPath : globalStorage.fsPath;
   return path.join(base, expanded);

@@ -31,7 +31,8 @@ export class RunsStatusBar implements vscode.Disposable {
     const ids = this.live.activeIds();
     this.item.text = text;
     this.item.tooltip = new vscode.MarkdownString(['**PolyLoss**: click to open the dashboard', '', ...this.live.tooltipLines().map((l) => `- ${escapeMarkdown(l)}`)].join('\n'));
-    this.item.command = { command: COMMANDS.openDashboard, title: 'Open Dashboard', arguments: [ids] };
+    // One run opens its detail; several open the dashboard as it is: the ticked runs stay ticked.
+    this.item.command = { command: COMMANDS.openDashboard, title: 'Open Dashboard', arguments: ids.length === 1 ? [ids] : [] };
     this.item.show();
   }
 

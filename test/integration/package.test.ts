@@ -91,6 +91,19 @@ describe('production VSIX', () => {
     assert.ok(filesIn('media/datasets').some((f) => f.endsWith('digits.pld.gz')));
   });
 
+  it('ships every image the README shows, at the path its relative link names', () => {
+    const readme = fs.readFileSync(path.join(root, 'README.md'), 'utf8');
+    const images = [...readme.matchAll(/!\[[^\]]*\]\(([^)\s]+)\)/g)].map((m) => m[1]);
+    assert.ok(images.length >= 1, 'the README shows images');
+    for (const image of images) {
+      assert.ok(!/^[a-z]+:/i.test(image), `${image} is a relative link, resolved inside the installed extension`);
+      const entry = entries.find((e) => e.name === `${EXT}${image}`);
+      assert.ok(entry, `${image} is in the VSIX`);
+      assert.equal(entry.size, fs.statSync(path.join(root, image)).size, `${image} is shipped whole`);
+    }
+    assert.deepEqual([...names].filter((n) => n.startsWith(`${EXT}docs/`) && !/^extension\/docs\/images\/[\w-]+\.png$/.test(n)), [], 'nothing else of docs/');
+  });
+
   it('carries no sources, tests, dev dependencies, source maps or native binaries', () => {
     const all = [...names];
     assert.deepEqual(all.filter((n) => /^extension\/(src|test|webview|scripts|bench|\.e2e)\//.test(n)), [], 'no source or test folders');

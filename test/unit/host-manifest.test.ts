@@ -82,7 +82,18 @@ describe('manifest', () => {
     assert.deepEqual(jsonc.filenamePatterns, ['*.polyloss.json']);
     assert.deepEqual(contributes.jsonValidation, [{ fileMatch: '*.polyloss.json', url: './media/schemas/experiment.schema.json' }]);
     assert.ok(fs.existsSync(path.join(root, contributes.jsonValidation[0].url)));
-    assert.ok(manifest.activationEvents.includes('onLanguage:jsonc'), 'activates for the CodeLenses when an experiment file opens');
+    assert.ok(manifest.activationEvents.includes('workspaceContains:**/*.polyloss.json'), 'activates for the CodeLenses in a workspace with experiment files');
+    assert.ok(!manifest.activationEvents.some((e: string) => e.startsWith('onLanguage:json')), 'not whenever settings.json or tsconfig.json opens');
+  });
+
+  it('gives each view its own icon, and ticks the walkthrough\'s first runs once a run has completed', () => {
+    const views = contributes.views.polyloss as { id: string; icon: string }[];
+    assert.equal(new Set(views.map((v) => v.icon)).size, views.length, 'no two views share an icon');
+    for (const v of views) assert.ok(fs.existsSync(path.join(root, v.icon)), v.icon);
+    const firstRuns = contributes.walkthroughs[0].steps.find((s: { id: string }) => s.id === 'firstRuns');
+    assert.deepEqual(firstRuns.completionEvents, ['onContext:polyloss.hasCompletedRun']);
+    const extension = fs.readFileSync(path.join(root, 'src', 'extension.ts'), 'utf8');
+    assert.match(extension, /setContext\('polyloss\.hasCompletedRun', model\.list\(\)\.some\(\(r\) => r\.status === 'completed'\)\)/, 'the context is set from the runs');
   });
 
   it('has the settings with their documented defaults', () => {

@@ -4,7 +4,7 @@ import { strict as assert } from 'node:assert';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { afterEach, beforeEach, describe, it } from 'node:test';
+import { afterEach, beforeEach, describe, it, mock } from 'node:test';
 import { DEFAULT_CONFIG } from '../../src/core/runConfig';
 import { RunsFolderWatch } from '../../src/host/runsFolderWatch';
 import { createRun, deleteRun } from '../../src/store/runStore';
@@ -32,7 +32,7 @@ describe('direct watches of the runs folder', () => {
   it('notice the runs folder once it is created, and runs made inside it in one go', async () => {
     const runsDir = path.join(root, '.polyloss', 'runs');
     const seen: string[] = [];
-    watch = new RunsFolderWatch(runsDir, (paths) => seen.push(...paths), 50);
+    watch = new RunsFolderWatch(runsDir, (paths) => seen.push(...paths));
     fs.mkdirSync(path.join(runsDir, 'run-a'), { recursive: true });
     fs.writeFileSync(path.join(runsDir, 'run-a', 'run.json'), '{}');
     await until('the runs folder to be reported', () => seen.includes(runsDir));
@@ -44,10 +44,29 @@ describe('direct watches of the runs folder', () => {
     await until('metrics of run-b to be reported', () => seen.includes(path.join(runsDir, 'run-b', 'metrics.jsonl')));
   });
 
+  it('poll nothing while the runs folder is missing: they watch the nearest existing folder instead', async (t) => {
+    mock.timers.enable({ apis: ['setTimeout', 'setInterval'] });
+    t.after(() => mock.timers.reset());
+    const timeouts = mock.method(globalThis, 'setTimeout');
+    const intervals = mock.method(globalThis, 'setInterval');
+    const runsDir = path.join(root, 'deep', '.polyloss', 'runs');
+    const seen: string[] = [];
+    watch = new RunsFolderWatch(runsDir, (paths) => seen.push(...paths));
+    mock.timers.tick(60_000);
+    assert.equal(timeouts.mock.callCount() + intervals.mock.callCount(), 0, 'no timer while nothing changes');
+    mock.timers.reset();
+    fs.mkdirSync(path.join(root, 'deep'));
+    fs.mkdirSync(path.join(root, 'deep', '.polyloss'));
+    fs.mkdirSync(runsDir);
+    await until('the runs folder to be reported', () => seen.includes(runsDir));
+    fs.mkdirSync(path.join(runsDir, 'run-c'));
+    await until('run-c to be reported', () => seen.includes(path.join(runsDir, 'run-c')));
+  });
+
   it('follows only the run folders asked for', async () => {
     for (const id of ['live', 'done']) fs.mkdirSync(path.join(root, id));
     const seen: string[] = [];
-    watch = new RunsFolderWatch(root, (paths) => seen.push(...paths), 50);
+    watch = new RunsFolderWatch(root, (paths) => seen.push(...paths));
     watch.watchRuns(['live', 'done']);
     watch.watchRuns(['live']);
     assert.deepEqual(watch.watchedRuns(), ['live']);
@@ -61,7 +80,7 @@ describe('direct watches of the runs folder', () => {
 
   it('leaves out the store\'s hidden folders: a created run is reported by its own name, a deleted one too', async () => {
     const seen: string[] = [];
-    watch = new RunsFolderWatch(root, (paths) => seen.push(...paths), 50);
+    watch = new RunsFolderWatch(root, (paths) => seen.push(...paths));
     const { runId } = createRun(root, structuredClone(DEFAULT_CONFIG)); // made as .creating-*, renamed into place
     await until('the new run to be reported', () => seen.includes(path.join(root, runId)));
     deleteRun(root, runId, { force: true }); // moved to .deleting-* first
@@ -78,7 +97,7 @@ describe('direct watches of the runs folder', () => {
   it('reports a deleted run folder', async () => {
     fs.mkdirSync(path.join(root, 'gone'));
     const seen: string[] = [];
-    watch = new RunsFolderWatch(root, (paths) => seen.push(...paths), 50);
+    watch = new RunsFolderWatch(root, (paths) => seen.push(...paths));
     fs.rmSync(path.join(root, 'gone'), { recursive: true });
     await until('the deletion to be reported', () => seen.includes(path.join(root, 'gone')));
   });

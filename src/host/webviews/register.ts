@@ -24,7 +24,7 @@ class Dashboard {
 
   constructor(private readonly services: HostServices, private readonly handlers: RelayHandlers) {}
 
-  /** `tab` 'sweep' shows the statistics of the runs' sweep and leaves the selection as it is. */
+  /** `tab` 'sweep' shows the statistics of the runs' sweep and leaves the selection as it is; 'compare' compares even one run. */
   open(runIds: string[], tab: DashboardTab = tabFor(runIds)): void {
     if (runIds.length > 1 && tab !== 'sweep') this.services.selection.set(runIds);
     const focus = { runIds, tab };
@@ -41,6 +41,7 @@ class Dashboard {
   attach(panel: vscode.WebviewPanel, focus?: { runIds: string[]; tab: DashboardTab }): void {
     this.panel?.dispose();
     this.panel = panel;
+    panel.iconPath = vscode.Uri.joinPath(this.services.extensionUri, 'media', 'icons', 'polyloss.svg');
     this.relay = new WebviewRelay(panel.webview, 'dashboard', this.services, this.handlers, focus);
     loadWebviewApp(panel.webview, this.services.extensionUri, 'dashboard', 'PolyLoss Dashboard');
     panel.onDidDispose(() => {
@@ -76,7 +77,7 @@ export function registerWebviews(context: vscode.ExtensionContext, services: Hos
   context.subscriptions.push(
     // From code a third argument may name the tab (menus pass only the clicked and selected items).
     vscode.commands.registerCommand(COMMANDS.openDashboard, (arg?: unknown, multi?: unknown, tab?: unknown) =>
-      dashboard.open(runIdsFromArgs(arg, multi), tab === 'sweep' ? 'sweep' : undefined)),
+      dashboard.open(runIdsFromArgs(arg, multi), tab === 'sweep' || tab === 'compare' ? tab : undefined)),
     vscode.window.registerWebviewPanelSerializer(DASHBOARD_VIEW_TYPE, {
       deserializeWebviewPanel: async (panel) => dashboard.attach(panel),
     }),

@@ -53,6 +53,7 @@ export class WebviewRelay implements Disposable {
     initialFocus?: FocusRequest,
   ) {
     this.pendingFocus = initialFocus;
+    services.followRuns?.();
     this.subscriptions.push(
       port.onDidReceiveMessage((m) => void this.receive(m)),
       services.runs.onDidAppendMetrics(({ runId, lines }) => this.onLines(runId, lines)),
