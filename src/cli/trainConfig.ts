@@ -141,7 +141,17 @@ function readConfigFile(file: string, cwd: string): JsonObject {
     throw new UsageError(`--config: ${file} is not valid JSON (${errorMessage(e)})`);
   }
   if (!isObject(value)) throw new UsageError(`--config: ${file} must hold a JSON object (a run config)`);
-  return value;
+  return configOfRunFile(value);
+}
+
+/**
+ * A run folder's run.json (a record with `schemaVersion` and the run's `config`) stands for the
+ * config it was trained with, without the sweep or experiment that run belonged to.
+ */
+function configOfRunFile(value: JsonObject): JsonObject {
+  if (!('schemaVersion' in value) || !isObject(value.config)) return value;
+  const { sweepId: _sweepId, experiment: _experiment, ...config } = value.config;
+  return config;
 }
 
 /** Prefixes an issue with the flag (or file) that set the field, so the user knows what to change. */

@@ -6,6 +6,7 @@
 #   npm run test:e2e                       # everything
 #   E2E_SCENARIOS=new-run,stop bash test/e2e/run.sh   # only scenarios whose file name contains these
 #   E2E_KEEP=1 bash test/e2e/run.sh        # keep the throwaway folder (.e2e/runs/<time>-<pid>; kept anyway on failure)
+#   E2E_THEME=light bash test/e2e/run.sh   # in VS Code's light theme (default: dark)
 #
 # Screenshots of every step go to test-results/e2e/<scenario>-NN-<step>.png. Exit code 0 only when
 # every check passed.
@@ -33,6 +34,10 @@ cat > "$RUN/ud/User/settings.json" <<'EOF'
   "workbench.enableExperiments": false, "telemetry.telemetryLevel": "off", "update.mode": "none",
   "chat.disableAIFeatures": true, "workbench.tips.enabled": false, "security.workspace.trust.enabled": false }
 EOF
+# E2E_THEME=light runs the scenarios in VS Code's light theme (screenshots of both themes for the README)
+if [ "${E2E_THEME:-dark}" = light ]; then
+  node -e 'const fs=require("fs"),f=process.argv[1],s=JSON.parse(fs.readFileSync(f,"utf8"));s["workbench.colorTheme"]="Default Light Modern";fs.writeFileSync(f,JSON.stringify(s))' "$RUN/ud/User/settings.json"
+fi
 echo "# PolyLoss e2e workspace" > "$RUN/ws-ui/README.md"
 echo "# PolyLoss e2e API-test workspace" > "$RUN/ws-api/README.md"
 

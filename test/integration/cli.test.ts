@@ -79,6 +79,20 @@ describe('polyloss CLI', () => {
     }
   });
 
+  it('trains again from a run folder\'s run.json given as --config; flags still override', async () => {
+    const source = path.join(runsDir, trained[0].id, 'run.json');
+    const result = await cli(['train', '--config', source, '--epochs', '1', '--json']);
+    assert.equal(result.code, 0, result.stderr);
+    const [again] = parseJson<{ runs: RunRecord[] }>(result).runs;
+    assert.equal(again.status, 'completed');
+    assert.deepEqual(again.config.loss, trained[0].config.loss);
+    assert.deepEqual(again.config.dataset, trained[0].config.dataset);
+    assert.deepEqual([again.config.seed, again.config.epochs], [trained[0].config.seed, 1]);
+    assert.notEqual(again.id, trained[0].id);
+    // The tests below count the runs of the first test.
+    fs.rmSync(path.join(runsDir, again.id), { recursive: true, force: true });
+  });
+
   it('lists, shows and compares the runs, as text and as JSON', async () => {
     const [a, b] = trained;
     const list = await cli(['list', '--json']);
