@@ -165,7 +165,7 @@ describe('tooltips', () => {
   it('of a run on Slurm give its task, what Slurm last said and why it waits; its row says it waits on Slurm', () => {
     const slurm = { jobId: '4312', taskId: 7, script: '/s/array-1.sbatch', submittedAt: '2026-01-01T00:00:00Z' };
     const queued = { ...record('r', '2026-01-01T00:00:00Z', { status: 'queued', config: { loss: { type: 'ce' } } }), slurm };
-    assert.equal(runDescription(queued), 'CE · waiting on Slurm');
+    assert.equal(runDescription(queued), 'waiting on Slurm · CE · digits mlp');
     assert.match(runTooltipMarkdown(queued, undefined, { state: 'PENDING', reason: 'JobArrayTaskLimit' }), /^- Slurm: job 4312\\_7 · PENDING \\\(JobArrayTaskLimit\\\)$/m);
     assert.match(runTooltipMarkdown(queued), /^- Slurm: job 4312\\_7$/m, 'before Slurm was asked: the task only');
     const running = { ...queued, status: 'running' as const, slurm: { ...slurm, node: 'node7' } };
