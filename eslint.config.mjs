@@ -38,8 +38,8 @@ export default tseslint.config(
   { files: ['test/e2e/**', 'test/webview/**', 'bench/webview*.ts'], languageOptions: { globals: { ...globals.node, ...globals.browser } } },
 
   restrict(['src/core/**'], {
-    layers: ['store', 'runner', 'training', 'host', 'cli'], modules: ['vscode', '@tensorflow/*'],
-    why: 'src/core is pure TypeScript: no other layer, no vscode, no TensorFlow.js.',
+    layers: ['store', 'runner', 'training', 'host', 'cli'], modules: ['vscode', '@tensorflow/*', ...NODE_BUILTINS],
+    why: 'src/core is pure TypeScript: no other layer, no Node.js module, no vscode, no TensorFlow.js.',
   }),
   restrict(['src/store/**'], {
     layers: ['runner', 'training', 'host', 'cli'], modules: ['vscode', '@tensorflow/*'],

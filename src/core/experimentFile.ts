@@ -5,9 +5,9 @@
  * editor's diagnostics and the CLI's messages alike. The schema in media/schemas is the one
  * VS Code uses while the file is typed; the same file validates here at run time.
  */
-import * as nodePath from 'node:path';
 import experimentSchema from '../../media/schemas/experiment.schema.json';
 import sweepSchema from '../../media/schemas/sweep.schema.json';
+import { fileNameOf, folderOf, resolveFrom } from './filePaths';
 import { withDefaults, overlayConfig, type PartialRunConfig } from './config';
 import {
   deepestNodeAt, getNodeValue, formatIssuePath, nodeAt, parseIssuePath, parseJsonc, rangeOf, underlineRange,
@@ -118,7 +118,7 @@ export function experimentRunName(entryName: string, seed: number): string {
 
 /** `study/digits.polyloss.json` → `digits`. */
 export function experimentNameOf(filePath: string): string {
-  const base = nodePath.basename(filePath);
+  const base = fileNameOf(filePath);
   return base.toLowerCase().endsWith(EXPERIMENT_FILE_SUFFIX) ? base.slice(0, -EXPERIMENT_FILE_SUFFIX.length) : base.replace(/\.jsonc?$/i, '');
 }
 
@@ -136,7 +136,7 @@ export function parseExperimentFile(text: string, filePath: string, options: Par
   // getNodeValue builds objects without a prototype (so a "__proto__" key is inert); clone to plain ones.
   const value: unknown = structuredClone(getNodeValue(root));
   const file = value as ExperimentFile;
-  const checks = new Checks(root, nodePath.dirname(filePath), options);
+  const checks = new Checks(root, folderOf(filePath), options);
   const entries = Array.isArray(file?.runs) ? file.runs : [];
   const schemaIssues = checks.schema(value);
   const issues = [
@@ -149,7 +149,7 @@ export function parseExperimentFile(text: string, filePath: string, options: Par
   const runs: ExperimentRunEntry[] = [];
   for (const [i, entry] of entries.entries()) {
     if (blocked(i)) continue;
-    const configs = configsOf(file, entry, experiment, nodePath.dirname(filePath));
+    const configs = configsOf(file, entry, experiment, folderOf(filePath));
     const found = checks.usable(configs[0], i);
     issues.push(...found);
     if (found.some((issue) => issue.severity === 'error')) continue;
@@ -162,7 +162,7 @@ export function parseExperimentFile(text: string, filePath: string, options: Par
     });
   }
   const sweepBlocked = errorPaths.some((where) => blocks(where, 'sweep'));
-  const planned = file.sweep === undefined || sweepBlocked ? undefined : planFileSweep(file, experiment, nodePath.dirname(filePath), checks, options.sweepId);
+  const planned = file.sweep === undefined || sweepBlocked ? undefined : planFileSweep(file, experiment, folderOf(filePath), checks, options.sweepId);
   issues.push(...planned?.issues ?? []);
   return { experiment, runs, ...(planned?.sweep ? { sweep: planned.sweep } : {}), issues: sortedUnique(issues) };
 }
@@ -203,7 +203,7 @@ function seedsOf(file: ExperimentFile, entry: ExperimentRunValue): number[] {
 /** The shared settings of the file with `overrides` laid over them, dataset paths made absolute. */
 function settingsOf(file: ExperimentFile, fileDir: string, overrides?: ExperimentRunValue['overrides']): RunConfig {
   if (file.command !== undefined) {
-    const command = definedOnly({ argv: [...file.command], cwd: nodePath.resolve(fileDir, file.cwd ?? '.'), params: structuredClone(file.params) });
+    const command = definedOnly({ argv: [...file.command], cwd: resolveFrom(fileDir, file.cwd ?? '.'), params: structuredClone(file.params) });
     return withDefaults({ command });
   }
   const { seeds: _seeds, ...training } = file.training ?? {};
@@ -221,7 +221,7 @@ function configsOf(file: ExperimentFile, entry: ExperimentRunValue, experiment: 
 
 /** Dataset files named relative to the experiment file's folder, made absolute. */
 function resolveDatasetPaths(dataset: DatasetSpec, fileDir: string): DatasetSpec {
-  const resolve = (p: string | undefined): string | undefined => (p === undefined ? undefined : nodePath.resolve(fileDir, p));
+  const resolve = (p: string | undefined): string | undefined => (p === undefined ? undefined : resolveFrom(fileDir, p));
   return definedOnly({ ...dataset, path: resolve(dataset.path), labelsPath: resolve(dataset.labelsPath) });
 }
 
@@ -312,7 +312,7 @@ class Checks {
     (Array.isArray(file.runs) ? file.runs : []).forEach((entry, i) => {
       if (entry?.overrides !== undefined) issues.push(issue(['runs', i, 'overrides'], 'is not used with "command": give the script what differs in "params"'));
     });
-    const cwd = nodePath.resolve(this.fileDir, file.cwd ?? '.');
+    const cwd = resolveFrom(this.fileDir, file.cwd ?? '.');
     if (file.cwd !== undefined && !this.options.exists(cwd)) {
       issues.push(issue(['cwd'], `: folder not found: ${cwd} (relative paths start from the experiment file's folder, ${this.fileDir})`));
     }

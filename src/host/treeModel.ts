@@ -1,8 +1,8 @@
 // The shape of the Runs tree as plain data: grouping, ordering, labels, icons and tooltips.
 // No vscode import, so the rules are unit-tested directly; runsTree.ts turns nodes into TreeItems.
-import { formatArgv } from '../core/commandRun';
+import { formatArgv, scriptNameOf } from '../core/commandRun';
 import { describeLoss } from '../core/lossSpec';
-import type { BuiltinRunConfig } from '../core/runConfig';
+import { isCommandConfig, type BuiltinRunConfig } from '../core/runConfig';
 import type { RunRecord, RunStatus } from '../core/runFormat';
 import type { BrokenRun } from '../store/runStore';
 
@@ -134,13 +134,13 @@ export function headlineMetric(record: RunRecord, live?: LiveProgress): string |
  */
 export function runDescription(record: RunRecord, live?: LiveProgress): string {
   const parts: string[] = [];
-  if (record.status === 'running' && live) parts.push(`epoch ${Math.max(1, live.epoch)}/${record.config.epochs}`);
+  if (record.status === 'running' && live) parts.push(`epoch ${Math.max(1, live.epoch)}${record.config.epochs ? `/${record.config.epochs}` : ''}`);
   else if (record.status === 'queued') parts.push(record.slurm ? 'waiting on Slurm' : 'queued');
   const metric = headlineMetric(record, live);
   if (metric) parts.push(metric);
   const loss = describeLoss(record.config.loss);
   if (!record.name.includes(loss)) parts.push(loss);
-  parts.push(`${record.config.dataset.name} ${record.config.model.type}`);
+  parts.push(isCommandConfig(record.config) ? scriptNameOf(record.config.command) : `${record.config.dataset.name} ${record.config.model.type}`);
   return parts.join(' · ');
 }
 

@@ -107,7 +107,7 @@ describe('run descriptions', () => {
   it('show the test accuracy of a finished run first, then the loss, the dataset and the model', () => {
     const r = { ...record('r', 't', { config: poly2, name: 'baseline try' }), summary: { steps: 10, epochs: 2, testAcc: 0.9123, finalValAcc: 0.5 } };
     assert.equal(runDescription(r), 'test 91.2% · Poly-1 ε=2 · digits mlp');
-    const cnn = { ...r, config: { ...r.config, dataset: { name: 'mnist' as const }, model: { type: 'cnn' as const } } };
+    const cnn = { ...r, config: { ...(r.config as BuiltinRunConfig), dataset: { name: 'mnist' as const }, model: { type: 'cnn' as const } } };
     assert.equal(runDescription(cnn), 'test 91.2% · Poly-1 ε=2 · mnist cnn', 'an MNIST CNN run reads apart from a digits MLP run');
   });
 
