@@ -12,6 +12,7 @@ import { requireSbatch, SlurmUnavailableError } from '../runner/slurm/tools';
 import { listRuns } from '../store/runStore';
 import { recordSlurmSubmission, removeSavedSweep, saveSweep, type SavedSweep } from '../store/sweepFiles';
 import { UsageError, type FlagSpec, type FlagValue } from './args';
+import { commandLaunchSettings, PYTHON_ENV } from './commandRuns';
 import { writeJson, writeLine, type CliContext } from './context';
 import { runTraining, type TrainingResult } from './training';
 
@@ -93,6 +94,8 @@ export interface SlurmSubmitInput {
   /** The sweep whose saved settings record the submission. */
   sweepId?: string;
   confineDatasetsTo?: string;
+  /** --python, for configs that run the user's command. */
+  python?: string;
   wait: boolean;
   json: boolean;
 }
@@ -107,12 +110,15 @@ export interface SlurmSubmitOutcome {
 export async function submitToSlurm(input: SlurmSubmitInput): Promise<SlurmSubmitOutcome> {
   const { ctx, runsDir } = input;
   checkSlurmReachable();
+  // A command run's script, folder and interpreter are checked here, as on this machine; the tasks use the same interpreter.
+  const commands = commandLaunchSettings(input.configs, input.python, ctx);
+  const taskEnv = commands && input.python ? { [PYTHON_ENV]: path.resolve(ctx.cwd, input.python) } : undefined;
   const warning = unsharedFolderWarning(runsDir);
   if (warning) writeLine(ctx.stderr, `warning: ${warning}`);
   const began = performance.now();
   let submission: SlurmSubmission | undefined;
   const executor = new SlurmExecutor({
-    runsDir, folder: input.folder, jobName: input.jobName, options: input.options, cwd: ctx.cwd, cliPath: cliPathOf(ctx),
+    runsDir, folder: input.folder, jobName: input.jobName, options: input.options, cwd: ctx.cwd, cliPath: cliPathOf(ctx), taskEnv,
     onSubmitted: (made) => {
       submission = made;
       if (input.sweepId) recordSlurmSubmission(runsDir, input.sweepId, { ...made, options: input.options });

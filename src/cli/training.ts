@@ -7,7 +7,6 @@ import type { Executor } from '../runner/executor';
 import { RunQueue } from '../runner/runQueue';
 import { defaultRunName } from '../store/runStore';
 import type { CliContext } from './context';
-import { UsageError } from './args';
 import { commandLaunchSettings } from './commandRuns';
 import { ProgressReporter } from './progress';
 
@@ -52,9 +51,9 @@ export interface TrainingOptions {
  */
 export async function runTraining(configs: readonly RunConfig[], opts: TrainingOptions): Promise<TrainingResult> {
   const { ctx } = opts;
-  const commands = commandLaunchSettings(configs, opts.python, ctx);
+  // An executor of its own (Slurm) was handed the checked command settings by its caller.
+  const commands = opts.executor ? undefined : commandLaunchSettings(configs, opts.python, ctx);
   await preflightConfigs(configs, { baseDir: ctx.cwd, confineTo: opts.confineDatasetsTo });
-  if (commands && opts.executor) throw new UsageError('runs of your own command train on this machine only: leave out --executor');
   const queue = opts.executor ?? new RunQueue({ runsDir: opts.runsDir, maxConcurrent: opts.concurrency, workerPath: ctx.workerPath, cwd: ctx.cwd, commands });
   const reporter = new ProgressReporter(ctx.stderr, ctx.stderr.isTTY === true);
   queue.onEvent((event) => reporter.handle(event));

@@ -4,6 +4,7 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { after, before, describe, it } from 'node:test';
+import { assertRunFolderMatchesFormat } from './runFormatSchemas';
 
 /**
  * Sweeps on a real single-node Slurm cluster (slurmctld + slurmd + munged, started by
@@ -123,6 +124,7 @@ describe('polyloss sweep --executor slurm', () => {
     assert.ok(runs.every((r) => r.slurm!.jobId === jobId && r.slurm!.node === os.hostname().split('.')[0]));
     assert.deepEqual([...new Set(runs.map(epsilonOf))].sort(), [0, 1, 2]);
     assert.equal(maxOverlap(runs), 1, 'the array limit %1 holds');
+    for (const run of runs) assertRunFolderMatchesFormat(path.join(runsDir, run.id));
 
     const saved = JSON.parse(fs.readFileSync(path.join(runsDir, '.sweeps', `${sweepId}.json`), 'utf8'));
     assert.deepEqual(saved.slurm.submissions.map((s: { jobId: string; array: string }) => [s.jobId, s.array]), [[jobId, '0-5%1']]);
@@ -166,6 +168,7 @@ describe('polyloss sweep --executor slurm', () => {
     });
     assert.equal(cancelled.status, 'interrupted');
     assert.match(cancelled.error!, new RegExp(`^Slurm ended task ${jobId}_0: CANCELLED \\(cancelled with scancel`));
+    assertRunFolderMatchesFormat(path.join(runsDir, cancelled.id));
     await until('the other tasks to complete', () => {
       const others = ofSweep(id).filter((r) => r.id !== first.id);
       return others.every((r) => r.status === 'completed') ? true : undefined;
@@ -259,6 +262,35 @@ describe('polyloss sweep --executor slurm', () => {
     });
     assert.equal(ended.status, 'interrupted');
     assert.equal(ended.error, `the training worker of task ${jobId}_0 was killed (SIGKILL), as for running out of memory`);
+  });
+
+  it('sweeps your own script on Slurm (--command): each task runs it through the same launcher, with the interpreter of --python', async () => {
+    fs.writeFileSync(path.join(workDir, 'echo_loss.py'), [
+      'import os, polyloss_lab',
+      'with polyloss_lab.init() as run:',
+      '    eps = run.loss.get("epsilon", 0)',
+      '    run.log_step(1, epoch=1, loss=1.0)',
+      '    run.log_epoch(1, val_acc=0.5 + 0.1 * eps + 0.01 * run.seed)',
+      '    run.finish(test_acc=0.5 + 0.1 * eps + 0.01 * run.seed)',
+      'print("task", os.environ.get("SLURM_ARRAY_TASK_ID"))',
+    ].join('\n') + '\n');
+    const result = await cli(['sweep', '--command', 'python3 echo_loss.py', '--epsilon', '1,2', '--seeds', '1', '--python', '/usr/bin/python3',
+      '--executor', 'slurm', '--slurm-max-parallel', '2', '--wait']);
+    const [, jobId, array] = jobIdIn(result.stderr);
+    submittedJobs.push(jobId);
+    assert.equal(result.code, 0, result.stderr);
+    assert.equal(array, '0-1%2');
+    const id = sweepIdIn(result.stderr);
+    const runs = ofSweep(id) as (RunFile & { trainer?: { kind: string; interpreter?: string; exitCode?: number } })[];
+    assert.deepEqual(runs.map((r) => [epsilonOf(r), r.status, r.summary?.testAcc, r.trainer?.kind, r.trainer?.interpreter, r.trainer?.exitCode]).sort(),
+      [[1, 'completed', 0.61, 'command', '/usr/bin/python3', 0], [2, 'completed', 0.71, 'command', '/usr/bin/python3', 0]]);
+    for (const run of runs) assertRunFolderMatchesFormat(path.join(runsDir, run.id));
+    const script = fs.readFileSync(runs[0].slurm!.script, 'utf8');
+    assert.match(script, /^export POLYLOSS_PYTHON=\/usr\/bin\/python3$/m, 'the tasks get the interpreter chosen with --python');
+    for (const run of runs) {
+      const output = fs.readFileSync(path.join(runsDir, run.id, 'output.log'), 'utf8');
+      assert.match(output, new RegExp(`^task ${run.slurm!.taskId}$`, 'm'), 'the script ran inside its array task');
+    }
   });
 
   it('a task whose config fails on the node ends failed with its error', async () => {

@@ -176,12 +176,11 @@ export const runCommand: Command = {
     const confine = args.flags['allow-outside-workspace'] === true ? undefined : ctx.cwd;
     const toSave = sweep && newSavedSweep(sweep.sweepId, sweep.spec, sweep.base);
     if (isSlurm(args.flags)) {
-      if (configs.some((c) => c.command !== undefined)) throw new UsageError('runs of your own command train on this machine only: leave out --executor slurm');
       // The file's runs go in one array; its folder is the sweep's when there is one, else one named after the experiment.
       const name = sweep?.sweepId ?? `${safeName(parsed.experiment)}-${new Date().toISOString().replace(/\D/g, '').slice(0, 14)}`;
       const { result } = await submitToSlurm({
         configs, runsDir, ctx, options: slurmOptions, folder: sweepFolderOf(runsDir, name), jobName: `polyloss-${name}`,
-        toSave, sweepId: sweep?.sweepId, confineDatasetsTo: confine, wait: args.flags.wait === true, json,
+        toSave, sweepId: sweep?.sweepId, confineDatasetsTo: confine, wait: args.flags.wait === true, json, python: args.flags.python as string | undefined,
       });
       if (!result) return 0;
       reportTraining(ctx, json, result);

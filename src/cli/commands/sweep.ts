@@ -337,14 +337,13 @@ export const sweepCommand: Command = {
       throw new UsageError(`this sweep has ${todo.length} runs, more than ${CONFIRM_ABOVE}, and there is no terminal to ask on: add --yes to start them`);
     }
     if (isSlurm(flags)) {
-      if (todo.some((c) => c.command !== undefined)) throw new UsageError('runs of your own command train on this machine only: leave out --executor slurm');
       if (ask && !(await confirm(ctx, `Submit ${todo.length} runs to Slurm? [y/N] `))) {
         writeLine(ctx.stderr, 'Nothing was submitted.');
         return EXIT_RUN_FAILED;
       }
       const { result } = await submitToSlurm({
         configs: todo, runsDir, ctx, options: slurmOptions, folder: sweepFolderOf(runsDir, sweepId), jobName: `polyloss-${sweepId}`,
-        toSave: work.toSave, sweepId, wait: flags.wait === true, json,
+        toSave: work.toSave, sweepId, wait: flags.wait === true, json, python: flags.python as string | undefined,
       });
       if (!result) {
         const runsDirFlag = typeof flags['runs-dir'] === 'string' ? ` --runs-dir ${flags['runs-dir']}` : '';

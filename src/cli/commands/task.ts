@@ -1,4 +1,6 @@
+import { clientDirBeside } from '../../runner/runQueue';
 import { runSlurmTask } from '../../runner/slurm/task';
+import { interpreterSearchOf } from '../commandRuns';
 import { GLOBAL_FLAGS, writeLine, type Command } from '../context';
 
 /**
@@ -19,6 +21,8 @@ export const taskCommand: Command = {
       writeLine(ctx.stderr, 'polyloss task: --run RUN_ID is required');
       return 2;
     }
-    return runSlurmTask({ runsDir, runId, workerPath: ctx.workerPath, cwd: ctx.cwd, log: (line) => writeLine(ctx.stdout, line) });
+    // A command run finds its interpreter as the submitter did: POLYLOSS_PYTHON (the script exports --python), else PATH.
+    const commands = { baseDir: ctx.cwd, interpreter: interpreterSearchOf(undefined), clientDir: clientDirBeside(ctx.workerPath) };
+    return runSlurmTask({ runsDir, runId, workerPath: ctx.workerPath, cwd: ctx.cwd, commands, log: (line) => writeLine(ctx.stdout, line) });
   },
 };

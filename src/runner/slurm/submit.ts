@@ -27,7 +27,10 @@ export interface SlurmSubmitRequest {
   /** The bundled CLI (dist/cli.js) the tasks run, and the node that runs it (default: this one). */
   cliPath: string;
   nodePath?: string;
+  /** The environment sbatch runs with (and passes on to the tasks, as sbatch does by default). */
   env?: NodeJS.ProcessEnv;
+  /** Variables the script sets for its tasks, e.g. the interpreter chosen for a command run. */
+  taskEnv?: Record<string, string>;
 }
 
 export interface SlurmSubmission {
@@ -71,7 +74,7 @@ export async function submitSlurmArray(request: SlurmSubmitRequest): Promise<Slu
     writeFileAtomic(script, sbatchScript({
       jobName: request.jobName, runIds, runsDir: path.resolve(request.runsDir), cwd: request.cwd,
       nodePath: request.nodePath ?? process.execPath, cliPath: request.cliPath, logDir: request.folder, options,
-      env: { POLYLOSS_HEARTBEAT_MS: String(Number(env.POLYLOSS_HEARTBEAT_MS) > 0 ? Number(env.POLYLOSS_HEARTBEAT_MS) : HEARTBEAT_MS) },
+      env: { POLYLOSS_HEARTBEAT_MS: String(Number(env.POLYLOSS_HEARTBEAT_MS) > 0 ? Number(env.POLYLOSS_HEARTBEAT_MS) : HEARTBEAT_MS), ...request.taskEnv },
     }));
     fs.chmodSync(script, 0o755);
     const jobId = parseSbatchJobId(await slurmCommand('sbatch', ['--parsable', '--hold', script], { env, cwd: request.cwd }));

@@ -10,7 +10,9 @@ import * as os from 'node:os';
 import type { RunRecord } from '../../core/runFormat';
 import { writeRunRecord } from '../../store/runFiles';
 import { isTerminal, readRunDir, runDirOf } from '../../store/runStore';
-import { startRun } from '../startRun';
+import { startCommandRun } from '../startCommandRun';
+import type { CommandLaunchSettings } from '../runQueue';
+import { startRun, type RunHandle } from '../startRun';
 
 export interface SlurmTaskOptions {
   runsDir: string;
@@ -18,6 +20,8 @@ export interface SlurmTaskOptions {
   workerPath: string;
   cwd?: string;
   env?: NodeJS.ProcessEnv;
+  /** How runs of the user's own command are launched (the same launcher as on any machine). */
+  commands: CommandLaunchSettings;
   /** Progress lines (the task's Slurm output file). */
   log: (line: string) => void;
 }
@@ -31,6 +35,18 @@ function taskInfo(record: RunRecord, env: NodeJS.ProcessEnv): RunRecord['slurm']
     script: record.slurm?.script ?? '', submittedAt: record.slurm?.submittedAt ?? new Date().toISOString(),
     ...record.slurm, jobId, taskId, node: env.SLURMD_NODENAME ?? os.hostname(),
   };
+}
+
+/** The run's launcher, as a RunQueue would choose it: the built-in worker, or the user's command. */
+function launch(queued: RunRecord, opts: SlurmTaskOptions, env: NodeJS.ProcessEnv): RunHandle {
+  const { config } = queued;
+  if (config.command !== undefined) {
+    return startCommandRun({ runsDir: opts.runsDir, runId: opts.runId, config, ...opts.commands, killGraceMs: 3000 });
+  }
+  return startRun({
+    runsDir: opts.runsDir, runId: opts.runId, config, workerPath: opts.workerPath, cwd: opts.cwd,
+    env: { POLYLOSS_HEARTBEAT_MS: env.POLYLOSS_HEARTBEAT_MS }, stopGraceMs: 3000, killGraceMs: 2000,
+  });
 }
 
 /** Resolves to the process exit code: 0 when the run completed (or was stopped on request), else 1. */
@@ -47,10 +63,7 @@ export async function runSlurmTask(opts: SlurmTaskOptions): Promise<number> {
   const key = slurm ? `${slurm.jobId}_${slurm.taskId}` : opts.runId;
   opts.log(`task ${key}: training run ${opts.runId} on ${os.hostname()}`);
 
-  const handle = startRun({
-    runsDir: opts.runsDir, runId: opts.runId, config: queued.config, workerPath: opts.workerPath, cwd: opts.cwd,
-    env: { POLYLOSS_HEARTBEAT_MS: env.POLYLOSS_HEARTBEAT_MS }, stopGraceMs: 3000, killGraceMs: 2000,
-  });
+  const handle = launch(queued, opts, env);
   let endedBySlurm: NodeJS.Signals | undefined;
   const onTerm = (): void => {
     endedBySlurm = 'SIGTERM';
