@@ -78,11 +78,12 @@ export async function run({ wb, page, check, lap, workbenchUrl, ws, runsDir }) {
   const header = wb.viewPane('Compare').locator('.pane-header');
   if ((await header.getAttribute('aria-expanded')) === 'false') await header.click();
   const compare = await webviewFrame(page, 'compare');
+  // The legend is laid out when the chart draws, a frame after its points arrive.
   const sidebar = await waitFor('both runs in the Compare view', async () => {
     const s = await pointsPerRun(compare);
-    return s.points.length === 2 && s.points.every((n) => n > 0) ? s : undefined;
-  });
-  check(sidebar.labels.length === 2, `the Compare view overlays both ticked runs (${sidebar.points.join(', ')} points)`);
+    return s.points.length === 2 && s.points.every((n) => n > 0) && s.labels.length === 2 ? s : undefined;
+  }).catch(async (e) => { const s = await pointsPerRun(compare); throw new Error(`${e.message}; shown ${s.points.join(', ')} points, legend "${s.labels.join(' | ')}"`); });
+  check(sidebar.labels.length === 2, `the Compare view overlays both ticked runs (${sidebar.points.join(', ')} points; legend ${sidebar.labels.join(' | ')})`);
   await wb.screenshot('compare-view-live');
 
   // Stop both from the run detail; then every step they wrote is on the chart exactly once.
