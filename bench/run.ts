@@ -14,6 +14,7 @@ const BENCHES: { name: string; what: string }[] = [
   { name: 'peer-pytorch', what: 'our training throughput against PyTorch on this machine' },
   { name: 'activation', what: 'extension activation cost and bundle sizes' },
   { name: 'store', what: 'run store reads and writes' },
+  { name: 'metrics', what: 'a long run\'s metrics read for a chart: time the event loop is blocked, peak memory' },
   { name: 'python-client', what: 'log_step of the Python client against a plain json.dumps + write' },
   { name: 'csv', what: 'CSV loading: peak memory and time for a large file' },
   { name: 'sweep', what: 'sweep scheduling' },

@@ -158,9 +158,10 @@ export function registerCommands(deps: CommandDeps): vscode.Disposable[] {
         filters: { 'CSV (one row per run)': ['csv'], 'JSON (records and metrics)': ['json'] },
       });
       if (!target) return;
-      const text = target.path.toLowerCase().endsWith('.json')
-        ? runsToJson(runs, (id) => model.readMetrics(id))
-        : runsToCsv(runs);
+      const metrics = target.path.toLowerCase().endsWith('.json')
+        ? new Map(await Promise.all(runs.map(async (r) => [r.id, await model.readMetrics(r.id)] as const)))
+        : undefined;
+      const text = metrics ? runsToJson(runs, (id) => metrics.get(id) ?? []) : runsToCsv(runs);
       await vscode.workspace.fs.writeFile(target, Buffer.from(text, 'utf8'));
       void vscode.window.showInformationMessage(`PolyLoss: exported ${runs.length} run${runs.length === 1 ? '' : 's'} to ${vscode.workspace.asRelativePath(target)}`);
     },

@@ -5,7 +5,8 @@
 import * as path from 'node:path';
 import type { WorkerEvent } from '../core/protocol';
 import type { MetricLine, RunRecord } from '../core/runFormat';
-import { METRICS_FILE, RUN_FILE, USER_FILE, readMetrics } from '../store/runFiles';
+import type { MetricsCursor } from '../core/viewProtocol';
+import { METRICS_FILE, RUN_FILE, USER_FILE, readMetricsHistory, readMetricsStreamed } from '../store/runFiles';
 import { isRunFolderName, isTerminal, listRuns, readRunFolder, runDirOf, type BrokenRun } from '../store/runStore';
 import { Emitter } from '../core/emitter';
 import { MetricsTail } from '../store/metricsTail';
@@ -61,8 +62,12 @@ export class RunsIndex implements RunsModel {
     return this.brokenRuns;
   }
 
-  readMetrics(runId: string): MetricLine[] {
-    return readMetrics(runDirOf(this.dir, runId)).lines;
+  async readMetrics(runId: string): Promise<MetricLine[]> {
+    return (await readMetricsStreamed(runDirOf(this.dir, runId))).lines;
+  }
+
+  readHistory(runId: string): Promise<{ lines: MetricLine[]; cursor: MetricsCursor }> {
+    return readMetricsHistory(runDirOf(this.dir, runId));
   }
 
   /** Re-reads the whole folder. */

@@ -1,7 +1,7 @@
 import type * as vscode from 'vscode';
 import type { MetricLine, RunRecord } from '../core/runFormat';
 import type { RunConfig } from '../core/runConfig';
-import type { BrokenRunInfo } from '../core/viewProtocol';
+import type { BrokenRunInfo, MetricsCursor } from '../core/viewProtocol';
 
 /** In-memory view of the runs folder, kept current by a file watcher and by live worker events. */
 export interface RunsModel {
@@ -11,7 +11,10 @@ export interface RunsModel {
   /** Run folders that cannot be read, with the reason; they change with onDidChangeRuns too. */
   broken(): readonly BrokenRunInfo[];
   /** Every metric line written so far (from metrics.jsonl, tolerant of a truncated last line). */
-  readMetrics(runId: string): MetricLine[];
+  /** The run's metric lines, read without blocking the extension host. */
+  readMetrics(runId: string): Promise<MetricLine[]>;
+  /** The run's lines for a chart: streamed, each once, downsampled when the run is long; and the cursor after them. */
+  readHistory(runId: string): Promise<{ lines: MetricLine[]; cursor: MetricsCursor }>;
   /** Fired with the ids whose run.json changed (or undefined when the whole list may have changed). */
   readonly onDidChangeRuns: vscode.Event<readonly string[] | undefined>;
   /** Live deltas: new metric lines of a run, in order, each line delivered once. */

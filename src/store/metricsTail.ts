@@ -8,6 +8,9 @@ import type { MetricLine } from '../core/runFormat';
 import { newLinesAfter, START_CURSOR, type MetricsCursor } from '../core/viewProtocol';
 import { METRICS_FILE, parseMetricLines } from '../store/runFiles';
 
+/** How much of the end of a file startAtEnd reads: many step lines, and an epoch line in most runs. */
+const START_TAIL_BYTES = 1 << 20;
+
 interface TailState {
   /** Bytes of metrics.jsonl consumed, always at a line boundary. */
   offset: number;
@@ -27,13 +30,23 @@ export class MetricsTail {
   startAtEnd(runId: string): void {
     if (this.states.has(runId)) return;
     const state = this.fresh();
+    let fd: number | undefined;
     try {
-      const text = fs.readFileSync(this.file(runId), 'utf8');
-      const end = text.lastIndexOf('\n') + 1;
-      state.offset = Buffer.byteLength(text.slice(0, end));
-      state.cursor = newLinesAfter(parseMetricLines(text.slice(0, end)).lines, state.cursor).cursor;
+      fd = fs.openSync(this.file(runId), 'r');
+      // Only the end of the file: steps and epochs only grow, so its last lines give the cursor,
+      // and a run of a million lines costs no more than a short one.
+      const size = fs.fstatSync(fd).size;
+      const from = Math.max(0, size - START_TAIL_BYTES);
+      const buf = Buffer.alloc(size - from);
+      const read = fs.readSync(fd, buf, 0, buf.length, from);
+      const end = buf.lastIndexOf(0x0a, read - 1) + 1;
+      const start = from > 0 ? buf.indexOf(0x0a) + 1 : 0; // the first line may be cut
+      state.offset = from + end;
+      if (end > start) state.cursor = newLinesAfter(parseMetricLines(buf.toString('utf8', start, end)).lines, state.cursor).cursor;
     } catch (e) {
       if ((e as NodeJS.ErrnoException).code !== 'ENOENT') throw e;
+    } finally {
+      if (fd !== undefined) fs.closeSync(fd);
     }
     this.states.set(runId, state);
   }

@@ -1,8 +1,10 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { CLASS_RESULTS_FILE, type ClassResults } from '../core/classResults';
+import { HISTORY_STEP_LIMIT, HistoryBuilder } from '../core/downsample';
 import { summarizeMetrics } from '../core/metricsSummary';
 import { isMetricLine, type MetricLine, type RunRecord } from '../core/runFormat';
+import type { MetricsCursor } from '../core/viewProtocol';
 
 export const RUN_FILE = 'run.json';
 export const METRICS_FILE = 'metrics.jsonl';
@@ -28,16 +30,84 @@ export function appendMetrics(runDir: string, lines: readonly MetricLine[]): voi
   fs.appendFileSync(path.join(runDir, METRICS_FILE), lines.map((l) => JSON.stringify(l)).join('\n') + '\n');
 }
 
-/** Reads metrics.jsonl, tolerating a truncated or corrupt line (skipped and counted). */
-export function readMetrics(runDir: string): { lines: MetricLine[]; skipped: number } {
-  let text: string;
+/** Bytes read at a time: a metrics.jsonl of any size is read without ever holding it as one string. */
+const READ_CHUNK = 1 << 20;
+/** Bytes per streamed chunk: parsing one takes about a millisecond, so the event loop keeps turning. */
+const STREAM_CHUNK = 64 * 1024;
+
+export interface ReadMetrics {
+  lines: MetricLine[];
+  /** Corrupt or truncated lines that were skipped. */
+  skipped: number;
+}
+
+/**
+ * Parses metrics.jsonl as it arrives in chunks of bytes. A chunk may end inside a line or inside a
+ * multi-byte character: only whole lines are decoded, the rest waits for the next chunk.
+ */
+export class MetricsParser {
+  readonly result: ReadMetrics = { lines: [], skipped: 0 };
+  private rest = Buffer.alloc(0);
+
+  /** With `onLines`, each chunk's lines go there as they are parsed instead of into `result.lines`. */
+  constructor(private readonly onLines?: (lines: MetricLine[]) => void) {}
+
+  push(chunk: Buffer): void {
+    const bytes = this.rest.length ? Buffer.concat([this.rest, chunk]) : chunk;
+    const end = bytes.lastIndexOf(0x0a) + 1;
+    if (end > 0) this.add(bytes.toString('utf8', 0, end));
+    this.rest = Buffer.from(bytes.subarray(end));
+  }
+
+  /** The last line, which may lack its line feed. */
+  end(): ReadMetrics {
+    if (this.rest.length) this.add(this.rest.toString('utf8'));
+    this.rest = Buffer.alloc(0);
+    return this.result;
+  }
+
+  private add(text: string): void {
+    const parsed = parseMetricLines(text);
+    if (this.onLines) this.onLines(parsed.lines);
+    else for (const line of parsed.lines) this.result.lines.push(line);
+    this.result.skipped += parsed.skipped;
+  }
+}
+
+/** Reads metrics.jsonl, tolerating a truncated or corrupt line (skipped and counted); none when it does not exist. */
+export function readMetrics(runDir: string): ReadMetrics {
+  let fd: number;
   try {
-    text = fs.readFileSync(path.join(runDir, METRICS_FILE), 'utf8');
+    fd = fs.openSync(path.join(runDir, METRICS_FILE), 'r');
   } catch (e) {
     if ((e as NodeJS.ErrnoException).code === 'ENOENT') return { lines: [], skipped: 0 };
     throw e;
   }
-  return parseMetricLines(text);
+  const parser = new MetricsParser();
+  try {
+    const buffer = Buffer.alloc(READ_CHUNK);
+    for (let read; (read = fs.readSync(fd, buffer, 0, READ_CHUNK, null)) > 0;) parser.push(buffer.subarray(0, read));
+  } finally {
+    fs.closeSync(fd);
+  }
+  return parser.end();
+}
+
+/**
+ * readMetrics without blocking: the file is streamed in small chunks, so the extension host keeps
+ * answering while a run of a million lines is read. With `onLines` the lines of each chunk go
+ * there and are not kept.
+ */
+export async function readMetricsStreamed(runDir: string, onLines?: (lines: MetricLine[]) => void): Promise<ReadMetrics> {
+  const parser = new MetricsParser(onLines);
+  try {
+    for await (const chunk of fs.createReadStream(path.join(runDir, METRICS_FILE), { highWaterMark: STREAM_CHUNK })) {
+      parser.push(chunk as Buffer);
+    }
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code !== 'ENOENT') throw e;
+  }
+  return parser.end();
 }
 
 /** Parses metrics.jsonl text; a corrupt line (a crash mid-write) is skipped and counted. */
@@ -100,4 +170,14 @@ export function readClassResults(runDir: string, record: RunRecord): ClassResult
   } catch {
     return undefined;
   }
+}
+
+/**
+ * A run's metrics for a chart, streamed and built up chunk by chunk (see HistoryBuilder), so
+ * neither the time of any one step nor the memory grows with the run's length.
+ */
+export async function readMetricsHistory(runDir: string, limit = HISTORY_STEP_LIMIT): Promise<{ lines: MetricLine[]; cursor: MetricsCursor }> {
+  const history = new HistoryBuilder(limit);
+  await readMetricsStreamed(runDir, (lines) => history.push(lines));
+  return history.result();
 }

@@ -178,7 +178,7 @@ describe('RunsIndex', () => {
     model.dispose();
   });
 
-  it('delivers each metric line once whether a worker event or the file reports it first', () => {
+  it('delivers each metric line once whether a worker event or the file reports it first', async () => {
     const run = newRun('running');
     const model = new RunsIndex(runsDir, 10);
     const { lines } = collect(model);
@@ -195,7 +195,7 @@ describe('RunsIndex', () => {
     model.filesChanged([path.join(dir, 'metrics.jsonl')]);
     model.flush();
     assert.deepEqual(lines.map(key), ['step1', 'step2', 'step3', 'step4', 'epoch1']);
-    assert.deepEqual(model.readMetrics(run.id).map(key), ['step1', 'step2', 'step3', 'step4', 'epoch1']);
+    assert.deepEqual((await model.readMetrics(run.id)).map(key), ['step1', 'step2', 'step3', 'step4', 'epoch1']);
     model.dispose();
   });
 

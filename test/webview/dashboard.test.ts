@@ -198,6 +198,25 @@ test('decimation keeps long series light: all points held, far fewer drawn', asy
   }
 });
 
+test('a run of 120,000 steps arrives downsampled: at most 20,000 points, its loss spike among them', async () => {
+  const host = new FakeServices();
+  const history = lines(1, 120_000, 1000);
+  const spike = history.find((l): l is StepMetric => l.kind === 'step' && l.step === 98_765)!;
+  spike.loss = 40;
+  host.addRun(makeRun('huge', { totalSteps: 120_000 }), history);
+  host.selection.set(['huge']);
+  const v = await openView(web.browser, web.origin, 'dashboard', host, { focus: { runIds: ['huge'], tab: 'compare' } });
+  try {
+    const raw = (await chartState(v.page, 'compare')).datasets[1].points;
+    assert.ok(raw.length <= 20_000 && raw.length >= 2000, `${raw.length} points`);
+    assert.deepEqual(raw[0], [1, stepValues(host, 'huge')[0]]);
+    assert.equal(raw[raw.length - 1][0], 120_000);
+    assert.deepEqual(raw.find((p) => p[0] === 98_765), [98_765, 40]);
+  } finally {
+    await v.close();
+  }
+});
+
 test('with many runs only smoothed curves are drawn; the CSV still holds the raw values', async () => {
   const host = new FakeServices();
   const ids = Array.from({ length: 13 }, (_, i) => `m${String(i).padStart(2, '0')}`);

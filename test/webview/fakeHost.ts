@@ -1,4 +1,5 @@
 import type { Disposable, Event } from 'vscode';
+import { HistoryBuilder } from '../../src/core/downsample';
 import type { MetricLine, RunRecord } from '../../src/core/runFormat';
 import type { BrokenRunInfo } from '../../src/core/viewProtocol';
 import type { HostServices, RunsModel, RunSelection } from '../../src/host/services';
@@ -33,7 +34,12 @@ export class FakeServices {
     list: () => [...this.records.values()],
     get: (id) => this.records.get(id),
     broken: () => this.brokenRuns,
-    readMetrics: (id) => [...(this.metrics.get(id) ?? [])],
+    readMetrics: async (id) => [...(this.metrics.get(id) ?? [])],
+    readHistory: async (id) => {
+      const history = new HistoryBuilder();
+      history.push(this.metrics.get(id) ?? []);
+      return history.result();
+    },
     onDidChangeRuns: this.changed.event,
     onDidAppendMetrics: this.appended.event,
   };

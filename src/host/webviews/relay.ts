@@ -4,7 +4,7 @@ import type { LossSpec } from '../../core/lossSpec';
 import type { MetricLine } from '../../core/runFormat';
 import { validateRunConfig } from '../../core/validate';
 import {
-  START_CURSOR, isWebviewMessage, newLinesAfter, packMetrics,
+  isWebviewMessage, newLinesAfter, packMetrics,
   type BrokenRunInfo, type FocusRequest, type HostMessage, type MetricsChunk, type MetricsCursor, type ViewKind, type WebviewMessage,
 } from '../../core/viewProtocol';
 import type { HostServices } from '../services';
@@ -37,6 +37,10 @@ export class WebviewRelay implements Disposable {
   private ready = false;
   /** Runs whose history was sent, with how far the webview has them. */
   private cursors = new Map<string, MetricsCursor>();
+  /** Runs whose history is being read; their live lines wait in pendingLines. */
+  private loading = new Set<string>();
+  /** Counts conversations: a history read for an earlier one is not sent. */
+  private conversation = 0;
   private pendingLines = new Map<string, MetricLine[]>();
   private pendingRunIds = new Set<string>();
   private pendingAllRuns = false;
@@ -130,7 +134,9 @@ export class WebviewRelay implements Disposable {
 
   private start(): void {
     this.ready = true;
+    this.conversation++;
     this.cursors.clear();
+    this.loading.clear();
     this.pendingLines.clear();
     this.pendingRunIds.clear();
     this.pendingAllRuns = false;
@@ -147,20 +153,29 @@ export class WebviewRelay implements Disposable {
     return this.services.runs.broken().map(({ runId, reason }) => ({ runId, reason }));
   }
 
-  private subscribe(runIds: string[]): void {
-    const chunks: MetricsChunk[] = [];
-    for (const runId of runIds) {
-      if (this.cursors.has(runId) || !this.services.runs.get(runId)) continue;
-      const { lines, cursor } = newLinesAfter(this.services.runs.readMetrics(runId), START_CURSOR);
+  /**
+   * Sends the histories of these runs: read without blocking the host, and downsampled (keeping
+   * every extreme) when a run is long. Lines that arrive meanwhile wait and follow as deltas, less
+   * those the history already held.
+   */
+  private async subscribe(runIds: string[]): Promise<void> {
+    const wanted = runIds.filter((id) => !this.cursors.has(id) && !this.loading.has(id) && this.services.runs.get(id));
+    if (wanted.length === 0) return;
+    const conversation = this.conversation;
+    for (const runId of wanted) this.loading.add(runId);
+    const histories = await Promise.all(wanted.map(async (runId) => ({ runId, ...await this.services.runs.readHistory(runId) })));
+    if (conversation !== this.conversation) return;
+    const chunks: MetricsChunk[] = histories.map(({ runId, lines, cursor }) => {
+      this.loading.delete(runId);
       this.cursors.set(runId, cursor);
-      this.pendingLines.delete(runId);
-      chunks.push(packMetrics(runId, lines));
-    }
-    if (chunks.length) this.post({ type: 'history', chunks });
+      return packMetrics(runId, lines);
+    });
+    this.post({ type: 'history', chunks });
+    if (wanted.some((runId) => this.pendingLines.has(runId))) this.schedule();
   }
 
   private onLines(runId: string, lines: MetricLine[]): void {
-    if (!this.ready || !this.cursors.has(runId)) return;
+    if (!this.ready || !(this.cursors.has(runId) || this.loading.has(runId))) return;
     const queue = this.pendingLines.get(runId);
     if (queue) queue.push(...lines);
     else this.pendingLines.set(runId, [...lines]);
@@ -199,12 +214,12 @@ export class WebviewRelay implements Disposable {
     const chunks: MetricsChunk[] = [];
     for (const [runId, queued] of this.pendingLines) {
       const cursor = this.cursors.get(runId);
-      if (!cursor) continue;
+      if (!cursor) continue; // its history is still being read
+      this.pendingLines.delete(runId);
       const { lines, cursor: next } = newLinesAfter(queued, cursor);
       this.cursors.set(runId, next);
       if (lines.length) chunks.push(packMetrics(runId, lines));
     }
-    this.pendingLines.clear();
     if (chunks.length) this.post({ type: 'append', chunks });
   }
 }
