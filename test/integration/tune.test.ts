@@ -193,3 +193,28 @@ describe('polyloss tune', () => {
     assert.match(notTune.stderr, new RegExp(`sweep ${plainId} is not a tune \\(it was made by polyloss sweep\\)`));
   });
 });
+
+describe('polyloss tune --command', () => {
+  it('tunes your own script: each run gets its loss and seed, and the winner is the ε the script rewards', { timeout: 120_000 }, async () => {
+    fs.writeFileSync(path.join(workDir, 'reward_minus_one.py'), [
+      'import math, polyloss_lab',
+      'with polyloss_lab.init() as run:',
+      '    eps = run.loss.get("epsilon", 0) if run.loss.get("type") == "poly" else 0',
+      '    acc = 0.6 + (0.05 if eps == -1 else -0.01 * abs(eps)) + 0.002 * math.sin(run.seed * 5 + eps)',
+      '    run.log_epoch(1, val_acc=acc)',
+      '    run.finish(test_acc=acc)',
+    ].join('\n'));
+    const result = await cli(['tune', '--command', 'python3 reward_minus_one.py', '--python', '/usr/bin/python3', '--epsilon', '-1:1', '--budget', '15', '--json']);
+    assert.equal(result.code, 0, result.stderr);
+    const out = json(result);
+    assert.equal(out.stoppedBecause, 'significant');
+    assert.equal(out.best?.epsilon, -1);
+    assert.ok(Math.abs(out.best!.difference - 5) < 1, `about +5 points (${out.best!.difference})`);
+    const runs = runFiles(out.sweepId);
+    assert.equal(runs.length, 15);
+    assert.ok(runs.every((r) => r.status === 'completed'));
+    const refused = await cli(['tune', '--command', 'python3 reward_minus_one.py', '--dataset', 'iris']);
+    assert.equal(refused.code, 2);
+    assert.match(refused.stderr, /--dataset is not used with --command/);
+  });
+});

@@ -13,6 +13,7 @@ import { UsageError, type FlagSpec, type FlagValue } from '../args';
 import { GLOBAL_FLAGS, reconcileBeforeReading, writeJson, writeLine, type Command, type CliContext } from '../context';
 import { CONCURRENCY_FLAG, CONFIG_FILE_FLAG } from '../trainConfig';
 import { EXIT_INTERRUPTED, EXIT_OK, EXIT_RUN_FAILED, runTraining } from '../training';
+import { COMMAND_FLAG, PYTHON_FLAG, commandLaunchSettings } from '../commandRuns';
 import { EXECUTOR_FLAG, SLURM_FLAGS, checkSlurmReachable, isSlurm, slurmOptionsOf, submitToSlurm } from '../slurm';
 import { K_FLAG, METRIC_FLAG, analysisRequestOf, epochReader } from './report';
 import { BASE_FLAGS, DEFAULT_SWEEP_CONCURRENCY, baseConfigOf, loadSaved } from './sweep';
@@ -96,7 +97,7 @@ function newTune(flags: Record<string, FlagValue>, ctx: CliContext): TuneWork {
 }
 
 function resumedTune(sweepId: string, flags: Record<string, FlagValue>, runsDir: string): TuneWork {
-  const settingFlags = Object.keys(flags).filter((name) => name === 'config' || [...TUNE_BASE_FLAGS, ...TUNE_FLAGS, METRIC_FLAG, K_FLAG].some((f) => f.name === name));
+  const settingFlags = Object.keys(flags).filter((name) => name === 'config' || name === 'command' || [...TUNE_BASE_FLAGS, ...TUNE_FLAGS, METRIC_FLAG, K_FLAG].some((f) => f.name === name));
   if (settingFlags.length > 0) throw new UsageError(`--resume uses the tune's saved settings; leave out ${settingFlags.map((n) => `--${n}`).join(', ')}`);
   const saved = loadSaved(runsDir, sweepId);
   if (!saved.tune) throw new UsageError(`--resume: sweep ${sweepId} is not a tune (it was made by polyloss sweep): resume it with polyloss sweep --resume ${sweepId}`);
@@ -153,13 +154,14 @@ export const tuneCommand: Command = {
       + 'rounds on paired seeds that drop clearly worse ε, add seeds to the others and refine around the best, until one ε is '
       + 'significantly better than CE (Holm-adjusted over every ε and round, α = 0.05), none can beat CE by the minimum effect, or the budget is spent. '
       + 'Every run is under one sweep id (report, dashboard); Ctrl-C stops, --resume continues.',
-    flags: [...TUNE_BASE_FLAGS, CONFIG_FILE_FLAG, ...TUNE_FLAGS, METRIC_FLAG, K_FLAG,
+    flags: [...TUNE_BASE_FLAGS, CONFIG_FILE_FLAG, COMMAND_FLAG, PYTHON_FLAG, ...TUNE_FLAGS, METRIC_FLAG, K_FLAG,
       { ...CONCURRENCY_FLAG, description: `runs training at once (default ${DEFAULT_SWEEP_CONCURRENCY})` },
       EXECUTOR_FLAG, ...SLURM_FLAGS, RESUME_FLAG, ...GLOBAL_FLAGS],
     examples: [
       'polyloss tune --dataset digits --imbalance 20 --label-noise 0.3 --epochs 10',
       'polyloss tune --config base.json --epsilon -1:2 --budget 60 --min-effect 1 --json',
       'polyloss tune --dataset digits --epochs 10 --executor slurm --slurm-partition gpu --slurm-time 00:30:00',
+      'polyloss tune --command "python3 train.py --epochs 5" --epsilon -1:2 --metric final',
       'polyloss tune --resume sweep-20261206-181500-3f9a1c0d',
     ],
   },
@@ -172,7 +174,12 @@ export const tuneCommand: Command = {
     const lastArray = work.slurm?.submissions.at(-1);
     const executorFlags = lastArray && flags.executor === undefined ? { ...flags, executor: 'slurm' } : flags;
     const slurmOptions = slurmOptionsOf(executorFlags, lastArray?.options);
-    if (isSlurm(executorFlags)) checkSlurmReachable();
+    if (isSlurm(executorFlags)) {
+      if (work.base.command !== undefined) throw new UsageError('runs of your own command train on this machine only: leave out --executor slurm');
+      checkSlurmReachable();
+    }
+    const python = flags.python as string | undefined;
+    commandLaunchSettings([work.base], python, ctx); // a missing script or interpreter stops here, before any run
     writeLine(ctx.stderr, `Tune ${work.sweepId}${work.resumed ? ' (resumed)' : ''}: ${describeSettings(work.settings)}.`);
 
     const epochs = epochReader(runsDir);
@@ -200,7 +207,7 @@ export const tuneCommand: Command = {
             configs, runsDir, ctx, options: slurmOptions, folder: sweepFolderOf(runsDir, work.sweepId), jobName: `polyloss-${work.sweepId}`,
             sweepId: work.sweepId, wait: true, json,
           })).result!
-          : await runTraining(configs, { runsDir, concurrency, ctx });
+          : await runTraining(configs, { runsDir, concurrency, ctx, python });
         if (result.interruptedBy) interrupted = true;
         return result.records;
       },
