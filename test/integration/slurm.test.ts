@@ -333,4 +333,22 @@ describe('polyloss tune --executor slurm', () => {
     assert.equal(saved.tune.stoppedBecause, out.stoppedBecause);
     assert.deepEqual(saved.slurm.submissions.map((s) => s.jobId), [jobId], 'the array is recorded next to the rounds');
   });
+
+  it('tunes your own script on the cluster: the tasks launch it with the interpreter of --python', async () => {
+    fs.writeFileSync(path.join(workDir, 'tune_script.py'), [
+      'import polyloss_lab',
+      'with polyloss_lab.init() as run:',
+      '    eps = run.loss.get("epsilon", 0) if run.loss.get("type") == "poly" else 0',
+      '    run.finish(test_acc=0.6 - 0.01 * abs(eps) + 0.001 * run.seed)',
+    ].join('\n'));
+    const result = await cli(['tune', '--command', 'python3 tune_script.py', '--python', '/usr/bin/python3', '--epsilon', '2:2', '--seeds', '2', '--budget', '4',
+      '--executor', 'slurm', '--json']);
+    const [, jobId] = jobIdIn(result.stderr);
+    submittedJobs.push(jobId);
+    assert.equal(result.code, 0, result.stderr);
+    const out = JSON.parse(result.stdout) as { sweepId: string; runs: number };
+    const runs = ofSweep(out.sweepId);
+    assert.equal(runs.length, 4, 'ε = 2 and CE on 2 seeds');
+    assert.ok(runs.every((r) => r.status === 'completed' && r.slurm!.jobId === jobId), JSON.stringify(runs.map((r) => [r.status, r.error])));
+  });
 });

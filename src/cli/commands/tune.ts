@@ -174,10 +174,7 @@ export const tuneCommand: Command = {
     const lastArray = work.slurm?.submissions.at(-1);
     const executorFlags = lastArray && flags.executor === undefined ? { ...flags, executor: 'slurm' } : flags;
     const slurmOptions = slurmOptionsOf(executorFlags, lastArray?.options);
-    if (isSlurm(executorFlags)) {
-      if (work.base.command !== undefined) throw new UsageError('runs of your own command train on this machine only: leave out --executor slurm');
-      checkSlurmReachable();
-    }
+    if (isSlurm(executorFlags)) checkSlurmReachable();
     const python = flags.python as string | undefined;
     commandLaunchSettings([work.base], python, ctx); // a missing script or interpreter stops here, before any run
     writeLine(ctx.stderr, `Tune ${work.sweepId}${work.resumed ? ' (resumed)' : ''}: ${describeSettings(work.settings)}.`);
@@ -205,7 +202,7 @@ export const tuneCommand: Command = {
         const result = isSlurm(executorFlags)
           ? (await submitToSlurm({
             configs, runsDir, ctx, options: slurmOptions, folder: sweepFolderOf(runsDir, work.sweepId), jobName: `polyloss-${work.sweepId}`,
-            sweepId: work.sweepId, wait: true, json,
+            sweepId: work.sweepId, wait: true, json, python,
           })).result!
           : await runTraining(configs, { runsDir, concurrency, ctx, python });
         if (result.interruptedBy) interrupted = true;
