@@ -79,6 +79,7 @@ const runCoefficients = new RunCoefficients(theme, state.coefficients, {
 const detail = new RunDetail(store, theme, state.detail, {
   onStop: (runId) => host.post({ type: 'stopRun', runId }),
   onRerun: (runId) => host.post({ type: 'rerunRun', runId }),
+  onShowOutput: (runId) => host.post({ type: 'showOutput', runId }),
   onSettings: (s) => { state.detail = s; save(); },
 });
 

@@ -110,7 +110,7 @@ export interface SlurmTaskInfo {
 
 /**
  * Metric lines may carry further numeric keys of the writer's choosing (e.g. `lr`, `top5Acc`):
- * readers keep them and the dashboard offers them. Built-in runs always write every named key;
+ * readers keep them with the line. Built-in runs always write every named key;
  * a script may leave some out.
  */
 export type ExtraMetrics = { [key: string]: unknown };

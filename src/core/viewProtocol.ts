@@ -71,6 +71,8 @@ export type WebviewMessage =
   | { type: 'setSelection'; runIds: string[] }
   | { type: 'stopRun'; runId: string }
   | { type: 'rerunRun'; runId: string }
+  /** Open the run's output.log (runs of the user's command). */
+  | { type: 'showOutput'; runId: string }
   | { type: 'exportPng'; dataUrl: string; fileName: string }
   | { type: 'exportCsv'; csv: string; fileName: string }
   | { type: 'exportJson'; json: string; fileName: string }
@@ -230,6 +232,7 @@ export function isWebviewMessage(x: unknown): x is WebviewMessage {
       return isStringArray(x.runIds);
     case 'stopRun':
     case 'rerunRun':
+    case 'showOutput':
       return isString(x.runId);
     case 'exportPng':
       return isString(x.dataUrl) && x.dataUrl.startsWith('data:image/png;base64,') && x.dataUrl.length <= MAX_EXPORT_CHARS

@@ -16,6 +16,7 @@ export const COMMANDS = {
   revealRun: 'polyloss.revealRun',
   refresh: 'polyloss.refresh',
   showLog: 'polyloss.showLog',
+  showOutput: 'polyloss.showOutput',
   newExperimentFile: 'polyloss.newExperimentFile',
   runSweep: 'polyloss.runSweep',
   stopSweep: 'polyloss.stopSweep',

@@ -6,6 +6,7 @@ import * as vscode from 'vscode';
 import type { RunConfig } from '../core/runConfig';
 import type { RunRecord } from '../core/runFormat';
 import { formatIssues, validateRunConfig } from '../core/validate';
+import { OUTPUT_FILE } from '../runner/startCommandRun';
 import { deleteRun, isTerminal, renameRun, runDirOf, type BrokenRun } from '../store/runStore';
 import { isRunConfigLike, runIdsFromArgs } from './commandArgs';
 import { runsToCsv, runsToJson } from './exportRuns';
@@ -181,6 +182,19 @@ export function registerCommands(deps: CommandDeps): vscode.Disposable[] {
     [COMMANDS.refresh]: () => model.refresh(),
 
     [COMMANDS.showLog]: () => log.show(),
+
+    [COMMANDS.showOutput]: async (arg, multi) => {
+      const [run] = await targetRuns(arg, multi, 'Run whose output to show', (r) => r.config.command !== undefined);
+      if (!run) return;
+      const file = path.join(runDirOf(model.runsDir, run.id), OUTPUT_FILE);
+      if (!fs.existsSync(file)) {
+        return void vscode.window.showInformationMessage(run.config.command === undefined
+          ? `PolyLoss: "${run.name}" was trained by the built-in engine, which writes to the PolyLoss log (Show Log), not to an output.log.`
+          : `PolyLoss: "${run.name}" has no output.log (it was not started by PolyLoss Lab, or its command has not started yet).`);
+      }
+      // An editor on the file: it follows the file as the command writes it.
+      await vscode.window.showTextDocument(vscode.Uri.file(file), { preview: true });
+    },
   };
 
   return Object.entries(commands).map(([id, handler]) => vscode.commands.registerCommand(id, handler));

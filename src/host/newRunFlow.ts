@@ -1,8 +1,9 @@
 // The steps of "New Run…" as plain data and functions: which steps a choice of loss needs, how each
 // typed value is checked, and the RunConfigs the answers make (one per seed). No vscode import;
 // newRunWizard.ts shows these steps with quick inputs.
-import { describeLoss, type LossType } from '../core/lossSpec';
-import type { BackendChoice, DatasetName, ModelType, RunConfig } from '../core/runConfig';
+import { scriptNameOf, splitCommandLine } from '../core/commandRun';
+import { describeLoss, type LossSpec, type LossType } from '../core/lossSpec';
+import type { BackendChoice, BuiltinRunConfig, CommandSpec, DatasetName, ModelType, RunConfig } from '../core/runConfig';
 import { DEFAULT_CONFIG } from '../core/runConfig';
 import { parseEpsilonText, validateRunConfig, type Issue } from '../core/validate';
 
@@ -10,6 +11,12 @@ export type StepId = 'dataset' | 'model' | 'loss' | 'gamma' | 'epsilon' | 'epoch
 
 /** The answers, as typed: kept between runs (workspaceState) to prefill the next New Run. */
 export interface NewRunChoices {
+  /** The built-in engine, or the user's script (then dataset, model and epochs are not asked). */
+  trainer: 'builtin' | 'script';
+  /** script: the command line as typed, e.g. `python3 train.py --epochs 5`. */
+  scriptCommand?: string;
+  /** script: the folder it runs in (a picked file's folder; default the workspace folder). */
+  scriptCwd?: string;
   dataset: DatasetName;
   /** csv: the file; idx: the images file. */
   datasetPath?: string;
@@ -45,6 +52,7 @@ export const LOSS_CHOICES: readonly { type: LossType; label: string; detail: str
 /** Choices for a first New Run: settings' defaults, Poly-1 with the paper's ImageNet ε = 2. */
 export function initialChoices(settings: NewRunSettings, last?: Partial<NewRunChoices>): NewRunChoices {
   const base: NewRunChoices = {
+    trainer: 'builtin',
     dataset: settings.dataset as DatasetName,
     model: settings.model,
     lossType: 'poly',
@@ -59,16 +67,19 @@ export function initialChoices(settings: NewRunSettings, last?: Partial<NewRunCh
   for (const key of Object.keys(base) as (keyof NewRunChoices)[]) {
     if (typeof last[key] === 'string') (merged[key] as string) = last[key] as string;
   }
-  for (const key of ['datasetPath', 'labelsPath'] as const) if (typeof last[key] === 'string') merged[key] = last[key];
+  for (const key of ['datasetPath', 'labelsPath', 'scriptCommand', 'scriptCwd'] as const) if (typeof last[key] === 'string') merged[key] = last[key];
+  if (merged.trainer !== 'script' || !merged.scriptCommand) merged.trainer = 'builtin';
   return merged;
 }
 
 /** The steps for a loss type: coefficient steps only where the loss has coefficients. */
-export function stepsFor(lossType: LossType): StepId[] {
+export function stepsFor(lossType: LossType, trainer: NewRunChoices['trainer'] = 'builtin'): StepId[] {
   const coefficients: StepId[] = lossType === 'poly' ? ['epsilon']
     : lossType === 'focal' ? ['gamma']
     : lossType === 'poly-focal' ? ['gamma', 'epsilon']
     : [];
+  // A script picks its own data, model and schedule: the first step chooses the script instead.
+  if (trainer === 'script') return ['dataset', 'loss', ...coefficients, 'seeds'];
   return ['dataset', 'model', 'loss', ...coefficients, 'epochs', 'seeds'];
 }
 
@@ -105,16 +116,17 @@ export function runsToStart(seedsText: string): string | undefined {
 
 /** The config the choices describe for one seed; values that do not parse are left for validation to report. */
 export function configFor(choices: NewRunChoices, settings: NewRunSettings, seed: number): RunConfig {
-  const dataset: RunConfig['dataset'] = { ...DEFAULT_CONFIG.dataset, name: choices.dataset };
+  const loss = lossOf(choices);
+  if (choices.trainer === 'script') {
+    const split = splitCommandLine(choices.scriptCommand ?? '');
+    const command: CommandSpec = { argv: split.ok ? split.argv : [] };
+    if (choices.scriptCwd) command.cwd = choices.scriptCwd;
+    return { command, loss, seed };
+  }
+  const dataset: BuiltinRunConfig['dataset'] = { ...DEFAULT_CONFIG.dataset, name: choices.dataset };
   if (choices.dataset === 'csv' || choices.dataset === 'idx') dataset.path = choices.datasetPath;
   if (choices.dataset === 'idx') dataset.labelsPath = choices.labelsPath;
-  const loss: RunConfig['loss'] = { type: choices.lossType };
-  if (choices.lossType === 'poly' || choices.lossType === 'poly-focal') {
-    const eps = parseEpsilonText(choices.epsilonText);
-    loss.epsilon = eps.ok ? eps.value : NaN;
-  }
-  if (choices.lossType === 'focal' || choices.lossType === 'poly-focal') loss.gamma = numberOrNaN(choices.gammaText);
-  const model: RunConfig['model'] = choices.model === DEFAULT_CONFIG.model.type ? { ...DEFAULT_CONFIG.model } : { type: choices.model };
+  const model: BuiltinRunConfig['model'] = choices.model === DEFAULT_CONFIG.model.type ? { ...DEFAULT_CONFIG.model } : { type: choices.model };
   return {
     dataset,
     model,
@@ -125,6 +137,22 @@ export function configFor(choices: NewRunChoices, settings: NewRunSettings, seed
     seed,
     backend: settings.backend,
   };
+}
+
+function lossOf(choices: NewRunChoices): LossSpec {
+  const loss: LossSpec = { type: choices.lossType };
+  if (choices.lossType === 'poly' || choices.lossType === 'poly-focal') {
+    const eps = parseEpsilonText(choices.epsilonText);
+    loss.epsilon = eps.ok ? eps.value : NaN;
+  }
+  if (choices.lossType === 'focal' || choices.lossType === 'poly-focal') loss.gamma = numberOrNaN(choices.gammaText);
+  return loss;
+}
+
+/** The message for a typed command line, or undefined when it can run (its program is checked at start). */
+export function validateScriptCommand(text: string): string | undefined {
+  const split = splitCommandLine(text);
+  return split.ok ? undefined : split.message;
 }
 
 function numberOrNaN(text: string): number {
@@ -189,5 +217,6 @@ export function summaryOf(choices: NewRunChoices, settings: NewRunSettings): str
   const config = configFor(choices, settings, 1);
   const loss = Number.isNaN(config.loss.epsilon as number) || Number.isNaN(config.loss.gamma as number)
     ? choices.lossType : describeLoss(config.loss);
+  if (config.command !== undefined) return `${scriptNameOf(config.command)} · ${loss}`;
   return `${choices.dataset} · ${choices.model} · ${loss} · ${choices.epochsText} epochs`;
 }

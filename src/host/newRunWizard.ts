@@ -1,11 +1,13 @@
 // "New Run…": a multi-step quick input (dataset → model → loss → coefficients → epochs → seeds)
 // with a step counter, a Back button and validation as you type. The step rules live in newRunFlow.ts.
+import * as path from 'node:path';
 import * as vscode from 'vscode';
+import { formatArgv } from '../core/commandRun';
 import type { LossType } from '../core/lossSpec';
 import type { DatasetName, ModelType, RunConfig } from '../core/runConfig';
 import { BUNDLED_DATASET_INFO } from '../core/datasetCatalog';
 import {
-  LOSS_CHOICES, buildConfigs, initialChoices, modelFits, runsToStart, stepsFor, summaryOf, validateStep, warningFor,
+  LOSS_CHOICES, buildConfigs, initialChoices, modelFits, runsToStart, stepsFor, summaryOf, validateScriptCommand, validateStep, warningFor,
   type NewRunChoices, type NewRunSettings, type StepId,
 } from './newRunFlow';
 
@@ -24,7 +26,7 @@ export async function askForNewRun(memento: vscode.Memento, settings: NewRunSett
   const choices = initialChoices(settings, memento.get<Partial<NewRunChoices>>(LAST_CHOICES_KEY));
   let index = 0;
   for (;;) {
-    const steps = stepsFor(choices.lossType);
+    const steps = stepsFor(choices.lossType, choices.trainer);
     if (index >= steps.length) break;
     const step = steps[index];
     try {
@@ -54,14 +56,25 @@ export interface Position {
 async function runStep(step: StepId, pos: Position, choices: NewRunChoices, settings: NewRunSettings): Promise<boolean> {
   switch (step) {
     case 'dataset': {
-      const items: PickItem<DatasetName>[] = [
+      const items: PickItem<DatasetName | 'script'>[] = [
         ...BUNDLED_DATASET_INFO.map((d) => ({
           label: d.name, value: d.name, description: d.title, detail: `${d.examples} examples · ${d.classes} classes · ${d.features}`,
         })),
         { label: 'csv', value: 'csv', description: 'Your CSV file', detail: 'Numeric feature columns and a label column (the last one by default)' },
         { label: 'idx', value: 'idx', description: 'Your IDX files', detail: 'MNIST-style images file and labels file' },
+        {
+          label: '$(terminal) Your script…', value: 'script', description: 'Your own training script',
+          detail: 'A Python file or any command; it gets the loss and seed through polyloss_lab.init() and trains as it likes',
+        },
       ];
-      if (!(await pickStep(TITLE, pos, 'Dataset', items, choices, 'dataset'))) return false;
+      const picked = await pickOne(TITLE, pos, 'Dataset, or your own training script', items, choices.trainer === 'script' ? 'script' : choices.dataset);
+      if (picked === undefined) return false;
+      if (picked === 'script') {
+        choices.trainer = 'script';
+        return askForScript(pos, choices);
+      }
+      choices.trainer = 'builtin';
+      choices.dataset = picked;
       if (choices.dataset === 'csv' || choices.dataset === 'idx') return askForDatasetFiles(choices.dataset, choices);
       return true;
     }
@@ -86,6 +99,41 @@ async function runStep(step: StepId, pos: Position, choices: NewRunChoices, sett
     case 'seeds':
       return input(pos, step, 'Seeds: one run per seed, e.g. "1" or "1,2,3" or "1-5"', 'seedsText', choices, settings);
   }
+}
+
+/**
+ * "Your script…": a Python file (run as `python3 FILE` in its folder) or a command line as typed
+ * (run in the workspace folder). Cancelling returns to the first step.
+ */
+async function askForScript(pos: Position, choices: NewRunChoices): Promise<boolean> {
+  const how = await pickOne<'file' | 'command'>(TITLE, pos, 'Your script', [
+    { label: '$(file-code) Pick a Python file…', value: 'file', detail: 'Runs as python3 FILE in the file\'s folder, with the interpreter of the Python extension or polyloss.pythonPath' },
+    { label: '$(terminal) Type a command…', value: 'command', detail: 'e.g. python3 train.py --epochs 5, run in the workspace folder' },
+  ], choices.scriptCwd ? 'file' : 'command');
+  if (how === undefined) throw new BackSignal();
+  if (how === 'file') {
+    const picked = await vscode.window.showOpenDialog({
+      title: 'Your training script', canSelectMany: false, openLabel: 'Train with this script',
+      defaultUri: vscode.workspace.workspaceFolders?.[0]?.uri, filters: { 'Python files': ['py'], 'All files': ['*'] },
+    });
+    const file = picked?.[0]?.fsPath;
+    if (!file) throw new BackSignal();
+    choices.scriptCommand = formatArgv(['python3', path.basename(file)]);
+    choices.scriptCwd = path.dirname(file);
+    return true;
+  }
+  const box = stepInputBox(TITLE, pos, 'The command that trains, e.g. python3 train.py --epochs 5 (python / python3 means the chosen interpreter)',
+    choices.scriptCwd ? 'python3 train.py' : choices.scriptCommand ?? 'python3 train.py');
+  const show = (text: string): void => { box.validationMessage = validateScriptCommand(text); };
+  show(box.value);
+  const accepted = await showStep<boolean>(box, () => {
+    if (validateScriptCommand(box.value) !== undefined) return undefined;
+    choices.scriptCommand = box.value.trim();
+    choices.scriptCwd = undefined;
+    return true;
+  }, false, box.onDidChangeValue(show));
+  if (!accepted) throw new BackSignal();
+  return true;
 }
 
 /** csv: one file; idx: images then labels. Cancelling a dialog returns to the dataset step. */

@@ -9,10 +9,13 @@ import type { PreflightReply, WorkerEvent } from '../core/protocol';
 import type { RunConfig } from '../core/runConfig';
 import type { RunRecord } from '../core/runFormat';
 import { preflightInWorker } from '../runner/preflightWorker';
-import { RunQueue, type QueueChange } from '../runner/runQueue';
 import { checkSlurmOptions, type SlurmOptions } from '../runner/slurm/script';
 import { stopSlurmRuns } from '../runner/slurm/stop';
 import { submitSlurmArray, unsharedFolderWarning, type SlurmSubmission } from '../runner/slurm/submit';
+import { formatArgv } from '../core/commandRun';
+import { prepareCommand } from '../runner/commandSetup';
+import { clientDirBeside, RunQueue, type CommandLaunchSettings, type QueueChange } from '../runner/runQueue';
+import { interpreterSearch, selectedPython } from './pythonInterpreter';
 import { preflightBatches, preflightFailureMessage } from './preflightPlan';
 import { WINDOW_GONE } from './previousWindow';
 import { percent } from './treeModel';
@@ -52,6 +55,8 @@ export class RunLauncher implements RunActions, vscode.Disposable {
   private readonly queues = new Map<string, RunQueue>();
   private readonly unsubscribe: (() => void)[] = [];
   private readonly failures: FailureNotices;
+  /** How command runs are launched: the interpreter chosen when they were started. */
+  private commandSettings: CommandLaunchSettings | undefined;
 
   constructor(private readonly deps: LauncherDeps) {
     this.failures = new FailureNotices({
@@ -70,7 +75,8 @@ export class RunLauncher implements RunActions, vscode.Disposable {
       void vscode.window.showWarningMessage('PolyLoss: trust this workspace to start training runs (it reads dataset files and writes the runs folder).');
       return [];
     }
-    if (!(await this.datasetsUsable(configs))) return [];
+    if (!(await this.commandsUsable(configs))) return [];
+    if (!(await this.datasetsUsable(configs.filter((c) => c.command === undefined)))) return [];
     const queue = this.queue();
     const ids: string[] = [];
     for (const config of configs) {
@@ -87,11 +93,41 @@ export class RunLauncher implements RunActions, vscode.Disposable {
   }
 
   /**
+   * Runs of the user's command: chooses the interpreter (Python extension, setting, PATH) and checks
+   * each command's folder, program and script before any run folder exists; says what to fix instead
+   * of starting. The choice is kept for the runs as they leave the queue.
+   */
+  private async commandsUsable(configs: RunConfig[]): Promise<boolean> {
+    const commands = configs.filter((c) => c.command !== undefined);
+    if (commands.length === 0) return true;
+    const folder = vscode.workspace.workspaceFolders?.find((f) => f.uri.scheme === 'file');
+    const interpreter = interpreterSearch(await selectedPython(folder?.uri));
+    const settings: CommandLaunchSettings = {
+      baseDir: folder?.uri.fsPath ?? process.cwd(), interpreter, clientDir: clientDirBeside(this.deps.workerPath),
+    };
+    for (const config of commands) {
+      try {
+        const prepared = prepareCommand(config.command!, settings.baseDir, interpreter);
+        if (prepared.interpreter) this.deps.log.info(`Python for ${formatArgv(config.command!.argv)}: ${prepared.interpreter.path} (${prepared.interpreter.source})`);
+      } catch (e) {
+        const message = errorMessage(e);
+        this.deps.log.error(`not started: ${message}`);
+        void vscode.window.showErrorMessage(`PolyLoss: ${commands.length === 1 ? 'the run was not started' : 'no run was started'}: ${message}`, 'Show Log')
+          .then((choice) => { if (choice) this.deps.log.show(true); });
+        return false;
+      }
+    }
+    this.commandSettings = settings;
+    return true;
+  }
+
+  /**
    * Loads each dataset of the configs as training will, in a worker process (the host thread stays
    * free), before any run folder exists; says what is wrong instead of starting. Dataset files named
    * by an experiment file must lie in the workspace (preflightBatches).
    */
   private async datasetsUsable(configs: RunConfig[]): Promise<boolean> {
+    if (configs.length === 0) return true;
     const folders = (vscode.workspace.workspaceFolders ?? []).filter((f) => f.uri.scheme === 'file').map((f) => f.uri.fsPath);
     // The training workers are forked without a cwd, so relative paths resolve against this process's.
     const batches = preflightBatches(configs, folders, process.cwd());
@@ -132,6 +168,10 @@ export class RunLauncher implements RunActions, vscode.Disposable {
   async submitToSlurm(configs: RunConfig[], request: SlurmRequest): Promise<SlurmSubmission | undefined> {
     if (!vscode.workspace.isTrusted) {
       void vscode.window.showWarningMessage('PolyLoss: trust this workspace to start training runs (it reads dataset files and writes the runs folder).');
+      return undefined;
+    }
+    if (configs.some((c) => c.command !== undefined)) {
+      void vscode.window.showErrorMessage('PolyLoss: runs of your own script train on this machine only; choose "This machine".');
       return undefined;
     }
     try {
@@ -260,7 +300,9 @@ export class RunLauncher implements RunActions, vscode.Disposable {
     const runsDir = this.deps.model.runsDir;
     let queue = this.queues.get(runsDir);
     if (!queue) {
-      queue = new RunQueue({ runsDir, workerPath: this.deps.workerPath, maxConcurrent: this.deps.maxConcurrent() });
+      queue = new RunQueue({
+        runsDir, workerPath: this.deps.workerPath, maxConcurrent: this.deps.maxConcurrent(), commands: () => this.commandSettings,
+      });
       this.unsubscribe.push(
         queue.onEvent((event) => this.onWorkerEvent(runsDir, event)),
         queue.onChange((change) => this.onQueueChange(runsDir, change)),
@@ -294,17 +336,21 @@ export class RunLauncher implements RunActions, vscode.Disposable {
     switch (event.type) {
       case 'started': {
         const env = event.environment;
-        log.info(`run ${id} started: "${event.record.name}", ${event.totalSteps} steps, backend ${env.backend} (tfjs ${env.tfjsVersion}, node ${env.nodeVersion}, pid ${env.pid ?? '?'})`);
+        const trainer = event.record.trainer;
+        const by = trainer?.kind === 'command'
+          ? `${formatArgv(trainer.argv)} (${env.backend}, pid ${env.pid ?? '?'})`
+          : `backend ${env.backend} (tfjs ${env.tfjsVersion}, node ${env.nodeVersion}, pid ${env.pid ?? '?'})`;
+        log.info(`run ${id} started: "${event.record.name}", ${event.totalSteps || 'unknown'} steps, ${by}`);
         break;
       }
       case 'steps': {
         const last = event.steps[event.steps.length - 1];
-        if (last) log.trace(`run ${id} step ${last.step}: loss ${last.loss.toPrecision(4)}, acc ${percent(last.acc)}`);
+        if (last) log.trace(`run ${id} step ${last.step}: loss ${fmt(last.loss)}, acc ${Number.isFinite(last.acc) ? percent(last.acc) : 'n/a'}`);
         break;
       }
       case 'epoch': {
         const e = event.epoch;
-        log.info(`run ${id} epoch ${e.epoch}: train loss ${e.trainLoss.toPrecision(4)}, val loss ${fmt(e.valLoss)}, val acc ${Number.isFinite(e.valAcc) ? percent(e.valAcc) : 'n/a'}`);
+        log.info(`run ${id} epoch ${e.epoch}: train loss ${fmt(e.trainLoss)}, val loss ${fmt(e.valLoss)}, val acc ${Number.isFinite(e.valAcc) ? percent(e.valAcc) : 'n/a'}`);
         break;
       }
       case 'finished': {
@@ -332,6 +378,6 @@ export class RunLauncher implements RunActions, vscode.Disposable {
   }
 }
 
-function fmt(n: number): string {
-  return Number.isFinite(n) ? n.toPrecision(4) : 'n/a';
+function fmt(n: number | undefined): string {
+  return typeof n === 'number' && Number.isFinite(n) ? n.toPrecision(4) : 'n/a';
 }

@@ -83,3 +83,10 @@ export function slurmOptions(): SlurmOptions {
 export function affects(event: vscode.ConfigurationChangeEvent, ...keys: string[]): boolean {
   return keys.some((k) => event.affectsConfiguration(`${SECTION}.${k}`));
 }
+
+/** The polyloss.pythonPath setting (`~` expanded), or undefined when empty. */
+export function pythonPath(): string | undefined {
+  const raw = (config().get<string>('pythonPath') ?? '').trim();
+  if (!raw) return undefined;
+  return raw.startsWith('~/') ? path.join(process.env.HOME ?? '', raw.slice(2)) : raw;
+}

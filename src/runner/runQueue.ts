@@ -34,8 +34,8 @@ export interface RunQueueOptions {
   env?: NodeJS.ProcessEnv;
   /** The workers' working folder (relative dataset paths resolve against it). */
   cwd?: string;
-  /** Needed by the default starter for runs of the user's command. */
-  commands?: CommandLaunchSettings;
+  /** Needed by the default starter for runs of the user's command (a function: read when each run starts). */
+  commands?: CommandLaunchSettings | (() => CommandLaunchSettings | undefined);
   start?: RunStarter;
 }
 
@@ -75,8 +75,9 @@ export class RunQueue implements Executor {
     this.start = opts.start ?? ((request) => {
       const { config } = request;
       if (config.command !== undefined) {
-        if (!opts.commands) throw new Error('RunQueue needs command settings to start runs of a command');
-        return startCommandRun({ ...request, config, ...opts.commands });
+        const commands = typeof opts.commands === 'function' ? opts.commands() : opts.commands;
+        if (!commands) throw new Error('RunQueue needs command settings to start runs of a command');
+        return startCommandRun({ ...request, config, ...commands });
       }
       if (!workerPath) throw new Error('RunQueue needs a workerPath to start runs');
       return startRun({ ...request, workerPath, env: opts.env, cwd: opts.cwd });

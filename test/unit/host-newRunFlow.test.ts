@@ -1,7 +1,7 @@
 import { strict as assert } from 'node:assert';
 import { describe, it } from 'node:test';
 import {
-  buildConfigs, initialChoices, modelFits, parseSeeds, runsToStart, stepsFor, summaryOf, validateStep, warningFor, type NewRunSettings,
+  buildConfigs, initialChoices, modelFits, parseSeeds, runsToStart, stepsFor, summaryOf, validateScriptCommand, validateStep, warningFor, type NewRunSettings,
 } from '../../src/host/newRunFlow';
 
 const settings: NewRunSettings = { dataset: 'digits', model: 'mlp', epochs: 10, batchSize: 32, learningRate: 0.005, backend: 'wasm' };
@@ -107,5 +107,33 @@ describe('the configs New Run starts', () => {
 
   it('summarise the answers in the last step\'s title', () => {
     assert.equal(summaryOf({ ...initialChoices(settings), epochsText: '2' }, settings), 'digits · mlp · Poly-1 ε=2 · 2 epochs');
+  });
+});
+
+describe('New Run with your own script', () => {
+  const script = { ...initialChoices(settings), trainer: 'script' as const, scriptCommand: 'python3 train.py --tag "a b"', scriptCwd: '/w/exp' };
+
+  it('asks for the script instead of the dataset, model and epochs', () => {
+    assert.deepEqual(stepsFor('poly', 'script'), ['dataset', 'loss', 'epsilon', 'seeds']);
+    assert.deepEqual(stepsFor('ce', 'script'), ['dataset', 'loss', 'seeds']);
+  });
+
+  it('makes one command run per seed, with the loss and the script\'s folder', () => {
+    const result = buildConfigs({ ...script, lossType: 'poly', epsilonText: '1', seedsText: '1-2' }, settings);
+    assert.ok(result.ok, JSON.stringify(result));
+    assert.deepEqual(result.configs, [1, 2].map((seed) => ({
+      command: { argv: ['python3', 'train.py', '--tag', 'a b'], cwd: '/w/exp' }, loss: { type: 'poly', epsilon: 1 }, seed,
+    })));
+    assert.equal(summaryOf({ ...script, lossType: 'ce' }, settings), 'train.py · CE');
+  });
+
+  it('refuses a command line that cannot be split, and remembers the script for the next New Run', () => {
+    assert.equal(validateScriptCommand('python3 "train.py'), 'the command has an unclosed " quote');
+    assert.equal(validateScriptCommand('  '), 'the command is empty');
+    assert.equal(validateScriptCommand('python3 train.py'), undefined);
+    const bad = buildConfigs({ ...script, scriptCommand: '' }, settings);
+    assert.match(bad.ok ? '' : bad.message, /command\.argv must be a list of at least 1/);
+    assert.deepEqual(initialChoices(settings, { trainer: 'script', scriptCommand: 'python3 fit.py' }).trainer, 'script');
+    assert.equal(initialChoices(settings, { trainer: 'script' }).trainer, 'builtin', 'no command remembered: the built-in engine');
   });
 });

@@ -205,3 +205,20 @@ describe('manifest and protocol for sweeps', () => {
     assert.equal(isWebviewMessage({ type: 'exportJson', json: 3, fileName: 'x.json' }), false);
   });
 });
+
+describe('Run Sweep… on a run of your own script', () => {
+  it('offers the script run as a base, plans ε × seeds for its command, and says its time is unknown', () => {
+    const scriptConfig = { command: { argv: ['python3', 'train.py'], cwd: '/w' }, loss: { type: 'poly' as const, epsilon: 1 }, seed: 1 };
+    const record: RunRecord = { schemaVersion: 1, id: 'script-1', name: 'train.py · Poly-1 ε=1, seed 1', status: 'completed', createdAt: '2026-12-06T10:00:00Z', config: scriptConfig };
+    const [candidate] = baseCandidates([record], { clickedRunId: 'script-1', defaults: base });
+    assert.equal(candidate.detail, 'python3 train.py · Poly-1 ε=1');
+    const planned = planOf({ base: candidate.config, epsilonText: '0, 2', gammaText: '', labelSmoothingText: '', seedsText: '2', baseline: true });
+    assert.ok(planned.ok, JSON.stringify(planned));
+    assert.deepEqual(planned.plan.configs.map((c) => [c.command?.argv.join(' '), c.loss.type, c.loss.epsilon, c.seed]), [
+      ['python3 train.py', 'ce', undefined, 1], ['python3 train.py', 'poly', 0, 1], ['python3 train.py', 'poly', 2, 1],
+      ['python3 train.py', 'ce', undefined, 2], ['python3 train.py', 'poly', 0, 2], ['python3 train.py', 'poly', 2, 2],
+    ]);
+    const speed = { measuring: false as const, measured: { interrupted: false, unknowable: 'the time of your own script is not known beforehand' } };
+    assert.equal(etaText(planned.plan.configs, speed, 2), 'time unknown (the time of your own script is not known beforehand)');
+  });
+});

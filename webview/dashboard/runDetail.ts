@@ -20,6 +20,8 @@ export interface DetailSettings {
 export interface RunDetailCallbacks {
   onStop(runId: string): void;
   onRerun(runId: string): void;
+  /** Opens the run's output.log (runs of the user's command have one). */
+  onShowOutput(runId: string): void;
   onSettings(settings: DetailSettings): void;
 }
 
@@ -212,10 +214,12 @@ export class RunDetail {
     stop.addEventListener('click', () => this.callbacks.onStop(run.id));
     const rerun = el('vscode-button', { text: 'Rerun', attrs: { icon: 'debug-restart', secondary: '' } });
     rerun.addEventListener('click', () => this.callbacks.onRerun(run.id));
+    const output = el('vscode-button', { text: 'Output', attrs: { icon: 'output', secondary: '', title: 'Open output.log: what the command printed' } });
+    output.addEventListener('click', () => this.callbacks.onShowOutput(run.id));
     this.header.replaceChildren(
       el('h2', { text: run.name }),
       el('span', { class: `status status-${run.status}`, text: run.status }),
-      el('span', { class: 'toolbar-spacer' }), stop, rerun);
+      el('span', { class: 'toolbar-spacer' }), ...(run.config.command !== undefined ? [output] : []), stop, rerun);
   }
 
   private renderFacts(run: RunRecord): void {
@@ -229,7 +233,7 @@ export class RunDetail {
     const setup: [string, string][] = c.command !== undefined ? [
       ['Command', formatArgv(trainer?.argv ?? c.command.argv)],
       ['Folder', trainer?.cwd ?? c.command.cwd ?? '—'],
-      ['Python', trainer?.interpreter ? `${trainer.interpreter} (${trainer.interpreterSource ?? '?'})` : '—'],
+      ['Python', trainer?.interpreter ? `${trainer.interpreter}${trainer.interpreterSource ? ` (${trainer.interpreterSource})` : ''}` : '—'],
       ['Python · torch', `${trainer?.python ?? '—'} · ${trainer?.torch ?? '—'}`],
       ['Seed · exit code', `${c.seed} · ${trainer?.exitCode === undefined ? '—' : String(trainer.exitCode ?? 'killed')}`],
     ] : [

@@ -68,6 +68,7 @@ class CompareViewProvider implements vscode.WebviewViewProvider {
 export function registerWebviews(context: vscode.ExtensionContext, services: HostServices): void {
   const handlers: RelayHandlers = {
     openDashboard: (runIds) => void vscode.commands.executeCommand(COMMANDS.openDashboard, runIds),
+    showOutput: (runId) => void vscode.commands.executeCommand(COMMANDS.showOutput, runId),
     exportPng: (dataUrl, fileName) => savePng(services.runs.runsDir, dataUrl, fileName),
     exportCsv: (csv, fileName) => saveCsv(services.runs.runsDir, csv, fileName),
     exportJson: (json, fileName) => saveJson(services.runs.runsDir, json, fileName),

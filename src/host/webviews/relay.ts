@@ -17,6 +17,8 @@ import { savedTuneOf } from '../../store/sweepFiles';
 /** What the relay cannot do itself because it needs vscode UI (dialogs, commands). */
 export interface RelayHandlers {
   openDashboard(runIds: string[]): void;
+  /** Opens a run's output.log. */
+  showOutput?(runId: string): void;
   exportPng(dataUrl: string, fileName: string): Promise<void>;
   exportCsv(csv: string, fileName: string): Promise<void>;
   exportJson(json: string, fileName: string): Promise<void>;
@@ -105,6 +107,7 @@ export class WebviewRelay implements Disposable {
       case 'setSelection': return this.services.selection.set(m.runIds);
       case 'stopRun': return this.services.actions.stop(m.runId);
       case 'rerunRun': await this.services.actions.rerun(m.runId); return;
+      case 'showOutput': return this.handlers.showOutput?.(m.runId);
       case 'exportPng': return this.handlers.exportPng(m.dataUrl, m.fileName);
       case 'exportCsv': return this.handlers.exportCsv(m.csv, m.fileName);
       case 'exportJson': return this.handlers.exportJson(m.json, m.fileName);

@@ -1,0 +1,74 @@
+// A PyTorch script started by hand (`python3 train.py` in a terminal, not launched by PolyLoss Lab)
+// creates its own run folder through the polyloss_lab client; the Runs tree shows it running at once
+// and the dashboard draws its curves while it trains, then shows it completed with its results.
+import { spawn } from 'node:child_process';
+import * as path from 'node:path';
+import { runRow, showRunsView, waitForRun, webviewFrame } from '../lib/polyloss.mjs';
+import { waitFor } from '../lib/workbench.mjs';
+
+export const title = 'A standalone python3 train.py appears live in the Runs tree, with its curves in the dashboard';
+
+const NAME = 'Poly-1 ε=1, seed 77';
+
+/** Points per run on the dashboard's comparison chart (raw curves come after the smoothed ones). */
+async function pointsPerRun(frame) {
+  const state = await frame.evaluate(() => window.__polyloss.chartState('compare'));
+  const raw = state.datasets.slice(state.datasets.length / 2);
+  return raw.map((d) => d.points.length);
+}
+
+export async function run({ wb, page, check, lap, workbenchUrl, ws, runsDir, project }) {
+  await showRunsView(wb, workbenchUrl(ws));
+  // What a user types in a terminal of the workspace; only the environment points at this project's client.
+  const script = path.join(project, 'examples', 'pytorch-digits', 'train.py');
+  const child = spawn('/usr/bin/python3', [script, '--epochs', '40', '--seed', '77', '--loss', '{"type": "poly", "epsilon": 1}'], {
+    cwd: ws, stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, PYTHONPATH: path.join(project, 'python') },
+  });
+  let output = '';
+  child.stdout.on('data', (d) => { output += d; });
+  child.stderr.on('data', (d) => { output += d; });
+  const exited = new Promise((resolve) => child.on('close', resolve));
+  try {
+    const live = await waitForRun(runsDir, 'the script\'s run folder', (r) => r.record.name === NAME && r.metricLines.length > 0);
+    lap(`the script created ${live.id} and is logging`);
+    const running = runRow(wb, NAME, 'running');
+    await running.first().waitFor({ state: 'visible', timeout: 30000 });
+    check(await running.locator('.codicon-loading').count() === 1, 'the tree shows the script\'s run running');
+    await wb.screenshot('script-run-live-in-tree');
+
+    await running.first().locator('.monaco-checkbox').first().click();
+    await wb.runCommand('PolyLoss: Open Dashboard');
+    const dashboard = await webviewFrame(page, 'dashboard');
+    await dashboard.locator('vscode-tab-header', { hasText: 'Compare' }).click();
+    const first = await waitFor('the script\'s curve on the dashboard', async () => {
+      const points = await pointsPerRun(dashboard);
+      return points.length === 1 && points[0] > 0 ? points[0] : undefined;
+    }, { timeout: 30000 });
+    const grown = await waitFor('the curve to grow while the script trains', async () => {
+      const [points] = await pointsPerRun(dashboard);
+      return points > first ? points : undefined;
+    }, { timeout: 30000 });
+    check(true, `the dashboard follows the script live (${first} → ${grown} points)`);
+    await wb.screenshot('script-run-curves-live');
+
+    const code = await exited;
+    check(code === 0, `the script exited normally (${code}): ${output.trim().split('\n').at(-1)}`);
+    await runRow(wb, NAME, 'completed').first().waitFor({ state: 'visible', timeout: 30000 });
+    const done = await waitForRun(runsDir, 'the completed record', (r) => r.record.name === NAME && r.record.status === 'completed');
+    const steps = done.metricLines.filter((l) => l.kind === 'step').length;
+    check(done.record.trainer?.kind === 'command' && /^3\./.test(done.record.trainer.python ?? ''), 'run.json says a Python command trained it');
+    const final = await waitFor('every step on the chart', async () => {
+      const [points] = await pointsPerRun(dashboard);
+      return points === steps ? points : undefined;
+    }, { timeout: 15000 }).catch(async () => (await pointsPerRun(dashboard))[0]);
+    check(final === steps, `the dashboard holds every step of the script once (${final} of ${steps})`);
+    await dashboard.locator('vscode-tab-header', { hasText: 'Runs' }).click();
+    await dashboard.locator('table.runs tbody td.name', { hasText: NAME }).click();
+    await waitFor('the run detail', async () => (await dashboard.locator('.run-detail h2').textContent()) === NAME);
+    const facts = await dashboard.locator('.run-detail').textContent();
+    check(/train\.py/.test(facts) && /Test acc/.test(facts), 'the run detail shows the command and the test results');
+    await wb.screenshot('script-run-completed');
+  } finally {
+    if (child.exitCode === null) child.kill('SIGTERM');
+  }
+}
