@@ -17,6 +17,8 @@ async function pointsPerRun(frame) {
   return raw.map((d) => d.points.length);
 }
 
+const isChecked = async (row) => (await row.locator('.monaco-checkbox').first().getAttribute('aria-checked')) === 'true';
+
 export async function run({ wb, page, check, lap, workbenchUrl, ws, runsDir, project }) {
   await showRunsView(wb, workbenchUrl(ws));
   // What a user types in a terminal of the workspace; only the environment points at this project's client.
@@ -36,7 +38,14 @@ export async function run({ wb, page, check, lap, workbenchUrl, ws, runsDir, pro
     check(await running.locator('.codicon-loading').count() === 1, 'the tree shows the script\'s run running');
     await wb.screenshot('script-run-live-in-tree');
 
+    // Only this run ticked, so the comparison holds just its curve (earlier scenarios may have ticked others).
+    for (const row of await wb.viewPane('Runs').locator('.monaco-list-row').all()) {
+      // force: the hover of the checkbox just clicked may lie over the next one
+      if (await isChecked(row)) await row.locator('.monaco-checkbox').first().click({ force: true });
+    }
+    await page.mouse.move(1, 1);
     await running.first().locator('.monaco-checkbox').first().click();
+    await waitFor('the script run ticked', () => isChecked(running.first()), { timeout: 5000 });
     await wb.runCommand('PolyLoss: Open Dashboard');
     const dashboard = await webviewFrame(page, 'dashboard');
     await dashboard.locator('vscode-tab-header', { hasText: 'Compare' }).click();
