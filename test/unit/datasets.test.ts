@@ -42,10 +42,7 @@ const expected = {
 for (const name of BUNDLED_DATASETS) {
   test(`bundled ${name} loads with its documented size, classes and shape`, async () => {
     const want = expected[name];
-    const started = performance.now();
     const d = await loadDataset({ name }, 7);
-    const elapsed = performance.now() - started;
-    assert.ok(elapsed < 1500, `${name} took ${elapsed.toFixed(0)} ms to load`);
     assert.equal(d.train.n + d.validation.n + d.test.n, want.n);
     assert.equal(d.numClasses, want.classes);
     assert.equal(d.classNames.length, want.classes);
