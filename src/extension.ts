@@ -1,5 +1,7 @@
-// Wires the extension's parts. Activation stays cheap: nothing reads the runs folder until the tree
-// or a command asks, and no TensorFlow.js is loaded here (training runs in dist/worker.js).
+// Wires the extension's parts (src/host) and nothing else. Activation stays cheap: no TensorFlow.js is
+// loaded here (training runs in dist/worker.js), the runs folder is watched only once a view or a run
+// needs it, and the one read of it at start-up (taking over the queue a reloaded window left, then
+// marking runs whose worker is gone as interrupted) waits until activation has returned.
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import * as vscode from 'vscode';

@@ -27,4 +27,8 @@ test('CHANGELOG.md follows Keep a Changelog: dated versions, newest first, group
   const current = JSON.parse(fs.readFileSync(path.join(ROOT, 'package.json'), 'utf8')).version as string;
   assert.equal(released[0].version.join('.'), current, 'the newest released version is package.json\'s');
   for (const [, kind] of text.matchAll(/^### (.*)$/gm)) assert.ok(KINDS.includes(kind), `"### ${kind}" is not a Keep a Changelog kind`);
+  for (const block of text.split(/^## /m).slice(1)) {
+    const kinds = [...block.matchAll(/^### (.*)$/gm)].map((m) => m[1]);
+    assert.equal(new Set(kinds).size, kinds.length, `a kind of change is listed twice under ## ${block.split('\n')[0]}`);
+  }
 });
