@@ -150,7 +150,8 @@ describe('polyloss sweep --executor slurm', () => {
   });
 
   it('returns at once without --wait, printing the job id; scancel of a running task marks its run interrupted with the reason, the others complete, and --resume retrains only that run', async () => {
-    const submitted = await cli(['sweep', ...TINY, '--epochs', '12', '--epsilon', '1', '--seeds', '3', '--executor', 'slurm', '--slurm-max-parallel', '1']);
+    // Long enough (about 2 s a run) that task 0 is surely still training when scancel reaches it.
+    const submitted = await cli(['sweep', ...TINY, '--epochs', '1000', '--epsilon', '1', '--seeds', '3', '--executor', 'slurm', '--slurm-max-parallel', '1']);
     assert.equal(submitted.code, 0, submitted.stderr);
     const [, jobId] = jobIdIn(submitted.stderr);
     submittedJobs.push(jobId);
@@ -190,7 +191,8 @@ describe('polyloss sweep --executor slurm', () => {
   });
 
   it('--stop cancels the waiting tasks and lets the running one finish its step as cancelled', async () => {
-    const submitted = await cli(['sweep', ...TINY, '--epochs', '30', '--epsilon', '1', '--seeds', '3', '--executor', 'slurm', '--slurm-max-parallel', '1']);
+    // Task 0 trains for several seconds, so it is still running when --stop comes.
+    const submitted = await cli(['sweep', ...TINY, '--epochs', '3000', '--epsilon', '1', '--seeds', '3', '--executor', 'slurm', '--slurm-max-parallel', '1']);
     assert.equal(submitted.code, 0, submitted.stderr);
     const [, jobId] = jobIdIn(submitted.stderr);
     submittedJobs.push(jobId);
@@ -210,7 +212,7 @@ describe('polyloss sweep --executor slurm', () => {
   });
 
   it('a task killed outright (as by the kernel) leaves its run interrupted with Slurm\'s word, never running', async () => {
-    const submitted = await cli(['sweep', ...TINY, '--epochs', '200', '--epsilon', '1', '--seeds', '1', '--executor', 'slurm']);
+    const submitted = await cli(['sweep', ...TINY, '--epochs', '3000', '--epsilon', '1', '--seeds', '1', '--executor', 'slurm']);
     assert.equal(submitted.code, 0, submitted.stderr);
     const [, jobId] = jobIdIn(submitted.stderr);
     submittedJobs.push(jobId);
@@ -249,7 +251,7 @@ describe('polyloss sweep --executor slurm', () => {
   });
 
   it('a worker killed outright on the node (as by the out-of-memory killer) leaves its run interrupted, not failed', async () => {
-    const submitted = await cli(['sweep', ...TINY, '--epochs', '200', '--epsilon', '1', '--seeds', '1', '--executor', 'slurm']);
+    const submitted = await cli(['sweep', ...TINY, '--epochs', '3000', '--epsilon', '1', '--seeds', '1', '--executor', 'slurm']);
     assert.equal(submitted.code, 0, submitted.stderr);
     const [, jobId] = jobIdIn(submitted.stderr);
     submittedJobs.push(jobId);
