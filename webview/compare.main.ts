@@ -51,7 +51,7 @@ host.start((message) => {
     panel.showRuns(store.selection);
     if (change.runs) panel.chart.refreshRuns();
   }
-  if (change.series.size) panel.chart.extend(change.series);
+  if (change.series.size) panel.seriesChanged(change.series);
   frames.request(renderChart);
 });
 

@@ -176,7 +176,7 @@ host.start((message) => {
     runCoefficients.show(detail.shownRunId ? store.runs.get(detail.shownRunId) : undefined);
   }
   if (change.series.size) {
-    compare.chart.extend(change.series);
+    compare.seriesChanged(change.series);
     detail.extend(change.series);
   }
   if (change.focus) applyFocus(change.focus);

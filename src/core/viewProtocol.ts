@@ -34,6 +34,11 @@ export interface MetricsChunk {
   runId: string;
   steps: StepColumns;
   epochs: EpochColumns;
+  /**
+   * Numeric keys a script logs beyond the format's own (e.g. `lr`, `top5Acc`), one column each, NaN
+   * on the lines that lack them; absent when there are none.
+   */
+  extra?: { steps: Record<string, Column>; epochs: Record<string, Column> };
 }
 
 /** A run folder that cannot be read (invalid, newer-schema or missing run.json), with the reason. */
@@ -94,12 +99,31 @@ function columns<F extends string>(fields: readonly F[], length: number): Record
   return out;
 }
 
+/** Keys of a metric line that are not numbers of the format's own: 'kind', the Pt object, and the named fields. */
+const NOT_EXTRA = new Set<string>(['kind', 'pt', ...STEP_FIELDS, ...EPOCH_FIELDS]);
+
+/** The extra numeric keys of these lines, one column each (NaN where a line lacks the key). */
+function extraColumns(lines: readonly MetricLine[]): Record<string, Column> {
+  const out: Record<string, Column> = {};
+  lines.forEach((line, i) => {
+    for (const [key, value] of Object.entries(line)) {
+      if (NOT_EXTRA.has(key) || typeof value !== 'number') continue;
+      (out[key] ??= new Float64Array(lines.length).fill(NaN))[i] = value;
+    }
+  });
+  return out;
+}
+
 /** Packs metric lines (in file order) into the wire form. */
 export function packMetrics(runId: string, lines: readonly MetricLine[]): MetricsChunk {
   let stepCount = 0;
   for (const line of lines) if (line.kind === 'step') stepCount++;
   const steps = columns(STEP_FIELDS, stepCount);
   const epochs = columns(EPOCH_FIELDS, lines.length - stepCount);
+  const extra = {
+    steps: extraColumns(lines.filter((line) => line.kind === 'step')),
+    epochs: extraColumns(lines.filter((line) => line.kind === 'epoch')),
+  };
   let s = 0;
   let e = 0;
   for (const line of lines) {
@@ -116,7 +140,8 @@ export function packMetrics(runId: string, lines: readonly MetricLine[]): Metric
       e++;
     }
   }
-  return { runId, steps, epochs };
+  const hasExtra = Object.keys(extra.steps).length > 0 || Object.keys(extra.epochs).length > 0;
+  return hasExtra ? { runId, steps, epochs, extra } : { runId, steps, epochs };
 }
 
 /** Where a receiver is in a run's metrics, so lines delivered twice (file read + live event) are dropped. */
@@ -172,8 +197,17 @@ function isColumns(x: unknown, fields: readonly string[]): boolean {
   return fields.every((f) => isColumn(x[f]) && (x[f] as Column).length === first.length);
 }
 
+/** Extra columns, each as long as the named table's rows. */
+function isExtraColumns(x: unknown, rows: number): boolean {
+  return isObj(x) && Object.values(x).every((c) => isColumn(c) && c.length === rows);
+}
+
 export function isMetricsChunk(x: unknown): x is MetricsChunk {
-  return isObj(x) && isString(x.runId) && isColumns(x.steps, STEP_FIELDS) && isColumns(x.epochs, EPOCH_FIELDS);
+  if (!(isObj(x) && isString(x.runId) && isColumns(x.steps, STEP_FIELDS) && isColumns(x.epochs, EPOCH_FIELDS))) return false;
+  if (x.extra === undefined) return true;
+  const steps = (x.steps as StepColumns).step.length;
+  const epochs = (x.epochs as EpochColumns).epoch.length;
+  return isObj(x.extra) && isExtraColumns(x.extra.steps, steps) && isExtraColumns(x.extra.epochs, epochs);
 }
 
 /** Enough of a RunRecord to render safely: ids, names and status are strings, config is an object. */

@@ -83,3 +83,28 @@ test('csv: quotes what needs quoting, keeps formulas as text, leaves non-finite 
   const csv = toCsv(['run', 'value'], [['a, "b"', 1.5], ['=HYPERLINK("x")', NaN], ['line\nbreak', -2]]);
   assert.equal(csv, 'run,value\n"a, ""b""",1.5\n"\'=HYPERLINK(""x"")",\n"line\nbreak",-2\n');
 });
+
+test('store: keys a script logs beyond the format (lr, top5Acc) arrive as their own columns, NaN where a line lacks them', () => {
+  const store = new RunsStore();
+  store.apply({ type: 'snapshot', view: 'dashboard', runs: [makeRun('a')], selection: ['a'] });
+  const withLr = lines(1, 4).map((l) => (l.kind === 'step' ? { ...l, lr: 0.1 / l.step } : { ...l, top5Acc: 0.9 }));
+  const chunk = packMetrics('a', withLr);
+  assert.deepEqual(Object.keys(chunk.extra!.steps), ['lr']);
+  store.apply(wire({ type: 'history', chunks: [chunk] }));
+  const series = store.series.get('a')!;
+  assert.deepEqual(series.steps.values('lr'), [0.1, 0.05, 0.1 / 3, 0.025]);
+  assert.deepEqual(series.steps.extraFields(['step', 'epoch', 't', 'loss', 'base', 'poly', 'acc']), ['lr']);
+
+  // A chunk without lr, then one that brings a new key: earlier rows read NaN for the new key.
+  store.apply(wire({ type: 'append', chunks: [packMetrics('a', [stepLine(5)])] }));
+  store.apply(wire({ type: 'append', chunks: [packMetrics('a', [{ ...stepLine(6), lr: 0.01, gradNorm: 2.5 }])] }));
+  assert.equal(series.steps.length, 6);
+  const lr = series.steps.values('lr');
+  assert.ok(Number.isNaN(lr[4]) && lr[5] === 0.01);
+  const gradNorm = series.steps.values('gradNorm');
+  assert.ok(gradNorm.slice(0, 5).every(Number.isNaN) && gradNorm[5] === 2.5);
+  assert.equal(series.steps.col('neverLogged').length, 6);
+  assert.ok(series.steps.col('neverLogged').every(Number.isNaN));
+  // Built-in runs carry no extra columns.
+  assert.equal(packMetrics('b', lines(1, 3)).extra, undefined);
+});

@@ -199,3 +199,12 @@ test('relay: a failing action is logged and shown, not thrown', async () => {
   assert.ok(host.logs.some((l) => l.startsWith('error: compare webview: rerunRun failed: run a has no config')));
   relay.dispose();
 });
+
+test('a metrics chunk may carry extra columns as long as its tables, and nothing else', () => {
+  const good = packMetrics('a', [{ kind: 'step', step: 1, epoch: 1, t: 1, loss: 1, base: 1, poly: 0, acc: 0.5, lr: 0.1 }]);
+  assert.ok(good.extra && isHostMessage({ type: 'history', chunks: [good] }));
+  const tooLong = { ...good, extra: { steps: { lr: new Float64Array(2) }, epochs: {} } };
+  assert.equal(isHostMessage({ type: 'history', chunks: [tooLong] }), false);
+  const notColumns = { ...good, extra: { steps: { lr: [0.1] }, epochs: {} } };
+  assert.equal(isHostMessage({ type: 'append', chunks: [notColumns] }), false);
+});

@@ -4,7 +4,7 @@ import type { EpochMetric, StepMetric } from '../../src/core/runFormat';
 import { smoothSeries } from '../../src/core/smoothing';
 import { FakeServices } from './fakeHost';
 import { lines, makeRun } from './fixtures';
-import { chartState, openView, screenshotPath, useBrowser } from './harness';
+import { chartState, openView, screenshotPath, selectValue, useBrowser } from './harness';
 
 const web = useBrowser();
 
@@ -70,6 +70,31 @@ test('metric picker switches to a per-epoch metric; Open in Dashboard asks the h
     await v.page.click('vscode-button:has-text("Open in Dashboard")');
     await v.settle();
     assert.deepEqual(v.handled.opened, [['p', 'q']]);
+    assert.deepEqual(await v.violations(), []);
+    assert.deepEqual(v.consoleErrors, []);
+  } finally {
+    await v.close();
+  }
+});
+
+test('keys a script logged (lr) join the metric picker once their run is shown, and draw like any metric', async () => {
+  const host = new FakeServices();
+  const scriptLines = lines(1, 30).map((l) => (l.kind === 'step' ? { ...l, lr: 0.01 / l.step } : l));
+  host.addRun(makeRun('s', { status: 'running', config: { loss: { type: 'poly', epsilon: 1 }, seed: 1 } }), scriptLines);
+  const v = await openView(web.browser, web.origin, 'compare', host, SIDEBAR);
+  try {
+    const offered = () => v.page.evaluate(() => [...document.querySelectorAll('vscode-single-select[aria-label="Metric"] vscode-option')]
+      .map((o) => o.getAttribute('value')));
+    assert.ok(!(await offered()).includes('step:lr'), 'nothing logged is offered before its run is shown');
+    host.selection.set(['s']);
+    await v.settle();
+    const options = await offered();
+    assert.ok(options.includes('loss') && options.includes('step:lr'), JSON.stringify(options));
+    await selectValue(v.page, 'Metric', 'step:lr');
+    await v.settle();
+    const state = await chartState(v.page, 'compare');
+    const steps = scriptLines.filter((l): l is StepMetric & { lr: number } => l.kind === 'step');
+    assert.deepEqual(state.datasets.at(-1)!.points, steps.map((l) => [l.step, l.lr]));
     assert.deepEqual(await v.violations(), []);
     assert.deepEqual(v.consoleErrors, []);
   } finally {

@@ -5,14 +5,15 @@ import { el } from './dom';
 import { GroupMeans } from './groupMeans';
 import { legendLabels } from './legend';
 import { LiveChart, type LineSpec } from './liveChart';
-import { MAX_RUNS_WITH_RAW, METRICS, X_AXES, metricById, rowCount, stepsPerEpoch, xColumn, yColumn, type MetricId, type XAxis, type YScale } from './metrics';
+import { MAX_RUNS_WITH_RAW, METRICS, X_AXES, metricById, metricChoices, rowCount, stepsPerEpoch, xColumn, yColumn, type XAxis, type YScale } from './metrics';
 import { smoothSeries } from '../../src/core/smoothing';
-import type { RunsStore } from './series';
+import type { RunSeries, RunsStore } from './series';
 import { runColor, type ChartTheme } from './theme';
 import { exportTitle, type PngBackground } from './charts';
 
 export interface CompareSettings {
-  metric: MetricId;
+  /** A metric id of METRICS, or `step:<key>` / `epoch:<key>` for a key a script logged. */
+  metric: string;
   xAxis: XAxis;
   yScale: YScale;
   smoothing: number;
@@ -44,12 +45,15 @@ export class ComparePanel {
   private runIds: string[] = [];
   /** PNG and CSV: nothing to export while no run is shown. */
   private exportButtons: HTMLElement[] = [];
+  private metricControl: HTMLElement;
+  /** The ids the metric picker offers, to rebuild it only when a shown run brings a new logged key. */
+  private offeredMetrics = METRICS.map((m) => m.id).join('\n');
 
   constructor(private readonly store: RunsStore, private theme: ChartTheme, private settings: CompareSettings,
     private readonly options: ComparePanelOptions) {
     const set = (patch: Partial<CompareSettings>) => this.changeSettings(patch);
-    const controls = el('div', { class: 'toolbar' },
-      select('Metric', METRICS, settings.metric, (v) => set({ metric: metricById(v).id })));
+    this.metricControl = this.metricSelect(METRICS);
+    const controls = el('div', { class: 'toolbar' }, this.metricControl);
     if (!options.compact) {
       controls.append(
         select('X axis', X_AXES, settings.xAxis, (v) => set({ xAxis: v as XAxis })),
@@ -82,6 +86,27 @@ export class ComparePanel {
     return this.settings;
   }
 
+  /** New metrics of these runs arrived: the curves grow, and keys a script logged join the metric picker. */
+  seriesChanged(runIds: Set<string>): void {
+    this.chart.extend(runIds);
+    this.offerLoggedMetrics();
+  }
+
+  private metricSelect(choices: readonly { id: string; label: string }[]): HTMLElement {
+    return select('Metric', choices, this.settings.metric, (v) => this.changeSettings({ metric: metricById(v).id }));
+  }
+
+  private offerLoggedMetrics(): void {
+    const shown = this.runIds.map((id) => this.store.series.get(id)).filter((s): s is RunSeries => s !== undefined);
+    const choices = metricChoices(shown);
+    const ids = choices.map((c) => c.id).join('\n');
+    if (ids === this.offeredMetrics) return;
+    this.offeredMetrics = ids;
+    const fresh = this.metricSelect(choices);
+    this.metricControl.replaceWith(fresh);
+    this.metricControl = fresh;
+  }
+
   /** Shows these runs (the selection); curves already drawn are kept. */
   showRuns(runIds: string[]): void {
     this.runIds = runIds.filter((id) => this.store.runs.has(id));
@@ -91,6 +116,7 @@ export class ComparePanel {
     this.groups.showRuns(this.runIds);
     this.chart.setLines(this.lineSpecs());
     this.updateRawBehind();
+    this.offerLoggedMetrics();
   }
 
   setTheme(theme: ChartTheme): void {

@@ -1,5 +1,5 @@
 import type { RunRecord } from '../../src/core/runFormat';
-import type { EpochField, StepField } from '../../src/core/viewProtocol';
+import { EPOCH_FIELDS, STEP_FIELDS, type EpochField, type StepField } from '../../src/core/viewProtocol';
 import type { RunSeries } from './series';
 
 /** Above this many overlaid runs only the smoothed curves are drawn (the raw ones behind would be a haze). */
@@ -10,9 +10,14 @@ export type YScale = 'linear' | 'logarithmic';
 
 export type MetricId = 'loss' | 'base' | 'poly' | 'acc' | 'trainLoss' | 'valLoss' | 'valAcc' | 'ptQ25' | 'ptQ50' | 'ptQ75' | 'ptMean';
 
+/**
+ * A metric the charts can draw: one of the format's own, or a numeric key a script logged (its id is
+ * `step:<key>` or `epoch:<key>`, its field the key).
+ */
 export type MetricDef =
   | { id: MetricId; label: string; source: 'step'; field: StepField }
-  | { id: MetricId; label: string; source: 'epoch'; field: EpochField };
+  | { id: MetricId; label: string; source: 'epoch'; field: EpochField }
+  | { id: string; label: string; source: 'step' | 'epoch'; field: string; logged: true };
 
 export const METRICS: readonly MetricDef[] = [
   { id: 'loss', label: 'Training loss', source: 'step', field: 'loss' },
@@ -39,8 +44,25 @@ export function xAxisLabel(id: XAxis): string {
   return X_AXES.find((a) => a.id === id)?.label ?? id;
 }
 
+/** The metric of a key a script logged on its step or epoch lines. */
+export function loggedMetric(source: 'step' | 'epoch', key: string): MetricDef {
+  return { id: `${source}:${key}`, label: `${key} (${source === 'step' ? 'per step' : 'per epoch'}, logged)`, source, field: key, logged: true };
+}
+
 export function metricById(id: string): MetricDef {
+  const logged = /^(step|epoch):(.+)$/.exec(id);
+  if (logged) return loggedMetric(logged[1] as 'step' | 'epoch', logged[2]);
   return METRICS.find((m) => m.id === id) ?? METRICS[0];
+}
+
+/** The format's metrics, then every extra key these runs logged (in the order first seen). */
+export function metricChoices(series: Iterable<RunSeries>): MetricDef[] {
+  const logged = new Map<string, MetricDef>();
+  for (const s of series) {
+    for (const key of s.steps.extraFields(STEP_FIELDS)) logged.set(`step:${key}`, loggedMetric('step', key));
+    for (const key of s.epochs.extraFields(EPOCH_FIELDS)) logged.set(`epoch:${key}`, loggedMetric('epoch', key));
+  }
+  return [...METRICS, ...logged.values()];
 }
 
 /** Optimizer steps per epoch, when the run has said how many steps it plans. */

@@ -7,24 +7,32 @@ import {
 /**
  * A growable table of numeric columns: Float64Arrays with spare capacity, `length` rows in use.
  * A history arrives as typed arrays and is adopted as is (no copy); appends grow by doubling.
+ * Besides its own fields it takes any extra column a chunk brings (a script's `lr`), NaN on the
+ * rows that came without it.
  */
 export class ColumnTable<F extends string> {
   length = 0;
-  private cols: Record<F, Float64Array>;
+  private readonly cols: Record<string, Float64Array> = {};
+  private readonly fields: string[];
 
-  constructor(private readonly fields: readonly F[]) {
-    this.cols = {} as Record<F, Float64Array>;
-    for (const f of fields) this.cols[f] = new Float64Array(0);
+  constructor(own: readonly F[]) {
+    this.fields = [...own];
+    for (const f of own) this.cols[f] = new Float64Array(0);
   }
 
-  /** The column's storage; only indices below `length` are rows. */
-  col(field: F): Float64Array {
-    return this.cols[field];
+  /** The column's storage; only indices below `length` are rows. A column the table lacks reads as NaN. */
+  col(field: F | string): Float64Array {
+    return this.cols[field] ?? new Float64Array(this.length).fill(NaN);
+  }
+
+  /** The extra columns, in the order they first arrived. */
+  extraFields(own: readonly string[]): string[] {
+    return this.fields.filter((f) => !own.includes(f));
   }
 
   /** A copy of the rows in use, for callers that want a plain array. */
-  values(field: F): number[] {
-    return Array.from(this.cols[field].subarray(0, this.length));
+  values(field: F | string): number[] {
+    return Array.from(this.col(field).subarray(0, this.length));
   }
 
   last(field: F): number {
@@ -32,7 +40,7 @@ export class ColumnTable<F extends string> {
   }
 
   /** Appends the rows of `source` whose key is beyond the last held one; returns how many. */
-  append(source: Record<F, Column>, key: F): number {
+  append(source: Record<string, Column>, key: F): number {
     const keys = source[key];
     let lastKey = this.last(key);
     // Rows arrive in order; one already held (delivered twice) is dropped.
@@ -43,8 +51,9 @@ export class ColumnTable<F extends string> {
       kept.push(i);
     }
     if (!kept.length) return 0;
+    for (const f of Object.keys(source)) if (!this.fields.includes(f)) this.addField(f);
     if (this.length === 0 && kept.length === keys.length) {
-      for (const f of this.fields) this.cols[f] = source[f];
+      for (const f of this.fields) this.cols[f] = source[f] ?? new Float64Array(keys.length).fill(NaN);
       this.length = keys.length;
       return keys.length;
     }
@@ -53,10 +62,16 @@ export class ColumnTable<F extends string> {
       const from = source[f];
       const to = this.cols[f];
       let n = this.length;
-      for (const i of kept) to[n++] = from[i];
+      for (const i of kept) to[n++] = from ? from[i] : NaN;
     }
     this.length += kept.length;
     return kept.length;
+  }
+
+  /** A new column, NaN on the rows held so far. */
+  private addField(field: string): void {
+    this.fields.push(field);
+    this.cols[field] = new Float64Array(this.cols[this.fields[0]].length).fill(NaN);
   }
 
   private reserve(rows: number): void {
@@ -85,7 +100,8 @@ export function emptySeries(): RunSeries {
 
 /** Appends the new rows of a chunk; returns how many rows were added. */
 export function appendChunk(series: RunSeries, chunk: MetricsChunk): number {
-  return series.steps.append(chunk.steps, 'step') + series.epochs.append(chunk.epochs, 'epoch');
+  return series.steps.append({ ...chunk.steps, ...chunk.extra?.steps }, 'step')
+    + series.epochs.append({ ...chunk.epochs, ...chunk.extra?.epochs }, 'epoch');
 }
 
 /** What one host message changed, so the app redraws only that. */
