@@ -109,7 +109,7 @@ exports.run = async function run() {
         assert(api.runs.get(firstRunId), 'the queued run is in the model at once');
         await eventually('the run to complete', () => api.runs.get(firstRunId)?.status === 'completed');
         await sleep(500); // any late file event must not re-deliver lines
-        const fromFile = api.runs.readMetrics(firstRunId);
+        const fromFile = await api.runs.readMetrics(firstRunId);
         const got = delivered.get(firstRunId) ?? [];
         const key = (l) => `${l.kind}:${l.kind === 'step' ? l.step : l.epoch}`;
         assert(fromFile.length > 0, 'metrics.jsonl has lines');
@@ -154,10 +154,10 @@ exports.run = async function run() {
 
     await test('Stop on a running run ends it cancelled, with its metrics', async () => {
       const [id] = await api.actions.start([quickConfig(31, { epochs: 2000, dataset: { name: 'digits', validationFraction: 0.15, testFraction: 0.15 } })]);
-      await eventually('metrics of the long run', () => api.runs.readMetrics(id).length >= 3);
+      await eventually('metrics of the long run', async () => (await api.runs.readMetrics(id)).length >= 3);
       await vscode.commands.executeCommand('polyloss.stopRun', id);
       await eventually('the run to be cancelled', () => api.runs.get(id)?.status === 'cancelled', 30000);
-      assert(api.runs.readMetrics(id).length >= 3, 'metrics kept');
+      assert((await api.runs.readMetrics(id)).length >= 3, 'metrics kept');
     });
 
     await test('Stop All cancels the running and the queued runs of this window', async () => {
