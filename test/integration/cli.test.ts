@@ -1,15 +1,15 @@
 import { strict as assert } from 'node:assert';
-import { execFileSync, spawn } from 'node:child_process';
+import { execFileSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { after, before, describe, it } from 'node:test';
+import { startCli as startCliIn, type CliResult } from './reliabilityKit';
 import type { MetricLine, RunRecord } from '../../src/core/runFormat';
 import { readMetrics } from '../../src/store/runFiles';
 import { listRuns, readRunDir } from '../../src/store/runStore';
 
 const ROOT = path.resolve(__dirname, '../..');
-const BIN = path.join(ROOT, 'bin', 'polyloss.js');
 
 /** Flags of a tiny run (iris trains in well under a second per epoch), with some replaced. */
 function tiny(overrides: Record<string, string> = {}): string[] {
@@ -21,24 +21,9 @@ const TINY = tiny();
 let workDir: string;
 let runsDir: string;
 
-interface CliResult {
-  code: number | null;
-  signal: NodeJS.Signals | null;
-  stdout: string;
-  stderr: string;
-}
-
+/** The CLI on this file's runs folder; `stdin` is its input. */
 function startCli(args: string[], opts: { stdin?: string } = {}) {
-  const child = spawn(process.execPath, [BIN, ...args, '--runs-dir', runsDir], { cwd: workDir, stdio: ['pipe', 'pipe', 'pipe'] });
-  let stdout = '';
-  let stderr = '';
-  child.stdout.setEncoding('utf8').on('data', (d: string) => { stdout += d; });
-  child.stderr.setEncoding('utf8').on('data', (d: string) => { stderr += d; });
-  child.stdin.end(opts.stdin ?? '');
-  const result = new Promise<CliResult>((resolve) => {
-    child.on('close', (code, signal) => resolve({ code, signal, stdout, stderr }));
-  });
-  return { child, result, stderr: () => stderr };
+  return startCliIn([...args, '--runs-dir', runsDir], workDir, undefined, opts.stdin ?? '');
 }
 
 function cli(args: string[], opts: { stdin?: string } = {}): Promise<CliResult> {

@@ -48,9 +48,10 @@ export interface RunningCli {
   stderr(): string;
 }
 
-/** Starts `node bin/polyloss.js ARGS` in `cwd`, with `env` over this process's environment; no stdin. */
-export function startCli(args: readonly string[], cwd: string, env?: NodeJS.ProcessEnv): RunningCli {
-  const child = spawn(process.execPath, [BIN, ...args], { cwd, stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, ...env } });
+/** Starts `node bin/polyloss.js ARGS` in `cwd`, with `env` over this process's environment and `stdin` as its input (none by default). */
+export function startCli(args: readonly string[], cwd: string, env?: NodeJS.ProcessEnv, stdin?: string): RunningCli {
+  const child = spawn(process.execPath, [BIN, ...args], { cwd, stdio: [stdin === undefined ? 'ignore' : 'pipe', 'pipe', 'pipe'], env: { ...process.env, ...env } });
+  if (stdin !== undefined) child.stdin!.end(stdin);
   let stdout = '';
   let stderr = '';
   child.stdout!.setEncoding('utf8').on('data', (d: string) => { stdout += d; });

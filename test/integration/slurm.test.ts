@@ -1,9 +1,10 @@
 import { strict as assert } from 'node:assert';
-import { execFileSync, spawn } from 'node:child_process';
+import { execFileSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { after, before, describe, it } from 'node:test';
+import { cli as cliIn } from './reliabilityKit';
 import { assertRunFolderMatchesFormat } from './runFormatSchemas';
 
 /**
@@ -21,22 +22,10 @@ const TINY = ['--dataset', 'digits', '--max-samples', '300', '--hidden', '16', '
 
 let workDir: string;
 let runsDir: string;
+
+/** The CLI on this file's runs folder, with `env` over this process's environment. */
+const cli = (args: string[], env?: NodeJS.ProcessEnv) => cliIn([...args, '--runs-dir', runsDir], workDir, env);
 const submittedJobs: string[] = [];
-
-interface CliResult {
-  code: number | null;
-  stdout: string;
-  stderr: string;
-}
-
-function cli(args: string[], env: NodeJS.ProcessEnv = process.env): Promise<CliResult> {
-  const child = spawn(process.execPath, [BIN, ...args, '--runs-dir', runsDir], { cwd: workDir, env, stdio: ['ignore', 'pipe', 'pipe'] });
-  let stdout = '';
-  let stderr = '';
-  child.stdout.setEncoding('utf8').on('data', (d: string) => { stdout += d; });
-  child.stderr.setEncoding('utf8').on('data', (d: string) => { stderr += d; });
-  return new Promise((resolve) => child.on('close', (code) => resolve({ code, stdout, stderr })));
-}
 
 interface RunFile {
   id: string;

@@ -1,9 +1,10 @@
 import { strict as assert } from 'node:assert';
-import { execFileSync, spawn } from 'node:child_process';
+import { execFileSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { after, before, describe, it } from 'node:test';
+import { cli as cliIn } from './reliabilityKit';
 import { parseExperimentFile } from '../../src/core/experimentFile';
 
 /**
@@ -13,19 +14,11 @@ import { parseExperimentFile } from '../../src/core/experimentFile';
  */
 
 const ROOT = path.resolve(__dirname, '../..');
-const BIN = path.join(ROOT, 'bin', 'polyloss.js');
 const STUDIES = path.join(ROOT, 'examples', 'studies');
 
 let workDir: string;
 
-function cli(args: string[]): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  const child = spawn(process.execPath, [BIN, ...args, '--runs-dir', path.join(workDir, 'runs')], { cwd: workDir, stdio: ['ignore', 'pipe', 'pipe'] });
-  let stdout = '';
-  let stderr = '';
-  child.stdout.setEncoding('utf8').on('data', (d: string) => { stdout += d; });
-  child.stderr.setEncoding('utf8').on('data', (d: string) => { stderr += d; });
-  return new Promise((resolve) => child.on('close', (code) => resolve({ code, stdout, stderr })));
-}
+const cli = (args: string[]) => cliIn([...args, '--runs-dir', path.join(workDir, 'runs')], workDir);
 
 /** "Poly-1 ε=-1" → "better" from the report's verdict lines ("- Poly-1 ε=-1 is better than CE: …"). */
 function reportConclusions(markdown: string): Map<string, string> {

@@ -4,6 +4,7 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { after, before, describe, it } from 'node:test';
+import { startCli as startCliIn, type CliResult } from './reliabilityKit';
 
 /**
  * `polyloss sweep` and `polyloss report` through the real CLI, worker and files: a 12-run ε sweep on
@@ -19,23 +20,8 @@ const TINY = ['--dataset', 'digits', '--max-samples', '400', '--epochs', '1', '-
 let workDir: string;
 let runsDir: string;
 
-interface CliResult {
-  code: number | null;
-  stdout: string;
-  stderr: string;
-}
-
-function startCli(args: string[]) {
-  const child = spawn(process.execPath, [BIN, ...args, '--runs-dir', runsDir], { cwd: workDir, stdio: ['pipe', 'pipe', 'pipe'] });
-  let stdout = '';
-  let stderr = '';
-  child.stdout.setEncoding('utf8').on('data', (d: string) => { stdout += d; });
-  child.stderr.setEncoding('utf8').on('data', (d: string) => { stderr += d; });
-  child.stdin.end();
-  const result = new Promise<CliResult>((resolve) => child.on('close', (code) => resolve({ code, stdout, stderr })));
-  return { child, result };
-}
-
+/** The CLI on this file's runs folder. */
+const startCli = (args: string[]) => startCliIn([...args, '--runs-dir', runsDir], workDir, undefined, '');
 const cli = (args: string[]) => startCli(args).result;
 
 function json<T>(result: CliResult): T {

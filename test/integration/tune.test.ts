@@ -1,9 +1,10 @@
 import { strict as assert } from 'node:assert';
-import { execFileSync, spawn } from 'node:child_process';
+import { execFileSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { after, before, describe, it } from 'node:test';
+import { startCli as startCliIn, type CliResult } from './reliabilityKit';
 
 /**
  * `polyloss tune` through the real CLI, worker and files: refusals that train nothing, a whole
@@ -12,7 +13,6 @@ import { after, before, describe, it } from 'node:test';
  */
 
 const ROOT = path.resolve(__dirname, '../..');
-const BIN = path.join(ROOT, 'bin', 'polyloss.js');
 /** Tiny runs: 400 digits, 1 epoch, a small MLP. */
 const TINY = ['--dataset', 'digits', '--max-samples', '400', '--epochs', '1', '--hidden', '32', '--backend', 'wasm'];
 /** ε −1, −0.5, 0.5, 1 and CE on 2 seeds: a first round of 10 runs. */
@@ -21,23 +21,8 @@ const SMALL_SEARCH = ['--epsilon', '-1:1', '--seeds', '2', '--budget', '16'];
 let workDir: string;
 let runsDir: string;
 
-interface CliResult {
-  code: number | null;
-  stdout: string;
-  stderr: string;
-}
-
-function startCli(args: string[]) {
-  const child = spawn(process.execPath, [BIN, ...args, '--runs-dir', runsDir], { cwd: workDir, stdio: ['pipe', 'pipe', 'pipe'] });
-  let stdout = '';
-  let stderr = '';
-  child.stdout.setEncoding('utf8').on('data', (d: string) => { stdout += d; });
-  child.stderr.setEncoding('utf8').on('data', (d: string) => { stderr += d; });
-  child.stdin.end();
-  const result = new Promise<CliResult>((resolve) => child.on('close', (code) => resolve({ code, stdout, stderr })));
-  return { child, result };
-}
-
+/** The CLI on this file's runs folder. */
+const startCli = (args: string[]) => startCliIn([...args, '--runs-dir', runsDir], workDir, undefined, '');
 const cli = (args: string[]) => startCli(args).result;
 
 interface RunFile {
