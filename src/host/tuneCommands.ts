@@ -8,8 +8,8 @@ import type { RunConfig } from '../core/runConfig';
 import type { RunRecord } from '../core/runFormat';
 import { generateSweepId } from '../core/sweep';
 import { SUMMARY_METRICS } from '../core/grouping';
-import { describeLook, tuneAnswer, type TuneScale, type TuneSettings, type TuneState } from '../core/tune';
-import { driveTune, type TuneOutcome } from '../runner/tuneDriver';
+import { describeLook, tuneAnswer, type TuneScale, type TuneState } from '../core/tune';
+import { driveTune, type TuneOutcome, type TuneWork } from '../runner/tuneDriver';
 import { readMetrics } from '../store/runFiles';
 import { listRuns, runDirOf } from '../store/runStore';
 import { loadSweep, removeSavedSweep, SweepFileError } from '../store/sweepFiles';
@@ -26,14 +26,6 @@ export interface TuneCommandDeps {
   selection: PersistentRunSelection;
   launcher: RunLauncher;
   log: vscode.LogOutputChannel;
-}
-
-interface TuneWork {
-  sweepId: string;
-  createdAt: string;
-  base: RunConfig;
-  settings: TuneSettings;
-  resumed: boolean;
 }
 
 /** "Round 2: 7 of 18 runs done · 36 of 40 runs planned · After round 1: best so far ε = −1, …" */

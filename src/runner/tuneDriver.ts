@@ -28,6 +28,17 @@ export interface TuneDriver {
   onState?(state: TuneState): void;
 }
 
+/** A tune to drive: new, or resumed from its sweep file (the CLI and VS Code build it alike). */
+export interface TuneWork {
+  sweepId: string;
+  createdAt: string;
+  base: RunConfig;
+  settings: TuneSettings;
+  resumed: boolean;
+  /** A resumed tune's Slurm arrays so far: it goes on on Slurm unless told otherwise. */
+  slurm?: SavedSweep['slurm'];
+}
+
 export interface TuneOutcome {
   state: TuneState;
   /** Runs of the last round that were cancelled (the user stopped the tune). */

@@ -6,9 +6,9 @@ import {
   DEFAULT_EPSILON_RANGE, DEFAULT_MIN_EFFECT_POINTS, DEFAULT_TUNE_OPTIONS, TuneError, checkTuneOptions, describeLook, describeRounds, epsilonText,
   parseEpsilonRange, tuneAnswer, tuneSettingsOf, type TuneOptions, type TuneSettings, type TuneState,
 } from '../../core/tune';
-import { TuneBusyError, driveTune, type TuneDriver } from '../../runner/tuneDriver';
+import { TuneBusyError, driveTune, type TuneDriver, type TuneWork } from '../../runner/tuneDriver';
 import { listRuns } from '../../store/runStore';
-import { removeSavedSweep, sweepFilePath, sweepFolderOf, type SavedSweep } from '../../store/sweepFiles';
+import { removeSavedSweep, sweepFilePath, sweepFolderOf } from '../../store/sweepFiles';
 import { UsageError, type FlagSpec, type FlagValue } from '../args';
 import { GLOBAL_FLAGS, reconcileBeforeReading, writeJson, writeLine, type Command, type CliContext } from '../context';
 import { CONCURRENCY_FLAG, CONFIG_FILE_FLAG } from '../trainConfig';
@@ -76,16 +76,6 @@ function settingsOf(flags: Record<string, FlagValue>): TuneSettings {
   });
   checked(settings.options);
   return settings;
-}
-
-interface TuneWork {
-  sweepId: string;
-  createdAt: string;
-  base: RunConfig;
-  settings: TuneSettings;
-  resumed: boolean;
-  /** A resumed tune's Slurm arrays so far: it goes on on Slurm unless --executor says otherwise. */
-  slurm?: SavedSweep['slurm'];
 }
 
 function newTune(flags: Record<string, FlagValue>, ctx: CliContext): TuneWork {
