@@ -98,3 +98,15 @@ export function tree(dir: string): string[] {
   if (!fs.existsSync(dir)) return [];
   return (fs.readdirSync(dir, { recursive: true }) as string[]).map((p) => p.split(path.sep).join('/')).sort();
 }
+
+/** The run.json of every run folder in `runsDir`, as written (a record being rewritten right now is skipped). */
+export function readRunFiles<T>(runsDir: string): T[] {
+  if (!fs.existsSync(runsDir)) return [];
+  return fs.readdirSync(runsDir).filter((name) => fs.existsSync(path.join(runsDir, name, 'run.json'))).flatMap((name) => {
+    try {
+      return [JSON.parse(fs.readFileSync(path.join(runsDir, name, 'run.json'), 'utf8')) as T];
+    } catch {
+      return [];
+    }
+  });
+}

@@ -4,7 +4,7 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { cli as cliIn } from './reliabilityKit';
+import { cli as cliIn, readRunFiles } from './reliabilityKit';
 import { assertRunFolderMatchesFormat } from './runFormatSchemas';
 
 /**
@@ -38,16 +38,7 @@ interface RunFile {
   summary?: { testAcc?: number; steps: number };
 }
 
-function runFiles(): RunFile[] {
-  if (!fs.existsSync(runsDir)) return [];
-  return fs.readdirSync(runsDir).filter((name) => fs.existsSync(path.join(runsDir, name, 'run.json'))).flatMap((name) => {
-    try {
-      return [JSON.parse(fs.readFileSync(path.join(runsDir, name, 'run.json'), 'utf8')) as RunFile];
-    } catch {
-      return []; // being rewritten right now
-    }
-  });
-}
+const runFiles = (): RunFile[] => readRunFiles<RunFile>(runsDir);
 
 const ofSweep = (sweepId: string) => runFiles().filter((r) => r.config.sweepId === sweepId);
 const epsilonOf = (r: RunFile) => r.config.loss.epsilon ?? 1;

@@ -4,7 +4,7 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { startCli as startCliIn, type CliResult } from './reliabilityKit';
+import { startCli as startCliIn, type CliResult, readRunFiles } from './reliabilityKit';
 
 /**
  * `polyloss sweep` and `polyloss report` through the real CLI, worker and files: a 12-run ε sweep on
@@ -40,18 +40,7 @@ interface RunFile {
   summary?: { testAcc?: number };
 }
 
-function runFiles(): RunFile[] {
-  if (!fs.existsSync(runsDir)) return [];
-  return fs.readdirSync(runsDir)
-    .filter((name) => fs.existsSync(path.join(runsDir, name, 'run.json')))
-    .flatMap((name) => {
-      try {
-        return [JSON.parse(fs.readFileSync(path.join(runsDir, name, 'run.json'), 'utf8')) as RunFile];
-      } catch {
-        return []; // being rewritten right now
-      }
-    });
-}
+const runFiles = (): RunFile[] => readRunFiles<RunFile>(runsDir);
 
 const ofSweep = (sweepId: string) => runFiles().filter((r) => r.config.sweepId === sweepId);
 const epsilonOf = (r: RunFile) => r.config.loss.epsilon ?? 1;
