@@ -124,6 +124,11 @@ test('headline when every paired difference is 0, and when no comparison has eno
   assert.equal(sampleSizeHint(same), null, 'no spread to plan from');
   const few = analyzeRuns(pairedSweep([0.9], { 1: [0.01] }), { metric: 'test' });
   assert.equal(headline(few).text, 'Too few seeds to compare with CE: a comparison needs at least 2 seeds on each side.');
+  // Two seeds each, but ε=1 is exactly 0.37 points below CE on both: enough seeds, no spread.
+  const flat = analyzeRuns(pairedSweep([0.9, 0.95], { 1: [-0.0037, -0.0037] }), { metric: 'test' });
+  assert.equal(flat.comparisons[0].kind, 'insufficient');
+  assert.equal(headline(flat).text,
+    'No ε could be tested against CE: each difference is the same on every seed, so there is no spread to test against. More seeds would give one.');
 });
 
 test('the headline opens report.md and the terminal summary; the notes follow the table', () => {

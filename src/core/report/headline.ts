@@ -94,9 +94,12 @@ export function headline(analysis: Analysis, options: HeadlineOptions = {}): Hea
     return { text, winner: { group: winner.group, comparison: c }, hint };
   }
   if (tested.length === 0) {
+    const enoughSeeds = compared.every((c) => c.n[0] >= 2 && c.n[1] >= 2);
     const text = compared.every((c) => c.kind === 'no-difference')
       ? `No ${noun} differed from ${baseline} on any seed.`
-      : `Too few seeds to compare with ${baseline}: a comparison needs at least 2 seeds on each side.`;
+      : enoughSeeds
+        ? `No ${noun} could be tested against ${baseline}: each difference is the same on every seed, so there is no spread to test against. More seeds would give one.`
+        : `Too few seeds to compare with ${baseline}: a comparison needs at least 2 seeds on each side.`;
     return { text, hint };
   }
   const worse = compared.filter((c) => c.kind === 'worse').map((c) => byKey.get(c.key)!.label);
