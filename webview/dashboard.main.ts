@@ -1,7 +1,7 @@
 import '@vscode-elements/elements/dist/vscode-tabs/index.js';
 import '@vscode-elements/elements/dist/vscode-tab-header/index.js';
 import '@vscode-elements/elements/dist/vscode-tab-panel/index.js';
-import { isHostMessage, type DashboardTab, type FocusRequest } from '../src/core/viewProtocol';
+import { DASHBOARD_TABS as TABS, isHostMessage, type DashboardTab, type FocusRequest } from '../src/core/viewProtocol';
 import { RunCoefficients, type CoefficientsState } from './dashboard/runCoefficients';
 import { RunDetail, type DetailSettings } from './dashboard/runDetail';
 import { RunsTable, type TableState } from './dashboard/runsTable';
@@ -25,7 +25,6 @@ interface DashboardState {
   sweep: SweepSettings;
 }
 
-const TABS: DashboardTab[] = ['runs', 'compare', 'detail', 'sweep'];
 const host = new HostConnection<DashboardState>(isHostMessage);
 const saved = host.savedState();
 const state: DashboardState = {

@@ -3,34 +3,11 @@
  * any webview that embeds the editor speaks it too). The webview posts `ready`; the host answers
  * with the run base ("Run with these coefficients" trains on it) and keeps it current as the ticked
  * runs change. `load` puts a loss into the editor (e.g. from an experiment entry). The webview asks
- * to run or save the loss it shows; the host reports how that went with `done`.
+ * to run or save the loss it shows, naming each request with a `requestId` of its choosing; the host
+ * reports how that went with `done`, which names the same id.
  */
 import type { LossSpec } from './lossSpec';
-
-/** What a run started from the editor trains on, described for the user. */
-export interface RunBaseInfo {
-  /** What the run trains, e.g. "digits · mlp · 10 epochs" or "train.py (your script)". */
-  what: string;
-  /** The ticked run the settings come from; absent when they are the New Run defaults. */
-  fromRun?: string;
-}
-
-export type CoefficientHostMessage =
-  | { type: 'base'; base: RunBaseInfo }
-  | { type: 'load'; loss: LossSpec; source: string }
-  | { type: 'done'; action: 'run' | 'save'; ok: boolean; message: string };
-
-export type CoefficientWebviewMessage =
-  | { type: 'ready' }
-  | { type: 'run'; loss: LossSpec }
-  | { type: 'save'; loss: LossSpec }
-  | { type: 'reportError'; message: string };
-
-type Obj = Record<string, unknown>;
-
-function isObj(x: unknown): x is Obj {
-  return typeof x === 'object' && x !== null && !Array.isArray(x);
-}
+import { custom, guardOf, isObj, object, oneOf, optional, str, bool, where, type MessageOf, type Proven } from './messages';
 
 const LOSS_TYPES: readonly unknown[] = ['ce', 'poly', 'focal', 'poly-focal'];
 
@@ -39,28 +16,37 @@ export function isLossLike(x: unknown): x is LossSpec {
   return isObj(x) && LOSS_TYPES.includes(x.type);
 }
 
-function isBase(x: unknown): x is RunBaseInfo {
-  return isObj(x) && typeof x.what === 'string'
-    && (x.fromRun === undefined || typeof x.fromRun === 'string');
-}
+export const lossLike = custom('a loss spec', isLossLike);
 
-export function isCoefficientHostMessage(x: unknown): x is CoefficientHostMessage {
-  if (!isObj(x)) return false;
-  switch (x.type) {
-    case 'base': return isBase(x.base);
-    case 'load': return isLossLike(x.loss) && typeof x.source === 'string';
-    case 'done': return (x.action === 'run' || x.action === 'save') && typeof x.ok === 'boolean' && typeof x.message === 'string';
-    default: return false;
-  }
-}
+/** Names a request that expects an answer; chosen by the webview, repeated in the host's answer. */
+export const requestId = where('a request id', str, (id) => id.length > 0 && id.length <= 100);
 
-export function isCoefficientWebviewMessage(x: unknown): x is CoefficientWebviewMessage {
-  if (!isObj(x)) return false;
-  switch (x.type) {
-    case 'ready': return true;
-    case 'run':
-    case 'save': return isLossLike(x.loss);
-    case 'reportError': return typeof x.message === 'string';
-    default: return false;
-  }
-}
+const runBase = object({
+  /** What the run trains, e.g. "digits · mlp · 10 epochs" or "train.py (your script)". */
+  what: str,
+  /** The ticked run the settings come from; absent when they are the New Run defaults. */
+  fromRun: optional(str),
+});
+
+/** What a run started from the editor trains on, described for the user. */
+export type RunBaseInfo = Proven<typeof runBase>;
+
+/** Host → coefficient editor. */
+export const coefficientHostMessages = {
+  base: { base: runBase },
+  load: { loss: lossLike, source: str },
+  /** The answer to the webview's `run` or `save` request `requestId`. */
+  done: { action: oneOf('run', 'save'), ok: bool, message: str },
+};
+export type CoefficientHostMessage = MessageOf<typeof coefficientHostMessages>;
+export const isCoefficientHostMessage = guardOf(coefficientHostMessages);
+
+/** Coefficient editor → host. */
+export const coefficientWebviewMessages = {
+  ready: {},
+  run: { loss: lossLike },
+  save: { loss: lossLike },
+  reportError: { message: str },
+};
+export type CoefficientWebviewMessage = MessageOf<typeof coefficientWebviewMessages>;
+export const isCoefficientWebviewMessage = guardOf(coefficientWebviewMessages);

@@ -1,7 +1,7 @@
+import { isCoefficientHostMessage, isCoefficientWebviewMessage, lossLike } from './coefficientProtocol';
 import {
-  isCoefficientHostMessage, isCoefficientWebviewMessage, isLossLike, type CoefficientHostMessage, type CoefficientWebviewMessage,
-} from './coefficientProtocol';
-import type { LossSpec } from './lossSpec';
+  arrayOf, bool, custom, guardOf, isObj, nullable, object, oneOf, optional, str, where, type MessageOf, type Proven,
+} from './messages';
 import type { MetricLine, RunRecord } from './runFormat';
 import type { SavedTune } from './tune/saved';
 
@@ -16,8 +16,6 @@ import type { SavedTune } from './tune/saved';
  * loss (NaN/±Infinity) arrives as itself.
  */
 
-export type ViewKind = 'dashboard' | 'compare';
-export type DashboardTab = 'runs' | 'compare' | 'detail' | 'sweep';
 
 /** A column of numbers, one per metric line. */
 export type Column = Float64Array;
@@ -41,54 +39,78 @@ export interface MetricsChunk {
   extra?: { steps: Record<string, Column>; epochs: Record<string, Column> };
 }
 
+// ---------------------------------------------------------------------------------------------
+// Messages: each declared once, giving its type and the guard each side checks what it receives with.
+
+export const VIEW_KINDS = ['dashboard', 'compare'] as const;
+export type ViewKind = (typeof VIEW_KINDS)[number];
+export const DASHBOARD_TABS = ['runs', 'compare', 'detail', 'sweep'] as const;
+export type DashboardTab = (typeof DASHBOARD_TABS)[number];
+
+const focusRequest = object({ runIds: arrayOf(str), tab: oneOf(...DASHBOARD_TABS) });
+export type FocusRequest = Proven<typeof focusRequest>;
+
 /** A run folder that cannot be read (invalid, newer-schema or missing run.json), with the reason. */
-export interface BrokenRunInfo {
-  runId: string;
-  reason: string;
-}
+const brokenRun = object({ runId: str, reason: str });
+export type BrokenRunInfo = Proven<typeof brokenRun>;
+
+const runRecordLike = custom('a run record', isRunRecordLike);
+const metricsChunk = custom('a metrics chunk', isMetricsChunk);
+const savedTuneLike = custom('a saved tune', (x): x is SavedTune => isObj(x) && Array.isArray(x.rounds) && isObj(x.options));
+
+/** Upper bounds on what a webview may ask the host to write, so a broken page cannot fill the disk. */
+export const MAX_EXPORT_CHARS = 64 * 1024 * 1024;
+const FILE_NAME = /^[\w.,=+@() -]{1,120}$/u;
+const fileName = where('a file name without folders', str, (name) => FILE_NAME.test(name));
+const exported = where('text of at most 64 MiB', str, (text) => text.length <= MAX_EXPORT_CHARS);
+const pngDataUrl = where('a PNG data URL of at most 64 MiB', exported, (url) => url.startsWith('data:image/png;base64,'));
 
 /** Host → webview. */
-export type HostMessage =
-  | { type: 'snapshot'; view: ViewKind; runs: RunRecord[]; selection: string[]; focus?: FocusRequest; broken?: BrokenRunInfo[] }
+export const hostMessages = {
+  snapshot: {
+    view: oneOf(...VIEW_KINDS), runs: arrayOf(runRecordLike), selection: arrayOf(str),
+    focus: optional(focusRequest), broken: optional(arrayOf(brokenRun)),
+  },
   /** Changed runs; with `replace` the list is complete and runs not in it are gone. `broken`, when sent, is the complete list. */
-  | { type: 'runs'; runs: RunRecord[]; removed: string[]; replace: boolean; broken?: BrokenRunInfo[] }
+  runs: { runs: arrayOf(runRecordLike), removed: arrayOf(str), replace: bool, broken: optional(arrayOf(brokenRun)) },
   /** The full metrics so far of newly subscribed runs (replaces whatever the webview held for them). */
-  | { type: 'history'; chunks: MetricsChunk[] }
+  history: { chunks: arrayOf(metricsChunk) },
   /** New metric lines since the last history/append of the same run. */
-  | { type: 'append'; chunks: MetricsChunk[] }
-  | { type: 'selection'; runIds: string[] }
-  | { type: 'focus'; focus: FocusRequest }
+  append: { chunks: arrayOf(metricsChunk) },
+  selection: { runIds: arrayOf(str) },
+  focus: { focus: focusRequest },
   /** To the coefficient editor embedded in the dashboard (see coefficientProtocol). */
-  | { type: 'coefficients'; message: CoefficientHostMessage }
+  coefficients: { message: custom('a coefficient editor message to the page', isCoefficientHostMessage) },
   /** The answer to `getTune`: the tune's options and rounds from its sweep file; null for a sweep that is no tune. */
-  | { type: 'tune'; sweepId: string; tune: SavedTune | null };
-
-export interface FocusRequest {
-  runIds: string[];
-  tab: DashboardTab;
-}
+  tune: { sweepId: str, tune: nullable(savedTuneLike) },
+};
+export type HostMessage = MessageOf<typeof hostMessages>;
+export const isHostMessage = guardOf(hostMessages);
 
 /** Webview → host. */
-export type WebviewMessage =
-  | { type: 'ready' }
+export const webviewMessages = {
+  ready: {},
   /** Additive: the host sends the history of runs it has not sent yet, then keeps them live. */
-  | { type: 'subscribe'; runIds: string[] }
-  | { type: 'setSelection'; runIds: string[] }
-  | { type: 'stopRun'; runId: string }
-  | { type: 'rerunRun'; runId: string }
+  subscribe: { runIds: arrayOf(str) },
+  setSelection: { runIds: arrayOf(str) },
+  stopRun: { runId: str },
+  rerunRun: { runId: str },
   /** Open the run's output.log (runs of the user's command). */
-  | { type: 'showOutput'; runId: string }
-  | { type: 'exportPng'; dataUrl: string; fileName: string }
-  | { type: 'exportCsv'; csv: string; fileName: string }
-  | { type: 'exportJson'; json: string; fileName: string }
-  | { type: 'openDashboard'; runIds: string[] }
+  showOutput: { runId: str },
+  exportPng: { dataUrl: pngDataUrl, fileName },
+  exportCsv: { csv: exported, fileName },
+  exportJson: { json: exported, fileName },
+  openDashboard: { runIds: arrayOf(str) },
   /** A new run from `runId`'s config with `loss` in place of its loss (see configWithLoss). */
-  | { type: 'rerunWithLoss'; runId: string; loss: LossSpec }
+  rerunWithLoss: { runId: str, loss: lossLike },
   /** From the coefficient editor embedded in the dashboard; `runId` is the run it shows, whose settings a run uses. */
-  | { type: 'coefficients'; runId: string; message: CoefficientWebviewMessage }
+  coefficients: { runId: str, message: custom('a coefficient editor message to the host', isCoefficientWebviewMessage) },
   /** The Sweep tab shows this sweep: if it is a tune, the host answers with its rounds (`tune`). */
-  | { type: 'getTune'; sweepId: string }
-  | { type: 'reportError'; message: string };
+  getTune: { sweepId: str },
+  reportError: { message: str },
+};
+export type WebviewMessage = MessageOf<typeof webviewMessages>;
+export const isWebviewMessage = guardOf(webviewMessages);
 
 // ---------------------------------------------------------------------------------------------
 // Column packing
@@ -170,21 +192,7 @@ export function newLinesAfter(lines: readonly MetricLine[], cursor: MetricsCurso
 }
 
 // ---------------------------------------------------------------------------------------------
-// Validators: each side checks what it receives before acting on it.
-
-type Obj = Record<string, unknown>;
-
-function isObj(x: unknown): x is Obj {
-  return typeof x === 'object' && x !== null && !Array.isArray(x);
-}
-
-function isString(x: unknown): x is string {
-  return typeof x === 'string';
-}
-
-function isStringArray(x: unknown): x is string[] {
-  return Array.isArray(x) && x.every(isString);
-}
+// Checks of the domain values inside messages
 
 function isColumn(x: unknown): x is Column {
   return x instanceof Float64Array;
@@ -203,7 +211,7 @@ function isExtraColumns(x: unknown, rows: number): boolean {
 }
 
 export function isMetricsChunk(x: unknown): x is MetricsChunk {
-  if (!(isObj(x) && isString(x.runId) && isColumns(x.steps, STEP_FIELDS) && isColumns(x.epochs, EPOCH_FIELDS))) return false;
+  if (!(isObj(x) && typeof x.runId === 'string' && isColumns(x.steps, STEP_FIELDS) && isColumns(x.epochs, EPOCH_FIELDS))) return false;
   if (x.extra === undefined) return true;
   const steps = (x.steps as StepColumns).step.length;
   const epochs = (x.epochs as EpochColumns).epoch.length;
@@ -212,78 +220,6 @@ export function isMetricsChunk(x: unknown): x is MetricsChunk {
 
 /** Enough of a RunRecord to render safely: ids, names and status are strings, config is an object. */
 export function isRunRecordLike(x: unknown): x is RunRecord {
-  return isObj(x) && isString(x.id) && isString(x.name) && isString(x.status) && isObj(x.config)
-    && isObj((x.config as Obj).loss) && (x.summary === undefined || isObj(x.summary));
-}
-
-const TABS: readonly string[] = ['runs', 'compare', 'detail', 'sweep'];
-
-function isBrokenList(x: unknown): boolean {
-  return x === undefined || (Array.isArray(x) && x.every((b) => isObj(b) && isString(b.runId) && isString(b.reason)));
-}
-
-function isFocus(x: unknown): x is FocusRequest {
-  return isObj(x) && isStringArray(x.runIds) && isString(x.tab) && TABS.includes(x.tab);
-}
-
-export function isHostMessage(x: unknown): x is HostMessage {
-  if (!isObj(x)) return false;
-  switch (x.type) {
-    case 'snapshot':
-      return (x.view === 'dashboard' || x.view === 'compare') && Array.isArray(x.runs) && x.runs.every(isRunRecordLike)
-        && isStringArray(x.selection) && (x.focus === undefined || isFocus(x.focus)) && isBrokenList(x.broken);
-    case 'runs':
-      return Array.isArray(x.runs) && x.runs.every(isRunRecordLike) && isStringArray(x.removed) && typeof x.replace === 'boolean'
-        && isBrokenList(x.broken);
-    case 'history':
-    case 'append':
-      return Array.isArray(x.chunks) && x.chunks.every(isMetricsChunk);
-    case 'selection':
-      return isStringArray(x.runIds);
-    case 'focus':
-      return isFocus(x.focus);
-    case 'coefficients':
-      return isCoefficientHostMessage(x.message);
-    case 'tune':
-      return isString(x.sweepId) && (x.tune === null || (isObj(x.tune) && Array.isArray(x.tune.rounds) && isObj(x.tune.options)));
-    default:
-      return false;
-  }
-}
-
-/** Upper bounds on what a webview may ask the host to write, so a broken page cannot fill the disk. */
-export const MAX_EXPORT_CHARS = 64 * 1024 * 1024;
-const FILE_NAME = /^[\w.,=+@() -]{1,120}$/u;
-
-export function isWebviewMessage(x: unknown): x is WebviewMessage {
-  if (!isObj(x)) return false;
-  switch (x.type) {
-    case 'ready':
-      return true;
-    case 'subscribe':
-    case 'setSelection':
-    case 'openDashboard':
-      return isStringArray(x.runIds);
-    case 'stopRun':
-    case 'rerunRun':
-    case 'showOutput':
-      return isString(x.runId);
-    case 'exportPng':
-      return isString(x.dataUrl) && x.dataUrl.startsWith('data:image/png;base64,') && x.dataUrl.length <= MAX_EXPORT_CHARS
-        && isString(x.fileName) && FILE_NAME.test(x.fileName);
-    case 'exportCsv':
-      return isString(x.csv) && x.csv.length <= MAX_EXPORT_CHARS && isString(x.fileName) && FILE_NAME.test(x.fileName);
-    case 'exportJson':
-      return isString(x.json) && x.json.length <= MAX_EXPORT_CHARS && isString(x.fileName) && FILE_NAME.test(x.fileName);
-    case 'reportError':
-      return isString(x.message);
-    case 'getTune':
-      return isString(x.sweepId);
-    case 'rerunWithLoss':
-      return isString(x.runId) && isLossLike(x.loss);
-    case 'coefficients':
-      return isString(x.runId) && isCoefficientWebviewMessage(x.message);
-    default:
-      return false;
-  }
+  return isObj(x) && typeof x.id === 'string' && typeof x.name === 'string' && typeof x.status === 'string' && isObj(x.config)
+    && isObj(x.config.loss) && (x.summary === undefined || isObj(x.summary));
 }
