@@ -1,13 +1,11 @@
 import { splitCommandLine } from '../core/commandRun';
 import type { RunConfig } from '../core/runConfig';
-import { CommandSetupError, prepareCommand, type InterpreterSearch } from '../runner/commandSetup';
+import { CommandSetupError, prepareCommand, PYTHON_ENV, type InterpreterSearch } from '../runner/commandSetup';
 import { clientDirBeside, type CommandLaunchSettings } from '../runner/runQueue';
 import { UsageError, type FlagSpec } from './args';
 import { writeLine, type CliContext } from './context';
 
 /** Runs of your own command from the CLI: which interpreter, and the checks before any run exists. */
-
-export const PYTHON_ENV = 'POLYLOSS_PYTHON';
 
 export const PYTHON_FLAG: FlagSpec = {
   name: 'python', type: 'string', valueName: 'PATH',

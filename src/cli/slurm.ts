@@ -7,12 +7,12 @@ import type { RunConfig } from '../core/runConfig';
 import { preflightConfigs } from '../training/preflight';
 import { SlurmExecutor } from '../runner/slurm/executor';
 import { checkSlurmOptions, SlurmOptionError, type SlurmOptions } from '../runner/slurm/script';
-import { unsharedFolderWarning, type SlurmSubmission } from '../runner/slurm/submit';
+import { interpreterTaskEnv, unsharedFolderWarning, type SlurmSubmission } from '../runner/slurm/submit';
 import { requireSbatch, SlurmUnavailableError } from '../runner/slurm/tools';
 import { listRuns } from '../store/runStore';
 import { recordSlurmSubmission, removeSavedSweep, saveSweep, type SavedSweep } from '../store/sweepFiles';
 import { UsageError, type FlagSpec, type FlagValue } from './args';
-import { commandLaunchSettings, PYTHON_ENV } from './commandRuns';
+import { commandLaunchSettings } from './commandRuns';
 import { writeJson, writeLine, type CliContext } from './context';
 import { runTraining, type TrainingResult } from './training';
 
@@ -112,7 +112,7 @@ export async function submitToSlurm(input: SlurmSubmitInput): Promise<SlurmSubmi
   checkSlurmReachable();
   // A command run's script, folder and interpreter are checked here, as on this machine; the tasks use the same interpreter.
   const commands = commandLaunchSettings(input.configs, input.python, ctx);
-  const taskEnv = commands && input.python ? { [PYTHON_ENV]: path.resolve(ctx.cwd, input.python) } : undefined;
+  const taskEnv = commands && input.python ? interpreterTaskEnv(path.resolve(ctx.cwd, input.python)) : undefined;
   const warning = unsharedFolderWarning(runsDir);
   if (warning) writeLine(ctx.stderr, `warning: ${warning}`);
   const began = performance.now();

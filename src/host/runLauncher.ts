@@ -11,7 +11,7 @@ import type { RunRecord } from '../core/runFormat';
 import { preflightInWorker } from '../runner/preflightWorker';
 import { checkSlurmOptions, type SlurmOptions } from '../runner/slurm/script';
 import { stopSlurmRuns } from '../runner/slurm/stop';
-import { submitSlurmArray, unsharedFolderWarning, type SlurmSubmission } from '../runner/slurm/submit';
+import { interpreterTaskEnv, submitSlurmArray, unsharedFolderWarning, type SlurmSubmission } from '../runner/slurm/submit';
 import { formatArgv } from '../core/commandRun';
 import { prepareCommand } from '../runner/commandSetup';
 import { clientDirBeside, RunQueue, type CommandLaunchSettings, type QueueChange } from '../runner/runQueue';
@@ -45,6 +45,12 @@ export interface SlurmRequest {
   options: SlurmOptions;
 }
 
+/** Command runs checked before they start: how to launch them and the Python chosen for them. */
+interface CheckedCommands {
+  settings?: CommandLaunchSettings;
+  python?: string;
+}
+
 /** The Runs view, where a training batch shows its progress bar. */
 const RUNS_VIEW_ID = 'polyloss.runs';
 /** A dataset check that takes longer than this gets a cancellable notification. */
@@ -75,7 +81,9 @@ export class RunLauncher implements RunActions, vscode.Disposable {
       void vscode.window.showWarningMessage('PolyLoss: trust this workspace to start training runs (it reads dataset files and writes the runs folder).');
       return [];
     }
-    if (!(await this.commandsUsable(configs))) return [];
+    const commands = await this.commandsUsable(configs);
+    if (!commands) return [];
+    if (commands.settings) this.commandSettings = commands.settings;
     if (!(await this.datasetsUsable(configs.filter((c) => c.command === undefined)))) return [];
     const queue = this.queue();
     const ids: string[] = [];
@@ -95,30 +103,31 @@ export class RunLauncher implements RunActions, vscode.Disposable {
   /**
    * Runs of the user's command: chooses the interpreter (Python extension, setting, PATH) and checks
    * each command's folder, program and script before any run folder exists; says what to fix instead
-   * of starting. The choice is kept for the runs as they leave the queue.
+   * of starting (undefined). The launch settings are undefined when no config is a command run.
    */
-  private async commandsUsable(configs: RunConfig[]): Promise<boolean> {
+  private async commandsUsable(configs: RunConfig[]): Promise<CheckedCommands | undefined> {
     const commands = configs.filter((c) => c.command !== undefined);
-    if (commands.length === 0) return true;
+    if (commands.length === 0) return {};
     const folder = vscode.workspace.workspaceFolders?.find((f) => f.uri.scheme === 'file');
     const interpreter = interpreterSearch(await selectedPython(folder?.uri));
     const settings: CommandLaunchSettings = {
       baseDir: folder?.uri.fsPath ?? process.cwd(), interpreter, clientDir: clientDirBeside(this.deps.workerPath),
     };
+    let python: string | undefined;
     for (const config of commands) {
       try {
         const prepared = prepareCommand(config.command!, settings.baseDir, interpreter);
         if (prepared.interpreter) this.deps.log.info(`Python for ${formatArgv(config.command!.argv)}: ${prepared.interpreter.path} (${prepared.interpreter.source})`);
+        python ??= prepared.interpreter?.path;
       } catch (e) {
         const message = errorMessage(e);
         this.deps.log.error(`not started: ${message}`);
         void vscode.window.showErrorMessage(`PolyLoss: ${commands.length === 1 ? 'the run was not started' : 'no run was started'}: ${message}`, 'Show Log')
           .then((choice) => { if (choice) this.deps.log.show(true); });
-        return false;
+        return undefined;
       }
     }
-    this.commandSettings = settings;
-    return true;
+    return { settings, python };
   }
 
   /**
@@ -170,10 +179,6 @@ export class RunLauncher implements RunActions, vscode.Disposable {
       void vscode.window.showWarningMessage('PolyLoss: trust this workspace to start training runs (it reads dataset files and writes the runs folder).');
       return undefined;
     }
-    if (configs.some((c) => c.command !== undefined)) {
-      void vscode.window.showErrorMessage('PolyLoss: runs of your own script train on this machine only; choose "This machine".');
-      return undefined;
-    }
     try {
       checkSlurmOptions(request.options);
     } catch (e) {
@@ -181,16 +186,22 @@ export class RunLauncher implements RunActions, vscode.Disposable {
         .then((choice) => { if (choice) void vscode.commands.executeCommand('workbench.action.openSettings', 'polyloss.slurm'); });
       return undefined;
     }
-    if (!(await this.datasetsUsable(configs))) return undefined;
+    const commands = await this.commandsUsable(configs);
+    if (!commands) return undefined;
+    if (!(await this.datasetsUsable(configs.filter((c) => c.command === undefined)))) return undefined;
     const unshared = unsharedFolderWarning(this.deps.model.runsDir);
     if (unshared) {
       this.deps.log.warn(unshared);
       void vscode.window.showWarningMessage(`PolyLoss: ${unshared} (setting polyloss.runsDirectory).`);
     }
     try {
-      // The tasks resolve relative dataset paths like local workers do: against this process's folder.
+      // The tasks resolve relative dataset paths like local workers do (against this process's
+      // folder) and a command's folder like this window does (against the workspace folder); they
+      // read no settings, so the interpreter chosen here goes into the script.
       return await submitSlurmArray({
-        runsDir: this.deps.model.runsDir, configs, ...request, cwd: process.cwd(), cliPath: this.deps.cliPath,
+        runsDir: this.deps.model.runsDir, configs, ...request, cliPath: this.deps.cliPath,
+        cwd: commands.settings?.baseDir ?? process.cwd(),
+        taskEnv: commands.python ? interpreterTaskEnv(commands.python) : undefined,
       });
     } catch (e) {
       const message = e instanceof Error ? e.message : String(e);

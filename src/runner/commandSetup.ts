@@ -6,6 +6,12 @@ import * as path from 'node:path';
 import { isPythonWord } from '../core/commandRun';
 import type { CommandSpec } from '../core/runConfig';
 
+/**
+ * The environment variable that names the interpreter for command runs where no setting can: what a
+ * Slurm task reads to use the interpreter its submitter chose.
+ */
+export const PYTHON_ENV = 'POLYLOSS_PYTHON';
+
 export class CommandSetupError extends Error {
   constructor(message: string) {
     super(message);

@@ -11,6 +11,7 @@ import type { RunConfig } from '../../core/runConfig';
 import type { RunRecord } from '../../core/runFormat';
 import { writeFileAtomic, writeRunRecord } from '../../store/runFiles';
 import { createRun, readRunDir } from '../../store/runStore';
+import { PYTHON_ENV } from '../commandSetup';
 import { arraySpec, checkSlurmOptions, sbatchScript, type SlurmOptions } from './script';
 import { HEARTBEAT_MS } from './status';
 import { parseSbatchJobId, requireSbatch, slurmCommand } from './tools';
@@ -39,6 +40,11 @@ export interface SlurmSubmission {
   array: string;
   runIds: string[];
   submittedAt: string;
+}
+
+/** What the tasks of command runs need to use the interpreter chosen at submission (Slurm tasks read no settings). */
+export function interpreterTaskEnv(interpreterPath: string): Record<string, string> {
+  return { [PYTHON_ENV]: interpreterPath };
 }
 
 /** The next free `array-N.sbatch` in the folder: every submission of a sweep keeps its own script. */

@@ -3,7 +3,9 @@
 // polyloss.slurm.* settings (a begin time holds the tasks back, so the waiting can be seen); the Runs
 // tree shows the runs waiting on Slurm, with the job id, the state and why it waits on hover; once
 // Stop Run cancels one waiting run's task alone; released, the others switch to training as their
-// tasks start and complete.
+// tasks start and complete. Then Run Sweep… on a run of the user's own Python script: "Slurm cluster"
+// submits the script's runs too, each task runs the script with the interpreter of polyloss.pythonPath,
+// and the runs complete in the Runs tree.
 import { execFileSync } from 'node:child_process';
 import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import * as path from 'node:path';
@@ -13,6 +15,19 @@ import { waitFor } from '../lib/workbench.mjs';
 export const title = 'Run Sweep on a Slurm cluster: runs wait on Slurm, then train and complete';
 
 const BASE_NAME = 'slurm base e2e';
+const SCRIPT_BASE_NAME = 'slurm script base e2e';
+/** A small script that records itself through polyloss_lab: its result depends on ε and the seed. */
+const SCRIPT = [
+  'import os, time, polyloss_lab',
+  `with polyloss_lab.init(name="${SCRIPT_BASE_NAME}", loss={"type": "poly", "epsilon": 1}, seed=1) as run:`,
+  '    eps = run.loss.get("epsilon", 0)',
+  '    for step in range(1, 6):',
+  '        run.log_step(step, epoch=1, loss=1.0 / step)',
+  '        time.sleep(0.1)',
+  '    run.log_epoch(1, val_acc=0.5 + 0.1 * eps + 0.01 * run.seed)',
+  '    run.finish(test_acc=0.5 + 0.1 * eps + 0.01 * run.seed)',
+  'print("slurm task", os.environ.get("SLURM_ARRAY_TASK_ID"))',
+].join('\n') + '\n';
 
 export async function run(context) {
   execFileSync('bash', [path.join(context.project, 'test/slurm/start-slurm.sh')], { stdio: 'pipe', timeout: 180000 });
@@ -20,15 +35,44 @@ export async function run(context) {
   mkdirSync(path.dirname(settingsFile), { recursive: true });
   writeFileSync(settingsFile, JSON.stringify({
     'polyloss.slurm.partition': 'debug', 'polyloss.slurm.time': '00:10:00', 'polyloss.slurm.maxParallel': 2,
-    'polyloss.slurm.extraArgs': ['--begin=now+600'],
+    'polyloss.slurm.extraArgs': ['--begin=now+600'], 'polyloss.pythonPath': '/usr/bin/python3',
   }, null, 2));
+  const script = path.join(context.ws, 'slurm_tiny.py');
+  writeFileSync(script, SCRIPT);
   const jobs = [];
   try {
     await slurmScenario(context, jobs);
+    await scriptOnSlurm(context, jobs);
   } finally {
     rmSync(settingsFile, { force: true });
+    rmSync(script, { force: true });
     if (jobs.length) execFileSync('scancel', jobs, { stdio: 'ignore' });
   }
+}
+
+/** Answers Run Sweep… on `baseName` (ε 0 and 2, no γ or label smoothing, `seeds`, no CE runs), up to where to train; returns that step's choices. */
+async function sweepUpToWhere(wb, baseName, seeds) {
+  await wb.pick(1, baseName);
+  await wb.type(2, '0, 2');
+  await wb.type(3, '');
+  await wb.type(4, '');
+  await wb.type(5, seeds);
+  await wb.pick(6, 'No CE runs');
+  await wb.waitForStep(7);
+  await wb.page.keyboard.press('Enter');
+  await wb.waitForStep('where to train');
+  return wb.page.locator('.quick-input-widget .quick-input-list .monaco-list-row').allTextContents();
+}
+
+/** The `count` new runs (not in `before`), once each has its Slurm task; their job id joins `jobs` (cancelled at the end). */
+async function submittedRuns(runsDir, before, count, jobs) {
+  const runs = await waitFor(`the ${count} new runs, each with its Slurm task`, () => {
+    const found = readRuns(runsDir).filter((r) => !before.has(r.id));
+    return found.length === count && found.every((r) => r.record.slurm?.jobId) ? found : undefined;
+  }, { timeout: 30000 });
+  const jobId = runs[0].record.slurm.jobId;
+  jobs.push(jobId);
+  return { runs, jobId };
 }
 
 async function slurmScenario({ wb, page, check, lap, workbenchUrl, ws, runsDir, project }, jobs) {
@@ -44,28 +88,14 @@ async function slurmScenario({ wb, page, check, lap, workbenchUrl, ws, runsDir, 
   const before = new Set(readRuns(runsDir).map((r) => r.id));
 
   await wb.runCommand('PolyLoss: Run Sweep…');
-  await wb.pick(1, BASE_NAME);
-  await wb.type(2, '0, 2');
-  await wb.type(3, '');
-  await wb.type(4, '');
-  await wb.type(5, '2');
-  await wb.pick(6, 'No CE runs');
-  await wb.waitForStep(7);
-  await page.keyboard.press('Enter');
-  await wb.waitForStep('where to train');
-  const choices = await page.locator('.quick-input-widget .quick-input-list .monaco-list-row').allTextContents();
+  const choices = await sweepUpToWhere(wb, BASE_NAME, '2');
   check(choices.length === 2 && /This machine/.test(choices[0]) && /Slurm cluster.*one job array of 4 tasks: partition debug, time 00:10:00, at most 2 at once/.test(choices[1]),
     `Run Sweep asks where to train ("${choices.join('" / "')}")`);
   await wb.screenshot('slurm-where');
   await wb.pick('where to train', 'Slurm cluster');
   lap('sweep submitted');
 
-  const runs = await waitFor('the 4 runs of the sweep, each with its Slurm task', () => {
-    const found = readRuns(runsDir).filter((r) => !before.has(r.id));
-    return found.length === 4 && found.every((r) => r.record.slurm?.jobId) ? found : undefined;
-  }, { timeout: 30000 });
-  const jobId = runs[0].record.slurm.jobId;
-  jobs.push(jobId);
+  const { runs, jobId } = await submittedRuns(runsDir, before, 4, jobs);
   const sweepId = runs[0].record.config.sweepId;
   check(runs.every((r) => r.record.slurm.jobId === jobId && r.record.config.sweepId === sweepId), `one job array (${jobId}) for the sweep ${sweepId}`);
   check(runs.map((r) => r.record.slurm.taskId).sort().join() === '0,1,2,3', 'one task per run, indexes 0…3');
@@ -121,4 +151,41 @@ async function slurmScenario({ wb, page, check, lap, workbenchUrl, ws, runsDir, 
     return shown.every((n) => n > 0);
   }, { timeout: 20000 });
   await wb.screenshot('slurm-completed');
+}
+
+/** Run Sweep… on a run of the user's script, on the Slurm cluster: the tasks run the script and its runs complete. */
+async function scriptOnSlurm({ wb, check, lap, ws, runsDir, project }, jobs) {
+  // The base: the script run once by hand in the workspace (python3 slurm_tiny.py), as a user would.
+  execFileSync('/usr/bin/python3', ['slurm_tiny.py'], { cwd: ws, env: { ...process.env, PYTHONPATH: path.join(project, 'python') }, timeout: 60000 });
+  const row = runRow(wb, SCRIPT_BASE_NAME, 'completed').first();
+  await row.waitFor({ state: 'visible', timeout: 30000 });
+  const before = new Set(readRuns(runsDir).map((r) => r.id));
+
+  await wb.contextMenu(row, 'Run Sweep…');
+  const choices = await sweepUpToWhere(wb, SCRIPT_BASE_NAME, '1');
+  check(/Slurm cluster.*one job array of 2 tasks/.test(choices[1] ?? ''), `Run Sweep on a script run offers the Slurm cluster ("${choices.join('" / "')}")`);
+  await wb.pick('where to train', 'Slurm cluster');
+  lap('script sweep submitted');
+
+  const { runs, jobId } = await submittedRuns(runsDir, before, 2, jobs);
+  check(runs.every((r) => r.record.slurm.jobId === jobId && r.record.config.command?.argv?.join(' ') === 'python3 slurm_tiny.py'),
+    `one job array (${jobId}) for the script's runs, each running python3 slurm_tiny.py`);
+  const sbatch = readFileSync(runs[0].record.slurm.script, 'utf8');
+  check(/^export POLYLOSS_PYTHON=\/usr\/bin\/python3$/m.test(sbatch), 'the sbatch script passes on the interpreter of polyloss.pythonPath');
+  execFileSync('scontrol', ['update', `JobId=${jobId}`, 'StartTime=now']); // the --begin setting holds the tasks back
+
+  const done = await waitFor('the script runs to complete on Slurm', () => {
+    const found = readRuns(runsDir).filter((r) => runs.some((s) => s.id === r.id));
+    return found.every((r) => r.record.status === 'completed' || r.record.status === 'failed') ? found : undefined;
+  }, { timeout: 120000, interval: 300 });
+  const results = done.map((r) => [r.record.config.loss.epsilon, r.record.status, r.record.summary?.testAcc, r.record.trainer?.interpreter]).sort();
+  check(JSON.stringify(results) === JSON.stringify([[0, 'completed', 0.51, '/usr/bin/python3'], [2, 'completed', 0.71, '/usr/bin/python3']]),
+    `both script runs completed on Slurm with their results (${JSON.stringify(results)})`);
+  const outputs = done.map((r) => readFileSync(path.join(runsDir, r.id, 'output.log'), 'utf8'));
+  check(done.every((r, i) => outputs[i].includes(`slurm task ${r.record.slurm.taskId}`)), 'each ran inside its array task');
+  await waitFor('the Runs view to show the script runs completed', async () => {
+    const shown = await Promise.all(done.map((r) => runRow(wb, r.record.name, 'completed').count()));
+    return shown.every((n) => n > 0);
+  }, { timeout: 20000 });
+  await wb.screenshot('slurm-script-completed');
 }
