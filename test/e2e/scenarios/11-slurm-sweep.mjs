@@ -109,7 +109,12 @@ async function slurmScenario({ wb, page, check, lap, workbenchUrl, ws, runsDir, 
   // Waiting on Slurm: the rows say so, and the hover gives the task, its state and why it waits.
   const waiting = runRow(wb, runs[0].record.name, 'queued');
   await waiting.first().waitFor({ state: 'visible', timeout: 15000 });
-  check(/waiting on Slurm/.test(await waiting.first().getAttribute('aria-label') ?? ''), 'a waiting run reads "waiting on Slurm" in the tree');
+  // The row appears queued at once; "waiting on Slurm" follows when Slurm has been asked about the task.
+  const label = await waitFor('the waiting run\'s label to name Slurm', async () => {
+    const text = await waiting.first().getAttribute('aria-label') ?? '';
+    return /waiting on Slurm/.test(text) ? text : undefined;
+  }, { timeout: 15000, interval: 300 }).catch(() => waiting.first().getAttribute('aria-label'));
+  check(/waiting on Slurm/.test(label ?? ''), `a waiting run reads "waiting on Slurm" in the tree ("${label}")`);
   const hover = await waitFor('the tooltip with the Slurm state', async () => {
     await page.mouse.move(0, 0);
     await waiting.first().hover();
