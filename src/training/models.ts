@@ -1,6 +1,8 @@
 /** The small classifiers the lab trains. Both output LOGITS (no softmax): the losses take logits. */
 import * as tf from '@tensorflow/tfjs';
 import type { ModelSpec } from '../core/runConfig';
+import { ConvReluPool2D } from './convBlock';
+import { wasmKernelOptions } from './wasmKernels';
 
 export const DEFAULT_HIDDEN = [128];
 export const DEFAULT_FILTERS = [16, 32];
@@ -44,10 +46,13 @@ function buildCnn(filters: number[], inputShape: number[], numClasses: number, s
   }
   const model = tf.sequential();
   filters.forEach((count, i) => {
-    model.add(tf.layers.conv2d({
-      ...(i === 0 ? { inputShape } : {}),
-      filters: count, kernelSize: 3, padding: 'same', activation: 'relu', ...seededInit(seed, i),
-    }));
+    const first = i === 0 ? { inputShape } : {};
+    if (wasmKernelOptions().convBlocks) {
+      // The same block and weights as the two layers below, as one op with a hand-written gradient (faster).
+      model.add(new ConvReluPool2D({ ...first, filters: count, inputGradient: i > 0, ...seededInit(seed, i) }));
+      return;
+    }
+    model.add(tf.layers.conv2d({ ...first, filters: count, kernelSize: 3, padding: 'same', activation: 'relu', ...seededInit(seed, i) }));
     model.add(tf.layers.maxPooling2d({ poolSize: 2, strides: 2 }));
   });
   model.add(tf.layers.flatten());

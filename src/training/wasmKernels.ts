@@ -20,6 +20,7 @@
  * Every replacement hands the cases it does not cover to the shipped kernel.
  */
 import * as tf from '@tensorflow/tfjs';
+import { MAX_POOL_RELU_GRAD } from './convBlock';
 import { simdMatMul } from './simd/matMul';
 import { conv2DBackpropFilter, simdConv2D } from './simd/convolution';
 import { defaultSimdVariant, simdKernelsFor, type SimdVariant } from './simd/simdKernels';
@@ -55,11 +56,13 @@ export interface WasmKernelOptions {
   sharedIdentity: boolean;
   /** Slice of a contiguous block: copy the block alone instead of the whole input first. */
   heapSlice: boolean;
+  /** CNN blocks as one op (convBlock.ts: fused conv + bias + ReLU, pooling, one-pass gradient) instead of tfjs-layers' layers. */
+  convBlocks: boolean;
 }
 
 const options: WasmKernelOptions = {
   simdMatMul: true, relaxedSimd: true, simdConv: true, simdBiasAdd: true, simdAdam: true, explicitTransposeMatMul: true,
-  convBackpropInputAsConv: true, fastMaxPoolGrad: true, fastGather: true, leadingAxesSumAsLoop: true, sharedIdentity: true, heapSlice: true,
+  convBackpropInputAsConv: true, fastMaxPoolGrad: true, fastGather: true, leadingAxesSumAsLoop: true, sharedIdentity: true, heapSlice: true, convBlocks: true,
 };
 
 /** The kernels' build: relaxed SIMD where the engine has it, unless switched off. */
@@ -196,7 +199,7 @@ function maxPoolGradOnePass(args: KernelArgs, original: tf.KernelFunc): TensorIn
   if (FH === 2 && FW === 2 && sh === 2 && sw === 2 && padInfo.top === 0 && padInfo.left === 0 && 2 * OH <= H && 2 * OW <= W) {
     // The CNN's pooling: non-overlapping windows, one SIMD pass (kernels.c).
     const at = offsetIn(backend);
-    simdKernelsFor(backend, simdVariant()).max_pool_grad_2x2(at(input), at(dy), at(dx), B, H, W, C, OH, OW);
+    simdKernelsFor(backend, simdVariant()).max_pool_grad_2x2(at(input), at(dy), at(dx), B, H, W, C, OH, OW, -Infinity);
     return dx;
   }
   const x = backend.typedArrayFromHeap(input) as Float32Array;
@@ -229,6 +232,24 @@ function maxPoolGradOnePass(args: KernelArgs, original: tf.KernelFunc): TensorIn
       }
     }
   }
+  return dx;
+}
+
+/**
+ * The gradient of a CNN block's 2×2 max pooling and ReLU in one SIMD pass (see convBlock.ts): dy goes to
+ * the first maximum of each window of the ReLU output `input` when that maximum is positive.
+ */
+function maxPoolReluGrad(args: KernelArgs): TensorInfo {
+  const { dy, input } = args.inputs as { dy: TensorInfo; input: TensorInfo };
+  const [B, H, W, C] = input.shape;
+  const [, OH, OW] = dy.shape;
+  if (input.dtype !== 'float32' || dy.dtype !== 'float32' || 2 * OH > H || 2 * OW > W || dy.shape[0] !== B || dy.shape[3] !== C) {
+    throw new Error(`${MAX_POOL_RELU_GRAD}: dy [${dy.shape.join(', ')}] is not the 2×2 pooling of float32 input [${input.shape.join(', ')}]`);
+  }
+  const backend = args.backend as WasmBackendLike;
+  const dx = backend.makeOutput(input.shape, 'float32');
+  const at = offsetIn(backend);
+  simdKernelsFor(backend, simdVariant()).max_pool_grad_2x2(at(input), at(dy), at(dx), B, H, W, C, OH, OW, 0);
   return dx;
 }
 
@@ -339,6 +360,7 @@ export function installWasmKernels(): string[] {
   wrapKernel('_FusedMatMul', (args, original) => (options.simdMatMul ? simdMatMul(args, original, simdVariant()) : original(args) as TensorInfo));
   wrapKernel('Conv2D', (args, original) => (options.simdConv ? simdConv2D(args, original, simdVariant()) : original(args) as TensorInfo));
   wrapKernel('FusedConv2D', (args, original) => (options.simdConv ? simdConv2D(args, original, simdVariant()) : original(args) as TensorInfo));
+  if (!tf.getKernel(MAX_POOL_RELU_GRAD, WASM)) tf.registerKernel({ kernelName: MAX_POOL_RELU_GRAD, backendName: WASM, kernelFunc: maxPoolReluGrad });
   wrapKernel('Conv2DBackpropInput', conv2DBackpropInputAsConv);
   wrapKernel('Add', addBiasRow);
   wrapKernel('MaxPoolGrad', maxPoolGradOnePass);
@@ -347,6 +369,6 @@ export function installWasmKernels(): string[] {
   wrapKernel('Identity', identityShared);
   wrapKernel('Slice', sliceContiguous);
   const simd = defaultSimdVariant() === 'relaxed' ? 'relaxed SIMD (fused multiply-add)' : 'SIMD';
-  return [`${simd} kernels: Conv2D, Conv2DBackpropFilter, BatchMatMul, Adam, MaxPoolGrad 2×2, leading-axes Sum, bias-row Add, padding`,
+  return [`${simd} kernels: Conv2D, Conv2DBackpropFilter, BatchMatMul, Adam, MaxPoolGrad 2×2 (with ReLU), leading-axes Sum, bias-row Add, padding`,
     'Conv2DBackpropInput as Conv2D', 'row-copy GatherV2', 'buffer-sharing Identity', 'block-copy Slice'];
 }

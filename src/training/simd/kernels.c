@@ -285,12 +285,15 @@ void add_row(const float* x, const float* bias, float* out, int rows, int C) {
 // ---- Pooling and reductions -------------------------------------------------------------------------
 
 // Gradient of 2×2 max pooling with stride 2 and no padding ([B, H, W, C] → [B, OH, OW, C]): each dy goes
-// to the first maximum of its window in row-major order (strict >, as the cpu kernel); a window of NaN
-// or −∞ gets nothing. Windows do not overlap, so values are written, not added.
+// to the first maximum of its window in row-major order (strict >, as the cpu kernel) that is above
+// `floor`; a window with nothing above it gets nothing. floor −∞: plain max pooling (a window of NaN or
+// −∞ gets nothing); floor 0 on a ReLU output: the ReLU's gradient too (a maximum of 0 passes nothing).
+// Windows do not overlap: every position of a window is written (zero or dy), so only a last row or
+// column that no window covers needs clearing first.
 EXPORT("max_pool_grad_2x2")
-void max_pool_grad_2x2(const float* x, const float* dy, float* dx, int B, int H, int W, int C, int OH, int OW) {
-  __builtin_memset(dx, 0, (unsigned long)B * H * W * C * sizeof(float));
-  const v128_t minus_inf = wasm_f32x4_splat(-__builtin_inff()), zero = wasm_f32x4_splat(0);
+void max_pool_grad_2x2(const float* x, const float* dy, float* dx, int B, int H, int W, int C, int OH, int OW, float floor) {
+  if (2 * OH != H || 2 * OW != W) __builtin_memset(dx, 0, (unsigned long)B * H * W * C * sizeof(float));
+  const v128_t vfloor = wasm_f32x4_splat(floor), zero = wasm_f32x4_splat(0);
   const int down = W * C;
   for (int b = 0; b < B; b++) {
     for (int oh = 0; oh < OH; oh++) {
@@ -302,8 +305,8 @@ void max_pool_grad_2x2(const float* x, const float* dy, float* dx, int B, int H,
           const int tl = corner + c, tr = tl + C, bl = tl + down, br = bl + C;
           const v128_t vtl = wasm_v128_load(x + tl), vtr = wasm_v128_load(x + tr);
           const v128_t vbl = wasm_v128_load(x + bl), vbr = wasm_v128_load(x + br);
-          const v128_t take_tl = wasm_f32x4_gt(vtl, minus_inf);
-          v128_t best = wasm_v128_bitselect(vtl, minus_inf, take_tl);
+          const v128_t take_tl = wasm_f32x4_gt(vtl, vfloor);
+          v128_t best = wasm_v128_bitselect(vtl, vfloor, take_tl);
           const v128_t take_tr = wasm_f32x4_gt(vtr, best);
           best = wasm_v128_bitselect(vtr, best, take_tr);
           const v128_t take_bl = wasm_f32x4_gt(vbl, best);
@@ -321,12 +324,15 @@ void max_pool_grad_2x2(const float* x, const float* dy, float* dx, int B, int H,
         }
         for (; c < C; c++) {
           const int tl = corner + c, tr = tl + C, bl = tl + down, br = bl + C;
-          int at = x[tl] > -__builtin_inff() ? tl : -1;
-          float best = at >= 0 ? x[tl] : -__builtin_inff();
+          int at = x[tl] > floor ? tl : -1;
+          float best = at >= 0 ? x[tl] : floor;
           if (x[tr] > best) { best = x[tr]; at = tr; }
           if (x[bl] > best) { best = x[bl]; at = bl; }
           if (x[br] > best) at = br;
-          if (at >= 0) dx[at] = g[c];
+          dx[tl] = at == tl ? g[c] : 0;
+          dx[tr] = at == tr ? g[c] : 0;
+          dx[bl] = at == bl ? g[c] : 0;
+          dx[br] = at == br ? g[c] : 0;
         }
       }
     }

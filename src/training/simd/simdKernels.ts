@@ -29,8 +29,8 @@ export interface SimdKernels {
   gather_rows(x: number, indices: number, out: number, count: number, rowWords: number): void;
   /** out[r·C + c] = x[r·C + c] + bias[c]. */
   add_row(x: number, bias: number, out: number, rows: number, c: number): void;
-  /** Gradient of 2×2, stride 2 max pooling without padding (see kernels.c). */
-  max_pool_grad_2x2(x: number, dy: number, dx: number, b: number, h: number, w: number, c: number, oh: number, ow: number): void;
+  /** Gradient of 2×2, stride 2 max pooling without padding, to maxima above `floor` (0 on a ReLU output: its gradient too; see kernels.c). */
+  max_pool_grad_2x2(x: number, dy: number, dx: number, b: number, h: number, w: number, c: number, oh: number, ow: number, floor: number): void;
   /** out[c] = Σ_r x[r·C + c] with float64 accumulators. */
   sum_rows(x: number, out: number, rows: number, c: number): void;
   /** One Adam step on n float32 weights w → wOut (moments m, v in place), in tf.train.adam's operations and order. */
