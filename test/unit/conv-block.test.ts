@@ -30,7 +30,7 @@ function values(count: number, seed: number, grid = false): Float32Array {
 
 /** The block as tfjs's ops compose it (conv2d, bias, ReLU, 2×2 max pool), each with its own gradient. */
 const layered = (x: tf.Tensor4D, w: tf.Tensor4D, b: tf.Tensor1D): tf.Tensor4D =>
-  tf.maxPool(tf.relu(tf.add(tf.conv2d(x, w, 1, 'same'), b)), 2, 2, 'valid');
+  tf.maxPool(tf.relu(tf.add(tf.conv2d(x, w, 1, 'same'), b)) as tf.Tensor4D, 2, 2, 'valid');
 
 /** The pooled output and the gradients of Σ pooled·weights with respect to x, filter and bias. */
 function forwardAndGradients(c: Case, block: typeof layered, seed: number, inputGradient = true): Float32Array[] {
