@@ -23,7 +23,9 @@
  * N-thread row needs every core to itself: when other work holds a core, its threads wait on each
  * other and its throughput can drop many times over.
  *
- *   node --import tsx bench/peer-pytorch.ts [--rounds N]
+ * Last, the CNN's training step op by op on both sides (bench/opProfile.ts, pytorch_bench.py --profile).
+ *
+ *   node --import tsx bench/peer-pytorch.ts [--rounds N] [--profile-only]
  *   POLYLOSS_BENCH_PYTHON=/path/to/python3 to choose the interpreter.
  */
 import { execFileSync, spawnSync } from 'node:child_process';
@@ -31,6 +33,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import type { BuiltinRunConfig } from '../src/core/runConfig';
 import { selectBackend } from '../src/training/backend';
+import { OP_KINDS, type OpKind, profileSteps } from './opProfile';
 import { CNN_BENCH, fmt, measureTraining, median, MLP_BENCH, numberArg, ratio, type Throughput, WARM_UP_EPOCHS, warmUp } from './trainingRuns';
 
 const ROOT = path.resolve(__dirname, '..');
@@ -50,7 +53,9 @@ interface ThreadsUsed {
   /** OS threads of the process; null off Linux. */
   os: number | null;
 }
-interface PeerResult { model: ModelName; samples: number; samplesPerSec: number; samplesPerCpuSec: number; torch: string; threads: ThreadsUsed }
+/** pytorch_bench.py --profile: milliseconds per step by op kind (the profiler's wall clock) and the steps' CPU time without it. */
+interface PeerProfile { perStep: Partial<Record<OpKind, number>>; unprofiledMs: number; steps: number }
+interface PeerResult { model: ModelName; samples: number; samplesPerSec: number; samplesPerCpuSec: number; torch: string; threads: ThreadsUsed; profile?: PeerProfile }
 
 /** The first interpreter that imports torch: $POLYLOSS_BENCH_PYTHON alone when set, else python3 on PATH, then Debian's /usr/bin/python3. */
 function findTorchPython(): { python: string; version: string } | { tried: string[] } {
@@ -88,11 +93,11 @@ function peerEnv(setup: PeerSetup): NodeJS.ProcessEnv {
   return { ...process.env, ...Object.fromEntries(THREAD_VARIABLES.map((name) => [name, String(setup.threads)])) };
 }
 
-function runPeer(python: string, setup: PeerSetup, model: ModelName, rows: number): PeerResult {
+function runPeer(python: string, setup: PeerSetup, model: ModelName, rows: number, profileSteps = 0): PeerResult {
   const threads = setup.threads === undefined ? [] : ['--threads', String(setup.threads)];
   const epochs = CONFIGS[model].epochs;
   const out = execFileSync(python, [SCRIPT, '--data', DATA, ...threads, '--models', model, '--samples', String(rows),
-    '--epochs', `${model}=${epochs}`, '--batch', String(MLP_BENCH.batchSize)], { encoding: 'utf8', env: peerEnv(setup) });
+    '--epochs', `${model}=${epochs}`, '--batch', String(MLP_BENCH.batchSize), '--profile', String(profileSteps)], { encoding: 'utf8', env: peerEnv(setup) });
   return JSON.parse(out.trim()) as PeerResult;
 }
 
@@ -133,6 +138,11 @@ async function main(): Promise<void> {
     console.log(`Install it with: ${INSTALL_HINT} (nothing is installed by this bench). Our numbers alone follow.`);
   } else {
     console.log(`peer: PyTorch ${peer.version} (${peer.python}): ${PEER_NAMES.map((name) => PEERS[name].label).join('; ')}`);
+  }
+  if (process.argv.includes('--profile-only')) {
+    await warmUp('cnn', 'wasm');
+    await printCnnProfile('python' in peer ? peer.python : undefined, CNN_BENCH.dataset.maxSamples ?? 4000);
+    return;
   }
   // The N-thread peer needs every core free, so say how busy the machine was.
   console.log(`machine: ${CORES} cores, load average ${os.loadavg()[0].toFixed(2)} (1 min) at start`);
@@ -181,6 +191,43 @@ async function main(): Promise<void> {
     console.log(`  target ≥ ${target}× ${PEERS.single.label}: per CPU second ${verdict(mine.cpu / peers.single.cpu, target)}, ` +
       `per wall second ${verdict(mine.wall / peers.single.wall, target)} (round by round: CPU ${perRound('cpu')}; wall ${perRound('wall')}${caveat})`);
   }
+  await printCnnProfile('python' in peer ? peer.python : undefined, ours.cnn[0].rows);
+}
+
+/** Steps of the op-by-op profile (after as many warm-up steps), each side. */
+const PROFILE_STEPS = 30;
+
+/**
+ * The CNN's training step op by op, ours next to PyTorch pinned to one thread, in ms of CPU time per step.
+ * PyTorch's profiler times wall clock, which other load on the machine stretches; its kinds are scaled to
+ * the CPU time of the same steps without the profiler (so they add up to that), which keeps their shares.
+ */
+async function printCnnProfile(python: string | undefined, rows: number): Promise<void> {
+  const config: BuiltinRunConfig = { ...CNN_BENCH, backend: 'wasm' };
+  const ours = await profileSteps(config, PROFILE_STEPS, PROFILE_STEPS);
+  const peer = python ? runPeer(python, PEERS.single, 'cnn', rows, PROFILE_STEPS).profile : undefined;
+  const peerScale = peer ? peer.unprofiledMs / Object.values(peer.perStep).reduce((a, b) => a + (b ?? 0), 0) : 0;
+  const peerMs = (kind: OpKind): number | undefined => (peer?.perStep[kind] === undefined ? undefined : peer.perStep[kind]! * peerScale);
+  const oursMs = (kind: OpKind): number | undefined => {
+    if (kind !== 'conv backward (input + filter)') return ours.perStep[kind];
+    const parts = [ours.perStep['conv backprop input'], ours.perStep['conv backprop filter']];
+    return parts.some((p) => p !== undefined) ? (parts[0] ?? 0) + (parts[1] ?? 0) : undefined;
+  };
+  const ms = (v: number | undefined): string => (v === undefined ? '—' : v.toFixed(2));
+  console.log(`\nCNN [16, 32] training step op by op, batch ${config.batchSize}, ms of CPU time per step (${PROFILE_STEPS} steps after ${PROFILE_STEPS} warm-up; `
+    + `load average ${os.loadavg()[0].toFixed(2)})${peer ? '; PyTorch 1 thread, its profiler scaled to the steps\' CPU time' : ''}`);
+  console.log(`${'op kind'.padEnd(52)} ${'ours'.padStart(8)} ${'PyTorch'.padStart(8)} ${'ours/PyTorch'.padStart(13)}`);
+  let oursTotal = 0;
+  for (const kind of OP_KINDS) {
+    const [a, b] = [oursMs(kind), peerMs(kind)];
+    if (a === undefined && b === undefined) continue;
+    if (kind !== 'conv backward (input + filter)') oursTotal += a ?? 0;
+    const times = a !== undefined && b !== undefined && b > 0 ? `${(a / b).toFixed(2)}×` : '';
+    console.log(`${(kind === 'conv backward (input + filter)' ? `  ${kind} (sum of the two above)` : kind).padEnd(52)} ${ms(a).padStart(8)} ${ms(b).padStart(8)} ${times.padStart(13)}`);
+  }
+  console.log(`${'step (sum of the rows)'.padEnd(52)} ${ms(oursTotal).padStart(8)} ${ms(peer?.unprofiledMs).padStart(8)}`);
+  console.log(`${'step without the profiler'.padEnd(52)} ${ms(ours.unprofiledMs).padStart(8)} ${ms(peer?.unprofiledMs).padStart(8)}`);
+  if (ours.otherKernels.length) console.log(`  other kernels: ${ours.otherKernels.join(', ')}`);
 }
 
 main().catch((e: unknown) => {

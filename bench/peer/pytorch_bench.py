@@ -63,7 +63,60 @@ def build(model, shape, classes):
     )
 
 
-def throughput(model_name, x_nhwc, y, classes, batch, epochs, warmup_steps, seed):
+# Op kinds of bench/opProfile.ts, by the PyTorch op (or record_function scope) that does that work. An
+# event counts under the first of itself and its ancestors that has a kind (the copies and allocations
+# inside a convolution are the convolution's); events with none are the framework's overhead.
+OP_KINDS = {
+    "aten::mkldnn_convolution": "conv forward (+ bias, ReLU where fused)",
+    "aten::_slow_conv2d_forward": "conv forward (+ bias, ReLU where fused)",
+    "aten::thnn_conv2d": "conv forward (+ bias, ReLU where fused)",
+    "aten::convolution_backward": "conv backward (input + filter)",
+    "aten::max_pool2d_with_indices": "max-pool",
+    "aten::max_pool2d_with_indices_backward": "max-pool gradient (+ ReLU gradient where fused)",
+    "aten::relu": "ReLU",
+    "aten::threshold_backward": "ReLU gradient",
+    "aten::linear": "dense layer (forward and backward)",
+    "aten::addmm": "dense layer (forward and backward)",
+    "aten::mm": "dense layer (forward and backward)",
+    "aten::sum": "bias gradient",
+    "aten::cross_entropy_loss": "loss (forward and backward)",
+    "aten::_log_softmax_backward_data": "loss (forward and backward)",
+    "aten::nll_loss_backward": "loss (forward and backward)",
+    "aten::item": "loss (forward and backward)",
+    "Optimizer.step#Adam.step": "optimizer (Adam)",
+    "Optimizer.zero_grad#Adam.zero_grad": "optimizer (Adam)",
+    "aten::index": "batch gather",
+    "aten::empty": "tensor allocation and release",
+    "aten::empty_like": "tensor allocation and release",
+    "aten::zeros": "tensor allocation and release",
+    "aten::view": "saved-tensor clones, reshapes",
+    "aten::reshape": "saved-tensor clones, reshapes",
+    "aten::flatten": "saved-tensor clones, reshapes",
+}
+FRAMEWORK = "framework overhead (engine, tape, layers, autograd)"
+
+
+def profile_steps(step, batches, steps):
+    """Self CPU time per op kind in ms per step over `steps` steps under torch.autograd.profiler, and the
+    same steps' CPU time without it (the profiler's own cost shows as the difference)."""
+    from torch.autograd import profiler
+    with profiler.profile() as prof:
+        for s in range(steps):
+            step(batches[s % len(batches)])
+    totals = {}
+    for event in prof.function_events:
+        kind, at = None, event
+        while at is not None and kind is None:
+            kind, at = OP_KINDS.get(at.name), at.cpu_parent
+        kind = kind or FRAMEWORK
+        totals[kind] = totals.get(kind, 0.0) + event.self_cpu_time_total / 1000 / steps
+    cpu0 = time.process_time()
+    for s in range(steps):
+        step(batches[s % len(batches)])
+    return {"perStep": totals, "unprofiledMs": (time.process_time() - cpu0) * 1000 / steps, "steps": steps}
+
+
+def throughput(model_name, x_nhwc, y, classes, batch, epochs, warmup_steps, seed, profile=0):
     torch.manual_seed(seed)
     # PyTorch convolutions take NCHW; the MLP flattens either layout.
     x = torch.from_numpy(np.ascontiguousarray(x_nhwc.transpose(0, 3, 1, 2)))
@@ -94,7 +147,10 @@ def throughput(model_name, x_nhwc, y, classes, batch, epochs, warmup_steps, seed
             wall += time.perf_counter() - wall0
             cpu += time.process_time() - cpu0
             samples += indices.shape[0]
-    return {"model": model_name, "samples": samples, "samplesPerSec": samples / wall, "samplesPerCpuSec": samples / cpu}
+    result = {"model": model_name, "samples": samples, "samplesPerSec": samples / wall, "samplesPerCpuSec": samples / cpu}
+    if profile:
+        result["profile"] = profile_steps(step, [order[s:s + batch] for s in range(0, n - batch + 1, batch)], profile)
+    return result
 
 
 def native_thread_pools():
@@ -140,6 +196,7 @@ def main():
     parser.add_argument("--cnn-samples", type=int, default=None)
     parser.add_argument("--warmup", type=int, default=5)
     parser.add_argument("--seed", type=int, default=1)
+    parser.add_argument("--profile", type=int, default=0, help="also profile this many steps op by op (see profile_steps)")
     args = parser.parse_args()
     if args.threads is not None:
         torch.set_num_threads(args.threads)
@@ -147,7 +204,7 @@ def main():
     x, y, classes = read_packed(args.data, args.samples)
     for model_name in args.models.split(","):
         rows = args.cnn_samples if model_name == "cnn" and args.cnn_samples else len(y)
-        result = throughput(model_name, x[:rows], y[:rows], classes, args.batch, epochs.get(model_name, 1), args.warmup, args.seed)
+        result = throughput(model_name, x[:rows], y[:rows], classes, args.batch, epochs.get(model_name, 1), args.warmup, args.seed, args.profile)
         result["torch"] = torch.__version__
         result["threads"] = threads_used()
         print(json.dumps(result), flush=True)
