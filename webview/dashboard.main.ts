@@ -79,6 +79,7 @@ const detail = new RunDetail(store, theme, state.detail, {
   onStop: (runId) => host.post({ type: 'stopRun', runId }),
   onRerun: (runId) => host.post({ type: 'rerunRun', runId }),
   onShowOutput: (runId) => host.post({ type: 'showOutput', runId }),
+  onWatchOutput: (runId) => host.post({ type: 'watchOutput', runId: runId ?? null }),
   onSettings: (s) => { state.detail = s; save(); },
 });
 
@@ -159,6 +160,10 @@ host.start((message) => {
   }
   if (message.type === 'tune') {
     sweep.tune.apply(message.sweepId, message.tune);
+    return;
+  }
+  if (message.type === 'output') {
+    detail.showOutput(message.runId, message.tail);
     return;
   }
   if (message.type === 'snapshot') subscribed.clear();

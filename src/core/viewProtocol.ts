@@ -58,6 +58,10 @@ const runRecordLike = custom('a run record', isRunRecordLike);
 const metricsChunk = custom('a metrics chunk', isMetricsChunk);
 const savedTuneLike = custom('a saved tune', (x): x is SavedTune => isObj(x) && Array.isArray(x.rounds) && isObj(x.options));
 
+/** The last lines of a command run's output.log; `truncated` when the file holds more before them. */
+const outputTail = object({ text: str, truncated: bool });
+export type OutputTailText = Proven<typeof outputTail>;
+
 /** Upper bounds on what a webview may ask the host to write, so a broken page cannot fill the disk. */
 export const MAX_EXPORT_CHARS = 64 * 1024 * 1024;
 const FILE_NAME = /^[\w.,=+@() -]{1,120}$/u;
@@ -83,6 +87,8 @@ export const hostMessages = {
   coefficients: { message: custom('a coefficient editor message to the page', isCoefficientHostMessage) },
   /** The answer to `getTune`: the tune's options and rounds from its sweep file; null for a sweep that is no tune. */
   tune: { sweepId: str, tune: nullable(savedTuneLike) },
+  /** The end of the watched run's output.log, again whenever it grows; null while the run has none. */
+  output: { runId: str, tail: nullable(outputTail) },
 };
 export type HostMessage = MessageOf<typeof hostMessages>;
 export const isHostMessage = guardOf(hostMessages);
@@ -107,6 +113,8 @@ export const webviewMessages = {
   coefficients: { runId: str, message: custom('a coefficient editor message to the host', isCoefficientWebviewMessage) },
   /** The Sweep tab shows this sweep: if it is a tune, the host answers with its rounds (`tune`). */
   getTune: { sweepId: str },
+  /** The run detail shows this run's output: the host sends its `output` while it grows (null: none). */
+  watchOutput: { runId: nullable(str) },
   reportError: { message: str },
 };
 export type WebviewMessage = MessageOf<typeof webviewMessages>;

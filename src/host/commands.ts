@@ -6,7 +6,7 @@ import * as vscode from 'vscode';
 import type { RunConfig } from '../core/runConfig';
 import type { RunRecord } from '../core/runFormat';
 import { formatIssues, validateRunConfig } from '../core/validate';
-import { OUTPUT_FILE } from '../runner/startCommandRun';
+import { outputFileOf } from '../store/outputLog';
 import { deleteRun, isTerminal, renameRun, runDirOf, type BrokenRun } from '../store/runStore';
 import { isRunConfigLike, runIdsFromArgs } from './commandArgs';
 import { runsToCsv, runsToJson } from './exportRuns';
@@ -186,7 +186,7 @@ export function registerCommands(deps: CommandDeps): vscode.Disposable[] {
     [COMMANDS.showOutput]: async (arg, multi) => {
       const [run] = await targetRuns(arg, multi, 'Run whose output to show', (r) => r.config.command !== undefined);
       if (!run) return;
-      const file = path.join(runDirOf(model.runsDir, run.id), OUTPUT_FILE);
+      const file = outputFileOf(runDirOf(model.runsDir, run.id));
       if (!fs.existsSync(file)) {
         return void vscode.window.showInformationMessage(run.config.command === undefined
           ? `PolyLoss: "${run.name}" was trained by the built-in engine, which writes to the PolyLoss log (Show Log), not to an output.log.`

@@ -10,10 +10,13 @@ import { METRICS_FILE, RUN_FILE, USER_FILE, readMetricsHistory, readMetricsStrea
 import { isRunFolderName, isTerminal, listRuns, readRunFolder, runDirOf, type BrokenRun } from '../store/runStore';
 import { Emitter } from '../core/emitter';
 import { MetricsTail } from '../store/metricsTail';
+import { readOutputTail, type OutputTail } from '../store/outputLog';
 import type { RunsModel } from './services';
 
 /** Milliseconds to gather file events before reading: a step batch touches the same files many times. */
 export const FILE_EVENT_DEBOUNCE_MS = 120;
+/** How much of the end of output.log the run detail shows: some hundred lines. */
+const OUTPUT_TAIL_BYTES = 16 * 1024;
 
 export class RunsIndex implements RunsModel {
   private readonly changed = new Emitter<readonly string[] | undefined>();
@@ -64,6 +67,10 @@ export class RunsIndex implements RunsModel {
 
   async readMetrics(runId: string): Promise<MetricLine[]> {
     return (await readMetricsStreamed(runDirOf(this.dir, runId))).lines;
+  }
+
+  readOutput(runId: string): OutputTail | undefined {
+    return readOutputTail(runDirOf(this.dir, runId), OUTPUT_TAIL_BYTES);
   }
 
   readHistory(runId: string): Promise<{ lines: MetricLine[]; cursor: MetricsCursor }> {

@@ -2,6 +2,7 @@ import type * as vscode from 'vscode';
 import type { MetricLine, RunRecord } from '../core/runFormat';
 import type { RunConfig } from '../core/runConfig';
 import type { BrokenRunInfo, MetricsCursor } from '../core/viewProtocol';
+import type { OutputTail } from '../store/outputLog';
 
 /** In-memory view of the runs folder, kept current by a file watcher and by live worker events. */
 export interface RunsModel {
@@ -15,6 +16,8 @@ export interface RunsModel {
   readMetrics(runId: string): Promise<MetricLine[]>;
   /** The run's lines for a chart: streamed, each once, downsampled when the run is long; and the cursor after them. */
   readHistory(runId: string): Promise<{ lines: MetricLine[]; cursor: MetricsCursor }>;
+  /** The end of a command run's output.log (its size tells whether it grew), or undefined when there is none. */
+  readOutput(runId: string): OutputTail | undefined;
   /** Fired with the ids whose run.json changed (or undefined when the whole list may have changed). */
   readonly onDidChangeRuns: vscode.Event<readonly string[] | undefined>;
   /** Live deltas: new metric lines of a run, in order, each line delivered once. */

@@ -16,10 +16,9 @@ import type { EpochMetric, RunEnvironment, RunRecord, RunTrainer, StepMetric } f
 import { summarizeMetrics } from '../core/metricsSummary';
 import { METRICS_FILE, parseMetricLines, readMetrics, writeRunRecord } from '../store/runFiles';
 import { isTerminal, readRunDir } from '../store/runStore';
+import { outputFileOf, readOutputTail } from '../store/outputLog';
 import { prepareCommand, type InterpreterSearch } from './commandSetup';
 import { claimRun, type RunHandle } from './startRun';
-
-export const OUTPUT_FILE = 'output.log';
 
 export interface CommandRunOptions {
   runsDir: string;
@@ -43,21 +42,9 @@ const OUTPUT_TAIL_LINES = 8;
 const OUTPUT_TAIL_BYTES = 8192;
 
 /** The last lines of output.log: what a failed script said last (its traceback, usually). */
-function outputTail(file: string): string {
-  try {
-    const fd = fs.openSync(file, 'r');
-    try {
-      const size = fs.fstatSync(fd).size;
-      const length = Math.min(size, OUTPUT_TAIL_BYTES);
-      const buf = Buffer.alloc(length);
-      fs.readSync(fd, buf, 0, length, size - length);
-      return buf.toString('utf8').split('\n').filter((line) => line.trim() && !line.startsWith('# polyloss:')).slice(-OUTPUT_TAIL_LINES).join('\n');
-    } finally {
-      fs.closeSync(fd);
-    }
-  } catch {
-    return '';
-  }
+function outputTail(runDir: string): string {
+  const tail = readOutputTail(runDir, OUTPUT_TAIL_BYTES)?.text ?? '';
+  return tail.split('\n').filter((line) => line.trim() && !line.startsWith('# polyloss:')).slice(-OUTPUT_TAIL_LINES).join('\n');
 }
 
 /**
@@ -75,7 +62,7 @@ export function startCommandRun(opts: CommandRunOptions): RunHandle {
   const config: CommandRunConfig = { ...opts.config, command: { ...opts.config.command, cwd: prepared.cwd } };
   writeRunRecord(runDir, { ...claimed, config, trainer });
 
-  const outputFile = path.join(runDir, OUTPUT_FILE);
+  const outputFile = outputFileOf(runDir);
   const out = fs.openSync(outputFile, 'a');
   const ranBy = prepared.interpreter ? `python: ${prepared.interpreter.path} (${prepared.interpreter.source})` : `program: ${prepared.program}`;
   fs.writeSync(out, `# polyloss: ${formatArgv(argv)}   in ${prepared.cwd}   ${ranBy}\n`);
@@ -140,7 +127,7 @@ export function startCommandRun(opts: CommandRunOptions): RunHandle {
         final = { ...current, status: 'completed', endedAt, trainer: finalTrainer, summary };
       } else {
         const how = sig ? `was killed by ${sig}` : `exited with code ${code}`;
-        const tail = outputTail(outputFile);
+        const tail = outputTail(runDir);
         final = { ...current, status: 'failed', endedAt, trainer: finalTrainer, summary, error: `the command ${how}${tail ? `:\n${tail}` : ''}` };
       }
     }

@@ -21,6 +21,8 @@ export class Emitter<T> {
 export class FakeServices {
   readonly records = new Map<string, RunRecord>();
   readonly metrics = new Map<string, MetricLine[]>();
+  /** Each run's output.log, whole. */
+  readonly outputs = new Map<string, string>();
   brokenRuns: BrokenRunInfo[] = [];
   readonly changed = new Emitter<readonly string[] | undefined>();
   readonly appended = new Emitter<{ runId: string; lines: MetricLine[] }>();
@@ -39,6 +41,10 @@ export class FakeServices {
       const history = new HistoryBuilder();
       history.push(this.metrics.get(id) ?? []);
       return history.result();
+    },
+    readOutput: (id) => {
+      const text = this.outputs.get(id);
+      return text === undefined ? undefined : { text, truncated: false, size: Buffer.byteLength(text) };
     },
     onDidChangeRuns: this.changed.event,
     onDidAppendMetrics: this.appended.event,

@@ -119,3 +119,41 @@ test('a log y axis labels only 1, 2 and 5 × 10^k, briefly, without overlapping'
     await v.close();
   }
 });
+
+test('the detail of a script run shows the end of output.log, follows it as it grows, and shows markup in it as text', async () => {
+  const host = new FakeServices();
+  const script = makeRun('script', { status: 'running' });
+  host.outputs.set('script', '# polyloss: python3 train.py\nepoch 1: loss 0.91\n');
+  host.addRun({ ...script, config: { command: { argv: ['python3', 'train.py'], cwd: '/work/project' }, loss: { type: 'poly', epsilon: 1 }, seed: 1 } }, lines(1, 50));
+  host.addRun(makeRun('builtin', { status: 'completed' }), lines(1, 50));
+  const v = await openView(web.browser, web.origin, 'dashboard', host, { focus: { runIds: ['script'], tab: 'detail' }, width: 1280, height: 800 });
+  const shown = (): Promise<string> => v.page.locator('.run-detail .output-tail .output-text').textContent().then((t) => t ?? '');
+  try {
+    await v.page.waitForFunction(() => document.querySelector('.output-tail .output-text')?.textContent?.includes('epoch 1: loss 0.91'), undefined, { timeout: 5000 });
+    assert.equal(await shown(), '# polyloss: python3 train.py\nepoch 1: loss 0.91\n');
+    assert.equal(await v.page.locator('.run-detail .output-tail').isVisible(), true);
+    assert.equal(await v.page.locator('.run-detail vscode-button:has-text("Output")').isVisible(), true, 'the Output button opens the whole file');
+
+    // The script prints on, markup and all: the detail follows within the host's poll, as plain text.
+    const hostile = '<script>window.__injected = 1</script><img src=x onerror="window.__injected = 2"><b>bold</b>';
+    host.outputs.set('script', `${host.outputs.get('script')}epoch 2: loss 0.52\n${hostile}\n`);
+    await v.page.waitForFunction(() => document.querySelector('.output-tail .output-text')?.textContent?.includes('epoch 2: loss 0.52'), undefined, { timeout: 5000 });
+    assert.equal(await shown(), `# polyloss: python3 train.py\nepoch 1: loss 0.91\nepoch 2: loss 0.52\n${hostile}\n`);
+    assert.equal(await v.page.locator('.output-tail .output-text *').count(), 0, 'no element was made from the log');
+    assert.equal(await v.page.evaluate(() => (window as unknown as { __injected?: number }).__injected), undefined, 'nothing in the log ran');
+    assert.deepEqual(await v.violations(), []);
+    await v.page.screenshot({ path: screenshotPath('run-detail-output.png') });
+
+    await v.page.click('.run-detail vscode-button:has-text("Output")');
+    await v.settle();
+    assert.ok((await v.posted()).some((m) => m.type === 'showOutput' && m.runId === 'script'));
+
+    // A built-in run has no output.log: no output section, and the host stops reading the script's.
+    await v.page.evaluate(() => (window as unknown as { __polyloss: { detail: { show(id: string): void } } }).__polyloss.detail.show('builtin'));
+    await v.settle();
+    assert.equal(await v.page.locator('.run-detail .output-tail').isVisible(), false);
+    assert.deepEqual((await v.posted()).filter((m) => m.type === 'watchOutput').map((m) => m.runId), ['script', null]);
+  } finally {
+    await v.close();
+  }
+});

@@ -2,6 +2,7 @@ import '@vscode-elements/elements/dist/vscode-button/index.js';
 import { formatArgv } from '../../src/core/commandRun';
 import { describeLoss } from '../../src/core/lossSpec';
 import { TERMINAL_STATUSES, type RunRecord } from '../../src/core/runFormat';
+import type { OutputTailText } from '../../src/core/viewProtocol';
 import { createChart, applyTheme, baseOptions, themedScale, type Chart } from '../shared/charts';
 import { select, smoothingSlider } from '../shared/controls';
 import { el } from '../shared/dom';
@@ -22,6 +23,8 @@ export interface RunDetailCallbacks {
   onRerun(runId: string): void;
   /** Opens the run's output.log (runs of the user's command have one). */
   onShowOutput(runId: string): void;
+  /** The detail shows this command run's output (undefined: no run's); its end comes back through showOutput. */
+  onWatchOutput(runId: string | undefined): void;
   onSettings(settings: DetailSettings): void;
 }
 
@@ -115,6 +118,11 @@ export class RunDetail {
   private readonly header = el('div', { class: 'detail-header' });
   private readonly facts = el('dl', { class: 'facts' });
   private readonly results = el('section', { class: 'results' });
+  private readonly outputNote = el('p', { class: 'chart-note' });
+  private readonly outputText = el('pre', { class: 'output-text', attrs: { tabindex: '0', 'aria-label': 'End of output.log' } });
+  private readonly output = el('section', { class: 'output-tail' }, el('h3', { text: 'Output' }), this.outputNote, this.outputText);
+  /** The command run whose output is asked for. */
+  private watchedOutput: string | undefined;
   private readonly empty = el('p', { class: 'empty-state', text: 'Open a run from the Runs tab (click a row or press Enter on it) to see its details here.' });
   private readonly body: HTMLElement;
   private classChart: Chart<'bar'> | undefined;
@@ -131,7 +139,7 @@ export class RunDetail {
       grid.append(el('div', { class: 'chart-card' }, el('h3', { text: def.title }), el('div', { class: 'chart-box' }, canvas)));
       this.charts.set(def.id, new LiveChart(canvas, store, { ...chartAxis(def, settings), yScale: 'linear' }, theme, undefined));
     }
-    this.body = el('div', {}, this.header, this.facts, controls, grid, this.results);
+    this.body = el('div', {}, this.header, this.facts, this.output, controls, grid, this.results);
     this.root = el('section', { class: 'run-detail' }, this.empty, this.body);
     this.show(undefined);
   }
@@ -146,7 +154,34 @@ export class RunDetail {
     this.empty.hidden = run !== undefined;
     this.body.hidden = run === undefined;
     for (const def of CHARTS) this.charts.get(def.id)!.setLines(run ? this.lines(run, def.curves(run)) : []);
+    this.watchOutput(run?.config.command !== undefined ? run.id : undefined);
     this.refresh();
+  }
+
+  /** The end of the shown run's output.log, as the host read it (null: there is none yet). Shown as text, never as HTML. */
+  showOutput(runId: string, tail: OutputTailText | null): void {
+    if (runId !== this.watchedOutput) return;
+    const box = this.outputText;
+    const atEnd = box.scrollTop + box.clientHeight >= box.scrollHeight - 4;
+    box.textContent = tail?.text ?? '';
+    box.hidden = !tail?.text;
+    this.outputNote.textContent = !tail ? 'No output yet: output.log appears once the command starts.'
+      : !tail.text ? 'output.log is empty so far.'
+        : tail.truncated ? 'The last lines of output.log; Output opens the whole file.' : 'output.log so far; Output opens it in an editor.';
+    if (atEnd) box.scrollTop = box.scrollHeight; // follows new lines unless the reader scrolled up
+  }
+
+  /** Asks for the output of a command run shown (again after every show: the host forgets it on reload). */
+  private watchOutput(runId: string | undefined): void {
+    this.output.hidden = runId === undefined;
+    if (runId !== this.watchedOutput) {
+      this.outputText.textContent = '';
+      this.outputText.hidden = true;
+      this.outputNote.textContent = 'Reading output.log…';
+    }
+    if (runId === undefined && this.watchedOutput === undefined) return;
+    this.watchedOutput = runId;
+    this.callbacks.onWatchOutput(runId);
   }
 
   /** Re-reads the run record (status, summary) and redraws header and results. */

@@ -10,6 +10,7 @@ import {
 import type { HostServices } from '../services';
 import type { CoefficientEditorActions } from './coefficientEditorSession';
 import { EmbeddedCoefficientEditor } from './dashboardCoefficients';
+import { OutputWatch } from './outputWatch';
 import type { WebviewPort } from './webviewPort';
 import { errorMessage } from '../../core/errors';
 import { savedTuneOf } from '../../store/sweepFiles';
@@ -50,6 +51,7 @@ export class WebviewRelay implements Disposable {
   private timer: ReturnType<typeof setTimeout> | undefined;
   private readonly subscriptions: Disposable[] = [];
   private coefficientEditor: EmbeddedCoefficientEditor | undefined;
+  private outputWatch: OutputWatch | undefined;
 
   constructor(
     private readonly port: WebviewPort,
@@ -77,6 +79,7 @@ export class WebviewRelay implements Disposable {
   dispose(): void {
     if (this.timer) clearTimeout(this.timer);
     this.coefficientEditor?.dispose();
+    this.outputWatch?.dispose();
     for (const s of this.subscriptions) s.dispose();
     this.subscriptions.length = 0;
   }
@@ -116,6 +119,7 @@ export class WebviewRelay implements Disposable {
       case 'coefficients': return this.embeddedEditor().receive(m.runId, m.message);
       case 'reportError': this.services.log.error(`${this.view} webview: ${m.message}`); return;
       case 'getTune': return this.post({ type: 'tune', sweepId: m.sweepId, tune: savedTuneOf(this.services.runs.runsDir, m.sweepId) });
+      case 'watchOutput': return this.watchOutput(m.runId);
     }
   }
 
@@ -128,6 +132,13 @@ export class WebviewRelay implements Disposable {
     await this.services.actions.start([checked.value]);
   }
 
+  /** Follows one run's output.log for the run detail (one at a time); null stops. */
+  private watchOutput(runId: string | null): void {
+    this.outputWatch?.dispose();
+    this.outputWatch = runId === null ? undefined
+      : new OutputWatch(runId, this.services.runs, (tail) => this.post({ type: 'output', runId, tail }));
+  }
+
   private embeddedEditor(): EmbeddedCoefficientEditor {
     const actions = this.handlers.coefficients;
     if (!actions) throw new Error(`the ${this.view} webview has no coefficient editor`);
@@ -137,6 +148,7 @@ export class WebviewRelay implements Disposable {
 
   private start(): void {
     this.ready = true;
+    this.watchOutput(null); // a reloaded page asks again for what it shows
     this.conversation++;
     this.cursors.clear();
     this.loading.clear();
