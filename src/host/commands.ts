@@ -9,6 +9,7 @@ import { formatIssues, validateRunConfig } from '../core/validate';
 import { outputFileOf } from '../store/outputLog';
 import { deleteRun, isTerminal, renameRun, runDirOf, type BrokenRun } from '../store/runStore';
 import { isRunConfigLike, runIdsFromArgs } from './commandArgs';
+import { confirmDestructive } from './confirm';
 import { runsToCsv, runsToJson } from './exportRuns';
 import { askForNewRun } from './newRunWizard';
 import type { RunLauncher } from './runLauncher';
@@ -114,8 +115,7 @@ export function registerCommands(deps: CommandDeps): vscode.Disposable[] {
       const active = runs.filter((r) => !isTerminal(r.status));
       const detail = `This deletes ${targets.length === 1 ? 'its folder' : 'their folders'} with the metrics from ${model.runsDir}.`
         + (active.length ? ` ${active.length} still ${active.length === 1 ? 'runs and is' : 'run and are'} stopped first.` : '');
-      const choice = await vscode.window.showWarningMessage(`Delete ${what}?`, { modal: true, detail }, 'Delete');
-      if (choice !== 'Delete') return;
+      if (!(await confirmDestructive(`Delete ${what}?`, detail, 'Delete'))) return;
       await Promise.all(active.map((r) => launcher.stopAndWait(r.id)));
       const failed: string[] = [];
       for (const target of targets) {

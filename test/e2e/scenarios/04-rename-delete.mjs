@@ -1,5 +1,5 @@
 // Rename and Delete from the tree's context menu: the name changes in run.json and the tree; Delete
-// asks for confirmation in a modal dialog, then the folder and the row are gone.
+// asks for confirmation with Cancel focused (Enter keeps the run); picking Delete removes the folder and the row.
 import { existsSync, readFileSync } from 'node:fs';
 import * as path from 'node:path';
 import { readRuns, runRow, showRunsView } from '../lib/polyloss.mjs';
@@ -43,13 +43,26 @@ export async function run({ wb, page, check, workbenchUrl, ws, runsDir }) {
   await wb.screenshot('revealed');
   await wb.openViewContainer('PolyLoss');
 
-  await wb.contextMenu(renamed, 'Delete Run');
-  const dialog = page.locator('.monaco-dialog-box');
-  await dialog.waitFor({ state: 'visible', timeout: 5000 });
-  check((await dialog.textContent()).includes('Delete run "baseline <b>CE</b>"?'), 'a modal asks before deleting');
+  // Delete asks first, with Cancel focused: Enter keeps the run.
+  const askToDelete = async () => {
+    await wb.contextMenu(renamed, 'Delete Run');
+    await wb.waitForStep('Delete run "baseline <b>CE</b>"?');
+  };
+  await askToDelete();
+  const focused = page.locator('.quick-input-list .monaco-list-row.focused .label-name');
+  const focusedText = ((await focused.first().textContent()) ?? '').trim();
+  check(focusedText === 'Cancel', `the confirmation asks before deleting, with Cancel focused ("${focusedText}")`);
+  const detail = ((await page.locator('.quick-input-list .monaco-list-row', { hasText: 'Delete' }).locator('.quick-input-list-label-meta').first().textContent()) ?? '').trim();
+  check(detail.startsWith('This deletes its folder with the metrics from '), `Delete says what it deletes ("${detail}")`);
   await wb.screenshot('delete-confirmation');
-  await dialog.locator('.monaco-button', { hasText: 'Delete' }).first().click();
+  await page.keyboard.press('Enter');
+  await wb.quickInput().waitFor({ state: 'hidden', timeout: 5000 });
+  await page.waitForTimeout(500);
+  check(existsSync(target.dir) && (await runRow(wb, 'baseline <b>CE</b>').count()) === 1, 'Enter on the confirmation keeps the run and its folder');
+
+  await askToDelete();
+  await wb.pick('Delete run', 'Delete');
   await waitFor('the row to disappear', async () => (await runRow(wb, 'baseline <b>CE</b>').count()) === 0, { timeout: 10000 });
-  check(!existsSync(target.dir), 'the run folder is deleted');
+  check(!existsSync(target.dir), 'picking Delete deletes the run folder');
   await wb.screenshot('deleted');
 }
