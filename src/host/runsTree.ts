@@ -6,7 +6,7 @@ import type { RunsIndex } from './runsModel';
 import type { PersistentRunSelection } from './selection';
 import { groupContextValue } from './sweepTree';
 import {
-  BROKEN_RUN_CONTEXT, BROKEN_RUN_DESCRIPTION, BROKEN_RUN_ICON, brokenTooltipMarkdown, buildTree, carryRecords, groupDescription,
+  BROKEN_RUN_CONTEXT, BROKEN_RUN_DESCRIPTION, BROKEN_RUN_ICON, brokenTooltipMarkdown, buildTree, carryRecords, groupDescription, groupTooltip,
   runContextValue, runDescription, runTooltipMarkdown, statusIcon, type SlurmTaskState,
   type BrokenNode, type GroupNode, type RunNode, type TreeNode,
 } from './treeModel';
@@ -133,6 +133,7 @@ export class RunsTreeProvider implements vscode.TreeDataProvider<TreeNode>, vsco
     const item = new vscode.TreeItem(node.label, vscode.TreeItemCollapsibleState.Expanded);
     item.id = node.id;
     item.description = groupDescription(node);
+    item.tooltip = groupTooltip(node);
     item.iconPath = new vscode.ThemeIcon(node.id.startsWith('sweep:') ? 'layers' : 'beaker');
     item.contextValue = groupContextValue(node);
     this.drawnGroups.set(node.id, groupLook(node));

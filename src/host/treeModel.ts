@@ -4,6 +4,8 @@ import { formatArgv, scriptNameOf } from '../core/commandRun';
 import { describeLoss } from '../core/lossSpec';
 import { isCommandConfig, type BuiltinRunConfig } from '../core/runConfig';
 import type { RunRecord, RunStatus } from '../core/runFormat';
+import { describeSweepGrid, describeSweepState } from '../core/sweepRuns';
+import { sweepIdFromArg } from './sweepTree';
 import type { BrokenRun } from '../store/runStore';
 
 /** What the tree knows about a run that is training right now (from worker events). */
@@ -47,11 +49,19 @@ function newestFirst(a: RunRecord, b: RunRecord): number {
   return createdTime(b) - createdTime(a) || (a.id < b.id ? 1 : a.id > b.id ? -1 : 0);
 }
 
-function groupKey(record: RunRecord): { id: string; label: string } | undefined {
+function groupKey(record: RunRecord): string | undefined {
   const { sweepId, experiment } = record.config;
-  if (sweepId) return { id: `sweep:${sweepId}`, label: experiment ? `${experiment} · ${sweepId}` : `Sweep ${sweepId}` };
-  if (experiment) return { id: `experiment:${experiment}`, label: experiment };
+  if (sweepId) return `sweep:${sweepId}`;
+  if (experiment) return `experiment:${experiment}`;
   return undefined;
+}
+
+/** A sweep by its grid ("ε −1…2 × 3 seeds, digits"), after its experiment's name when it has one; an experiment by its name. */
+function groupLabel(group: GroupNode): string {
+  const { experiment } = group.runs[0].record.config;
+  if (!group.id.startsWith('sweep:')) return experiment ?? group.id;
+  const grid = describeSweepGrid(group.runs.map((r) => r.record.config));
+  return experiment ? `${experiment} · ${grid}` : grid;
 }
 
 /**
@@ -70,14 +80,15 @@ export function buildTree(records: readonly RunRecord[], broken: readonly Broken
       top.push(node);
       continue;
     }
-    let group = groups.get(key.id);
+    let group = groups.get(key);
     if (!group) {
-      group = { kind: 'group', id: key.id, label: key.label, runs: [] };
-      groups.set(key.id, group);
+      group = { kind: 'group', id: key, label: '', runs: [] };
+      groups.set(key, group);
       top.push(group);
     }
     group.runs.push(node);
   }
+  for (const group of groups.values()) group.label = groupLabel(group);
   const byName = [...broken].sort((x, y) => (x.runId < y.runId ? -1 : 1)); // folder names are unique
   for (const { runId, dir, reason } of byName) top.push({ kind: 'broken', id: runId, runId, dir, reason });
   return top;
@@ -142,6 +153,12 @@ export function runDescription(record: RunRecord, live?: LiveProgress): string {
   if (!record.name.includes(loss)) parts.push(loss);
   parts.push(isCommandConfig(record.config) ? scriptNameOf(record.config.command) : `${record.config.dataset.name} ${record.config.model.type}`);
   return parts.join(' · ');
+}
+
+/** "Sweep sweep-20260301-101500-abc12345" (sweeps are labelled by their grid; the id stays findable). */
+export function groupTooltip(group: GroupNode): string {
+  const sweepId = sweepIdFromArg(group);
+  return sweepId ? `Sweep ${sweepId}\n${describeSweepState(group.runs.map((r) => r.record))}` : group.label;
 }
 
 export function groupDescription(group: GroupNode): string {

@@ -7,7 +7,7 @@ import { DEFAULT_CONFIG, type BuiltinRunConfig } from '../../src/core/runConfig'
 import { RUN_SCHEMA_VERSION, type RunRecord, type RunStatus } from '../../src/core/runFormat';
 import { runIdsFromArgs } from '../../src/host/commandArgs';
 import {
-  BROKEN_RUN_CONTEXT, BROKEN_RUN_DESCRIPTION, BROKEN_RUN_ICON, brokenTooltipMarkdown, buildTree, carryRecords, escapeMarkdown, groupDescription,
+  BROKEN_RUN_CONTEXT, BROKEN_RUN_DESCRIPTION, BROKEN_RUN_ICON, brokenTooltipMarkdown, buildTree, carryRecords, escapeMarkdown, groupDescription, groupTooltip,
   headlineMetric, runContextValue, runDescription, runTooltipMarkdown, statusIcon,
   type BrokenNode, type GroupNode, type TreeNode,
 } from '../../src/host/treeModel';
@@ -34,18 +34,22 @@ describe('Runs tree shape', () => {
     assert.deepEqual(tree.map((n) => n.id), ['c', 'b', 'a']);
   });
 
-  it('gathers a sweep under one group placed at its newest run, runs inside newest first', () => {
+  it('gathers a sweep under one group placed at its newest run, runs inside newest first, labelled by its grid', () => {
+    const sweepRun = (id: string, createdAt: string, epsilon: number, seed: number) =>
+      record(id, createdAt, { status: id === 's1' ? 'running' : 'completed', config: { sweepId: 'sweep-20260102-000000-0a1b2c3d', loss: { type: 'poly', epsilon }, seed } });
     const tree = buildTree([
       record('solo-old', '2026-01-01T00:00:00Z'),
-      record('s1', '2026-01-02T00:00:00Z', { config: { sweepId: 'eps' } }),
-      record('s2', '2026-01-04T00:00:00Z', { config: { sweepId: 'eps' } }),
+      sweepRun('s1', '2026-01-02T00:00:00Z', -1, 1),
+      sweepRun('s2', '2026-01-04T00:00:00Z', 2, 2),
+      sweepRun('s3', '2026-01-04T00:00:00Z', 0.5, 1),
       record('solo-mid', '2026-01-03T00:00:00Z'),
     ]);
-    assert.deepEqual(tree.map((n) => n.id), ['sweep:eps', 'solo-mid', 'solo-old']);
+    assert.deepEqual(tree.map((n) => n.id), ['sweep:sweep-20260102-000000-0a1b2c3d', 'solo-mid', 'solo-old']);
     const group = tree[0] as GroupNode;
     assert.equal(group.kind, 'group');
-    assert.deepEqual(group.runs.map((r) => r.id), ['s2', 's1']);
-    assert.equal(group.label, 'Sweep eps');
+    assert.deepEqual(group.runs.map((r) => r.id), ['s3', 's2', 's1']);
+    assert.equal(group.label, `ε −1…2 × 2 seeds, ${DEFAULT_CONFIG.dataset.name}`);
+    assert.equal(groupTooltip(group), 'Sweep sweep-20260102-000000-0a1b2c3d\n3 runs: 2 completed, 1 running', 'the id stays in the tooltip');
   });
 
   it('groups experiment runs by experiment name, and a sweep of an experiment by its sweep', () => {
@@ -55,7 +59,8 @@ describe('Runs tree shape', () => {
       record('e3', '2026-01-03T00:00:00Z', { config: { experiment: 'cifar-eps', sweepId: 'x1' } }),
     ]);
     assert.deepEqual(tree.map((n) => n.id), ['sweep:x1', 'experiment:cifar-eps']);
-    assert.equal((tree[0] as GroupNode).label, 'cifar-eps · x1');
+    assert.equal((tree[0] as GroupNode).label, `cifar-eps · Poly-1 ε=1 × 1 seed, ${DEFAULT_CONFIG.dataset.name}`);
+    assert.equal(groupTooltip(tree[1] as GroupNode), 'cifar-eps');
     assert.deepEqual((tree[1] as GroupNode).runs.map((r) => r.id), ['e2', 'e1']);
   });
 

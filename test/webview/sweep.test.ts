@@ -153,7 +153,11 @@ test('Sweep tab: ε-response points with CI bars, the CE baseline and the best �
     assert.equal(state.source, SWEEP);
     assert.equal(state.chart.unit, '%');
     assertShows(state, expectedAnalysis(host));
-    assert.match(state.status, new RegExp(`^Sweep ${SWEEP}: 12 runs: 11 completed, 1 running\\.`));
+    assert.match(state.status, new RegExp(`^ε 0…2 \\+ CE × 3 seeds, digits \\(${SWEEP}\\): 12 runs: 11 completed, 1 running\\.`));
+    // The Sweep selector names each sweep by its grid; the id is the option's description (shown under the open list).
+    const options = await v.page.locator('vscode-single-select[aria-label="Sweep"] vscode-option').evaluateAll((nodes) =>
+      nodes.map((n) => [n.textContent?.trim(), n.getAttribute('description') ?? '']));
+    assert.deepEqual(options, [['ε 0…2 + CE × 3 seeds, digits (12 runs)', `Sweep ${SWEEP}`], ['Ticked runs (0)', '']]);
     assert.deepEqual(state.table.rows.map((r) => [r[0], r[1]]), [['CE', '3'], ['Poly-1 ε=0', '3'], ['Poly-1 ε=1', '3'], ['Poly-1 ε=2', '2']]);
     assert.equal(state.chart.best[0].epsilon, 1, 'this sweep peaks at ε = 1');
     assert.deepEqual(await v.page.evaluate(() => (window as unknown as { __polyloss: { sweep: { chart: { chart: { scales: { x: { ticks: { value: number }[] } } } } } } })

@@ -3,11 +3,11 @@ import '@vscode-elements/elements/dist/vscode-single-select/index.js';
 import { el } from './dom';
 import { MAX_SMOOTHING_WEIGHT } from '../../src/core/smoothing';
 
-/** A select built from vscode-elements; the initial choice is marked on its option. */
-export function select(label: string, choices: readonly { id: string; label: string }[], value: string, onChange: (v: string) => void): HTMLElement {
+/** A select built from vscode-elements; the initial choice is marked on its option. A choice's description shows under the open list. */
+export function select(label: string, choices: readonly { id: string; label: string; description?: string }[], value: string, onChange: (v: string) => void): HTMLElement {
   const control = el('vscode-single-select', { attrs: { 'aria-label': label } });
   for (const c of choices) {
-    const option = el('vscode-option', { text: c.label, attrs: { value: c.id } });
+    const option = el('vscode-option', { text: c.label, attrs: { value: c.id, ...(c.description ? { description: c.description } : {}) } });
     if (c.id === value) option.setAttribute('selected', '');
     control.append(option);
   }

@@ -4,7 +4,7 @@ import { groupStatistics, groupsCsv } from '../../src/core/report/groupsExport';
 import type { EpochMetric, RunRecord } from '../../src/core/runFormat';
 import { metricLabel } from '../../src/core/report/format';
 import { headline } from '../../src/core/report/headline';
-import { describeSweepState, isLive, sweepsOf } from '../../src/core/sweepRuns';
+import { describeSweepGrid, describeSweepState, isLive, sweepsOf } from '../../src/core/sweepRuns';
 import { select } from '../shared/controls';
 import { el } from '../shared/dom';
 import type { RunsStore, RunSeries, StoreChange } from '../shared/series';
@@ -175,7 +175,7 @@ export class SweepPanel {
     this.analysis = runs.length > 0
       ? analyzeRuns(runs, { metric: this.settings.metric, k: DEFAULT_LAST_K, epochsOf: (run) => epochsOf(this.store.series.get(run.id)) })
       : undefined;
-    const name = source === TICKED ? 'Ticked runs' : `Sweep ${source}`;
+    const name = source === TICKED ? 'Ticked runs' : `${describeSweepGrid(runs.map((r) => r.config))} (${source})`;
     this.empty.hidden = runs.length > 0;
     this.empty.textContent = source === TICKED && sweepsOf(this.store.list()).length > 0 ? NO_TICKED_RUNS : NO_SWEEPS;
     this.status.hidden = runs.length === 0;
@@ -204,7 +204,11 @@ export class SweepPanel {
   private showSources(current: string): void {
     const sweeps = sweepsOf(this.store.list());
     const choices = [
-      ...sweeps.map((s) => ({ id: s.sweepId, label: `${s.sweepId} (${s.runs.length} run${s.runs.length === 1 ? '' : 's'})` })),
+      ...sweeps.map((s) => ({
+        id: s.sweepId,
+        label: `${describeSweepGrid(s.runs.map((r) => r.config))} (${s.runs.length} run${s.runs.length === 1 ? '' : 's'})`,
+        description: `Sweep ${s.sweepId}`,
+      })),
       { id: TICKED, label: `Ticked runs (${this.store.selectedRuns().length})` },
     ];
     const signature = JSON.stringify([choices, current]);
