@@ -7,7 +7,7 @@ import * as path from 'node:path';
 import * as vscode from 'vscode';
 import { reconcileInterrupted } from './store/runStore';
 import { registerCommands } from './host/commands';
-import { LiveRuns } from './host/liveProgress';
+import { LiveRuns, expectedStepRate } from './host/liveProgress';
 import { RunLauncher } from './host/runLauncher';
 import { RunsIndex } from './host/runsModel';
 import { createRunsTreeView, RunsTreeProvider } from './host/runsTree';
@@ -38,7 +38,7 @@ export function activate(context: vscode.ExtensionContext): PolyLossApi {
   const workerPath = vscode.Uri.joinPath(context.extensionUri, 'dist', 'worker.js').fsPath;
   const model = new RunsIndex(settings.runsDirectory(context.globalStorageUri));
   const selection = new PersistentRunSelection(context.workspaceState);
-  const live = new LiveRuns();
+  const live = new LiveRuns((record) => expectedStepRate(model.list(), record));
   const statusBar = new RunsStatusBar(live);
   const slurm = new SlurmWatch(model, (runIds) => runIds.forEach((id) => tree.liveChanged(id)), log);
   const tree = new RunsTreeProvider(model, selection, live, (runId) => slurm.stateOf(runId));

@@ -1,22 +1,48 @@
 // Progress of the runs this window is training, fed by worker events: what the status bar and the
 // tree descriptions show while a run is live. Plain TypeScript (no vscode) so it is unit-tested.
 import type { WorkerEvent } from '../core/protocol';
+import { isCommandConfig } from '../core/runConfig';
+import type { RunRecord } from '../core/runFormat';
+import { recentStepRate } from '../runner/sweepEstimate';
 import type { LiveProgress } from './treeModel';
+
+/** The last step of a batch and when the worker logged it (ms since the run started). */
+interface StepMark {
+  at: number;
+  step: number;
+}
 
 interface Tracked extends LiveProgress {
   name: string;
   epochs: number;
-  /** ms timestamp of the first step seen, for the ETA. */
-  firstStepAt?: number;
-  firstStep?: number;
-  lastStepAt?: number;
+  /** Steps per second that finished runs like this one trained at, when there are such runs. */
+  expectedRate?: number;
+  /** Step batches of about the last RATE_WINDOW_MS, oldest first, for the run's own rate. */
+  marks: StepMark[];
+}
+
+/**
+ * The run's own rate is taken over its last few seconds: its first steps are slow (the backend
+ * compiles its kernels, other runs are still starting), and a rate since the start would keep that
+ * in the estimate to the end. Until it has measured that long, the speed of finished runs like it
+ * is the better guess, when there are some.
+ */
+const RATE_WINDOW_MS = 4000;
+const MIN_OWN_RATE_MS = 2000;
+
+/** Steps per second of finished runs that train like `record` (same data, model, batch size, backend), if any. */
+export type ExpectedRate = (record: RunRecord) => number | undefined;
+
+/** The ExpectedRate of the runs in `runs`: that of the recent completed runs like the record (none for a script's runs). */
+export function expectedStepRate(runs: readonly RunRecord[], record: RunRecord): number | undefined {
+  return isCommandConfig(record.config) ? undefined : recentStepRate(runs, record.config);
 }
 
 export class LiveRuns {
   private readonly runs = new Map<string, Tracked>();
   private readonly queued = new Set<string>();
 
-  constructor(private readonly now: () => number = Date.now) {}
+  constructor(private readonly expectedRate: ExpectedRate = () => undefined) {}
 
   markQueued(runId: string): void {
     this.queued.add(runId);
@@ -33,6 +59,8 @@ export class LiveRuns {
           step: 0,
           epoch: 0,
           totalSteps: event.totalSteps,
+          expectedRate: this.expectedRate(event.record),
+          marks: [],
         });
         return true;
       }
@@ -40,14 +68,13 @@ export class LiveRuns {
         const run = this.runs.get(event.runId);
         const last = event.steps[event.steps.length - 1];
         if (!run || !last) return false;
-        const t = this.now();
-        if (run.firstStepAt === undefined) {
-          run.firstStepAt = t;
-          run.firstStep = last.step;
-        }
+        // The worker's own clock: how late a batch reaches this window does not change the rate.
+        const at = last.t;
+        run.marks.push({ at, step: last.step });
+        // Keep one mark at or before the window's start, so the window is always spanned.
+        while (run.marks.length > 2 && run.marks[1].at <= at - RATE_WINDOW_MS) run.marks.shift();
         run.step = last.step;
         run.epoch = last.epoch;
-        run.lastStepAt = t;
         return true;
       }
       case 'epoch': {
@@ -82,14 +109,20 @@ export class LiveRuns {
     return this.queued.size;
   }
 
-  /** Seconds left for one run, from its step rate so far; undefined until two step batches arrived. */
+  /**
+   * Seconds left for one run: its steps left at its own rate over the last few seconds, or at the
+   * rate of finished runs like it while its own is not yet measured; undefined when neither is known.
+   */
   etaSeconds(runId: string): number | undefined {
     const run = this.runs.get(runId);
-    if (!run?.totalSteps || run.firstStepAt === undefined || run.lastStepAt === undefined) return undefined;
-    const doneSteps = run.step - (run.firstStep ?? 0);
-    const elapsed = run.lastStepAt - run.firstStepAt;
-    if (doneSteps <= 0 || elapsed <= 0) return undefined;
-    return Math.max(0, ((run.totalSteps - run.step) * elapsed) / doneSteps / 1000);
+    if (!run?.totalSteps) return undefined;
+    const first = run.marks[0];
+    const last = run.marks[run.marks.length - 1];
+    const span = first && last ? last.at - first.at : 0;
+    const ownRate = span > 0 && last.step > first.step ? ((last.step - first.step) * 1000) / span : undefined;
+    const rate = run.expectedRate !== undefined && (ownRate === undefined || span < MIN_OWN_RATE_MS) ? run.expectedRate : ownRate;
+    if (!rate) return undefined;
+    return Math.max(0, (run.totalSteps - run.step) / rate);
   }
 
   /** Status bar text, or undefined when nothing is running or waiting. */
@@ -106,18 +139,18 @@ export class LiveRuns {
     // Several runs: the one that finishes last decides when the batch is done.
     const etas = ids.map((id) => this.etaSeconds(id));
     const known = etas.every((e) => e !== undefined);
-    const eta = known && etas.length ? ` · ETA ${formatDuration(Math.max(...(etas as number[])))}` : '';
+    const eta = known && etas.length ? ` · ${formatEstimate(Math.max(...(etas as number[])))} left` : '';
     return `$(loading~spin) PolyLoss: ${ids.length} running${queuedText}${eta}`;
   }
 
-  /** "epoch 2/10 · step 340/1200 · ETA 0:42" for one run. */
+  /** "epoch 2/10 · step 340/1200 · about 42 s left" for one run. */
   progressText(runId: string): string {
     const run = this.runs.get(runId);
     if (!run) return '';
     const parts = [`epoch ${Math.max(1, run.epoch)}/${run.epochs}`];
     parts.push(run.totalSteps ? `step ${run.step}/${run.totalSteps}` : `step ${run.step}`);
     const eta = this.etaSeconds(runId);
-    if (eta !== undefined) parts.push(`ETA ${formatDuration(eta)}`);
+    if (eta !== undefined) parts.push(`${formatEstimate(eta)} left`);
     return parts.join(' · ');
   }
 
@@ -127,11 +160,13 @@ export class LiveRuns {
   }
 }
 
-/** 75 → "1:15", 3725 → "1:02:05". */
-export function formatDuration(seconds: number): string {
-  const s = Math.round(seconds);
-  const h = Math.floor(s / 3600);
-  const m = Math.floor((s % 3600) / 60);
-  const sec = String(s % 60).padStart(2, '0');
-  return h ? `${h}:${String(m).padStart(2, '0')}:${sec}` : `${m}:${sec}`;
+/**
+ * An estimated time in words, no more precise than an estimate is: 14 → "about 14 s",
+ * 75 → "about 1 min", 150 → "about 3 min", 3725 → "about 1 h 2 min".
+ */
+export function formatEstimate(seconds: number): string {
+  if (seconds < 59.5) return `about ${Math.max(1, Math.round(seconds))} s`;
+  const minutes = Math.round(seconds / 60);
+  if (minutes < 60) return `about ${minutes} min`;
+  return `about ${Math.floor(minutes / 60)} h${minutes % 60 ? ` ${minutes % 60} min` : ''}`;
 }

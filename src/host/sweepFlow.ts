@@ -11,7 +11,7 @@ import {
 } from '../core/sweep';
 import { validateRunConfig } from '../core/validate';
 import { sweepEstimate, type Calibration } from '../runner/sweepEstimate';
-import { formatDuration } from './liveProgress';
+import { formatEstimate } from './liveProgress';
 import { configFor, initialChoices, parseSeeds, type NewRunSettings } from './newRunFlow';
 
 export type SweepStepId = 'base' | 'epsilon' | 'gamma' | 'labelSmoothing' | 'seeds' | 'baseline' | 'confirm';
@@ -221,12 +221,12 @@ export function sweepNotes(plan: SweepPlan): string[] {
 /** Where the estimate stands: still measuring, or measured (possibly without a result). */
 export type SpeedState = { measuring: true } | { measuring: false; measured: Calibration };
 
-/** "about 1:20", "estimating the time…" or "time unknown (…)", for `configs` run `concurrency` at a time. */
+/** "about 2 min", "estimating the time…" or "time unknown (…)", for `configs` run `concurrency` at a time. */
 export function etaText(configs: readonly RunConfig[], speed: SpeedState | undefined, concurrency: number): string {
   if (!speed || speed.measuring) return 'estimating the time…';
   if (speed.measured.interrupted) return 'time unknown';
   const { seconds, basis } = sweepEstimate(configs, speed.measured, concurrency);
-  return seconds === undefined ? `time unknown (${basis})` : `about ${formatDuration(seconds)}`;
+  return seconds === undefined ? `time unknown (${basis})` : formatEstimate(seconds);
 }
 
 /** The estimate's basis in words, for the confirmation ("from speed of 3 recent runs like these: …"). */
@@ -236,7 +236,7 @@ export function etaBasis(configs: readonly RunConfig[], speed: SpeedState | unde
   return `${sweepEstimate(configs, speed.measured, concurrency).basis}; ${concurrency} at a time`;
 }
 
-/** "12 runs (4 settings × 3 seeds) · about 1:20" */
+/** "12 runs (4 settings × 3 seeds) · about 2 min" */
 export function sizeAndEta(configs: readonly RunConfig[], speed: SpeedState | undefined, concurrency: number): string {
   return `${describeSweepSize(configs)} · ${etaText(configs, speed, concurrency)}`;
 }

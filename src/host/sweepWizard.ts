@@ -35,7 +35,7 @@ export interface SweepRequest {
   spec: SweepSpec;
   base: RunConfig;
   plan: SweepPlan;
-  /** "about 1:20" or why the time is unknown. */
+  /** "about 2 min" or why the time is unknown. */
   eta: string;
   /** Where the ETA comes from, in words. */
   etaBasis: string;

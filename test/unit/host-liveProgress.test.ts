@@ -2,7 +2,7 @@ import { strict as assert } from 'node:assert';
 import { describe, it } from 'node:test';
 import { DEFAULT_CONFIG } from '../../src/core/runConfig';
 import { RUN_SCHEMA_VERSION, type StepMetric } from '../../src/core/runFormat';
-import { LiveRuns, formatDuration } from '../../src/host/liveProgress';
+import { LiveRuns, expectedStepRate, formatEstimate } from '../../src/host/liveProgress';
 
 const environment = { backend: 'wasm', tfjsVersion: '4.22.0', nodeVersion: 'v20', platform: 'linux' };
 
@@ -11,38 +11,82 @@ function started(runId: string, name: string, totalSteps: number, epochs = 10) {
   return { type: 'started' as const, runId, environment, totalSteps, record };
 }
 
-function steps(runId: string, last: number, epoch: number) {
-  const step: StepMetric = { kind: 'step', step: last, epoch, t: 0, loss: 1, base: 1, poly: 0, acc: 0.5 };
+/** A batch of steps whose last one is `last`, logged `t` ms after the run started. */
+function steps(runId: string, last: number, epoch: number, t = 0) {
+  const step: StepMetric = { kind: 'step', step: last, epoch, t, loss: 1, base: 1, poly: 0, acc: 0.5 };
   return { type: 'steps' as const, runId, steps: [step] };
 }
 
 describe('live progress', () => {
   it('estimates the time left from the step rate', () => {
     let now = 0;
-    const live = new LiveRuns(() => now);
+    const live = new LiveRuns();
     live.apply(started('r', 'Poly-1 ε=2', 1000));
     now = 1000;
-    live.apply(steps('r', 100, 1));
+    live.apply(steps('r', 100, 1, now));
     assert.equal(live.etaSeconds('r'), undefined, 'one batch gives no rate yet');
     now = 3000;
-    live.apply(steps('r', 300, 2)); // 200 steps in 2 s → 700 steps left take 7 s
+    live.apply(steps('r', 300, 2, now)); // 200 steps in 2 s → 700 steps left take 7 s
     assert.equal(live.etaSeconds('r'), 7);
-    assert.equal(live.progressText('r'), 'epoch 2/10 · step 300/1000 · ETA 0:07');
-    assert.equal(live.statusText(), '$(loading~spin) Poly-1 ε=2: epoch 2/10 · step 300/1000 · ETA 0:07');
+    assert.equal(live.progressText('r'), 'epoch 2/10 · step 300/1000 · about 7 s left');
+    assert.equal(live.statusText(), '$(loading~spin) Poly-1 ε=2: epoch 2/10 · step 300/1000 · about 7 s left');
+  });
+
+  it('leaves the slow first steps out of the estimate once the run has trained a few seconds', () => {
+    let now = 0;
+    const live = new LiveRuns();
+    live.apply(started('r', 'R', 1400));
+    // Warm-up: 20 steps in the first 2 s, then 100 steps/s.
+    live.apply(steps('r', 0, 1, now));
+    for (let t = 1; t <= 10; t++) {
+      now = t * 1000;
+      live.apply(steps('r', t <= 2 ? t * 10 : 20 + (t - 2) * 100, 1, now));
+    }
+    // 820 steps done, 580 left at 100/s (a rate since the first batch, 82/s, would say 7.1 s).
+    assert.equal(live.etaSeconds('r'), 5.8);
+  });
+
+  it('uses the speed of finished runs like it until its own speed is measured', () => {
+    let now = 0;
+    const live = new LiveRuns(() => 50);
+    live.apply(started('r', 'R', 1000));
+    assert.equal(live.etaSeconds('r'), 20, 'from the start: 1000 steps at 50 steps/s');
+    now = 500;
+    live.apply(steps('r', 10, 1, now));
+    now = 1500;
+    live.apply(steps('r', 60, 1, now));
+    assert.equal(live.etaSeconds('r'), 940 / 50, 'one second of its own steps is too little to go by');
+    now = 3500;
+    live.apply(steps('r', 260, 1, now));
+    assert.equal(live.etaSeconds('r'), 740 / 83.33333333333333, 'three seconds are enough: 250 steps in 3 s');
+  });
+
+  it('takes the expected speed from the completed runs with the same data, model, batch size and backend', () => {
+    // Steps from the start of training to the end of the run (validation and the test included).
+    const finished = (id: string, steps: number, seconds: number, config = DEFAULT_CONFIG) => ({
+      schemaVersion: RUN_SCHEMA_VERSION, id, name: id, config, status: 'completed' as const,
+      createdAt: '2026-01-01T00:00:00.000Z', startedAt: '2026-01-01T00:00:01.000Z', endedAt: new Date(Date.parse('2026-01-01T00:00:01.000Z') + seconds * 1000).toISOString(),
+      summary: { steps, epochs: 10, samplesPerSec: 99999 },
+    });
+    const runs = [finished('a', 400, 10), finished('b', 400, 8), finished('c', 400, 20), finished('d', 400, 1, { ...DEFAULT_CONFIG, model: { type: 'cnn' } })];
+    const record = started('r', 'R', 400).record;
+    assert.equal(expectedStepRate(runs, record), 40, 'the median of the three mlp runs: 400 steps in 10 s');
+    assert.equal(expectedStepRate(runs.slice(3), record), undefined, 'a cnn run says nothing about an mlp run');
+    assert.equal(expectedStepRate(runs, { ...record, config: { command: { argv: ['python3', 'train.py'] }, loss: { type: 'ce' }, seed: 1 } }), undefined);
   });
 
   it('summarises several runs and queued ones; the slowest decides the ETA', () => {
     let now = 0;
-    const live = new LiveRuns(() => now);
+    const live = new LiveRuns();
     live.apply(started('a', 'A', 100));
     live.apply(started('b', 'B', 100));
     live.markQueued('c');
-    live.apply(steps('a', 10, 1));
-    live.apply(steps('b', 10, 1));
+    live.apply(steps('a', 10, 1, now));
+    live.apply(steps('b', 10, 1, now));
     now = 1000;
-    live.apply(steps('a', 60, 1)); // 40 left at 50/s → 0.8 s
-    live.apply(steps('b', 20, 1)); // 80 left at 10/s → 8 s
-    assert.equal(live.statusText(), '$(loading~spin) PolyLoss: 2 running · 1 queued · ETA 0:08');
+    live.apply(steps('a', 60, 1, now)); // 40 left at 50/s → 0.8 s
+    live.apply(steps('b', 20, 1, now)); // 80 left at 10/s → 8 s
+    assert.equal(live.statusText(), '$(loading~spin) PolyLoss: 2 running · 1 queued · about 8 s left');
     assert.equal(live.tooltipLines().length, 2);
   });
 
@@ -66,9 +110,13 @@ describe('live progress', () => {
     assert.equal(live.get('a')?.lastValAcc, 0.42);
   });
 
-  it('formats durations as m:ss or h:mm:ss', () => {
-    assert.equal(formatDuration(75), '1:15');
-    assert.equal(formatDuration(3725), '1:02:05');
-    assert.equal(formatDuration(0.4), '0:00');
+  it('says an estimate in seconds, minutes or hours, no more precisely than it is known', () => {
+    assert.equal(formatEstimate(14.2), 'about 14 s');
+    assert.equal(formatEstimate(0.4), 'about 1 s');
+    assert.equal(formatEstimate(59.4), 'about 59 s');
+    assert.equal(formatEstimate(59.6), 'about 1 min');
+    assert.equal(formatEstimate(150), 'about 3 min');
+    assert.equal(formatEstimate(3725), 'about 1 h 2 min');
+    assert.equal(formatEstimate(7200), 'about 2 h');
   });
 });

@@ -58,4 +58,40 @@ export async function run({ wb, page, check, lap, workbenchUrl, ws, runsDir }) {
   const epochs = r.metricLines.filter((l) => l.kind === 'epoch');
   const steps = r.metricLines.filter((l) => l.kind === 'step');
   check(epochs.length === 2 && steps.length === r.record.summary.steps, `metrics.jsonl has 2 epoch lines and ${r.record.summary.steps} step lines`);
+
+  await secondRunEta({ wb, page, check, lap, runsDir });
+}
+
+/** "about 14 s left" / "about 2 min left" in the status bar → seconds. */
+function secondsLeft(text) {
+  const m = /about (\d+) (s|min) left/.exec(text ?? '');
+  return m ? Number(m[1]) * (m[2] === 'min' ? 60 : 1) : undefined;
+}
+
+/**
+ * A second run like the first, for longer: the status bar says the time left from its start (the
+ * first run's speed), in words, and every estimate it shows is within a sane factor of the time the
+ * run really still took.
+ */
+async function secondRunEta({ wb, page, check, lap, runsDir }) {
+  await newRunFromPalette(wb, { dataset: 'digits', model: 'mlp', loss: 'Poly', epsilon: '2', epochs: '100', seeds: '2' });
+  const seen = [];
+  const item = page.locator('.statusbar-item', { hasText: 'Poly-1 ε=2, seed 2' });
+  const done = await waitFor('the second run to complete', async () => {
+    const text = await item.first().textContent({ timeout: 200 }).catch(() => undefined);
+    const left = secondsLeft(text);
+    if (left !== undefined) seen.push({ at: Date.now(), left, text: text.trim() });
+    return readRuns(runsDir).find((r) => r.record.name === 'Poly-1 ε=2, seed 2' && r.record.status === 'completed');
+  }, { timeout: 120000, interval: 100 });
+  const end = Date.parse(done.record.endedAt);
+  const took = (end - Date.parse(done.record.startedAt ?? done.record.createdAt)) / 1000;
+  lap(`second run took ${took.toFixed(1)} s; time left shown (s shown / s it still took): ${seen.filter((s, i) => i === 0 || s.left !== seen[i - 1].left)
+    .map((s) => `${s.left}/${((end - s.at) / 1000).toFixed(1)}`).join(', ')}`);
+  check(seen.length > 0, `the status bar showed the time left while the run trained (first: "${seen[0]?.text}")`);
+  const wrong = seen.filter(({ at, left }) => {
+    const actual = Math.max(0, (end - at) / 1000);
+    return left > 3 * actual + 3 || left < actual / 3 - 3;
+  });
+  check(wrong.length === 0, `every time left shown was within a factor of 3 (±3 s) of the time the run still took${wrong.length
+    ? `: ${wrong.map((w) => `${w.left} s shown with ${((end - w.at) / 1000).toFixed(1)} s to go`).join('; ')}` : ''}`);
 }

@@ -61,7 +61,7 @@ async function sweepScenario({ wb, page, check, lap, workbenchUrl, ws, runsDir, 
   await wb.runCommand('PolyLoss: Run Sweep…');
   await wb.pick(1, BASE_NAME);
   const epsilonMessage = await wb.type(2, '0, 2');
-  check(/→ \d+ runs \(2 settings × \d+ seeds\) · about \d+:\d\d/.test(epsilonMessage), `typing ε shows the run count and the ETA ("${epsilonMessage}")`);
+  check(/→ \d+ runs \(2 settings × \d+ seeds\) · about \d+ (s|min)\b/.test(epsilonMessage), `typing ε shows the run count and the ETA ("${epsilonMessage}")`);
   check(/Poly-1 ε=0 is exactly CE/.test(epsilonMessage), 'and says that ε = 0 is CE');
   // Each typed step says what it asks: a title, an example in the empty box, and the run count so far.
   await wb.waitForStep(3);
@@ -87,7 +87,7 @@ async function sweepScenario({ wb, page, check, lap, workbenchUrl, ws, runsDir, 
   await wb.pick(6, 'No CE runs');
   await wb.waitForStep(7);
   const confirm = await page.locator('.quick-input-widget .quick-input-list .monaco-list-row').first().textContent();
-  check(/4 runs · about \d+:\d\d/.test(confirm ?? ''), `the last step shows the runs and the time before starting ("${confirm?.trim()}")`);
+  check(/4 runs · about \d+ (s|min)\b/.test(confirm ?? ''), `the last step shows the runs and the time before starting ("${confirm?.trim()}")`);
   await wb.screenshot('sweep-confirm');
   await page.keyboard.press('Enter');
   await pickThisMachine(wb);
@@ -107,7 +107,15 @@ async function sweepScenario({ wb, page, check, lap, workbenchUrl, ws, runsDir, 
   const saved = JSON.parse(readFileSync(path.join(ws, '.polyloss', 'runs', '.sweeps', `${sweepId}.json`), 'utf8'));
   check(JSON.stringify(saved.spec) === JSON.stringify({ seeds: 2, epsilon: [0, 2] }) && saved.base.loss.type === 'ce',
     'the sweep spec is saved next to the runs folder, as the CLI saves it');
-  await runRow(wb, `Sweep ${sweepId}`).first().waitFor({ state: 'visible', timeout: 15000 });
+  // The sweep's group row and the dashboard's Sweep selector name it by its grid; the id is in its tooltip.
+  await runRow(wb, 'ε 0, 2 × 2 seeds, digits').first().waitFor({ state: 'visible', timeout: 15000 });
+  check(true, 'the Runs tree labels the sweep group "ε 0, 2 × 2 seeds, digits"');
+  const option = await waitFor('the sweep in the Sweep selector', async () => {
+    const options = await dashboard.locator('vscode-single-select[aria-label="Sweep"] vscode-option').evaluateAll((nodes) =>
+      nodes.map((n) => ({ text: n.textContent.trim(), description: n.getAttribute('description') })));
+    return options.find((o) => o.description === `Sweep ${sweepId}`);
+  }, { timeout: 15000 });
+  check(option.text === 'ε 0, 2 × 2 seeds, digits (4 runs)', `the Sweep selector shows the grid ("${option.text}"), with the id as its description`);
 
   // Watch the chart fill in as the runs finish.
   const seen = [];
@@ -182,7 +190,7 @@ async function sweepScenario({ wb, page, check, lap, workbenchUrl, ws, runsDir, 
   }, { timeout: 60000, interval: 300 });
   const longId = long[0].record.config.sweepId;
   // The tree has caught up with both starts, so no refresh for them meets the menu.
-  const longGroup = runRow(wb, `Sweep ${longId}`).filter({ hasText: '4 runs, 2 running' }).first();
+  const longGroup = runRow(wb, 'ε 0, 1 × 2 seeds, digits').filter({ hasText: '4 runs, 2 running' }).first();
   await longGroup.waitFor({ state: 'visible', timeout: 15000 });
   await wb.contextMenu(longGroup, 'Stop Sweep');
   lap('Stop Sweep chosen on the sweep group');
