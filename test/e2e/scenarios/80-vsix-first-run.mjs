@@ -1,7 +1,10 @@
 // The production VSIX as a new user meets it: `npm run package` builds it, a fresh code-server installs
 // it with --install-extension (no project folder anywhere above the installed extension, so nothing
 // can come from the project's node_modules), the walkthrough opens, its "New Run…" button starts a
-// first run that trains on WebAssembly, and the dashboard from the VSIX shows it.
+// first run that trains on WebAssembly (the step is ticked once it has completed), the dashboard from the
+// VSIX shows it, and the installed extension's page shows the README.
+import { readFileSync } from 'node:fs';
+import * as path from 'node:path';
 import { readRuns, runRow, waitForRun } from '../lib/polyloss.mjs';
 import { startVsixServer } from '../lib/vsix.mjs';
 import { Workbench, waitFor } from '../lib/workbench.mjs';
@@ -45,16 +48,24 @@ export async function run({ wb: mainWorkbench, browser, check, lap, project, run
       await wb.screenshot('vsix-walkthrough');
 
       // The step's button starts New Run: cross-entropy on the digits, 2 epochs, seed 1.
+      const stepDone = async () => (await firstStep.getAttribute('aria-checked')) === 'true';
+      check(!(await stepDone()), 'the "first runs" step is not done before a run');
       await firstStep.getByRole('button', { name: 'New Run…' }).first().click();
       await wb.pick(1, 'digits');
       await wb.pick(2, 'mlp');
       await wb.pick(3, 'Cross-entropy');
       await wb.type(4, '2');
+      await page.waitForTimeout(1000);
+      check(!(await stepDone()), 'opening New Run from the step does not tick it');
       await wb.type(5, '1');
       lap('New Run answered from the walkthrough button');
 
       const { runsDir } = vsix;
       const done = await waitForRun(runsDir, 'the first run to complete', (r) => r.record.status === 'completed', 120000);
+      // The step completes when a run has completed (the polyloss.hasCompletedRun context).
+      await waitFor('the "first runs" step to be ticked', stepDone, { timeout: 15000, interval: 250 });
+      check(true, 'the walkthrough ticks "first runs" once the run has completed');
+      await wb.screenshot('vsix-walkthrough-first-runs-done');
       check(done.record.config.loss.type === 'ce' && done.record.config.dataset.name === 'digits', 'the run trained cross-entropy on digits');
       check(done.record.environment.backend === 'wasm', `it trained on the shipped WebAssembly backend (${done.record.environment.backend})`);
       check(done.record.summary.testAcc > 0.5, `test accuracy ${done.record.summary.testAcc} is far above chance`);
@@ -69,6 +80,27 @@ export async function run({ wb: mainWorkbench, browser, check, lap, project, run
       await waitFor('the dashboard webview to list the run', () => webviewShows(page, 'CE, seed 1'), { timeout: 30000, interval: 500 });
       check(true, 'the dashboard from the VSIX lists the run');
       await wb.screenshot('vsix-dashboard');
+
+      // The installed extension's page shows the README from the VSIX. (Its screenshots cannot show
+      // there: the page keeps only http(s) image sources and its Content-Security-Policy loads https
+      // ones, so relative links and data: URLs alike stay empty until the README links an https host.)
+      await wb.runCommand('Extensions: Show Installed Extensions');
+      const entry = page.locator('.extensions-viewlet .monaco-list-row', { hasText: 'PolyLoss Lab' }).first();
+      await entry.waitFor({ state: 'visible', timeout: 30000 });
+      await entry.click();
+      const readme = await waitFor('the README on the extension\'s page', async () => {
+        for (const host of await page.locator('iframe.webview').elementHandles()) {
+          if (!(await host.isVisible())) continue;
+          for (const frame of (await host.contentFrame())?.childFrames() ?? []) {
+            const heading = await frame.evaluate(() => document.querySelector('h1')?.textContent?.trim()).catch(() => undefined);
+            if (heading) return { heading, images: await frame.evaluate(() => document.images.length) };
+          }
+        }
+        return undefined;
+      }, { timeout: 30000, interval: 500 });
+      const { displayName } = JSON.parse(readFileSync(path.join(project, 'package.json'), 'utf8'));
+      check(readme.heading === displayName && readme.images > 0, `the extension's page shows the README ("${readme.heading}", ${readme.images} images)`);
+      await wb.screenshot('vsix-extension-details');
     } finally {
       await page.context().close();
     }
