@@ -3,7 +3,7 @@
 import type { WorkerEvent } from '../core/protocol';
 import { isCommandConfig } from '../core/runConfig';
 import type { RunRecord } from '../core/runFormat';
-import { recentStepRate } from '../runner/sweepEstimate';
+import { recentThroughput } from '../runner/sweepEstimate';
 import type { LiveProgress } from './treeModel';
 
 /** The last step of a batch and when the worker logged it (ms since the run started). */
@@ -33,9 +33,14 @@ const MIN_OWN_RATE_MS = 2000;
 /** Steps per second of finished runs that train like `record` (same data, model, batch size, backend), if any. */
 export type ExpectedRate = (record: RunRecord) => number | undefined;
 
-/** The ExpectedRate of the runs in `runs`: that of the recent completed runs like the record (none for a script's runs). */
+/**
+ * The ExpectedRate of the runs in `runs`: the training speed (samples per second, validation left out)
+ * of the recent completed runs like the record, in its steps. None for a script's runs.
+ */
 export function expectedStepRate(runs: readonly RunRecord[], record: RunRecord): number | undefined {
-  return isCommandConfig(record.config) ? undefined : recentStepRate(runs, record.config);
+  if (isCommandConfig(record.config)) return undefined;
+  const throughput = recentThroughput(runs, record.config);
+  return throughput && throughput.samplesPerSec / record.config.batchSize;
 }
 
 export class LiveRuns {

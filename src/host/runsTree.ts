@@ -134,6 +134,8 @@ export class RunsTreeProvider implements vscode.TreeDataProvider<TreeNode>, vsco
     item.id = node.id;
     item.description = groupDescription(node);
     item.tooltip = groupTooltip(node);
+    // Read out as shown (a string tooltip would otherwise be the row's label for screen readers).
+    item.accessibilityInformation = { label: `${node.label}, ${item.description}` };
     item.iconPath = new vscode.ThemeIcon(node.id.startsWith('sweep:') ? 'layers' : 'beaker');
     item.contextValue = groupContextValue(node);
     this.drawnGroups.set(node.id, groupLook(node));

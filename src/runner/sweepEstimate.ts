@@ -38,29 +38,13 @@ export function speedKey(config: RunConfig): string {
   return JSON.stringify(facts);
 }
 
-/** The most recent completed runs that train like `config` and pass `usable`, oldest first. */
-function recentRunsLike(runs: readonly RunRecord[], config: BuiltinRunConfig, usable: (r: RunRecord) => boolean): RunRecord[] {
-  const key = speedKey(config);
-  return runs
-    .filter((r) => r.status === 'completed' && usable(r) && speedKey(r.config) === key)
-    .sort((a, b) => a.createdAt.localeCompare(b.createdAt))
-    .slice(-RECENT_RUNS);
-}
-
-/**
- * Steps per second from the start of training to the end of the run (validation and the final test
- * included) of the recent completed runs like `config`: their median, or undefined when there are none.
- */
-export function recentStepRate(runs: readonly RunRecord[], config: BuiltinRunConfig): number | undefined {
-  const wallSeconds = (r: RunRecord): number => (Date.parse(r.endedAt ?? '') - Date.parse(r.startedAt ?? '')) / 1000;
-  const matching = recentRunsLike(runs, config, (r) => (r.summary?.steps ?? 0) > 0 && wallSeconds(r) > 0);
-  if (matching.length === 0) return undefined;
-  return quantile(matching.map((r) => r.summary!.steps / wallSeconds(r)).sort((a, b) => a - b), 0.5);
-}
-
 /** The speed of the most recent completed runs that train like `config`, or undefined when there are none. */
 export function recentThroughput(runs: readonly RunRecord[], config: BuiltinRunConfig): Throughput | undefined {
-  const matching = recentRunsLike(runs, config, (r) => (r.summary?.samplesPerSec ?? 0) > 0 && r.data !== undefined && r.endedAt !== undefined);
+  const key = speedKey(config);
+  const matching = runs
+    .filter((r) => r.status === 'completed' && (r.summary?.samplesPerSec ?? 0) > 0 && r.data && r.endedAt && speedKey(r.config) === key)
+    .sort((a, b) => a.createdAt.localeCompare(b.createdAt))
+    .slice(-RECENT_RUNS);
   if (matching.length === 0) return undefined;
   const samplesPerSec = quantile(matching.map((r) => r.summary!.samplesPerSec!).sort((a, b) => a - b), 0.5);
   const train = matching[matching.length - 1].data!.train;

@@ -62,16 +62,16 @@ describe('live progress', () => {
   });
 
   it('takes the expected speed from the completed runs with the same data, model, batch size and backend', () => {
-    // Steps from the start of training to the end of the run (validation and the test included).
-    const finished = (id: string, steps: number, seconds: number, config = DEFAULT_CONFIG) => ({
+    const finished = (id: string, samplesPerSec: number, config = DEFAULT_CONFIG) => ({
       schemaVersion: RUN_SCHEMA_VERSION, id, name: id, config, status: 'completed' as const,
-      createdAt: '2026-01-01T00:00:00.000Z', startedAt: '2026-01-01T00:00:01.000Z', endedAt: new Date(Date.parse('2026-01-01T00:00:01.000Z') + seconds * 1000).toISOString(),
-      summary: { steps, epochs: 10, samplesPerSec: 99999 },
+      createdAt: '2026-01-01T00:00:00.000Z', endedAt: '2026-01-01T00:00:14.000Z',
+      data: { numClasses: 10, classNames: [], inputShape: [8, 8, 1], train: 1259, validation: 269, test: 269, notes: [] },
+      summary: { steps: 400, epochs: 10, samplesPerSec },
     });
-    const runs = [finished('a', 400, 10), finished('b', 400, 8), finished('c', 400, 20), finished('d', 400, 1, { ...DEFAULT_CONFIG, model: { type: 'cnn' } })];
+    const runs = [finished('a', 3000), finished('b', 3200), finished('c', 9000, { ...DEFAULT_CONFIG, model: { type: 'cnn' } })];
     const record = started('r', 'R', 400).record;
-    assert.equal(expectedStepRate(runs, record), 40, 'the median of the three mlp runs: 400 steps in 10 s');
-    assert.equal(expectedStepRate(runs.slice(3), record), undefined, 'a cnn run says nothing about an mlp run');
+    assert.equal(expectedStepRate(runs, record), 3100 / DEFAULT_CONFIG.batchSize, 'the median of the two mlp runs, in steps');
+    assert.equal(expectedStepRate(runs.slice(2), record), undefined, 'a cnn run says nothing about an mlp run');
     assert.equal(expectedStepRate(runs, { ...record, config: { command: { argv: ['python3', 'train.py'] }, loss: { type: 'ce' }, seed: 1 } }), undefined);
   });
 
