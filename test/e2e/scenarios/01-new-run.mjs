@@ -71,7 +71,8 @@ function secondsLeft(text) {
 /**
  * A second run like the first, for longer: the status bar says the time left from its start (the
  * first run's speed), in words, and every estimate it shows is within a sane factor of the time the
- * run really still took.
+ * run really still took (New Run once said 50 s for runs of 14 s). The machine's load changes speeds
+ * too, so the factor is wide: run this scenario without other heavy work beside it.
  */
 async function secondRunEta({ wb, page, check, lap, runsDir }) {
   await newRunFromPalette(wb, { dataset: 'digits', model: 'mlp', loss: 'Poly', epsilon: '2', epochs: '100', seeds: '2' });
@@ -90,8 +91,8 @@ async function secondRunEta({ wb, page, check, lap, runsDir }) {
   check(seen.length > 0, `the status bar showed the time left while the run trained (first: "${seen[0]?.text}")`);
   const wrong = seen.filter(({ at, left }) => {
     const actual = Math.max(0, (end - at) / 1000);
-    return left > 3 * actual + 3 || left < actual / 3 - 3;
+    return left > 3 * actual + 5 || left < actual / 3 - 5;
   });
-  check(wrong.length === 0, `every time left shown was within a factor of 3 (±3 s) of the time the run still took${wrong.length
+  check(wrong.length === 0, `every time left shown was within a factor of 3 (±5 s) of the time the run still took${wrong.length
     ? `: ${wrong.map((w) => `${w.left} s shown with ${((end - w.at) / 1000).toFixed(1)} s to go`).join('; ')}` : ''}`);
 }
