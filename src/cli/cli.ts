@@ -5,6 +5,7 @@ import { COMMANDS } from './commands/index';
 import { runsDirOf, writeJson, writeLine, type CliContext } from './context';
 import { EXIT_RUN_FAILED, EXIT_USAGE } from './training';
 import { errorMessage } from '../core/errors';
+import { WorkerPool } from '../runner/workerPool';
 
 function generalHelp(): string {
   const listed = COMMANDS.filter((c) => !c.spec.hidden);
@@ -46,7 +47,13 @@ export async function runCli(argv: readonly string[], ctx: CliContext): Promise<
       writeLine(ctx.stdout, formatHelp(command.spec));
       return 0;
     }
-    return await command.run({ args, ctx, json: args.flags.json === true, runsDir: runsDirOf(args, ctx.cwd) });
+    // One pool for the whole command: a tune's rounds and a sweep's calibration and runs share warm workers.
+    const workers = ctx.workers ?? new WorkerPool({ workerPath: ctx.workerPath, cwd: ctx.cwd });
+    try {
+      return await command.run({ args, ctx: { ...ctx, workers }, json: args.flags.json === true, runsDir: runsDirOf(args, ctx.cwd) });
+    } finally {
+      if (workers !== ctx.workers) workers.dispose();
+    }
   } catch (error) {
     const code = exitCodeOf(error);
     const message = errorMessage(error);

@@ -6,6 +6,7 @@ import { describeFsError, reconcileInterrupted, RunStoreError } from '../store/r
 import { UsageError } from './args';
 import type { CommandSpec, FlagSpec, ParsedArgs } from './args';
 import { errorMessage } from '../core/errors';
+import type { WorkerPool } from '../runner/workerPool';
 
 /** Flags every command takes. */
 export const GLOBAL_FLAGS: readonly FlagSpec[] = [
@@ -24,6 +25,8 @@ export interface CliContext {
   stdin: NodeJS.ReadableStream;
   /** The bundled training worker. */
   workerPath: string;
+  /** Warm training workers for the command's runs (runCli makes them when absent). */
+  workers?: WorkerPool;
 }
 
 export interface CommandInput {

@@ -54,7 +54,7 @@ export async function runTraining(configs: readonly RunConfig[], opts: TrainingO
   // An executor of its own (Slurm) was handed the checked command settings by its caller.
   const commands = opts.executor ? undefined : commandLaunchSettings(configs, opts.python, ctx);
   await preflightConfigs(configs, { baseDir: ctx.cwd, confineTo: opts.confineDatasetsTo });
-  const queue = opts.executor ?? new RunQueue({ runsDir: opts.runsDir, maxConcurrent: opts.concurrency, workerPath: ctx.workerPath, cwd: ctx.cwd, commands });
+  const queue = opts.executor ?? new RunQueue({ runsDir: opts.runsDir, maxConcurrent: opts.concurrency, workerPath: ctx.workerPath, cwd: ctx.cwd, workers: ctx.workers, commands });
   const reporter = new ProgressReporter(ctx.stderr, ctx.stderr.isTTY === true);
   queue.onEvent((event) => reporter.handle(event));
   queue.onChange((change) => {

@@ -6,9 +6,10 @@ export type WorkerCommand =
   | { type: 'start'; runDir: string; runId: string; config: RunConfig }
   /**
    * Stop after the current step. With `interruptedBecause` the launcher is going away (its window
-   * closes or reloads): the run ends `interrupted` with that reason instead of `cancelled`.
+   * closes or reloads): the run ends `interrupted` with that reason instead of `cancelled`. With
+   * `runId`, only that run stops: a reused worker may already train the next one when it arrives.
    */
-  | { type: 'stop'; interruptedBecause?: string };
+  | { type: 'stop'; runId?: string; interruptedBecause?: string };
 
 /** Worker → host/CLI. Steps are batched so IPC stays cheap at hundreds of steps per second. */
 export type WorkerEvent =
@@ -28,7 +29,10 @@ export function isWorkerEvent(x: unknown): x is WorkerEvent {
 export function isWorkerCommand(x: unknown): x is WorkerCommand {
   if (typeof x !== 'object' || x === null) return false;
   const t = (x as { type?: unknown }).type;
-  if (t === 'stop') return ['undefined', 'string'].includes(typeof (x as { interruptedBecause?: unknown }).interruptedBecause);
+  if (t === 'stop') {
+    const { runId, interruptedBecause } = x as { runId?: unknown; interruptedBecause?: unknown };
+    return ['undefined', 'string'].includes(typeof runId) && ['undefined', 'string'].includes(typeof interruptedBecause);
+  }
   return t === 'start' && typeof (x as { runDir?: unknown }).runDir === 'string';
 }
 

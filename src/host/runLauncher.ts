@@ -15,6 +15,7 @@ import { interpreterTaskEnv, submitSlurmArray, unsharedFolderWarning, type Slurm
 import { formatArgv } from '../core/commandRun';
 import { prepareCommand } from '../runner/commandSetup';
 import { clientDirBeside, RunQueue, type CommandLaunchSettings, type QueueChange } from '../runner/runQueue';
+import { WorkerPool } from '../runner/workerPool';
 import { interpreterSearch, selectedPython } from './pythonInterpreter';
 import { preflightBatches, preflightFailureMessage } from './preflightPlan';
 import { WINDOW_GONE } from './previousWindow';
@@ -59,12 +60,15 @@ const CHECK_NOTICE_MS = 700;
 export class RunLauncher implements RunActions, vscode.Disposable {
   /** One queue per runs folder: changing the setting sends new runs elsewhere while old ones finish. */
   private readonly queues = new Map<string, RunQueue>();
+  /** Warm training workers, shared by the queues: a worker that ended a run takes the next one. */
+  private readonly workers: WorkerPool;
   private readonly unsubscribe: (() => void)[] = [];
   private readonly failures: FailureNotices;
   /** How command runs are launched: the interpreter chosen when they were started. */
   private commandSettings: CommandLaunchSettings | undefined;
 
   constructor(private readonly deps: LauncherDeps) {
+    this.workers = new WorkerPool({ workerPath: deps.workerPath });
     this.failures = new FailureNotices({
       show: (message) => void vscode.window.showErrorMessage(message, 'Show').then((choice) => { if (choice) deps.log.show(true); }),
       setTimeout: (fn, ms) => setTimeout(fn, ms),
@@ -304,6 +308,7 @@ export class RunLauncher implements RunActions, vscode.Disposable {
   dispose(): void {
     this.failures.dispose();
     for (const queue of this.queues.values()) queue.leave(WINDOW_GONE);
+    this.workers.dispose();
     this.unsubscribe.forEach((u) => u());
   }
 
@@ -312,7 +317,7 @@ export class RunLauncher implements RunActions, vscode.Disposable {
     let queue = this.queues.get(runsDir);
     if (!queue) {
       queue = new RunQueue({
-        runsDir, workerPath: this.deps.workerPath, maxConcurrent: this.deps.maxConcurrent(), commands: () => this.commandSettings,
+        runsDir, workerPath: this.deps.workerPath, workers: this.workers, maxConcurrent: this.deps.maxConcurrent(), commands: () => this.commandSettings,
       });
       this.unsubscribe.push(
         queue.onEvent((event) => this.onWorkerEvent(runsDir, event)),

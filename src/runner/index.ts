@@ -1,5 +1,6 @@
 export * from '../core/emitter';
 export * from './startRun';
+export * from './workerPool';
 export * from './executor';
 export * from './runQueue';
 

@@ -1,4 +1,3 @@
-import { fork } from 'node:child_process';
 import * as fs from 'node:fs';
 import type { WorkerCommand, WorkerEvent } from '../core/protocol';
 import { isWorkerEvent } from '../core/protocol';
@@ -8,6 +7,7 @@ import { withLoggedSummary, writeRunRecord } from '../store/runFiles';
 import { createRun, isTerminal, readRunDir, runDirOf, RunStoreError } from '../store/runStore';
 import { Emitter, type Disposer } from '../core/emitter';
 import { errorMessage } from '../core/errors';
+import { forkWorker, type WorkerPool } from './workerPool';
 
 export interface StartRunOptions {
   runsDir: string;
@@ -24,6 +24,8 @@ export interface StartRunOptions {
   stopGraceMs?: number;
   /** …and after SIGTERM, before SIGKILL (default 5 s). */
   killGraceMs?: number;
+  /** Warm workers to train the run (`env` and `cwd` are the pool's then); without it, a worker is forked for this run alone. */
+  workers?: WorkerPool;
 }
 
 export interface RunHandle {
@@ -79,8 +81,10 @@ function handOver(runDir: string, record: RunRecord, workerPid: number | undefin
 }
 
 /**
- * Forks a training worker for one run and relays its typed events. The worker writes run.json and
- * metrics.jsonl itself; this side only records an end the worker could not record (crash, kill).
+ * Trains one run in a training worker (a pooled one, or one forked for it) and relays its typed
+ * events. The worker writes run.json and metrics.jsonl itself; this side only records an end the
+ * worker could not record (crash, kill). A pooled worker that reports the end of its run goes back
+ * to the pool; one that dies takes only its current run with it.
  */
 export function startRun(opts: StartRunOptions): RunHandle {
   if (!fs.existsSync(opts.workerPath)) {
@@ -88,35 +92,25 @@ export function startRun(opts: StartRunOptions): RunHandle {
   }
   const { runId, runDir, record: queuedRecord } = claimRun(opts);
   const events = new Emitter<WorkerEvent>();
-  const child = fork(opts.workerPath, [], {
-    serialization: 'advanced', // keeps NaN/Infinity losses intact, unlike JSON
-    env: { ...process.env, ...opts.env },
-    cwd: opts.cwd,
-    execArgv: [], // not the parent's flags: an inspector port or loader meant for the host
-    stdio: ['ignore', 'pipe', 'pipe', 'ipc'],
-    // Own process group: a terminal Ctrl-C reaches only the launcher, which stops workers gracefully.
-    detached: true,
-  });
+  const worker = opts.workers ? opts.workers.take() : forkWorker(opts, false);
+  const child = worker.process;
 
   let stderrTail = '';
-  child.stdout?.resume();
-  child.stderr?.setEncoding('utf8').on('data', (chunk: string) => {
+  const onStderr = (chunk: string): void => {
     stderrTail = (stderrTail + chunk).slice(-STDERR_TAIL_CHARS);
-  });
+  };
 
   let endEvent: WorkerEvent | undefined;
-  child.on('message', (message: unknown) => {
-    if (!isWorkerEvent(message) || message.runId !== runId) return;
-    if (message.type === 'finished' || message.type === 'failed') endEvent = message;
-    events.fire(message);
-  });
-
   let stopRequested = false;
   let interruptedBecause: string | undefined;
-  let exited = false;
+  /** A signal was sent: the worker is not trusted with another run (a late signal would hit that one). */
+  let signalled = false;
+  let ended = false;
   const timers: NodeJS.Timeout[] = [];
   const signal = (sig: NodeJS.Signals) => {
-    if (!exited) child.kill(sig);
+    if (ended) return;
+    signalled = true;
+    child.kill(sig);
   };
 
   /** Records the end the worker did not record, and tells listeners. */
@@ -148,21 +142,34 @@ export function startRun(opts: StartRunOptions): RunHandle {
     return final;
   };
 
-  const done = new Promise<RunRecord>((resolve) => {
-    let settled = false;
-    const finish = (code: number | null, sig: NodeJS.Signals | null, spawnError?: Error) => {
-      if (settled) return;
-      settled = true;
-      exited = true;
-      timers.forEach(clearTimeout);
-      resolve(settle(code, sig, spawnError));
-    };
-    child.on('close', (code, sig) => finish(code, sig));
-    child.on('error', (e) => {
-      // Spawning failed (no 'close' follows); other errors, e.g. a send to a dead channel, end in 'close'.
-      if (child.pid === undefined) finish(null, null, e);
-    });
-  });
+  let resolveDone!: (record: RunRecord) => void;
+  const done = new Promise<RunRecord>((resolve) => { resolveDone = resolve; });
+  const finish = (code: number | null, sig: NodeJS.Signals | null, spawnError?: Error): void => {
+    if (ended) return;
+    ended = true;
+    timers.forEach(clearTimeout);
+    child.off('message', onMessage).off('close', onClose).off('error', onError);
+    child.stderr?.off('data', onStderr);
+    resolveDone(settle(code, sig, spawnError));
+  };
+  const onClose = (code: number | null, sig: NodeJS.Signals | null): void => finish(code, sig);
+  const onError = (e: Error): void => {
+    // Spawning failed (no 'close' follows); other errors, e.g. a send to a dead channel, end in 'close'.
+    if (child.pid === undefined) finish(null, null, e);
+  };
+  const onMessage = (message: unknown): void => {
+    if (!isWorkerEvent(message) || message.runId !== runId) return;
+    if (message.type === 'finished' || message.type === 'failed') endEvent = message;
+    events.fire(message);
+    // A reused worker stays after a run that ended well (it recorded the end first): the run is over.
+    if (worker.reusable && message.type === 'finished') {
+      finish(0, null);
+      if (signalled) opts.workers?.letGo(worker);
+      else opts.workers?.giveBack(worker);
+    }
+  };
+  child.stderr?.on('data', onStderr);
+  child.on('message', onMessage).on('close', onClose).on('error', onError);
 
   handOver(runDir, queuedRecord, child.pid);
   const command: WorkerCommand = { type: 'start', runDir, runId, config: opts.config };
@@ -173,14 +180,14 @@ export function startRun(opts: StartRunOptions): RunHandle {
     runDir,
     onEvent: (listener) => events.on(listener),
     stop: (because?: string) => {
-      if (exited) return;
+      if (ended) return;
       if (stopRequested) {
         signal('SIGKILL');
         return;
       }
       stopRequested = true;
       interruptedBecause = because;
-      const stopCommand: WorkerCommand = because === undefined ? { type: 'stop' } : { type: 'stop', interruptedBecause: because };
+      const stopCommand: WorkerCommand = { type: 'stop', runId, ...(because === undefined ? {} : { interruptedBecause: because }) };
       if (child.connected) child.send(stopCommand, () => undefined);
       else signal('SIGTERM');
       timers.push(setTimeout(() => {

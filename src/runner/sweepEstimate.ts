@@ -7,6 +7,7 @@ import type { BuiltinRunConfig, RunConfig } from '../core/runConfig';
 import type { RunRecord } from '../core/runFormat';
 import { datasetKey, estimateSweepSeconds } from '../core/sweep';
 import { startRun, type RunHandle } from './startRun';
+import type { WorkerPool } from './workerPool';
 import { errorMessage } from '../core/errors';
 
 /**
@@ -78,6 +79,8 @@ export interface CalibrationOptions {
   cwd?: string;
   /** Aborting stops the calibration run; the result is then `interrupted`. */
   signal?: AbortSignal;
+  /** Warm workers: the calibration's stays warm for the runs that follow. */
+  workers?: WorkerPool;
 }
 
 /**
@@ -90,7 +93,7 @@ export async function calibrate(config: BuiltinRunConfig, opts: CalibrationOptio
   const began = performance.now();
   let handle: RunHandle;
   try {
-    handle = startRun({ runsDir: dir, config: { ...config, epochs: 1, name: 'calibration' }, workerPath: opts.workerPath, cwd: opts.cwd });
+    handle = startRun({ runsDir: dir, config: { ...config, epochs: 1, name: 'calibration' }, workerPath: opts.workerPath, cwd: opts.cwd, workers: opts.workers });
   } catch (e) {
     fs.rmSync(dir, { recursive: true, force: true });
     return { interrupted: false, error: errorMessage(e) };

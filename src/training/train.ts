@@ -9,7 +9,7 @@ import type { EpochMetric, RunEnvironment, RunRecord, RunSummary, StepMetric } f
 import { distribution } from '../core/metrics';
 import { createRng, shuffleInPlace } from '../core/random';
 import { selectBackend, type BackendInfo } from './backend';
-import { loadDataset } from './datasets/index';
+import { loadDataset, type SourceCache } from './datasets/index';
 import { meanLoss } from './losses';
 import { INLINE_CLASS_LIMIT, type ClassResults } from '../core/classResults';
 import { disposeSplit, evaluateSplit, splitTensors, testSummary, type SplitTensors } from './metrics';
@@ -39,6 +39,8 @@ export interface TrainHooks {
   clock?: () => number;
   datasetsDir?: string;
   workspaceDir?: string;
+  /** Parsed data kept between the runs of one process (a reused worker's). */
+  datasetCache?: SourceCache;
 }
 
 export interface TrainResult {
@@ -75,20 +77,35 @@ export function makeOptimizer(config: BuiltinRunConfig): tf.Optimizer {
   throw new Error(`optimizer.type must be "adam" or "sgd" (got "${String(type)}")`);
 }
 
-/** Batches step metrics for the hooks: by count and by time, so the UI sees smooth progress cheaply. */
+/**
+ * Disposes the optimizer's tensors. tf.train.momentum's dispose() does not call SGD's, whose
+ * learning-rate scalar would outlive the run (tfjs 4.22); a reused worker must end runs with none.
+ */
+function disposeOptimizer(optimizer: tf.Optimizer): void {
+  optimizer.dispose();
+  const learningRate = (optimizer as unknown as { c?: tf.Scalar }).c;
+  if (optimizer.getClassName() === 'Momentum' && learningRate && !learningRate.isDisposed) learningRate.dispose();
+}
+
+/**
+ * Batches step metrics for the hooks: by count and by time, so the UI sees smooth progress cheaply.
+ * The first step goes out alone at once: it shows that training has begun.
+ */
 class StepBuffer {
   private steps: StepMetric[] = [];
   private lastFlush = performance.now();
+  private flushed = false;
   constructor(private readonly sink: ((steps: StepMetric[]) => void) | undefined) {}
 
   push(step: StepMetric): void {
     this.steps.push(step);
-    if (this.steps.length >= STEP_FLUSH_COUNT || performance.now() - this.lastFlush >= STEP_FLUSH_MS) this.flush();
+    if (!this.flushed || this.steps.length >= STEP_FLUSH_COUNT || performance.now() - this.lastFlush >= STEP_FLUSH_MS) this.flush();
   }
 
   flush(): void {
     this.lastFlush = performance.now();
     if (this.steps.length === 0) return;
+    this.flushed = true;
     const batch = this.steps;
     this.steps = [];
     this.sink?.(batch);
@@ -101,7 +118,7 @@ function yieldToEventLoop(): Promise<void> {
 
 export async function train(config: BuiltinRunConfig, hooks: TrainHooks = {}): Promise<TrainResult> {
   const backend = await selectBackend(config.backend);
-  const dataset = await loadDataset(config.dataset, config.seed, { datasetsDir: hooks.datasetsDir, workspaceDir: hooks.workspaceDir });
+  const dataset = await loadDataset(config.dataset, config.seed, { datasetsDir: hooks.datasetsDir, workspaceDir: hooks.workspaceDir, cache: hooks.datasetCache });
   const { numClasses, inputShape } = dataset;
   if (dataset.train.n === 0) throw new Error(`dataset "${dataset.name}" has no training examples after splitting`);
   const batchSize = Math.min(config.batchSize, dataset.train.n);
@@ -206,9 +223,14 @@ export async function train(config: BuiltinRunConfig, hooks: TrainHooks = {}): P
     return { status, summary };
   } finally {
     splits.forEach(disposeSplit);
-    optimizer?.dispose();
+    if (optimizer) disposeOptimizer(optimizer);
     model?.dispose();
   }
+}
+
+/** Tensors (variables included) alive in this process; read without initialising a backend. */
+export function liveTensorCount(): number {
+  return tf.engine().state.numTensors;
 }
 
 /** What one training step reports: its loss and the loss's two parts, and the batch accuracy. */

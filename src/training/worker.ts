@@ -4,7 +4,12 @@
  * (atomic writes) and appends metrics.jsonl itself; IPC events are a live copy, so losing the channel
  * never stops training.
  *
- *   forked:     receives { type: 'start', runDir, runId, config }, later maybe { type: 'stop' }
+ *   forked:     receives { type: 'start', runDir, runId, config }, later maybe { type: 'stop', runId }
+ *   reused:     forked with --reuse (by the runner's WorkerPool): after a run ends it keeps its loaded
+ *               backend and parsed data and waits for the next start. Each run builds its own seeded
+ *               model and optimizer and disposes them at its end; a failed run, or one that left
+ *               tensors behind, ends the process instead, so no run inherits another's state. It exits
+ *               when its channel closes while it waits (the pool let it go, or the launcher is gone).
  *   debugging:  node dist/worker.js --run-dir DIR   (config read from DIR/run.json)
  *   preflight:  forked with --preflight: receives { type: 'preflight', batches }, loads each dataset
  *               (training/preflight), answers preflight-ok / preflight-failed and exits. TensorFlow.js
@@ -17,16 +22,27 @@ import { RUN_SCHEMA_VERSION, type RunRecord } from '../core/runFormat';
 import { formatIssues, validateRunConfig } from '../core/validate';
 import { appendMetrics, withLoggedSummary, writeClassResults, writeRunRecord } from '../store/runFiles';
 import { PreflightError, preflightConfigs } from './preflight';
+import { SourceCache } from './datasets/sourceCache';
 import { defaultRunName, readRunDir } from '../store/runStore';
 import { errorMessage } from '../core/errors';
 
 /** How long the final event may take to reach the parent before the process exits anyway. */
 const FINAL_SEND_TIMEOUT_MS = 2000;
 
-let stopRequested = false;
-/** Set when the launcher stopped the run because it is going away: the run ends `interrupted`. */
-let interruptedBecause: string | undefined;
-let running = false;
+/** Forked by a pool: stays for another run after one ends well. */
+const REUSE = process.argv.includes('--reuse');
+
+interface CurrentRun {
+  runId: string;
+  stopRequested: boolean;
+  /** Set when the launcher stopped the run because it is going away: the run ends `interrupted`. */
+  interruptedBecause?: string;
+}
+
+/** The run being trained; undefined while the worker waits for one. */
+let current: CurrentRun | undefined;
+/** Parsed datasets, kept for the next runs of this process. */
+const datasetCache = new SourceCache();
 
 function send(event: WorkerEvent | PreflightReply, done?: () => void): void {
   if (!process.send || !process.connected) {
@@ -57,8 +73,19 @@ function initialRecord(runDir: string, runId: string, config: RunConfig): RunRec
   }
 }
 
+/**
+ * Reports the end of the run; a reused worker then waits for the next run if `clean`, every other
+ * worker exits.
+ */
+function endRun(event: WorkerEvent, clean: boolean): void {
+  current = undefined;
+  if (REUSE && clean && process.connected) send(event);
+  else exitAfterLastEvent(event, event.type === 'failed' ? 1 : 0);
+}
+
 async function runWorker(runDir: string, runId: string, config: RunConfig): Promise<void> {
-  running = true;
+  const run: CurrentRun = { runId, stopRequested: false };
+  current = run;
   let record = initialRecord(runDir, runId, config);
   record = { ...record, config };
   const save = (changes: Partial<RunRecord>): void => {
@@ -71,7 +98,8 @@ async function runWorker(runDir: string, runId: string, config: RunConfig): Prom
     if (!checked.ok) throw new Error(`invalid run config:\n${formatIssues(checked.errors)}`);
     const builtin = checked.value;
     if (builtin.command !== undefined) throw new Error('this run is trained by its own command, not by the built-in worker');
-    const { train } = await import('./train');
+    const { train, liveTensorCount } = await import('./train');
+    const tensorsBefore = liveTensorCount();
     const result = await train(builtin, {
       onStarted: (info) => {
         save({
@@ -88,14 +116,17 @@ async function runWorker(runDir: string, runId: string, config: RunConfig): Prom
         appendMetrics(runDir, [epoch]);
         send({ type: 'epoch', runId, epoch });
       },
-      shouldStop: () => stopRequested,
+      shouldStop: () => run.stopRequested,
+      datasetCache,
     });
     clearInterval(heartbeat);
     // The side file first: run.json names it once the run is completed.
     if (result.classResults) writeClassResults(runDir, result.classResults);
-    const status = result.status === 'cancelled' && interruptedBecause !== undefined ? 'interrupted' : result.status;
-    save({ status, endedAt: new Date().toISOString(), summary: result.summary, ...(status === 'interrupted' ? { error: interruptedBecause } : {}) });
-    exitAfterLastEvent({ type: 'finished', runId, status, summary: result.summary }, 0);
+    const status = result.status === 'cancelled' && run.interruptedBecause !== undefined ? 'interrupted' : result.status;
+    save({ status, endedAt: new Date().toISOString(), summary: result.summary, ...(status === 'interrupted' ? { error: run.interruptedBecause } : {}) });
+    const leftover = liveTensorCount() - tensorsBefore;
+    if (leftover !== 0 && REUSE) process.stderr.write(`${leftover} tensor(s) outlived run ${runId}: this worker ends instead of taking another run\n`);
+    endRun({ type: 'finished', runId, status, summary: result.summary }, leftover === 0);
   } catch (e) {
     clearInterval(heartbeat);
     fail(runDir, runId, () => record, e);
@@ -128,7 +159,7 @@ function fail(runDir: string, runId: string, current: () => RunRecord, e: unknow
     process.stderr.write(`run.json could not be updated: ${errorMessage(writeError)}\n`);
   }
   process.stderr.write(`training failed: ${e instanceof Error && e.stack ? e.stack : error}\n`);
-  exitAfterLastEvent({ type: 'failed', runId, error }, 1);
+  endRun({ type: 'failed', runId, error }, false);
 }
 
 /** Relative dataset paths resolve against this process's folder, as they do for training workers forked alike. */
@@ -157,9 +188,13 @@ function main(): void {
     process.on('disconnect', () => process.exit(0)); // no one left to answer
     return;
   }
-  const requestStop = (): void => { stopRequested = true; };
-  process.on('SIGTERM', requestStop);
-  process.on('SIGINT', requestStop);
+  // A signal stops the run after its step; a worker without a run just ends.
+  const onSignal = (): void => {
+    if (current) current.stopRequested = true;
+    else process.exit(0);
+  };
+  process.on('SIGTERM', onSignal);
+  process.on('SIGINT', onSignal);
 
   const runDirArg = argValue('--run-dir');
   if (runDirArg) {
@@ -181,13 +216,18 @@ function main(): void {
   process.on('message', (message: unknown) => {
     if (!isWorkerCommand(message)) return;
     if (message.type === 'stop') {
-      interruptedBecause ??= message.interruptedBecause;
-      requestStop();
+      // A stop for a run that has ended (the next one may be training here now) is stale.
+      if (!current || (message.runId !== undefined && message.runId !== current.runId)) return;
+      current.interruptedBecause ??= message.interruptedBecause;
+      current.stopRequested = true;
+    } else if (!current) {
+      void runWorker(message.runDir, message.runId, message.config);
     }
-    else if (!running) void runWorker(message.runDir, message.runId, message.config);
   });
-  // Training continues if the parent goes away: the run's files are the record.
-  process.on('disconnect', () => undefined);
+  // Training continues if the parent goes away (the run's files are the record); a waiting worker ends.
+  process.on('disconnect', () => {
+    if (!current) process.exit(0);
+  });
 }
 
 main();

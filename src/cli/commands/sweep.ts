@@ -169,7 +169,7 @@ async function estimate(todo: readonly RunConfig[], concurrency: number, runsDir
   process.on('SIGTERM', onSignal);
   try {
     const measured = await measureThroughput(listRuns(runsDir).runs, todo[0], {
-      workerPath: ctx.workerPath, cwd: ctx.cwd, signal: stop.signal,
+      workerPath: ctx.workerPath, cwd: ctx.cwd, signal: stop.signal, workers: ctx.workers,
       onCalibrating: () => writeLine(ctx.stderr, 'Measuring the training speed of this machine with a short calibration run…'),
     });
     if (measured.interrupted) return undefined;

@@ -21,8 +21,13 @@ export function findDatasetsDir(startDir: string = __dirname): string {
   }
 }
 
+/** The file of a bundled dataset. */
+export function bundledFile(name: BundledDataset, datasetsDir?: string): string {
+  return path.join(datasetsDir ?? findDatasetsDir(), bundledFileName(name));
+}
+
 export async function loadBundled(name: BundledDataset, datasetsDir?: string): Promise<LabelledData> {
-  const file = path.join(datasetsDir ?? findDatasetsDir(), bundledFileName(name));
+  const file = bundledFile(name, datasetsDir);
   let gz: Buffer;
   try {
     gz = await readFile(file);

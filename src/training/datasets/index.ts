@@ -6,7 +6,7 @@
  */
 import { createRng } from '../../core/random';
 import { BUNDLED_DATASETS, type BundledDataset, type DatasetSpec } from '../../core/runConfig';
-import { loadBundled } from './bundled';
+import { bundledFile, loadBundled } from './bundled';
 import { BUNDLED_DATASET_INFO, type BundledDatasetInfo } from '../../core/datasetCatalog';
 import { CSV_CHECK_ROWS, loadCsv, readCsv } from './csv';
 import { DatasetError } from './errors';
@@ -14,13 +14,16 @@ import { loadIdx } from './idx';
 import { featureCount } from './packedFormat';
 import { gatherSplit, standardise } from './preprocess';
 import { flipLabels, imbalanceTrain, stratifiedSplit, stratifiedSubsample } from './sampling';
+import { sourceKey, type SourceCache } from './sourceCache';
 import type { Dataset, LabelledData } from './types';
+import { resolveUserPath } from './userFiles';
 
 export type { Dataset, LabelledData, Split } from './types';
 export type { BundledDatasetInfo } from '../../core/datasetCatalog';
 export { DatasetError } from './errors';
 export { findDatasetsDir } from './bundled';
 export { MAX_DATASET_FILE_BYTES } from './userFiles';
+export { SourceCache } from './sourceCache';
 
 export const DEFAULT_VALIDATION_FRACTION = 0.15;
 export const DEFAULT_TEST_FRACTION = 0.15;
@@ -30,6 +33,8 @@ export interface LoadDatasetOptions {
   datasetsDir?: string;
   /** Base for relative CSV/IDX paths; default: the current directory. */
   workspaceDir?: string;
+  /** Keeps parsed sources for the next load of the same unchanged files (a worker's runs share it). */
+  cache?: SourceCache;
 }
 
 export function describeDatasets(): BundledDatasetInfo[] {
@@ -89,6 +94,19 @@ async function loadSource(spec: DatasetSpec, options: LoadDatasetOptions): Promi
     return loadIdx(need(spec, 'path', 'the IDX images file'), need(spec, 'labelsPath', 'the IDX labels file'), options.workspaceDir);
   }
   throw new DatasetError(`dataset.name ${JSON.stringify(spec.name)} is not one of ${[...BUNDLED_DATASETS, 'csv', 'idx'].join(', ')}`);
+}
+
+/** The key under which a cache keeps the source of `spec`: its files, as they are now, and how they are parsed. */
+function cacheKey(spec: DatasetSpec, options: LoadDatasetOptions): string | undefined {
+  if ((BUNDLED_DATASETS as readonly string[]).includes(spec.name)) {
+    return sourceKey([bundledFile(spec.name as BundledDataset, options.datasetsDir)], spec.name);
+  }
+  const file = (field: 'path' | 'labelsPath') => resolveUserPath(String(spec[field]), options.workspaceDir);
+  if (spec.name === 'csv' && typeof spec.path === 'string') return sourceKey([file('path')], ['csv', csvOptions(spec)]);
+  if (spec.name === 'idx' && typeof spec.path === 'string' && typeof spec.labelsPath === 'string') {
+    return sourceKey([file('path'), file('labelsPath')], 'idx');
+  }
+  return undefined;
 }
 
 /** Independent random streams, so e.g. adding label noise leaves the split of the same seed unchanged. */
@@ -161,7 +179,9 @@ export function prepareDataset(data: LabelledData, spec: DatasetSpec, seed: numb
 
 export async function loadDataset(spec: DatasetSpec, seed: number, options: LoadDatasetOptions = {}): Promise<Dataset> {
   readSettings(spec);
-  return prepareDataset(await loadSource(spec, options), spec, seed);
+  const load = () => loadSource(spec, options);
+  const data = options.cache ? await options.cache.get(cacheKey(spec, options), load) : await load();
+  return prepareDataset(data, spec, seed);
 }
 
 /**

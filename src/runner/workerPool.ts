@@ -1,0 +1,149 @@
+/**
+ * Warm training workers for the runs of a queue or sweep. Starting a worker costs more than a short
+ * run trains (process start, TensorFlow.js with its wasm backend and our kernels, the dataset, V8
+ * warm-up), so a worker whose run ended well takes the next run instead of exiting. A worker that
+ * waits longer than `idleMs` is let go, and so are all waiting ones when the pool is disposed.
+ * Waiting workers never keep this process alive, and exit by themselves when it ends.
+ */
+import { fork, type ChildProcess } from 'node:child_process';
+
+/** How long a worker waits for another run before it is let go. */
+export const DEFAULT_IDLE_MS = 15_000;
+
+export interface WorkerSpawnOptions {
+  /** The bundled worker: `path.join(<dist dir>, 'worker.js')`. */
+  workerPath: string;
+  /** Extra environment variables for the worker processes. */
+  env?: NodeJS.ProcessEnv;
+  /** The workers' working folder, against which relative dataset paths resolve (default: this process's). */
+  cwd?: string;
+}
+
+export interface WorkerPoolOptions extends WorkerSpawnOptions {
+  idleMs?: number;
+  /**
+   * False: every worker trains one run and exits, as before pooling (to compare, or to rule the
+   * reuse out). Default: true unless the environment sets POLYLOSS_REUSE_WORKERS=0.
+   */
+  reuse?: boolean;
+}
+
+/** A training worker process lent for one run. */
+export interface TrainingWorker {
+  readonly process: ChildProcess;
+  /** True: it stays after reporting the end of its run, for the pool to take back; false: it exits. */
+  readonly reusable: boolean;
+}
+
+/** Forks a training worker; `reusable` ones stay after a run (see training/worker.ts). */
+export function forkWorker(opts: WorkerSpawnOptions, reusable: boolean): TrainingWorker {
+  const child = fork(opts.workerPath, reusable ? ['--reuse'] : [], {
+    serialization: 'advanced', // keeps NaN/Infinity losses intact, unlike JSON
+    env: { ...process.env, ...opts.env },
+    cwd: opts.cwd,
+    execArgv: [], // not the parent's flags: an inspector port or loader meant for the host
+    stdio: ['ignore', 'pipe', 'pipe', 'ipc'],
+    // Own process group: a terminal Ctrl-C reaches only the launcher, which stops workers gracefully.
+    detached: true,
+  });
+  child.stdout?.resume();
+  child.stderr?.setEncoding('utf8');
+  return { process: child, reusable };
+}
+
+/** Whether the process and its channel are still there to take a run. */
+function usable(child: ChildProcess): boolean {
+  return child.exitCode === null && child.signalCode === null && child.connected;
+}
+
+/** Whether a waiting worker keeps this process's event loop alive (it must not: it waits for nothing here). */
+function holdProcess(child: ChildProcess, hold: boolean): void {
+  const handles = [child, child.channel, child.stdout, child.stderr] as ({ ref?(): void; unref?(): void } | null | undefined)[];
+  for (const handle of handles) {
+    if (hold) handle?.ref?.();
+    else handle?.unref?.();
+  }
+}
+
+interface Waiting {
+  child: ChildProcess;
+  timer: NodeJS.Timeout;
+  onExit: () => void;
+}
+
+export class WorkerPool {
+  private readonly waiting: Waiting[] = [];
+  private readonly idleMs: number;
+  private readonly reuse: boolean;
+  private disposed = false;
+
+  constructor(private readonly opts: WorkerPoolOptions) {
+    this.idleMs = opts.idleMs ?? DEFAULT_IDLE_MS;
+    this.reuse = opts.reuse ?? process.env.POLYLOSS_REUSE_WORKERS !== '0';
+  }
+
+  /** Workers waiting for a run now. */
+  get idleCount(): number {
+    return this.waiting.length;
+  }
+
+  /** A waiting worker (the most recently used: the warmest), else a new one. */
+  take(): TrainingWorker {
+    for (let w = this.waiting.pop(); w; w = this.waiting.pop()) {
+      this.forget(w);
+      if (!usable(w.child)) continue;
+      holdProcess(w.child, true);
+      return { process: w.child, reusable: true };
+    }
+    return forkWorker(this.opts, this.reuse && !this.disposed);
+  }
+
+  /** The run lent with `worker` ended and the worker reported it: it waits for the next run. */
+  giveBack(worker: TrainingWorker): void {
+    const child = worker.process;
+    if (!worker.reusable || this.disposed || !usable(child)) {
+      letGo(child);
+      return;
+    }
+    holdProcess(child, false);
+    const entry: Waiting = {
+      child,
+      timer: setTimeout(() => this.drop(entry), this.idleMs).unref(),
+      onExit: () => this.drop(entry),
+    };
+    child.once('exit', entry.onExit);
+    this.waiting.push(entry);
+  }
+
+  /** The worker's run ended, but the worker is not to be trusted with another (it was signalled): it goes. */
+  letGo(worker: TrainingWorker): void {
+    letGo(worker.process);
+  }
+
+  /** Lets every waiting worker go now; workers still training are let go when their run ends. */
+  dispose(): void {
+    this.disposed = true;
+    for (const w of this.waiting.splice(0)) {
+      this.forget(w);
+      letGo(w.child);
+    }
+  }
+
+  private drop(entry: Waiting): void {
+    const index = this.waiting.indexOf(entry);
+    if (index >= 0) this.waiting.splice(index, 1);
+    this.forget(entry);
+    letGo(entry.child);
+  }
+
+  private forget(entry: Waiting): void {
+    clearTimeout(entry.timer);
+    entry.child.off('exit', entry.onExit);
+  }
+}
+
+/** A worker without a run exits when its channel closes (or, failing that, on SIGTERM). */
+function letGo(child: ChildProcess): void {
+  if (child.connected) child.disconnect();
+  else if (child.exitCode === null && child.signalCode === null) child.kill('SIGTERM');
+}
