@@ -1,9 +1,11 @@
 /**
- * Wall time of a 12-run sweep (Poly-1 ε ∈ {−1, 0, 1, 2} × 3 seeds on digits) through the real CLI,
- * with 1 worker and with 2, and the speed-up (target ≥ 1.8× on 2 free cores). Timed from the first
- * run's creation to the last run's end (run.json), so the CLI's start and its ETA calibration do not
- * dilute the ratio; the whole command's time is printed too. Measured on a busy machine the ratio
- * says more about the other load than about the queue: the load average is printed alongside.
+ * Wall time of a 12-run sweep (ε ∈ {−1, 0, 1, 2} × 3 seeds on digits, 3 epochs each) through the real
+ * CLI, with 1 worker and with 2, and the speed-up (target ≥ 1.8× on 2 free cores); each with reused
+ * workers (the default) and with a process per run as before the pool (POLYLOSS_REUSE_WORKERS=0).
+ * Timed from the first run's creation to the last run's end (run.json), so the CLI's start and its
+ * ETA calibration do not dilute the ratio; the whole command's time is printed too. Rounds are
+ * interleaved and medians reported. Measured on a busy machine the ratio says more about the other
+ * load than about the queue: the load average is printed alongside.
  *
  *   node scripts/build.mjs && node --import tsx bench/sweep.ts [--epochs N] [--rounds N]
  */
@@ -11,68 +13,80 @@ import { spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
+import { flag, loadAverage, median } from './benchArgs';
 
 const ROOT = path.resolve(__dirname, '..');
 const BIN = path.join(ROOT, 'bin', 'polyloss.js');
-
-function flag(name: string, fallback: number): number {
-  const i = process.argv.indexOf(`--${name}`);
-  const value = i >= 0 ? Number(process.argv[i + 1]) : fallback;
-  if (!Number.isInteger(value) || value < 1) throw new Error(`--${name} must be an integer ≥ 1 (got ${process.argv[i + 1]})`);
-  return value;
-}
+const RUNS = 12;
 
 interface Timing {
   /** First run created → last run ended, from the runs' own records. */
   runsSeconds: number;
   commandSeconds: number;
+  /** Worker processes that trained the runs. */
+  processes: number;
 }
 
-function sweep(workers: number, epochs: number): Timing {
+const MODES = {
+  reused: { label: 'reused workers', env: {} },
+  perRun: { label: 'a process per run', env: { POLYLOSS_REUSE_WORKERS: '0' } },
+} as const;
+type Mode = keyof typeof MODES;
+
+function sweep(workers: number, epochs: number, mode: Mode): Timing {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'polyloss-bench-sweep-'));
   try {
     const runsDir = path.join(dir, 'runs');
     const args = [BIN, 'sweep', '--dataset', 'digits', '--hidden', '128', '--epochs', String(epochs), '--loss', 'ce',
       '--epsilon', '-1:2:1', '--seeds', '3', '--concurrency', String(workers), '--yes', '--json', '--runs-dir', runsDir];
     const started = performance.now();
-    const result = spawnSync(process.execPath, args, { cwd: dir, encoding: 'utf8' });
+    const result = spawnSync(process.execPath, args, { cwd: dir, encoding: 'utf8', env: { ...process.env, ...MODES[mode].env } });
     const commandSeconds = (performance.now() - started) / 1000;
     if (result.status !== 0) throw new Error(`sweep with ${workers} worker(s) exited ${result.status}:\n${result.stderr}`);
-    const runs = fs.readdirSync(runsDir).map((id) => JSON.parse(fs.readFileSync(path.join(runsDir, id, 'run.json'), 'utf8')) as { status: string; createdAt: string; endedAt: string });
-    if (runs.length !== 12 || runs.some((r) => r.status !== 'completed')) throw new Error(`expected 12 completed runs, got ${runs.map((r) => r.status).join(', ')}`);
+    const runs = fs.readdirSync(runsDir).map((id) => JSON.parse(fs.readFileSync(path.join(runsDir, id, 'run.json'), 'utf8')) as {
+      status: string; createdAt: string; endedAt: string; environment?: { pid?: number };
+    });
+    if (runs.length !== RUNS || runs.some((r) => r.status !== 'completed')) throw new Error(`expected ${RUNS} completed runs, got ${runs.map((r) => r.status).join(', ')}`);
     const first = Math.min(...runs.map((r) => Date.parse(r.createdAt)));
     const last = Math.max(...runs.map((r) => Date.parse(r.endedAt)));
-    return { runsSeconds: (last - first) / 1000, commandSeconds };
+    return { runsSeconds: (last - first) / 1000, commandSeconds, processes: new Set(runs.map((r) => r.environment?.pid)).size };
   } finally {
     fs.rmSync(dir, { recursive: true, force: true });
   }
 }
 
-function median(values: number[]): number {
-  const sorted = [...values].sort((a, b) => a - b);
-  const mid = Math.floor(sorted.length / 2);
-  return sorted.length % 2 ? sorted[mid] : (sorted[mid - 1] + sorted[mid]) / 2;
-}
-
 function main(): void {
   if (!fs.existsSync(path.join(ROOT, 'dist', 'cli.js'))) throw new Error('build first: node scripts/build.mjs');
   const epochs = flag('epochs', 3);
-  const rounds = flag('rounds', 1);
-  const load = () => os.loadavg().map((l) => l.toFixed(1)).join(' ');
-  console.log(`12-run sweep on digits (MLP 128, ${epochs} epochs per run), ${os.availableParallelism()} cores, ${rounds} round(s); load average before: ${load()}`);
-  const one: Timing[] = [];
-  const two: Timing[] = [];
-  // Interleaved rounds, so a change in background load hits both sides.
+  const rounds = flag('rounds', 3);
+  console.log(`${RUNS}-run sweep on digits (MLP 128, ${epochs} epochs per run), ${os.availableParallelism()} cores, ${rounds} round(s); load average before: ${loadAverage()}`);
+  const timings = new Map<string, Timing[]>();
+  const key = (mode: Mode, workers: number) => `${mode}/${workers}`;
+  // Interleaved rounds, so a change in background load hits every variant.
   for (let round = 0; round < rounds; round++) {
-    one.push(sweep(1, epochs));
-    two.push(sweep(2, epochs));
+    for (const mode of Object.keys(MODES) as Mode[]) {
+      for (const workers of [1, 2]) {
+        const timing = sweep(workers, epochs, mode);
+        timings.set(key(mode, workers), [...(timings.get(key(mode, workers)) ?? []), timing]);
+      }
+    }
+    console.log(`round ${round + 1} done; load average: ${loadAverage()}`);
   }
-  const serial = median(one.map((t) => t.runsSeconds));
-  const parallel = median(two.map((t) => t.runsSeconds));
-  console.log(`1 worker : ${serial.toFixed(1)} s (whole command ${median(one.map((t) => t.commandSeconds)).toFixed(1)} s)`);
-  console.log(`2 workers: ${parallel.toFixed(1)} s (whole command ${median(two.map((t) => t.commandSeconds)).toFixed(1)} s)`);
-  const ratio = serial / parallel;
-  console.log(`speed-up : ${ratio.toFixed(2)}× (target ≥ 1.8× on 2 free cores) ${ratio >= 1.8 ? 'OK' : 'BELOW TARGET'}; load average after: ${load()}`);
+  const seconds = (mode: Mode, workers: number) => median(timings.get(key(mode, workers))!.map((t) => t.runsSeconds));
+  for (const mode of Object.keys(MODES) as Mode[]) {
+    for (const workers of [1, 2]) {
+      const list = timings.get(key(mode, workers))!;
+      console.log(`${MODES[mode].label.padEnd(18)} ${workers} worker${workers === 1 ? ' ' : 's'}: ${seconds(mode, workers).toFixed(2)} s `
+        + `(whole command ${median(list.map((t) => t.commandSeconds)).toFixed(1)} s, ${median(list.map((t) => t.processes))} worker processes)`);
+    }
+  }
+  const speedUp = seconds('reused', 1) / seconds('reused', 2);
+  console.log(`2 workers vs 1, reused workers   : ${speedUp.toFixed(2)}× (target ≥ 1.8× on 2 free cores) ${speedUp >= 1.8 ? 'OK' : 'BELOW TARGET'}`);
+  console.log(`2 workers vs 1, a process per run: ${(seconds('perRun', 1) / seconds('perRun', 2)).toFixed(2)}×`);
+  for (const workers of [1, 2]) {
+    console.log(`reused vs a process per run, ${workers} worker${workers === 1 ? ' ' : 's'}: ${(seconds('perRun', workers) / seconds('reused', workers)).toFixed(2)}× faster`);
+  }
+  console.log(`load average after: ${loadAverage()}`);
 }
 
 main();
