@@ -1,5 +1,6 @@
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import type { BuiltinRunConfig } from '../../src/core/runConfig';
@@ -9,7 +10,7 @@ import { startRun } from '../../src/runner/startRun';
 import { WorkerPool } from '../../src/runner/workerPool';
 import { readMetrics } from '../../src/store/runFiles';
 import { readRunDir } from '../../src/store/runStore';
-import { build, cli, isAlive, readRunFiles, tempDir, tinyConfig, waitFor, WORKER } from './reliabilityKit';
+import { build, cli, ROOT, isAlive, readRunFiles, tempDir, tinyConfig, waitFor, WORKER } from './reliabilityKit';
 
 /** Configs that differ in model, loss, optimizer, data and seed; a few steps each. */
 const DIGITS = { name: 'digits' as const, maxSamples: 400, validationFraction: 0.2, testFraction: 0.2 };
@@ -100,6 +101,31 @@ describe('warm worker pool', () => {
     assert.ok(isAlive(second.environment!.pid!));
     workers.dispose();
     await waitFor(() => !isAlive(second.environment!.pid!), 'the disposed pool\'s worker to exit', 3000);
+  });
+
+  it('a waiting worker does not keep its launcher alive, and exits with it', async () => {
+    const dir = tempDir('pool-exit');
+    try {
+      // A launcher that never disposes its pool: it must still exit when its work is done.
+      const script = path.join(dir, 'launcher.ts');
+      fs.writeFileSync(script, [
+        `import { RunQueue } from ${JSON.stringify(path.join(ROOT, 'src/runner/runQueue'))};`,
+        `import { WorkerPool } from ${JSON.stringify(path.join(ROOT, 'src/runner/workerPool'))};`,
+        `const workers = new WorkerPool({ workerPath: ${JSON.stringify(WORKER)}, idleMs: 60_000 });`,
+        `const queue = new RunQueue({ runsDir: ${JSON.stringify(path.join(dir, 'runs'))}, workerPath: ${JSON.stringify(WORKER)}, workers });`,
+        `const id = queue.enqueue(${JSON.stringify(CONFIGS[2])});`,
+        'void queue.done(id).then((r) => console.log(JSON.stringify({ status: r.status, pid: r.environment?.pid, waiting: workers.idleCount })));',
+      ].join('\n'));
+      const began = Date.now();
+      const launcher = spawnSync(process.execPath, ['--import', 'tsx', script], { cwd: ROOT, encoding: 'utf8', timeout: 50_000 });
+      assert.equal(launcher.status, 0, launcher.stderr);
+      assert.ok(Date.now() - began < 50_000, 'exited long before the idle time');
+      const { status, pid, waiting } = JSON.parse(launcher.stdout) as { status: string; pid: number; waiting: number };
+      assert.deepEqual([status, waiting], ['completed', 1], 'the worker waited for another run when the launcher ended');
+      await waitFor(() => !isAlive(pid), 'the worker to exit after its launcher', 3000);
+    } finally {
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
   });
 
   it('a worker killed mid-run fails only that run: the pool replaces it and the queued runs complete', async () => {
