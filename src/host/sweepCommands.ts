@@ -4,6 +4,7 @@
 // (the dashboard's Sweep tab). Saving, resuming and the ETA use the same code as `polyloss sweep`.
 import * as vscode from 'vscode';
 import type { RunConfig } from '../core/runConfig';
+import type { RunRecord } from '../core/runFormat';
 import { SWEEP_CONFIRM_ABOVE, SweepError, describeSweepSize, generateSweepId, planSweep, resumeSweep, type SweepSpec } from '../core/sweep';
 import { hasSbatch } from '../runner/slurm/tools';
 import { measureThroughput } from '../runner/sweepEstimate';
@@ -16,7 +17,7 @@ import type { RunsIndex } from './runsModel';
 import type { PersistentRunSelection } from './selection';
 import * as settings from './settings';
 import { askForSweep } from './sweepWizard';
-import { describeSweepState, sweepsOf } from '../core/sweepRuns';
+import { describeSweepGrid, describeSweepState, sweepsOf } from '../core/sweepRuns';
 import type { SlurmWatch } from './slurmWatch';
 import { stoppableRuns, sweepIdFromArg } from './sweepTree';
 import { errorMessage } from '../core/errors';
@@ -48,6 +49,16 @@ async function askPlace(count: number): Promise<SweepPlace | undefined> {
     { label: '$(server-environment) Slurm cluster', description: `one job array of ${count} task${count === 1 ? '' : 's'}${limits ? `: ${limits}` : ''}`, detail: 'Settings: polyloss.slurm.* (partition, time, extra sbatch arguments)', place: 'slurm' as const },
   ], { title: 'Run Sweep: where to train', placeHolder: 'Where should the runs train?' });
   return picked?.place;
+}
+
+/** A sweep in a picker: named by its grid as in the Runs tree, with its state; its id is the detail, so typing the id finds it. */
+function sweepItem(sweepId: string, runs: readonly RunRecord[]): vscode.QuickPickItem & { sweepId: string } {
+  if (runs.length === 0) return { label: sweepId, description: 'no runs yet', sweepId };
+  return { label: describeSweepGrid(runs.map((r) => r.config)), description: describeSweepState(runs), detail: sweepId, sweepId };
+}
+
+function sweepPickOptions(placeHolder: string): vscode.QuickPickOptions {
+  return { placeHolder, matchOnDescription: true, matchOnDetail: true };
 }
 
 /** Relative dataset paths of a base config resolve against the first workspace folder. */
@@ -138,11 +149,8 @@ export function registerSweepCommands(deps: SweepCommandDeps): vscode.Disposable
       void vscode.window.showInformationMessage('PolyLoss: no sweep to choose from.');
       return undefined;
     }
-    const picked = await vscode.window.showQuickPick(
-      sweeps.map((s) => ({ label: s.sweepId, description: describeSweepState(s.runs) })),
-      { placeHolder: placeholder, matchOnDescription: true },
-    );
-    return picked?.label;
+    const picked = await vscode.window.showQuickPick(sweeps.map((s) => sweepItem(s.sweepId, s.runs)), sweepPickOptions(placeholder));
+    return picked?.sweepId;
   }
 
   const commands: Record<string, (...args: unknown[]) => unknown> = {
@@ -194,8 +202,8 @@ export function registerSweepCommands(deps: SweepCommandDeps): vscode.Disposable
       if (!sweepId) {
         const saved = listSavedSweeps(runsDir).reverse();
         if (saved.length === 0) return void vscode.window.showInformationMessage(`PolyLoss: no saved sweeps next to ${runsDir}.`);
-        const states = new Map(sweepsOf(model.list()).map((s) => [s.sweepId, describeSweepState(s.runs)]));
-        sweepId = (await vscode.window.showQuickPick(saved.map((id) => ({ label: id, description: states.get(id) ?? 'no runs yet' })), { placeHolder: 'Sweep to resume' }))?.label;
+        const runsOf = new Map(sweepsOf(model.list()).map((s) => [s.sweepId, s.runs]));
+        sweepId = (await vscode.window.showQuickPick(saved.map((id) => sweepItem(id, runsOf.get(id) ?? [])), sweepPickOptions('Sweep to resume')))?.sweepId;
         if (!sweepId) return [];
       }
       let todo: RunConfig[];

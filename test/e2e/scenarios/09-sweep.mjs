@@ -163,6 +163,9 @@ async function sweepScenario({ wb, page, check, lap, workbenchUrl, ws, runsDir, 
   // Nothing is missing, so Resume Sweep starts nothing and says so.
   await wb.runCommand('PolyLoss: Resume Sweep');
   await wb.quickInputBox().fill(sweepId);
+  const pickedSweep = page.locator('.quick-input-list .monaco-list-row.focused .label-name').first();
+  await waitFor('the sweep in the Resume Sweep picker', async () => ((await pickedSweep.textContent().catch(() => '')) ?? '').trim() === 'ε 0, 2 × 2 seeds, digits', { timeout: 5000 });
+  check(true, 'the Resume Sweep picker names the sweep by its grid and finds it by its id');
   await page.keyboard.press('Enter');
   await wb.runCommand('Notifications: Show Notifications');
   const notice = await waitFor('the resume notification', async () => {
