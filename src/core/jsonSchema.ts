@@ -13,17 +13,20 @@ export interface Issue {
   severity: 'error' | 'warning';
 }
 
-type JsonType = 'object' | 'array' | 'string' | 'number' | 'integer' | 'boolean';
+type JsonType = 'object' | 'array' | 'string' | 'number' | 'integer' | 'boolean' | 'null';
 
 export interface Schema {
   $ref?: string;
-  type?: JsonType;
+  /** One type, or several (e.g. a metric that is a number or null). */
+  type?: JsonType | readonly JsonType[];
   enum?: readonly unknown[];
+  const?: string | number | boolean | null;
   minimum?: number;
   maximum?: number;
   exclusiveMinimum?: number;
   exclusiveMaximum?: number;
   minLength?: number;
+  pattern?: string;
   minItems?: number;
   maxItems?: number;
   items?: Schema;
@@ -37,11 +40,11 @@ export interface Schema {
 
 /** Keywords this interpreter enforces, and annotations it may ignore. A schema must use no others. */
 export const VALIDATION_KEYWORDS: readonly string[] = [
-  '$ref', 'type', 'enum', 'minimum', 'maximum', 'exclusiveMinimum', 'exclusiveMaximum', 'minLength',
+  '$ref', 'type', 'enum', 'const', 'minimum', 'maximum', 'exclusiveMinimum', 'exclusiveMaximum', 'minLength', 'pattern',
   'minItems', 'maxItems', 'items', 'properties', 'required', 'additionalProperties', 'anyOf', 'errorMessage',
 ];
 export const ANNOTATION_KEYWORDS: readonly string[] = [
-  '$schema', 'title', 'description', 'markdownDescription', 'default', 'enumDescriptions',
+  '$schema', '$id', 'title', 'description', 'markdownDescription', 'default', 'enumDescriptions',
   'markdownEnumDescriptions', 'defaultSnippets', 'definitions',
 ];
 
@@ -72,7 +75,10 @@ class Checker {
     if (schema.enum && !schema.enum.includes(value)) {
       return [this.issue(path, `must be one of ${schema.enum.map(show).join(', ')} (got ${show(value)})`)];
     }
-    if (schema.type && !hasType(value, schema.type)) {
+    if (schema.const !== undefined && value !== schema.const) {
+      return [this.issue(path, `must be ${show(schema.const)} (got ${show(value)})`)];
+    }
+    if (schema.type !== undefined && !typesOf(schema).some((type) => hasType(value, type))) {
       return [this.issue(path, `must be ${expected(schema)} (got ${show(value)})`)];
     }
     if (typeof value === 'number' && !inRange(value, schema)) {
@@ -80,6 +86,9 @@ class Checker {
     }
     if (typeof value === 'string' && value.length < (schema.minLength ?? 0)) {
       return [this.issue(path, `must be ${expected(schema)} (got ${show(value)})`)];
+    }
+    if (typeof value === 'string' && schema.pattern !== undefined && !new RegExp(schema.pattern, 'u').test(value)) {
+      return [this.issue(path, `must match ${schema.pattern} (got ${show(value)})`)];
     }
     if (Array.isArray(value)) return this.checkArray(schema, doc, value, path);
     if (isObject(value)) return this.checkObject(schema, doc, value, path);
@@ -121,7 +130,7 @@ class Checker {
     if (results.some((issues) => issues.length === 0)) return [];
     // When exactly one branch has the value's kind, its own complaint is the most precise one,
     // e.g. `loss.epsilon[2] must be a number`; complaints about the whole value use errorMessage.
-    const sameKind = branches.flatMap((branch, i) => (branch.type && hasKind(value, branch.type) ? [results[i]] : []));
+    const sameKind = branches.flatMap((branch, i) => (typesOf(branch).some((type) => hasKind(value, type)) ? [results[i]] : []));
     if (sameKind.length === 1 && !(schema.errorMessage && sameKind[0].some((issue) => issue.path === path))) {
       return sameKind[0];
     }
@@ -153,6 +162,11 @@ function isObject(value: unknown): value is Record<string, unknown> {
   return typeof value === 'object' && value !== null && !Array.isArray(value);
 }
 
+/** The types a schema allows, none when it names none. */
+function typesOf(s: Schema): readonly JsonType[] {
+  return s.type === undefined ? [] : typeof s.type === 'string' ? [s.type] : s.type;
+}
+
 /** JSON types; NaN and ±Infinity are not numbers here (JSON cannot carry them, CLI flags can). */
 function hasType(value: unknown, type: JsonType): boolean {
   switch (type) {
@@ -160,6 +174,7 @@ function hasType(value: unknown, type: JsonType): boolean {
     case 'integer': return Number.isInteger(value);
     case 'array': return Array.isArray(value);
     case 'object': return isObject(value);
+    case 'null': return value === null;
     default: return typeof value === type;
   }
 }
@@ -193,6 +208,8 @@ function rangeText(s: Schema): string {
 /** What a schema accepts, as a noun phrase: `an integer in [1, 4096]`, `a list of 1 to 16 …`. */
 function expected(s: Schema): string {
   if (s.enum) return `one of ${s.enum.map(show).join(', ')}`;
+  if (s.const !== undefined) return show(s.const);
+  if (Array.isArray(s.type)) return s.type.map((type) => expected({ ...s, type })).join(' or ');
   const range = rangeText(s);
   switch (s.type) {
     case 'number': return ['a number', range].filter(Boolean).join(' ');
@@ -200,6 +217,7 @@ function expected(s: Schema): string {
     case 'string': return s.minLength ? 'a non-empty string' : 'a string';
     case 'boolean': return 'true or false';
     case 'object': return 'an object';
+    case 'null': return 'null';
     case 'array': {
       const count = s.maxItems === undefined ? (s.minItems ? `at least ${s.minItems}` : '')
         : s.minItems ? `${s.minItems} to ${s.maxItems}` : `at most ${s.maxItems}`;
