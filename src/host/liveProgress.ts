@@ -22,13 +22,12 @@ interface Tracked extends LiveProgress {
 }
 
 /**
- * The run's own rate is taken over its last few seconds: its first steps are slow (the backend
+ * The run's own rate is taken over its last few seconds: its first steps can be slow (a new worker
  * compiles its kernels, other runs are still starting), and a rate since the start would keep that
- * in the estimate to the end. Until it has measured that long, the speed of finished runs like it
- * is the better guess, when there are some.
+ * in the estimate to the end. Before it has a rate of its own, the speed of finished runs like it
+ * says how long it will take, when there are some.
  */
 const RATE_WINDOW_MS = 4000;
-const MIN_OWN_RATE_MS = 2000;
 
 /** Steps per second of finished runs that train like `record` (same data, model, batch size, backend), if any. */
 export type ExpectedRate = (record: RunRecord) => number | undefined;
@@ -116,7 +115,7 @@ export class LiveRuns {
 
   /**
    * Seconds left for one run: its steps left at its own rate over the last few seconds, or at the
-   * rate of finished runs like it while its own is not yet measured; undefined when neither is known.
+   * rate of finished runs like it until two step batches give its own; undefined when neither is known.
    */
   etaSeconds(runId: string): number | undefined {
     const run = this.runs.get(runId);
@@ -125,7 +124,7 @@ export class LiveRuns {
     const last = run.marks[run.marks.length - 1];
     const span = first && last ? last.at - first.at : 0;
     const ownRate = span > 0 && last.step > first.step ? ((last.step - first.step) * 1000) / span : undefined;
-    const rate = run.expectedRate !== undefined && (ownRate === undefined || span < MIN_OWN_RATE_MS) ? run.expectedRate : ownRate;
+    const rate = ownRate ?? run.expectedRate;
     if (!rate) return undefined;
     return Math.max(0, (run.totalSteps - run.step) / rate);
   }
