@@ -149,10 +149,26 @@ test('the detail of a script run shows the end of output.log, follows it as it g
     assert.ok((await v.posted()).some((m) => m.type === 'showOutput' && m.runId === 'script'));
 
     // A built-in run has no output.log: no output section, and the host stops reading the script's.
-    await v.page.evaluate(() => (window as unknown as { __polyloss: { detail: { show(id: string): void } } }).__polyloss.detail.show('builtin'));
-    await v.settle();
+    const showInDetail = async (runId: string): Promise<void> => {
+      await v.page.evaluate((id) => (window as unknown as { __polyloss: { detail: { show(id: string): void } } }).__polyloss.detail.show(id), runId);
+      await v.settle();
+    };
+    await showInDetail('builtin');
     assert.equal(await v.page.locator('.run-detail .output-tail').isVisible(), false);
     assert.deepEqual((await v.posted()).filter((m) => m.type === 'watchOutput').map((m) => m.runId), ['script', null]);
+
+    // A script run without output.log says why: it has not started yet, or it was started by hand.
+    const command = host.records.get('script')!.config;
+    host.addRun({ ...makeRun('by-hand', { status: 'completed' }), config: command });
+    host.addRun({ ...makeRun('waiting', { status: 'queued' }), config: command });
+    await v.settle();
+    const note = async (runId: string): Promise<string> => {
+      await showInDetail(runId);
+      return await v.page.locator('.run-detail .output-tail .chart-note').textContent() ?? '';
+    };
+    assert.equal(await note('by-hand'), 'No output.log: this script was not started by PolyLoss Lab, so what it printed went where it ran.');
+    assert.equal(await note('waiting'), 'No output yet: output.log appears once the command starts.');
+    assert.equal(await v.page.locator('.run-detail .output-tail .output-text').isVisible(), false);
   } finally {
     await v.close();
   }

@@ -165,10 +165,17 @@ export class RunDetail {
     const atEnd = box.scrollTop + box.clientHeight >= box.scrollHeight - 4;
     box.textContent = tail?.text ?? '';
     box.hidden = !tail?.text;
-    this.outputNote.textContent = !tail ? 'No output yet: output.log appears once the command starts.'
+    this.outputNote.textContent = !tail ? this.noOutputNote(runId)
       : !tail.text ? 'output.log is empty so far.'
         : tail.truncated ? 'The last lines of output.log; Output opens the whole file.' : 'output.log so far; Output opens it in an editor.';
     if (atEnd) box.scrollTop = box.scrollHeight; // follows new lines unless the reader scrolled up
+  }
+
+  /** Why a command run has no output.log: it has not started, or PolyLoss Lab did not start it. */
+  private noOutputNote(runId: string): string {
+    return this.store.runs.get(runId)?.status === 'queued'
+      ? 'No output yet: output.log appears once the command starts.'
+      : 'No output.log: this script was not started by PolyLoss Lab, so what it printed went where it ran.';
   }
 
   /** Asks for the output of a command run shown (again after every show: the host forgets it on reload). */

@@ -54,9 +54,12 @@ async function scenario({ wb, page, check, lap, workbenchUrl, ws, runsDir, scrip
   await wb.runCommand('PolyLoss: New Run…');
   await wb.pick(1, 'Your script…');
   await wb.pick(1, 'Pick a Python file…');
-  // VS Code's own file dialog in a browser: a path typed into its quick input.
-  await wb.quickInputBox().waitFor({ state: 'visible', timeout: 5000 });
+  // VS Code's own file dialog in a browser: a path typed into its quick input, once it has opened
+  // on the workspace folder (typed earlier, the path would go to the step before it).
+  await wb.waitForStep('Your training script');
+  await waitFor('the file dialog to show the workspace folder', async () => (await wb.quickInputBox().inputValue()).startsWith(ws), { timeout: 10000 });
   await wb.quickInputBox().fill(script);
+  await waitFor('the typed path to stay', async () => (await wb.quickInputBox().inputValue()) === script, { timeout: 5000 });
   await page.keyboard.press('Enter');
   await wb.pick(2, 'Poly');
   await wb.type(3, '3');
