@@ -45,8 +45,8 @@ function cpuMs(): number {
   return (user + system) / 1000;
 }
 
-/** Trains `config` once with the wasm kernel options `kernels`; samples/s over the training steps. */
-export async function measureTraining(config: BuiltinRunConfig, kernels: Partial<WasmKernelOptions> = {}): Promise<Throughput> {
+/** Trains `config` once with the wasm kernel options `kernels` on `threads`; samples/s over the training steps. */
+export async function measureTraining(config: BuiltinRunConfig, kernels: Partial<WasmKernelOptions> = {}, threads = 1): Promise<Throughput> {
   const previous = setWasmKernelOptions(kernels);
   let calls = 0;
   let cpuTotal = 0;
@@ -67,7 +67,7 @@ export async function measureTraining(config: BuiltinRunConfig, kernels: Partial
   };
   try {
     let rows = 0;
-    const result = await train(config, { clock, onStarted: (info) => { rows = info.data.train; } });
+    const result = await train(config, { threads, clock, onStarted: (info) => { rows = info.data.train; } });
     if (result.status !== 'completed' || !result.summary.samplesPerSec) throw new Error(`benchmark run ended ${result.status}`);
     if (calls !== 2 * result.summary.steps) {
       throw new Error('train() no longer reads its clock once at the start and once at the end of each step; update measureTraining');

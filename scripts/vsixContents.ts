@@ -48,6 +48,7 @@ export function requiredEntries(projectRoot: string): string[] {
     `${EXT}LICENSE.txt`,
     `${wasmDir}/tfjs-backend-wasm.wasm`,
     `${wasmDir}/tfjs-backend-wasm-simd.wasm`,
+    `${wasmDir}/tfjs-backend-wasm-threaded-simd.wasm`,
   ];
   if (fs.existsSync(path.join(projectRoot, 'src/cli/main.ts'))) required.push(`${EXT}dist/cli.js`);
   // vsce ships README.md as readme.md; without one, scripts/package.ts warns instead of failing.

@@ -3,7 +3,8 @@ import type { EpochMetric, RunEnvironment, RunRecord, RunStatus, RunSummary, Ste
 
 /** Host/CLI → worker (child_process IPC). */
 export type WorkerCommand =
-  | { type: 'start'; runDir: string; runId: string; config: RunConfig }
+  /** `threads`: how many threads the run's heavy kernels may use (default 1; see RunQueue). */
+  | { type: 'start'; runDir: string; runId: string; config: RunConfig; threads?: number }
   /**
    * Stop after the current step. With `interruptedBecause` the launcher is going away (its window
    * closes or reloads): the run ends `interrupted` with that reason instead of `cancelled`. With

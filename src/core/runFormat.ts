@@ -14,6 +14,8 @@ export interface RunEnvironment {
   pid?: number;
   /** How the backend was chosen and set up, e.g. "…wasm 4.22.0, SIMD, 1 thread (auto; skipped node: …)". */
   backendDetail?: string;
+  /** Threads the training kernels ran on: every core for a run that started alone, else 1. */
+  threads?: number;
 }
 
 export interface RunSummary {

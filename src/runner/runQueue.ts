@@ -21,6 +21,8 @@ export interface StartRequest {
   config: RunConfig;
   /** The queued record as written at enqueue time. */
   record: RunRecord;
+  /** Threads for the run's heavy kernels, decided when it starts (see RunQueue). */
+  threads?: number;
 }
 
 /** Starts the worker of a queued run (the real one forks; tests pass a fake to check scheduling). */
@@ -61,6 +63,9 @@ function checkMaxConcurrent(n: number): number {
 /**
  * Runs configs with at most `maxConcurrent` workers at a time. A run's folder and `queued` record are
  * written at enqueue time, so every UI shows it at once; workers start in order as slots free up.
+ * A run trains on every core when no other run of this queue can train beside it as it starts (the
+ * queue trains one at a time, or nothing else is running or queued); otherwise on one thread, so that
+ * runs side by side do not compete for the cores.
  */
 export class RunQueue implements Executor {
   readonly kind = 'local';
@@ -71,6 +76,8 @@ export class RunQueue implements Executor {
   private readonly running = new Map<string, RunHandle>();
   private readonly finals = new Map<string, { promise: Promise<RunRecord>; resolve: (r: RunRecord) => void }>();
   private idleWaiters: (() => void)[] = [];
+  /** While a batch is queued (submit), no run starts: the first one must see its siblings waiting. */
+  private holding = false;
   private readonly events = new Emitter<WorkerEvent>();
   private readonly changes = new Emitter<QueueChange>();
   /** The pool this queue made for itself (none when it was given one or uses its own starter). */
@@ -163,7 +170,13 @@ export class RunQueue implements Executor {
   }
 
   async submit(configs: readonly RunConfig[]): Promise<string[]> {
-    return configs.map((config) => this.enqueue(config));
+    this.holding = true;
+    try {
+      return configs.map((config) => this.enqueue(config));
+    } finally {
+      this.holding = false;
+      this.pump();
+    }
   }
 
   /** The final record of a run of this queue. */
@@ -252,11 +265,13 @@ export class RunQueue implements Executor {
   }
 
   private pump(): void {
+    if (this.holding) return;
     while (this.running.size < this.limit && this.pending.length > 0) {
       const request = this.pending.shift()!;
+      const alone = this.limit === 1 || (this.running.size === 0 && this.pending.length === 0);
       let handle: RunHandle;
       try {
-        handle = this.start(request);
+        handle = this.start({ ...request, threads: alone ? os.availableParallelism() : 1 });
       } catch (e) {
         this.failToStart(request, e);
         continue;

@@ -16,6 +16,8 @@ export interface StartRunOptions {
   workerPath: string;
   /** Start this already created `queued` run (as RunQueue does); a new run is created when absent. */
   runId?: string;
+  /** Threads the run's heavy kernels may use (default 1). */
+  threads?: number;
   /** Extra environment variables for the worker process. */
   env?: NodeJS.ProcessEnv;
   /** The worker's working folder, against which relative dataset paths resolve (default: this process's). */
@@ -172,7 +174,7 @@ export function startRun(opts: StartRunOptions): RunHandle {
   child.on('message', onMessage).on('close', onClose).on('error', onError);
 
   handOver(runDir, queuedRecord, child.pid);
-  const command: WorkerCommand = { type: 'start', runDir, runId, config: opts.config };
+  const command: WorkerCommand = { type: 'start', runDir, runId, config: opts.config, threads: opts.threads };
   child.send(command, () => undefined);
 
   return {

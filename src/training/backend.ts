@@ -1,6 +1,6 @@
 /**
  * The one place that chooses the TensorFlow.js backend of a training process:
- * `node` (native @tensorflow/tfjs-node, optional), `wasm` (SIMD, single-threaded in Node), `cpu` (plain JS).
+ * `node` (native @tensorflow/tfjs-node, optional), `wasm` (SIMD; our heavy kernels on setKernelThreads' threads), `cpu` (plain JS).
  * Nothing here runs at import time: the backend packages are required only when a backend is selected.
  */
 import * as os from 'node:os';
@@ -8,6 +8,9 @@ import * as path from 'node:path';
 import * as tf from '@tensorflow/tfjs';
 import type { BackendChoice } from '../core/runConfig';
 import { installWasmKernels } from './wasmKernels';
+import type { WasmBackendLike } from './wasmHeap';
+import { canShareHeap, initialiseWithSharedHeap } from './simd/sharedHeap';
+import { canRunOnThreads, kernelThreads } from './simd/parallelKernels';
 import { errorMessage } from '../core/errors';
 
 export interface BackendInfo {
@@ -16,7 +19,12 @@ export interface BackendInfo {
   tfjsVersion: string;
   /** Human-readable facts: library, SIMD/threads, why a fallback was taken. */
   detail: string;
+  /** Threads its heavy kernels run on. */
+  threads: number;
 }
+
+/** What a loader reports: the backend's facts and its threads. */
+type Loaded = Omit<BackendInfo, 'name' | 'tfjsVersion'>;
 
 type ConcreteBackend = Exclude<BackendChoice, 'auto'>;
 
@@ -38,7 +46,7 @@ async function activate(tfName: string): Promise<void> {
   await tf.ready();
 }
 
-async function loadNode(): Promise<string> {
+async function loadNode(): Promise<Loaded> {
   const threads = threadBudget();
   // Read by libtensorflow when its first session starts; an explicit user setting wins.
   process.env.TF_NUM_INTRAOP_THREADS ??= String(threads);
@@ -49,7 +57,8 @@ async function loadNode(): Promise<string> {
     throw new Error('@tensorflow/tfjs-node loaded but registered no "tensorflow" backend with this copy of @tensorflow/tfjs (version mismatch?)');
   }
   await activate('tensorflow');
-  return `native libtensorflow via @tensorflow/tfjs-node, ${process.env.TF_NUM_INTRAOP_THREADS} intra-op thread(s)`;
+  const intraOp = Number(process.env.TF_NUM_INTRAOP_THREADS);
+  return { detail: `native libtensorflow via @tensorflow/tfjs-node, ${process.env.TF_NUM_INTRAOP_THREADS} intra-op thread(s)`, threads: intraOp >= 1 ? intraOp : threads };
 }
 
 /** Folder holding the .wasm binaries of the installed @tensorflow/tfjs-backend-wasm (with trailing separator). */
@@ -58,22 +67,26 @@ export function wasmBinariesDir(): string {
   return path.join(path.dirname(main), path.sep);
 }
 
-async function loadWasm(): Promise<string> {
+async function loadWasm(): Promise<Loaded> {
   const wasm = require('@tensorflow/tfjs-backend-wasm') as typeof import('@tensorflow/tfjs-backend-wasm');
-  if (tf.getBackend() !== 'wasm') wasm.setWasmPaths(wasmBinariesDir());
+  const first = tf.getBackend() !== 'wasm';
+  if (first) wasm.setWasmPaths(wasmBinariesDir());
   const installed = installWasmKernels();
+  // The threaded build's heap is shared, so our heavy kernels can use every core (simd/sharedHeap.ts).
+  if (first && canShareHeap()) await initialiseWithSharedHeap(wasm);
   await activate('wasm');
   const simd = await tf.env().getAsync('WASM_HAS_SIMD_SUPPORT');
-  // Emscripten threads are not available to tfjs-backend-wasm under Node (tfjs#3830): one thread.
-  return `@tensorflow/tfjs-backend-wasm ${wasm.version_wasm}, ${simd ? 'SIMD' : 'no SIMD'}, 1 thread; kernels added: ${installed.join(', ')}`;
+  const backend = tf.backend() as unknown as WasmBackendLike;
+  const threads = canRunOnThreads(backend) ? kernelThreads() : 1;
+  return { detail: `@tensorflow/tfjs-backend-wasm ${wasm.version_wasm}, ${simd ? 'SIMD' : 'no SIMD'}, ${threads} thread${threads === 1 ? '' : 's'}; kernels added: ${installed.join(', ')}`, threads };
 }
 
-async function loadCpu(): Promise<string> {
+async function loadCpu(): Promise<Loaded> {
   await activate('cpu');
-  return 'plain JavaScript kernels (@tensorflow/tfjs-backend-cpu)';
+  return { detail: 'plain JavaScript kernels (@tensorflow/tfjs-backend-cpu)', threads: 1 };
 }
 
-const LOADERS: Record<ConcreteBackend, () => Promise<string>> = { node: loadNode, wasm: loadWasm, cpu: loadCpu };
+const LOADERS: Record<ConcreteBackend, () => Promise<Loaded>> = { node: loadNode, wasm: loadWasm, cpu: loadCpu };
 
 /**
  * Selects and initialises the backend. `auto` tries node → wasm → cpu and records why it fell back;
@@ -84,8 +97,7 @@ export async function selectBackend(choice: BackendChoice): Promise<BackendInfo>
   if (choice !== 'auto') {
     if (!(choice in LOADERS)) throw new Error(`backend must be one of auto, node, wasm, cpu (got "${String(choice)}")`);
     try {
-      const detail = await LOADERS[choice]();
-      return { name: choice, tfjsVersion, detail };
+      return { name: choice, tfjsVersion, ...await LOADERS[choice]() };
     } catch (e) {
       throw new Error(`backend "${choice}" is not available: ${errorFirstLine(e)}. Choose backend "auto", or one of ${(Object.keys(LOADERS) as ConcreteBackend[]).filter((b) => b !== choice).join(', ')}.`);
     }
@@ -93,9 +105,9 @@ export async function selectBackend(choice: BackendChoice): Promise<BackendInfo>
   const skipped: string[] = [];
   for (const name of ['node', 'wasm', 'cpu'] as const) {
     try {
-      const detail = await LOADERS[name]();
+      const loaded = await LOADERS[name]();
       const note = skipped.length ? ` (auto; skipped ${skipped.join('; ')})` : ' (auto)';
-      return { name, tfjsVersion, detail: detail + note };
+      return { name, tfjsVersion, ...loaded, detail: loaded.detail + note };
     } catch (e) {
       skipped.push(`${name}: ${errorFirstLine(e)}`);
     }

@@ -16,6 +16,7 @@ import { disposeSplit, evaluateSplit, splitTensors, testSummary, type SplitTenso
 import { buildModel } from './models';
 import { SimdAdamOptimizer } from './simd/simdAdam';
 import { wasmKernelOptions } from './wasmKernels';
+import { setKernelThreads } from './simd/parallelKernels';
 
 export type TrainStatus = 'completed' | 'cancelled' | 'diverged';
 
@@ -35,6 +36,8 @@ export interface TrainHooks {
   onEpoch?(epoch: EpochMetric): void;
   /** Checked between steps; true ends the run as `cancelled`. */
   shouldStop?(): boolean;
+  /** Threads for the heavy kernels on wasm (default 1); results are the same on any number. */
+  threads?: number;
   /** Milliseconds clock behind samplesPerSec (default: wall time). Benchmarks pass process CPU time. */
   clock?: () => number;
   datasetsDir?: string;
@@ -117,6 +120,7 @@ function yieldToEventLoop(): Promise<void> {
 }
 
 export async function train(config: BuiltinRunConfig, hooks: TrainHooks = {}): Promise<TrainResult> {
+  setKernelThreads(hooks.threads ?? 1);
   const backend = await selectBackend(config.backend);
   const dataset = await loadDataset(config.dataset, config.seed, { datasetsDir: hooks.datasetsDir, workspaceDir: hooks.workspaceDir, cache: hooks.datasetCache });
   const { numClasses, inputShape } = dataset;
@@ -140,7 +144,7 @@ export async function train(config: BuiltinRunConfig, hooks: TrainHooks = {}): P
     hooks.onStarted?.({
       environment: {
         backend: backend.name, tfjsVersion: backend.tfjsVersion, nodeVersion: process.version,
-        platform: `${process.platform}-${process.arch}`, pid: process.pid, backendDetail: backend.detail,
+        platform: `${process.platform}-${process.arch}`, pid: process.pid, backendDetail: backend.detail, threads: backend.threads,
       },
       backend,
       totalSteps,

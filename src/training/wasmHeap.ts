@@ -18,8 +18,8 @@ export interface WasmBackendLike {
   typedArrayFromHeap(info: TensorInfo): Float32Array | Int32Array | Uint8Array;
   /** Byte offset of a tensor's data in the heap (stays valid when the heap grows). */
   getMemoryOffset(dataId: tf.DataId): number;
-  /** The Emscripten module: its exports (`asm`) hold the heap's WebAssembly.Memory; malloc and free manage the heap. */
-  wasm: { asm?: { memory?: WebAssembly.Memory }; _malloc(bytes: number): number; _free(offset: number): void };
+  /** The Emscripten module: the heap's WebAssembly.Memory is among its exports (`asm`), or `wasmMemory` in the threaded build; malloc and free manage the heap. */
+  wasm: { asm?: { memory?: WebAssembly.Memory }; wasmMemory?: WebAssembly.Memory; _malloc(bytes: number): number; _free(offset: number): void };
 }
 
 /** Runs an already registered wasm kernel directly (not through the engine, so nothing is taped). */

@@ -83,7 +83,7 @@ function endRun(event: WorkerEvent, clean: boolean): void {
   else exitAfterLastEvent(event, event.type === 'failed' ? 1 : 0);
 }
 
-async function runWorker(runDir: string, runId: string, config: RunConfig): Promise<void> {
+async function runWorker(runDir: string, runId: string, config: RunConfig, threads?: number): Promise<void> {
   const run: CurrentRun = { runId, stopRequested: false };
   current = run;
   let record = initialRecord(runDir, runId, config);
@@ -101,6 +101,7 @@ async function runWorker(runDir: string, runId: string, config: RunConfig): Prom
     const { train, liveTensorCount } = await import('./train');
     const tensorsBefore = liveTensorCount();
     const result = await train(builtin, {
+      threads,
       onStarted: (info) => {
         save({
           status: 'running', startedAt: new Date().toISOString(), environment: info.environment, trainer: { kind: 'builtin' },
@@ -221,7 +222,7 @@ function main(): void {
       current.interruptedBecause ??= message.interruptedBecause;
       current.stopRequested = true;
     } else if (!current) {
-      void runWorker(message.runDir, message.runId, message.config);
+      void runWorker(message.runDir, message.runId, message.config, message.threads);
     }
   });
   // Training continues if the parent goes away (the run's files are the record); a waiting worker ends.

@@ -134,6 +134,29 @@ describe('RunQueue', () => {
     await queue.whenIdle();
   });
 
+  it('gives a run every core when nothing can train beside it as it starts, else one thread', async () => {
+    const cores = os.availableParallelism();
+    const threadsOf = (started: FakeRun[]) => started.map((r) => r.request.threads);
+    const alone = makeQueue(2);
+    const [first] = await alone.queue.submit([config(1)]);
+    assert.deepEqual(threadsOf(alone.started), [cores], 'a lone run');
+    alone.started[0].end('completed');
+    await alone.queue.done(first);
+
+    const together = makeQueue(2);
+    await together.queue.submit([config(1), config(2), config(3)]);
+    assert.deepEqual(threadsOf(together.started), [1, 1], 'a batch of runs side by side, its first run included');
+    together.started[0].end('completed');
+    await tick();
+    assert.deepEqual(threadsOf(together.started), [1, 1, 1], 'the last run starts beside another');
+
+    const oneAtATime = makeQueue(1);
+    await oneAtATime.queue.submit([config(1), config(2)]);
+    oneAtATime.started[0].end('completed');
+    await tick();
+    assert.deepEqual(threadsOf(oneAtATime.started), [cores, cores], 'a queue that trains one run at a time');
+  });
+
   it('stopAll cancels the queue before stopping the running runs, so nothing new starts', async () => {
     const { queue, started } = makeQueue(2);
     const ids = [1, 2, 3, 4].map((seed) => queue.enqueue(config(seed)));

@@ -6,7 +6,7 @@ import * as tf from '@tensorflow/tfjs';
 import { createRng } from '../../src/core/random';
 import { selectBackend } from '../../src/training/backend';
 import { SimdAdamOptimizer } from '../../src/training/simd/simdAdam';
-import { defaultSimdVariant, simdKernelsFor } from '../../src/training/simd/simdKernels';
+import { defaultSimdVariant, heapMemory, simdKernelsFor } from '../../src/training/simd/simdKernels';
 import { withWasmKernelOptions } from '../../src/training/wasmKernels';
 import type { WasmBackendLike } from '../../src/training/wasmHeap';
 
@@ -114,7 +114,7 @@ describe('SIMD kernels on the wasm heap', () => {
       const mom = tensor(randomValues(101, 12));
       const vel = tensor(randomValues(101, 13).map(Math.abs));
       const at = (t: tf.Tensor): number => backend.getMemoryOffset(t.dataId);
-      const heap = new Uint8Array(backend.wasm.asm!.memory!.buffer);
+      const heap = new Uint8Array(heapMemory(backend).buffer);
       const before = heap.slice();
       kernels.gemm(at(a), at(b), at(bias), at(c), m, k, n, 0, 1, at(scratch));
       kernels.adam(at(w), at(wOut), at(g), at(mom), at(vel), 101, -0.01, 0.9, 0.999, 0.1, 0.001, 1e-7, 0.1, 0.001);

@@ -9,7 +9,8 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import { offsetIn, release, type WasmBackendLike } from '../wasmHeap';
-import { scratchOffset, simdKernelsFor, type ConvGeometry, type SimdKernels, type SimdVariant } from './simdKernels';
+import { defaultSimdVariant, simdKernelsFor, type ConvGeometry, type SimdKernels, type SimdVariant } from './simdKernels';
+import { conv2dFilterGradOnThreads, conv2dOnThreads } from './parallelKernels';
 
 type TensorInfo = tf.TensorInfo;
 type KernelArgs = Parameters<tf.KernelFunc>[0];
@@ -52,7 +53,7 @@ function geometry(info: Conv2DInfo): ConvGeometry {
 }
 
 /** Conv2D or FusedConv2D on the SIMD kernel when it covers the case, else `original`. */
-export function simdConv2D(args: KernelArgs, original: tf.KernelFunc, variant?: SimdVariant): TensorInfo {
+export function simdConv2D(args: KernelArgs, original: tf.KernelFunc, variant: SimdVariant = defaultSimdVariant()): TensorInfo {
   const { x, filter, bias, preluActivationWeights } = args.inputs as { x: TensorInfo; filter: TensorInfo; bias?: TensorInfo; preluActivationWeights?: TensorInfo };
   const attrs = args.attrs as unknown as ConvAttrs;
   const activation = attrs.activation ?? 'linear';
@@ -69,10 +70,9 @@ export function simdConv2D(args: KernelArgs, original: tf.KernelFunc, variant?: 
   const temps: TensorInfo[] = [];
   try {
     const input = padded(backend, kernels, x, info, temps);
-    const scratch = scratchOffset(backend, kernels.conv2d_scratch_floats(info.filterHeight, info.filterWidth, info.inChannels));
     const out = backend.makeOutput(info.outShape, 'float32');
     const at = offsetIn(backend);
-    kernels.conv2d(at(input), at(filter), bias ? at(bias) : 0, at(out), ...geometry(info), activation === 'relu' ? 1 : 0, scratch);
+    conv2dOnThreads(backend, kernels, variant, at(input), at(filter), bias ? at(bias) : 0, at(out), geometry(info), activation === 'relu' ? 1 : 0);
     return out;
   } finally {
     release(backend, temps);
@@ -82,7 +82,7 @@ export function simdConv2D(args: KernelArgs, original: tf.KernelFunc, variant?: 
 /**
  * dW[fh,fw,ci,co] = Σ_{b,oh,ow} xPadded[b, oh·sh + fh, ow·sw + fw, ci] · dy[b,oh,ow,co]   (dilation 1, NHWC).
  */
-export function conv2DBackpropFilter(args: KernelArgs, variant?: SimdVariant): TensorInfo {
+export function conv2DBackpropFilter(args: KernelArgs, variant: SimdVariant = defaultSimdVariant()): TensorInfo {
   const backend = args.backend as WasmBackendLike;
   const { x, dy } = args.inputs as { x: TensorInfo; dy: TensorInfo };
   const attrs = (args.attrs ?? {}) as unknown as tf.Conv2DBackpropFilterAttrs;
@@ -98,10 +98,9 @@ export function conv2DBackpropFilter(args: KernelArgs, variant?: SimdVariant): T
   const temps: TensorInfo[] = [];
   try {
     const input = padded(backend, kernels, x, info, temps);
-    const scratch = scratchOffset(backend, kernels.conv2d_filter_grad_scratch_floats(info.outHeight, info.outWidth));
     const out = backend.makeOutput(info.filterShape, 'float32');
     const at = offsetIn(backend);
-    kernels.conv2d_filter_grad(at(input), at(dy), at(out), ...geometry(info), scratch);
+    conv2dFilterGradOnThreads(backend, kernels, variant, at(input), at(dy), at(out), geometry(info));
     return out;
   } finally {
     release(backend, temps);

@@ -134,14 +134,17 @@ static inline int min_int(int a, int b) { return a < b ? a : b; }
 //   B is [K,N] row-major; bias is N floats or null; scratch holds gemm_scratch_floats() floats.
 // Panels of B (8 columns × up to PANEL_DEPTH rows) are packed contiguously and stay in L1 while every
 // tile of 4 rows of A passes over them.
-EXPORT("gemm")
-void gemm(const float* a, const float* b, const float* bias, float* c, int M, int K, int N, int trans_a, int relu, float* scratch) {
+// gemm_columns computes columns j_begin..j_end of C alone (j_begin a multiple of PANEL_COLS): threads
+// that share the heap each take a block of columns, and every element is computed as by gemm.
+EXPORT("gemm_columns")
+void gemm_columns(const float* a, const float* b, const float* bias, float* c, int M, int K, int N, int trans_a, int relu, float* scratch,
+                  int j_begin, int j_end) {
   const int row_step = trans_a ? 1 : K;
   const int depth_step = trans_a ? M : 1;
   float* bias_row = scratch;
   float* panel = scratch + PANEL_COLS;
-  for (int j = 0; j < N; j += PANEL_COLS) {
-    const int cols = min_int(N - j, PANEL_COLS);
+  for (int j = j_begin; j < j_end; j += PANEL_COLS) {
+    const int cols = min_int(j_end - j, PANEL_COLS);
     pack_bias(bias_row, bias, j, cols);
     for (int k0 = 0; k0 < K || k0 == 0; k0 += PANEL_DEPTH) {
       const int depth = min_int(K - k0, PANEL_DEPTH);
@@ -161,6 +164,11 @@ void gemm(const float* a, const float* b, const float* bias, float* c, int M, in
       }
     }
   }
+}
+
+EXPORT("gemm")
+void gemm(const float* a, const float* b, const float* bias, float* c, int M, int K, int N, int trans_a, int relu, float* scratch) {
+  gemm_columns(a, b, bias, c, M, K, N, trans_a, relu, scratch, 0, N);
 }
 
 // ---- Convolutions (NHWC, on an input already padded to [B, PH, PW, Ci]) ---------------------------------
@@ -216,15 +224,17 @@ EXPORT("conv2d_filter_grad_scratch_floats") int conv2d_filter_grad_scratch_float
 // dw[FH, FW, Ci, Co] = Σ_{b,oh,ow} x[b, oh·sh+fh, ow·sw+fw, ci] · dy[b, oh, ow, co]: the transposed patch
 // matrix times dy, one image at a time (its patches and dy rows stay in cache), adding up in dw.
 // Scratch: conv2d_filter_grad_scratch_floats(OH, OW).
-EXPORT("conv2d_filter_grad")
-void conv2d_filter_grad(const float* x, const float* dy, float* dw, int B, int PH, int PW, int Ci,
-                        int OH, int OW, int Co, int FH, int FW, int sh, int sw, float* panel) {
+// conv2d_filter_grad_columns computes (and first zeroes) output channels j_begin..j_end of dw alone
+// (j_begin a multiple of PANEL_COLS), for threads that each take a block of channels.
+EXPORT("conv2d_filter_grad_columns")
+void conv2d_filter_grad_columns(const float* x, const float* dy, float* dw, int B, int PH, int PW, int Ci,
+                                int OH, int OW, int Co, int FH, int FW, int sh, int sw, float* panel, int j_begin, int j_end) {
   const int rows_total = FH * FW * Ci;
-  __builtin_memset(dw, 0, (unsigned long)rows_total * Co * sizeof(float));
+  for (int r = 0; r < rows_total; r++) __builtin_memset(dw + r * Co + j_begin, 0, (unsigned long)(j_end - j_begin) * sizeof(float));
   for (int b = 0; b < B; b++) {
     const float* image = x + b * PH * PW * Ci;
-    for (int j = 0; j < Co; j += PANEL_COLS) {
-      const int cols = min_int(Co - j, PANEL_COLS);
+    for (int j = j_begin; j < j_end; j += PANEL_COLS) {
+      const int cols = min_int(j_end - j, PANEL_COLS);
       pack_panel(panel, dy + b * OH * OW * Co, Co, OH * OW, j, cols);
       for (int r = 0; r < rows_total; r += TILE_ROWS) {
         const int rows = min_int(rows_total - r, TILE_ROWS);
@@ -243,6 +253,12 @@ void conv2d_filter_grad(const float* x, const float* dy, float* dw, int B, int P
       }
     }
   }
+}
+
+EXPORT("conv2d_filter_grad")
+void conv2d_filter_grad(const float* x, const float* dy, float* dw, int B, int PH, int PW, int Ci,
+                        int OH, int OW, int Co, int FH, int FW, int sh, int sw, float* panel) {
+  conv2d_filter_grad_columns(x, dy, dw, B, PH, PW, Ci, OH, OW, Co, FH, FW, sh, sw, panel, 0, Co);
 }
 
 // out[B, H+top+bottom, W+left+right, C] = x with zeros around it: the padded input of a convolution.

@@ -8,7 +8,8 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import { offsetIn, release, runKernel, swapLastTwo, type WasmBackendLike } from '../wasmHeap';
-import { scratchOffset, simdKernelsFor, type SimdVariant } from './simdKernels';
+import { defaultSimdVariant, simdKernelsFor, type SimdVariant } from './simdKernels';
+import { gemmOnThreads } from './parallelKernels';
 
 type TensorInfo = tf.TensorInfo;
 type KernelArgs = Parameters<tf.KernelFunc>[0];
@@ -28,7 +29,7 @@ function supported({ a, b, bias, preluActivationWeights }: MatMulInputs, { trans
 }
 
 /** BatchMatMul or _FusedMatMul on the gemm of `variant` when `supported`, else `original`. */
-export function simdMatMul(args: KernelArgs, original: tf.KernelFunc, variant?: SimdVariant): TensorInfo {
+export function simdMatMul(args: KernelArgs, original: tf.KernelFunc, variant: SimdVariant = defaultSimdVariant()): TensorInfo {
   const inputs = args.inputs as unknown as MatMulInputs;
   const attrs = args.attrs as unknown as MatMulAttrs;
   if (!supported(inputs, attrs)) return original(args) as TensorInfo;
@@ -46,11 +47,11 @@ export function simdMatMul(args: KernelArgs, original: tf.KernelFunc, variant?: 
       throw new Error(`matMul: inner dimensions differ (${k} and ${b.shape[b.shape.length - 2]}) for shapes [${a.shape}] and [${inputs.b.shape}]`);
     }
     const outer = (a.shape.length >= b.shape.length ? a.shape : b.shape).slice(0, -2);
-    const kernels = simdKernelsFor(backend, variant);
     const out = backend.makeOutput([...outer, m, n], 'float32');
     const at = offsetIn(backend);
-    kernels.gemm(at(a), at(b), bias ? at(bias) : 0, at(out), m, k, n, attrs.transposeA ? 1 : 0, attrs.activation === 'relu' ? 1 : 0,
-      scratchOffset(backend, kernels.gemm_scratch_floats()));
+    gemmOnThreads(backend, simdKernelsFor(backend, variant), variant, {
+      a: at(a), b: at(b), bias: bias ? at(bias) : 0, c: at(out), m, k, n, transA: attrs.transposeA ? 1 : 0, relu: attrs.activation === 'relu' ? 1 : 0,
+    });
     return out;
   } finally {
     release(backend, temps);

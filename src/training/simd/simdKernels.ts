@@ -15,6 +15,9 @@ export interface SimdKernels {
   gemm_scratch_floats(): number;
   /** C[M,N] = op(A)·B + bias, then ReLU if relu = 1 (see kernels.c). Pointers are heap byte offsets; bias 0 = none. */
   gemm(a: number, b: number, bias: number, c: number, m: number, k: number, n: number, transA: number, relu: number, scratch: number): void;
+  /** Columns jBegin..jEnd of gemm's C alone (jBegin a multiple of 8): a block of columns for one thread. */
+  gemm_columns(a: number, b: number, bias: number, c: number, m: number, k: number, n: number, transA: number, relu: number, scratch: number,
+    jBegin: number, jEnd: number): void;
   /** Floats of scratch space one conv2d call needs. */
   conv2d_scratch_floats(fh: number, fw: number, ci: number): number;
   /** out = conv(xPadded, w) + bias, then ReLU if relu = 1 (NHWC; see kernels.c). */
@@ -23,6 +26,8 @@ export interface SimdKernels {
   conv2d_filter_grad_scratch_floats(oh: number, ow: number): number;
   /** dw = Σ patches(xPadded)ᵀ · dy (NHWC; see kernels.c). */
   conv2d_filter_grad(x: number, dy: number, dw: number, ...rest: [...ConvGeometry, scratch: number]): void;
+  /** Output channels jBegin..jEnd of conv2d_filter_grad's dw alone (jBegin a multiple of 8). */
+  conv2d_filter_grad_columns(x: number, dy: number, dw: number, ...rest: [...ConvGeometry, scratch: number, jBegin: number, jEnd: number]): void;
   /** out = x with zero rows and columns around each NHWC image. */
   pad_images(x: number, out: number, b: number, h: number, w: number, c: number, top: number, bottom: number, left: number, right: number): void;
   /** out[k] = x[indices[k]] for rows of rowWords 4-byte words (indices checked by the caller). */
@@ -39,15 +44,17 @@ export interface SimdKernels {
 }
 
 /** `relaxed`: fused multiply-add (relaxed SIMD); `simd`: plain SIMD, for engines without relaxed SIMD. */
-export type SimdVariant = keyof typeof KERNELS_WASM_BASE64;
+export type SimdVariant = 'relaxed' | 'simd';
+/** A variant's build for a plain heap, or for a shared one (tfjs's threaded build). */
+type SimdBuild = keyof typeof KERNELS_WASM_BASE64;
 
-const modules = new Map<SimdVariant, WebAssembly.Module>();
+const modules = new Map<SimdBuild, WebAssembly.Module>();
 const instances = new WeakMap<WebAssembly.Memory, Map<SimdVariant, SimdKernels>>();
 /** One scratch buffer per heap, kept between calls and grown when a call needs more (kernels never run nested). */
 const scratchBuffers = new WeakMap<WebAssembly.Memory, { offset: number; floats: number }>();
 let chosenVariant: SimdVariant | undefined;
 
-const validates = (variant: SimdVariant): boolean => WebAssembly.validate(Buffer.from(KERNELS_WASM_BASE64[variant], 'base64'));
+const validates = (variant: SimdBuild): boolean => WebAssembly.validate(Buffer.from(KERNELS_WASM_BASE64[variant], 'base64'));
 
 /**
  * The variant used by default: relaxed SIMD where the engine runs it. It is on by default from V8 11.4
@@ -64,24 +71,35 @@ export function defaultSimdVariant(): SimdVariant {
   return (chosenVariant = 'simd');
 }
 
-function heapMemory(backend: WasmBackendLike): WebAssembly.Memory {
-  const memory = backend.wasm?.asm?.memory;
+/** The heap of tfjs's wasm backend: exported by its plain build, imported (and shared) by its threaded build. */
+export function heapMemory(backend: WasmBackendLike): WebAssembly.Memory {
+  const memory = backend.wasm?.asm?.memory ?? backend.wasm?.wasmMemory;
   if (!(memory instanceof WebAssembly.Memory)) {
-    throw new Error('the tfjs wasm backend does not expose its heap memory (wasm.asm.memory): unsupported @tensorflow/tfjs-backend-wasm version');
+    throw new Error('the tfjs wasm backend does not expose its heap memory (wasm.asm.memory or wasm.wasmMemory): unsupported @tensorflow/tfjs-backend-wasm version');
   }
   return memory;
 }
 
-/** The kernels of `variant` bound to `backend`'s heap (each variant compiled once per process, 14 KB, synchronously). */
+export function isSharedMemory(memory: WebAssembly.Memory): boolean {
+  return typeof SharedArrayBuffer !== 'undefined' && memory.buffer instanceof SharedArrayBuffer;
+}
+
+/** The compiled kernels of `variant` for `memory`, plain or shared (each build compiled once per process, 14 KB, synchronously). */
+export function simdModuleFor(memory: WebAssembly.Memory, variant: SimdVariant): WebAssembly.Module {
+  const build: SimdBuild = isSharedMemory(memory) ? `${variant}Shared` : variant;
+  let module = modules.get(build);
+  if (!module) modules.set(build, module = new WebAssembly.Module(Buffer.from(KERNELS_WASM_BASE64[build], 'base64')));
+  return module;
+}
+
+/** The kernels of `variant` bound to `backend`'s heap. */
 export function simdKernelsFor(backend: WasmBackendLike, variant: SimdVariant = defaultSimdVariant()): SimdKernels {
   const memory = heapMemory(backend);
   let byVariant = instances.get(memory);
   if (!byVariant) instances.set(memory, byVariant = new Map());
   let kernels = byVariant.get(variant);
   if (!kernels) {
-    let module = modules.get(variant);
-    if (!module) modules.set(variant, module = new WebAssembly.Module(Buffer.from(KERNELS_WASM_BASE64[variant], 'base64')));
-    kernels = new WebAssembly.Instance(module, { env: { memory } }).exports as unknown as SimdKernels;
+    kernels = new WebAssembly.Instance(simdModuleFor(memory, variant), { env: { memory } }).exports as unknown as SimdKernels;
     byVariant.set(variant, kernels);
   }
   return kernels;
