@@ -82,8 +82,14 @@ async function sweepScenario({ wb, page, check, lap, workbenchUrl, ws, runsDir, 
   await wb.waitForStep(5);
   const seedsStep = await wb.stepTexts();
   check(seedsStep.title.includes('Seeds') && seedsStep.placeholder.includes('1-5'), `step 5 names the seeds ("${seedsStep.title}", "${seedsStep.placeholder}")`);
-  const seedsMessage = await wb.type(5, '2');
+  await wb.quickInputBox().fill('2');
+  // The count follows the typed value; on a loaded machine that may take longer than type()'s pause.
+  const seedsMessage = await waitFor('the run count of two seeds', async () => {
+    const text = await wb.validationMessage();
+    return text.includes('→ 4 runs') ? text : undefined;
+  }, { timeout: 5000 }).catch(() => wb.validationMessage());
   check(/^Seeds of every setting.* · → 4 runs \(2 settings × 2 seeds\) · about /.test(seedsMessage), `two seeds make 4 runs ("${seedsMessage}")`);
+  await wb.quickInputBox().press('Enter');
   await wb.pick(6, 'No CE runs');
   await wb.waitForStep(7);
   const confirm = await page.locator('.quick-input-widget .quick-input-list .monaco-list-row').first().textContent();
