@@ -9,8 +9,8 @@ import { HostConnection } from './shared/vscodeApi';
 const host = new HostConnection<{ draft: CoefficientDraft }, CoefficientHostMessage, CoefficientWebviewMessage>(isCoefficientHostMessage);
 const saved = host.savedState();
 const editor = new CoefficientEditor(readTheme(), isDraft(saved.draft) ? saved.draft : DEFAULT_DRAFT, {
-  run: (loss) => host.post({ type: 'run', loss }),
-  save: (loss) => host.post({ type: 'save', loss }),
+  run: (loss, requestId) => host.post({ type: 'run', loss, requestId }),
+  save: (loss, requestId) => host.post({ type: 'save', loss, requestId }),
   changed: (draft) => host.saveState({ draft }),
 });
 document.getElementById('app')!.append(editor.root);

@@ -89,7 +89,7 @@ const sweep = new SweepPanel(store, theme, state.sweep, {
   onExportCsv: (csv, fileName) => host.post({ type: 'exportCsv', csv, fileName }),
   onExportJson: (json, fileName) => host.post({ type: 'exportJson', json, fileName }),
   onExportPng: (dataUrl, fileName) => host.post({ type: 'exportPng', dataUrl, fileName }),
-  onGetTune: (sweepId) => host.post({ type: 'getTune', sweepId }),
+  onGetTune: (sweepId, requestId) => host.post({ type: 'getTune', sweepId, requestId }),
 });
 
 const tabs = el('vscode-tabs', {},
@@ -159,7 +159,7 @@ host.start((message) => {
     return;
   }
   if (message.type === 'tune') {
-    sweep.tune.apply(message.sweepId, message.tune);
+    sweep.tune.apply(message.requestId, message.tune);
     return;
   }
   if (message.type === 'output') {

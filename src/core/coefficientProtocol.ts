@@ -36,7 +36,7 @@ export const coefficientHostMessages = {
   base: { base: runBase },
   load: { loss: lossLike, source: str },
   /** The answer to the webview's `run` or `save` request `requestId`. */
-  done: { action: oneOf('run', 'save'), ok: bool, message: str },
+  done: { requestId, action: oneOf('run', 'save'), ok: bool, message: str },
 };
 export type CoefficientHostMessage = MessageOf<typeof coefficientHostMessages>;
 export const isCoefficientHostMessage = guardOf(coefficientHostMessages);
@@ -44,8 +44,8 @@ export const isCoefficientHostMessage = guardOf(coefficientHostMessages);
 /** Coefficient editor → host. */
 export const coefficientWebviewMessages = {
   ready: {},
-  run: { loss: lossLike },
-  save: { loss: lossLike },
+  run: { requestId, loss: lossLike },
+  save: { requestId, loss: lossLike },
   reportError: { message: str },
 };
 export type CoefficientWebviewMessage = MessageOf<typeof coefficientWebviewMessages>;

@@ -1,4 +1,4 @@
-import { isCoefficientHostMessage, isCoefficientWebviewMessage, lossLike } from './coefficientProtocol';
+import { isCoefficientHostMessage, isCoefficientWebviewMessage, lossLike, requestId } from './coefficientProtocol';
 import {
   arrayOf, bool, custom, guardOf, isObj, nullable, object, oneOf, optional, str, where, type MessageOf, type Proven,
 } from './messages';
@@ -85,8 +85,8 @@ export const hostMessages = {
   focus: { focus: focusRequest },
   /** To the coefficient editor embedded in the dashboard (see coefficientProtocol). */
   coefficients: { message: custom('a coefficient editor message to the page', isCoefficientHostMessage) },
-  /** The answer to `getTune`: the tune's options and rounds from its sweep file; null for a sweep that is no tune. */
-  tune: { sweepId: str, tune: nullable(savedTuneLike) },
+  /** The answer to `getTune` `requestId`: the tune's options and rounds from its sweep file; null for a sweep that is no tune. */
+  tune: { requestId, sweepId: str, tune: nullable(savedTuneLike) },
   /** The end of the watched run's output.log, again whenever it grows; null while the run has none. */
   output: { runId: str, tail: nullable(outputTail) },
 };
@@ -111,8 +111,8 @@ export const webviewMessages = {
   rerunWithLoss: { runId: str, loss: lossLike },
   /** From the coefficient editor embedded in the dashboard; `runId` is the run it shows, whose settings a run uses. */
   coefficients: { runId: str, message: custom('a coefficient editor message to the host', isCoefficientWebviewMessage) },
-  /** The Sweep tab shows this sweep: if it is a tune, the host answers with its rounds (`tune`). */
-  getTune: { sweepId: str },
+  /** The Sweep tab shows this sweep: if it is a tune, the host answers with its rounds (`tune`, naming `requestId`). */
+  getTune: { requestId, sweepId: str },
   /** The run detail shows this run's output: the host sends its `output` while it grows (null: none). */
   watchOutput: { runId: nullable(str) },
   reportError: { message: str },

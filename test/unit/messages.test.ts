@@ -12,17 +12,17 @@ import { makeRun, stepLine } from '../webview/fixtures';
 const PROTOCOLS: Record<string, MessageTable> = { coefficientHostMessages, coefficientWebviewMessages, hostMessages, webviewMessages };
 
 /** Valid values of the fields with a check of their own, by the name their declaration gives them. */
-const CUSTOM_EXAMPLES: Record<string, unknown> = {
-  'a loss spec': { type: 'poly', epsilon: [1, 0.5] },
-  'a run record': makeRun('r1'),
-  'a metrics chunk': packMetrics('r1', [stepLine(1), stepLine(2)]),
-  'a saved tune': { options: { budget: 12 }, rounds: [] },
-  'a coefficient editor message to the page': { type: 'load', loss: { type: 'ce' }, source: 'test' },
-  'a coefficient editor message to the host': { type: 'save', loss: { type: 'ce' } },
-  'a file name without folders': 'polyloss-loss.png',
-  'text of at most 64 MiB': 'a,b\n1,2\n',
-  'a PNG data URL of at most 64 MiB': 'data:image/png;base64,AAAA',
-  'a request id': 'run-1',
+const CUSTOM_EXAMPLES: Record<string, () => unknown> = {
+  'a loss spec': () => ({ type: 'poly', epsilon: [1, 0.5] }),
+  'a run record': () => makeRun('r1'),
+  'a metrics chunk': () => packMetrics('r1', [stepLine(1), stepLine(2)]),
+  'a saved tune': () => ({ options: { budget: 12 }, rounds: [] }),
+  'a coefficient editor message to the page': () => messageExample(coefficientHostMessages, 'load'),
+  'a coefficient editor message to the host': () => messageExample(coefficientWebviewMessages, 'save'),
+  'a file name without folders': () => 'polyloss-loss.png',
+  'text of at most 64 MiB': () => 'a,b\n1,2\n',
+  'a PNG data URL of at most 64 MiB': () => 'data:image/png;base64,AAAA',
+  'a request id': () => 'run-1',
 };
 
 /** A valid value of `field`, with every optional field present and one item in every array. */
@@ -38,8 +38,12 @@ function example(field: Field): unknown {
     case 'nullable': return example(field.inner);
     case 'custom':
       if (!(field.name in CUSTOM_EXAMPLES)) throw new Error(`no example of "${field.name}" in CUSTOM_EXAMPLES`);
-      return structuredClone(CUSTOM_EXAMPLES[field.name]);
+      return CUSTOM_EXAMPLES[field.name]();
   }
+}
+
+function messageExample(table: MessageTable, type: string): Record<string, unknown> {
+  return { type, ...(example(object(table[type])) as object) };
 }
 
 /** A value of another JavaScript type than `value`. */
@@ -72,7 +76,7 @@ for (const [protocol, table] of Object.entries(PROTOCOLS)) {
   test(`${protocol}: a valid message of each kind is accepted, with or without its optional fields`, () => {
     assert.ok(Object.keys(table).length > 0);
     for (const [type, fields] of Object.entries(table)) {
-      const message = { type, ...(example(object(fields)) as object) };
+      const message = messageExample(table, type);
       assert.equal(isMessage(message), true, JSON.stringify(message));
       const required = Object.fromEntries(Object.entries(message).filter(([name]) => fields[name]?.kind !== 'optional'));
       assert.equal(isMessage(required), true, `${type} without its optional fields`);
@@ -81,7 +85,7 @@ for (const [protocol, table] of Object.entries(PROTOCOLS)) {
 
   test(`${protocol}: a field of the wrong type, a missing required field or an unknown type is refused`, () => {
     for (const [type, fields] of Object.entries(table)) {
-      const valid = { type, ...(example(object(fields)) as object) };
+      const valid = messageExample(table, type);
       const variants = [...broken(object(fields), valid, type)];
       // Each declared field yields at least its wrong-type variant.
       assert.ok(variants.length > Object.keys(fields).length, `${type}: ${variants.length} variants`);

@@ -4,7 +4,7 @@ import { configWithLoss } from '../../src/core/config';
 import type { LossSpec } from '../../src/core/lossSpec';
 import { DEFAULT_CONFIG, type RunConfig } from '../../src/core/runConfig';
 import { isHostMessage, isWebviewMessage, type HostMessage } from '../../src/core/viewProtocol';
-import type { CoefficientEditorActions } from '../../src/host/webviews/coefficientEditorSession';
+import { CoefficientEditorSession, type CoefficientEditorActions } from '../../src/host/webviews/coefficientEditorSession';
 import { WebviewRelay, type RelayHandlers } from '../../src/host/webviews/relay';
 import { Emitter, FakeServices } from '../webview/fakeHost';
 import { makeRun } from '../webview/fixtures';
@@ -25,8 +25,8 @@ test('rerunWithLoss and coefficients messages: the validators accept the protoco
     { type: 'rerunWithLoss', runId: 'a', loss: { type: 'poly', epsilon: 3 } },
     { type: 'rerunWithLoss', runId: 'a', loss: { type: 'poly-focal', epsilon: [1, 0.5], gamma: 2 } },
     { type: 'coefficients', runId: 'a', message: { type: 'ready' } },
-    { type: 'coefficients', runId: 'a', message: { type: 'run', loss: { type: 'focal', gamma: 3 } } },
-    { type: 'coefficients', runId: 'a', message: { type: 'save', loss: { type: 'ce' } } },
+    { type: 'coefficients', runId: 'a', message: { type: 'run', requestId: 'q1', loss: { type: 'focal', gamma: 3 } } },
+    { type: 'coefficients', runId: 'a', message: { type: 'save', requestId: 'q2', loss: { type: 'ce' } } },
   ];
   for (const m of good) assert.equal(isWebviewMessage(m), true, JSON.stringify(m));
   const bad = [
@@ -36,7 +36,9 @@ test('rerunWithLoss and coefficients messages: the validators accept the protoco
     { type: 'rerunWithLoss', runId: 'a', loss: [{ type: 'poly' }] },
     { type: 'rerunWithLoss', runId: 'a', loss: null },
     { type: 'coefficients', message: { type: 'ready' } },
-    { type: 'coefficients', runId: 'a', message: { type: 'run' } },
+    { type: 'coefficients', runId: 'a', message: { type: 'run', requestId: 'q1' } },
+    { type: 'coefficients', runId: 'a', message: { type: 'run', loss: { type: 'ce' } } },
+    { type: 'coefficients', runId: 'a', message: { type: 'save', requestId: '', loss: { type: 'ce' } } },
     { type: 'coefficients', runId: 'a', message: { type: 'delete', loss: { type: 'ce' } } },
     { type: 'coefficients', runId: 'a' },
   ];
@@ -44,13 +46,14 @@ test('rerunWithLoss and coefficients messages: the validators accept the protoco
 
   const toPage: HostMessage[] = [
     { type: 'coefficients', message: { type: 'base', base: { what: 'iris · mlp · 3 epochs', fromRun: 'iris poly' } } },
-    { type: 'coefficients', message: { type: 'done', action: 'run', ok: true, message: 'Queued' } },
+    { type: 'coefficients', message: { type: 'done', requestId: 'q1', action: 'run', ok: true, message: 'Queued' } },
     { type: 'coefficients', message: { type: 'load', loss: { type: 'poly', epsilon: 1 }, source: 'study' } },
   ];
   for (const m of toPage) assert.equal(isHostMessage(m), true, JSON.stringify(m));
   const badToPage = [
     { type: 'coefficients' },
-    { type: 'coefficients', message: { type: 'done', action: 'delete', ok: true, message: '' } },
+    { type: 'coefficients', message: { type: 'done', requestId: 'q1', action: 'delete', ok: true, message: '' } },
+    { type: 'coefficients', message: { type: 'done', action: 'run', ok: true, message: '' } },
     { type: 'coefficients', message: { type: 'base', base: { what: 3 } } },
   ];
   for (const m of badToPage) assert.equal(isHostMessage(m), false, JSON.stringify(m));
@@ -129,25 +132,25 @@ test('relay: the embedded coefficient editor runs on the settings of the run it 
   await f.send({ type: 'coefficients', runId: 'a', message: { type: 'ready' } });
   assert.deepEqual(f.coefficientMessages(), [{ type: 'base', base: { what: 'iris · mlp · 3 epochs', fromRun: 'iris poly' } }]);
 
-  await f.send({ type: 'coefficients', runId: 'a', message: { type: 'run', loss: { type: 'poly', epsilon: 0.5 } } });
+  await f.send({ type: 'coefficients', runId: 'a', message: { type: 'run', requestId: 'q1', loss: { type: 'poly', epsilon: 0.5 } } });
   assert.deepEqual(f.editorRuns, [[expectedRerun({ type: 'poly', epsilon: 0.5 })]]);
   assert.deepEqual(f.started, [], 'the editor starts through its own actions (the polyloss.startRuns command)');
   assert.deepEqual(f.coefficientMessages().at(-1), {
-    type: 'done', action: 'run', ok: true, message: 'Queued Poly-1 ε=0.5 on iris · mlp · 3 epochs (settings of "iris poly"): run r1',
+    type: 'done', requestId: 'q1', action: 'run', ok: true, message: 'Queued Poly-1 ε=0.5 on iris · mlp · 3 epochs (settings of "iris poly"): run r1',
   });
 
   // Another run shown: the base follows it.
   await f.send({ type: 'coefficients', runId: 'pf', message: { type: 'ready' } });
   assert.deepEqual(f.coefficientMessages().at(-1), { type: 'base', base: { what: 'digits · mlp · 10 epochs', fromRun: 'focal poly' } });
-  await f.send({ type: 'coefficients', runId: 'pf', message: { type: 'save', loss: { type: 'focal', gamma: 3 } } });
+  await f.send({ type: 'coefficients', runId: 'pf', message: { type: 'save', requestId: 'q2', loss: { type: 'focal', gamma: 3 } } });
   assert.deepEqual(f.savedLosses, [{ type: 'focal', gamma: 3 }]);
-  assert.deepEqual(f.coefficientMessages().at(-1), { type: 'done', action: 'save', ok: true, message: 'Added run "x" to study.polyloss.json' });
+  assert.deepEqual(f.coefficientMessages().at(-1), { type: 'done', requestId: 'q2', action: 'save', ok: true, message: 'Added run "x" to study.polyloss.json' });
 
   // A loss the session refuses is answered on the editor, not started.
-  await f.send({ type: 'coefficients', runId: 'pf', message: { type: 'run', loss: { type: 'poly', epsilon: 'x' } } });
+  await f.send({ type: 'coefficients', runId: 'pf', message: { type: 'run', requestId: 'q3', loss: { type: 'poly', epsilon: 'x' } } });
   assert.equal(f.editorRuns.length, 1);
   const refused = f.coefficientMessages().at(-1);
-  assert.ok(refused?.type === 'done' && !refused.ok && /loss\.epsilon/.test(refused.message), JSON.stringify(refused));
+  assert.ok(refused?.type === 'done' && refused.requestId === 'q3' && !refused.ok && /loss\.epsilon/.test(refused.message), JSON.stringify(refused));
   assert.deepEqual(f.errors, []);
   f.relay.dispose();
 });
@@ -155,8 +158,50 @@ test('relay: the embedded coefficient editor runs on the settings of the run it 
 test('relay: a view without the embedded editor refuses its messages', async () => {
   const f = fixture('compare');
   await f.send({ type: 'ready' });
-  await f.send({ type: 'coefficients', runId: 'a', message: { type: 'run', loss: { type: 'poly', epsilon: 0.5 } } });
+  await f.send({ type: 'coefficients', runId: 'a', message: { type: 'run', requestId: 'q1', loss: { type: 'poly', epsilon: 0.5 } } });
   assert.deepEqual(f.errors, ['the compare webview has no coefficient editor']);
   assert.deepEqual(f.coefficientMessages(), []);
+  f.relay.dispose();
+});
+
+test('coefficient session: each run or save is answered with its own requestId, in the order the host finishes them, failures too', async () => {
+  const host = new FakeServices();
+  const fromWebview = new Emitter<unknown>();
+  const answers: unknown[] = [];
+  const finishRun: ((ids: string[]) => void)[] = [];
+  const session = new CoefficientEditorSession({
+    postMessage: async (m) => { answers.push(structuredClone(m)); return true; },
+    onDidReceiveMessage: fromWebview.event,
+  }, host.services(), {
+    startRuns: (configs) => new Promise((resolve) => finishRun.push((ids) => resolve(ids.slice(0, configs.length)))),
+    saveToExperimentFile: async () => { throw new Error('study.polyloss.json is not valid JSON'); },
+    defaultConfig: () => structuredClone(DEFAULT_CONFIG),
+  });
+  const send = async (m: unknown) => {
+    fromWebview.fire(m);
+    for (let i = 0; i < 5; i++) await new Promise((r) => setImmediate(r));
+  };
+  await send({ type: 'ready' });
+  answers.length = 0;
+  await send({ type: 'run', requestId: 'first', loss: { type: 'poly', epsilon: 1 } });
+  await send({ type: 'run', requestId: 'second', loss: { type: 'poly', epsilon: 2 } });
+  assert.deepEqual(answers, [], 'no answer before the runs are queued');
+  finishRun[1](['run-b']);
+  await send({ type: 'save', requestId: 'third', loss: { type: 'ce' } });
+  finishRun[0](['run-a']);
+  await send({ type: 'reportError', message: 'flush' });
+  const done = answers.map((m) => m as { requestId: string; action: string; ok: boolean; message: string });
+  assert.deepEqual(done.map((m) => [m.requestId, m.action, m.ok]), [['second', 'run', true], ['third', 'save', false], ['first', 'run', true]]);
+  assert.match(done[0].message, /Poly-1 ε=2 .*run run-b$/);
+  assert.equal(done[1].message, 'study.polyloss.json is not valid JSON');
+  assert.match(done[2].message, /Poly-1 ε=1 .*run run-a$/);
+  session.dispose();
+});
+
+test('relay: getTune is answered with its requestId', async () => {
+  const f = fixture();
+  await f.send({ type: 'ready' });
+  await f.send({ type: 'getTune', requestId: 'tune-7', sweepId: 'no-such-sweep' });
+  assert.deepEqual(f.posted.at(-1), { type: 'tune', requestId: 'tune-7', sweepId: 'no-such-sweep', tune: null });
   f.relay.dispose();
 });

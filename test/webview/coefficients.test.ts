@@ -197,6 +197,35 @@ test('Run with these coefficients trains on the ticked run\'s settings, else the
   }
 });
 
+test('two Run clicks are two requests with ids of their own, each answered by its id; an answer to no request of the page changes nothing', async () => {
+  const v = await openCoefficients(web.browser, web.origin);
+  try {
+    await v.page.click('#run');
+    await v.settle();
+    await typeInto(v.page, 'epsilon-0', '3');
+    await v.page.click('#run');
+    await v.settle();
+    const posted = await v.page.evaluate(() => (window as unknown as { __posted: { type: string; requestId?: string }[] }).__posted);
+    const requests = posted.filter((m) => m.type === 'run').map((m) => m.requestId);
+    assert.equal(requests.length, 2);
+    assert.notEqual(requests[0], requests[1]);
+    const answers = v.sent.filter((m) => (m as { type: string }).type === 'done') as { requestId: string; message: string }[];
+    assert.deepEqual(answers.map((m) => m.requestId), requests);
+    assert.deepEqual(answers.map((m) => m.message.match(/run (run-\d)$/)?.[1]), ['run-1', 'run-2']);
+    assert.deepEqual(v.started.map((configs) => configs[0].loss), [{ type: 'poly', epsilon: 2 }, { type: 'poly', epsilon: 3 }]);
+    const status = await v.page.textContent('#status');
+    assert.match(status ?? '', /^Queued Poly-1 ε=3 .*: run run-2$/);
+
+    // An answer from before a reload of the page (or to a forgotten request) names an id this page never sent.
+    await v.postToPage({ type: 'done', requestId: `${requests[0]}-earlier`, action: 'run', ok: false, message: 'The run was not started' });
+    await v.settle();
+    assert.equal(await v.page.textContent('#status'), status);
+    assert.deepEqual(v.consoleErrors, []);
+  } finally {
+    await v.close();
+  }
+});
+
 test('a loss sent by the host fills the fields; a saved state comes back after a reload', async () => {
   const v = await openCoefficients(web.browser, web.origin, { state: { draft: { type: 'poly', epsilons: ['4', '1'], gamma: '', labelSmoothing: '' } } });
   try {

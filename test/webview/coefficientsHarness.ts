@@ -19,6 +19,10 @@ export interface CoefficientsView {
   session: CoefficientEditorSession;
   started: RunConfig[][];
   saved: LossSpec[];
+  /** Every message the host side posted to the page, in order. */
+  sent: unknown[];
+  /** Posts to the page as the host does, e.g. a message the session would not send. */
+  postToPage(message: unknown): Promise<void>;
   settle(): Promise<void>;
   charts(): Promise<Record<'loss' | 'gradient' | 'coefficients', ChartData>>;
   violations(): Promise<unknown[]>;
@@ -52,7 +56,7 @@ export async function openCoefficients(browser: Browser, origin: string, o: Open
   await web.load();
 
   return {
-    page, host, session, started, saved, settle: () => web.settle(), consoleErrors: web.consoleErrors,
+    page, host, session, started, saved, sent: web.sent, postToPage: async (m) => void await web.port.postMessage(m), settle: () => web.settle(), consoleErrors: web.consoleErrors,
     charts: () => page.evaluate(() => (window as unknown as { __polylossCoefficients: { state(): Record<'loss' | 'gradient' | 'coefficients', ChartData> } }).__polylossCoefficients.state()),
     violations: () => page.evaluate(() => (window as unknown as { __violations: unknown[] }).__violations),
     state: () => page.evaluate(() => (window as unknown as { __state: unknown }).__state),

@@ -249,6 +249,58 @@ test('Run tab: the coefficient editor shows the run\'s loss, redraws while ε is
   }
 });
 
+test('Run tab: each answer reaches the request it answers; a run still queuing for one run does not report on the next run shown', async () => {
+  const host = workspace();
+  const queuing: { configs: RunConfig[]; finish(): void }[] = [];
+  const v = await openView(web.browser, web.origin, 'dashboard', host, {
+    focus: { runIds: ['a'], tab: 'detail' },
+    coefficients: {
+      // The queue answers when the test says so, so two requests are in flight at once.
+      startRuns: (configs) => new Promise((resolve) => queuing.push({ configs, finish: () => resolve([`coef-${configs[0].loss.type}`]) })),
+      saveToExperimentFile: async () => undefined,
+      defaultConfig: () => structuredClone(DEFAULT_CONFIG),
+    },
+  });
+  try {
+    await v.page.click('#run');
+    await v.settle();
+    assert.equal(await v.page.textContent('#status'), 'Queuing the run…');
+    assert.equal(await v.page.getAttribute('#run', 'disabled'), '', 'Run waits for the answer');
+
+    v.relay.focus({ runIds: ['pf'], tab: 'detail' });
+    await v.settle();
+    assert.equal(await v.page.getAttribute('#run', 'disabled'), null, 'the run shown now has nothing queuing');
+    await v.page.click('#run');
+    await v.settle();
+
+    const requests = (await v.posted()).filter((m) => m.type === 'coefficients')
+      .map((m) => m.message as { type: string; requestId?: string }).filter((m) => m.type === 'run');
+    assert.equal(requests.length, 2);
+    const [forA, forPf] = requests.map((m) => m.requestId!);
+    assert.notEqual(forA, forPf);
+    assert.deepEqual(queuing.map((q) => q.configs[0].loss.type), ['poly', 'poly-focal']);
+
+    const answers = () => v.sent.flatMap((m) => (m.type === 'coefficients' && m.message.type === 'done' ? [m.message] : []));
+    queuing[1].finish();
+    await v.settle();
+    assert.deepEqual(answers().map((m) => m.requestId), [forPf]);
+    const pfStatus = await v.page.textContent('#status');
+    assert.match(pfStatus ?? '', /^Queued .* \(settings of "focal poly"\): run coef-poly-focal$/);
+
+    // The answer to the request made for run "a" comes last: it names that request and changes nothing here.
+    queuing[0].finish();
+    await v.settle();
+    assert.deepEqual(answers().map((m) => [m.requestId, m.ok]), [[forPf, true], [forA, true]]);
+    assert.match(answers()[1].message, /settings of "iris poly"\): run coef-poly$/);
+    assert.equal(await v.page.textContent('#status'), pfStatus);
+    assert.equal(await v.page.getAttribute('#run', 'disabled'), null);
+    assert.deepEqual(v.consoleErrors, []);
+    assert.deepEqual(host.logs, []);
+  } finally {
+    await v.close();
+  }
+});
+
 test('Run tab: the typed coefficients survive a reload of the panel', async () => {
   const host = workspace();
   const first = await openView(web.browser, web.origin, 'dashboard', host, { focus: { runIds: ['a'], tab: 'detail' } });

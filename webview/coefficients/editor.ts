@@ -9,14 +9,16 @@ import type { CoefficientHostMessage, RunBaseInfo } from '../../src/core/coeffic
 import type { LossSpec } from '../../src/core/lossSpec';
 import { el } from '../shared/dom';
 import { frames } from '../shared/frames';
+import { PendingRequests } from '../shared/requests';
 import type { ChartTheme } from '../shared/theme';
 import { draftFromLoss, readDraft, type CoefficientDraft, type DraftReading } from './draft';
 import { CoefficientForm } from './form';
 import { LossShapeCharts } from './shapeCharts';
 
+/** Sends the editor's requests; the host's `done` names the same `requestId`. */
 export interface CoefficientEditorHost {
-  run(loss: LossSpec): void;
-  save(loss: LossSpec): void;
+  run(loss: LossSpec, requestId: string): void;
+  save(loss: LossSpec, requestId: string): void;
   /** Every change of the fields, e.g. to keep them across reloads. */
   changed(draft: CoefficientDraft): void;
 }
@@ -31,7 +33,8 @@ export class CoefficientEditor {
   private readonly baseLine = el('p', { class: 'coef-base', attrs: { id: 'run-base' } });
   private readonly status = el('p', { class: 'coef-status', attrs: { id: 'status', role: 'status' } });
   private readonly smoothingNote = el('p', { class: 'coef-note', attrs: { id: 'smoothing-note' } });
-  private busy: 'run' | 'save' | undefined;
+  /** The run or save waiting for the host's answer; the buttons wait with it. */
+  private readonly requests = new PendingRequests<'run' | 'save'>();
   /** One function object, so several keystrokes within a frame draw once. */
   private readonly draw = () => this.charts.show(this.reading.spec);
 
@@ -72,7 +75,7 @@ export class CoefficientEditor {
     switch (message.type) {
       case 'base': return this.setBase(message.base);
       case 'load': return this.load(message.loss, message.source);
-      case 'done': return this.done(message.action, message.ok, message.message);
+      case 'done': return this.done(message.requestId, message.ok, message.message);
     }
   }
 
@@ -88,11 +91,17 @@ export class CoefficientEditor {
       : `Runs on ${what} (the New Run defaults; tick a run in the Runs view to use its settings).`;
   }
 
-  /** The host's answer to a run or save. */
-  done(action: 'run' | 'save', ok: boolean, message: string): void {
-    if (this.busy === action) this.busy = undefined;
+  /** The host's answer to a run or save; an answer to a forgotten request changes nothing. */
+  done(requestId: string, ok: boolean, message: string): void {
+    if (this.requests.answered(requestId) === undefined) return;
     this.updateButtons();
     this.setStatus(message, ok ? 'info' : 'error');
+  }
+
+  /** Stops waiting for the answers of the requests sent so far, e.g. when the editor moves on to another run. */
+  forgetRequests(): void {
+    this.requests.forget();
+    this.updateButtons();
   }
 
   setTheme(theme: ChartTheme): void {
@@ -119,16 +128,16 @@ export class CoefficientEditor {
 
   private act(action: 'run' | 'save'): void {
     const loss = this.reading.spec;
-    if (!loss || this.busy) return;
-    this.busy = action;
+    if (!loss || this.requests.size > 0) return;
+    const requestId = this.requests.open(action);
     this.updateButtons();
     this.setStatus(action === 'run' ? 'Queuing the run…' : 'Choose the experiment file and the run name…', 'info');
-    if (action === 'run') this.host.run(loss);
-    else this.host.save(loss);
+    if (action === 'run') this.host.run(loss, requestId);
+    else this.host.save(loss, requestId);
   }
 
   private updateButtons(): void {
-    const blocked = this.reading.spec === undefined || this.busy !== undefined;
+    const blocked = this.reading.spec === undefined || this.requests.size > 0;
     this.runButton.toggleAttribute('disabled', blocked);
     this.saveButton.toggleAttribute('disabled', blocked);
   }

@@ -29,8 +29,8 @@ export class RunCoefficients {
 
   constructor(theme: ChartTheme, private saved: CoefficientsState | undefined, private readonly callbacks: RunCoefficientsCallbacks) {
     this.editor = new CoefficientEditor(theme, DEFAULT_DRAFT, {
-      run: (loss) => this.send({ type: 'run', loss }),
-      save: (loss) => this.send({ type: 'save', loss }),
+      run: (loss, requestId) => this.send({ type: 'run', loss, requestId }),
+      save: (loss, requestId) => this.send({ type: 'save', loss, requestId }),
       changed: (draft) => { if (this.runId) this.callbacks.onState({ runId: this.runId, draft }); },
     }, 'this run');
     this.root = el('section', { class: 'run-coefficients', attrs: { 'aria-labelledby': 'run-coefficients-title' } },
@@ -45,6 +45,8 @@ export class RunCoefficients {
     this.root.hidden = run === undefined;
     if (!run || run.id === this.runId) return;
     this.runId = run.id;
+    // An answer still to come is about the run shown before: it must not land on this one.
+    this.editor.forgetRequests();
     const saved = this.saved?.runId === run.id && isDraft(this.saved.draft) ? this.saved.draft : undefined;
     this.saved = undefined;
     if (saved) this.editor.restore(saved);

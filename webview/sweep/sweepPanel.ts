@@ -42,7 +42,7 @@ export interface SweepPanelCallbacks {
   onExportJson(json: string, fileName: string): void;
   onExportPng(dataUrl: string, fileName: string): void;
   /** Asks the host for the tune record of a sweep (answered with SweepPanel.showTune). */
-  onGetTune(sweepId: string): void;
+  onGetTune(sweepId: string, requestId: string): void;
 }
 
 /** A run's epoch lines from the webview's columns (what summaryValue reads for lastK). */
@@ -103,7 +103,7 @@ export class SweepPanel {
     this.headline = el('p', { class: 'sweep-headline', attrs: { 'aria-live': 'polite' } });
     this.hint = el('p', { class: 'sweep-hint' });
     this.table = new SweepTable();
-    this.tune = new TuneRounds((sweepId) => this.callbacks.onGetTune(sweepId));
+    this.tune = new TuneRounds((sweepId, requestId) => this.callbacks.onGetTune(sweepId, requestId));
     this.root = el('section', { class: 'sweep-panel' },
       controls, this.headline, this.hint, this.status, this.empty, this.chartBox, this.differenceBox, this.chartNote, this.table.root, this.tune.root);
     this.chart = new ResponseChart(canvas, theme);

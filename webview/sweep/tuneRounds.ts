@@ -4,11 +4,13 @@ import { describeDifference, describeDrop, epsilonText, formatEpsilon, type Tune
 import type { TuneRound } from '../../src/core/tune/planner';
 import type { SavedTune } from '../../src/core/tune/saved';
 import { el } from '../shared/dom';
+import { PendingRequests } from '../shared/requests';
 
 /**
  * The rounds of a tune (`polyloss tune`, Find Best ε) under the Sweep tab's chart: the answer once
  * the search stopped, and per round what ran and which ε were dropped, with why. The host reads
- * them from the sweep file when asked (`getTune`); the tab asks again whenever the sweep's runs change.
+ * them from the sweep file when asked (`getTune`); the tab asks again whenever the sweep's runs change,
+ * and only the answer to its latest question counts.
  */
 
 export interface TuneRoundsView {
@@ -40,9 +42,11 @@ export class TuneRounds {
   private readonly list: HTMLOListElement;
   private sweepId: string | undefined;
   private asked = '';
+  /** The latest question; answers to earlier ones (another sweep, older runs) are ignored. */
+  private readonly requests = new PendingRequests<string>();
   private view: TuneRoundsView = { answer: '', rounds: [] };
 
-  constructor(private readonly ask: (sweepId: string) => void) {
+  constructor(private readonly ask: (sweepId: string, requestId: string) => void) {
     this.answer = el('p', { class: 'tune-answer', attrs: { 'aria-live': 'polite' } });
     this.list = el('ol', { class: 'tune-rounds' });
     this.root = el('section', { class: 'tune', attrs: { 'aria-label': 'Rounds of the search for the best ε' } },
@@ -60,12 +64,14 @@ export class TuneRounds {
     const signature = `${sweepId} ${runs.map((r) => `${r.id}:${r.status}`).join(',')}`;
     if (signature === this.asked) return;
     this.asked = signature;
-    this.ask(sweepId);
+    this.requests.forget();
+    this.ask(sweepId, this.requests.open(sweepId));
   }
 
-  /** The host's answer. */
-  apply(sweepId: string, tune: SavedTune | null): void {
-    if (sweepId !== this.sweepId) return;
+  /** The host's answer to request `requestId`. */
+  apply(requestId: string, tune: SavedTune | null): void {
+    const sweepId = this.requests.answered(requestId);
+    if (sweepId === undefined || sweepId !== this.sweepId) return;
     this.root.hidden = tune === null;
     if (!tune) return;
     const scale = SUMMARY_METRICS[tune.metric] ?? SUMMARY_METRICS.test;

@@ -118,7 +118,10 @@ export class WebviewRelay implements Disposable {
       case 'rerunWithLoss': await this.rerunWithLoss(m.runId, m.loss); return;
       case 'coefficients': return this.embeddedEditor().receive(m.runId, m.message);
       case 'reportError': this.services.log.error(`${this.view} webview: ${m.message}`); return;
-      case 'getTune': return this.post({ type: 'tune', sweepId: m.sweepId, tune: savedTuneOf(this.services.runs.runsDir, m.sweepId) });
+      case 'getTune': {
+        const tune = savedTuneOf(this.services.runs.runsDir, m.sweepId);
+        return this.post({ type: 'tune', requestId: m.requestId, sweepId: m.sweepId, tune });
+      }
       case 'watchOutput': return this.watchOutput(m.runId);
     }
   }
