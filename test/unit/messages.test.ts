@@ -2,14 +2,19 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { coefficientHostMessages, coefficientWebviewMessages } from '../../src/core/coefficientProtocol';
 import { arrayOf, guardOf, matches, nullable, num, object, oneOf, optional, str, type Field, type MessageTable } from '../../src/core/messages';
+import { preflightCommands, preflightReplies, workerCommands, workerEvents } from '../../src/core/protocol';
+import { DEFAULT_CONFIG } from '../../src/core/runConfig';
 import { hostMessages, packMetrics, webviewMessages } from '../../src/core/viewProtocol';
-import { makeRun, stepLine } from '../webview/fixtures';
+import { epochLine, makeRun, stepLine } from '../webview/fixtures';
 
-// Every message of every protocol, generated from its declaration: a valid one of each kind is
+// Every message of every protocol (webviews and training worker), generated from its declaration: a valid one of each kind is
 // accepted; each field of the wrong type, each required field missing (also inside nested objects
 // and arrays) and an unknown type are refused.
 
-const PROTOCOLS: Record<string, MessageTable> = { coefficientHostMessages, coefficientWebviewMessages, hostMessages, webviewMessages };
+const PROTOCOLS: Record<string, MessageTable> = {
+  coefficientHostMessages, coefficientWebviewMessages, hostMessages, webviewMessages,
+  workerCommands, workerEvents, preflightCommands, preflightReplies,
+};
 
 /** Valid values of the fields with a check of their own, by the name their declaration gives them. */
 const CUSTOM_EXAMPLES: Record<string, () => unknown> = {
@@ -23,6 +28,11 @@ const CUSTOM_EXAMPLES: Record<string, () => unknown> = {
   'text of at most 64 MiB': () => 'a,b\n1,2\n',
   'a PNG data URL of at most 64 MiB': () => 'data:image/png;base64,AAAA',
   'a request id': () => 'run-1',
+  'a run config': () => structuredClone(DEFAULT_CONFIG),
+  'a run environment': () => ({ node: 'v20', platform: 'linux', backend: 'wasm' }),
+  'a step line': () => stepLine(1),
+  'an epoch line': () => epochLine(1),
+  'a run summary': () => ({ steps: 100, epochs: 1, finalLoss: 0.4 }),
 };
 
 /** A valid value of `field`, with every optional field present and one item in every array. */
