@@ -16,8 +16,8 @@ import { makeOptimizer, trainStep } from '../src/training/train';
 
 /** The kinds of work both profiles report, in the order printed. */
 export const OP_KINDS = [
-  'conv forward (+ bias, ReLU where fused)', 'conv backprop input', 'conv backprop filter', 'conv backward (input + filter)',
-  'max-pool', 'max-pool gradient (+ ReLU gradient where fused)', 'ReLU', 'ReLU gradient', 'bias add', 'bias gradient',
+  'conv forward (+ bias, ReLU, max-pool where fused)', 'conv backprop input', 'conv backprop filter', 'conv backward (input + filter)',
+  'max-pool', 'max-pool gradient (+ ReLU and bias gradients where fused)', 'ReLU', 'ReLU gradient', 'bias add', 'bias gradient',
   'dense layer (forward and backward)', 'loss (forward and backward)', 'optimizer (Adam)', 'batch gather',
   'tensor allocation and release', 'saved-tensor clones, reshapes', 'framework overhead (engine, tape, layers, autograd)', 'other kernels',
 ] as const;
@@ -28,11 +28,11 @@ type Phase = 'forward' | 'loss' | 'backward' | 'optimizer' | 'step';
 /** The kind of a kernel run outside the loss and the optimizer; undefined: 'other kernels'. */
 function kernelKind(name: string, phase: Phase, rank: number): OpKind | undefined {
   switch (name) {
-    case 'Conv2D': case 'FusedConv2D': return 'conv forward (+ bias, ReLU where fused)';
+    case 'Conv2D': case 'FusedConv2D': case 'ConvReluPool2x2': return 'conv forward (+ bias, ReLU, max-pool where fused)';
     case 'Conv2DBackpropInput': return 'conv backprop input';
     case 'Conv2DBackpropFilter': return 'conv backprop filter';
     case 'MaxPool': return 'max-pool';
-    case 'MaxPoolGrad': case 'MaxPoolReluGrad2x2': return 'max-pool gradient (+ ReLU gradient where fused)';
+    case 'MaxPoolGrad': case 'ReluPoolGrad2x2': return 'max-pool gradient (+ ReLU and bias gradients where fused)';
     case 'Relu': return 'ReLU';
     // tfjs's ReLU gradient of an image tensor: dy · cast(step(x)).
     case 'Step': case 'Cast': case 'Multiply': return phase === 'backward' && rank === 4 ? 'ReLU gradient' : undefined;

@@ -23,12 +23,14 @@
  * N-thread row needs every core to itself: when other work holds a core, its threads wait on each
  * other and its throughput can drop many times over.
  *
- * Last, the CNN's training step op by op on both sides (bench/opProfile.ts, pytorch_bench.py --profile).
+ * Last, the CNN's training step op by op on both sides (bench/opProfile.ts, pytorch_bench.py --profile), and
+ * the CNN target: the samplesPerSec of a normal CLI run against PyTorch on one thread per CPU second.
  *
- *   node --import tsx bench/peer-pytorch.ts [--rounds N] [--profile-only]
+ *   node --import tsx bench/peer-pytorch.ts [--rounds N] [--cnn-only]   (--cnn-only: the last two alone)
  *   POLYLOSS_BENCH_PYTHON=/path/to/python3 to choose the interpreter.
  */
 import { execFileSync, spawnSync } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import type { BuiltinRunConfig } from '../src/core/runConfig';
@@ -139,9 +141,10 @@ async function main(): Promise<void> {
   } else {
     console.log(`peer: PyTorch ${peer.version} (${peer.python}): ${PEER_NAMES.map((name) => PEERS[name].label).join('; ')}`);
   }
-  if (process.argv.includes('--profile-only')) {
+  if (process.argv.includes('--cnn-only')) {
     await warmUp('cnn', 'wasm');
     await printCnnProfile('python' in peer ? peer.python : undefined, CNN_BENCH.dataset.maxSamples ?? 4000);
+    printCliTarget('python' in peer ? peer.python : undefined, rounds);
     return;
   }
   // The N-thread peer needs every core free, so say how busy the machine was.
@@ -192,6 +195,67 @@ async function main(): Promise<void> {
       `per wall second ${verdict(mine.wall / peers.single.wall, target)} (round by round: CPU ${perRound('cpu')}; wall ${perRound('wall')}${caveat})`);
   }
   await printCnnProfile('python' in peer ? peer.python : undefined, ours.cnn[0].rows);
+  printCliTarget('python' in peer ? peer.python : undefined, rounds);
+}
+
+/**
+ * The CNN as `polyloss train --dataset mnist --model cnn --epochs 3` trains it (the defaults otherwise:
+ * batch 64, Poly-1 ε=1), each run in a fresh process with its warm-up included.
+ */
+const CLI_CNN: BuiltinRunConfig = {
+  dataset: { name: 'mnist', validationFraction: 0.15, testFraction: 0.15 }, model: { type: 'cnn' }, loss: { type: 'poly', epsilon: 1 },
+  optimizer: { type: 'adam', learningRate: 0.001 }, batchSize: 64, epochs: 3, seed: 1, backend: 'wasm',
+};
+const CLI_TARGET = 0.8;
+
+/** samplesPerSec of the CLI's own run summary (per wall second: what the user is shown). */
+function cliRun(): number {
+  const runsDir = mkdtempSync(path.join(os.tmpdir(), 'polyloss-bench-'));
+  try {
+    const out = execFileSync(process.execPath, [path.join(ROOT, 'bin', 'polyloss.js'), 'train', '--dataset', 'mnist', '--model', 'cnn',
+      '--epochs', String(CLI_CNN.epochs), '--backend', 'wasm', '--runs-dir', runsDir, '--json'], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] });
+    return (JSON.parse(out) as { runs: { summary: { samplesPerSec: number } }[] }).runs[0].summary.samplesPerSec;
+  } finally {
+    rmSync(runsDir, { recursive: true, force: true });
+  }
+}
+
+/** A fresh process training CLI_CNN, timed per CPU second and per wall second (bench/freshRun.ts). */
+function freshRun(): Throughput {
+  const out = execFileSync(process.execPath, ['--import', 'tsx', path.join(ROOT, 'bench', 'freshRun.ts'), JSON.stringify(CLI_CNN)], { encoding: 'utf8', cwd: ROOT });
+  return JSON.parse(out.trim().split('\n').pop()!) as Throughput;
+}
+
+/**
+ * The target: a normal 3-epoch CLI run of the CNN against PyTorch pinned to one thread on as many rows,
+ * batches and epochs, round by round, medians.
+ */
+function printCliTarget(python: string | undefined, rounds: number): void {
+  const cli: number[] = [];
+  const fresh: Throughput[] = [];
+  const torch: PeerResult[] = [];
+  for (let r = 0; r < rounds; r++) {
+    cli.push(cliRun());
+    fresh.push(freshRun());
+    if (python) torch.push(runPeerRun(python, fresh[r].rows));
+  }
+  const oursCpu = median(fresh.map((t) => t.cpu));
+  console.log(`\nCNN as the CLI trains it (polyloss train --dataset mnist --model cnn --epochs 3: batch ${CLI_CNN.batchSize}, ${CLI_CNN.epochs} epochs, `
+    + `${fresh[0].rows} rows, a fresh process each, warm-up included), ${rounds} rounds, medians; load average ${os.loadavg()[0].toFixed(2)}`);
+  console.log(`  ours, the CLI's samplesPerSec (per wall second): ${fmt(median(cli))} /s (rounds: ${cli.map(fmt).join(', ')})`);
+  console.log(`  ours, the same run per CPU second: ${fmt(oursCpu)} /s, per wall second ${fmt(median(fresh.map((t) => t.wall)))} /s`);
+  if (!python) return;
+  const peerCpu = median(torch.map((t) => t.samplesPerCpuSec));
+  console.log(`  ${PEERS.single.label}, per CPU second: ${fmt(peerCpu)} /s (rounds: ${torch.map((t) => fmt(t.samplesPerCpuSec)).join(', ')})`);
+  console.log(`  target ≥ ${CLI_TARGET}× ${PEERS.single.label} per CPU second: CLI's samplesPerSec ${ratio(median(cli), peerCpu)} `
+    + `(${verdict(median(cli) / peerCpu, CLI_TARGET)}), per CPU second ${ratio(oursCpu, peerCpu)} (${verdict(oursCpu / peerCpu, CLI_TARGET)})`);
+}
+
+/** PyTorch on one thread training the CLI's CNN run: `rows` rows, its batch size and epochs. */
+function runPeerRun(python: string, rows: number): PeerResult {
+  const out = execFileSync(python, [SCRIPT, '--data', DATA, '--threads', '1', '--models', 'cnn', '--samples', String(rows),
+    '--epochs', `cnn=${CLI_CNN.epochs}`, '--batch', String(CLI_CNN.batchSize)], { encoding: 'utf8', env: peerEnv(PEERS.single) });
+  return JSON.parse(out.trim()) as PeerResult;
 }
 
 /** Steps of the op-by-op profile (after as many warm-up steps), each side. */

@@ -5,7 +5,7 @@
  *   over tf.train.adam and of the batch gather over the shipped one;
  * - samples/s of the default CNN (conv 16, conv 32) on mnist, and on wasm the speed-ups of our SIMD
  *   convolution over XNNPACK, of the replaced Conv2DBackpropInput, MaxPoolGrad and bias-gradient Sum
- *   kernels and of the buffer-sharing Identity;
+ *   kernels, of the buffer-sharing Identity and of the one-op CNN blocks (src/training/convBlock.ts);
  * - the Poly-1 / CE step-time ratio (target ≤ 1.03), from two MLPs trained side by side, step for step
  *   in ABBA order, so that the machine's load drifts over both alike (a few % apart is below what
  *   separate runs can resolve on a shared machine).
@@ -96,6 +96,7 @@ async function main(): Promise<void> {
     cnnVariants['CNN CE, shipped conv-input, max-pool and sum'] = () => measureTraining(on(CNN_BENCH, CE),
       { convBackpropInputAsConv: false, fastMaxPoolGrad: false, leadingAxesSumAsLoop: false });
     cnnVariants['CNN CE, shipped identity'] = () => measureTraining(on(CNN_BENCH, CE), { sharedIdentity: false });
+    cnnVariants['CNN CE, tfjs-layers conv, ReLU and pool layers'] = () => measureTraining(on(CNN_BENCH, CE), { convBlocks: false });
   }
   const cnn = await interleaved(cnnVariants, Math.max(1, rounds - 1));
 
@@ -119,6 +120,7 @@ async function main(): Promise<void> {
     speedUp('SIMD convolution over XNNPACK (CNN)', cnn['CNN CE'], cnn['CNN CE, XNNPACK conv']);
     speedUp('replaced conv-input / max-pool / bias-sum speed-up (CNN)', cnn['CNN CE'], cnn['CNN CE, shipped conv-input, max-pool and sum']);
     speedUp('buffer-sharing identity speed-up (CNN)', cnn['CNN CE'], cnn['CNN CE, shipped identity']);
+    speedUp('one-op CNN blocks over tfjs-layers conv, ReLU and pool layers (CNN)', cnn['CNN CE'], cnn['CNN CE, tfjs-layers conv, ReLU and pool layers']);
   }
 }
 

@@ -67,12 +67,12 @@ def build(model, shape, classes):
 # event counts under the first of itself and its ancestors that has a kind (the copies and allocations
 # inside a convolution are the convolution's); events with none are the framework's overhead.
 OP_KINDS = {
-    "aten::mkldnn_convolution": "conv forward (+ bias, ReLU where fused)",
-    "aten::_slow_conv2d_forward": "conv forward (+ bias, ReLU where fused)",
-    "aten::thnn_conv2d": "conv forward (+ bias, ReLU where fused)",
+    "aten::mkldnn_convolution": "conv forward (+ bias, ReLU, max-pool where fused)",
+    "aten::_slow_conv2d_forward": "conv forward (+ bias, ReLU, max-pool where fused)",
+    "aten::thnn_conv2d": "conv forward (+ bias, ReLU, max-pool where fused)",
     "aten::convolution_backward": "conv backward (input + filter)",
     "aten::max_pool2d_with_indices": "max-pool",
-    "aten::max_pool2d_with_indices_backward": "max-pool gradient (+ ReLU gradient where fused)",
+    "aten::max_pool2d_with_indices_backward": "max-pool gradient (+ ReLU and bias gradients where fused)",
     "aten::relu": "ReLU",
     "aten::threshold_backward": "ReLU gradient",
     "aten::linear": "dense layer (forward and backward)",

@@ -8,6 +8,9 @@
  *   every training step, takes slow paths for transposed operands and has no FMA on wasm.
  *   Batched products with transposeA/transposeB stay on wasm's slow path (≈7× slower than a plain
  *   product), so the operand is transposed explicitly first.
+ * - The CNN's blocks are one op each (convBlock.ts): forward, convolution + bias + ReLU + 2×2 max pooling in
+ *   one SIMD pass (CONV_RELU_POOL); backward, the pooling and ReLU gradient with the bias gradient in
+ *   another (RELU_POOL_GRAD), before the filter and input gradients.
  * - Conv2DBackpropInput and MaxPoolGrad exist on wasm but are naive C++ loops, slower than the whole
  *   forward pass: the input gradient becomes a Conv2D, strided ones on a spread-out dy, and max pooling
  *   gets a one-pass gradient for any window (a SIMD kernel for the CNN's 2×2 windows).
@@ -20,10 +23,10 @@
  * Every replacement hands the cases it does not cover to the shipped kernel.
  */
 import * as tf from '@tensorflow/tfjs';
-import { MAX_POOL_RELU_GRAD } from './convBlock';
+import { CONV_RELU_POOL, RELU_POOL_GRAD } from './convBlock';
 import { simdMatMul } from './simd/matMul';
-import { conv2DBackpropFilter, simdConv2D } from './simd/convolution';
-import { defaultSimdVariant, simdKernelsFor, type SimdVariant } from './simd/simdKernels';
+import { conv2DBackpropFilter, convReluPool2x2, simdConv2D } from './simd/convolution';
+import { defaultSimdVariant, scratchOffset, simdKernelsFor, type SimdVariant } from './simd/simdKernels';
 import { heapOffsets, isWordType, offsetIn, release, runKernel, swapLastTwo, WASM, type WasmBackendLike } from './wasmHeap';
 
 type TensorInfo = tf.TensorInfo;
@@ -199,7 +202,7 @@ function maxPoolGradOnePass(args: KernelArgs, original: tf.KernelFunc): TensorIn
   if (FH === 2 && FW === 2 && sh === 2 && sw === 2 && padInfo.top === 0 && padInfo.left === 0 && 2 * OH <= H && 2 * OW <= W) {
     // The CNN's pooling: non-overlapping windows, one SIMD pass (kernels.c).
     const at = offsetIn(backend);
-    simdKernelsFor(backend, simdVariant()).max_pool_grad_2x2(at(input), at(dy), at(dx), B, H, W, C, OH, OW, -Infinity);
+    simdKernelsFor(backend, simdVariant()).max_pool_grad_2x2(at(input), at(dy), at(dx), B, H, W, C, OH, OW);
     return dx;
   }
   const x = backend.typedArrayFromHeap(input) as Float32Array;
@@ -236,21 +239,25 @@ function maxPoolGradOnePass(args: KernelArgs, original: tf.KernelFunc): TensorIn
 }
 
 /**
- * The gradient of a CNN block's 2×2 max pooling and ReLU in one SIMD pass (see convBlock.ts): dy goes to
- * the first maximum of each window of the ReLU output `input` when that maximum is positive.
+ * The gradient of a CNN block's 2×2 max pooling and ReLU in one SIMD pass (see convBlock.ts): each dy goes
+ * to its window's winner (from ConvReluPool2x2), zero elsewhere. Outputs that gradient, [B, height, width, C],
+ * and its sum per channel (the block's bias gradient).
  */
-function maxPoolReluGrad(args: KernelArgs): TensorInfo {
-  const { dy, input } = args.inputs as { dy: TensorInfo; input: TensorInfo };
-  const [B, H, W, C] = input.shape;
-  const [, OH, OW] = dy.shape;
-  if (input.dtype !== 'float32' || dy.dtype !== 'float32' || 2 * OH > H || 2 * OW > W || dy.shape[0] !== B || dy.shape[3] !== C) {
-    throw new Error(`${MAX_POOL_RELU_GRAD}: dy [${dy.shape.join(', ')}] is not the 2×2 pooling of float32 input [${input.shape.join(', ')}]`);
+function reluPoolGrad(args: KernelArgs): TensorInfo[] {
+  const { dy, winners } = args.inputs as { dy: TensorInfo; winners: TensorInfo };
+  const { height, width } = args.attrs as unknown as { height: number; width: number };
+  const [B, QH, QW, C] = dy.shape;
+  if (dy.dtype !== 'float32' || winners.dtype !== 'int32' || winners.shape.join() !== dy.shape.join() || 2 * QH > height || 2 * QW > width
+    || Math.floor(height / 2) !== QH || Math.floor(width / 2) !== QW) {
+    throw new Error(`${RELU_POOL_GRAD}: dy [${dy.shape.join(', ')}] and int32 winners of its shape must be the 2×2 pooling of a ${height}×${width} input`);
   }
   const backend = args.backend as WasmBackendLike;
-  const dx = backend.makeOutput(input.shape, 'float32');
+  const dz = backend.makeOutput([B, height, width, C], 'float32');
+  const biasGradient = backend.makeOutput([C], 'float32');
   const at = offsetIn(backend);
-  simdKernelsFor(backend, simdVariant()).max_pool_grad_2x2(at(input), at(dy), at(dx), B, H, W, C, OH, OW, 0);
-  return dx;
+  const sums = scratchOffset(backend, 2 * C); // C float64 accumulators
+  simdKernelsFor(backend, simdVariant()).relu_pool_grad(at(dy), at(winners), at(dz), B, height, width, C, QH, QW, sums, at(biasGradient));
+  return [dz, biasGradient];
 }
 
 /**
@@ -360,7 +367,10 @@ export function installWasmKernels(): string[] {
   wrapKernel('_FusedMatMul', (args, original) => (options.simdMatMul ? simdMatMul(args, original, simdVariant()) : original(args) as TensorInfo));
   wrapKernel('Conv2D', (args, original) => (options.simdConv ? simdConv2D(args, original, simdVariant()) : original(args) as TensorInfo));
   wrapKernel('FusedConv2D', (args, original) => (options.simdConv ? simdConv2D(args, original, simdVariant()) : original(args) as TensorInfo));
-  if (!tf.getKernel(MAX_POOL_RELU_GRAD, WASM)) tf.registerKernel({ kernelName: MAX_POOL_RELU_GRAD, backendName: WASM, kernelFunc: maxPoolReluGrad });
+  if (!tf.getKernel(CONV_RELU_POOL, WASM)) {
+    tf.registerKernel({ kernelName: CONV_RELU_POOL, backendName: WASM, kernelFunc: (args) => convReluPool2x2(args, simdVariant()) });
+    tf.registerKernel({ kernelName: RELU_POOL_GRAD, backendName: WASM, kernelFunc: reluPoolGrad });
+  }
   wrapKernel('Conv2DBackpropInput', conv2DBackpropInputAsConv);
   wrapKernel('Add', addBiasRow);
   wrapKernel('MaxPoolGrad', maxPoolGradOnePass);
@@ -369,6 +379,6 @@ export function installWasmKernels(): string[] {
   wrapKernel('Identity', identityShared);
   wrapKernel('Slice', sliceContiguous);
   const simd = defaultSimdVariant() === 'relaxed' ? 'relaxed SIMD (fused multiply-add)' : 'SIMD';
-  return [`${simd} kernels: Conv2D, Conv2DBackpropFilter, BatchMatMul, Adam, MaxPoolGrad 2×2 (with ReLU), leading-axes Sum, bias-row Add, padding`,
+  return [`${simd} kernels: Conv2D, Conv2DBackpropFilter, BatchMatMul, Adam, MaxPoolGrad 2×2, CNN blocks (conv + ReLU + 2×2 pool and their gradient), leading-axes Sum, bias-row Add, padding`,
     'Conv2DBackpropInput as Conv2D', 'row-copy GatherV2', 'buffer-sharing Identity', 'block-copy Slice'];
 }

@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import * as tf from '@tensorflow/tfjs';
 import { createRng } from '../../src/core/random';
 import { selectBackend } from '../../src/training/backend';
-import { convReluPool } from '../../src/training/convBlock';
+import { CONV_RELU_POOL, convReluPool, RELU_POOL_GRAD } from '../../src/training/convBlock';
 import { buildModel } from '../../src/training/models';
 import { withWasmKernelOptions } from '../../src/training/wasmKernels';
 
@@ -59,6 +59,11 @@ const block = (inputGradient: boolean) => (x: tf.Tensor4D, w: tf.Tensor4D, b: tf
 describe('CNN block as one op (conv + bias + ReLU + 2×2 max pool, hand-written gradient)', () => {
   before(async () => {
     await selectBackend('wasm');
+  });
+
+  it('runs as one SIMD kernel each way on wasm, composed from tfjs kernels on cpu', async () => {
+    assert.ok(tf.getKernel(CONV_RELU_POOL, 'wasm') && tf.getKernel(RELU_POOL_GRAD, 'wasm'));
+    assert.equal(tf.getKernel(CONV_RELU_POOL, 'cpu'), undefined);
   });
 
   for (const [i, c] of CASES.entries()) {

@@ -3,6 +3,7 @@ import assert from 'node:assert/strict';
 import * as tf from '@tensorflow/tfjs';
 import { createRng } from '../../src/core/random';
 import { selectBackend } from '../../src/training/backend';
+import { convReluPool } from '../../src/training/convBlock';
 import { canRunOnThreads, kernelCallsOnHelpers, setKernelThreads } from '../../src/training/simd/parallelKernels';
 import { withWasmKernelOptions } from '../../src/training/wasmKernels';
 import type { WasmBackendLike } from '../../src/training/wasmHeap';
@@ -50,6 +51,8 @@ CASES.push({ name: 'conv 3×3 same, 1 → 16 channels, 128 images', op: () => co
 CASES.push({ name: 'conv 3×3 same, 16 → 32 channels, 7 images', op: () => conv(randomTensor([7, 14, 14, 16], 6), randomTensor([3, 3, 16, 32], 7), 1, 'same') });
 CASES.push({ name: 'conv 5×5 valid, stride 2, 3 → 20 channels, 9 images', op: () => conv(randomTensor([9, 40, 40, 3], 8), randomTensor([5, 5, 3, 20], 9), 2, 'valid') });
 CASES.push({ name: 'fused conv with bias and ReLU', op: () => tf.fused.conv2d({ x: randomTensor([16, 14, 14, 16], 10) as tf.Tensor4D, filter: randomTensor([3, 3, 16, 32], 11) as tf.Tensor4D, strides: 1, pad: 'same', bias: randomTensor([32], 12), activation: 'relu' }) });
+CASES.push({ name: 'CNN block: conv 3×3 same + bias + ReLU + 2×2 max pool, 16 → 32 channels, 9 images of 14×13', op: () =>
+  convReluPool(randomTensor([9, 14, 13, 16], 21) as tf.Tensor4D, randomTensor([3, 3, 16, 32], 22) as tf.Tensor4D, randomTensor([32], 23) as tf.Tensor1D, true) });
 CASES.push({ name: 'filter gradient 3×3 same, 1 → 16 channels', op: () => filterGrad(randomTensor([128, 28, 28, 1], 13), randomTensor([128, 28, 28, 16], 14), [3, 3, 1, 16], 1, 'same') });
 CASES.push({ name: 'filter gradient 3×3 same, 16 → 32 channels', op: () => filterGrad(randomTensor([32, 14, 14, 16], 15), randomTensor([32, 14, 14, 32], 16), [3, 3, 16, 32], 1, 'same') });
 CASES.push({ name: 'filter gradient 5×5 valid, stride 2, 3 → 20 channels', op: () => filterGrad(randomTensor([30, 40, 40, 3], 17), randomTensor([30, 18, 18, 20], 18), [5, 5, 3, 20], 2, 'valid') });

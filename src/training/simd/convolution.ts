@@ -10,7 +10,7 @@
 import * as tf from '@tensorflow/tfjs';
 import { offsetIn, release, type WasmBackendLike } from '../wasmHeap';
 import { defaultSimdVariant, simdKernelsFor, type ConvGeometry, type SimdKernels, type SimdVariant } from './simdKernels';
-import { conv2dFilterGradOnThreads, conv2dOnThreads } from './parallelKernels';
+import { conv2dFilterGradOnThreads, conv2dOnThreads, conv2dReluPoolOnThreads } from './parallelKernels';
 
 type TensorInfo = tf.TensorInfo;
 type KernelArgs = Parameters<tf.KernelFunc>[0];
@@ -102,6 +102,37 @@ export function conv2DBackpropFilter(args: KernelArgs, variant: SimdVariant = de
     const at = offsetIn(backend);
     conv2dFilterGradOnThreads(backend, kernels, variant, at(input), at(dy), at(out), geometry(info));
     return out;
+  } finally {
+    release(backend, temps);
+  }
+}
+
+/**
+ * A CNN block's forward pass in one kernel (convBlock.ts): 2×2 max pooling of relu(conv(x, filter) + bias)
+ * for a stride-1 'same' convolution with an odd filter, and which window position gave each maximum.
+ * Outputs [pooled float32, winners int32], both [B, ⌊H/2⌋, ⌊W/2⌋, Co].
+ */
+export function convReluPool2x2(args: KernelArgs, variant: SimdVariant = defaultSimdVariant()): TensorInfo[] {
+  const { x, filter, bias } = args.inputs as { x: TensorInfo; filter: TensorInfo; bias: TensorInfo };
+  const [B, H, W, Ci] = x.shape;
+  const [FH, FW, filterCi, Co] = filter.shape;
+  if (x.dtype !== 'float32' || filter.dtype !== 'float32' || bias.dtype !== 'float32' || FH % 2 !== 1 || FW % 2 !== 1 || filterCi !== Ci
+    || tf.util.sizeFromShape(bias.shape) !== Co) {
+    throw new Error(`ConvReluPool2x2 takes float32 x [B, H, W, C], an odd [FH, FW, C, Co] filter and Co biases (got x [${x.shape.join(', ')}], `
+      + `filter [${filter.shape.join(', ')}], bias [${bias.shape.join(', ')}])`);
+  }
+  const info = tf.backend_util.computeConv2DInfo(x.shape as [number, number, number, number], filter.shape as [number, number, number, number], 1, 1, 'same');
+  const backend = args.backend as WasmBackendLike;
+  const kernels = simdKernelsFor(backend, variant);
+  const temps: TensorInfo[] = [];
+  try {
+    const input = padded(backend, kernels, x, info, temps);
+    const pooledShape = [B, Math.floor(H / 2), Math.floor(W / 2), Co];
+    const pooled = backend.makeOutput(pooledShape, 'float32');
+    const winners = backend.makeOutput(pooledShape, 'int32');
+    const at = offsetIn(backend);
+    conv2dReluPoolOnThreads(backend, kernels, variant, at(input), at(filter), at(bias), at(pooled), at(winners), geometry(info));
+    return [pooled, winners];
   } finally {
     release(backend, temps);
   }

@@ -173,48 +173,91 @@ void gemm(const float* a, const float* b, const float* bias, float* c, int M, in
 
 // ---- Convolutions (NHWC, on an input already padded to [B, PH, PW, Ci]) ---------------------------------
 
-// Offset in the padded input of output position `pos` (b, oh, ow), before adding the filter tap.
-static inline int position_offset(int pos, int OH, int OW, int PH, int PW, int Ci, int sh, int sw) {
-  const int b = pos / (OH * OW), rest = pos % (OH * OW);
-  return ((b * PH + (rest / OW) * sh) * PW + (rest % OW) * sw) * Ci;
-}
-
 // Offset in the padded input of filter row r = (fh, fw, ci) of a [FH, FW, Ci, Co] filter.
 static inline int tap_offset(int r, int FW, int PW, int Ci) {
   const int tap = r / Ci;
   return ((tap / FW) * PW + tap % FW) * Ci + r % Ci;
 }
 
-EXPORT("conv2d_scratch_floats") int conv2d_scratch_floats(int FH, int FW, int Ci) { return PANEL_COLS + PANEL_COLS * FH * FW * Ci; }
+// Consecutive output positions (b, oh, ow) and their offsets in the padded input, one step at a time:
+// dividing to find each position costs more than a 1-channel convolution's products.
+typedef struct { int at; int row; int image; int oh; int ow; } PositionWalk;
+
+static inline PositionWalk walk_next(PositionWalk w, int OH, int OW, int PH, int PW, int Ci, int sh, int sw) {
+  if (++w.ow < OW) {
+    w.at += sw * Ci;
+    return w;
+  }
+  w.ow = 0;
+  if (++w.oh < OH) {
+    w.row += sh * PW * Ci;
+  } else {
+    w.oh = 0;
+    w.image += PH * PW * Ci;
+    w.row = w.image;
+  }
+  w.at = w.row;
+  return w;
+}
+
+// Packs the bias (panels × 8 floats) and the [depth, Co] filter (panels × depth × 8) into scratch, one
+// panel of 8 output channels after another; returns the number of panels.
+static inline int pack_filter(float* scratch, const float* w, const float* bias, int depth, int Co) {
+  const int panels = (Co + PANEL_COLS - 1) / PANEL_COLS;
+  for (int q = 0; q < panels; q++) {
+    const int j = q * PANEL_COLS, cols = min_int(Co - j, PANEL_COLS);
+    pack_bias(scratch + j, bias, j, cols);
+    pack_panel(scratch + panels * PANEL_COLS + q * depth * PANEL_COLS, w, Co, depth, j, cols);
+  }
+  return panels;
+}
+
+// t + the patches at a0..a3 times one packed panel p: FH filter rows `row_step` floats apart, each of
+// `run` (FW·Ci) consecutive floats of the padded input.
+static inline Tile tile_patches(Tile t, const float* a0, const float* a1, const float* a2, const float* a3, const float* p,
+                                int FH, int run, int row_step) {
+  for (int fh = 0; fh < FH; fh++) {
+    const int line = fh * row_step;
+    for (int k = line; k < line + run; k++, p += PANEL_COLS) t = tile_madd(t, a0 + k, a1 + k, a2 + k, a3 + k, p);
+  }
+  return t;
+}
+
+EXPORT("conv2d_scratch_floats") int conv2d_scratch_floats(int FH, int FW, int Ci, int Co) {
+  const int panels = (Co + PANEL_COLS - 1) / PANEL_COLS;
+  return panels * PANEL_COLS * (1 + FH * FW * Ci);
+}
 
 // out[B, OH, OW, Co] = Σ_{fh,fw,ci} x[b, oh·sh+fh, ow·sw+fw, ci] · w[fh, fw, ci, co] + bias[co], then ReLU
 // if relu: a product of the patch matrix (one row per output position, built on the fly) and the
-// filter as a [FH·FW·Ci, Co] matrix. Scratch: conv2d_scratch_floats(FH, FW, Ci).
+// filter as a [FH·FW·Ci, Co] matrix. Scratch: conv2d_scratch_floats(FH, FW, Ci, Co).
+// The whole filter is packed into panels first (a few KB: it stays in L1), and each tile of 4 positions
+// goes through every panel while its patches are in L1: the input is read from memory once, not once
+// per panel (it is far larger than the cache for a training batch).
 EXPORT("conv2d")
 void conv2d(const float* x, const float* w, const float* bias, float* out, int B, int PH, int PW, int Ci,
             int OH, int OW, int Co, int FH, int FW, int sh, int sw, int relu, float* scratch) {
   const int positions = B * OH * OW;
-  float* bias_row = scratch;
-  float* panel = scratch + PANEL_COLS;
-  for (int j = 0; j < Co; j += PANEL_COLS) {
-    const int cols = min_int(Co - j, PANEL_COLS);
-    pack_bias(bias_row, bias, j, cols);
-    pack_panel(panel, w, Co, FH * FW * Ci, j, cols);
-    for (int i = 0; i < positions; i += TILE_ROWS) {
-      const int rows = min_int(positions - i, TILE_ROWS);
-      const float* a0 = x + position_offset(i, OH, OW, PH, PW, Ci, sh, sw);
-      const float* a1 = x + position_offset(rows > 1 ? i + 1 : i, OH, OW, PH, PW, Ci, sh, sw);
-      const float* a2 = x + position_offset(rows > 2 ? i + 2 : i, OH, OW, PH, PW, Ci, sh, sw);
-      const float* a3 = x + position_offset(rows > 3 ? i + 3 : i, OH, OW, PH, PW, Ci, sh, sw);
-      Tile t = tile_fill(bias_row);
-      const float* p = panel;
-      for (int fh = 0; fh < FH; fh++) {
-        for (int fw = 0; fw < FW; fw++) {
-          const int tap = (fh * PW + fw) * Ci;
-          for (int ci = 0; ci < Ci; ci++, p += PANEL_COLS) t = tile_madd(t, a0 + tap + ci, a1 + tap + ci, a2 + tap + ci, a3 + tap + ci, p);
-        }
-      }
-      tile_store(tile_rows(out + i * Co + j, Co, rows, cols), t, relu);
+  const int depth = FH * FW * Ci;
+  const int panels = pack_filter(scratch, w, bias, depth, Co);
+  const float* bias_rows = scratch;
+  const float* packed = scratch + panels * PANEL_COLS;
+  const int run = FW * Ci;
+  PositionWalk walk = { 0, 0, 0, 0, 0 };
+  for (int i = 0; i < positions; i += TILE_ROWS) {
+    const int rows = min_int(positions - i, TILE_ROWS);
+    const float* a0 = x + walk.at;
+    walk = walk_next(walk, OH, OW, PH, PW, Ci, sh, sw);
+    const float* a1 = rows > 1 ? x + walk.at : a0;
+    walk = walk_next(walk, OH, OW, PH, PW, Ci, sh, sw);
+    const float* a2 = rows > 2 ? x + walk.at : a0;
+    walk = walk_next(walk, OH, OW, PH, PW, Ci, sh, sw);
+    const float* a3 = rows > 3 ? x + walk.at : a0;
+    walk = walk_next(walk, OH, OW, PH, PW, Ci, sh, sw);
+    for (int q = 0; q < panels; q++) {
+      const int j = q * PANEL_COLS;
+      const Tile t = tile_patches(tile_fill(bias_rows + j), a0, a1, a2, a3, packed + q * depth * PANEL_COLS, FH, run, PW * Ci);
+      tile_store(tile_rows(out + i * Co + j, Co, rows, min_int(Co - j, PANEL_COLS)), t, relu);
     }
   }
 }
@@ -301,15 +344,12 @@ void add_row(const float* x, const float* bias, float* out, int rows, int C) {
 // ---- Pooling and reductions -------------------------------------------------------------------------
 
 // Gradient of 2×2 max pooling with stride 2 and no padding ([B, H, W, C] → [B, OH, OW, C]): each dy goes
-// to the first maximum of its window in row-major order (strict >, as the cpu kernel) that is above
-// `floor`; a window with nothing above it gets nothing. floor −∞: plain max pooling (a window of NaN or
-// −∞ gets nothing); floor 0 on a ReLU output: the ReLU's gradient too (a maximum of 0 passes nothing).
-// Windows do not overlap: every position of a window is written (zero or dy), so only a last row or
-// column that no window covers needs clearing first.
+// to the first maximum of its window in row-major order (strict >, as the cpu kernel); a window of NaN
+// or −∞ gets nothing. Windows do not overlap, so values are written, not added.
 EXPORT("max_pool_grad_2x2")
-void max_pool_grad_2x2(const float* x, const float* dy, float* dx, int B, int H, int W, int C, int OH, int OW, float floor) {
-  if (2 * OH != H || 2 * OW != W) __builtin_memset(dx, 0, (unsigned long)B * H * W * C * sizeof(float));
-  const v128_t vfloor = wasm_f32x4_splat(floor), zero = wasm_f32x4_splat(0);
+void max_pool_grad_2x2(const float* x, const float* dy, float* dx, int B, int H, int W, int C, int OH, int OW) {
+  __builtin_memset(dx, 0, (unsigned long)B * H * W * C * sizeof(float));
+  const v128_t minus_inf = wasm_f32x4_splat(-__builtin_inff()), zero = wasm_f32x4_splat(0);
   const int down = W * C;
   for (int b = 0; b < B; b++) {
     for (int oh = 0; oh < OH; oh++) {
@@ -321,8 +361,8 @@ void max_pool_grad_2x2(const float* x, const float* dy, float* dx, int B, int H,
           const int tl = corner + c, tr = tl + C, bl = tl + down, br = bl + C;
           const v128_t vtl = wasm_v128_load(x + tl), vtr = wasm_v128_load(x + tr);
           const v128_t vbl = wasm_v128_load(x + bl), vbr = wasm_v128_load(x + br);
-          const v128_t take_tl = wasm_f32x4_gt(vtl, vfloor);
-          v128_t best = wasm_v128_bitselect(vtl, vfloor, take_tl);
+          const v128_t take_tl = wasm_f32x4_gt(vtl, minus_inf);
+          v128_t best = wasm_v128_bitselect(vtl, minus_inf, take_tl);
           const v128_t take_tr = wasm_f32x4_gt(vtr, best);
           best = wasm_v128_bitselect(vtr, best, take_tr);
           const v128_t take_bl = wasm_f32x4_gt(vbl, best);
@@ -340,15 +380,12 @@ void max_pool_grad_2x2(const float* x, const float* dy, float* dx, int B, int H,
         }
         for (; c < C; c++) {
           const int tl = corner + c, tr = tl + C, bl = tl + down, br = bl + C;
-          int at = x[tl] > floor ? tl : -1;
-          float best = at >= 0 ? x[tl] : floor;
+          int at = x[tl] > -__builtin_inff() ? tl : -1;
+          float best = at >= 0 ? x[tl] : -__builtin_inff();
           if (x[tr] > best) { best = x[tr]; at = tr; }
           if (x[bl] > best) { best = x[bl]; at = bl; }
           if (x[br] > best) at = br;
-          dx[tl] = at == tl ? g[c] : 0;
-          dx[tr] = at == tr ? g[c] : 0;
-          dx[bl] = at == bl ? g[c] : 0;
-          dx[br] = at == br ? g[c] : 0;
+          if (at >= 0) dx[at] = g[c];
         }
       }
     }
@@ -405,4 +442,116 @@ void adam(const float* w, float* w_out, const float* g, float* m, float* v, int 
     v[i] = vi;
     w_out[i] = ((mi / bias_fix1) / (__builtin_sqrtf(vi / bias_fix2) + epsilon)) * neg_lr + w[i];
   }
+}
+
+// ---- A CNN block: 3×3 'same' convolution + bias + ReLU + 2×2 max pooling in one pass ----------------
+
+typedef struct { v128_t best; v128_t winner; } PooledHalf;
+
+// max(0, tl, tr, bl, br) lane by lane (the max pooling of a ReLU output), and which of the four came first
+// with it (0..3 in row-major order, strict >) or 4 where none is positive (then no gradient passes).
+static inline PooledHalf pool_window(v128_t tl, v128_t tr, v128_t bl, v128_t br) {
+  v128_t best = wasm_f32x4_splat(0), winner = wasm_i32x4_splat(4), take;
+  take = wasm_f32x4_gt(tl, best); best = wasm_v128_bitselect(tl, best, take); winner = wasm_v128_bitselect(wasm_i32x4_splat(0), winner, take);
+  take = wasm_f32x4_gt(tr, best); best = wasm_v128_bitselect(tr, best, take); winner = wasm_v128_bitselect(wasm_i32x4_splat(1), winner, take);
+  take = wasm_f32x4_gt(bl, best); best = wasm_v128_bitselect(bl, best, take); winner = wasm_v128_bitselect(wasm_i32x4_splat(2), winner, take);
+  take = wasm_f32x4_gt(br, best); best = wasm_v128_bitselect(br, best, take); winner = wasm_v128_bitselect(wasm_i32x4_splat(3), winner, take);
+  PooledHalf p = { best, winner };
+  return p;
+}
+
+// The first `cols` (≤ 8) lanes of lo:hi, 32-bit words, to dst.
+static inline void store_words(void* dst, v128_t lo, v128_t hi, int cols) {
+  int* out = (int*)dst;
+  if (cols == PANEL_COLS) {
+    wasm_v128_store(out, lo);
+    wasm_v128_store(out + 4, hi);
+    return;
+  }
+  for (int q = 0; q < cols; q++) {
+    const v128_t v = q < 4 ? lo : hi;
+    switch (q & 3) {
+      case 0: out[q] = wasm_i32x4_extract_lane(v, 0); break;
+      case 1: out[q] = wasm_i32x4_extract_lane(v, 1); break;
+      case 2: out[q] = wasm_i32x4_extract_lane(v, 2); break;
+      default: out[q] = wasm_i32x4_extract_lane(v, 3); break;
+    }
+  }
+}
+
+// pooled[B, OH/2, OW/2, Co] = 2×2 max pooling of relu(conv(x, w) + bias), a stride-1 convolution on the
+// padded input ([B, PH, PW, Ci]; OH, OW its output size), and winners (int32, same shape) saying which
+// position of each window gave the maximum (pool_window). A tile's four rows are one pooling window, so
+// the block's full-size output is never stored: positions no window covers (a last odd row or column)
+// are not computed at all. Scratch: conv2d_scratch_floats(FH, FW, Ci, Co).
+EXPORT("conv2d_relu_pool")
+void conv2d_relu_pool(const float* x, const float* w, const float* bias, float* pooled, int* winners, int B, int PH, int PW, int Ci,
+                      int OH, int OW, int Co, int FH, int FW, float* scratch) {
+  const int depth = FH * FW * Ci;
+  const int panels = pack_filter(scratch, w, bias, depth, Co);
+  const int QH = OH / 2, QW = OW / 2;
+  const float* bias_rows = scratch;
+  const float* packed = scratch + panels * PANEL_COLS;
+  const int run = FW * Ci;
+  for (int b = 0; b < B; b++) {
+    for (int qh = 0; qh < QH; qh++) {
+      for (int qw = 0; qw < QW; qw++) {
+        const float* a0 = x + ((b * PH + 2 * qh) * PW + 2 * qw) * Ci;
+        const float* a1 = a0 + Ci;
+        const float* a2 = a0 + PW * Ci;
+        const float* a3 = a2 + Ci;
+        const int at = ((b * QH + qh) * QW + qw) * Co;
+        for (int q = 0; q < panels; q++) {
+          const int j = q * PANEL_COLS;
+          const Tile t = tile_patches(tile_fill(bias_rows + j), a0, a1, a2, a3, packed + q * depth * PANEL_COLS, FH, run, PW * Ci);
+          const PooledHalf lo = pool_window(t.lo0, t.lo1, t.lo2, t.lo3), hi = pool_window(t.hi0, t.hi1, t.hi2, t.hi3);
+          const int cols = min_int(Co - j, PANEL_COLS);
+          store_words(pooled + at + j, lo.best, hi.best, cols);
+          store_words(winners + at + j, lo.winner, hi.winner, cols);
+        }
+      }
+    }
+  }
+}
+
+// The gradient of conv2d_relu_pool's pooling and ReLU: dz[B, H, W, C] gets each dy[B, QH, QW, C] at its
+// window's winner and zero elsewhere; and sums it per channel into column_sums (C floats), through `sums`
+// (C doubles of scratch): the block's bias gradient.
+EXPORT("relu_pool_grad")
+void relu_pool_grad(const float* dy, const int* winners, float* dz, int B, int H, int W, int C, int QH, int QW, double* sums, float* column_sums) {
+  if (2 * QH != H || 2 * QW != W) __builtin_memset(dz, 0, (unsigned long)B * H * W * C * sizeof(float));
+  __builtin_memset(sums, 0, (unsigned long)C * sizeof(double));
+  const v128_t zero = wasm_f32x4_splat(0), none = wasm_i32x4_splat(4);
+  const v128_t k0 = wasm_i32x4_splat(0), k1 = wasm_i32x4_splat(1), k2 = wasm_i32x4_splat(2), k3 = wasm_i32x4_splat(3);
+  const int down = W * C;
+  for (int b = 0; b < B; b++) {
+    for (int qh = 0; qh < QH; qh++) {
+      for (int qw = 0; qw < QW; qw++) {
+        const int tl = ((b * H + 2 * qh) * W + 2 * qw) * C, tr = tl + C, bl = tl + down, br = bl + C;
+        const int at = ((b * QH + qh) * QW + qw) * C;
+        int c = 0;
+        for (; c + 4 <= C; c += 4) {
+          const v128_t g = wasm_v128_load(dy + at + c), win = wasm_v128_load(winners + at + c);
+          wasm_v128_store(dz + tl + c, wasm_v128_bitselect(g, zero, wasm_i32x4_eq(win, k0)));
+          wasm_v128_store(dz + tr + c, wasm_v128_bitselect(g, zero, wasm_i32x4_eq(win, k1)));
+          wasm_v128_store(dz + bl + c, wasm_v128_bitselect(g, zero, wasm_i32x4_eq(win, k2)));
+          wasm_v128_store(dz + br + c, wasm_v128_bitselect(g, zero, wasm_i32x4_eq(win, k3)));
+          const v128_t passed = wasm_v128_bitselect(zero, g, wasm_i32x4_eq(win, none));
+          double* s = sums + c;
+          wasm_v128_store(s, wasm_f64x2_add(wasm_v128_load(s), wasm_f64x2_promote_low_f32x4(passed)));
+          wasm_v128_store(s + 2, wasm_f64x2_add(wasm_v128_load(s + 2), wasm_f64x2_promote_low_f32x4(wasm_i32x4_shuffle(passed, passed, 2, 3, 0, 1))));
+        }
+        for (; c < C; c++) {
+          const int win = winners[at + c];
+          const float g = dy[at + c];
+          dz[tl + c] = win == 0 ? g : 0;
+          dz[tr + c] = win == 1 ? g : 0;
+          dz[bl + c] = win == 2 ? g : 0;
+          dz[br + c] = win == 3 ? g : 0;
+          if (win != 4) sums[c] += g;
+        }
+      }
+    }
+  }
+  for (int c = 0; c < C; c++) column_sums[c] = (float)sums[c];
 }

@@ -19,7 +19,7 @@ export interface SimdKernels {
   gemm_columns(a: number, b: number, bias: number, c: number, m: number, k: number, n: number, transA: number, relu: number, scratch: number,
     jBegin: number, jEnd: number): void;
   /** Floats of scratch space one conv2d call needs. */
-  conv2d_scratch_floats(fh: number, fw: number, ci: number): number;
+  conv2d_scratch_floats(fh: number, fw: number, ci: number, co: number): number;
   /** out = conv(xPadded, w) + bias, then ReLU if relu = 1 (NHWC; see kernels.c). */
   conv2d(x: number, w: number, bias: number, out: number, ...rest: [...ConvGeometry, relu: number, scratch: number]): void;
   /** Floats of scratch space one conv2d_filter_grad call needs. */
@@ -34,8 +34,14 @@ export interface SimdKernels {
   gather_rows(x: number, indices: number, out: number, count: number, rowWords: number): void;
   /** out[r·C + c] = x[r·C + c] + bias[c]. */
   add_row(x: number, bias: number, out: number, rows: number, c: number): void;
-  /** Gradient of 2×2, stride 2 max pooling without padding, to maxima above `floor` (0 on a ReLU output: its gradient too; see kernels.c). */
-  max_pool_grad_2x2(x: number, dy: number, dx: number, b: number, h: number, w: number, c: number, oh: number, ow: number, floor: number): void;
+  /** Gradient of 2×2, stride 2 max pooling without padding (see kernels.c). */
+  max_pool_grad_2x2(x: number, dy: number, dx: number, b: number, h: number, w: number, c: number, oh: number, ow: number): void;
+  /** A CNN block's 2×2 max pooling of relu(conv(xPadded, w) + bias), stride 1, and each window's winner (see kernels.c). */
+  conv2d_relu_pool(x: number, w: number, bias: number, pooled: number, winners: number, b: number, ph: number, pw: number, ci: number,
+    oh: number, ow: number, co: number, fh: number, fw: number, scratch: number): void;
+  /** dz of conv2d_relu_pool's pooling and ReLU from dy and the winners, and dz summed per channel through c doubles of scratch `sums`. */
+  relu_pool_grad(dy: number, winners: number, dz: number, b: number, h: number, w: number, c: number, qh: number, qw: number,
+    sums: number, columnSums: number): void;
   /** out[c] = Σ_r x[r·C + c] with float64 accumulators. */
   sum_rows(x: number, out: number, rows: number, c: number): void;
   /** One Adam step on n float32 weights w → wOut (moments m, v in place), in tf.train.adam's operations and order. */
