@@ -1,10 +1,11 @@
 /**
- * The time from a run's start (the queue's enqueue, which the CLI and VS Code call after their data
- * check) to its first step, on a new worker (cold: process start, TensorFlow.js, the wasm backend and
- * our kernels, the dataset, V8 warm-up) and on a reused one (warm; target < 150 ms). Split into
+ * The time from a run's start to its first step, on a new worker (cold: process start, TensorFlow.js,
+ * the wasm backend and our kernels, the dataset, V8 warm-up) and on a reused one (warm; target
+ * < 150 ms). Two starts: as VS Code's launcher does it (the data check in a pooled worker, then the
+ * queue), and the queue alone (the CLI checks the data in its own process first). Split into
  * start → `started` (the run's data and model are ready) and `started` → first step. Each round
- * starts from a new pool; medians over the rounds. The load average is printed alongside: on a
- * busy machine, the cold start suffers most.
+ * starts from new pools; medians over the rounds. The load average is printed alongside: on a busy
+ * machine, the cold start suffers most.
  *
  *   node scripts/build.mjs && node --import tsx bench/runStart.ts [--rounds N] [--warm N]
  */
@@ -12,6 +13,7 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { DEFAULT_CONFIG, type BuiltinRunConfig } from '../src/core/runConfig';
+import { preflightInWorker } from '../src/runner/preflightWorker';
 import { RunQueue } from '../src/runner/runQueue';
 import { WorkerPool } from '../src/runner/workerPool';
 import { flag, loadAverage, median } from './benchArgs';
@@ -29,18 +31,25 @@ interface Timing {
   firstStepMs: number;
 }
 
-/** Starts one run on `queue` and times it until its first step; waits for its end. */
-async function timeRun(queue: RunQueue, seed: number): Promise<Timing & { pid?: number }> {
+type Start = 'launcher' | 'queue';
+
+/** Starts one run (checking its data first as VS Code does, or not) and times it until its first step; waits for its end. */
+async function timeRun(start: Start, workers: WorkerPool, queue: RunQueue, seed: number): Promise<Timing & { pid?: number }> {
   let startedMs = NaN;
   let firstStepMs = NaN;
   let runId = '';
+  const config = { ...CONFIG, seed };
   const began = performance.now();
   const off = queue.onEvent((event) => {
     if (event.runId !== runId) return;
     if (event.type === 'started') startedMs = performance.now() - began;
     if (event.type === 'steps' && Number.isNaN(firstStepMs)) firstStepMs = performance.now() - began;
   });
-  runId = queue.enqueue({ ...CONFIG, seed });
+  if (start === 'launcher') {
+    const reply = await preflightInWorker([{ configs: [config] }], { workerPath: WORKER, workers });
+    if (reply === 'cancelled' || reply.type !== 'preflight-ok') throw new Error(`the data check failed: ${JSON.stringify(reply)}`);
+  }
+  runId = queue.enqueue(config);
   const record = await queue.done(runId);
   off();
   if (record.status !== 'completed') throw new Error(`run ${runId} ended ${record.status}: ${record.error ?? ''}`);
@@ -59,31 +68,39 @@ async function main(): Promise<void> {
   const warmPerRound = flag('warm', 3);
   console.log(`Start → first step of a digits run (MLP 128, ${CONFIG.epochs} epochs), ${os.availableParallelism()} cores, ${rounds} round(s); load average before: ${loadAverage()}`);
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'polyloss-bench-start-'));
-  const cold: Timing[] = [];
-  const warm: Timing[] = [];
+  const starts: Start[] = ['launcher', 'queue'];
+  const cold = new Map<Start, Timing[]>(starts.map((s) => [s, []]));
+  const warm = new Map<Start, Timing[]>(starts.map((s) => [s, []]));
   try {
     for (let round = 0; round < rounds; round++) {
-      const workers = new WorkerPool({ workerPath: WORKER });
-      const queue = new RunQueue({ runsDir: dir, workerPath: WORKER, workers });
-      try {
-        const first = await timeRun(queue, round + 1);
-        cold.push(first);
-        for (let i = 0; i < warmPerRound; i++) {
-          const next = await timeRun(queue, 100 + i);
-          if (next.pid !== first.pid) throw new Error('the warm run did not reuse the worker');
-          warm.push(next);
+      for (const start of starts) {
+        const workers = new WorkerPool({ workerPath: WORKER });
+        const queue = new RunQueue({ runsDir: dir, workerPath: WORKER, workers });
+        try {
+          const first = await timeRun(start, workers, queue, round + 1);
+          cold.get(start)!.push(first);
+          for (let i = 0; i < warmPerRound; i++) {
+            const next = await timeRun(start, workers, queue, 100 + i);
+            if (next.pid !== first.pid) throw new Error('the warm run did not reuse the worker');
+            warm.get(start)!.push(next);
+          }
+        } finally {
+          workers.dispose();
         }
-      } finally {
-        workers.dispose();
       }
     }
   } finally {
     fs.rmSync(dir, { recursive: true, force: true });
   }
-  console.log(describe('cold (new worker)   ', cold));
-  console.log(describe('warm (reused worker)', warm));
-  const warmFirst = median(warm.map((t) => t.firstStepMs));
-  console.log(`cold / warm: ${(median(cold.map((t) => t.firstStepMs)) / warmFirst).toFixed(1)}×; warm target < 150 ms ${warmFirst < 150 ? 'OK' : 'ABOVE TARGET'}; load average after: ${loadAverage()}`);
+  const labels: Record<Start, string> = { launcher: 'data check in a worker + queue (VS Code)', queue: 'queue alone (CLI, after its own check)' };
+  for (const start of starts) {
+    console.log(describe(`${labels[start]}, cold (new worker)   `, cold.get(start)!));
+    console.log(describe(`${labels[start]}, warm (reused worker)`, warm.get(start)!));
+  }
+  const warmFirst = Math.max(...starts.map((s) => median(warm.get(s)!.map((t) => t.firstStepMs))));
+  const coldFirst = median(cold.get('launcher')!.map((t) => t.firstStepMs));
+  console.log(`cold / warm (VS Code): ${(coldFirst / median(warm.get('launcher')!.map((t) => t.firstStepMs))).toFixed(1)}×; `
+    + `warm target < 150 ms ${warmFirst < 150 ? 'OK' : 'ABOVE TARGET'}; load average after: ${loadAverage()}`);
 }
 
 void main();

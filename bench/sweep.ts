@@ -43,7 +43,8 @@ function sweep(workers: number, epochs: number, mode: Mode): Timing {
     const result = spawnSync(process.execPath, args, { cwd: dir, encoding: 'utf8', env: { ...process.env, ...MODES[mode].env } });
     const commandSeconds = (performance.now() - started) / 1000;
     if (result.status !== 0) throw new Error(`sweep with ${workers} worker(s) exited ${result.status}:\n${result.stderr}`);
-    const runs = fs.readdirSync(runsDir).map((id) => JSON.parse(fs.readFileSync(path.join(runsDir, id, 'run.json'), 'utf8')) as {
+    // Run folders only: the saved sweep lives in runs/.sweeps.
+    const runs = fs.readdirSync(runsDir).filter((id) => !id.startsWith('.')).map((id) => JSON.parse(fs.readFileSync(path.join(runsDir, id, 'run.json'), 'utf8')) as {
       status: string; createdAt: string; endedAt: string; environment?: { pid?: number };
     });
     if (runs.length !== RUNS || runs.some((r) => r.status !== 'completed')) throw new Error(`expected ${RUNS} completed runs, got ${runs.map((r) => r.status).join(', ')}`);

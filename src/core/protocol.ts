@@ -53,8 +53,9 @@ const preflightBatch = object({
 export type PreflightBatch = Proven<typeof preflightBatch>;
 
 /**
- * Host → a worker started with `--preflight`: load the datasets of these configs as training will
- * (training/preflight), before any run folder exists. The worker answers once and exits.
+ * Host → a waiting training worker: load the datasets of these configs as training will
+ * (training/preflight), before any run folder exists. The worker answers once, then waits for a run
+ * (a pooled worker) or exits.
  */
 export const preflightCommands = {
   preflight: { batches: arrayOf(preflightBatch) },

@@ -136,7 +136,8 @@ export class RunLauncher implements RunActions, vscode.Disposable {
 
   /**
    * Loads each dataset of the configs as training will, in a worker process (the host thread stays
-   * free), before any run folder exists; says what is wrong instead of starting. Dataset files named
+   * free; a warm one, which keeps the parsed data for the runs), before any run folder exists; says
+   * what is wrong instead of starting. Dataset files named
    * by an experiment file must lie in the workspace (preflightBatches).
    */
   private async datasetsUsable(configs: RunConfig[]): Promise<boolean> {
@@ -145,7 +146,7 @@ export class RunLauncher implements RunActions, vscode.Disposable {
     // The training workers are forked without a cwd, so relative paths resolve against this process's.
     const batches = preflightBatches(configs, folders, process.cwd());
     const abort = new AbortController();
-    const check = preflightInWorker(batches, { workerPath: this.deps.workerPath, signal: abort.signal });
+    const check = preflightInWorker(batches, { workerPath: this.deps.workerPath, signal: abort.signal, workers: this.workers });
     let reply: PreflightReply | 'cancelled';
     try {
       reply = await Promise.race([check, sleep(CHECK_NOTICE_MS, undefined, { ref: false })]) ?? await vscode.window.withProgress(

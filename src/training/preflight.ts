@@ -2,13 +2,13 @@
  * Checks made before a run folder is created, so that a mistake in the data leaves no half-made run
  * behind: the dataset is loaded and split exactly as the worker will (a subsample too small to split
  * refused) — a large CSV file only by its first rows, as the worker parses it whole — and files named
- * by an experiment file must lie inside the workspace folder (store/datasetPaths). Runs in the CLI's process, or in a worker started with
- * `--preflight` for the extension host (runner/preflightWorker).
+ * by an experiment file must lie inside the workspace folder (store/datasetPaths). Runs in the CLI's process, or in a training worker for the
+ * extension host (runner/preflightWorker).
  */
 import type { DatasetSpec, RunConfig } from '../core/runConfig';
 import { errorMessage } from '../core/errors';
 import { datasetFilesOutside, outsideWorkspaceMessage } from '../store/datasetPaths';
-import { checkDataset } from './datasets/index';
+import { checkDataset, type SourceCache } from './datasets/index';
 
 /** A dataset that cannot be used; `field` is the config field to fix (e.g. dataset.path). */
 export class PreflightError extends Error {
@@ -23,6 +23,8 @@ export interface PreflightOptions {
   baseDir: string;
   /** Set for configs from an experiment file: their dataset files must lie inside this folder. */
   confineTo?: string;
+  /** Keeps what was parsed for the runs that follow in the same process (a worker's). */
+  cache?: SourceCache;
 }
 
 /**
@@ -46,7 +48,7 @@ async function preflightDataset(spec: DatasetSpec, seed: number, opts: Preflight
     if (outside) throw new PreflightError(`dataset.${outside.field}`, outsideWorkspaceMessage(outside.field, outside.file, opts.confineTo));
   }
   try {
-    await checkDataset(spec, seed, { workspaceDir: opts.baseDir });
+    await checkDataset(spec, seed, { workspaceDir: opts.baseDir, cache: opts.cache });
   } catch (e) {
     throw new PreflightError('dataset', `the dataset cannot be used: ${errorMessage(e)}`);
   }

@@ -10,10 +10,11 @@
  *               model and optimizer and disposes them at its end; a failed run, or one that left
  *               tensors behind, ends the process instead, so no run inherits another's state. It exits
  *               when its channel closes while it waits (the pool let it go, or the launcher is gone).
+ *   preflight:  while it waits, receives { type: 'preflight', batches }, loads each dataset
+ *               (training/preflight), answers preflight-ok / preflight-failed, then waits for a run
+ *               (reused) or exits. TensorFlow.js is not loaded for it: the training code is imported
+ *               only when a run starts; the parsed data is kept for the runs.
  *   debugging:  node dist/worker.js --run-dir DIR   (config read from DIR/run.json)
- *   preflight:  forked with --preflight: receives { type: 'preflight', batches }, loads each dataset
- *               (training/preflight), answers preflight-ok / preflight-failed and exits. TensorFlow.js
- *               is not loaded for it: the training code is imported only when a run starts.
  */
 import * as path from 'node:path';
 import { isPreflightCommand, isWorkerCommand, type PreflightCommand, type PreflightReply, type WorkerEvent } from '../core/protocol';
@@ -163,15 +164,18 @@ function fail(runDir: string, runId: string, current: () => RunRecord, e: unknow
   endRun({ type: 'failed', runId, error }, false);
 }
 
-/** Relative dataset paths resolve against this process's folder, as they do for training workers forked alike. */
+/** Relative dataset paths resolve against this process's folder, as they do for the runs it trains. */
 async function runPreflight(command: PreflightCommand): Promise<void> {
   let reply: PreflightReply = { type: 'preflight-ok' };
   try {
-    for (const batch of command.batches) await preflightConfigs(batch.configs, { baseDir: process.cwd(), confineTo: batch.confineTo });
+    for (const batch of command.batches) {
+      await preflightConfigs(batch.configs, { baseDir: process.cwd(), confineTo: batch.confineTo, cache: datasetCache });
+    }
   } catch (e) {
     reply = { type: 'preflight-failed', field: e instanceof PreflightError ? e.field : 'dataset', message: errorMessage(e) };
   }
-  exitAfterLastEvent(reply, 0);
+  if (REUSE && process.connected) send(reply);
+  else exitAfterLastEvent(reply, 0);
 }
 
 function argValue(name: string): string | undefined {
@@ -180,15 +184,6 @@ function argValue(name: string): string | undefined {
 }
 
 function main(): void {
-  if (process.argv.includes('--preflight')) {
-    // A check has nothing to keep: signals end it as they end any process.
-    process.once('message', (message: unknown) => {
-      if (isPreflightCommand(message)) void runPreflight(message);
-      else process.exit(2);
-    });
-    process.on('disconnect', () => process.exit(0)); // no one left to answer
-    return;
-  }
   // A signal stops the run after its step; a worker without a run just ends.
   const onSignal = (): void => {
     if (current) current.stopRequested = true;
@@ -215,6 +210,10 @@ function main(): void {
     process.exit(2);
   }
   process.on('message', (message: unknown) => {
+    if (isPreflightCommand(message)) {
+      if (!current) void runPreflight(message);
+      return;
+    }
     if (!isWorkerCommand(message)) return;
     if (message.type === 'stop') {
       // A stop for a run that has ended (the next one may be training here now) is stale.

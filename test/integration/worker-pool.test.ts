@@ -5,6 +5,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import type { BuiltinRunConfig } from '../../src/core/runConfig';
 import type { MetricLine, RunRecord } from '../../src/core/runFormat';
+import { preflightInWorker } from '../../src/runner/preflightWorker';
 import { RunQueue } from '../../src/runner/runQueue';
 import { startRun } from '../../src/runner/startRun';
 import { WorkerPool } from '../../src/runner/workerPool';
@@ -81,6 +82,28 @@ describe('warm worker pool', () => {
         assert.ok(actual.metrics.length > CONFIGS[which].epochs, 'step and epoch lines');
         assert.deepEqual(actual, expected, `config ${which} (run ${i + 1} in the worker) matches its fresh run`);
       }
+    } finally {
+      workers.dispose();
+    }
+  });
+
+  it('checks the data in a pooled worker, which then trains the run with the data it parsed', async () => {
+    const runsDir = path.join(root, 'check');
+    const workers = new WorkerPool({ workerPath: WORKER });
+    try {
+      const bad = await preflightInWorker([{ configs: [{ ...CONFIGS[0], dataset: { name: 'digits', maxSamples: 5 } }] }], { workerPath: WORKER, workers });
+      assert.ok(bad !== 'cancelled' && bad.type === 'preflight-failed' && /dataset\.maxSamples 5/.test(bad.message), JSON.stringify(bad));
+      assert.equal(workers.idleCount, 1, 'a refused check leaves the worker waiting');
+      assert.deepEqual(await preflightInWorker([{ configs: [CONFIGS[1]] }], { workerPath: WORKER, workers }), { type: 'preflight-ok' });
+      assert.equal(workers.idleCount, 1);
+
+      const queue = queueOf(runsDir, workers);
+      const waitingAtStart: number[] = [];
+      queue.onEvent((event) => { if (event.type === 'started') waitingAtStart.push(workers.idleCount); });
+      const [record] = await queued(queue, runsDir, [CONFIGS[1]]);
+      assert.deepEqual(waitingAtStart, [0], 'the run took the worker that checked its data (no second one was forked)');
+      assert.equal(workers.idleCount, 1);
+      assert.ok(results(record).metrics.length > 0);
     } finally {
       workers.dispose();
     }

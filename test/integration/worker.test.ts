@@ -204,7 +204,7 @@ describe('training worker process', () => {
     assert.equal(stepLines(runDir).length, record.totalSteps);
   });
 
-  it('--preflight: loads the datasets of configs as training will, creates nothing, and names what cannot be used', async () => {
+  it('a data check: loads the datasets of configs as training will, creates nothing, and names what cannot be used', async () => {
     const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'polyloss-preflight-'));
     try {
       fs.copyFileSync(path.join(ROOT, 'test/fixtures/experiments/data/iris.csv'), path.join(dataDir, 'iris.csv'));
