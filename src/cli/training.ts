@@ -53,6 +53,7 @@ export async function runTraining(configs: readonly RunConfig[], opts: TrainingO
   const { ctx } = opts;
   // An executor of its own (Slurm) was handed the checked command settings by its caller.
   const commands = opts.executor ? undefined : commandLaunchSettings(configs, opts.python, ctx);
+  if (!opts.executor) ctx.workers?.warmUp(configs, opts.concurrency); // the workers load while the data is checked here
   await preflightConfigs(configs, { baseDir: ctx.cwd, confineTo: opts.confineDatasetsTo });
   const queue = opts.executor ?? new RunQueue({ runsDir: opts.runsDir, maxConcurrent: opts.concurrency, workerPath: ctx.workerPath, cwd: ctx.cwd, workers: ctx.workers, commands });
   const reporter = new ProgressReporter(ctx.stderr, ctx.stderr.isTTY === true);

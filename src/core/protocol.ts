@@ -25,6 +25,11 @@ export const workerCommands = {
    * `runId`, only that run stops: a reused worker may already train the next one when it arrives.
    */
   stop: { runId: optional(str), interruptedBecause: optional(str) },
+  /**
+   * To a waiting worker, before its runs exist: load the training code, the backend and the dataset of
+   * this config now, so that a run sent next starts at once (it waits until this is done).
+   */
+  'warm-up': { config: runConfig },
 };
 export type WorkerCommand = MessageOf<typeof workerCommands>;
 export const isWorkerCommand = guardOf(workerCommands);

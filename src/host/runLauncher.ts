@@ -88,6 +88,7 @@ export class RunLauncher implements RunActions, vscode.Disposable {
     const commands = await this.commandsUsable(configs);
     if (!commands) return [];
     if (commands.settings) this.commandSettings = commands.settings;
+    this.workers.warmUp(configs, this.deps.maxConcurrent()); // the workers load while the data is checked
     if (!(await this.datasetsUsable(configs.filter((c) => c.command === undefined)))) return [];
     const queue = this.queue();
     const ids: string[] = [];

@@ -6,6 +6,8 @@
  * Waiting workers never keep this process alive, and exit by themselves when it ends.
  */
 import { fork, type ChildProcess } from 'node:child_process';
+import type { WorkerCommand } from '../core/protocol';
+import type { RunConfig } from '../core/runConfig';
 
 /** How long a worker waits for another run before it is let go. */
 export const DEFAULT_IDLE_MS = 15_000;
@@ -118,6 +120,23 @@ export class WorkerPool {
   /** The worker's run ended, but the worker is not to be trusted with another (it was signalled): it goes. */
   letGo(worker: TrainingWorker): void {
     letGo(worker.process);
+  }
+
+  /**
+   * Starts workers ahead of the built-in runs of `configs`, until as many wait as will train at once
+   * (`concurrency`), each loading the training code, the backend and the data of the first meanwhile
+   * (while the caller checks data or calibrates): the runs then start warm. A run handed to such a
+   * worker starts once its warm-up is done.
+   */
+  warmUp(configs: readonly RunConfig[], concurrency: number): void {
+    const builtin = configs.filter((c) => c.command === undefined);
+    if (!this.reuse || this.disposed || builtin.length === 0) return;
+    while (this.waiting.length < Math.min(concurrency, builtin.length)) {
+      const worker = forkWorker(this.opts, true);
+      const command: WorkerCommand = { type: 'warm-up', config: builtin[0] };
+      worker.process.send(command, () => undefined);
+      this.giveBack(worker);
+    }
   }
 
   /** Lets every waiting worker go now; workers still training are let go when their run ends. */

@@ -119,6 +119,12 @@ function yieldToEventLoop(): Promise<void> {
   return new Promise((resolve) => setImmediate(resolve));
 }
 
+/** Loads what a run of `config` needs before it trains (its backend, its parsed data into the hooks' cache), ahead of the run. */
+export async function prepareTraining(config: BuiltinRunConfig, hooks: Pick<TrainHooks, 'datasetsDir' | 'workspaceDir' | 'datasetCache'>): Promise<void> {
+  await selectBackend(config.backend);
+  await loadDataset(config.dataset, config.seed, { datasetsDir: hooks.datasetsDir, workspaceDir: hooks.workspaceDir, cache: hooks.datasetCache });
+}
+
 export async function train(config: BuiltinRunConfig, hooks: TrainHooks = {}): Promise<TrainResult> {
   setKernelThreads(hooks.threads ?? 1);
   const backend = await selectBackend(config.backend);

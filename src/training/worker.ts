@@ -14,6 +14,8 @@
  *               (training/preflight), answers preflight-ok / preflight-failed, then waits for a run
  *               (reused) or exits. TensorFlow.js is not loaded for it: the training code is imported
  *               only when a run starts; the parsed data is kept for the runs.
+ *   warm-up:    while it waits, receives { type: 'warm-up', config }: loads the training code, the
+ *               backend and the dataset of the runs to come; a run sent meanwhile starts after it.
  *   debugging:  node dist/worker.js --run-dir DIR   (config read from DIR/run.json)
  */
 import * as path from 'node:path';
@@ -44,6 +46,20 @@ interface CurrentRun {
 let current: CurrentRun | undefined;
 /** Parsed datasets, kept for the next runs of this process. */
 const datasetCache = new SourceCache();
+/** Settles when the warm-up (if any) is over; runs wait for it. */
+let warmedUp: Promise<void> = Promise.resolve();
+
+/** Loads the training code, backend and data of `config` ahead of its runs; what fails here, the run reports. */
+async function warmUp(config: RunConfig): Promise<void> {
+  const checked = validateRunConfig(config);
+  if (!checked.ok || checked.value.command !== undefined) return;
+  try {
+    const { prepareTraining } = await import('./train');
+    await prepareTraining(checked.value, { datasetCache });
+  } catch {
+    // The run that follows meets the same problem and records it.
+  }
+}
 
 function send(event: WorkerEvent | PreflightReply, done?: () => void): void {
   if (!process.send || !process.connected) {
@@ -99,6 +115,7 @@ async function runWorker(runDir: string, runId: string, config: RunConfig, threa
     if (!checked.ok) throw new Error(`invalid run config:\n${formatIssues(checked.errors)}`);
     const builtin = checked.value;
     if (builtin.command !== undefined) throw new Error('this run is trained by its own command, not by the built-in worker');
+    await warmedUp;
     const { train, liveTensorCount } = await import('./train');
     const tensorsBefore = liveTensorCount();
     const result = await train(builtin, {
@@ -220,6 +237,8 @@ function main(): void {
       if (!current || (message.runId !== undefined && message.runId !== current.runId)) return;
       current.interruptedBecause ??= message.interruptedBecause;
       current.stopRequested = true;
+    } else if (message.type === 'warm-up') {
+      if (!current) warmedUp = warmUp(message.config);
     } else if (!current) {
       void runWorker(message.runDir, message.runId, message.config, message.threads);
     }

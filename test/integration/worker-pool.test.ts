@@ -72,7 +72,10 @@ describe('warm worker pool', () => {
     const runsDir = path.join(root, 'pooled');
     const workers = new WorkerPool({ workerPath: WORKER });
     try {
-      // Every config after all the others, in both orders: each run follows a different one.
+      // Warmed up ahead with the CNN's data and backend; then every config after all the others, in
+      // both orders: each run follows a different one.
+      workers.warmUp([CONFIGS[1]], 1);
+      assert.equal(workers.idleCount, 1);
       const pooled = await queued(queueOf(runsDir, workers), runsDir, [...CONFIGS, ...[...CONFIGS].reverse()]);
       assert.equal(new Set(pooled.map((r) => r.environment?.pid)).size, 1, 'all runs trained by one reused worker');
       for (const [i, record] of pooled.entries()) {
@@ -82,6 +85,28 @@ describe('warm worker pool', () => {
         assert.ok(actual.metrics.length > CONFIGS[which].epochs, 'step and epoch lines');
         assert.deepEqual(actual, expected, `config ${which} (run ${i + 1} in the worker) matches its fresh run`);
       }
+    } finally {
+      workers.dispose();
+    }
+  });
+
+  it('warms workers up ahead of the runs: as many as train at once, each run taking one', async () => {
+    const runsDir = path.join(root, 'warm');
+    const workers = new WorkerPool({ workerPath: WORKER });
+    try {
+      workers.warmUp([{ command: { argv: ['true'] }, loss: { type: 'ce' }, seed: 1 }], 2);
+      assert.equal(workers.idleCount, 0, 'nothing to warm up for runs of a command');
+      workers.warmUp(CONFIGS, 2);
+      assert.equal(workers.idleCount, 2);
+      workers.warmUp(CONFIGS, 2);
+      assert.equal(workers.idleCount, 2, 'no more than will train at once');
+      const queue = queueOf(runsDir, workers, 2);
+      const waitingAtStart: number[] = [];
+      queue.onEvent((event) => { if (event.type === 'started') waitingAtStart.push(workers.idleCount); });
+      const records = await queued(queue, runsDir, CONFIGS.slice(0, 2));
+      assert.deepEqual(waitingAtStart, [0, 0], 'both runs took a warmed-up worker');
+      assert.equal(new Set(records.map((r) => r.environment?.pid)).size, 2);
+      assert.ok(records.every((r) => r.status === 'completed'));
     } finally {
       workers.dispose();
     }

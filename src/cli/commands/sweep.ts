@@ -357,6 +357,7 @@ export const sweepCommand: Command = {
     }
     if (flags.wait === true) throw new UsageError('--wait applies to --executor slurm (on this machine the sweep always runs to its end)');
     commandLaunchSettings(todo, flags.python as string | undefined, ctx); // a missing script or interpreter stops here, before the estimate
+    ctx.workers?.warmUp(todo, concurrency); // the workers load while the speed is measured
     const eta = await estimate(todo, concurrency, runsDir, ctx);
     if (eta === undefined) {
       writeLine(ctx.stderr, 'Interrupted before the sweep started: nothing was trained.');
