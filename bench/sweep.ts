@@ -25,6 +25,10 @@ interface Timing {
   commandSeconds: number;
   /** Worker processes that trained the runs. */
   processes: number;
+  /** Median training speed of the runs (samples per wall second of their steps). */
+  samplesPerSec: number;
+  /** Of the workers' time in the window, the part spent in training steps (the rest: start-up, data, evaluation, files, waiting). */
+  trainingShare: number;
 }
 
 const MODES = {
@@ -46,11 +50,18 @@ function sweep(workers: number, epochs: number, mode: Mode): Timing {
     // Run folders only: the saved sweep lives in runs/.sweeps.
     const runs = fs.readdirSync(runsDir).filter((id) => !id.startsWith('.')).map((id) => JSON.parse(fs.readFileSync(path.join(runsDir, id, 'run.json'), 'utf8')) as {
       status: string; createdAt: string; endedAt: string; environment?: { pid?: number };
+      summary?: { samplesPerSec?: number }; data?: { train: number };
     });
     if (runs.length !== RUNS || runs.some((r) => r.status !== 'completed')) throw new Error(`expected ${RUNS} completed runs, got ${runs.map((r) => r.status).join(', ')}`);
     const first = Math.min(...runs.map((r) => Date.parse(r.createdAt)));
     const last = Math.max(...runs.map((r) => Date.parse(r.endedAt)));
-    return { runsSeconds: (last - first) / 1000, commandSeconds, processes: new Set(runs.map((r) => r.environment?.pid)).size };
+    const runsSeconds = (last - first) / 1000;
+    const speeds = runs.map((r) => r.summary?.samplesPerSec ?? NaN);
+    const trainingSeconds = runs.reduce((sum, r, i) => sum + (epochs * (r.data?.train ?? NaN)) / speeds[i], 0);
+    return {
+      runsSeconds, commandSeconds, processes: new Set(runs.map((r) => r.environment?.pid)).size,
+      samplesPerSec: median(speeds), trainingShare: trainingSeconds / (workers * runsSeconds),
+    };
   } finally {
     fs.rmSync(dir, { recursive: true, force: true });
   }
@@ -78,11 +89,15 @@ function main(): void {
     for (const workers of [1, 2]) {
       const list = timings.get(key(mode, workers))!;
       console.log(`${MODES[mode].label.padEnd(18)} ${workers} worker${workers === 1 ? ' ' : 's'}: ${seconds(mode, workers).toFixed(2)} s `
-        + `(whole command ${median(list.map((t) => t.commandSeconds)).toFixed(1)} s, ${median(list.map((t) => t.processes))} worker processes)`);
+        + `(whole command ${median(list.map((t) => t.commandSeconds)).toFixed(1)} s, ${median(list.map((t) => t.processes))} worker processes; `
+        + `runs train at ${Math.round(median(list.map((t) => t.samplesPerSec))).toLocaleString('en-US')} samples/s, `
+        + `training steps fill ${(100 * median(list.map((t) => t.trainingShare))).toFixed(0)} % of the workers' time)`);
     }
   }
   const speedUp = seconds('reused', 1) / seconds('reused', 2);
   console.log(`2 workers vs 1, reused workers   : ${speedUp.toFixed(2)}× (target ≥ 1.8× on 2 free cores) ${speedUp >= 1.8 ? 'OK' : 'BELOW TARGET'}`);
+  const perRunSpeed = (workers: number) => median(timings.get(key('reused', workers))!.map((t) => t.samplesPerSec));
+  console.log(`each of 2 reused workers trains at ${(perRunSpeed(2) / perRunSpeed(1)).toFixed(2)}× the speed of 1 alone (1.00 on 2 free cores)`);
   console.log(`2 workers vs 1, a process per run: ${(seconds('perRun', 1) / seconds('perRun', 2)).toFixed(2)}×`);
   for (const workers of [1, 2]) {
     console.log(`reused vs a process per run, ${workers} worker${workers === 1 ? ' ' : 's'}: ${(seconds('perRun', workers) / seconds('reused', workers)).toFixed(2)}× faster`);
