@@ -6,6 +6,7 @@
  * Waiting workers never keep this process alive, and exit by themselves when it ends.
  */
 import { fork, type ChildProcess } from 'node:child_process';
+import * as fs from 'node:fs';
 import type { WorkerCommand } from '../core/protocol';
 import type { RunConfig } from '../core/runConfig';
 
@@ -50,6 +51,8 @@ export function forkWorker(opts: WorkerSpawnOptions, reusable: boolean): Trainin
   });
   child.stdout?.resume();
   child.stderr?.setEncoding('utf8');
+  // A failed spawn leaves the worker unusable; whoever lent it (startRun, the data check) reports it.
+  child.on('error', () => undefined);
   return { process: child, reusable };
 }
 
@@ -130,7 +133,7 @@ export class WorkerPool {
    */
   warmUp(configs: readonly RunConfig[], concurrency: number): void {
     const builtin = configs.filter((c) => c.command === undefined);
-    if (!this.reuse || this.disposed || builtin.length === 0) return;
+    if (!this.reuse || this.disposed || builtin.length === 0 || !fs.existsSync(this.opts.workerPath)) return;
     while (this.waiting.length < Math.min(concurrency, builtin.length)) {
       const worker = forkWorker(this.opts, true);
       const command: WorkerCommand = { type: 'warm-up', config: builtin[0] };
