@@ -1,5 +1,5 @@
 // A sweep in a real VS Code: "Run Sweep…" from the palette on a small base run (ε ∈ {0, 2} × 2 seeds,
-// 1 epoch on 300 digits), with the run count and the ETA shown while typing; the runs train under
+// 10 epochs on 1,500 digits), with the run count and the ETA shown while typing; the runs train under
 // one sweep id with the spec saved next to the runs folder; the dashboard's Sweep tab, open from
 // the start, fills in as they finish; Resume Sweep then finds nothing missing. A longer sweep is
 // then stopped whole from the sweep's group in the Runs tree.
@@ -48,7 +48,7 @@ async function sweepScenario({ wb, page, check, lap, workbenchUrl, ws, runsDir, 
   if ((await runsHeader.getAttribute('aria-expanded')) === 'false') await runsHeader.click();
 
   // The base: a small CE run made by the CLI (its speed also gives the sweep's ETA).
-  await polylossCli(project, ['train', '--dataset', 'digits', '--max-samples', '300', '--hidden', '32', '--epochs', '1', '--loss', 'ce',
+  await polylossCli(project, ['train', '--dataset', 'digits', '--max-samples', '1500', '--hidden', '32', '--epochs', '10', '--loss', 'ce',
     '--seed', '77', '--name', BASE_NAME, '--runs-dir', runsDir]);
   await runRow(wb, BASE_NAME, 'completed').first().waitFor({ state: 'visible', timeout: 30000 });
   const before = new Set(readRuns(runsDir).map((r) => r.id));
@@ -99,6 +99,16 @@ async function sweepScenario({ wb, page, check, lap, workbenchUrl, ws, runsDir, 
   await pickThisMachine(wb);
   await waitFor('the Run Sweep input to close', async () => !(await wb.quickInput().isVisible()), { timeout: 10000 });
   lap('sweep started');
+  // Watch the chart from now on: warm workers train these short runs within seconds, while the checks below run.
+  const samples = [];
+  let watching = true;
+  const watcher = (async () => {
+    while (watching) {
+      const state = await sweepState(dashboard).catch(() => undefined);
+      if (state?.source) samples.push({ source: state.source, n: counted(state) });
+      await page.waitForTimeout(150);
+    }
+  })();
 
   const runs = await waitFor('the 4 runs of the sweep', () => {
     const found = readRuns(runsDir).filter((r) => !before.has(r.id));
@@ -108,7 +118,7 @@ async function sweepScenario({ wb, page, check, lap, workbenchUrl, ws, runsDir, 
   check(/^sweep-\d{8}-\d{6}-[0-9a-f]{8}$/.test(sweepId ?? '') && runs.every((r) => r.record.config.sweepId === sweepId), `one sweep id for all runs (${sweepId})`);
   const grid = runs.map((r) => `${r.record.config.loss.epsilon}/${r.record.config.seed}`).sort().join(' ');
   check(grid === '0/1 0/2 2/1 2/2', `ε ∈ {0, 2} × seeds 1, 2 (${grid})`);
-  check(runs.every((r) => r.record.config.epochs === 1 && r.record.config.dataset.maxSamples === 300 && r.record.config.model.hidden.join() === '32'),
+  check(runs.every((r) => r.record.config.epochs === 10 && r.record.config.dataset.maxSamples === 1500 && r.record.config.model.hidden.join() === '32'),
     'every run keeps the base\'s settings');
   const saved = JSON.parse(readFileSync(path.join(ws, '.polyloss', 'runs', '.sweeps', `${sweepId}.json`), 'utf8'));
   check(JSON.stringify(saved.spec) === JSON.stringify({ seeds: 2, epsilon: [0, 2] }) && saved.base.loss.type === 'ce',
@@ -123,14 +133,15 @@ async function sweepScenario({ wb, page, check, lap, workbenchUrl, ws, runsDir, 
   }, { timeout: 15000 });
   check(option.text === 'ε 0, 2 × 2 seeds, digits (4 runs)', `the Sweep selector shows the grid ("${option.text}"), with the id as its description`);
 
-  // Watch the chart fill in as the runs finish.
-  const seen = [];
+  // The chart fills in as the runs finish.
   const final = await waitFor('every run of the sweep on the ε-response chart', async () => {
     const state = await sweepState(dashboard);
-    if (state.source !== sweepId) return undefined;
-    if (seen.at(-1) !== counted(state)) seen.push(counted(state));
-    return counted(state) === 4 ? state : undefined;
+    return state.source === sweepId && counted(state) === 4 ? state : undefined;
   }, { timeout: 120000, interval: 300 });
+  watching = false;
+  await watcher;
+  const seen = samples.filter((x) => x.source === sweepId).map((x) => x.n).filter((n, i, all) => i === 0 || n !== all[i - 1]);
+  if (seen.at(-1) !== 4) seen.push(4);
   lap(`runs counted on the chart over time: ${seen.join(' → ')}`);
   check(seen.length >= 2 && seen[0] < 4, `the chart filled in while the sweep ran (${seen.join(' → ')} runs counted)`);
   const [series] = final.chart.series;
