@@ -12,6 +12,7 @@ import * as path from 'node:path';
 const BENCHES: { name: string; what: string }[] = [
   { name: 'training', what: 'training throughput, replaced kernels, Poly-1 / CE step time' },
   { name: 'peer-pytorch', what: 'our training throughput against PyTorch on this machine' },
+  { name: 'threads', what: 'one run on every core against one thread and PyTorch, on Fashion-MNIST' },
   { name: 'activation', what: 'extension activation cost and bundle sizes' },
   { name: 'store', what: 'run store reads and writes' },
   { name: 'metrics', what: 'a long run\'s metrics read for a chart: time the event loop is blocked, peak memory' },

@@ -8,13 +8,15 @@
  * Calls too small to gain from a second thread (waking one costs tens of microseconds) run on one.
  */
 import type { WasmBackendLike } from '../wasmHeap';
-import { KernelThreads, type ThreadKernel } from './kernelThreads';
+import { KernelThreads, MAX_SHARES, type ThreadKernel } from './kernelThreads';
 import { heapMemory, isSharedMemory, scratchOffset, simdModuleFor, type ConvGeometry, type SimdKernels, type SimdVariant } from './simdKernels';
 
 /** Columns of a gemm panel (PANEL_COLS in kernels.c): blocks of columns start at multiples of it. */
 const PANEL_COLS = 8;
 /** Multiply-adds below which a call stays on one thread. */
 const MIN_PARALLEL_MADDS = 1 << 20;
+/** Shares per thread: small enough that a thread the OS preempts holds up little of a call. */
+const SHARES_PER_THREAD = 4;
 
 let threads = 1;
 /** Kernel calls that helper threads ran, over every pool (tests check that the threads took part). */
@@ -56,17 +58,17 @@ function poolFor(backend: WasmBackendLike, variant: SimdVariant, madds: number):
   return pool;
 }
 
-/** `count` items in at most `parts` contiguous blocks of whole `unit`s: [begin, end) pairs. */
-function blocks(count: number, parts: number, unit = 1): [number, number][] {
+/** `count` items in contiguous blocks of whole `unit`s, SHARES_PER_THREAD per thread at most: [begin, end) pairs. */
+function blocks(count: number, threadCount: number, unit = 1): [number, number][] {
   const units = Math.ceil(count / unit);
-  const n = Math.min(parts, units);
+  const n = threadCount === 1 ? 1 : Math.min(MAX_SHARES, threadCount * SHARES_PER_THREAD, units);
   return Array.from({ length: n }, (_, i) => [
     Math.floor((i * units) / n) * unit,
     Math.min(count, Math.floor(((i + 1) * units) / n) * unit),
   ]);
 }
 
-/** Runs one call per block: on this thread when there is one block, else spread over the pool. */
+/** Runs one call per block: on this thread when there is one block, else shared with the pool. */
 function runBlocks(kernels: SimdKernels, kernel: ThreadKernel, pool: KernelThreads | undefined, calls: number[][]): void {
   const run = (args: number[]): void => (kernels[kernel] as (...a: number[]) => void)(...args);
   if (!pool || calls.length === 1) {
