@@ -92,31 +92,35 @@ export function gemmOnThreads(backend: WasmBackendLike, kernels: SimdKernels, va
     [g.a, g.b, g.bias, g.c, g.m, g.k, g.n, g.transA, g.relu, scratch + 4 * floats * t, begin, end]));
 }
 
-/** conv2d (see kernels.c) on the padded input by blocks of images. */
-export function conv2dOnThreads(backend: WasmBackendLike, kernels: SimdKernels, variant: SimdVariant,
-  x: number, w: number, bias: number, out: number, geometry: ConvGeometry, relu: number): void {
-  const [B, PH, PW, Ci, OH, OW, Co, FH, FW] = geometry;
+/** A convolution's split by blocks of images: the pool (if any), the blocks, and block t's scratch. */
+function imageBlocks(backend: WasmBackendLike, kernels: SimdKernels, variant: SimdVariant, geometry: ConvGeometry) {
+  const [B, , , Ci, OH, OW, Co, FH, FW] = geometry;
   const pool = poolFor(backend, variant, B * OH * OW * FH * FW * Ci * Co);
   const parts = blocks(B, pool ? threads : 1);
   const floats = kernels.conv2d_scratch_floats(FH, FW, Ci, Co);
   const scratch = scratchOffset(backend, floats * parts.length);
+  return { pool, parts, scratchOf: (t: number) => scratch + 4 * floats * t };
+}
+
+/** conv2d (see kernels.c) on the padded input by blocks of images. */
+export function conv2dOnThreads(backend: WasmBackendLike, kernels: SimdKernels, variant: SimdVariant,
+  x: number, w: number, bias: number, out: number, geometry: ConvGeometry, relu: number): void {
+  const [, PH, PW, Ci, OH, OW, Co] = geometry;
+  const { pool, parts, scratchOf } = imageBlocks(backend, kernels, variant, geometry);
   runBlocks(kernels, 'conv2d', pool, parts.map(([begin, end], t) => [
     x + 4 * begin * PH * PW * Ci, w, bias, out + 4 * begin * OH * OW * Co,
-    end - begin, ...geometry.slice(1), relu, scratch + 4 * floats * t]));
+    end - begin, ...geometry.slice(1), relu, scratchOf(t)]));
 }
 
 /** conv2d_relu_pool (see kernels.c; stride 1) on the padded input by blocks of images. */
 export function conv2dReluPoolOnThreads(backend: WasmBackendLike, kernels: SimdKernels, variant: SimdVariant,
   x: number, w: number, bias: number, pooled: number, winners: number, geometry: ConvGeometry): void {
-  const [B, PH, PW, Ci, OH, OW, Co, FH, FW] = geometry;
-  const pool = poolFor(backend, variant, B * OH * OW * FH * FW * Ci * Co);
-  const parts = blocks(B, pool ? threads : 1);
-  const floats = kernels.conv2d_scratch_floats(FH, FW, Ci, Co);
-  const scratch = scratchOffset(backend, floats * parts.length);
+  const [, PH, PW, Ci, OH, OW, Co, FH, FW] = geometry;
+  const { pool, parts, scratchOf } = imageBlocks(backend, kernels, variant, geometry);
   const pooledImage = 4 * Math.floor(OH / 2) * Math.floor(OW / 2) * Co;
   runBlocks(kernels, 'conv2d_relu_pool', pool, parts.map(([begin, end], t) => [
     x + 4 * begin * PH * PW * Ci, w, bias, pooled + begin * pooledImage, winners + begin * pooledImage,
-    end - begin, PH, PW, Ci, OH, OW, Co, FH, FW, scratch + 4 * floats * t]));
+    end - begin, PH, PW, Ci, OH, OW, Co, FH, FW, scratchOf(t)]));
 }
 
 /** conv2d_filter_grad (see kernels.c) by blocks of output channels. */
