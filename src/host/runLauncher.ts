@@ -92,15 +92,18 @@ export class RunLauncher implements RunActions, vscode.Disposable {
     if (!(await this.datasetsUsable(configs.filter((c) => c.command === undefined)))) return [];
     const queue = this.queue();
     const ids: string[] = [];
-    for (const config of configs) {
-      try {
-        ids.push(queue.enqueue(config));
-      } catch (e) {
-        const message = errorMessage(e);
-        this.deps.log.error(`could not create a run in ${this.deps.model.runsDir}: ${message}`);
-        void vscode.window.showErrorMessage(`PolyLoss: could not create the run: ${message}`);
+    // Queued as one batch: its first run must see its siblings waiting, or it would take every core.
+    queue.batch(() => {
+      for (const config of configs) {
+        try {
+          ids.push(queue.enqueue(config));
+        } catch (e) {
+          const message = errorMessage(e);
+          this.deps.log.error(`could not create a run in ${this.deps.model.runsDir}: ${message}`);
+          void vscode.window.showErrorMessage(`PolyLoss: could not create the run: ${message}`);
+        }
       }
-    }
+    });
     if (ids.length && batchProgress) this.showBatchProgress(queue, ids);
     return ids;
   }

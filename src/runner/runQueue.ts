@@ -170,9 +170,14 @@ export class RunQueue implements Executor {
   }
 
   async submit(configs: readonly RunConfig[]): Promise<string[]> {
+    return this.batch(() => configs.map((config) => this.enqueue(config)));
+  }
+
+  /** Runs `queueAll`, which queues runs, and starts none of them before it returns. */
+  batch<T>(queueAll: () => T): T {
     this.holding = true;
     try {
-      return configs.map((config) => this.enqueue(config));
+      return queueAll();
     } finally {
       this.holding = false;
       this.pump();

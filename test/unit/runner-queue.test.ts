@@ -150,6 +150,10 @@ describe('RunQueue', () => {
     await tick();
     assert.deepEqual(threadsOf(together.started), [1, 1, 1], 'the last run starts beside another');
 
+    const queuedOneByOne = makeQueue(2);
+    queuedOneByOne.queue.batch(() => [config(1), config(2)].forEach((c) => queuedOneByOne.queue.enqueue(c)));
+    assert.deepEqual(threadsOf(queuedOneByOne.started), [1, 1], 'runs enqueued one by one inside a batch');
+
     const oneAtATime = makeQueue(1);
     await oneAtATime.queue.submit([config(1), config(2)]);
     oneAtATime.started[0].end('completed');
