@@ -15,7 +15,8 @@ import { startCli as startCliIn, type CliResult, readRunFiles } from './reliabil
 const ROOT = path.resolve(__dirname, '../..');
 const BIN = path.join(ROOT, 'bin', 'polyloss.js');
 /** Tiny runs: 400 digits, 1 epoch, a small MLP. */
-const TINY = ['--dataset', 'digits', '--max-samples', '400', '--epochs', '1', '--hidden', '32', '--backend', 'wasm'];
+const TINY_DATA = ['--dataset', 'digits', '--max-samples', '400', '--hidden', '32', '--backend', 'wasm'];
+const TINY = [...TINY_DATA, '--epochs', '1'];
 
 let workDir: string;
 let runsDir: string;
@@ -213,7 +214,8 @@ describe('polyloss sweep and report', () => {
   });
 
   it('after Ctrl-C stops a sweep midway, --resume trains only the runs it lacks', async () => {
-    const first = startCli(['sweep', ...TINY, '--loss', 'ce', '--epsilon', '0,2', '--seeds', '2', '--concurrency', '1', '--yes']);
+    // Runs of a few seconds each: a warm worker trains TINY's in milliseconds, before any Ctrl-C lands.
+    const first = startCli(['sweep', ...TINY_DATA, '--epochs', '150', '--loss', 'ce', '--epsilon', '0,2', '--seeds', '2', '--concurrency', '1', '--yes']);
     let resumedId = '';
     for (let waited = 0; !resumedId; waited += 100) {
       assert.ok(waited < 60_000, 'the sweep finished a run within a minute');
