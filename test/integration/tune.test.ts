@@ -14,7 +14,8 @@ import { startCli as startCliIn, type CliResult } from './reliabilityKit';
 
 const ROOT = path.resolve(__dirname, '../..');
 /** Tiny runs: 400 digits, 1 epoch, a small MLP. */
-const TINY = ['--dataset', 'digits', '--max-samples', '400', '--epochs', '1', '--hidden', '32', '--backend', 'wasm'];
+const TINY_DATA = ['--dataset', 'digits', '--max-samples', '400', '--hidden', '32', '--backend', 'wasm'];
+const TINY = [...TINY_DATA, '--epochs', '1'];
 /** ε −1, −0.5, 0.5, 1 and CE on 2 seeds: a first round of 10 runs. */
 const SMALL_SEARCH = ['--epsilon', '-1:1', '--seeds', '2', '--budget', '16'];
 
@@ -136,7 +137,8 @@ describe('polyloss tune', () => {
   });
 
   it('after Ctrl-C stops a tune midway, --resume continues the same search and trains only what it lacks', async () => {
-    const first = startCli(['tune', ...TINY, ...SMALL_SEARCH, '--concurrency', '1']);
+    // Runs of about half a second: a warm worker trains TINY's in milliseconds, before any Ctrl-C lands.
+    const first = startCli(['tune', ...TINY_DATA, '--epochs', '30', ...SMALL_SEARCH, '--concurrency', '1']);
     let stoppedId = '';
     for (let waited = 0; !stoppedId; waited += 100) {
       assert.ok(waited < 60_000, 'the tune finished a run within a minute');
