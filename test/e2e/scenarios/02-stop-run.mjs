@@ -23,7 +23,7 @@ export async function run({ wb, page, check, lap, workbenchUrl, ws, runsDir }) {
     const text = (await statusItem.textContent().catch(() => '')) ?? '';
     return /about \d+ (s|min|h)\b.* left/.test(text) ? text : undefined;
   }, { timeout: 15000 });
-  check(/epoch \d+\/5000 · step \d+\/100000 · about \d+ (min|h)( \d+ min)? left/.test(statusText), `the status bar shows epoch, step and the time left ("${statusText.trim()}")`);
+  check(/epoch \d+\/5000 · step \d+\/100000 · about \d+ (s|min|h)( \d+ min)? left/.test(statusText), `the status bar shows epoch, step and the time left ("${statusText.trim()}")`);
   // The Runs view shows a progress bar; the notification center holds no progress notification.
   const viewProgress = wb.viewPane('Runs').locator('.monaco-progress-container.active');
   await viewProgress.first().waitFor({ state: 'attached', timeout: 5000 });

@@ -34,10 +34,11 @@ function isAlive(pid) {
 /**
  * A long `polyloss train` in the workspace's runs folder, started outside the window: the mnist sample
  * for 10,000 epochs (hours), so that it is still training whenever the test looks, until it is stopped.
+ * Batches of 512 keep its steps under the 20,000 a chart shows one by one (longer runs are downsampled).
  */
 function startCliRun(project, runsDir) {
   const child = spawn(process.execPath, [path.join(project, 'bin', 'polyloss.js'), 'train', '--dataset', 'mnist', '--loss', 'poly',
-    '--epsilon', '1', '--epochs', '10000', '--seed', '42', '--name', CLI_RUN, '--runs-dir', runsDir], { cwd: project, stdio: 'ignore' });
+    '--epsilon', '1', '--epochs', '10000', '--batch-size', '512', '--seed', '42', '--name', CLI_RUN, '--runs-dir', runsDir], { cwd: project, stdio: 'ignore' });
   const exited = new Promise((resolve) => child.once('exit', (code, signal) => resolve({ code, signal })));
   return { child, exited, running: () => child.exitCode === null && child.signalCode === null };
 }
