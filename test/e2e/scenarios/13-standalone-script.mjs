@@ -25,8 +25,9 @@ const isChecked = async (row) => (await row.locator('.monaco-checkbox').first().
 export async function run({ wb, page, check, lap, workbenchUrl, ws, runsDir, project }) {
   await showRunsView(wb, workbenchUrl(ws));
   // What a user types in a terminal of the workspace; only the environment points at this project's client.
+  // 600 epochs (about 20 s, 12,000 steps): long enough that the dashboard sees the curve grow while the script trains.
   const script = path.join(project, 'examples', 'pytorch-digits', 'train.py');
-  const child = spawn('/usr/bin/python3', [script, '--epochs', '40', '--seed', '77', '--loss', '{"type": "poly", "epsilon": 1}'], {
+  const child = spawn('/usr/bin/python3', [script, '--epochs', '600', '--seed', '77', '--loss', '{"type": "poly", "epsilon": 1}'], {
     cwd: ws, stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, PYTHONPATH: path.join(project, 'python') },
   });
   let output = '';
