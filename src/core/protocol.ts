@@ -1,4 +1,4 @@
-import { arrayOf, custom, guardOf, isObj, num, object, oneOf, optional, str, type MessageOf, type Proven } from './messages';
+import { arrayOf, bool, custom, guardOf, isObj, num, object, oneOf, optional, str, type MessageOf, type Proven } from './messages';
 import type { RunConfig } from './runConfig';
 import type { EpochMetric, RunEnvironment, RunRecord, RunSummary, StepMetric } from './runFormat';
 
@@ -43,6 +43,8 @@ export const workerEvents = {
   epoch: { runId: str, epoch: anObject<EpochMetric>('an epoch line') },
   finished: {
     runId: str, status: oneOf('completed', 'cancelled', 'diverged', 'interrupted'), summary: anObject<RunSummary>('a run summary'),
+    /** Set by a reused worker that waits for another run; without it the worker exits after this event. */
+    staying: optional(bool),
   },
   failed: { runId: str, error: str },
 };

@@ -163,8 +163,9 @@ export function startRun(opts: StartRunOptions): RunHandle {
     if (!isWorkerEvent(message) || message.runId !== runId) return;
     if (message.type === 'finished' || message.type === 'failed') endEvent = message;
     events.fire(message);
-    // A reused worker stays after a run that ended well (it recorded the end first): the run is over.
-    if (worker.reusable && message.type === 'finished') {
+    // A worker that stays for another run (it recorded the end first): the run is over. One that does
+    // not stay is exiting, and its run is settled when it has closed; it never goes back to the pool.
+    if (worker.reusable && message.type === 'finished' && message.staying === true) {
       finish(0, null);
       if (signalled) opts.workers?.letGo(worker);
       else opts.workers?.giveBack(worker);

@@ -96,7 +96,7 @@ function initialRecord(runDir: string, runId: string, config: RunConfig): RunRec
  */
 function endRun(event: WorkerEvent, clean: boolean): void {
   current = undefined;
-  if (REUSE && clean && process.connected) send(event);
+  if (REUSE && clean && process.connected) send(event.type === 'finished' ? { ...event, staying: true } : event);
   else exitAfterLastEvent(event, event.type === 'failed' ? 1 : 0);
 }
 
