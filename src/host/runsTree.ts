@@ -4,7 +4,7 @@ import * as vscode from 'vscode';
 import type { LiveRuns } from './liveProgress';
 import type { RunsIndex } from './runsModel';
 import type { PersistentRunSelection } from './selection';
-import { groupContextValue } from './sweepTree';
+import { groupContextValue, sweepIdFromArg } from './sweepTree';
 import {
   BROKEN_RUN_CONTEXT, BROKEN_RUN_DESCRIPTION, BROKEN_RUN_ICON, brokenTooltipMarkdown, buildTree, carryRecords, groupDescription, groupTooltip,
   runContextValue, runDescription, runTooltipMarkdown, statusIcon, type SlurmTaskState,
@@ -136,7 +136,7 @@ export class RunsTreeProvider implements vscode.TreeDataProvider<TreeNode>, vsco
     item.tooltip = groupTooltip(node);
     // Read out as shown (a string tooltip would otherwise be the row's label for screen readers).
     item.accessibilityInformation = { label: `${node.label}, ${item.description}` };
-    item.iconPath = new vscode.ThemeIcon(node.id.startsWith('sweep:') ? 'layers' : 'beaker');
+    item.iconPath = new vscode.ThemeIcon(sweepIdFromArg(node) !== undefined ? 'layers' : 'beaker');
     item.contextValue = groupContextValue(node);
     this.drawnGroups.set(node.id, groupLook(node));
     const selected = new Set(this.selection.get());

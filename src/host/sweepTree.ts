@@ -7,6 +7,11 @@ import type { GroupNode } from './treeModel';
 
 const SWEEP_GROUP_PREFIX = 'sweep:';
 
+/** The Runs tree's group id of a sweep (read back by `sweepIdFromArg`). */
+export function sweepGroupId(sweepId: string): string {
+  return `${SWEEP_GROUP_PREFIX}${sweepId}`;
+}
+
 /** `runGroup` (experiment), `runGroup.sweep`, or `runGroup.sweep.active` while a run of the sweep is queued or running. */
 export function groupContextValue(group: GroupNode): string {
   if (!group.id.startsWith(SWEEP_GROUP_PREFIX)) return 'runGroup';

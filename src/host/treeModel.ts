@@ -5,7 +5,7 @@ import { describeLoss } from '../core/lossSpec';
 import { isCommandConfig, type BuiltinRunConfig } from '../core/runConfig';
 import type { RunRecord, RunStatus } from '../core/runFormat';
 import { describeSweepGrid, describeSweepState } from '../core/sweepRuns';
-import { sweepIdFromArg } from './sweepTree';
+import { sweepGroupId, sweepIdFromArg } from './sweepTree';
 import type { BrokenRun } from '../store/runStore';
 
 /** What the tree knows about a run that is training right now (from worker events). */
@@ -51,7 +51,7 @@ function newestFirst(a: RunRecord, b: RunRecord): number {
 
 function groupKey(record: RunRecord): string | undefined {
   const { sweepId, experiment } = record.config;
-  if (sweepId) return `sweep:${sweepId}`;
+  if (sweepId) return sweepGroupId(sweepId);
   if (experiment) return `experiment:${experiment}`;
   return undefined;
 }
@@ -59,7 +59,7 @@ function groupKey(record: RunRecord): string | undefined {
 /** A sweep by its grid ("ε −1…2 × 3 seeds, digits"), after its experiment's name when it has one; an experiment by its name. */
 function groupLabel(group: GroupNode): string {
   const { experiment } = group.runs[0].record.config;
-  if (!group.id.startsWith('sweep:')) return experiment ?? group.id;
+  if (sweepIdFromArg(group) === undefined) return experiment ?? group.id;
   const grid = describeSweepGrid(group.runs.map((r) => r.record.config));
   return experiment ? `${experiment} · ${grid}` : grid;
 }
