@@ -41,6 +41,8 @@ export interface WasmKernelOptions {
   relaxedSimd: boolean;
   /** Conv2D and FusedConv2D (NHWC, dilation 1): our SIMD kernel instead of XNNPACK. */
   simdConv: boolean;
+  /** 3×3 stride-1 convolutions on 8 or more input channels by Winograd's F(2×2, 3×3) instead of the direct product. */
+  winograd: boolean;
   /** Add of a bias row to every row: one SIMD pass instead of the shipped broadcast. */
   simdBiasAdd: boolean;
   /** Adam as one SIMD kernel per weight tensor (simd/simdAdam.ts) instead of tf.train.adam's dozen kernels. */
@@ -64,7 +66,7 @@ export interface WasmKernelOptions {
 }
 
 const options: WasmKernelOptions = {
-  simdMatMul: true, relaxedSimd: true, simdConv: true, simdBiasAdd: true, simdAdam: true, explicitTransposeMatMul: true,
+  simdMatMul: true, relaxedSimd: true, simdConv: true, winograd: true, simdBiasAdd: true, simdAdam: true, explicitTransposeMatMul: true,
   convBackpropInputAsConv: true, fastMaxPoolGrad: true, fastGather: true, leadingAxesSumAsLoop: true, sharedIdentity: true, heapSlice: true, convBlocks: true,
 };
 
@@ -359,16 +361,16 @@ function sliceContiguous(args: KernelArgs, original: tf.KernelFunc): TensorInfo 
  */
 export function installWasmKernels(): string[] {
   if (!tf.getKernel('Conv2DBackpropFilter', WASM)) {
-    tf.registerKernel({ kernelName: 'Conv2DBackpropFilter', backendName: WASM, kernelFunc: (args) => conv2DBackpropFilter(args, simdVariant()) });
+    tf.registerKernel({ kernelName: 'Conv2DBackpropFilter', backendName: WASM, kernelFunc: (args) => conv2DBackpropFilter(args, simdVariant(), options.winograd) });
   }
   wrapKernel('BatchMatMul', (args, original) => (options.simdMatMul
     ? simdMatMul(args, (rest) => batchMatMulExplicitTranspose(rest, original), simdVariant())
     : batchMatMulExplicitTranspose(args, original)));
   wrapKernel('_FusedMatMul', (args, original) => (options.simdMatMul ? simdMatMul(args, original, simdVariant()) : original(args) as TensorInfo));
-  wrapKernel('Conv2D', (args, original) => (options.simdConv ? simdConv2D(args, original, simdVariant()) : original(args) as TensorInfo));
-  wrapKernel('FusedConv2D', (args, original) => (options.simdConv ? simdConv2D(args, original, simdVariant()) : original(args) as TensorInfo));
+  wrapKernel('Conv2D', (args, original) => (options.simdConv ? simdConv2D(args, original, simdVariant(), options.winograd) : original(args) as TensorInfo));
+  wrapKernel('FusedConv2D', (args, original) => (options.simdConv ? simdConv2D(args, original, simdVariant(), options.winograd) : original(args) as TensorInfo));
   if (!tf.getKernel(CONV_RELU_POOL, WASM)) {
-    tf.registerKernel({ kernelName: CONV_RELU_POOL, backendName: WASM, kernelFunc: (args) => convReluPool2x2(args, simdVariant()) });
+    tf.registerKernel({ kernelName: CONV_RELU_POOL, backendName: WASM, kernelFunc: (args) => convReluPool2x2(args, simdVariant(), options.winograd) });
     tf.registerKernel({ kernelName: RELU_POOL_GRAD, backendName: WASM, kernelFunc: reluPoolGrad });
   }
   wrapKernel('Conv2DBackpropInput', conv2DBackpropInputAsConv);

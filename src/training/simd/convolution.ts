@@ -3,14 +3,16 @@
  * - Conv2D and FusedConv2D (bias, ReLU or no activation) as a product of the patch matrix, built on
  *   the fly, with the filter (the shipped XNNPACK convolution has no fused multiply-add on wasm and is
  *   slower); Conv2DBackpropInput is itself a Conv2D here (see wasmKernels.ts).
+ * - 3×3 stride-1 convolutions with enough input channels (the CNN's second block, its input and filter
+ *   gradients) by Winograd's F(2×2, 3×3) instead: 16 multiply-adds per 2×2 outputs and channel pair instead of 36.
  * - Conv2DBackpropFilter, which the wasm backend lacks (tensorflow/tfjs#8474), as the transposed patch
  *   matrix times dy, one image at a time.
  * The input is padded first so that every window lies inside it.
  */
 import * as tf from '@tensorflow/tfjs';
 import { offsetIn, release, type WasmBackendLike } from '../wasmHeap';
-import { defaultSimdVariant, simdKernelsFor, type ConvGeometry, type SimdKernels, type SimdVariant } from './simdKernels';
-import { conv2dFilterGradOnThreads, conv2dOnThreads, conv2dReluPoolOnThreads } from './parallelKernels';
+import { defaultSimdVariant, simdKernelsFor, WINOGRAD_MODE, type ConvGeometry, type SimdKernels, type SimdVariant } from './simdKernels';
+import { conv2dFilterGradOnThreads, conv2dOnThreads, conv2dReluPoolOnThreads, winogradOnThreads } from './parallelKernels';
 
 type TensorInfo = tf.TensorInfo;
 type KernelArgs = Parameters<tf.KernelFunc>[0];
@@ -52,8 +54,17 @@ function geometry(info: Conv2DInfo): ConvGeometry {
   return [B, H + padInfo.top + padInfo.bottom, W + padInfo.left + padInfo.right, Ci, OH, OW, Co, FH, FW, sh, sw];
 }
 
-/** Conv2D or FusedConv2D on the SIMD kernel when it covers the case, else `original`. */
-export function simdConv2D(args: KernelArgs, original: tf.KernelFunc, variant: SimdVariant = defaultSimdVariant()): TensorInfo {
+/**
+ * Whether winograd_conv3x3 computes the convolution: a 3×3 stride-1 filter on input channels in fours,
+ * at least 8 (with fewer, the transforms cost more than the products save); whole 2×2 output tiles
+ * unless the output is pooled (a pooling window is a tile).
+ */
+function winogradFits([, , , Ci, OH, OW, , FH, FW, sh, sw]: ConvGeometry, pooled: boolean): boolean {
+  return FH === 3 && FW === 3 && sh === 1 && sw === 1 && Ci >= 8 && Ci % 4 === 0 && (pooled || (OH % 2 === 0 && OW % 2 === 0));
+}
+
+/** Conv2D or FusedConv2D on the SIMD kernel when it covers the case, else `original`. `winograd` false: never Winograd's. */
+export function simdConv2D(args: KernelArgs, original: tf.KernelFunc, variant: SimdVariant = defaultSimdVariant(), winograd = true): TensorInfo {
   const { x, filter, bias, preluActivationWeights } = args.inputs as { x: TensorInfo; filter: TensorInfo; bias?: TensorInfo; preluActivationWeights?: TensorInfo };
   const attrs = args.attrs as unknown as ConvAttrs;
   const activation = attrs.activation ?? 'linear';
@@ -72,7 +83,13 @@ export function simdConv2D(args: KernelArgs, original: tf.KernelFunc, variant: S
     const input = padded(backend, kernels, x, info, temps);
     const out = backend.makeOutput(info.outShape, 'float32');
     const at = offsetIn(backend);
-    conv2dOnThreads(backend, kernels, variant, at(input), at(filter), bias ? at(bias) : 0, at(out), geometry(info), activation === 'relu' ? 1 : 0);
+    const relu = activation === 'relu';
+    if (winograd && winogradFits(geometry(info), false)) {
+      winogradOnThreads(backend, kernels, variant, at(input), at(filter), bias ? at(bias) : 0, at(out), 0, geometry(info),
+        relu ? WINOGRAD_MODE.relu : WINOGRAD_MODE.plain);
+    } else {
+      conv2dOnThreads(backend, kernels, variant, at(input), at(filter), bias ? at(bias) : 0, at(out), geometry(info), relu ? 1 : 0);
+    }
     return out;
   } finally {
     release(backend, temps);
@@ -82,7 +99,7 @@ export function simdConv2D(args: KernelArgs, original: tf.KernelFunc, variant: S
 /**
  * dW[fh,fw,ci,co] = Σ_{b,oh,ow} xPadded[b, oh·sh + fh, ow·sw + fw, ci] · dy[b,oh,ow,co]   (dilation 1, NHWC).
  */
-export function conv2DBackpropFilter(args: KernelArgs, variant: SimdVariant = defaultSimdVariant()): TensorInfo {
+export function conv2DBackpropFilter(args: KernelArgs, variant: SimdVariant = defaultSimdVariant(), winograd = true): TensorInfo {
   const backend = args.backend as WasmBackendLike;
   const { x, dy } = args.inputs as { x: TensorInfo; dy: TensorInfo };
   const attrs = (args.attrs ?? {}) as unknown as tf.Conv2DBackpropFilterAttrs;
@@ -100,7 +117,7 @@ export function conv2DBackpropFilter(args: KernelArgs, variant: SimdVariant = de
     const input = padded(backend, kernels, x, info, temps);
     const out = backend.makeOutput(info.filterShape, 'float32');
     const at = offsetIn(backend);
-    conv2dFilterGradOnThreads(backend, kernels, variant, at(input), at(dy), at(out), geometry(info));
+    conv2dFilterGradOnThreads(backend, kernels, variant, at(input), at(dy), at(out), geometry(info), winograd && winogradFits(geometry(info), false));
     return out;
   } finally {
     release(backend, temps);
@@ -112,7 +129,7 @@ export function conv2DBackpropFilter(args: KernelArgs, variant: SimdVariant = de
  * for a stride-1 'same' convolution with an odd filter, and which window position gave each maximum.
  * Outputs [pooled float32, winners int32], both [B, ⌊H/2⌋, ⌊W/2⌋, Co].
  */
-export function convReluPool2x2(args: KernelArgs, variant: SimdVariant = defaultSimdVariant()): TensorInfo[] {
+export function convReluPool2x2(args: KernelArgs, variant: SimdVariant = defaultSimdVariant(), winograd = true): TensorInfo[] {
   const { x, filter, bias } = args.inputs as { x: TensorInfo; filter: TensorInfo; bias: TensorInfo };
   const [B, H, W, Ci] = x.shape;
   const [FH, FW, filterCi, Co] = filter.shape;
@@ -131,7 +148,11 @@ export function convReluPool2x2(args: KernelArgs, variant: SimdVariant = default
     const pooled = backend.makeOutput(pooledShape, 'float32');
     const winners = backend.makeOutput(pooledShape, 'int32');
     const at = offsetIn(backend);
-    conv2dReluPoolOnThreads(backend, kernels, variant, at(input), at(filter), at(bias), at(pooled), at(winners), geometry(info));
+    if (winograd && winogradFits(geometry(info), true)) {
+      winogradOnThreads(backend, kernels, variant, at(input), at(filter), at(bias), at(pooled), at(winners), geometry(info), WINOGRAD_MODE.reluPool);
+    } else {
+      conv2dReluPoolOnThreads(backend, kernels, variant, at(input), at(filter), at(bias), at(pooled), at(winners), geometry(info));
+    }
     return [pooled, winners];
   } finally {
     release(backend, temps);

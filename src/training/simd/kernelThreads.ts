@@ -7,7 +7,8 @@
 import { Worker } from 'node:worker_threads';
 
 /** The kernels a thread may run (their index is what the control block carries). */
-export const THREAD_KERNELS = ['gemm_columns', 'conv2d', 'conv2d_filter_grad_columns', 'conv2d_relu_pool'] as const;
+export const THREAD_KERNELS = ['gemm_columns', 'conv2d', 'conv2d_filter_grad_columns', 'conv2d_relu_pool', 'winograd_conv3x3',
+  'winograd_filter_grad_columns'] as const;
 export type ThreadKernel = (typeof THREAD_KERNELS)[number];
 
 /**

@@ -555,3 +555,257 @@ void relu_pool_grad(const float* dy, const int* winners, float* dz, int B, int H
   }
   for (int c = 0; c < C; c++) column_sums[c] = (float)sums[c];
 }
+
+// ---- 3×3 stride-1 convolutions by Winograd's F(2×2, 3×3) (Lavin & Gray, 2016) ------------------------
+// Each 2×2 block of outputs (a tile) comes from a 4×4 block d of the padded input. The input block and
+// the filter g are transformed (V = Bᵀ·d·B, U = G·g·Gᵀ, both 4×4), multiplied position by position and
+// summed over input channels (16 products [tiles, Ci]·[Ci, Co]: the tile_madd of the gemm), and the sum
+// M goes back to outputs (Y = Aᵀ·M·A, 2×2): 16 multiply-adds per tile and channel pair instead of 36.
+// The transforms only add, subtract and halve, so values on a coarse grid stay exact (ties stay ties).
+//   Bᵀ = [1 0 −1 0; 0 1 1 0; 0 −1 1 0; 0 1 0 −1]   G = [1 0 0; ½ ½ ½; ½ −½ ½; 0 0 1]   Aᵀ = [1 1 1 0; 0 1 −1 −1]
+
+#define WINO_POSITIONS 16
+
+static inline int panel_count(int Co) { return (Co + PANEL_COLS - 1) / PANEL_COLS; }
+
+// Floats of the transformed filter: a bias row of panels × 8, then per position and panel, Ci rows of 8.
+EXPORT("winograd_filter_floats") int winograd_filter_floats(int Ci, int Co) {
+  return panel_count(Co) * PANEL_COLS * (1 + WINO_POSITIONS * Ci);
+}
+
+// Floats of scratch one winograd_conv3x3 call needs: V and M of 4 tiles.
+EXPORT("winograd_scratch_floats") int winograd_scratch_floats(int Ci, int Co) {
+  return WINO_POSITIONS * TILE_ROWS * (Ci + panel_count(Co) * PANEL_COLS);
+}
+
+// One row (a, b, c) of G·g times Gᵀ: four values, `step` floats apart.
+static inline void filter_row(float* dst, int step, float a, float b, float c) {
+  dst[0] = a;
+  dst[step] = 0.5f * (a + b + c);
+  dst[2 * step] = 0.5f * (a - b + c);
+  dst[3 * step] = c;
+}
+
+// u = the bias row, then U = G·g·Gᵀ of every (ci, co) of the [3, 3, Ci, Co] filter w, packed for
+// tile_madd: position ξ, panel q, row ci holds columns 8q..8q+7 (zero past Co).
+EXPORT("winograd_filter")
+void winograd_filter(const float* w, const float* bias, float* u, int Ci, int Co) {
+  const int panels = panel_count(Co), cols = panels * PANEL_COLS;
+  for (int j = 0; j < cols; j++) u[j] = bias && j < Co ? bias[j] : 0;
+  float* packed = u + cols;
+  const int position_step = panels * Ci * PANEL_COLS;  // floats from position ξ to ξ + 1
+  const int tap = Ci * Co;
+  for (int ci = 0; ci < Ci; ci++) {
+    for (int co = 0; co < cols; co++) {
+      float* dst = packed + ((co / PANEL_COLS) * Ci + ci) * PANEL_COLS + co % PANEL_COLS;
+      const float* g = w + ci * Co + co;
+      const int real = co < Co;
+      const float g0 = real ? g[0] : 0, g1 = real ? g[tap] : 0, g2 = real ? g[2 * tap] : 0;
+      const float g3 = real ? g[3 * tap] : 0, g4 = real ? g[4 * tap] : 0, g5 = real ? g[5 * tap] : 0;
+      const float g6 = real ? g[6 * tap] : 0, g7 = real ? g[7 * tap] : 0, g8 = real ? g[8 * tap] : 0;
+      filter_row(dst, position_step, g0, g1, g2);
+      filter_row(dst + 4 * position_step, position_step, 0.5f * (g0 + g3 + g6), 0.5f * (g1 + g4 + g7), 0.5f * (g2 + g5 + g8));
+      filter_row(dst + 8 * position_step, position_step, 0.5f * (g0 - g3 + g6), 0.5f * (g1 - g4 + g7), 0.5f * (g2 - g5 + g8));
+      filter_row(dst + 12 * position_step, position_step, g6, g7, g8);
+    }
+  }
+}
+
+// One row of V = (Bᵀ·d)·B from that row of Bᵀ·d (t0..t3, four channels each), positions `step` apart.
+static inline void input_row(float* v, int step, v128_t t0, v128_t t1, v128_t t2, v128_t t3) {
+  wasm_v128_store(v, wasm_f32x4_sub(t0, t2));
+  wasm_v128_store(v + step, wasm_f32x4_add(t1, t2));
+  wasm_v128_store(v + 2 * step, wasm_f32x4_sub(t2, t1));
+  wasm_v128_store(v + 3 * step, wasm_f32x4_sub(t1, t3));
+}
+
+// V of one tile for every input channel (Ci a multiple of 4): d is its 4×4 block's top left in the
+// padded input (rows `row` floats apart), v its first position's row, positions `step` floats apart.
+static inline void input_tile(float* v, int step, const float* d, int row, int Ci) {
+  const int r1 = row, r2 = 2 * row, r3 = 3 * row, c1 = Ci, c2 = 2 * Ci, c3 = 3 * Ci;
+  for (int c = 0; c < Ci; c += 4) {
+    const float* p = d + c;
+    float* o = v + c;
+#define AT(r, k) wasm_v128_load(p + (r) + (k))
+    input_row(o, step, wasm_f32x4_sub(AT(0, 0), AT(r2, 0)), wasm_f32x4_sub(AT(0, c1), AT(r2, c1)),
+              wasm_f32x4_sub(AT(0, c2), AT(r2, c2)), wasm_f32x4_sub(AT(0, c3), AT(r2, c3)));
+    input_row(o + 4 * step, step, wasm_f32x4_add(AT(r1, 0), AT(r2, 0)), wasm_f32x4_add(AT(r1, c1), AT(r2, c1)),
+              wasm_f32x4_add(AT(r1, c2), AT(r2, c2)), wasm_f32x4_add(AT(r1, c3), AT(r2, c3)));
+    input_row(o + 8 * step, step, wasm_f32x4_sub(AT(r2, 0), AT(r1, 0)), wasm_f32x4_sub(AT(r2, c1), AT(r1, c1)),
+              wasm_f32x4_sub(AT(r2, c2), AT(r1, c2)), wasm_f32x4_sub(AT(r2, c3), AT(r1, c3)));
+    input_row(o + 12 * step, step, wasm_f32x4_sub(AT(r1, 0), AT(r3, 0)), wasm_f32x4_sub(AT(r1, c1), AT(r3, c1)),
+              wasm_f32x4_sub(AT(r1, c2), AT(r3, c2)), wasm_f32x4_sub(AT(r1, c3), AT(r3, c3)));
+#undef AT
+  }
+}
+
+// The padded input's 4×4 block of tile t (tiles numbered image by image, row by row, TH × TW per image).
+static inline const float* tile_input(const float* x, int t, int TH, int TW, int PH, int PW, int Ci) {
+  const int b = t / (TH * TW), r = t % (TH * TW);
+  return x + ((b * PH + 2 * (r / TW)) * PW + 2 * (r % TW)) * Ci;
+}
+
+typedef struct { v128_t y00, y01, y10, y11; } Quad;
+
+// Y = Aᵀ·M·A + bias for four output channels: m is position 0's value, positions `step` floats apart.
+static inline Quad output_tile(const float* m, int step, v128_t bias) {
+#define M(i) wasm_v128_load(m + (i) * step)
+  const v128_t a0 = wasm_f32x4_add(wasm_f32x4_add(M(0), M(4)), M(8)), b0 = wasm_f32x4_sub(wasm_f32x4_sub(M(4), M(8)), M(12));
+  const v128_t a1 = wasm_f32x4_add(wasm_f32x4_add(M(1), M(5)), M(9)), b1 = wasm_f32x4_sub(wasm_f32x4_sub(M(5), M(9)), M(13));
+  const v128_t a2 = wasm_f32x4_add(wasm_f32x4_add(M(2), M(6)), M(10)), b2 = wasm_f32x4_sub(wasm_f32x4_sub(M(6), M(10)), M(14));
+  const v128_t a3 = wasm_f32x4_add(wasm_f32x4_add(M(3), M(7)), M(11)), b3 = wasm_f32x4_sub(wasm_f32x4_sub(M(7), M(11)), M(15));
+#undef M
+  Quad q = { wasm_f32x4_add(wasm_f32x4_add(wasm_f32x4_add(a0, a1), a2), bias), wasm_f32x4_add(wasm_f32x4_sub(wasm_f32x4_sub(a1, a2), a3), bias),
+             wasm_f32x4_add(wasm_f32x4_add(wasm_f32x4_add(b0, b1), b2), bias), wasm_f32x4_add(wasm_f32x4_sub(wasm_f32x4_sub(b1, b2), b3), bias) };
+  return q;
+}
+
+static inline void store_floats(float* dst, v128_t v, int n, int relu) {
+  if (relu) v = wasm_f32x4_pmax(wasm_f32x4_splat(0), v);
+  if (n >= 4) wasm_v128_store(dst, v);
+  else store_partial(dst, v, v, n);
+}
+
+// A 3×3, stride-1 convolution of the padded input x ([B, PH, PW, Ci], Ci a multiple of 4) with the
+// filter transformed by winograd_filter (u), tile by tile in groups of 4. mode 0: out[B, OH, OW, Co] =
+// conv + bias (OH and OW even); mode 1: the same, then ReLU; mode 2: the CNN block of conv2d_relu_pool,
+// out = the pooled [B, OH/2, OW/2, Co] and winners beside it (positions no window covers are not computed).
+// Scratch: winograd_scratch_floats(Ci, Co).
+EXPORT("winograd_conv3x3")
+void winograd_conv3x3(const float* x, const float* u, float* out, int* winners, int B, int PH, int PW, int Ci,
+                      int OH, int OW, int Co, int mode, float* scratch) {
+  const int panels = panel_count(Co), cols = panels * PANEL_COLS;
+  const int TH = OH / 2, TW = OW / 2, tiles = B * TH * TW;
+  const float* bias_row = u;
+  const float* packed = u + cols;
+  float* v = scratch;                                  // [position][4 tiles][Ci]
+  float* m = scratch + WINO_POSITIONS * TILE_ROWS * Ci;  // [position][4 tiles][cols]
+  const int v_step = TILE_ROWS * Ci, m_step = TILE_ROWS * cols;
+  for (int t0 = 0; t0 < tiles; t0 += TILE_ROWS) {
+    const int count = min_int(tiles - t0, TILE_ROWS);
+    // A group's missing tiles repeat its first (computed, never stored).
+    for (int s = 0; s < TILE_ROWS; s++) input_tile(v + s * Ci, v_step, tile_input(x, t0 + (s < count ? s : 0), TH, TW, PH, PW, Ci), PW * Ci, Ci);
+    for (int xi = 0; xi < WINO_POSITIONS; xi++) {
+      const float* a0 = v + xi * v_step;
+      for (int q = 0; q < panels; q++) {
+        const float* p = packed + (xi * panels + q) * Ci * PANEL_COLS;
+        const v128_t zero = wasm_f32x4_splat(0);
+        Tile acc = { zero, zero, zero, zero, zero, zero, zero, zero };
+        for (int ci = 0; ci < Ci; ci++, p += PANEL_COLS) acc = tile_madd(acc, a0 + ci, a0 + Ci + ci, a0 + 2 * Ci + ci, a0 + 3 * Ci + ci, p);
+        tile_store(tile_rows(m + xi * m_step + q * PANEL_COLS, cols, TILE_ROWS, PANEL_COLS), acc, 0);
+      }
+    }
+    for (int s = 0; s < count; s++) {
+      const int t = t0 + s, b = t / (TH * TW), r = t % (TH * TW);
+      float* y = out + ((b * OH + 2 * (r / TW)) * OW + 2 * (r % TW)) * Co;
+      for (int c = 0; c < Co; c += 4) {
+        const int n = min_int(Co - c, 4);
+        const Quad o = output_tile(m + s * cols + c, m_step, wasm_v128_load(bias_row + c));
+        if (mode == 2) {
+          const PooledHalf pooled = pool_window(o.y00, o.y01, o.y10, o.y11);
+          store_floats(out + t * Co + c, pooled.best, n, 0);
+          store_words(winners + t * Co + c, pooled.winner, pooled.winner, n);
+        } else {
+          store_floats(y + c, o.y00, n, mode);
+          store_floats(y + Co + c, o.y01, n, mode);
+          store_floats(y + OW * Co + c, o.y10, n, mode);
+          store_floats(y + (OW + 1) * Co + c, o.y11, n, mode);
+        }
+      }
+    }
+  }
+}
+
+// The filter gradient of a 3×3 stride-1 convolution the same way: the gradient of a tile's four outputs
+// dY goes to its 16 positions (dM = A·dY·Aᵀ), dU[ξ] = Σ_tiles V[ξ]ᵀ·dM[ξ] (16 products [Ci, tiles]·[tiles, Co],
+// tiles WINO_CHUNK at a time), and dw = Gᵀ·dU·G.
+#define WINO_CHUNK 32
+// Floats added to the distance between positions in V and dM: at a power of two (4 KB for 32 tiles of
+// 32 channels), the 16 positions of a tile share one set of the L1 cache and evict each other.
+#define WINO_SKEW 16
+
+// Floats of scratch one winograd_filter_grad_columns call needs: dU, then V and dM of a chunk of tiles.
+EXPORT("winograd_filter_grad_scratch_floats") int winograd_filter_grad_scratch_floats(int Ci, int Co) {
+  const int cols = panel_count(Co) * PANEL_COLS;
+  return WINO_POSITIONS * (Ci * cols + WINO_CHUNK * (Ci + cols) + 2 * WINO_SKEW);
+}
+
+// The first n (≤ 4) floats at p, zero past them.
+static inline v128_t load_floats(const float* p, int n) { return n >= 4 ? wasm_v128_load(p) : load_lo(p, n); }
+
+// One row of dM = (A·dY)·Aᵀ from that row of A·dY (p, q): four values, positions `step` floats apart.
+static inline void grad_row(float* dm, int step, v128_t p, v128_t q) {
+  wasm_v128_store(dm, p);
+  wasm_v128_store(dm + step, wasm_f32x4_add(p, q));
+  wasm_v128_store(dm + 2 * step, wasm_f32x4_sub(p, q));
+  wasm_v128_store(dm + 3 * step, wasm_f32x4_neg(q));
+}
+
+// Gᵀ·(x0..x3): three values from four (a column or a row of dU).
+static inline float gt0(float x0, float x1, float x2) { return x0 + 0.5f * (x1 + x2); }
+static inline float gt1(float x1, float x2) { return 0.5f * (x1 - x2); }
+static inline float gt2(float x1, float x2, float x3) { return 0.5f * (x1 + x2) + x3; }
+
+// dw[3, 3, Ci, Co] of a 3×3 stride-1 convolution (OH and OW even, Ci a multiple of 4) of the padded input
+// x ([B, PH, PW, Ci]) with the gradient dy ([B, OH, OW, Co]) of its output: output channels
+// j_begin..j_end alone (j_begin a multiple of PANEL_COLS), for threads that each take a block of them.
+// Scratch: winograd_filter_grad_scratch_floats(Ci, Co).
+EXPORT("winograd_filter_grad_columns")
+void winograd_filter_grad_columns(const float* x, const float* dy, float* dw, int B, int PH, int PW, int Ci,
+                                  int OH, int OW, int Co, float* scratch, int j_begin, int j_end) {
+  const int panels = panel_count(Co), cols = panels * PANEL_COLS;
+  const int TH = OH / 2, TW = OW / 2, tiles = B * TH * TW;
+  const int j_last = min_int(j_end, Co);
+  float* du = scratch;                                       // [position][Ci][cols]
+  float* v = du + WINO_POSITIONS * Ci * cols;                // [position][chunk tile][Ci]
+  const int v_step = WINO_CHUNK * Ci + WINO_SKEW, dm_step = panels * WINO_CHUNK * PANEL_COLS + WINO_SKEW;
+  float* dm = v + WINO_POSITIONS * v_step;                   // [position][panel][chunk tile][8]
+  for (int r = 0; r < WINO_POSITIONS * Ci; r++) __builtin_memset(du + r * cols + j_begin, 0, (unsigned long)(j_end - j_begin) * sizeof(float));
+  for (int t0 = 0; t0 < tiles; t0 += WINO_CHUNK) {
+    const int count = min_int(tiles - t0, WINO_CHUNK);
+    for (int s = 0; s < count; s++) {
+      const int t = t0 + s, b = t / (TH * TW), r = t % (TH * TW);
+      input_tile(v + s * Ci, v_step, tile_input(x, t, TH, TW, PH, PW, Ci), PW * Ci, Ci);
+      const float* g = dy + ((b * OH + 2 * (r / TW)) * OW + 2 * (r % TW)) * Co;
+      for (int c = j_begin; c < j_last; c += 4) {
+        const int n = min_int(j_last - c, 4);
+        const v128_t y00 = load_floats(g + c, n), y01 = load_floats(g + Co + c, n);
+        const v128_t y10 = load_floats(g + OW * Co + c, n), y11 = load_floats(g + (OW + 1) * Co + c, n);
+        float* o = dm + ((c / PANEL_COLS) * WINO_CHUNK + s) * PANEL_COLS + c % PANEL_COLS;
+        // Rows of A·dY: [y0·, y0· + y1·, y0· − y1·, −y1·] for each column of dY.
+        grad_row(o, dm_step, y00, y01);
+        grad_row(o + 4 * dm_step, dm_step, wasm_f32x4_add(y00, y10), wasm_f32x4_add(y01, y11));
+        grad_row(o + 8 * dm_step, dm_step, wasm_f32x4_sub(y00, y10), wasm_f32x4_sub(y01, y11));
+        grad_row(o + 12 * dm_step, dm_step, wasm_f32x4_neg(y10), wasm_f32x4_neg(y11));
+      }
+    }
+    for (int xi = 0; xi < WINO_POSITIONS; xi++) {
+      for (int ci = 0; ci < Ci; ci += TILE_ROWS) {
+        const float* a = v + xi * v_step + ci;
+        for (int j = j_begin; j < j_end; j += PANEL_COLS) {
+          const TileRows out = tile_rows(du + (xi * Ci + ci) * cols + j, cols, TILE_ROWS, PANEL_COLS);
+          const float* p = dm + xi * dm_step + (j / PANEL_COLS) * WINO_CHUNK * PANEL_COLS;
+          Tile acc = tile_load(out);
+          for (int s = 0, at = 0; s < count; s++, at += Ci, p += PANEL_COLS) acc = tile_madd(acc, a + at, a + at + 1, a + at + 2, a + at + 3, p);
+          tile_store(out, acc, 0);
+        }
+      }
+    }
+  }
+  const int position = Ci * cols, tap = Ci * Co;
+  for (int ci = 0; ci < Ci; ci++) {
+    for (int co = j_begin; co < j_last; co++) {
+      const float* u = du + ci * cols + co;
+#define U(i, j) u[((i) * 4 + (j)) * position]
+      // Gᵀ·dU (3 rows × 4), then ·G by rows.
+      const float c00 = gt0(U(0, 0), U(1, 0), U(2, 0)), c01 = gt0(U(0, 1), U(1, 1), U(2, 1)), c02 = gt0(U(0, 2), U(1, 2), U(2, 2)), c03 = gt0(U(0, 3), U(1, 3), U(2, 3));
+      const float c10 = gt1(U(1, 0), U(2, 0)), c11 = gt1(U(1, 1), U(2, 1)), c12 = gt1(U(1, 2), U(2, 2)), c13 = gt1(U(1, 3), U(2, 3));
+      const float c20 = gt2(U(1, 0), U(2, 0), U(3, 0)), c21 = gt2(U(1, 1), U(2, 1), U(3, 1)), c22 = gt2(U(1, 2), U(2, 2), U(3, 2)), c23 = gt2(U(1, 3), U(2, 3), U(3, 3));
+#undef U
+      float* d = dw + ci * Co + co;
+      d[0] = gt0(c00, c01, c02); d[tap] = gt1(c01, c02); d[2 * tap] = gt2(c01, c02, c03);
+      d[3 * tap] = gt0(c10, c11, c12); d[4 * tap] = gt1(c11, c12); d[5 * tap] = gt2(c11, c12, c13);
+      d[6 * tap] = gt0(c20, c21, c22); d[7 * tap] = gt1(c21, c22); d[8 * tap] = gt2(c21, c22, c23);
+    }
+  }
+}

@@ -39,6 +39,20 @@ export interface SimdKernels {
   /** A CNN block's 2×2 max pooling of relu(conv(xPadded, w) + bias), stride 1, and each window's winner (see kernels.c). */
   conv2d_relu_pool(x: number, w: number, bias: number, pooled: number, winners: number, b: number, ph: number, pw: number, ci: number,
     oh: number, ow: number, co: number, fh: number, fw: number, scratch: number): void;
+  /** Floats of the filter as winograd_filter transforms it. */
+  winograd_filter_floats(ci: number, co: number): number;
+  /** The bias row and U = G·g·Gᵀ of a [3, 3, Ci, Co] filter, packed for winograd_conv3x3 (bias 0 = none). */
+  winograd_filter(w: number, bias: number, u: number, ci: number, co: number): void;
+  /** Floats of scratch space one winograd_conv3x3 call needs. */
+  winograd_scratch_floats(ci: number, co: number): number;
+  /** A 3×3 stride-1 convolution by Winograd's F(2×2, 3×3) (see kernels.c); mode 0 plain, 1 ReLU, 2 the CNN block's ReLU and 2×2 pooling with winners. */
+  winograd_conv3x3(x: number, u: number, out: number, winners: number, b: number, ph: number, pw: number, ci: number,
+    oh: number, ow: number, co: number, mode: WinogradMode, scratch: number): void;
+  /** Floats of scratch space one winograd_filter_grad_columns call needs. */
+  winograd_filter_grad_scratch_floats(ci: number, co: number): number;
+  /** Output channels jBegin..jEnd of a 3×3 stride-1 convolution's filter gradient by Winograd's F(2×2, 3×3) (see kernels.c). */
+  winograd_filter_grad_columns(x: number, dy: number, dw: number, b: number, ph: number, pw: number, ci: number, oh: number, ow: number, co: number,
+    scratch: number, jBegin: number, jEnd: number): void;
   /** dz of conv2d_relu_pool's pooling and ReLU from dy and the winners, and dz summed per channel through c doubles of scratch `sums`. */
   relu_pool_grad(dy: number, winners: number, dz: number, b: number, h: number, w: number, c: number, qh: number, qw: number,
     sums: number, columnSums: number): void;
@@ -48,6 +62,10 @@ export interface SimdKernels {
   adam(w: number, wOut: number, g: number, m: number, v: number, n: number, negLr: number, beta1: number, beta2: number,
     oneMinusBeta1: number, oneMinusBeta2: number, epsilon: number, biasFix1: number, biasFix2: number): void;
 }
+
+/** What winograd_conv3x3 writes: the convolution, its ReLU, or the CNN block's pooled ReLU and winners. */
+export const WINOGRAD_MODE = { plain: 0, relu: 1, reluPool: 2 } as const;
+export type WinogradMode = (typeof WINOGRAD_MODE)[keyof typeof WINOGRAD_MODE];
 
 /** `relaxed`: fused multiply-add (relaxed SIMD); `simd`: plain SIMD, for engines without relaxed SIMD. */
 export type SimdVariant = 'relaxed' | 'simd';
