@@ -278,7 +278,13 @@ void conv2d_filter_grad_columns(const float* x, const float* dy, float* dw, int 
     const float* image = x + b * PH * PW * Ci;
     for (int j = j_begin; j < j_end; j += PANEL_COLS) {
       const int cols = min_int(j_end - j, PANEL_COLS);
-      pack_panel(panel, dy + b * OH * OW * Co, Co, OH * OW, j, cols);
+      // A whole panel of 8 channels is read where dy holds it (rows Co apart); a part one is packed with zeros.
+      const float* dy_rows = dy + b * OH * OW * Co + j;
+      const int p_step = cols == PANEL_COLS ? Co : PANEL_COLS;
+      if (cols < PANEL_COLS) {
+        pack_panel(panel, dy_rows - j, Co, OH * OW, j, cols);
+        dy_rows = panel;
+      }
       for (int r = 0; r < rows_total; r += TILE_ROWS) {
         const int rows = min_int(rows_total - r, TILE_ROWS);
         const TileRows out = tile_rows(dw + r * Co + j, Co, rows, cols);
@@ -287,10 +293,10 @@ void conv2d_filter_grad_columns(const float* x, const float* dy, float* dw, int 
         const float* a2 = image + tap_offset(rows > 2 ? r + 2 : r, FW, PW, Ci);
         const float* a3 = image + tap_offset(rows > 3 ? r + 3 : r, FW, PW, Ci);
         Tile t = tile_load(out);
-        const float* p = panel;
+        const float* p = dy_rows;
         for (int oh = 0; oh < OH; oh++) {
           const int line = oh * sh * PW * Ci;
-          for (int ow = 0, at = line; ow < OW; ow++, at += sw * Ci, p += PANEL_COLS) t = tile_madd(t, a0 + at, a1 + at, a2 + at, a3 + at, p);
+          for (int ow = 0, at = line; ow < OW; ow++, at += sw * Ci, p += p_step) t = tile_madd(t, a0 + at, a1 + at, a2 + at, a3 + at, p);
         }
         tile_store(out, t, 0);
       }
