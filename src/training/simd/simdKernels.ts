@@ -108,7 +108,7 @@ export function isSharedMemory(memory: WebAssembly.Memory): boolean {
   return typeof SharedArrayBuffer !== 'undefined' && memory.buffer instanceof SharedArrayBuffer;
 }
 
-/** The compiled kernels of `variant` for `memory`, plain or shared (each build compiled once per process, 14 KB, synchronously). */
+/** The compiled kernels of `variant` for `memory`, plain or shared (each build compiled once per process, 28 KB, synchronously). */
 export function simdModuleFor(memory: WebAssembly.Memory, variant: SimdVariant): WebAssembly.Module {
   const build: SimdBuild = isSharedMemory(memory) ? `${variant}Shared` : variant;
   let module = modules.get(build);
