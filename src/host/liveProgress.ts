@@ -5,6 +5,7 @@ import { isCommandConfig } from '../core/runConfig';
 import type { RunRecord } from '../core/runFormat';
 import { recentThroughput } from '../runner/sweepEstimate';
 import type { LiveProgress } from './treeModel';
+import { aboutDuration } from '../core/timeEstimate';
 
 /** The last step of a batch and when the worker logged it (ms since the run started). */
 interface StepMark {
@@ -143,7 +144,7 @@ export class LiveRuns {
     // Several runs: the one that finishes last decides when the batch is done.
     const etas = ids.map((id) => this.etaSeconds(id));
     const known = etas.every((e) => e !== undefined);
-    const eta = known && etas.length ? ` · ${formatEstimate(Math.max(...(etas as number[])))} left` : '';
+    const eta = known && etas.length ? ` · ${aboutDuration(Math.max(...(etas as number[])))} left` : '';
     return `$(loading~spin) PolyLoss: ${ids.length} running${queuedText}${eta}`;
   }
 
@@ -154,7 +155,7 @@ export class LiveRuns {
     const parts = [`epoch ${Math.max(1, run.epoch)}/${run.epochs}`];
     parts.push(run.totalSteps ? `step ${run.step}/${run.totalSteps}` : `step ${run.step}`);
     const eta = this.etaSeconds(runId);
-    if (eta !== undefined) parts.push(`${formatEstimate(eta)} left`);
+    if (eta !== undefined) parts.push(`${aboutDuration(eta)} left`);
     return parts.join(' · ');
   }
 
@@ -164,13 +165,3 @@ export class LiveRuns {
   }
 }
 
-/**
- * An estimated time in words, no more precise than an estimate is: 14 → "about 14 s",
- * 75 → "about 1 min", 150 → "about 3 min", 3725 → "about 1 h 2 min".
- */
-export function formatEstimate(seconds: number): string {
-  if (seconds < 59.5) return `about ${Math.max(1, Math.round(seconds))} s`;
-  const minutes = Math.round(seconds / 60);
-  if (minutes < 60) return `about ${minutes} min`;
-  return `about ${Math.floor(minutes / 60)} h${minutes % 60 ? ` ${minutes % 60} min` : ''}`;
-}

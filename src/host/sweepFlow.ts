@@ -11,7 +11,7 @@ import {
 } from '../core/sweep';
 import { validateRunConfig } from '../core/validate';
 import { sweepEstimate, type Calibration } from '../runner/sweepEstimate';
-import { formatEstimate } from './liveProgress';
+import { aboutDuration } from '../core/timeEstimate';
 import { configFor, initialChoices, parseSeeds, type NewRunSettings } from './newRunFlow';
 
 export type SweepStepId = 'base' | 'epsilon' | 'gamma' | 'labelSmoothing' | 'seeds' | 'baseline' | 'confirm';
@@ -226,7 +226,7 @@ export function etaText(configs: readonly RunConfig[], speed: SpeedState | undef
   if (!speed || speed.measuring) return 'estimating the time…';
   if (speed.measured.interrupted) return 'time unknown';
   const { seconds, basis } = sweepEstimate(configs, speed.measured, concurrency);
-  return seconds === undefined ? `time unknown (${basis})` : formatEstimate(seconds);
+  return seconds === undefined ? `time unknown (${basis})` : aboutDuration(seconds);
 }
 
 /** The estimate's basis in words, for the confirmation ("from speed of 3 recent runs like these: …"). */

@@ -83,7 +83,7 @@ describe('polyloss sweep and report', () => {
     const out = json<SweepJson>(result);
     sweepId = out.sweepId;
     assert.match(sweepId, /^sweep-\d{8}-\d{6}-[0-9a-f]{8}$/);
-    assert.match(result.stderr, /12 runs \(4 settings × 3 seeds\), 2 at a time; about [\d.:]+( s)? on this machine \(from a short calibration run: [\d,]+ samples\/s/);
+    assert.match(result.stderr, /12 runs \(4 settings × 3 seeds\), 2 at a time; about \d+ (s|min|h)( \d+ min)? on this machine \(from a short calibration run: [\d,]+ samples\/s/);
     assert.equal(out.planned, 12);
     assert.equal(out.ran.length, 12);
 
@@ -206,7 +206,7 @@ describe('polyloss sweep and report', () => {
       if (output.includes('Start 42 runs? [y/N]') && child.stdin.writable) child.stdin.end('n\n');
     });
     const code = await new Promise<number | null>((resolve) => child.on('close', resolve));
-    assert.match(output, /42 runs \(21 settings × 2 seeds\), 2 at a time; about [\d.:]+( s)? on this machine \(from speed of \d+ recent runs like these/);
+    assert.match(output, /42 runs \(21 settings × 2 seeds\), 2 at a time; about \d+ (s|min|h)( \d+ min)? on this machine \(from speed of \d+ recent runs like these/);
     assert.match(output, /Nothing was started\./);
     assert.equal(code, 1, output);
     assert.equal(runFiles().length, 12, 'no run was created');

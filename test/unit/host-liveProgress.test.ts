@@ -2,7 +2,7 @@ import { strict as assert } from 'node:assert';
 import { describe, it } from 'node:test';
 import { DEFAULT_CONFIG } from '../../src/core/runConfig';
 import { RUN_SCHEMA_VERSION, type StepMetric } from '../../src/core/runFormat';
-import { LiveRuns, expectedStepRate, formatEstimate } from '../../src/host/liveProgress';
+import { LiveRuns, expectedStepRate } from '../../src/host/liveProgress';
 
 const environment = { backend: 'wasm', tfjsVersion: '4.22.0', nodeVersion: 'v20', platform: 'linux' };
 
@@ -103,15 +103,5 @@ describe('live progress', () => {
     live.apply(started('a', 'A', 100));
     live.apply({ type: 'epoch', runId: 'a', epoch: { kind: 'epoch', epoch: 1, step: 10, t: 0, trainLoss: 1, valLoss: 1, valAcc: 0.42, pt: { mean: 0, q25: 0, q50: 0, q75: 0 } } });
     assert.equal(live.get('a')?.lastValAcc, 0.42);
-  });
-
-  it('says an estimate in seconds, minutes or hours, no more precisely than it is known', () => {
-    assert.equal(formatEstimate(14.2), 'about 14 s');
-    assert.equal(formatEstimate(0.4), 'about 1 s');
-    assert.equal(formatEstimate(59.4), 'about 59 s');
-    assert.equal(formatEstimate(59.6), 'about 1 min');
-    assert.equal(formatEstimate(150), 'about 3 min');
-    assert.equal(formatEstimate(3725), 'about 1 h 2 min');
-    assert.equal(formatEstimate(7200), 'about 2 h');
   });
 });

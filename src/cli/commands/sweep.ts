@@ -16,12 +16,12 @@ import {
 import { UsageError, type FlagSpec, type FlagValue } from '../args';
 import { GLOBAL_FLAGS, reconcileBeforeReading, writeJson, writeLine, type Command, type CliContext } from '../context';
 import { COMMAND_FLAG, PYTHON_FLAG, commandArgvOf, commandLaunchSettings } from '../commandRuns';
-import { formatDuration } from '../format';
 import { CONCURRENCY_FLAG, CONFIG_FILE_FLAG, CONFIG_FLAGS, SEEDS_FLAG, buildTrainConfigs, seedsOfFlag } from '../trainConfig';
 import { EXIT_INTERRUPTED, EXIT_RUN_FAILED, runTraining, type TrainingOptions, type TrainingResult } from '../training';
 import { checkSlurmReachable, EXECUTOR_FLAG, isSlurm, SLURM_FLAGS, slurmOptionsOf, submitToSlurm } from '../slurm';
 import { K_FLAG, METRIC_FLAG, analysisRequestOf, analyze, epochReader, resultsText } from './report';
 import { reportTraining } from './train';
+import { aboutDuration } from '../../core/timeEstimate';
 
 /**
  * `polyloss sweep`: a base config (the flags of `polyloss train`, or --config) × a grid over ε, γ and
@@ -174,7 +174,7 @@ async function estimate(todo: readonly RunConfig[], concurrency: number, runsDir
     });
     if (measured.interrupted) return undefined;
     const { seconds, basis } = sweepEstimate(todo, measured, concurrency);
-    return seconds === undefined ? `time unknown (${basis})` : `about ${formatDuration(seconds * 1000)} on this machine (${basis})`;
+    return seconds === undefined ? `time unknown (${basis})` : `${aboutDuration(seconds)} on this machine (${basis})`;
   } finally {
     process.off('SIGINT', onSignal);
     process.off('SIGTERM', onSignal);
