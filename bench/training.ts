@@ -98,6 +98,7 @@ async function main(): Promise<void> {
     cnnVariants['CNN CE, layers, shipped conv-input, max-pool and sum'] = () => measureTraining(on(CNN_BENCH, CE),
       { convBlocks: false, convBackpropInputAsConv: false, fastMaxPoolGrad: false, leadingAxesSumAsLoop: false });
     cnnVariants['CNN CE, shipped identity'] = () => measureTraining(on(CNN_BENCH, CE), { sharedIdentity: false });
+    cnnVariants['CNN CE, direct 3×3 convolutions (no Winograd)'] = () => measureTraining(on(CNN_BENCH, CE), { winograd: false });
   }
   const cnn = await interleaved(cnnVariants, Math.max(1, rounds - 1));
 
@@ -123,6 +124,7 @@ async function main(): Promise<void> {
     speedUp('replaced conv-input / max-pool / bias-sum speed-up (CNN, layers)', layers, cnn['CNN CE, layers, shipped conv-input, max-pool and sum']);
     speedUp('buffer-sharing identity speed-up (CNN)', cnn['CNN CE'], cnn['CNN CE, shipped identity']);
     speedUp('one-op CNN blocks over tfjs-layers conv, ReLU and pool layers (CNN)', cnn['CNN CE'], cnn['CNN CE, tfjs-layers conv, ReLU and pool layers']);
+    speedUp('Winograd F(2×2, 3×3) over direct 3×3 convolutions (CNN)', cnn['CNN CE'], cnn['CNN CE, direct 3×3 convolutions (no Winograd)']);
   }
 }
 
