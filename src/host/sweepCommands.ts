@@ -44,10 +44,11 @@ async function askPlace(count: number): Promise<SweepPlace | undefined> {
   const slurm = settings.slurmOptions();
   const limits = [slurm.partition && `partition ${slurm.partition}`, slurm.time && `time ${slurm.time}`, slurm.maxParallel && `at most ${slurm.maxParallel} at once`]
     .filter(Boolean).join(', ');
+  // The wizard's last question stays open when focus moves, as its other steps do (a run ending elsewhere must not dismiss it).
   const picked = await vscode.window.showQuickPick([
     { label: '$(vm) This machine', description: `${settings.maxConcurrentRuns()} at a time`, place: 'local' as const },
     { label: '$(server-environment) Slurm cluster', description: `one job array of ${count} task${count === 1 ? '' : 's'}${limits ? `: ${limits}` : ''}`, detail: 'Settings: polyloss.slurm.* (partition, time, extra sbatch arguments)', place: 'slurm' as const },
-  ], { title: 'Run Sweep: where to train', placeHolder: 'Where should the runs train?' });
+  ], { title: 'Run Sweep: where to train', placeHolder: 'Where should the runs train?', ignoreFocusOut: true });
   return picked?.place;
 }
 

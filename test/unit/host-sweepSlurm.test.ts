@@ -77,8 +77,8 @@ const fakeVscode = {
   window: {
     createQuickPick: () => widget('pick'),
     createInputBox: () => widget('input'),
-    showQuickPick: async (items: (Item & Record<string, unknown>)[], options: { title?: string }) => {
-      shown.push(`${options.title}: ${items.map((i) => `${i.label} (${String(i.description)})`).join(' | ')}`);
+    showQuickPick: async (items: (Item & Record<string, unknown>)[], options: { title?: string; ignoreFocusOut?: boolean }) => {
+      shown.push(`${options.title}${options.ignoreFocusOut ? ' (stays open when focus moves)' : ''}: ${items.map((i) => `${i.label} (${String(i.description)})`).join(' | ')}`);
       const answer = answers.shift() as RegExp | undefined;
       return answer && items.find((i) => answer.test(i.label));
     },
@@ -166,7 +166,8 @@ describe('Run Sweep… on a script run, Slurm cluster', () => {
     answers = wizardThen(/Slurm cluster/);
     const ids = await runSweep(scriptRun.id);
     assert.equal(ids.length, 2, messages.join('\n'));
-    assert.match(shown.find((s) => s.startsWith('Run Sweep: where to train')) ?? '', /This machine .*\| \$\(server-environment\) Slurm cluster \(one job array of 2 tasks: partition debug\)/);
+    assert.match(shown.find((s) => s.startsWith('Run Sweep: where to train')) ?? '',
+      /^Run Sweep: where to train \(stays open when focus moves\): .*This machine .*\| \$\(server-environment\) Slurm cluster \(one job array of 2 tasks: partition debug\)/);
     const records = ids.map(readRecord);
     assert.deepEqual(records.map((r) => [r.status, r.config.command?.argv, (r.config.loss as { epsilon?: number }).epsilon, r.slurm?.jobId, r.slurm?.taskId]), [
       ['queued', SCRIPT.command.argv, 0, '4242', 0], ['queued', SCRIPT.command.argv, 2, '4242', 1],
