@@ -9,7 +9,7 @@ import type { EpochMetric, RunEnvironment, RunRecord, RunSummary, StepMetric } f
 import { distribution } from '../core/metrics';
 import { createRng, shuffleInPlace } from '../core/random';
 import { selectBackend, type BackendInfo } from './backend';
-import { loadDataset, type SourceCache } from './datasets/index';
+import { cacheDatasetSource, loadDataset, type SourceCache } from './datasets/index';
 import { meanLoss } from './losses';
 import { INLINE_CLASS_LIMIT, type ClassResults } from '../core/classResults';
 import { disposeSplit, evaluateSplit, splitTensors, testSummary, type SplitTensors } from './metrics';
@@ -119,10 +119,10 @@ function yieldToEventLoop(): Promise<void> {
   return new Promise((resolve) => setImmediate(resolve));
 }
 
-/** Loads what a run of `config` needs before it trains (its backend, its parsed data into the hooks' cache), ahead of the run. */
-export async function prepareTraining(config: BuiltinRunConfig, hooks: Pick<TrainHooks, 'datasetsDir' | 'workspaceDir' | 'datasetCache'>): Promise<void> {
+/** Loads what a run of `config` needs before it trains (its backend, its parsed data into `cache`), ahead of the run. */
+export async function prepareTraining(config: BuiltinRunConfig, cache: SourceCache, hooks: Pick<TrainHooks, 'datasetsDir' | 'workspaceDir'> = {}): Promise<void> {
   await selectBackend(config.backend);
-  await loadDataset(config.dataset, config.seed, { datasetsDir: hooks.datasetsDir, workspaceDir: hooks.workspaceDir, cache: hooks.datasetCache });
+  await cacheDatasetSource(config.dataset, { datasetsDir: hooks.datasetsDir, workspaceDir: hooks.workspaceDir, cache });
 }
 
 export async function train(config: BuiltinRunConfig, hooks: TrainHooks = {}): Promise<TrainResult> {

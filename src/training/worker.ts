@@ -55,7 +55,7 @@ async function warmUp(config: RunConfig): Promise<void> {
   if (!checked.ok || checked.value.command !== undefined) return;
   try {
     const { prepareTraining } = await import('./train');
-    await prepareTraining(checked.value, { datasetCache });
+    await prepareTraining(checked.value, datasetCache);
   } catch {
     // The run that follows meets the same problem and records it.
   }

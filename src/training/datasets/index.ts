@@ -87,26 +87,32 @@ function need(spec: DatasetSpec, field: 'path' | 'labelsPath', what: string): st
 const csvFile = (spec: DatasetSpec) => need(spec, 'path', 'the CSV file');
 const csvOptions = (spec: DatasetSpec) => ({ labelColumn: spec.labelColumn, header: spec.header });
 
-async function loadSource(spec: DatasetSpec, options: LoadDatasetOptions): Promise<LabelledData> {
-  if ((BUNDLED_DATASETS as readonly string[]).includes(spec.name)) return loadBundled(spec.name as BundledDataset, options.datasetsDir);
-  if (spec.name === 'csv') return loadCsv(csvFile(spec), csvOptions(spec), options.workspaceDir);
+/** Where the examples of `spec` come from: their loader, and the cache's key (the files read, as they are now, and how they are parsed). */
+interface Source { key: string | undefined; load: () => Promise<LabelledData> }
+
+function sourceOf(spec: DatasetSpec, options: LoadDatasetOptions): Source {
+  const { datasetsDir, workspaceDir } = options;
+  const stamp = (files: string[], parse: unknown) => sourceKey(files.map((file) => resolveUserPath(file, workspaceDir)), parse);
+  if ((BUNDLED_DATASETS as readonly string[]).includes(spec.name)) {
+    const name = spec.name as BundledDataset;
+    return { key: sourceKey([bundledFile(name, datasetsDir)], name), load: () => loadBundled(name, datasetsDir) };
+  }
+  if (spec.name === 'csv') {
+    const file = csvFile(spec);
+    return { key: stamp([file], ['csv', csvOptions(spec)]), load: () => loadCsv(file, csvOptions(spec), workspaceDir) };
+  }
   if (spec.name === 'idx') {
-    return loadIdx(need(spec, 'path', 'the IDX images file'), need(spec, 'labelsPath', 'the IDX labels file'), options.workspaceDir);
+    const images = need(spec, 'path', 'the IDX images file');
+    const labels = need(spec, 'labelsPath', 'the IDX labels file');
+    return { key: stamp([images, labels], 'idx'), load: () => loadIdx(images, labels, workspaceDir) };
   }
   throw new DatasetError(`dataset.name ${JSON.stringify(spec.name)} is not one of ${[...BUNDLED_DATASETS, 'csv', 'idx'].join(', ')}`);
 }
 
-/** The key under which a cache keeps the source of `spec`: its files, as they are now, and how they are parsed. */
-function cacheKey(spec: DatasetSpec, options: LoadDatasetOptions): string | undefined {
-  if ((BUNDLED_DATASETS as readonly string[]).includes(spec.name)) {
-    return sourceKey([bundledFile(spec.name as BundledDataset, options.datasetsDir)], spec.name);
-  }
-  const file = (field: 'path' | 'labelsPath') => resolveUserPath(String(spec[field]), options.workspaceDir);
-  if (spec.name === 'csv' && typeof spec.path === 'string') return sourceKey([file('path')], ['csv', csvOptions(spec)]);
-  if (spec.name === 'idx' && typeof spec.path === 'string' && typeof spec.labelsPath === 'string') {
-    return sourceKey([file('path'), file('labelsPath')], 'idx');
-  }
-  return undefined;
+/** The parsed source of `spec`, from the cache when it holds these files unchanged. */
+function loadSource(spec: DatasetSpec, options: LoadDatasetOptions): Promise<LabelledData> {
+  const { key, load } = sourceOf(spec, options);
+  return options.cache ? options.cache.get(key, load) : load();
 }
 
 /** Independent random streams, so e.g. adding label noise leaves the split of the same seed unchanged. */
@@ -179,9 +185,13 @@ export function prepareDataset(data: LabelledData, spec: DatasetSpec, seed: numb
 
 export async function loadDataset(spec: DatasetSpec, seed: number, options: LoadDatasetOptions = {}): Promise<Dataset> {
   readSettings(spec);
-  const load = () => loadSource(spec, options);
-  const data = options.cache ? await options.cache.get(cacheKey(spec, options), load) : await load();
-  return prepareDataset(data, spec, seed);
+  return prepareDataset(await loadSource(spec, options), spec, seed);
+}
+
+/** Reads and parses the files of `spec` into `options.cache` ahead of its runs (each run makes its own splits). */
+export async function cacheDatasetSource(spec: DatasetSpec, options: LoadDatasetOptions & { cache: SourceCache }): Promise<void> {
+  readSettings(spec);
+  await loadSource(spec, options);
 }
 
 /**
