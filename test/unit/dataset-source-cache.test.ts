@@ -4,6 +4,7 @@ import { appendFileSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { cacheDatasetSource, loadDataset, SourceCache } from '../../src/training/datasets/index';
+import type { DatasetSpec } from '../../src/core/runConfig';
 import type { LabelledData } from '../../src/training/datasets/types';
 
 /** A cache that counts the sources it had to load. */
@@ -27,7 +28,7 @@ describe('parsed dataset sources kept between runs', () => {
     try {
       const file = path.join(dir, 'data.csv');
       writeFileSync(file, `a,b,label\n${csvRows(40)}\n`);
-      const spec = { name: 'csv', path: 'data.csv', labelColumn: 'label', validationFraction: 0.25, testFraction: 0.25 };
+      const spec: DatasetSpec = { name: 'csv', path: 'data.csv', labelColumn: 'label', validationFraction: 0.25, testFraction: 0.25 };
       const cache = new CountingCache();
       await cacheDatasetSource(spec, { workspaceDir: dir, cache });
       assert.equal(cache.loads, 1);
