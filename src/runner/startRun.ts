@@ -7,7 +7,7 @@ import { withLoggedSummary, writeRunRecord } from '../store/runFiles';
 import { createRun, isTerminal, readRunDir, runDirOf, RunStoreError } from '../store/runStore';
 import { Emitter, type Disposer } from '../core/emitter';
 import { errorMessage } from '../core/errors';
-import { forkWorker, type WorkerPool } from './workerPool';
+import { lendWorker, type WorkerPool } from './workerPool';
 
 export interface StartRunOptions {
   runsDir: string;
@@ -45,7 +45,6 @@ export interface RunHandle {
   readonly done: Promise<RunRecord>;
 }
 
-const STDERR_TAIL_CHARS = 2000;
 
 function describeExit(code: number | null, signal: NodeJS.Signals | null): string {
   if (signal) return `the training worker was killed by ${signal}`;
@@ -94,13 +93,9 @@ export function startRun(opts: StartRunOptions): RunHandle {
   }
   const { runId, runDir, record: queuedRecord } = claimRun(opts);
   const events = new Emitter<WorkerEvent>();
-  const worker = opts.workers ? opts.workers.take() : forkWorker(opts, false);
-  const child = worker.process;
-
-  let stderrTail = '';
-  const onStderr = (chunk: string): void => {
-    stderrTail = (stderrTail + chunk).slice(-STDERR_TAIL_CHARS);
-  };
+  // The listeners below are called only after this tick (the worker's events are asynchronous).
+  const loan = lendWorker(opts, { message: (m) => onMessage(m), close: (code, sig) => finish(code, sig), error: (e) => onError(e) });
+  const { worker, child } = loan;
 
   let endEvent: WorkerEvent | undefined;
   let stopRequested = false;
@@ -126,7 +121,7 @@ export function startRun(opts: StartRunOptions): RunHandle {
     if (current && isTerminal(current.status)) return current;
     const failedEvent = endEvent?.type === 'failed' ? endEvent : undefined;
     const status = failedEvent || !stopRequested ? 'failed' : interruptedBecause !== undefined ? 'interrupted' : 'cancelled';
-    const stderrLines = stderrTail.trim().split('\n').slice(-5).join('\n');
+    const stderrLines = loan.stderrLines(5);
     const reason = failedEvent?.error ?? spawnError?.message
       ?? (stopRequested ? `${describeExit(code, sig)} while stopping` : `${describeExit(code, sig)}${stderrLines ? `:\n${stderrLines}` : ''}`);
     let final: RunRecord = { ...(current ?? queuedRecord), status, endedAt: new Date().toISOString(), error: reason };
@@ -150,11 +145,9 @@ export function startRun(opts: StartRunOptions): RunHandle {
     if (ended) return;
     ended = true;
     timers.forEach(clearTimeout);
-    child.off('message', onMessage).off('close', onClose).off('error', onError);
-    child.stderr?.off('data', onStderr);
+    loan.detach();
     resolveDone(settle(code, sig, spawnError));
   };
-  const onClose = (code: number | null, sig: NodeJS.Signals | null): void => finish(code, sig);
   const onError = (e: Error): void => {
     // Spawning failed (no 'close' follows); other errors, e.g. a send to a dead channel, end in 'close'.
     if (child.pid === undefined) finish(null, null, e);
@@ -171,9 +164,6 @@ export function startRun(opts: StartRunOptions): RunHandle {
       else opts.workers?.giveBack(worker);
     }
   };
-  child.stderr?.on('data', onStderr);
-  child.on('message', onMessage).on('close', onClose).on('error', onError);
-
   handOver(runDir, queuedRecord, child.pid);
   const command: WorkerCommand = { type: 'start', runDir, runId, config: opts.config, threads: opts.threads };
   child.send(command, () => undefined);

@@ -56,6 +56,45 @@ export function forkWorker(opts: WorkerSpawnOptions, reusable: boolean): Trainin
   return { process: child, reusable };
 }
 
+/** What one job (a run, a data check) listens to on the worker lent to it. */
+export interface WorkerListeners {
+  message(message: unknown): void;
+  close(code: number | null, signal: NodeJS.Signals | null): void;
+  error(e: Error): void;
+}
+
+/** A worker lent to one job, with the job's listeners on it until `detach`. */
+export interface WorkerLoan {
+  readonly worker: TrainingWorker;
+  readonly child: ChildProcess;
+  /** The last `count` lines the worker wrote to stderr during the job (for the job's error). */
+  stderrLines(count: number): string;
+  detach(): void;
+}
+
+const STDERR_TAIL_CHARS = 2000;
+
+/** A warm worker of `opts.workers`, or one forked for the job alone, with the job's listeners on it. */
+export function lendWorker(opts: WorkerSpawnOptions & { workers?: WorkerPool }, listeners: WorkerListeners): WorkerLoan {
+  const worker = opts.workers ? opts.workers.take() : forkWorker(opts, false);
+  const child = worker.process;
+  let stderrTail = '';
+  const onStderr = (chunk: string): void => {
+    stderrTail = (stderrTail + chunk).slice(-STDERR_TAIL_CHARS);
+  };
+  child.stderr?.on('data', onStderr);
+  child.on('message', listeners.message).on('close', listeners.close).on('error', listeners.error);
+  return {
+    worker,
+    child,
+    stderrLines: (count) => stderrTail.trim().split('\n').slice(-count).join('\n'),
+    detach: () => {
+      child.off('message', listeners.message).off('close', listeners.close).off('error', listeners.error);
+      child.stderr?.off('data', onStderr);
+    },
+  };
+}
+
 /** Whether the process and its channel are still there to take a run. */
 function usable(child: ChildProcess): boolean {
   return child.exitCode === null && child.signalCode === null && child.connected;
