@@ -117,15 +117,24 @@ describe('Winograd F(2×2, 3×3) kernels', () => {
     }
   }
 
+  /**
+   * The kernels' input: x as it is, with the 'same' padding of one row and column left to the kernel (it
+   * reads zeros outside), or x padded beforehand (padding 0): [values, H, W, pad top, pad left].
+   */
+  const input = (c: Case, x: Float32Array, padFirst: boolean): [Float32Array, number, number, number, number] =>
+    (padFirst ? [padded(x, c), c.h + 2, c.w + 2, 0, 0] : [x, c.h, c.w, 1, 1]);
+
   /** winograd_filter then winograd_conv3x3 in `mode`: [output, winners as floats]. */
-  function winogradConv(c: Case, x: Float32Array, f: Float32Array, bias: Float32Array, mode: WinogradMode, variant: 'relaxed' | 'simd'): Float32Array[] {
+  function winogradConv(c: Case, x: Float32Array, f: Float32Array, bias: Float32Array, mode: WinogradMode, variant: 'relaxed' | 'simd',
+    padFirst = false): Float32Array[] {
     const kernels = simdKernelsFor(backend, variant);
     const pooled = mode === WINOGRAD_MODE.reluPool;
     const outSize = pooled ? c.b * Math.floor(c.h / 2) * Math.floor(c.w / 2) * c.co : c.b * c.h * c.w * c.co;
-    const [out, winners] = onHeap([padded(x, c), f, bias], [outSize, outSize, kernels.winograd_filter_floats(c.ci, c.co), kernels.winograd_scratch_floats(c.ci, c.co)],
+    const [values, H, W, top, left] = input(c, x, padFirst);
+    const [out, winners] = onHeap([values, f, bias], [outSize, outSize, kernels.winograd_filter_floats(c.ci, c.co), kernels.winograd_scratch_floats(c.ci, c.co)],
       ([xp, fp, bp, op, wp, up, sp]) => {
         kernels.winograd_filter(fp, bp, up, c.ci, c.co);
-        kernels.winograd_conv3x3(xp, up, op, wp, c.b, c.h + 2, c.w + 2, c.ci, c.h, c.w, c.co, mode, sp);
+        kernels.winograd_conv3x3(xp, up, op, wp, c.b, H, W, c.ci, c.h, c.w, c.co, top, left, mode, sp);
       });
     return [out, Float32Array.from(new Int32Array(winners.buffer, winners.byteOffset, winners.length))];
   }
@@ -139,7 +148,9 @@ describe('Winograd F(2×2, 3×3) kernels', () => {
           const f = values(9 * c.ci * c.co, 10 * i + 1);
           const bias = values(c.co, 10 * i + 2);
           const expected = referenceConv(x, f, bias, c);
-          assertClose(winogradConv(c, x, f, bias, WINOGRAD_MODE.plain, variant)[0], expected, 'conv');
+          const conv = winogradConv(c, x, f, bias, WINOGRAD_MODE.plain, variant)[0];
+          assertClose(conv, expected, 'conv');
+          assert.deepEqual(winogradConv(c, x, f, bias, WINOGRAD_MODE.plain, variant, true)[0], conv, 'the same bits from an input padded beforehand');
           const relu = winogradConv(c, x, f, bias, WINOGRAD_MODE.relu, variant)[0];
           assertClose(relu, expected.map((v) => Math.max(0, v)), 'relu');
           assert.ok(relu.some((v) => v === 0) && relu.some((v) => v > 0), 'ReLU clips some outputs and keeps others');
@@ -172,6 +183,7 @@ describe('Winograd F(2×2, 3×3) kernels', () => {
           }
           const [pooled, winners] = winogradConv(c, x, f, bias, WINOGRAD_MODE.reluPool, variant);
           assertClose(pooled, best, 'pooled');
+          assert.deepEqual(winogradConv(c, x, f, bias, WINOGRAD_MODE.reluPool, variant, true), [pooled, winners], 'the same bits from an input padded beforehand');
           if (grid) {
             // Sums of values on a grid are exact either way: every winner, ties included, is the reference's.
             assert.deepEqual([...winners], winner, 'winners');
@@ -190,11 +202,15 @@ describe('Winograd F(2×2, 3×3) kernels', () => {
           const x = values(c.b * c.h * c.w * c.ci, 10 * i + 6);
           const dy = values(c.b * c.h * c.w * c.co, 10 * i + 7);
           const scratch = kernels.winograd_filter_grad_scratch_floats(c.ci, c.co);
-          const grad = (blocks: [number, number][]) => onHeap([padded(x, c), dy], [9 * c.ci * c.co, scratch], ([xp, dyp, dwp, sp]) => {
-            for (const [begin, end] of blocks) kernels.winograd_filter_grad_columns(xp, dyp, dwp, c.b, c.h + 2, c.w + 2, c.ci, c.h, c.w, c.co, sp, begin, end);
-          })[0];
+          const grad = (blocks: [number, number][], padFirst = false) => {
+            const [values, H, W, top, left] = input(c, x, padFirst);
+            return onHeap([values, dy], [9 * c.ci * c.co, scratch], ([xp, dyp, dwp, sp]) => {
+              for (const [begin, end] of blocks) kernels.winograd_filter_grad_columns(xp, dyp, dwp, c.b, H, W, c.ci, c.h, c.w, c.co, top, left, sp, begin, end);
+            })[0];
+          };
           const whole = grad([[0, c.co]]);
           assertClose(whole, referenceFilterGrad(x, dy, c), 'dw');
+          assert.deepEqual(grad([[0, c.co]], true), whole, 'the same bits from an input padded beforehand');
           const split = Array.from({ length: Math.ceil(c.co / 8) }, (_, k): [number, number] => [8 * k, Math.min(c.co, 8 * k + 8)]);
           assert.deepEqual(grad(split.reverse()), whole, 'by blocks of channels: bit for bit');
         });

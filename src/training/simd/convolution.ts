@@ -11,8 +11,8 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import { offsetIn, release, type WasmBackendLike } from '../wasmHeap';
-import { defaultSimdVariant, simdKernelsFor, WINOGRAD_MODE, type ConvGeometry, type SimdKernels, type SimdVariant } from './simdKernels';
-import { conv2dFilterGradOnThreads, conv2dOnThreads, conv2dReluPoolOnThreads, winogradOnThreads } from './parallelKernels';
+import { defaultSimdVariant, simdKernelsFor, WINOGRAD_MODE, type ConvGeometry, type SimdKernels, type SimdVariant, type WinogradGeometry } from './simdKernels';
+import { conv2dFilterGradOnThreads, conv2dOnThreads, conv2dReluPoolOnThreads, winogradFilterGradOnThreads, winogradOnThreads } from './parallelKernels';
 
 type TensorInfo = tf.TensorInfo;
 type KernelArgs = Parameters<tf.KernelFunc>[0];
@@ -55,12 +55,16 @@ function geometry(info: Conv2DInfo): ConvGeometry {
 }
 
 /**
- * Whether winograd_conv3x3 computes the convolution: a 3×3 stride-1 filter on input channels in fours,
- * at least 8 (with fewer, the transforms cost more than the products save); whole 2×2 output tiles
- * unless the output is pooled (a pooling window is a tile).
+ * The sizes winograd_conv3x3 takes, when it computes the convolution: a 3×3 stride-1 filter on input
+ * channels in fours, at least 8 (with fewer, the transforms cost more than the products save); whole
+ * 2×2 output tiles unless the output is pooled (a pooling window is a tile). The input is not padded
+ * first: the kernel reads zeros outside it.
  */
-function winogradFits([, , , Ci, OH, OW, , FH, FW, sh, sw]: ConvGeometry, pooled: boolean): boolean {
-  return FH === 3 && FW === 3 && sh === 1 && sw === 1 && Ci >= 8 && Ci % 4 === 0 && (pooled || (OH % 2 === 0 && OW % 2 === 0));
+function winogradGeometry(info: Conv2DInfo, pooled: boolean): WinogradGeometry | undefined {
+  const { batchSize: B, inHeight: H, inWidth: W, inChannels: Ci, outHeight: OH, outWidth: OW, outChannels: Co,
+    filterHeight: FH, filterWidth: FW, strideHeight: sh, strideWidth: sw, padInfo } = info;
+  const fits = FH === 3 && FW === 3 && sh === 1 && sw === 1 && Ci >= 8 && Ci % 4 === 0 && (pooled || (OH % 2 === 0 && OW % 2 === 0));
+  return fits ? [B, H, W, Ci, OH, OW, Co, padInfo.top, padInfo.left] : undefined;
 }
 
 /** Conv2D or FusedConv2D on the SIMD kernel when it covers the case, else `original`. `winograd` false: never Winograd's. */
@@ -78,18 +82,19 @@ export function simdConv2D(args: KernelArgs, original: tf.KernelFunc, variant: S
   }
   const backend = args.backend as WasmBackendLike;
   const kernels = simdKernelsFor(backend, variant);
+  const at = offsetIn(backend);
+  const relu = activation === 'relu';
+  const wino = winograd ? winogradGeometry(info, false) : undefined;
+  if (wino) {
+    const out = backend.makeOutput(info.outShape, 'float32');
+    winogradOnThreads(backend, kernels, variant, at(x), at(filter), bias ? at(bias) : 0, at(out), 0, wino, relu ? WINOGRAD_MODE.relu : WINOGRAD_MODE.plain);
+    return out;
+  }
   const temps: TensorInfo[] = [];
   try {
     const input = padded(backend, kernels, x, info, temps);
     const out = backend.makeOutput(info.outShape, 'float32');
-    const at = offsetIn(backend);
-    const relu = activation === 'relu';
-    if (winograd && winogradFits(geometry(info), false)) {
-      winogradOnThreads(backend, kernels, variant, at(input), at(filter), bias ? at(bias) : 0, at(out), 0, geometry(info),
-        relu ? WINOGRAD_MODE.relu : WINOGRAD_MODE.plain);
-    } else {
-      conv2dOnThreads(backend, kernels, variant, at(input), at(filter), bias ? at(bias) : 0, at(out), geometry(info), relu ? 1 : 0);
-    }
+    conv2dOnThreads(backend, kernels, variant, at(input), at(filter), bias ? at(bias) : 0, at(out), geometry(info), relu ? 1 : 0);
     return out;
   } finally {
     release(backend, temps);
@@ -112,12 +117,18 @@ export function conv2DBackpropFilter(args: KernelArgs, variant: SimdVariant = de
     throw new Error(`Conv2DBackpropFilter on wasm: unsupported padding/rounding for input ${info.inShape.join('x')} and a ${info.filterHeight}x${info.filterWidth} filter`);
   }
   const kernels = simdKernelsFor(backend, variant);
+  const at = offsetIn(backend);
+  const wino = winograd ? winogradGeometry(info, false) : undefined;
+  if (wino) {
+    const out = backend.makeOutput(info.filterShape, 'float32');
+    winogradFilterGradOnThreads(backend, kernels, variant, at(x), at(dy), at(out), wino);
+    return out;
+  }
   const temps: TensorInfo[] = [];
   try {
     const input = padded(backend, kernels, x, info, temps);
     const out = backend.makeOutput(info.filterShape, 'float32');
-    const at = offsetIn(backend);
-    conv2dFilterGradOnThreads(backend, kernels, variant, at(input), at(dy), at(out), geometry(info), winograd && winogradFits(geometry(info), false));
+    conv2dFilterGradOnThreads(backend, kernels, variant, at(input), at(dy), at(out), geometry(info));
     return out;
   } finally {
     release(backend, temps);
@@ -141,18 +152,21 @@ export function convReluPool2x2(args: KernelArgs, variant: SimdVariant = default
   const info = tf.backend_util.computeConv2DInfo(x.shape as [number, number, number, number], filter.shape as [number, number, number, number], 1, 1, 'same');
   const backend = args.backend as WasmBackendLike;
   const kernels = simdKernelsFor(backend, variant);
+  const at = offsetIn(backend);
+  const pooledShape = [B, Math.floor(H / 2), Math.floor(W / 2), Co];
+  const wino = winograd ? winogradGeometry(info, true) : undefined;
+  if (wino) {
+    const pooled = backend.makeOutput(pooledShape, 'float32');
+    const winners = backend.makeOutput(pooledShape, 'int32');
+    winogradOnThreads(backend, kernels, variant, at(x), at(filter), at(bias), at(pooled), at(winners), wino, WINOGRAD_MODE.reluPool);
+    return [pooled, winners];
+  }
   const temps: TensorInfo[] = [];
   try {
     const input = padded(backend, kernels, x, info, temps);
-    const pooledShape = [B, Math.floor(H / 2), Math.floor(W / 2), Co];
     const pooled = backend.makeOutput(pooledShape, 'float32');
     const winners = backend.makeOutput(pooledShape, 'int32');
-    const at = offsetIn(backend);
-    if (winograd && winogradFits(geometry(info), true)) {
-      winogradOnThreads(backend, kernels, variant, at(input), at(filter), at(bias), at(pooled), at(winners), geometry(info), WINOGRAD_MODE.reluPool);
-    } else {
-      conv2dReluPoolOnThreads(backend, kernels, variant, at(input), at(filter), at(bias), at(pooled), at(winners), geometry(info));
-    }
+    conv2dReluPoolOnThreads(backend, kernels, variant, at(input), at(filter), at(bias), at(pooled), at(winners), geometry(info));
     return [pooled, winners];
   } finally {
     release(backend, temps);

@@ -579,9 +579,9 @@ EXPORT("winograd_filter_floats") int winograd_filter_floats(int Ci, int Co) {
   return panel_count(Co) * PANEL_COLS * (1 + WINO_POSITIONS * Ci);
 }
 
-// Floats of scratch one winograd_conv3x3 call needs: V and M of 4 tiles.
+// Floats of scratch one winograd_conv3x3 call needs: V and M of 4 tiles, and a block at the image's edge.
 EXPORT("winograd_scratch_floats") int winograd_scratch_floats(int Ci, int Co) {
-  return WINO_POSITIONS * TILE_ROWS * (Ci + panel_count(Co) * PANEL_COLS);
+  return WINO_POSITIONS * (TILE_ROWS * (Ci + panel_count(Co) * PANEL_COLS) + Ci);
 }
 
 // One row (a, b, c) of G·g times Gᵀ: four values, `step` floats apart.
@@ -645,10 +645,36 @@ static inline void input_tile(float* v, int step, const float* d, int row, int C
   }
 }
 
-// The padded input's 4×4 block of tile t (tiles numbered image by image, row by row, TH × TW per image).
-static inline const float* tile_input(const float* x, int t, int TH, int TW, int PH, int PW, int Ci) {
+// Where a tile's 4×4 block of the input is: its first value, and the floats between its rows.
+typedef struct { const float* at; int row; } Block;
+
+// The 4×4 input block of tile t (tiles numbered image by image, row by row, TH × TW per image) of x
+// ([B, H, W, Ci]): rows 2·th − pad_top.., columns 2·tw − pad_left... A block that crosses the image's
+// edge is copied into `edge` (16·Ci floats) with zeros outside it: the convolution's zero padding,
+// which is never stored whole.
+__attribute__((always_inline)) static inline Block tile_input(const float* x, int t, int TH, int TW, int H, int W, int Ci, int pad_top, int pad_left, float* edge) {
   const int b = t / (TH * TW), r = t % (TH * TW);
-  return x + ((b * PH + 2 * (r / TW)) * PW + 2 * (r % TW)) * Ci;
+  const int h0 = 2 * (r / TW) - pad_top, w0 = 2 * (r % TW) - pad_left;
+  const float* image = x + b * H * W * Ci;
+  if (h0 >= 0 && w0 >= 0 && h0 + 4 <= H && w0 + 4 <= W) {
+    const Block inside = { image + (h0 * W + w0) * Ci, W * Ci };
+    return inside;
+  }
+  for (int i = 0; i < 4; i++) {
+    for (int j = 0; j < 4; j++) {
+      float* dst = edge + (i * 4 + j) * Ci;
+      const int h = h0 + i, w = w0 + j;
+      // Vector copies: a call of memory.copy costs more than 4–8 floats take to move.
+      if (h >= 0 && h < H && w >= 0 && w < W) {
+        const float* src = image + (h * W + w) * Ci;
+        for (int c = 0; c < Ci; c += 4) wasm_v128_store(dst + c, wasm_v128_load(src + c));
+      } else {
+        for (int c = 0; c < Ci; c += 4) wasm_v128_store(dst + c, wasm_f32x4_splat(0));
+      }
+    }
+  }
+  const Block copied = { edge, 4 * Ci };
+  return copied;
 }
 
 typedef struct { v128_t y00, y01, y10, y11; } Quad;
@@ -672,25 +698,30 @@ static inline void store_floats(float* dst, v128_t v, int n, int relu) {
   else store_partial(dst, v, v, n);
 }
 
-// A 3×3, stride-1 convolution of the padded input x ([B, PH, PW, Ci], Ci a multiple of 4) with the
-// filter transformed by winograd_filter (u), tile by tile in groups of 4. mode 0: out[B, OH, OW, Co] =
-// conv + bias (OH and OW even); mode 1: the same, then ReLU; mode 2: the CNN block of conv2d_relu_pool,
-// out = the pooled [B, OH/2, OW/2, Co] and winners beside it (positions no window covers are not computed).
+// A 3×3, stride-1 convolution of x ([B, H, W, Ci], Ci a multiple of 4; zero padding pad_top rows above
+// and pad_left columns left, and as needed below and right) with the filter transformed by
+// winograd_filter (u), tile by tile in groups of 4. mode 0: out[B, OH, OW, Co] = conv + bias (OH and
+// OW even); mode 1: the same, then ReLU; mode 2: the CNN block of conv2d_relu_pool, out = the pooled
+// [B, OH/2, OW/2, Co] and winners beside it (positions no window covers are not computed).
 // Scratch: winograd_scratch_floats(Ci, Co).
 EXPORT("winograd_conv3x3")
-void winograd_conv3x3(const float* x, const float* u, float* out, int* winners, int B, int PH, int PW, int Ci,
-                      int OH, int OW, int Co, int mode, float* scratch) {
+void winograd_conv3x3(const float* x, const float* u, float* out, int* winners, int B, int H, int W, int Ci,
+                      int OH, int OW, int Co, int pad_top, int pad_left, int mode, float* scratch) {
   const int panels = panel_count(Co), cols = panels * PANEL_COLS;
   const int TH = OH / 2, TW = OW / 2, tiles = B * TH * TW;
   const float* bias_row = u;
   const float* packed = u + cols;
   float* v = scratch;                                  // [position][4 tiles][Ci]
   float* m = scratch + WINO_POSITIONS * TILE_ROWS * Ci;  // [position][4 tiles][cols]
+  float* edge = m + WINO_POSITIONS * TILE_ROWS * cols;   // [4][4][Ci]
   const int v_step = TILE_ROWS * Ci, m_step = TILE_ROWS * cols;
   for (int t0 = 0; t0 < tiles; t0 += TILE_ROWS) {
     const int count = min_int(tiles - t0, TILE_ROWS);
     // A group's missing tiles repeat its first (computed, never stored).
-    for (int s = 0; s < TILE_ROWS; s++) input_tile(v + s * Ci, v_step, tile_input(x, t0 + (s < count ? s : 0), TH, TW, PH, PW, Ci), PW * Ci, Ci);
+    for (int s = 0; s < TILE_ROWS; s++) {
+      const Block d = tile_input(x, t0 + (s < count ? s : 0), TH, TW, H, W, Ci, pad_top, pad_left, edge);
+      input_tile(v + s * Ci, v_step, d.at, d.row, Ci);
+    }
     for (int xi = 0; xi < WINO_POSITIONS; xi++) {
       const float* a0 = v + xi * v_step;
       for (int q = 0; q < panels; q++) {
@@ -733,7 +764,7 @@ void winograd_conv3x3(const float* x, const float* u, float* out, int* winners, 
 // Floats of scratch one winograd_filter_grad_columns call needs: dU, then V and dM of a chunk of tiles.
 EXPORT("winograd_filter_grad_scratch_floats") int winograd_filter_grad_scratch_floats(int Ci, int Co) {
   const int cols = panel_count(Co) * PANEL_COLS;
-  return WINO_POSITIONS * (Ci * cols + WINO_CHUNK * (Ci + cols) + 2 * WINO_SKEW);
+  return WINO_POSITIONS * (Ci * cols + WINO_CHUNK * (Ci + cols) + 2 * WINO_SKEW + Ci);
 }
 
 // The first n (≤ 4) floats at p, zero past them.
@@ -752,13 +783,13 @@ static inline float gt0(float x0, float x1, float x2) { return x0 + 0.5f * (x1 +
 static inline float gt1(float x1, float x2) { return 0.5f * (x1 - x2); }
 static inline float gt2(float x1, float x2, float x3) { return 0.5f * (x1 + x2) + x3; }
 
-// dw[3, 3, Ci, Co] of a 3×3 stride-1 convolution (OH and OW even, Ci a multiple of 4) of the padded input
-// x ([B, PH, PW, Ci]) with the gradient dy ([B, OH, OW, Co]) of its output: output channels
-// j_begin..j_end alone (j_begin a multiple of PANEL_COLS), for threads that each take a block of them.
+// dw[3, 3, Ci, Co] of a 3×3 stride-1 convolution (OH and OW even, Ci a multiple of 4) of x ([B, H, W, Ci],
+// zero padding as in winograd_conv3x3) with the gradient dy ([B, OH, OW, Co]) of its output: output
+// channels j_begin..j_end alone (j_begin a multiple of PANEL_COLS), for threads that each take a block of them.
 // Scratch: winograd_filter_grad_scratch_floats(Ci, Co).
 EXPORT("winograd_filter_grad_columns")
-void winograd_filter_grad_columns(const float* x, const float* dy, float* dw, int B, int PH, int PW, int Ci,
-                                  int OH, int OW, int Co, float* scratch, int j_begin, int j_end) {
+void winograd_filter_grad_columns(const float* x, const float* dy, float* dw, int B, int H, int W, int Ci,
+                                  int OH, int OW, int Co, int pad_top, int pad_left, float* scratch, int j_begin, int j_end) {
   const int panels = panel_count(Co), cols = panels * PANEL_COLS;
   const int TH = OH / 2, TW = OW / 2, tiles = B * TH * TW;
   const int j_last = min_int(j_end, Co);
@@ -766,12 +797,14 @@ void winograd_filter_grad_columns(const float* x, const float* dy, float* dw, in
   float* v = du + WINO_POSITIONS * Ci * cols;                // [position][chunk tile][Ci]
   const int v_step = WINO_CHUNK * Ci + WINO_SKEW, dm_step = panels * WINO_CHUNK * PANEL_COLS + WINO_SKEW;
   float* dm = v + WINO_POSITIONS * v_step;                   // [position][panel][chunk tile][8]
+  float* edge = dm + WINO_POSITIONS * dm_step;               // [4][4][Ci]
   for (int r = 0; r < WINO_POSITIONS * Ci; r++) __builtin_memset(du + r * cols + j_begin, 0, (unsigned long)(j_end - j_begin) * sizeof(float));
   for (int t0 = 0; t0 < tiles; t0 += WINO_CHUNK) {
     const int count = min_int(tiles - t0, WINO_CHUNK);
     for (int s = 0; s < count; s++) {
       const int t = t0 + s, b = t / (TH * TW), r = t % (TH * TW);
-      input_tile(v + s * Ci, v_step, tile_input(x, t, TH, TW, PH, PW, Ci), PW * Ci, Ci);
+      const Block d = tile_input(x, t, TH, TW, H, W, Ci, pad_top, pad_left, edge);
+      input_tile(v + s * Ci, v_step, d.at, d.row, Ci);
       const float* g = dy + ((b * OH + 2 * (r / TW)) * OW + 2 * (r % TW)) * Co;
       for (int c = j_begin; c < j_last; c += 4) {
         const int n = min_int(j_last - c, 4);

@@ -9,7 +9,7 @@
  */
 import type { WasmBackendLike } from '../wasmHeap';
 import { KernelThreads, MAX_SHARES, type ThreadKernel } from './kernelThreads';
-import { heapMemory, isSharedMemory, scratchOffset, simdModuleFor, WINOGRAD_MODE, type ConvGeometry, type SimdKernels, type SimdVariant, type WinogradMode } from './simdKernels';
+import { heapMemory, isSharedMemory, scratchOffset, simdModuleFor, WINOGRAD_MODE, type ConvGeometry, type SimdKernels, type SimdVariant, type WinogradGeometry, type WinogradMode } from './simdKernels';
 
 /** Columns of a gemm panel (PANEL_COLS in kernels.c): blocks of columns start at multiples of it. */
 const PANEL_COLS = 8;
@@ -124,12 +124,12 @@ export function conv2dReluPoolOnThreads(backend: WasmBackendLike, kernels: SimdK
 }
 
 /**
- * winograd_conv3x3 (see kernels.c) on the padded input by blocks of images, the filter transformed once
- * for all of them. `winners` is read in the pooling mode only.
+ * winograd_conv3x3 (see kernels.c) by blocks of images, the filter transformed once for all of them.
+ * `winners` is read in the pooling mode only.
  */
 export function winogradOnThreads(backend: WasmBackendLike, kernels: SimdKernels, variant: SimdVariant,
-  x: number, w: number, bias: number, out: number, winners: number, geometry: ConvGeometry, mode: WinogradMode): void {
-  const [B, PH, PW, Ci, OH, OW, Co] = geometry;
+  x: number, w: number, bias: number, out: number, winners: number, geometry: WinogradGeometry, mode: WinogradMode): void {
+  const [B, H, W, Ci, OH, OW, Co] = geometry;
   // 16 multiply-adds per 2×2 outputs and channel pair.
   const pool = poolFor(backend, variant, 4 * B * OH * OW * Ci * Co);
   const parts = blocks(B, pool ? threads : 1);
@@ -139,19 +139,30 @@ export function winogradOnThreads(backend: WasmBackendLike, kernels: SimdKernels
   kernels.winograd_filter(w, bias, filter, Ci, Co);
   const outImage = 4 * Co * (mode === WINOGRAD_MODE.reluPool ? Math.floor(OH / 2) * Math.floor(OW / 2) : OH * OW);
   runBlocks(kernels, 'winograd_conv3x3', pool, parts.map(([begin, end], t) => [
-    x + 4 * begin * PH * PW * Ci, filter, out + begin * outImage, mode === WINOGRAD_MODE.reluPool ? winners + begin * outImage : 0,
-    end - begin, PH, PW, Ci, OH, OW, Co, mode, filter + 4 * (filterFloats + floats * t)]));
+    x + 4 * begin * H * W * Ci, filter, out + begin * outImage, mode === WINOGRAD_MODE.reluPool ? winners + begin * outImage : 0,
+    end - begin, ...geometry.slice(1), mode, filter + 4 * (filterFloats + floats * t)]));
 }
 
-/** conv2d_filter_grad, or winograd_filter_grad when `winograd` (see kernels.c), by blocks of output channels. */
-export function conv2dFilterGradOnThreads(backend: WasmBackendLike, kernels: SimdKernels, variant: SimdVariant,
-  x: number, dy: number, dw: number, geometry: ConvGeometry, winograd: boolean): void {
-  const [B, PH, PW, Ci, OH, OW, Co, FH, FW] = geometry;
-  const pool = poolFor(backend, variant, B * OH * OW * Ci * Co * (winograd ? 4 : FH * FW));
+/** A filter gradient's split by blocks of 8 output channels: the pool (if any), the blocks, and block t's scratch of `floats`. */
+function channelBlocks(backend: WasmBackendLike, variant: SimdVariant, madds: number, Co: number, floats: number) {
+  const pool = poolFor(backend, variant, madds);
   const parts = blocks(Co, pool ? threads : 1, PANEL_COLS);
-  const floats = winograd ? kernels.winograd_filter_grad_scratch_floats(Ci, Co) : kernels.conv2d_filter_grad_scratch_floats(OH, OW);
   const scratch = scratchOffset(backend, floats * parts.length);
-  const sizes = winograd ? [B, PH, PW, Ci, OH, OW, Co] : geometry;
-  runBlocks(kernels, winograd ? 'winograd_filter_grad_columns' : 'conv2d_filter_grad_columns', pool, parts.map(([begin, end], t) =>
-    [x, dy, dw, ...sizes, scratch + 4 * floats * t, begin, end]));
+  return { pool, parts, scratchOf: (t: number) => scratch + 4 * floats * t };
+}
+
+/** conv2d_filter_grad (see kernels.c) by blocks of output channels. */
+export function conv2dFilterGradOnThreads(backend: WasmBackendLike, kernels: SimdKernels, variant: SimdVariant,
+  x: number, dy: number, dw: number, geometry: ConvGeometry): void {
+  const [B, , , Ci, OH, OW, Co, FH, FW] = geometry;
+  const { pool, parts, scratchOf } = channelBlocks(backend, variant, B * OH * OW * FH * FW * Ci * Co, Co, kernels.conv2d_filter_grad_scratch_floats(OH, OW));
+  runBlocks(kernels, 'conv2d_filter_grad_columns', pool, parts.map(([begin, end], t) => [x, dy, dw, ...geometry, scratchOf(t), begin, end]));
+}
+
+/** winograd_filter_grad_columns (see kernels.c) by blocks of output channels. */
+export function winogradFilterGradOnThreads(backend: WasmBackendLike, kernels: SimdKernels, variant: SimdVariant,
+  x: number, dy: number, dw: number, geometry: WinogradGeometry): void {
+  const [B, , , Ci, OH, OW, Co] = geometry;
+  const { pool, parts, scratchOf } = channelBlocks(backend, variant, 4 * B * OH * OW * Ci * Co, Co, kernels.winograd_filter_grad_scratch_floats(Ci, Co));
+  runBlocks(kernels, 'winograd_filter_grad_columns', pool, parts.map(([begin, end], t) => [x, dy, dw, ...geometry, scratchOf(t), begin, end]));
 }

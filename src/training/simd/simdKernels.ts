@@ -46,13 +46,11 @@ export interface SimdKernels {
   /** Floats of scratch space one winograd_conv3x3 call needs. */
   winograd_scratch_floats(ci: number, co: number): number;
   /** A 3×3 stride-1 convolution by Winograd's F(2×2, 3×3) (see kernels.c); mode 0 plain, 1 ReLU, 2 the CNN block's ReLU and 2×2 pooling with winners. */
-  winograd_conv3x3(x: number, u: number, out: number, winners: number, b: number, ph: number, pw: number, ci: number,
-    oh: number, ow: number, co: number, mode: WinogradMode, scratch: number): void;
+  winograd_conv3x3(x: number, u: number, out: number, winners: number, ...rest: [...WinogradGeometry, mode: WinogradMode, scratch: number]): void;
   /** Floats of scratch space one winograd_filter_grad_columns call needs. */
   winograd_filter_grad_scratch_floats(ci: number, co: number): number;
   /** Output channels jBegin..jEnd of a 3×3 stride-1 convolution's filter gradient by Winograd's F(2×2, 3×3) (see kernels.c). */
-  winograd_filter_grad_columns(x: number, dy: number, dw: number, b: number, ph: number, pw: number, ci: number, oh: number, ow: number, co: number,
-    scratch: number, jBegin: number, jEnd: number): void;
+  winograd_filter_grad_columns(x: number, dy: number, dw: number, ...rest: [...WinogradGeometry, scratch: number, jBegin: number, jEnd: number]): void;
   /** dz of conv2d_relu_pool's pooling and ReLU from dy and the winners, and dz summed per channel through c doubles of scratch `sums`. */
   relu_pool_grad(dy: number, winners: number, dz: number, b: number, h: number, w: number, c: number, qh: number, qw: number,
     sums: number, columnSums: number): void;
@@ -62,6 +60,9 @@ export interface SimdKernels {
   adam(w: number, wOut: number, g: number, m: number, v: number, n: number, negLr: number, beta1: number, beta2: number,
     oneMinusBeta1: number, oneMinusBeta2: number, epsilon: number, biasFix1: number, biasFix2: number): void;
 }
+
+/** Sizes as the Winograd kernels take them: the input (not padded), the output, and the zero rows above and columns left of the input. */
+export type WinogradGeometry = [b: number, h: number, w: number, ci: number, oh: number, ow: number, co: number, padTop: number, padLeft: number];
 
 /** What winograd_conv3x3 writes: the convolution, its ReLU, or the CNN block's pooled ReLU and winners. */
 export const WINOGRAD_MODE = { plain: 0, relu: 1, reluPool: 2 } as const;
