@@ -58,10 +58,10 @@ function poolFor(backend: WasmBackendLike, variant: SimdVariant, madds: number):
   return pool;
 }
 
-/** `count` items in contiguous blocks of whole `unit`s, SHARES_PER_THREAD per thread at most: [begin, end) pairs. */
-function blocks(count: number, threadCount: number, unit = 1): [number, number][] {
+/** `count` items in contiguous blocks of whole `unit`s, `perThread` per thread at most: [begin, end) pairs. */
+function blocks(count: number, threadCount: number, unit = 1, perThread = SHARES_PER_THREAD): [number, number][] {
   const units = Math.ceil(count / unit);
-  const n = threadCount === 1 ? 1 : Math.min(MAX_SHARES, threadCount * SHARES_PER_THREAD, units);
+  const n = threadCount === 1 ? 1 : Math.min(MAX_SHARES, threadCount * perThread, units);
   return Array.from({ length: n }, (_, i) => [
     Math.floor((i * units) / n) * unit,
     Math.min(count, Math.floor(((i + 1) * units) / n) * unit),
@@ -143,10 +143,13 @@ export function winogradOnThreads(backend: WasmBackendLike, kernels: SimdKernels
     end - begin, ...geometry.slice(1), mode, filter + 4 * (filterFloats + floats * t)]));
 }
 
-/** A filter gradient's split by blocks of 8 output channels: the pool (if any), the blocks, and block t's scratch of `floats`. */
-function channelBlocks(backend: WasmBackendLike, variant: SimdVariant, madds: number, Co: number, floats: number) {
+/**
+ * A filter gradient's split by blocks of 8 output channels: the pool (if any), the blocks, and block t's
+ * scratch of `floats`. `perThread`: blocks per thread at most (every block repeats the input's transforms).
+ */
+function channelBlocks(backend: WasmBackendLike, variant: SimdVariant, madds: number, Co: number, floats: number, perThread = SHARES_PER_THREAD) {
   const pool = poolFor(backend, variant, madds);
-  const parts = blocks(Co, pool ? threads : 1, PANEL_COLS);
+  const parts = blocks(Co, pool ? threads : 1, PANEL_COLS, perThread);
   const scratch = scratchOffset(backend, floats * parts.length);
   return { pool, parts, scratchOf: (t: number) => scratch + 4 * floats * t };
 }
@@ -163,6 +166,7 @@ export function conv2dFilterGradOnThreads(backend: WasmBackendLike, kernels: Sim
 export function winogradFilterGradOnThreads(backend: WasmBackendLike, kernels: SimdKernels, variant: SimdVariant,
   x: number, dy: number, dw: number, geometry: WinogradGeometry): void {
   const [B, , , Ci, OH, OW, Co] = geometry;
-  const { pool, parts, scratchOf } = channelBlocks(backend, variant, 4 * B * OH * OW * Ci * Co, Co, kernels.winograd_filter_grad_scratch_floats(Ci, Co));
+  // One block per thread: each block transforms every tile of the input again.
+  const { pool, parts, scratchOf } = channelBlocks(backend, variant, 4 * B * OH * OW * Ci * Co, Co, kernels.winograd_filter_grad_scratch_floats(Ci, Co), 1);
   runBlocks(kernels, 'winograd_filter_grad_columns', pool, parts.map(([begin, end], t) => [x, dy, dw, ...geometry, scratchOf(t), begin, end]));
 }
