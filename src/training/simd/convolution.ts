@@ -7,7 +7,8 @@
  *   gradients) by Winograd's F(2×2, 3×3) instead: 16 multiply-adds per 2×2 outputs and channel pair instead of 36.
  * - Conv2DBackpropFilter, which the wasm backend lacks (tensorflow/tfjs#8474), as the transposed patch
  *   matrix times dy, one image at a time.
- * The input is padded first so that every window lies inside it.
+ * The direct kernels' input is padded first so that every window lies inside it; the Winograd kernels
+ * read zeros outside the input instead.
  */
 import * as tf from '@tensorflow/tfjs';
 import { offsetIn, release, type WasmBackendLike } from '../wasmHeap';
