@@ -7,7 +7,7 @@
  * reports how that went with `done`, which names the same id.
  */
 import type { LossSpec } from './lossSpec';
-import { custom, guardOf, isObj, object, oneOf, optional, str, bool, where, type MessageOf, type Proven } from './messages';
+import { custom, guardOf, isObj, object, oneOf, optional, requestId, str, bool, type MessageOf, type Proven } from './messages';
 
 const LOSS_TYPES: readonly unknown[] = ['ce', 'poly', 'focal', 'poly-focal'];
 
@@ -17,9 +17,6 @@ export function isLossLike(x: unknown): x is LossSpec {
 }
 
 export const lossLike = custom('a loss spec', isLossLike);
-
-/** Names a request that expects an answer; chosen by the webview, repeated in the host's answer. */
-export const requestId = where('a request id', str, (id) => id.length > 0 && id.length <= 100);
 
 const runBase = object({
   /** What the run trains, e.g. "digits · mlp · 10 epochs" or "train.py (your script)". */

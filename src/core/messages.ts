@@ -74,6 +74,9 @@ export function where<T>(name: string, base: Field<T>, test: (x: T) => boolean):
   return { kind: 'custom', name, check: (x) => matches(base, x) && test(x as T) };
 }
 
+/** Names a request that expects an answer: chosen by the webview, repeated in the host's answer. */
+export const requestId = where('a request id', str, (id) => id.length > 0 && id.length <= 100);
+
 export function isObj(x: unknown): x is Record<string, unknown> {
   return typeof x === 'object' && x !== null && !Array.isArray(x);
 }

@@ -1,6 +1,6 @@
-import { isCoefficientHostMessage, isCoefficientWebviewMessage, lossLike, requestId } from './coefficientProtocol';
+import { isCoefficientHostMessage, isCoefficientWebviewMessage, lossLike } from './coefficientProtocol';
 import {
-  arrayOf, bool, custom, guardOf, isObj, nullable, object, oneOf, optional, str, where, type MessageOf, type Proven,
+  arrayOf, bool, custom, guardOf, isObj, nullable, object, oneOf, optional, requestId, str, where, type MessageOf, type Proven,
 } from './messages';
 import type { MetricLine, RunRecord } from './runFormat';
 import type { SavedTune } from './tune/saved';
