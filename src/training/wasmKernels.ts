@@ -381,6 +381,6 @@ export function installWasmKernels(): string[] {
   wrapKernel('Identity', identityShared);
   wrapKernel('Slice', sliceContiguous);
   const simd = defaultSimdVariant() === 'relaxed' ? 'relaxed SIMD (fused multiply-add)' : 'SIMD';
-  return [`${simd} kernels: Conv2D, Conv2DBackpropFilter, BatchMatMul, Adam, MaxPoolGrad 2×2, CNN blocks (conv + ReLU + 2×2 pool and their gradient), leading-axes Sum, bias-row Add, padding`,
+  return [`${simd} kernels: Conv2D, Conv2DBackpropFilter, BatchMatMul, Adam, MaxPoolGrad 2×2, CNN blocks (conv + ReLU + 2×2 pool and their gradient), Winograd F(2×2, 3×3) for 3×3 convolutions, leading-axes Sum, bias-row Add, padding`,
     'Conv2DBackpropInput as Conv2D', 'row-copy GatherV2', 'buffer-sharing Identity', 'block-copy Slice'];
 }

@@ -563,7 +563,7 @@ void relu_pool_grad(const float* dy, const int* winners, float* dz, int B, int H
 }
 
 // ---- 3×3 stride-1 convolutions by Winograd's F(2×2, 3×3) (Lavin & Gray, 2016) ------------------------
-// Each 2×2 block of outputs (a tile) comes from a 4×4 block d of the padded input. The input block and
+// Each 2×2 block of outputs (a tile) comes from a 4×4 block d of the input (zeros outside it). The block and
 // the filter g are transformed (V = Bᵀ·d·B, U = G·g·Gᵀ, both 4×4), multiplied position by position and
 // summed over input channels (16 products [tiles, Ci]·[Ci, Co]: the tile_madd of the gemm), and the sum
 // M goes back to outputs (Y = Aᵀ·M·A, 2×2): 16 multiply-adds per tile and channel pair instead of 36.
@@ -625,8 +625,8 @@ static inline void input_row(float* v, int step, v128_t t0, v128_t t1, v128_t t2
   wasm_v128_store(v + 3 * step, wasm_f32x4_sub(t1, t3));
 }
 
-// V of one tile for every input channel (Ci a multiple of 4): d is its 4×4 block's top left in the
-// padded input (rows `row` floats apart), v its first position's row, positions `step` floats apart.
+// V of one tile for every input channel (Ci a multiple of 4): d is its 4×4 block's top left (rows `row`
+// floats apart, see tile_input), v its first position's row, positions `step` floats apart.
 static inline void input_tile(float* v, int step, const float* d, int row, int Ci) {
   const int r1 = row, r2 = 2 * row, r3 = 3 * row, c1 = Ci, c2 = 2 * Ci, c3 = 3 * Ci;
   for (int c = 0; c < Ci; c += 4) {
