@@ -10,6 +10,7 @@ export const COMMANDS = {
   openDashboard: 'polyloss.openDashboard',
   openRun: 'polyloss.openRun',
   compareSelected: 'polyloss.compareSelected',
+  untickAll: 'polyloss.untickAll',
   deleteRun: 'polyloss.deleteRun',
   renameRun: 'polyloss.renameRun',
   exportRuns: 'polyloss.exportRuns',

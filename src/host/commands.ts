@@ -106,6 +106,8 @@ export function registerCommands(deps: CommandDeps): vscode.Disposable[] {
       return vscode.commands.executeCommand(COMMANDS.openDashboard, ids, undefined, 'compare');
     },
 
+    [COMMANDS.untickAll]: () => selection.set([]),
+
     [COMMANDS.deleteRun]: async (arg, multi) => {
       const runs = await targetRuns(arg, multi, 'Runs to delete');
       const broken = brokenTargets(arg, multi);

@@ -25,9 +25,10 @@ const isChecked = async (row) => (await row.locator('.monaco-checkbox').first().
 export async function run({ wb, page, check, lap, workbenchUrl, ws, runsDir, project }) {
   await showRunsView(wb, workbenchUrl(ws));
   // What a user types in a terminal of the workspace; only the environment points at this project's client.
-  // 600 epochs (about 20 s, 12,000 steps): long enough that the dashboard sees the curve grow while the script trains.
+  // 900 epochs (about 25 s, 18,000 steps: under the 20,000 a chart shows one by one): long enough that the
+  // dashboard sees the curve grow while the script trains.
   const script = path.join(project, 'examples', 'pytorch-digits', 'train.py');
-  const child = spawn('/usr/bin/python3', [script, '--epochs', '600', '--seed', '77', '--loss', '{"type": "poly", "epsilon": 1}'], {
+  const child = spawn('/usr/bin/python3', [script, '--epochs', '900', '--seed', '77', '--loss', '{"type": "poly", "epsilon": 1}'], {
     cwd: ws, stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, PYTHONPATH: path.join(project, 'python') },
   });
   let output = '';
@@ -42,14 +43,21 @@ export async function run({ wb, page, check, lap, workbenchUrl, ws, runsDir, pro
     check(await running.locator('.codicon-loading').count() === 1, 'the tree shows the script\'s run running');
     await wb.screenshot('script-run-live-in-tree');
 
-    // Only this run ticked, so the comparison holds just its curve (earlier scenarios may have ticked others).
-    for (const row of await wb.viewPane('Runs').locator('.monaco-list-row').all()) {
-      // force: the hover of the checkbox just clicked may lie over the next one
-      if (await isChecked(row)) await row.locator('.monaco-checkbox').first().click({ force: true });
-    }
-    await page.mouse.move(1, 1);
-    await running.first().locator('.monaco-checkbox').first().click();
-    await waitFor('the script run ticked', () => isChecked(running.first()), { timeout: 5000 });
+    // Only this run ticked, so the comparison holds just its curve: earlier scenarios ticked others, some
+    // of them out of the tree's view. Untick All Runs clears them all (it is offered once a run is ticked).
+    const tick = async () => {
+      await page.mouse.move(1, 1);
+      await running.first().locator('.monaco-checkbox').first().click();
+      await waitFor('the script run ticked', () => isChecked(running.first()), { timeout: 5000 });
+    };
+    if (!(await isChecked(running.first()))) await tick();
+    await wb.runCommand('PolyLoss: Untick All Runs');
+    await waitFor('every run unticked', async () => {
+      for (const row of await wb.viewPane('Runs').locator('.monaco-list-row').all()) if (await isChecked(row)) return false;
+      return true;
+    }, { timeout: 5000 });
+    check(true, 'Untick All Runs unticks every run in view');
+    await tick();
     await wb.runCommand('PolyLoss: Open Dashboard');
     const dashboard = await webviewFrame(page, 'dashboard');
     await dashboard.locator('vscode-tab-header', { hasText: 'Compare' }).click();
@@ -62,6 +70,8 @@ export async function run({ wb, page, check, lap, workbenchUrl, ws, runsDir, pro
       return points > first ? points : undefined;
     }, { timeout: 30000 });
     check(true, `the dashboard follows the script live (${first} → ${grown} points)`);
+    const drawn = (await dashboard.evaluate(() => window.__polyloss.chartState('compare'))).datasets.length;
+    check(drawn === 2, `the comparison holds the script's run alone, raw and smoothed (${drawn} curves): no run ticked before stayed ticked`);
     await wb.screenshot('script-run-curves-live');
 
     const code = await exited;
