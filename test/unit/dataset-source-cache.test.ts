@@ -63,4 +63,18 @@ describe('parsed dataset sources kept between runs', () => {
     await cache.get(undefined, async () => { loads++; return source(1); });
     assert.equal(loads, 7, 'a source with no key (a file that could not be looked at) is never kept');
   });
+
+  it('loads a source once when a second caller asks while the first load is under way, and again after a load failed', async () => {
+    const cache = new SourceCache();
+    let loads = 0;
+    let finish!: (data: LabelledData) => void;
+    const slow = () => { loads++; return new Promise<LabelledData>((resolve) => { finish = resolve; }); };
+    const [first, second] = [cache.get('k', slow), cache.get('k', slow)];
+    finish({ x: new Float32Array(3), y: new Int32Array(3) } as unknown as LabelledData);
+    assert.equal(await first, await second);
+    assert.equal(loads, 1);
+    await assert.rejects(cache.get('bad', async () => { loads++; throw new Error('unreadable'); }), /unreadable/);
+    await cache.get('bad', async () => { loads++; return { x: new Float32Array(1), y: new Int32Array(1) } as unknown as LabelledData; });
+    assert.equal(loads, 3, 'a failed load is not kept: the next caller loads again');
+  });
 });

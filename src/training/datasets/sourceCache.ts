@@ -33,6 +33,8 @@ function bytesOf(data: LabelledData): number {
 export class SourceCache {
   /** In use order: the most recently used last. */
   private readonly entries = new Map<string, LabelledData>();
+  /** Loads under way: a second caller (the data check while the warm-up still loads) waits for the same one. */
+  private readonly loading = new Map<string, Promise<LabelledData>>();
 
   constructor(private readonly maxBytes = SOURCE_CACHE_BYTES) {}
 
@@ -45,9 +47,14 @@ export class SourceCache {
       this.entries.set(key, cached);
       return cached;
     }
-    const data = await load();
-    this.keep(key, data);
-    return data;
+    const pending = this.loading.get(key);
+    if (pending) return pending;
+    const loaded = load().then((data) => {
+      this.keep(key, data);
+      return data;
+    }).finally(() => this.loading.delete(key));
+    this.loading.set(key, loaded);
+    return loaded;
   }
 
   private keep(key: string, data: LabelledData): void {
