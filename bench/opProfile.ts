@@ -3,7 +3,7 @@
  * that runs others, like our Conv2DBackpropInput, counts as one), and so are the backend's tensor
  * allocation and release, the forward pass, the loss, the backward pass and the optimizer. What is left
  * of a phase after its kernels is JavaScript: tfjs's engine and layers, the tape, our float64 loss.
- * Times are process CPU time (the wasm backend runs on one thread), exclusive: a frame's time excludes
+ * Times are process CPU time (on one kernel thread, set here), exclusive: a frame's time excludes
  * the frames inside it, so the rows add up to the step.
  * bench/peer/pytorch_bench.py --profile groups PyTorch's profiler events into the same kinds.
  */
@@ -12,6 +12,7 @@ import type { BuiltinRunConfig } from '../src/core/runConfig';
 import { loadDataset } from '../src/training/datasets/index';
 import { disposeSplit, splitTensors } from '../src/training/metrics';
 import { buildModel } from '../src/training/models';
+import { setKernelThreads } from '../src/training/simd/parallelKernels';
 import { makeOptimizer, trainStep } from '../src/training/train';
 
 /** The kinds of work both profiles report, in the order printed. */
@@ -150,6 +151,7 @@ export interface StepProfile {
  * pass, repeated), timing every step op by op; then the same steps again without the timers.
  */
 export async function profileSteps(config: BuiltinRunConfig, steps: number, warmUpSteps: number): Promise<StepProfile> {
+  setKernelThreads(1);
   const data = await loadDataset(config.dataset, config.seed);
   const split = splitTensors(data.train.x, data.train.y, data.train.n, data.inputShape, data.numClasses);
   const model = buildModel(config.model, data.inputShape, data.numClasses, config.seed);

@@ -1,7 +1,8 @@
 /**
  * The dataset check of training/preflight run in a training worker, for a caller whose thread must
  * stay responsive: the extension host. Parsing a large CSV file takes a while, and the worker does
- * this without loading TensorFlow.js. A pooled worker keeps what it parsed and stays warm for the runs.
+ * this without loading TensorFlow.js. A pooled worker keeps the bundled or IDX files it parsed (a CSV check
+ * reads the first rows only) and stays warm for the runs.
  */
 import * as fs from 'node:fs';
 import { isPreflightReply, type PreflightBatch, type PreflightCommand, type PreflightReply } from '../core/protocol';
