@@ -179,9 +179,9 @@ function brokenItem(node: BrokenNode): vscode.TreeItem {
   return item;
 }
 
-/** The parts of a group item that its runs' records decide. */
+/** The parts of a group item that its runs' records decide (its tooltip counts them by status). */
 function groupLook(group: GroupNode): string {
-  return `${groupDescription(group)}\n${groupContextValue(group)}`;
+  return `${groupDescription(group)}\n${groupContextValue(group)}\n${groupTooltip(group)}`;
 }
 
 /** Creates the tree view and keeps it in step with the model, the selection and live progress. */

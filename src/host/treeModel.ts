@@ -155,7 +155,10 @@ export function runDescription(record: RunRecord, live?: LiveProgress): string {
   return parts.join(' · ');
 }
 
-/** "Sweep sweep-20260301-101500-abc12345" (sweeps are labelled by their grid; the id stays findable). */
+/**
+ * "Sweep sweep-20260301-101500-abc12345" and its runs by status on a second line (sweeps are labelled by
+ * their grid; the id stays findable); other groups: their label.
+ */
 export function groupTooltip(group: GroupNode): string {
   const sweepId = sweepIdFromArg(group);
   return sweepId ? `Sweep ${sweepId}\n${describeSweepState(group.runs.map((r) => r.record))}` : group.label;
