@@ -66,7 +66,7 @@ describe('Runs tree redraws', () => {
     const before = tree.getTreeItem(group);
     assert.match(String(before.tooltip), /queued/);
 
-    records.set('b', sweepRun('b', 'cancelled', 2));
+    records.set('b', { ...records.get('b')!, status: 'cancelled' });
     tree.runsChanged(['b']);
     const nodes = redrawn.at(-1) as TreeNode[];
     assert.ok(Array.isArray(nodes) && nodes.some((n) => n.kind === 'group'), 'the group is among the redrawn items');
