@@ -57,8 +57,10 @@ export class TuneRounds {
   /** The Sweep tab shows `sweepId` (undefined: ticked runs) with these runs; asks the host when they changed. */
   showSweep(sweepId: string | undefined, runs: readonly RunRecord[]): void {
     if (sweepId !== this.sweepId) {
+      // Hidden until the new sweep's answer; coming back to a sweep asks again, as its section was hidden.
       this.sweepId = sweepId;
       this.root.hidden = true;
+      this.asked = '';
     }
     if (sweepId === undefined) return;
     const signature = `${sweepId} ${runs.map((r) => `${r.id}:${r.status}`).join(',')}`;
