@@ -10,7 +10,7 @@ import { METRICS_FILE, RUN_FILE, USER_FILE, readMetricsHistory, readMetricsStrea
 import { isRunFolderName, isTerminal, listRuns, readRunFolder, runDirOf, type BrokenRun } from '../store/runStore';
 import { Emitter } from '../core/emitter';
 import { MetricsTail } from '../store/metricsTail';
-import { readOutputTail, type OutputTail } from '../store/outputLog';
+import { outputSizeOf, readOutputTail, type OutputTail } from '../store/outputLog';
 import type { RunsModel } from './services';
 
 /** Milliseconds to gather file events before reading: a step batch touches the same files many times. */
@@ -71,6 +71,10 @@ export class RunsIndex implements RunsModel {
 
   readOutput(runId: string): OutputTail | undefined {
     return readOutputTail(runDirOf(this.dir, runId), OUTPUT_TAIL_BYTES);
+  }
+
+  outputSize(runId: string): number | undefined {
+    return outputSizeOf(runDirOf(this.dir, runId));
   }
 
   readHistory(runId: string): Promise<{ lines: MetricLine[]; cursor: MetricsCursor }> {

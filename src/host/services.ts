@@ -16,8 +16,10 @@ export interface RunsModel {
   readMetrics(runId: string): Promise<MetricLine[]>;
   /** The run's lines for a chart: streamed, each once, downsampled when the run is long; and the cursor after them. */
   readHistory(runId: string): Promise<{ lines: MetricLine[]; cursor: MetricsCursor }>;
-  /** The end of a command run's output.log (its size tells whether it grew), or undefined when there is none. */
+  /** The end of a command run's output.log, or undefined when there is none. */
   readOutput(runId: string): OutputTail | undefined;
+  /** The size of a command run's output.log in bytes (a look, no read), or undefined when there is none. */
+  outputSize(runId: string): number | undefined;
   /** Fired with the ids whose run.json changed (or undefined when the whole list may have changed). */
   readonly onDidChangeRuns: vscode.Event<readonly string[] | undefined>;
   /** Live deltas: new metric lines of a run, in order, each line delivered once. */

@@ -28,6 +28,15 @@ function tailOf(buf: Buffer, size: number): OutputTail {
   return { text, truncated, size };
 }
 
+/** The size of output.log in `runDir` in bytes, or undefined when there is none. */
+export function outputSizeOf(runDir: string): number | undefined {
+  try {
+    return fs.statSync(outputFileOf(runDir)).size;
+  } catch {
+    return undefined;
+  }
+}
+
 /**
  * The last `maxBytes` of output.log in `runDir` (fewer when it is shorter), or undefined when there is
  * none. One small read: cheap enough to repeat while a run prints.

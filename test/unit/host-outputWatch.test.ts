@@ -10,22 +10,27 @@ function scriptRun() {
   const runs = {
     get: (): RunRecord => ({ status: run.status } as RunRecord),
     readOutput: (): OutputTail | undefined => run.log ? { text: run.log, truncated: false, size: run.log.length } : undefined,
+    outputSize: (): number | undefined => run.log ? run.log.length : undefined,
   };
   return { run, runs };
 }
 
 describe('following a script run\'s output.log', () => {
-  it('sends the end of the log whenever it grows while the run trains', (ctx) => {
+  it('sends the end of the log whenever it grows while the run trains, and reads it only then', (ctx) => {
     ctx.mock.timers.enable({ apis: ['setTimeout'] });
     const { run, runs } = scriptRun();
     const sent: (string | null)[] = [];
-    const watch = new OutputWatch('r1', runs, (tail) => sent.push(tail?.text ?? null), 1000);
+    let reads = 0;
+    const counted = { ...runs, readOutput: () => { reads++; return runs.readOutput(); } };
+    const watch = new OutputWatch('r1', counted, (tail) => sent.push(tail?.text ?? null), 1000);
     run.log = 'epoch 1\n';
     ctx.mock.timers.tick(1000);
-    ctx.mock.timers.tick(1000); // unchanged: nothing sent
+    ctx.mock.timers.tick(1000); // unchanged: nothing read, nothing sent
+    ctx.mock.timers.tick(1000);
     run.log += 'epoch 2\n';
     ctx.mock.timers.tick(1000);
     assert.deepEqual(sent, [null, 'epoch 1\n', 'epoch 1\nepoch 2\n']);
+    assert.equal(reads, 3, 'the file is read when its size changed only');
     watch.dispose();
   });
 

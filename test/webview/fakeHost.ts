@@ -46,6 +46,10 @@ export class FakeServices {
       const text = this.outputs.get(id);
       return text === undefined ? undefined : { text, truncated: false, size: Buffer.byteLength(text) };
     },
+    outputSize: (id) => {
+      const text = this.outputs.get(id);
+      return text === undefined ? undefined : Buffer.byteLength(text);
+    },
     onDidChangeRuns: this.changed.event,
     onDidAppendMetrics: this.appended.event,
   };

@@ -1,6 +1,6 @@
 // The run detail's view of a command run's output.log: its end is sent at once and again whenever
 // the file grows (a script prints whenever it likes, not only with its metrics, so the file's size
-// is looked at every second while the detail shows the run). Once the run has ended, one last look
+// is looked at every second while the detail shows the run, and its end read when the size changed). Once the run has ended, one last look
 // takes what it printed before its end was recorded, and the watch goes quiet.
 import type { Disposable } from 'vscode';
 import type { OutputTailText } from '../../core/viewProtocol';
@@ -16,7 +16,7 @@ export class OutputWatch implements Disposable {
 
   constructor(
     private readonly runId: string,
-    private readonly runs: Pick<RunsModel, 'readOutput' | 'get'>,
+    private readonly runs: Pick<RunsModel, 'readOutput' | 'outputSize' | 'get'>,
     private readonly send: (tail: OutputTailText | null) => void,
     private readonly pollMs = OUTPUT_POLL_MS,
   ) {
@@ -26,10 +26,9 @@ export class OutputWatch implements Disposable {
   private look(): void {
     const run = this.runs.get(this.runId);
     const ended = run !== undefined && isTerminal(run.status);
-    const tail = this.runs.readOutput(this.runId);
-    const size = tail?.size ?? -1;
-    if (size !== this.sentSize) {
-      this.sentSize = size;
+    if ((this.runs.outputSize(this.runId) ?? -1) !== this.sentSize) {
+      const tail = this.runs.readOutput(this.runId);
+      this.sentSize = tail?.size ?? -1;
       this.send(tail ? { text: tail.text, truncated: tail.truncated } : null);
     }
     this.timer = ended ? undefined : setTimeout(() => this.look(), this.pollMs);
