@@ -117,6 +117,8 @@ interface Waiting {
 
 export class WorkerPool {
   private readonly waiting: Waiting[] = [];
+  /** Workers lent out (training, or checking data), each with what forgets it when it exits meanwhile. */
+  private readonly lent = new Map<ChildProcess, () => void>();
   private readonly idleMs: number;
   private readonly reuse: boolean;
   private disposed = false;
@@ -137,14 +139,30 @@ export class WorkerPool {
       this.forget(w);
       if (!usable(w.child)) continue;
       holdProcess(w.child, true);
-      return { process: w.child, reusable: true };
+      return this.lend({ process: w.child, reusable: true });
     }
-    return forkWorker(this.opts, this.reuse && !this.disposed);
+    return this.lend(forkWorker(this.opts, this.reuse && !this.disposed));
+  }
+
+  private lend(worker: TrainingWorker): TrainingWorker {
+    const child = worker.process;
+    const onExit = (): void => void this.lent.delete(child);
+    child.once('exit', onExit);
+    this.lent.set(child, onExit);
+    return worker;
+  }
+
+  /** `child` is no longer lent out. */
+  private returned(child: ChildProcess): void {
+    const onExit = this.lent.get(child);
+    if (onExit) child.off('exit', onExit);
+    this.lent.delete(child);
   }
 
   /** The run lent with `worker` ended and the worker reported it: it waits for the next run. */
   giveBack(worker: TrainingWorker): void {
     const child = worker.process;
+    this.returned(child);
     if (!worker.reusable || this.disposed || !usable(child)) {
       letGo(child);
       return;
@@ -161,19 +179,21 @@ export class WorkerPool {
 
   /** The worker's run ended, but the worker is not to be trusted with another (it was signalled): it goes. */
   letGo(worker: TrainingWorker): void {
+    this.returned(worker.process);
     letGo(worker.process);
   }
 
   /**
-   * Starts workers ahead of the built-in runs of `configs`, until as many wait as will train at once
-   * (`concurrency`), each loading the training code, the backend and the data of the first meanwhile
+   * Starts workers ahead of the built-in runs of `configs`, until as many wait or are lent out as will
+   * train at once with them (at most `concurrency`; a worker busy now takes a queued run when done), each loading the training code, the backend and the data of the first meanwhile
    * (while the caller checks data or calibrates): the runs then start warm. A run handed to such a
    * worker starts once its warm-up is done.
    */
   warmUp(configs: readonly RunConfig[], concurrency: number): void {
     const builtin = configs.filter((c) => c.command === undefined);
     if (!this.reuse || this.disposed || builtin.length === 0 || !fs.existsSync(this.opts.workerPath)) return;
-    while (this.waiting.length < Math.min(concurrency, builtin.length)) {
+    const training = Math.min(concurrency, this.lent.size + builtin.length);
+    while (this.waiting.length + this.lent.size < training) {
       const worker = forkWorker(this.opts, true);
       const command: WorkerCommand = { type: 'warm-up', config: builtin[0] };
       worker.process.send(command, () => undefined);

@@ -90,6 +90,20 @@ describe('warm worker pool', () => {
     }
   });
 
+  it('warms up no worker for a run that waits for a busy one, and one for a run that trains beside it', () => {
+    const workers = new WorkerPool({ workerPath: WORKER });
+    try {
+      const busy = workers.take();
+      workers.warmUp(CONFIGS.slice(0, 1), 1);
+      assert.equal(workers.idleCount, 0, 'one at a time: the next run takes the busy worker when it is done');
+      workers.warmUp(CONFIGS.slice(0, 1), 2);
+      assert.equal(workers.idleCount, 1, 'two at a time: the next run trains beside the busy one, on a warmed worker');
+      workers.letGo(busy);
+    } finally {
+      workers.dispose();
+    }
+  });
+
   it('warms workers up ahead of the runs: as many as train at once, each run taking one', async () => {
     const runsDir = path.join(root, 'warm');
     const workers = new WorkerPool({ workerPath: WORKER });
