@@ -29,23 +29,24 @@ export function gammaOf(spec: LossSpec): number {
   return spec.type === 'focal' || spec.type === 'poly-focal' ? (spec.gamma ?? DEFAULT_GAMMA) : 0;
 }
 
-function fmt(n: number): string {
+/** A coefficient as a label shows it: 2, 0.25, at most 4 significant digits. */
+export function shortNumber(n: number): string {
   return Number.isInteger(n) ? String(n) : String(Number(n.toPrecision(4)));
 }
 
 /** Short human label, e.g. "CE", "Poly-1 ε=2", "Poly-3 ε=[1,0,-0.5]", "Focal γ=2", "Poly-1 focal γ=2 ε=-1". */
 export function describeLoss(spec: LossSpec): string {
   const eps = epsilonList(spec);
-  const epsText = eps.length === 1 ? `ε=${fmt(eps[0])}` : `ε=[${eps.map(fmt).join(',')}]`;
+  const epsText = eps.length === 1 ? `ε=${shortNumber(eps[0])}` : `ε=[${eps.map(shortNumber).join(',')}]`;
   const parts: string[] = [];
   switch (spec.type) {
     case 'ce': parts.push('CE'); break;
     case 'poly': parts.push(`Poly-${eps.length}`, epsText); break;
-    case 'focal': parts.push('Focal', `γ=${fmt(gammaOf(spec))}`); break;
-    case 'poly-focal': parts.push(`Poly-${eps.length} focal`, `γ=${fmt(gammaOf(spec))}`, epsText); break;
+    case 'focal': parts.push('Focal', `γ=${shortNumber(gammaOf(spec))}`); break;
+    case 'poly-focal': parts.push(`Poly-${eps.length} focal`, `γ=${shortNumber(gammaOf(spec))}`, epsText); break;
   }
   if (spec.activation === 'sigmoid') parts.push('sigmoid');
-  if (spec.alpha !== undefined) parts.push(`α=${fmt(spec.alpha)}`);
-  if (spec.labelSmoothing) parts.push(`ls=${fmt(spec.labelSmoothing)}`);
+  if (spec.alpha !== undefined) parts.push(`α=${shortNumber(spec.alpha)}`);
+  if (spec.labelSmoothing) parts.push(`ls=${shortNumber(spec.labelSmoothing)}`);
   return parts.join(' ');
 }

@@ -1,5 +1,5 @@
 import { scriptNameOf } from './commandRun';
-import { describeLoss, epsilonList, gammaOf, type LossSpec } from './lossSpec';
+import { describeLoss, epsilonList, gammaOf, shortNumber, type LossSpec } from './lossSpec';
 import type { RunConfig } from './runConfig';
 import type { RunRecord, RunStatus } from './runFormat';
 
@@ -46,8 +46,7 @@ export function describeSweepState(runs: readonly RunRecord[]): string {
 
 /** 0.25 → "0.25", −1 → "−1" (typographic minus), at most 4 significant digits. */
 function gridNumber(n: number): string {
-  const text = Number.isInteger(n) ? String(n) : String(Number(n.toPrecision(4)));
-  return text.replace('-', '\u2212');
+  return shortNumber(n).replace('-', '\u2212');
 }
 
 /** "ε 2", "ε −1, 2" or "ε −1…2" for the distinct values of one swept setting. */
