@@ -40,7 +40,7 @@ export function preflightInWorker(batches: PreflightBatch[], opts: PreflightWork
       message: (message) => {
         if (!isPreflightReply(message)) return;
         detach();
-        if (loan.worker.reusable) opts.workers?.giveBack(loan.worker);
+        opts.workers?.giveBack(loan.worker);
         resolve(message);
       },
       error: (e) => {

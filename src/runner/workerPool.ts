@@ -11,7 +11,7 @@ import type { WorkerCommand } from '../core/protocol';
 import type { RunConfig } from '../core/runConfig';
 
 /** How long a worker waits for another run before it is let go. */
-export const DEFAULT_IDLE_MS = 15_000;
+const DEFAULT_IDLE_MS = 15_000;
 
 export interface WorkerSpawnOptions {
   /** The bundled worker: `path.join(<dist dir>, 'worker.js')`. */
@@ -39,7 +39,7 @@ export interface TrainingWorker {
 }
 
 /** Forks a training worker; `reusable` ones stay after a run (see training/worker.ts). */
-export function forkWorker(opts: WorkerSpawnOptions, reusable: boolean): TrainingWorker {
+function forkWorker(opts: WorkerSpawnOptions, reusable: boolean): TrainingWorker {
   const child = fork(opts.workerPath, reusable ? ['--reuse'] : [], {
     serialization: 'advanced', // keeps NaN/Infinity losses intact, unlike JSON
     env: { ...process.env, ...opts.env },

@@ -120,9 +120,9 @@ function yieldToEventLoop(): Promise<void> {
 }
 
 /** Loads what a run of `config` needs before it trains (its backend, its parsed data into `cache`), ahead of the run. */
-export async function prepareTraining(config: BuiltinRunConfig, cache: SourceCache, hooks: Pick<TrainHooks, 'datasetsDir' | 'workspaceDir'> = {}): Promise<void> {
+export async function prepareTraining(config: BuiltinRunConfig, cache: SourceCache): Promise<void> {
   await selectBackend(config.backend);
-  await cacheDatasetSource(config.dataset, { datasetsDir: hooks.datasetsDir, workspaceDir: hooks.workspaceDir, cache });
+  await cacheDatasetSource(config.dataset, { cache });
 }
 
 export async function train(config: BuiltinRunConfig, hooks: TrainHooks = {}): Promise<TrainResult> {

@@ -48,7 +48,7 @@ function padded(backend: WasmBackendLike, kernels: SimdKernels, x: TensorInfo, {
   return out;
 }
 
-/** The kernel arguments shared by conv2d and conv2d_filter_grad: sizes of the padded input and the filter. */
+/** The kernel arguments shared by conv2d and conv2d_filter_grad_columns: sizes of the padded input and the filter. */
 function geometry(info: Conv2DInfo): ConvGeometry {
   const { batchSize: B, inHeight: H, inWidth: W, inChannels: Ci, outHeight: OH, outWidth: OW, outChannels: Co,
     filterHeight: FH, filterWidth: FW, strideHeight: sh, strideWidth: sw, padInfo } = info;

@@ -127,6 +127,9 @@ static void pack_bias(float* bias_row, const float* bias, int j, int cols) {
 
 static inline int min_int(int a, int b) { return a < b ? a : b; }
 
+// Panels of 8 columns that hold Co columns.
+static inline int panel_count(int Co) { return (Co + PANEL_COLS - 1) / PANEL_COLS; }
+
 // ---- Dense products ---------------------------------------------------------------------------------
 
 // C[M,N] = op(A)·B + bias, optionally followed by ReLU.
@@ -203,7 +206,7 @@ static inline PositionWalk walk_next(PositionWalk w, int OH, int OW, int PH, int
 // Packs the bias (panels × 8 floats) and the [depth, Co] filter (panels × depth × 8) into scratch, one
 // panel of 8 output channels after another; returns the number of panels.
 static inline int pack_filter(float* scratch, const float* w, const float* bias, int depth, int Co) {
-  const int panels = (Co + PANEL_COLS - 1) / PANEL_COLS;
+  const int panels = panel_count(Co);
   for (int q = 0; q < panels; q++) {
     const int j = q * PANEL_COLS, cols = min_int(Co - j, PANEL_COLS);
     pack_bias(scratch + j, bias, j, cols);
@@ -224,8 +227,7 @@ static inline Tile tile_patches(Tile t, const float* a0, const float* a1, const 
 }
 
 EXPORT("conv2d_scratch_floats") int conv2d_scratch_floats(int FH, int FW, int Ci, int Co) {
-  const int panels = (Co + PANEL_COLS - 1) / PANEL_COLS;
-  return panels * PANEL_COLS * (1 + FH * FW * Ci);
+  return panel_count(Co) * PANEL_COLS * (1 + FH * FW * Ci);
 }
 
 // out[B, OH, OW, Co] = Σ_{fh,fw,ci} x[b, oh·sh+fh, ow·sw+fw, ci] · w[fh, fw, ci, co] + bias[co], then ReLU
@@ -302,12 +304,6 @@ void conv2d_filter_grad_columns(const float* x, const float* dy, float* dw, int 
       }
     }
   }
-}
-
-EXPORT("conv2d_filter_grad")
-void conv2d_filter_grad(const float* x, const float* dy, float* dw, int B, int PH, int PW, int Ci,
-                        int OH, int OW, int Co, int FH, int FW, int sh, int sw, float* panel) {
-  conv2d_filter_grad_columns(x, dy, dw, B, PH, PW, Ci, OH, OW, Co, FH, FW, sh, sw, panel, 0, Co);
 }
 
 // out[B, H+top+bottom, W+left+right, C] = x with zeros around it: the padded input of a convolution.
@@ -571,8 +567,6 @@ void relu_pool_grad(const float* dy, const int* winners, float* dz, int B, int H
 //   Bᵀ = [1 0 −1 0; 0 1 1 0; 0 −1 1 0; 0 1 0 −1]   G = [1 0 0; ½ ½ ½; ½ −½ ½; 0 0 1]   Aᵀ = [1 1 1 0; 0 1 −1 −1]
 
 #define WINO_POSITIONS 16
-
-static inline int panel_count(int Co) { return (Co + PANEL_COLS - 1) / PANEL_COLS; }
 
 // Floats of the transformed filter: a bias row of panels × 8, then per position and panel, Ci rows of 8.
 EXPORT("winograd_filter_floats") int winograd_filter_floats(int Ci, int Co) {

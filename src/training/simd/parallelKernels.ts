@@ -154,7 +154,7 @@ function channelBlocks(backend: WasmBackendLike, variant: SimdVariant, madds: nu
   return { pool, parts, scratchOf: (t: number) => scratch + 4 * floats * t };
 }
 
-/** conv2d_filter_grad (see kernels.c) by blocks of output channels. */
+/** conv2d_filter_grad_columns (see kernels.c) by blocks of output channels. */
 export function conv2dFilterGradOnThreads(backend: WasmBackendLike, kernels: SimdKernels, variant: SimdVariant,
   x: number, dy: number, dw: number, geometry: ConvGeometry): void {
   const [B, , , Ci, OH, OW, Co, FH, FW] = geometry;

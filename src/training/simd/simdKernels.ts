@@ -22,11 +22,9 @@ export interface SimdKernels {
   conv2d_scratch_floats(fh: number, fw: number, ci: number, co: number): number;
   /** out = conv(xPadded, w) + bias, then ReLU if relu = 1 (NHWC; see kernels.c). */
   conv2d(x: number, w: number, bias: number, out: number, ...rest: [...ConvGeometry, relu: number, scratch: number]): void;
-  /** Floats of scratch space one conv2d_filter_grad call needs. */
+  /** Floats of scratch space one conv2d_filter_grad_columns call needs. */
   conv2d_filter_grad_scratch_floats(oh: number, ow: number): number;
-  /** dw = Σ patches(xPadded)ᵀ · dy (NHWC; see kernels.c). */
-  conv2d_filter_grad(x: number, dy: number, dw: number, ...rest: [...ConvGeometry, scratch: number]): void;
-  /** Output channels jBegin..jEnd of conv2d_filter_grad's dw alone (jBegin a multiple of 8). */
+  /** Output channels jBegin..jEnd of dw = Σ patches(xPadded)ᵀ · dy (NHWC; see kernels.c; jBegin a multiple of 8). */
   conv2d_filter_grad_columns(x: number, dy: number, dw: number, ...rest: [...ConvGeometry, scratch: number, jBegin: number, jEnd: number]): void;
   /** out = x with zero rows and columns around each NHWC image. */
   pad_images(x: number, out: number, b: number, h: number, w: number, c: number, top: number, bottom: number, left: number, right: number): void;
