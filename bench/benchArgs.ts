@@ -1,11 +1,12 @@
-/** What the short-run benchmarks share: integer flags, medians and the machine's load. */
+/** What the benchmarks share: integer flags, medians and the machine's load. */
 import * as os from 'node:os';
 
 /** `--name N` from the command line (an integer ≥ 1), or the fallback. */
-export function flag(name: string, fallback: number): number {
-  const i = process.argv.indexOf(`--${name}`);
-  const value = i >= 0 ? Number(process.argv[i + 1]) : fallback;
-  if (!Number.isInteger(value) || value < 1) throw new Error(`--${name} must be an integer ≥ 1 (got ${process.argv[i + 1]})`);
+export function numberArg(name: string, fallback: number): number {
+  const at = process.argv.indexOf(name);
+  if (at < 0) return fallback;
+  const value = Number(process.argv[at + 1]);
+  if (!Number.isInteger(value) || value < 1) throw new Error(`${name} must be a positive integer (got ${process.argv[at + 1]})`);
   return value;
 }
 

@@ -36,7 +36,8 @@ import * as path from 'node:path';
 import type { BuiltinRunConfig } from '../src/core/runConfig';
 import { selectBackend } from '../src/training/backend';
 import { OP_KINDS, type OpKind, profileSteps } from './opProfile';
-import { CNN_BENCH, fmt, measureTraining, median, MLP_BENCH, numberArg, ratio, type Throughput, WARM_UP_EPOCHS, warmUp } from './trainingRuns';
+import { median, numberArg } from './benchArgs';
+import { CNN_BENCH, fmt, measureTraining, MLP_BENCH, ratio, type Throughput, WARM_UP_EPOCHS, warmUp } from './trainingRuns';
 
 const ROOT = path.resolve(__dirname, '..');
 const SCRIPT = path.join(ROOT, 'bench', 'peer', 'pytorch_bench.py');

@@ -16,7 +16,7 @@ import { DEFAULT_CONFIG, type BuiltinRunConfig } from '../src/core/runConfig';
 import { preflightInWorker } from '../src/runner/preflightWorker';
 import { RunQueue } from '../src/runner/runQueue';
 import { WorkerPool } from '../src/runner/workerPool';
-import { flag, loadAverage, median } from './benchArgs';
+import { loadAverage, median, numberArg } from './benchArgs';
 
 const ROOT = path.resolve(__dirname, '..');
 const WORKER = path.join(ROOT, 'dist', 'worker.js');
@@ -64,8 +64,8 @@ function describe(label: string, timings: Timing[]): string {
 
 async function main(): Promise<void> {
   if (!fs.existsSync(WORKER)) throw new Error('build first: node scripts/build.mjs');
-  const rounds = flag('rounds', 5);
-  const warmPerRound = flag('warm', 3);
+  const rounds = numberArg('--rounds', 5);
+  const warmPerRound = numberArg('--warm', 3);
   console.log(`Start → first step of a digits run (MLP 128, ${CONFIG.epochs} epochs), ${os.availableParallelism()} cores, ${rounds} round(s); load average before: ${loadAverage()}`);
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'polyloss-bench-start-'));
   const starts: Start[] = ['launcher', 'queue'];

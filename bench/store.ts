@@ -20,6 +20,7 @@ import type { RunRecord, StepMetric } from '../src/core/runFormat';
 import { startRun } from '../src/runner/startRun';
 import { appendMetrics, readMetrics, RUN_FILE, writeRunRecord } from '../src/store/runFiles';
 import { createRun, listRuns } from '../src/store/runStore';
+import { median } from './benchArgs';
 
 const ROOT = path.resolve(__dirname, '..');
 const LIST_TARGET_MS = 1000;
@@ -27,12 +28,6 @@ const LIST_TARGET_MS = 1000;
 function option(name: string, fallback: number): number {
   const i = process.argv.indexOf(`--${name}`);
   return i >= 0 ? Number(process.argv[i + 1]) : fallback;
-}
-
-function median(values: number[]): number {
-  const sorted = [...values].sort((a, b) => a - b);
-  const mid = Math.floor(sorted.length / 2);
-  return sorted.length % 2 ? sorted[mid] : (sorted[mid - 1] + sorted[mid]) / 2;
 }
 
 function percentile(values: number[], p: number): number {

@@ -14,7 +14,7 @@ import { spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { flag, loadAverage, median } from './benchArgs';
+import { loadAverage, median, numberArg } from './benchArgs';
 
 const ROOT = path.resolve(__dirname, '..');
 const BIN = path.join(ROOT, 'bin', 'polyloss.js');
@@ -70,8 +70,8 @@ function sweep(workers: number, epochs: number, mode: Mode): Timing {
 
 function main(): void {
   if (!fs.existsSync(path.join(ROOT, 'dist', 'cli.js'))) throw new Error('build first: node scripts/build.mjs');
-  const epochs = flag('epochs', 3);
-  const rounds = flag('rounds', 3);
+  const epochs = numberArg('--epochs', 3);
+  const rounds = numberArg('--rounds', 3);
   console.log(`${RUNS}-run sweep on digits (MLP 128, ${epochs} epochs per run), ${os.availableParallelism()} cores, ${rounds} round(s); load average before: ${loadAverage()}`);
   const timings = new Map<string, Timing[]>();
   const key = (mode: Mode, workers: number) => `${mode}/${workers}`;

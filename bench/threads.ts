@@ -22,7 +22,8 @@ import type { BuiltinRunConfig } from '../src/core/runConfig';
 import { selectBackend } from '../src/training/backend';
 import { parseIdx } from '../src/training/datasets/idx';
 import { encodePacked } from '../src/training/datasets/packedFormat';
-import { fmt, measureTraining, median, numberArg, ratio, type Throughput } from './trainingRuns';
+import { median, numberArg } from './benchArgs';
+import { fmt, measureTraining, ratio, type Throughput } from './trainingRuns';
 
 const ROOT = path.resolve(__dirname, '..');
 const FASHION = '/usr/share/datasets/fashion-mnist';

@@ -23,7 +23,8 @@ import { loadDataset } from '../src/training/datasets/index';
 import { disposeSplit, splitTensors } from '../src/training/metrics';
 import { buildModel } from '../src/training/models';
 import { makeOptimizer, trainStep } from '../src/training/train';
-import { CNN_BENCH, fmt, interleaved, measureTraining, MLP_BENCH, numberArg, ratio, type Throughput, warmUp } from './trainingRuns';
+import { numberArg } from './benchArgs';
+import { CNN_BENCH, fmt, interleaved, measureTraining, MLP_BENCH, ratio, type Throughput, warmUp } from './trainingRuns';
 
 const CE: LossSpec = { type: 'ce' };
 const POLY1: LossSpec = { type: 'poly', epsilon: 1 };

@@ -10,6 +10,7 @@
 import type { BuiltinRunConfig } from '../src/core/runConfig';
 import { train } from '../src/training/train';
 import { setWasmKernelOptions, type WasmKernelOptions } from '../src/training/wasmKernels';
+import { median } from './benchArgs';
 
 /** 784-128-10 MLP at batch 128 on the mnist sample: 8,000 training rows, six epochs (375 steps). */
 export const MLP_BENCH: BuiltinRunConfig = {
@@ -93,12 +94,6 @@ export async function warmUp(model: 'mlp' | 'cnn', backend: BuiltinRunConfig['ba
   return measureTraining({ ...MLP_BENCH, backend, epochs: WARM_UP_EPOCHS });
 }
 
-export function median(values: number[]): number {
-  const sorted = [...values].sort((a, b) => a - b);
-  const mid = Math.floor(sorted.length / 2);
-  return sorted.length % 2 ? sorted[mid] : (sorted[mid - 1] + sorted[mid]) / 2;
-}
-
 /** Runs the variants interleaved, round by round, so slow phases of the machine hit all of them; medians of each. */
 export async function interleaved<K extends string>(variants: Record<K, () => Promise<Throughput>>, rounds: number): Promise<Record<K, Throughput>> {
   const names = Object.keys(variants) as K[];
@@ -116,11 +111,3 @@ export const fmt = (n: number): string => Math.round(n).toLocaleString('en-US');
 
 export const ratio = (a: number, b: number): string => `${(a / b).toFixed(2)}×`;
 
-/** `--name value` from the command line, or the fallback. */
-export function numberArg(name: string, fallback: number): number {
-  const at = process.argv.indexOf(name);
-  if (at < 0) return fallback;
-  const value = Number(process.argv[at + 1]);
-  if (!Number.isInteger(value) || value < 1) throw new Error(`${name} must be a positive integer (got ${process.argv[at + 1]})`);
-  return value;
-}

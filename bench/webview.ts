@@ -17,6 +17,7 @@ import { cpus, loadavg } from 'node:os';
 import type { Browser, CDPSession, Page } from 'playwright-core';
 import { ROOT, launchBrowser, startServer } from '../test/webview/harness';
 import { MAX_RUNS_WITH_RAW } from '../webview/shared/metrics';
+import { median } from './benchArgs';
 
 function arg(name: string, fallback: number): number {
   const i = process.argv.indexOf(`--${name}`);
@@ -34,11 +35,6 @@ new MutationObserver((_, o) => { if (document.body) { document.body.classList.ad
   .observe(document, { childList: true, subtree: true });`;
 
 interface StreamResult { work: number[] }
-
-function median(xs: number[]): number {
-  const s = [...xs].sort((a, b) => a - b);
-  return s.length % 2 ? s[(s.length - 1) / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
-}
 
 function percentile(xs: number[], p: number): number {
   const s = [...xs].sort((a, b) => a - b);
