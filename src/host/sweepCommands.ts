@@ -7,6 +7,7 @@ import type { RunConfig } from '../core/runConfig';
 import type { RunRecord } from '../core/runFormat';
 import { SWEEP_CONFIRM_ABOVE, SweepError, describeSweepSize, generateSweepId, planSweep, resumeSweep, type SweepSpec } from '../core/sweep';
 import { hasSbatch } from '../runner/slurm/tools';
+import { runThreads } from '../runner/runQueue';
 import { measureThroughput } from '../runner/sweepEstimate';
 import {
   listSavedSweeps, loadSweep, newSavedSweep, recordSlurmSubmission, removeSavedSweep, saveSweep, sweepFolderOf, SweepFileError,
@@ -168,7 +169,7 @@ export function registerSweepCommands(deps: SweepCommandDeps): vscode.Disposable
         settings: { ...settings.newRunDefaults(), backend: settings.backend() },
         concurrency,
         memento: context.workspaceState,
-        measure: (config, signal) => measureThroughput(model.list(), config, { workerPath: deps.workerPath, cwd: workspaceDir(), signal }),
+        measure: (config, signal) => measureThroughput(model.list(), config, { workerPath: deps.workerPath, cwd: workspaceDir(), signal, threads: runThreads(concurrency === 1) }),
       });
       if (!request) return [];
       const place = await askPlace(planSweep(request.spec, request.base, 'sweep-preview').configs.length);

@@ -60,6 +60,11 @@ function checkMaxConcurrent(n: number): number {
   return n;
 }
 
+/** Kernel threads of a run: every core when it trains alone (nothing else of its queue running or waiting, or one at a time), else 1. */
+export function runThreads(alone: boolean): number {
+  return alone ? os.availableParallelism() : 1;
+}
+
 /**
  * Runs configs with at most `maxConcurrent` workers at a time. A run's folder and `queued` record are
  * written at enqueue time, so every UI shows it at once; workers start in order as slots free up.
@@ -276,7 +281,7 @@ export class RunQueue implements Executor {
       const alone = this.limit === 1 || (this.running.size === 0 && this.pending.length === 0);
       let handle: RunHandle;
       try {
-        handle = this.start({ ...request, threads: alone ? os.availableParallelism() : 1 });
+        handle = this.start({ ...request, threads: runThreads(alone) });
       } catch (e) {
         this.failToStart(request, e);
         continue;

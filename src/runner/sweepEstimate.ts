@@ -14,16 +14,18 @@ import { errorMessage } from '../core/errors';
  * How long a sweep will take on this machine, for the CLI and VS Code alike. The speed comes from
  * recent completed runs with the same data, model, batch size and backend when there are some
  * (free), else from a short calibration run of the sweep's first config in a throw-away folder
- * (a few seconds). A run costs a fixed part (worker start, tfjs and data loading, evaluation)
- * plus its training samples.
+ * (a few seconds). A run costs a fixed part (data split, evaluation, files) plus its training samples;
+ * starting a worker (process, tfjs, data) is paid once, since a sweep's runs reuse warm workers.
  */
 
 export interface Throughput {
   samplesPerSec: number;
   /** Training-split size by datasetKey. */
   trainSizes: Record<string, number>;
-  /** Seconds per run that do not scale with training samples. */
+  /** Seconds per run that do not scale with training samples (data split, evaluation, files). */
   overheadSeconds: number;
+  /** Seconds to start a new worker (process, tfjs, data), paid once: the runs of a sweep reuse warm workers. */
+  startSeconds: number;
   /** Where the numbers come from, in words. */
   source: string;
 }
@@ -39,11 +41,15 @@ export function speedKey(config: RunConfig): string {
   return JSON.stringify(facts);
 }
 
-/** The speed of the most recent completed runs that train like `config`, or undefined when there are none. */
-export function recentThroughput(runs: readonly RunRecord[], config: BuiltinRunConfig): Throughput | undefined {
+/**
+ * The speed of the most recent completed runs that train like `config` on `threads` kernel threads, or
+ * undefined when there are none.
+ */
+export function recentThroughput(runs: readonly RunRecord[], config: BuiltinRunConfig, threads = 1): Throughput | undefined {
   const key = speedKey(config);
   const matching = runs
-    .filter((r) => r.status === 'completed' && (r.summary?.samplesPerSec ?? 0) > 0 && r.data && r.endedAt && speedKey(r.config) === key)
+    .filter((r) => r.status === 'completed' && (r.summary?.samplesPerSec ?? 0) > 0 && r.data && r.endedAt && speedKey(r.config) === key
+      && (r.environment?.threads ?? 1) === threads)
     .sort((a, b) => a.createdAt.localeCompare(b.createdAt))
     .slice(-RECENT_RUNS);
   if (matching.length === 0) return undefined;
@@ -58,6 +64,7 @@ export function recentThroughput(runs: readonly RunRecord[], config: BuiltinRunC
     samplesPerSec,
     trainSizes: { [datasetKey(config.dataset)]: train },
     overheadSeconds: Math.min(...overheads),
+    startSeconds: 0,
     source: `speed of ${matching.length} recent run${matching.length === 1 ? '' : 's'} like these`,
   };
 }
@@ -81,6 +88,8 @@ export interface CalibrationOptions {
   signal?: AbortSignal;
   /** Warm workers: the calibration's stays warm for the runs that follow. */
   workers?: WorkerPool;
+  /** Kernel threads the sweep's runs will train on (runThreads): the calibration trains on as many. */
+  threads?: number;
 }
 
 /**
@@ -93,7 +102,9 @@ export async function calibrate(config: BuiltinRunConfig, opts: CalibrationOptio
   const began = performance.now();
   let handle: RunHandle;
   try {
-    handle = startRun({ runsDir: dir, config: { ...config, epochs: 1, name: 'calibration' }, workerPath: opts.workerPath, cwd: opts.cwd, workers: opts.workers });
+    handle = startRun({
+      runsDir: dir, config: { ...config, epochs: 1, name: 'calibration' }, workerPath: opts.workerPath, cwd: opts.cwd, workers: opts.workers, threads: opts.threads,
+    });
   } catch (e) {
     fs.rmSync(dir, { recursive: true, force: true });
     return { interrupted: false, error: errorMessage(e) };
@@ -132,15 +143,15 @@ export async function calibrate(config: BuiltinRunConfig, opts: CalibrationOptio
   }
 
   const batch = Math.min(config.batchSize, trainSize);
+  const startSeconds = startedAfter / 1000;
   let samplesPerSec: number | undefined;
-  let overheadSeconds: number;
+  let overheadSeconds = 0;
   if (record.status === 'completed' && (record.summary?.samplesPerSec ?? 0) > 0) {
     samplesPerSec = record.summary!.samplesPerSec!;
-    overheadSeconds = Math.max(0, wallSeconds - trainSize / samplesPerSec);
-  } else {
-    // Stopped early: the speed of the steps seen, and the start-up time (evaluation is not timed).
-    if (first && last && last.step > first.step && last.t > first.t) samplesPerSec = ((last.step - first.step) * batch) / ((last.t - first.t) / 1000);
-    overheadSeconds = startedAfter / 1000;
+    overheadSeconds = Math.max(0, wallSeconds - startSeconds - trainSize / samplesPerSec);
+  } else if (first && last && last.step > first.step && last.t > first.t) {
+    // Stopped early: the speed of the steps seen (the evaluation is not timed).
+    samplesPerSec = ((last.step - first.step) * batch) / ((last.t - first.t) / 1000);
   }
   if (!samplesPerSec) return { interrupted: false };
   return {
@@ -149,6 +160,7 @@ export async function calibrate(config: BuiltinRunConfig, opts: CalibrationOptio
       samplesPerSec,
       trainSizes: { [datasetKey(config.dataset)]: trainSize },
       overheadSeconds,
+      startSeconds,
       source: 'a short calibration run',
     },
   };
@@ -162,18 +174,18 @@ export async function measureThroughput(
   runs: readonly RunRecord[], config: RunConfig, opts: CalibrationOptions & { onCalibrating?: () => void },
 ): Promise<Calibration> {
   if (config.command !== undefined) return { interrupted: false, unknowable: 'the time of your own script is not known beforehand' };
-  const recent = recentThroughput(runs, config);
+  const recent = recentThroughput(runs, config, opts.threads);
   if (recent) return { throughput: recent, interrupted: false };
   opts.onCalibrating?.();
   return calibrate(config, opts);
 }
 
-/** Seconds for the configs with `concurrency` workers (no more at once than there are cores). */
+/** Seconds for the configs with `concurrency` workers (no more at once than there are cores), started once. */
 export function estimateSeconds(configs: readonly RunConfig[], throughput: Throughput, concurrency: number): number | undefined {
   const training = estimateSweepSeconds(configs, throughput.samplesPerSec, throughput.trainSizes);
   if (training === undefined) return undefined;
   const parallel = Math.max(1, Math.min(concurrency, configs.length, os.availableParallelism()));
-  return (training + configs.length * throughput.overheadSeconds) / parallel;
+  return throughput.startSeconds + (training + configs.length * throughput.overheadSeconds) / parallel;
 }
 
 export interface SweepEstimate {
@@ -194,6 +206,6 @@ export function sweepEstimate(configs: readonly RunConfig[], measured: Calibrati
   return {
     seconds,
     basis: `from ${throughput.source}: ${Math.round(throughput.samplesPerSec).toLocaleString('en-US')} samples/s, `
-      + `${throughput.overheadSeconds.toFixed(1)} s start-up per run`,
+      + `${throughput.overheadSeconds.toFixed(1)} s per run besides training${throughput.startSeconds ? `, ${throughput.startSeconds.toFixed(1)} s to start` : ''}`,
   };
 }

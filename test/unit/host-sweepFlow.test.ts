@@ -119,15 +119,15 @@ describe('Run Sweep: size and time shown up front', () => {
   const planned = planOf(choices({ epsilonText: '0,2', seedsText: '2' }));
   assert.ok(planned.ok);
   const configs = planned.plan.configs;
-  const throughput = { samplesPerSec: 280, trainSizes: { digits: 280 }, overheadSeconds: 3, source: 'speed of 2 recent runs like these' };
+  const throughput = { samplesPerSec: 280, trainSizes: { digits: 280 }, overheadSeconds: 3, startSeconds: 0, source: 'speed of 2 recent runs like these' };
 
   it('counts the runs and says the ETA once the speed is known', () => {
     assert.equal(sizeAndEta(configs, { measuring: true }, 2), '4 runs (2 settings × 2 seeds) · estimating the time…');
-    // 4 runs × (1 epoch × 280 samples / 280 per s + 3 s start-up) = 16 s, 2 at a time (2 cores here or more) = 8 s.
+    // 4 runs × (1 epoch × 280 samples / 280 per s + 3 s besides training) = 16 s, 2 at a time (2 cores here or more) = 8 s.
     const parallel = Math.min(2, os.availableParallelism());
     const measured = { measuring: false as const, measured: { throughput, interrupted: false } };
     assert.equal(etaText(configs, measured, 2), `about ${16 / parallel} s`);
-    assert.equal(etaBasis(configs, measured, 2), 'from speed of 2 recent runs like these: 280 samples/s, 3.0 s start-up per run; 2 at a time');
+    assert.equal(etaBasis(configs, measured, 2), 'from speed of 2 recent runs like these: 280 samples/s, 3.0 s per run besides training; 2 at a time');
     assert.equal(etaText(configs, { measuring: false, measured: { interrupted: false, error: 'no data' } }, 2), 'time unknown (the calibration run failed: no data)');
   });
 });

@@ -138,9 +138,19 @@ test('the estimate: recent runs like these set the speed and the start-up cost; 
   assert.ok(Math.abs(estimateSeconds(configs, throughput, 2)! - seconds) < 1e-9);
   const estimate = sweepEstimate(configs, { throughput, interrupted: false }, 2);
   assert.ok(Math.abs(estimate.seconds! - seconds) < 1e-9);
-  assert.equal(estimate.basis, 'from speed of 3 recent runs like these: 2,000 samples/s, 3.3 s start-up per run');
+  assert.equal(estimate.basis, 'from speed of 3 recent runs like these: 2,000 samples/s, 3.3 s per run besides training');
   assert.deepEqual(sweepEstimate(configs, { interrupted: false, error: 'no such file' }, 2), { basis: 'the calibration run failed: no such file' });
   assert.equal(recentThroughput(runs, { ...base, batchSize: 8 }), undefined);
+  // Runs that trained on every core do not set the speed of runs on one thread, and the other way round.
+  assert.equal(recentThroughput(runs, base, 2), undefined);
+  const onTwo = { ...finished(6000, 1, '2026-01-01T00:04:00.000Z'), environment: { threads: 2 } } as RunRecord;
+  assert.equal(recentThroughput([...runs, onTwo], base, 2)?.samplesPerSec, 6000);
+  assert.equal(recentThroughput([...runs, onTwo], base, 1)?.samplesPerSec, 2000);
+
+  // A calibration's start-up is paid once, not by every run: warm workers take the sweep's runs.
+  const calibrated = { ...throughput, startSeconds: 1.5, source: 'a short calibration run' };
+  assert.ok(Math.abs(estimateSeconds(configs, calibrated, 2)! - (1.5 + seconds)) < 1e-9);
+  assert.match(sweepEstimate(configs, { throughput: calibrated, interrupted: false }, 2).basis, /3\.3 s per run besides training, 1\.5 s to start$/);
 });
 
 test('one CSV escaper: quotes when needed, empties missing numbers, keeps formulas from running', () => {

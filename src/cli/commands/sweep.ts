@@ -22,6 +22,7 @@ import { checkSlurmReachable, EXECUTOR_FLAG, isSlurm, SLURM_FLAGS, slurmOptionsO
 import { K_FLAG, METRIC_FLAG, analysisRequestOf, analyze, epochReader, resultsText } from './report';
 import { reportTraining } from './train';
 import { aboutDuration } from '../../core/timeEstimate';
+import { runThreads } from '../../runner/runQueue';
 
 /**
  * `polyloss sweep`: a base config (the flags of `polyloss train`, or --config) × a grid over ε, γ and
@@ -169,7 +170,7 @@ async function estimate(todo: readonly RunConfig[], concurrency: number, runsDir
   process.on('SIGTERM', onSignal);
   try {
     const measured = await measureThroughput(listRuns(runsDir).runs, todo[0], {
-      workerPath: ctx.workerPath, cwd: ctx.cwd, signal: stop.signal, workers: ctx.workers,
+      workerPath: ctx.workerPath, cwd: ctx.cwd, signal: stop.signal, workers: ctx.workers, threads: runThreads(concurrency === 1 || todo.length === 1),
       onCalibrating: () => writeLine(ctx.stderr, 'Measuring the training speed of this machine with a short calibration run…'),
     });
     if (measured.interrupted) return undefined;
