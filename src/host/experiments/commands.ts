@@ -11,6 +11,7 @@ import type { SeedChoice } from './editorModels';
 import { experimentFileTarget, suggestExperimentName } from './newFileTarget';
 import { runEntryNames } from './runEntryEdit';
 import { COMMANDS, INTERNAL_COMMANDS } from '../commandIds';
+import { confirmDestructive } from '../confirm';
 
 
 /**
@@ -52,10 +53,9 @@ async function askForExperimentFile(): Promise<vscode.Uri | undefined> {
   if (typed === undefined) return undefined;
   const target = experimentFileTarget(typed, root, fs.existsSync);
   if (!target.ok) return undefined;
-  if (target.exists) {
-    const choice = await vscode.window.showWarningMessage(`${path.relative(root, target.path)} already exists. Replace it with a new starter experiment?`,
-      { modal: true, detail: 'Its current content is lost.' }, 'Replace');
-    if (choice !== 'Replace') return undefined;
+  if (target.exists && !(await confirmDestructive(`Replace ${path.relative(root, target.path)} with a new starter experiment?`,
+    'Its current content is lost.', 'Replace', 'replace-all'))) {
+    return undefined;
   }
   return vscode.Uri.file(target.path);
 }

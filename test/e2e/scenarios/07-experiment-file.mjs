@@ -187,4 +187,17 @@ export async function run({ wb, page, check, lap, workbenchUrl, runDir }) {
   await waitFor('the starter file\'s Run all lens', async () => (await lensLines(activeEditor)).some((l) => l.texts.join() === '▶ Run all (12 runs)'), { timeout: 30000 });
   check(true, 'the starter opens in the editor with "▶ Run all (12 runs)": 4 entries × 3 seeds');
   await wb.screenshot('experiment-new-file');
+
+  // The same name again asks before replacing the file, with Cancel focused: Enter keeps it.
+  writeFileSync(starter, '// mine\n{ "runs": [] }\n');
+  await wb.runCommand('PolyLoss: New Experiment File');
+  await wb.quickInputBox().waitFor({ state: 'visible', timeout: 10000 });
+  await wb.quickInputBox().fill('starter');
+  await wb.quickInputBox().press('Enter');
+  await wb.waitForStep('Replace starter.polyloss.json with a new starter experiment?');
+  const focused = ((await page.locator('.quick-input-list .monaco-list-row.focused .label-name').first().textContent()) ?? '').trim();
+  check(focused === 'Cancel', `replacing an experiment file asks first, with Cancel focused ("${focused}")`);
+  await page.keyboard.press('Enter');
+  await wb.quickInput().waitFor({ state: 'hidden', timeout: 5000 });
+  check(readFileSync(starter, 'utf8').startsWith('// mine'), 'Enter on the question keeps the file as it was');
 }
