@@ -11,7 +11,7 @@ import { startCommandRun, type CommandRunOptions } from './startCommandRun';
 
 export type { QueueChange, QueueState } from './executor';
 import { startRun, type RunHandle } from './startRun';
-import { WorkerPool } from './workerPool';
+import type { WorkerPool } from './workerPool';
 import { errorMessage } from '../core/errors';
 
 export interface StartRequest {
@@ -39,7 +39,7 @@ export interface RunQueueOptions {
   cwd?: string;
   /**
    * Warm workers shared with other queues and launches of this process (their `env` and `cwd` apply
-   * then); without it, the queue keeps its own pool (see dispose).
+   * then); without it, each run gets a worker process of its own.
    */
   workers?: WorkerPool;
   /** Needed by the default starter for runs of the user's command (a function: read when each run starts). */
@@ -85,14 +85,10 @@ export class RunQueue implements Executor {
   private holding = false;
   private readonly events = new Emitter<WorkerEvent>();
   private readonly changes = new Emitter<QueueChange>();
-  /** The pool this queue made for itself (none when it was given one or uses its own starter). */
-  private ownWorkers: WorkerPool | undefined;
-
   constructor(opts: RunQueueOptions) {
     this.runsDir = opts.runsDir;
     this.limit = checkMaxConcurrent(opts.maxConcurrent ?? 1);
     const workerPath = opts.workerPath;
-    const workers = (): WorkerPool => opts.workers ?? (this.ownWorkers ??= new WorkerPool({ workerPath: workerPath!, env: opts.env, cwd: opts.cwd }));
     this.start = opts.start ?? ((request) => {
       const { config } = request;
       if (config.command !== undefined) {
@@ -101,13 +97,8 @@ export class RunQueue implements Executor {
         return startCommandRun({ ...request, config, ...commands });
       }
       if (!workerPath) throw new Error('RunQueue needs a workerPath to start runs');
-      return startRun({ ...request, workerPath, workers: workers() });
+      return startRun({ ...request, workerPath, env: opts.env, cwd: opts.cwd, workers: opts.workers });
     });
-  }
-
-  /** Lets the waiting workers of the queue's own pool go now (a given pool is its giver's to dispose). */
-  dispose(): void {
-    this.ownWorkers?.dispose();
   }
 
   get maxConcurrent(): number {
