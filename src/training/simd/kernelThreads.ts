@@ -61,8 +61,6 @@ for (;;) {
 `;
 
 export class KernelThreads {
-  /** Shares that helper threads ran (tests check that the threads took part). */
-  ranOnHelpers = 0;
   private readonly workers: Worker[] = [];
   private readonly flags: Int32Array;
   private readonly args: Float64Array;
@@ -83,9 +81,9 @@ export class KernelThreads {
 
   /**
    * Runs the calls (shares) of `kernel` on this thread and the helper threads and returns when every one
-   * has finished. `run` runs a share on this thread.
+   * has finished. `run` runs a share on this thread. Returns how many shares helper threads ran.
    */
-  parallel(kernel: ThreadKernel, calls: number[][], run: (args: number[]) => void): void {
+  parallel(kernel: ThreadKernel, calls: number[][], run: (args: number[]) => void): number {
     if (calls.length > MAX_SHARES) throw new Error(`${calls.length} shares of ${kernel}, at most ${MAX_SHARES}`);
     Atomics.store(this.flags, FAILED, 0);
     calls.forEach((args, share) => {
@@ -99,6 +97,7 @@ export class KernelThreads {
     Atomics.add(this.flags, SEQUENCE, 1);
     Atomics.notify(this.flags, SEQUENCE);
     let error: unknown;
+    let ranHere = 0;
     for (let share = 0; share < calls.length; share++) {
       if (Atomics.compareExchange(this.flags, stateOf(share), POSTED, RUNNING) !== POSTED) continue;
       try {
@@ -107,7 +106,7 @@ export class KernelThreads {
         error ??= e;
       }
       Atomics.store(this.flags, stateOf(share), DONE);
-      this.ranOnHelpers--;
+      ranHere++;
     }
     // Every share must be finished before returning, even after a failure: they write the same output.
     for (let share = 0; share < calls.length; share++) {
@@ -118,10 +117,10 @@ export class KernelThreads {
         }
       }
       Atomics.store(this.flags, stateOf(share), IDLE);
-      this.ranOnHelpers++;
     }
     if (error !== undefined) throw error;
     if (Atomics.load(this.flags, FAILED)) throw new Error(`${kernel} failed on a kernel thread`);
+    return calls.length - ranHere;
   }
 
   /** Ends the threads (a new pool is needed to run on threads again). */

@@ -75,9 +75,7 @@ function runBlocks(kernels: SimdKernels, kernel: ThreadKernel, pool: KernelThrea
     run(calls[0]);
     return;
   }
-  const before = pool.ranOnHelpers;
-  pool.parallel(kernel, calls, run);
-  callsOnHelpers += pool.ranOnHelpers - before;
+  callsOnHelpers += pool.parallel(kernel, calls, run);
 }
 
 export interface GemmCall { a: number; b: number; bias: number; c: number; m: number; k: number; n: number; transA: number; relu: number }
