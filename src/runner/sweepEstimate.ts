@@ -42,14 +42,15 @@ export function speedKey(config: RunConfig): string {
 }
 
 /**
- * The speed of the most recent completed runs that train like `config` on `threads` kernel threads, or
- * undefined when there are none.
+ * The speed of the most recent completed runs that train like `config`, those on `threads` kernel
+ * threads when there are some (else any: an estimate at once beats a calibration), or undefined when
+ * there are none.
  */
 export function recentThroughput(runs: readonly RunRecord[], config: BuiltinRunConfig, threads = 1): Throughput | undefined {
   const key = speedKey(config);
-  const matching = runs
-    .filter((r) => r.status === 'completed' && (r.summary?.samplesPerSec ?? 0) > 0 && r.data && r.endedAt && speedKey(r.config) === key
-      && (r.environment?.threads ?? 1) === threads)
+  const alike = runs.filter((r) => r.status === 'completed' && (r.summary?.samplesPerSec ?? 0) > 0 && r.data && r.endedAt && speedKey(r.config) === key);
+  const sameThreads = alike.filter((r) => (r.environment?.threads ?? 1) === threads);
+  const matching = (sameThreads.length ? sameThreads : alike)
     .sort((a, b) => a.createdAt.localeCompare(b.createdAt))
     .slice(-RECENT_RUNS);
   if (matching.length === 0) return undefined;

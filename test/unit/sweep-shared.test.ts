@@ -141,8 +141,8 @@ test('the estimate: recent runs like these set the speed and the start-up cost; 
   assert.equal(estimate.basis, 'from speed of 3 recent runs like these: 2,000 samples/s, 3.3 s per run besides training');
   assert.deepEqual(sweepEstimate(configs, { interrupted: false, error: 'no such file' }, 2), { basis: 'the calibration run failed: no such file' });
   assert.equal(recentThroughput(runs, { ...base, batchSize: 8 }), undefined);
-  // Runs that trained on every core do not set the speed of runs on one thread, and the other way round.
-  assert.equal(recentThroughput(runs, base, 2), undefined);
+  // Runs on as many threads as the sweep's set its speed when there are some; else the others do.
+  assert.equal(recentThroughput(runs, base, 2)?.samplesPerSec, 2000);
   const onTwo = { ...finished(6000, 1, '2026-01-01T00:04:00.000Z'), environment: { threads: 2 } } as RunRecord;
   assert.equal(recentThroughput([...runs, onTwo], base, 2)?.samplesPerSec, 6000);
   assert.equal(recentThroughput([...runs, onTwo], base, 1)?.samplesPerSec, 2000);
