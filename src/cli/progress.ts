@@ -1,5 +1,6 @@
 import { singleLine, stripControlChars } from '../core/controlChars';
 import type { WorkerEvent } from '../core/protocol';
+import { RecentStepRate } from '../core/stepRate';
 import { formatDuration, formatNumber, formatPercent } from './format';
 
 /**
@@ -21,8 +22,8 @@ interface RunState {
   epoch: number;
   loss?: number;
   acc?: number;
-  /** ms since the run started, at the last step. */
-  elapsed: number;
+  /** Over its last few seconds, for the ETA. */
+  rate: RecentStepRate;
 }
 
 const BAR_WIDTH = 20;
@@ -36,7 +37,7 @@ export class ProgressReporter {
   constructor(private readonly stream: Stream, private readonly live: boolean) {}
 
   add(runId: string, label: string, epochs: number | undefined, running: boolean): void {
-    this.runs.set(runId, { runId, label: singleLine(label), epochs, state: running ? 'running' : 'queued', steps: 0, epoch: 0, elapsed: 0 });
+    this.runs.set(runId, { runId, label: singleLine(label), epochs, state: running ? 'running' : 'queued', steps: 0, epoch: 0, rate: new RecentStepRate() });
     this.scheduleRedraw();
   }
 
@@ -62,7 +63,7 @@ export class ProgressReporter {
         run.epoch = last.epoch;
         run.loss = last.loss;
         run.acc = last.acc;
-        run.elapsed = last.t;
+        run.rate.mark(last.t, last.step);
         break;
       }
       case 'epoch': {
@@ -143,7 +144,8 @@ export class ProgressReporter {
     const done = Math.min(run.steps, total);
     const filled = Math.round((done / total) * BAR_WIDTH);
     const bar = '█'.repeat(filled) + '░'.repeat(BAR_WIDTH - filled);
-    const eta = done > 0 ? formatDuration((run.elapsed / done) * (total - done)) : '—';
+    const rate = run.rate.stepsPerSecond();
+    const eta = rate ? formatDuration(((total - done) / rate) * 1000) : '—';
     return `${name}  epoch ${Math.max(run.epoch, 1)}${run.epochs ? `/${run.epochs}` : ''}  ${bar} ${done}/${total}  `
       + `loss ${formatNumber(run.loss)}  acc ${formatPercent(run.acc, 1)}  ETA ${eta}`;
   }

@@ -6,29 +6,16 @@ import type { RunRecord } from '../core/runFormat';
 import { recentThroughput } from '../runner/sweepEstimate';
 import type { LiveProgress } from './treeModel';
 import { aboutDuration } from '../core/timeEstimate';
-
-/** The last step of a batch and when the worker logged it (ms since the run started). */
-interface StepMark {
-  at: number;
-  step: number;
-}
+import { RecentStepRate } from '../core/stepRate';
 
 interface Tracked extends LiveProgress {
   name: string;
   epochs: number;
   /** Steps per second that finished runs like this one trained at, when there are such runs. */
   expectedRate?: number;
-  /** Step batches of about the last RATE_WINDOW_MS, oldest first, for the run's own rate. */
-  marks: StepMark[];
+  /** The run's own rate, over its last few seconds; until it has one, `expectedRate` says how long it takes. */
+  rate: RecentStepRate;
 }
-
-/**
- * The run's own rate is taken over its last few seconds: its first steps can be slow (a new worker
- * compiles its kernels, other runs are still starting), and a rate since the start would keep that
- * in the estimate to the end. Before it has a rate of its own, the speed of finished runs like it
- * says how long it will take, when there are some.
- */
-const RATE_WINDOW_MS = 4000;
 
 /** Steps per second of finished runs that train like `record` (same data, model, batch size, backend), if any. */
 export type ExpectedRate = (record: RunRecord) => number | undefined;
@@ -65,7 +52,7 @@ export class LiveRuns {
           epoch: 0,
           totalSteps: event.totalSteps,
           expectedRate: this.expectedRate(event.record),
-          marks: [],
+          rate: new RecentStepRate(),
         });
         return true;
       }
@@ -74,10 +61,7 @@ export class LiveRuns {
         const last = event.steps[event.steps.length - 1];
         if (!run || !last) return false;
         // The worker's own clock: how late a batch reaches this window does not change the rate.
-        const at = last.t;
-        run.marks.push({ at, step: last.step });
-        // Keep one mark at or before the window's start, so the window is always spanned.
-        while (run.marks.length > 2 && run.marks[1].at <= at - RATE_WINDOW_MS) run.marks.shift();
+        run.rate.mark(last.t, last.step);
         run.step = last.step;
         run.epoch = last.epoch;
         return true;
@@ -121,11 +105,7 @@ export class LiveRuns {
   etaSeconds(runId: string): number | undefined {
     const run = this.runs.get(runId);
     if (!run?.totalSteps) return undefined;
-    const first = run.marks[0];
-    const last = run.marks[run.marks.length - 1];
-    const span = first && last ? last.at - first.at : 0;
-    const ownRate = span > 0 && last.step > first.step ? ((last.step - first.step) * 1000) / span : undefined;
-    const rate = ownRate ?? run.expectedRate;
+    const rate = run.rate.stepsPerSecond() ?? run.expectedRate;
     if (!rate) return undefined;
     return Math.max(0, (run.totalSteps - run.step) / rate);
   }
