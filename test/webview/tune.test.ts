@@ -14,7 +14,7 @@ import { savedTuneSweep } from '../../src/runner/tuneDriver';
 import { saveSweep, sweepFilePath } from '../../src/store/sweepFiles';
 import { FakeServices } from './fakeHost';
 import { makeRun } from './fixtures';
-import { assertBundlesBuilt, launchBrowser, openView, screenshotPath, startServer } from './harness';
+import { assertBundlesBuilt, launchBrowser, openView, screenshotPath, selectValue, startServer } from './harness';
 
 /**
  * A tune's rounds in the dashboard's Sweep tab (headless Chromium): the host reads them from the
@@ -105,6 +105,16 @@ test('Sweep tab: a tune\'s rounds, the ε dropped after each with the reason, an
     assert.ok(view.rounds[0].lines.some((l) => /^ε = −1 vs CE: \+\d\.\d pts .* — best so far$/.test(l)), view.rounds[0].lines.join('\n'));
     assert.deepEqual(await v.violations(), []);
     await v.page.screenshot({ path: screenshotPath('sweep-tab-tune-rounds.png'), fullPage: true });
+
+    // To the ticked runs (no tune) and back to the same sweep: its rounds show again.
+    await selectValue(v.page, 'Sweep', 'ticked');
+    await v.settle();
+    assert.equal((await tuneView(v.page)).shown, false);
+    await selectValue(v.page, 'Sweep', SWEEP);
+    await v.settle();
+    const again = await tuneView(v.page);
+    assert.ok(again.shown, 'the rounds show again on coming back to the sweep');
+    assert.equal(again.answer, view.answer);
   } finally {
     await v.close();
   }
