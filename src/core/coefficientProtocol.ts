@@ -7,7 +7,7 @@
  * reports how that went with `done`, which names the same id.
  */
 import type { LossSpec } from './lossSpec';
-import { custom, guardOf, isObj, object, oneOf, optional, requestId, str, bool, type MessageOf, type Proven } from './messages';
+import { custom, guardOf, isObj, object, optional, requestId, str, bool, type MessageOf, type Proven } from './messages';
 
 const LOSS_TYPES: readonly unknown[] = ['ce', 'poly', 'focal', 'poly-focal'];
 
@@ -33,7 +33,7 @@ export const coefficientHostMessages = {
   base: { base: runBase },
   load: { loss: lossLike, source: str },
   /** The answer to the webview's `run` or `save` request `requestId`. */
-  done: { requestId, action: oneOf('run', 'save'), ok: bool, message: str },
+  done: { requestId, ok: bool, message: str },
 };
 export type CoefficientHostMessage = MessageOf<typeof coefficientHostMessages>;
 export const isCoefficientHostMessage = guardOf(coefficientHostMessages);

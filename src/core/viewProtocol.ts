@@ -86,7 +86,7 @@ export const hostMessages = {
   /** To the coefficient editor embedded in the dashboard (see coefficientProtocol). */
   coefficients: { message: custom('a coefficient editor message to the page', isCoefficientHostMessage) },
   /** The answer to `getTune` `requestId`: the tune's options and rounds from its sweep file; null for a sweep that is no tune. */
-  tune: { requestId, sweepId: str, tune: nullable(savedTuneLike) },
+  tune: { requestId, tune: nullable(savedTuneLike) },
   /** The end of the watched run's output.log, again whenever it grows; null while the run has none. */
   output: { runId: str, tail: nullable(outputTail) },
 };

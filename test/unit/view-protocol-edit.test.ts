@@ -46,14 +46,14 @@ test('rerunWithLoss and coefficients messages: the validators accept the protoco
 
   const toPage: HostMessage[] = [
     { type: 'coefficients', message: { type: 'base', base: { what: 'iris · mlp · 3 epochs', fromRun: 'iris poly' } } },
-    { type: 'coefficients', message: { type: 'done', requestId: 'q1', action: 'run', ok: true, message: 'Queued' } },
+    { type: 'coefficients', message: { type: 'done', requestId: 'q1', ok: true, message: 'Queued' } },
     { type: 'coefficients', message: { type: 'load', loss: { type: 'poly', epsilon: 1 }, source: 'study' } },
   ];
   for (const m of toPage) assert.equal(isHostMessage(m), true, JSON.stringify(m));
   const badToPage = [
     { type: 'coefficients' },
     { type: 'coefficients', message: { type: 'done', requestId: 'q1', action: 'delete', ok: true, message: '' } },
-    { type: 'coefficients', message: { type: 'done', action: 'run', ok: true, message: '' } },
+    { type: 'coefficients', message: { type: 'done', ok: true, message: '' } },
     { type: 'coefficients', message: { type: 'base', base: { what: 3 } } },
   ];
   for (const m of badToPage) assert.equal(isHostMessage(m), false, JSON.stringify(m));
@@ -136,7 +136,7 @@ test('relay: the embedded coefficient editor runs on the settings of the run it 
   assert.deepEqual(f.editorRuns, [[expectedRerun({ type: 'poly', epsilon: 0.5 })]]);
   assert.deepEqual(f.started, [], 'the editor starts through its own actions (the polyloss.startRuns command)');
   assert.deepEqual(f.coefficientMessages().at(-1), {
-    type: 'done', requestId: 'q1', action: 'run', ok: true, message: 'Queued Poly-1 ε=0.5 on iris · mlp · 3 epochs (settings of "iris poly"): run r1',
+    type: 'done', requestId: 'q1', ok: true, message: 'Queued Poly-1 ε=0.5 on iris · mlp · 3 epochs (settings of "iris poly"): run r1',
   });
 
   // Another run shown: the base follows it.
@@ -144,7 +144,7 @@ test('relay: the embedded coefficient editor runs on the settings of the run it 
   assert.deepEqual(f.coefficientMessages().at(-1), { type: 'base', base: { what: 'digits · mlp · 10 epochs', fromRun: 'focal poly' } });
   await f.send({ type: 'coefficients', runId: 'pf', message: { type: 'save', requestId: 'q2', loss: { type: 'focal', gamma: 3 } } });
   assert.deepEqual(f.savedLosses, [{ type: 'focal', gamma: 3 }]);
-  assert.deepEqual(f.coefficientMessages().at(-1), { type: 'done', requestId: 'q2', action: 'save', ok: true, message: 'Added run "x" to study.polyloss.json' });
+  assert.deepEqual(f.coefficientMessages().at(-1), { type: 'done', requestId: 'q2', ok: true, message: 'Added run "x" to study.polyloss.json' });
 
   // A loss the session refuses is answered on the editor, not started.
   await f.send({ type: 'coefficients', runId: 'pf', message: { type: 'run', requestId: 'q3', loss: { type: 'poly', epsilon: 'x' } } });
@@ -202,6 +202,6 @@ test('relay: getTune is answered with its requestId', async () => {
   const f = fixture();
   await f.send({ type: 'ready' });
   await f.send({ type: 'getTune', requestId: 'tune-7', sweepId: 'no-such-sweep' });
-  assert.deepEqual(f.posted.at(-1), { type: 'tune', requestId: 'tune-7', sweepId: 'no-such-sweep', tune: null });
+  assert.deepEqual(f.posted.at(-1), { type: 'tune', requestId: 'tune-7', tune: null });
   f.relay.dispose();
 });

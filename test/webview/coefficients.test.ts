@@ -217,7 +217,7 @@ test('two Run clicks are two requests with ids of their own, each answered by it
     assert.match(status ?? '', /^Queued Poly-1 ε=3 .*: run run-2$/);
 
     // An answer from before a reload of the page (or to a forgotten request) names an id this page never sent.
-    await v.postToPage({ type: 'done', requestId: `${requests[0]}-earlier`, action: 'run', ok: false, message: 'The run was not started' });
+    await v.postToPage({ type: 'done', requestId: `${requests[0]}-earlier`, ok: false, message: 'The run was not started' });
     await v.settle();
     assert.equal(await v.page.textContent('#status'), status);
     assert.deepEqual(v.consoleErrors, []);

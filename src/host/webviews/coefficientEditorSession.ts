@@ -85,7 +85,7 @@ export class CoefficientEditorSession implements Disposable {
     } catch (e) {
       const message = errorMessage(e);
       this.services.log.error(`coefficient editor: ${raw.type} failed: ${message}`);
-      if (raw.type === 'run' || raw.type === 'save') this.post({ type: 'done', requestId: raw.requestId, action: raw.type, ok: false, message });
+      if (raw.type === 'run' || raw.type === 'save') this.post({ type: 'done', requestId: raw.requestId, ok: false, message });
     }
   }
 
@@ -108,24 +108,24 @@ export class CoefficientEditorSession implements Disposable {
   private async run(loss: LossSpec, requestId: string): Promise<void> {
     const checked = validateLossSpec(loss);
     if (!checked.ok) {
-      this.post({ type: 'done', requestId, action: 'run', ok: false, message: formatIssues(checked.errors) });
+      this.post({ type: 'done', requestId, ok: false, message: formatIssues(checked.errors) });
       return;
     }
     const { config, fromRun } = this.baseConfig();
     const ids = await this.actions.startRuns([{ ...config, loss: checked.value }]);
     const where = `${describeTraining(config)}${fromRun ? ` (settings of "${fromRun}")` : ''}`;
     this.post(ids.length > 0
-      ? { type: 'done', requestId, action: 'run', ok: true, message: `Queued ${describeLoss(checked.value)} on ${where}: run ${ids.join(', ')}` }
-      : { type: 'done', requestId, action: 'run', ok: false, message: 'The run was not started; see the error message or the PolyLoss log' });
+      ? { type: 'done', requestId, ok: true, message: `Queued ${describeLoss(checked.value)} on ${where}: run ${ids.join(', ')}` }
+      : { type: 'done', requestId, ok: false, message: 'The run was not started; see the error message or the PolyLoss log' });
   }
 
   private async save(loss: LossSpec, requestId: string): Promise<void> {
     const checked = validateLossSpec(loss);
     if (!checked.ok) {
-      this.post({ type: 'done', requestId, action: 'save', ok: false, message: formatIssues(checked.errors) });
+      this.post({ type: 'done', requestId, ok: false, message: formatIssues(checked.errors) });
       return;
     }
     const message = await this.actions.saveToExperimentFile(checked.value);
-    this.post({ type: 'done', requestId, action: 'save', ok: true, message: message ?? '' });
+    this.post({ type: 'done', requestId, ok: true, message: message ?? '' });
   }
 }

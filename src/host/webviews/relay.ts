@@ -120,7 +120,7 @@ export class WebviewRelay implements Disposable {
       case 'reportError': this.services.log.error(`${this.view} webview: ${m.message}`); return;
       case 'getTune': {
         const tune = savedTuneOf(this.services.runs.runsDir, m.sweepId);
-        return this.post({ type: 'tune', requestId: m.requestId, sweepId: m.sweepId, tune });
+        return this.post({ type: 'tune', requestId: m.requestId, tune });
       }
       case 'watchOutput': return this.watchOutput(m.runId);
     }
