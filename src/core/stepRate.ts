@@ -5,7 +5,7 @@
  */
 
 /** How far back the rate looks. */
-export const RATE_WINDOW_MS = 4000;
+const RATE_WINDOW_MS = 4000;
 
 /** The last step of a batch and when the run logged it (ms since it started). */
 interface StepMark {
