@@ -3,6 +3,7 @@
  * Pure (no node imports: the webviews use it too): the launcher and the views share these rules.
  */
 import type { CommandSpec, RunConfig } from './runConfig';
+import type { RunRecord } from './runFormat';
 
 /** A first word that stands for "the chosen Python interpreter" rather than a program of that name. */
 export const PYTHON_WORDS: readonly string[] = ['python', 'python3'];
@@ -31,6 +32,23 @@ export function scriptNameOf(command: Pick<CommandSpec, 'argv'>): string {
 export function describeTraining(config: RunConfig): string {
   if (config.command !== undefined) return `${scriptNameOf(config.command)} (your script)`;
   return `${config.dataset.name} · ${config.model.type} · ${config.epochs} epochs`;
+}
+
+/**
+ * What trained a run of a command, label by value (the run detail and `polyloss show`): the command as it
+ * ran, its folder, the interpreter and how it was chosen, the Python and torch versions the client
+ * reported, the seed and the exit code; '—' for what is not known (yet).
+ */
+export function commandRunFacts(run: RunRecord): [string, string][] {
+  const trainer = run.trainer?.kind === 'command' ? run.trainer : undefined;
+  const argv = trainer?.argv ?? run.config.command?.argv ?? [];
+  return [
+    ['Command', formatArgv(argv)],
+    ['Folder', trainer?.cwd ?? run.config.command?.cwd ?? '—'],
+    ['Python', trainer?.interpreter ? `${trainer.interpreter}${trainer.interpreterSource ? ` (${trainer.interpreterSource})` : ''}` : '—'],
+    ['Python · torch', `${trainer?.python ?? '—'} · ${trainer?.torch ?? '—'}`],
+    ['Seed · exit code', `${run.config.seed} · ${trainer?.exitCode === undefined ? '—' : String(trainer.exitCode ?? 'killed')}`],
+  ];
 }
 
 /** A command line as a shell would show it: words with spaces or quotes are quoted. */

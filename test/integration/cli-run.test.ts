@@ -67,6 +67,11 @@ describe('polyloss run', () => {
     for (const run of runs) assert.match(result.stderr, new RegExp(`\\[${run.id}\\] ${run.name.replace('·', '.')}: epoch 1/1 `));
     const table = await cli(['run', FILE, '--only', 'ce', '--runs-dir', runsDir], workDir);
     assert.match(table.stdout, /^ID\s+STATUS\s+EPOCHS\s+FINAL LOSS/, 'the same results table as train');
+    assert.doesNotMatch(table.stderr, /polyloss report/, 'one run: nothing to report on');
+    const both = await cli(['run', FILE, '--runs-dir', runsDir], workDir);
+    const ids = [...both.stdout.matchAll(/^(\d{8}-\S+)\s.*\scompleted\s/gm)].map((m) => m[1]);
+    assert.equal(ids.length, 2, both.stdout);
+    assert.ok(both.stderr.includes(`For a report with charts: polyloss report ${ids.join(' ')} --runs-dir ${runsDir} --out DIR`), both.stderr);
   });
 
   it('--only picks entries by name and --seeds replaces the seeds', async () => {

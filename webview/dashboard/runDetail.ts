@@ -1,5 +1,5 @@
 import '@vscode-elements/elements/dist/vscode-button/index.js';
-import { formatArgv } from '../../src/core/commandRun';
+import { commandRunFacts } from '../../src/core/commandRun';
 import { describeLoss } from '../../src/core/lossSpec';
 import { TERMINAL_STATUSES, type RunRecord } from '../../src/core/runFormat';
 import type { OutputTailText } from '../../src/core/viewProtocol';
@@ -271,14 +271,7 @@ export class RunDetail {
     const lastStep = series?.steps.length ? series.steps.last('step') : run.summary?.steps;
     const start = run.startedAt ? Date.parse(run.startedAt) : undefined;
     const end = run.endedAt ? Date.parse(run.endedAt) : Date.now();
-    const trainer = run.trainer?.kind === 'command' ? run.trainer : undefined;
-    const setup: [string, string][] = c.command !== undefined ? [
-      ['Command', formatArgv(trainer?.argv ?? c.command.argv)],
-      ['Folder', trainer?.cwd ?? c.command.cwd ?? '—'],
-      ['Python', trainer?.interpreter ? `${trainer.interpreter}${trainer.interpreterSource ? ` (${trainer.interpreterSource})` : ''}` : '—'],
-      ['Python · torch', `${trainer?.python ?? '—'} · ${trainer?.torch ?? '—'}`],
-      ['Seed · exit code', `${c.seed} · ${trainer?.exitCode === undefined ? '—' : String(trainer.exitCode ?? 'killed')}`],
-    ] : [
+    const setup: [string, string][] = c.command !== undefined ? commandRunFacts(run) : [
       ['Dataset', describeDataset(c)],
       ['Model', describeModel(c)],
       ['Optimizer', describeOptimizer(c)],

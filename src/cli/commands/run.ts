@@ -14,7 +14,7 @@ import { CONCURRENCY_FLAG, SEEDS_FLAG, seedsOfFlag } from '../trainConfig';
 import { newSavedSweep, sweepFolderOf } from '../../store/sweepFiles';
 import { checkSlurmReachable, EXECUTOR_FLAG, isSlurm, SLURM_FLAGS, slurmOptionsOf, submitToSlurm } from '../slurm';
 import { defaultConcurrency, EXIT_USAGE } from '../training';
-import { printSweepNextSteps, trainSavingSweep } from './sweep';
+import { printNextSteps, trainSavingSweep } from './sweep';
 import { reportTraining } from './train';
 import { errorMessage } from '../../core/errors';
 
@@ -184,14 +184,14 @@ export const runCommand: Command = {
       });
       if (!result) return 0;
       reportTraining(ctx, json, result);
-      if (sweep) printSweepNextSteps(ctx, sweep.sweepId, args.flags, result, json);
+      printNextSteps(ctx, sweep?.sweepId, args.flags, result, json);
       return result.exitCode;
     }
     const concurrency = (args.flags.concurrency as number | undefined) ?? defaultConcurrency(configs.length);
     const python = args.flags.python as string | undefined;
     const result = await trainSavingSweep(configs, toSave, { runsDir, concurrency, ctx, confineDatasetsTo: confine, python });
     reportTraining(ctx, json, result);
-    if (sweep) printSweepNextSteps(ctx, sweep.sweepId, args.flags, result, json);
+    printNextSteps(ctx, sweep?.sweepId, args.flags, result, json);
     return result.exitCode;
   },
 };

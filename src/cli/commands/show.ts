@@ -1,3 +1,4 @@
+import { commandRunFacts } from '../../core/commandRun';
 import { configFacts, labelOf } from '../../core/configDiff';
 import { describeLoss } from '../../core/lossSpec';
 import type { EpochMetric, RunRecord } from '../../core/runFormat';
@@ -6,11 +7,18 @@ import { readRun, runDirOf } from '../../store/runStore';
 import { GLOBAL_FLAGS, reconcileBeforeReading, reconcileSlurmBeforeReading, writeJson, writeLine, type Command } from '../context';
 import { formatDuration, formatNumber, formatPercent, formatTable, formatTime } from '../format';
 
+/** Labels and their values, the values of a block lined up after its longest label; empty values left out. */
+function aligned(rows: readonly [string, string | undefined][], { indent = '', colon = true } = {}): string[] {
+  const shown = rows.filter((row): row is [string, string] => row[1] !== undefined && row[1] !== '');
+  const label = (text: string) => (colon ? `${text}:` : text);
+  const width = Math.max(0, ...shown.map(([text]) => label(text).length)) + 2;
+  return shown.map(([text, value]) => `${indent}${label(text).padEnd(width)}${value}`);
+}
+
 function describeRun(record: RunRecord, epochs: EpochMetric[]): string {
   const lines: string[] = [`${record.id}  ${record.name}`, ''];
-  const field = (label: string, value: string | undefined) => {
-    if (value !== undefined && value !== '') lines.push(`${`${label}:`.padEnd(14)}${value}`);
-  };
+  const head: [string, string | undefined][] = [];
+  const field = (label: string, value: string | undefined) => head.push([label, value]);
   field('status', record.status);
   field('error', record.error);
   field('loss', describeLoss(record.config.loss));
@@ -20,19 +28,25 @@ function describeRun(record: RunRecord, epochs: EpochMetric[]): string {
     field('ended', `${formatTime(record.endedAt)} (took ${formatDuration(Date.parse(record.endedAt) - Date.parse(record.startedAt))})`);
   }
   const env = record.environment;
-  if (env) field('environment', `backend ${env.backend}, tfjs ${env.tfjsVersion}, node ${env.nodeVersion}, ${env.platform}`);
+  if (record.config.command !== undefined) {
+    for (const [label, value] of commandRunFacts(record)) field(label.toLowerCase(), value);
+  } else if (env) {
+    field('environment', `backend ${env.backend}, tfjs ${env.tfjsVersion}, node ${env.nodeVersion}, ${env.platform}`);
+  }
   const data = record.data;
   if (data) field('data', `${data.numClasses} classes, ${data.train} train / ${data.validation} validation / ${data.test} test, input ${data.inputShape.join('×')}`);
+  lines.push(...aligned(head));
 
   lines.push('', 'Config:');
-  for (const [key, value] of configFacts(record.config)) if (value !== '') lines.push(`  ${labelOf(key).padEnd(16)}${value}`);
+  lines.push(...aligned([...configFacts(record.config)].map(([key, value]) => [labelOf(key), value]), { indent: '  ', colon: false }));
 
   const s = record.summary;
   if (s) {
     lines.push('', 'Summary:');
-    const metric = (label: string, value: string) => lines.push(`  ${label.padEnd(16)}${value}`);
+    const summary: [string, string | undefined][] = [];
+    const metric = (label: string, value: string) => summary.push([label, value]);
     metric('steps', `${s.steps}${record.totalSteps ? `/${record.totalSteps}` : ''}`);
-    metric('epochs', `${s.epochs}/${record.config.epochs}`);
+    metric('epochs', `${s.epochs}${record.config.epochs !== undefined ? `/${record.config.epochs}` : ''}`);
     metric('final loss', formatNumber(s.finalLoss));
     metric('final val loss', formatNumber(s.finalValLoss));
     metric('final val acc', formatPercent(s.finalValAcc));
@@ -42,6 +56,7 @@ function describeRun(record: RunRecord, epochs: EpochMetric[]): string {
     metric('ECE', formatNumber(s.ece));
     if (s.divergedAtStep !== undefined) metric('diverged at', `step ${s.divergedAtStep}`);
     if (s.samplesPerSec !== undefined) metric('samples/s', s.samplesPerSec.toFixed(0));
+    lines.push(...aligned(summary, { indent: '  ', colon: false }));
   }
   if (epochs.length > 0) {
     lines.push('', formatTable(

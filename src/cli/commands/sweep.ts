@@ -226,12 +226,19 @@ export async function trainSavingSweep(configs: readonly RunConfig[], toSave: Sa
 }
 
 /** What to type next: resume the sweep's runs that did not finish, and make its report. */
-export function printSweepNextSteps(ctx: CliContext, sweepId: string, flags: Record<string, FlagValue>, result: TrainingResult, json: boolean): void {
+/**
+ * What to do next: resume a sweep's runs that did not finish, and the report of the sweep (or, without
+ * one, of the runs that completed, when there are two or more to compare).
+ */
+export function printNextSteps(ctx: CliContext, sweepId: string | undefined, flags: Record<string, FlagValue>, result: TrainingResult, json: boolean): void {
   const runsDirFlag = typeof flags['runs-dir'] === 'string' ? ` --runs-dir ${flags['runs-dir']}` : '';
-  if (result.records.some((r) => r.config.sweepId === sweepId && r.status !== 'completed' && r.status !== 'diverged')) {
+  if (sweepId !== undefined && result.records.some((r) => r.config.sweepId === sweepId && r.status !== 'completed' && r.status !== 'diverged')) {
     writeLine(ctx.stderr, `To train the runs that did not finish: polyloss sweep --resume ${sweepId}${runsDirFlag}`);
   }
-  if (!json) writeLine(ctx.stderr, `For a report with charts: polyloss report ${sweepId}${runsDirFlag} --out DIR`);
+  if (json) return;
+  const completed = result.records.filter((r) => r.status === 'completed').map((r) => r.id);
+  const subject = sweepId ?? (completed.length >= 2 ? completed.join(' ') : undefined);
+  if (subject) writeLine(ctx.stderr, `For a report with charts: polyloss report ${subject}${runsDirFlag} --out DIR`);
 }
 
 // ── The command ─────────────────────────────────────────────────────────────────────────────────
@@ -353,7 +360,7 @@ export const sweepCommand: Command = {
       }
       if (!json) reportTraining(ctx, false, result);
       printResults({ ran: result.records, interrupted: result.interruptedBy ?? null, exitCode: result.exitCode });
-      printSweepNextSteps(ctx, sweepId, flags, result, json);
+      printNextSteps(ctx, sweepId, flags, result, json);
       return result.exitCode;
     }
     if (flags.wait === true) throw new UsageError('--wait applies to --executor slurm (on this machine the sweep always runs to its end)');
@@ -372,7 +379,7 @@ export const sweepCommand: Command = {
     const result = await trainSavingSweep(todo, work.toSave, { runsDir, concurrency, ctx, python: flags.python as string | undefined });
     if (!json) reportTraining(ctx, false, result);
     printResults({ ran: result.records, interrupted: result.interruptedBy ?? null, exitCode: result.exitCode });
-    printSweepNextSteps(ctx, sweepId, flags, result, json);
+    printNextSteps(ctx, sweepId, flags, result, json);
     return result.exitCode;
   },
 };
