@@ -155,6 +155,20 @@ describe('polyloss CLI', () => {
     assert.match(overflow.stderr, /polyloss: perExample\[0\] is Infinity in float64/);
   });
 
+  it('demo: CE and Poly-1 ε = 1, 2 over 3 seeds on digits, then the comparison with its headline', async () => {
+    const demoRuns = path.join(workDir, 'demo-runs');
+    const result = await startCliIn(['demo', '--epochs', '3', '--runs-dir', demoRuns], workDir).result;
+    assert.equal(result.code, 0, result.stderr);
+    const runs = listRuns(demoRuns).runs;
+    const grid = runs.map((r) => `${r.config.loss.type}${r.config.loss.epsilon ?? ''}/${r.config.seed}/${r.status}`).sort();
+    assert.deepEqual(grid, ['ce/1/completed', 'ce/2/completed', 'ce/3/completed', 'poly1/1/completed', 'poly1/2/completed', 'poly1/3/completed',
+      'poly2/1/completed', 'poly2/2/completed', 'poly2/3/completed']);
+    // Three seeds give the paired differences a spread: each ε is tested against CE.
+    assert.match(result.stdout, /^(No ε beat CE with 3 seeds|Poly-1 ε=[12] beat CE by )/m);
+    for (const group of ['CE', 'Poly-1 ε=1', 'Poly-1 ε=2']) assert.match(result.stdout, new RegExp(`^\\| ${group} +\\| +3 \\|`, 'm'));
+    assert.doesNotMatch(result.stdout, /insufficient data/);
+  });
+
   it('lists the bundled datasets', async () => {
     const result = parseJson<{ bundled: { name: string; classes: number }[] }>(await cli(['datasets', '--json']));
     assert.deepEqual(result.bundled.map((d) => d.name), ['digits', 'mnist', 'iris', 'wine', 'breast-cancer']);
