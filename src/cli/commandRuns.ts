@@ -36,9 +36,20 @@ export function interpreterSearchOf(python: string | undefined, env: NodeJS.Proc
   };
 }
 
+/** The interpreter lines each command invocation has printed: a sweep checks its commands before the estimate and again to train. */
+const interpreterLinesSaid = new WeakMap<CliContext, Set<string>>();
+
+function sayOnce(ctx: CliContext, line: string): void {
+  const said = interpreterLinesSaid.get(ctx) ?? new Set<string>();
+  interpreterLinesSaid.set(ctx, said);
+  if (said.has(line)) return;
+  said.add(line);
+  writeLine(ctx.stderr, line);
+}
+
 /**
  * How the queue launches command runs, once each distinct command was checked (its folder, program
- * and interpreter, printed): a problem is a usage error and no run folder exists yet.
+ * and interpreter, printed once per invocation): a problem is a usage error and no run folder exists yet.
  * Undefined when no config is a command run.
  */
 export function commandLaunchSettings(configs: readonly RunConfig[], python: string | undefined, ctx: CliContext): CommandLaunchSettings | undefined {
@@ -52,7 +63,7 @@ export function commandLaunchSettings(configs: readonly RunConfig[], python: str
     seen.add(key);
     try {
       const prepared = prepareCommand(config.command!, ctx.cwd, interpreter);
-      if (prepared.interpreter) writeLine(ctx.stderr, `Python: ${prepared.interpreter.path} (${prepared.interpreter.source})`);
+      if (prepared.interpreter) sayOnce(ctx, `Python: ${prepared.interpreter.path} (${prepared.interpreter.source})`);
     } catch (e) {
       if (e instanceof CommandSetupError) throw new UsageError(`${e.message}; nothing was started`);
       throw e;

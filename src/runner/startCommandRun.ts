@@ -48,6 +48,17 @@ function outputTail(runDir: string): string {
 }
 
 /**
+ * What to do about a failure whose output ends in a missing Python module: the interpreter that ran
+ * the script, how it was chosen, and how to choose another (the python3 first on PATH is often not the
+ * one with the user's packages). Undefined for any other failure.
+ */
+export function missingModuleHint(tail: string, interpreter: { path: string; source: string } | undefined, settingHint: string): string | undefined {
+  const module = /ModuleNotFoundError: No module named '([^']+)'/.exec(tail)?.[1];
+  if (!module || !interpreter) return undefined;
+  return `${interpreter.path} (${interpreter.source}) cannot import ${module}: install it there, or choose the Python that has it with ${settingHint}`;
+}
+
+/**
  * Launches `opts.config.command` as a run. Throws CommandSetupError before anything is created when
  * the folder, the program or the interpreter is missing.
  */
@@ -128,7 +139,9 @@ export function startCommandRun(opts: CommandRunOptions): RunHandle {
       } else {
         const how = sig ? `was killed by ${sig}` : `exited with code ${code}`;
         const tail = outputTail(runDir);
-        final = { ...current, status: 'failed', endedAt, trainer: finalTrainer, summary, error: `the command ${how}${tail ? `:\n${tail}` : ''}` };
+        const hint = missingModuleHint(tail, prepared.interpreter, opts.interpreter.settingHint);
+        const error = `the command ${how}${tail ? `:\n${tail}` : ''}${hint ? `\n${hint}` : ''}`;
+        final = { ...current, status: 'failed', endedAt, trainer: finalTrainer, summary, error };
       }
     }
     try {

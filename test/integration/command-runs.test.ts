@@ -140,6 +140,15 @@ describe('how a script run ends', () => {
     assert.deepEqual(record.summary, { steps: 4, epochs: 2, finalLoss: 0.25, finalValLoss: 0.6, finalValAcc: 0.5, bestValAcc: 0.75 });
   });
 
+  it('a script whose import fails says which interpreter lacks the module and how to choose another', async () => {
+    const name = script('needs_module.py', 'import no_such_module_xyz\nimport polyloss_lab\n');
+    const record = await launch(['python3', name]).done;
+    assert.equal(record.status, 'failed');
+    assert.match(record.error ?? '', /ModuleNotFoundError: No module named 'no_such_module_xyz'\n/);
+    assert.ok((record.error ?? '').endsWith(`\n${PYTHON} (--python flag) cannot import no_such_module_xyz: install it there, `
+      + 'or choose the Python that has it with --python PATH or POLYLOSS_PYTHON'), record.error);
+  });
+
   it('a script that never calls init() fails with a message that says so', async () => {
     const name = script('noinit.py', 'print("training without the client")\n');
     const handle = launch([PYTHON, name]);
