@@ -124,6 +124,9 @@ test('headline when every paired difference is 0, and when no comparison has eno
   assert.equal(sampleSizeHint(same), null, 'no spread to plan from');
   const few = analyzeRuns(pairedSweep([0.9], { 1: [0.01] }), { metric: 'test' });
   assert.equal(headline(few).text, 'Too few seeds to compare with CE: a comparison needs at least 2 seeds on each side.');
+  // Seeds enough, but every ε run failed (no value): the headline says the runs did not finish, not that seeds are few.
+  const failed = pairedSweep([0.9, 0.95], { 1: [0.01, 0.01] }).map((r) => (r.config.loss.type === 'poly' ? { ...r, status: 'failed' as const, summary: undefined } : r));
+  assert.equal(headline(analyzeRuns(failed, { metric: 'test' })).text, 'Nothing to compare with CE: no comparison has finished runs on both sides.');
   // Two seeds each, but ε=1 is exactly 0.37 points below CE on both: enough seeds, no spread.
   const flat = analyzeRuns(pairedSweep([0.9, 0.95], { 1: [-0.0037, -0.0037] }), { metric: 'test' });
   assert.equal(flat.comparisons[0].kind, 'insufficient');

@@ -95,9 +95,13 @@ export function headline(analysis: Analysis, options: HeadlineOptions = {}): Hea
   }
   if (tested.length === 0) {
     const enoughSeeds = compared.every((c) => c.n[0] >= 2 && c.n[1] >= 2);
+    // Runs that failed or still train have no value: seeds were asked for, the runs just did not finish.
+    const oneSideEmpty = compared.every((c) => c.n[0] === 0 || c.n[1] === 0);
     const text = compared.every((c) => c.kind === 'no-difference')
       ? `No ${noun} differed from ${baseline} on any seed.`
-      : enoughSeeds
+      : oneSideEmpty
+        ? `Nothing to compare with ${baseline}: no comparison has finished runs on both sides.`
+        : enoughSeeds
         ? `No ${noun} could be tested against ${baseline}: each difference is the same on every seed, so there is no spread to test against. More seeds would give one.`
         : `Too few seeds to compare with ${baseline}: a comparison needs at least 2 seeds on each side.`;
     return { text, hint };
