@@ -54,7 +54,7 @@ export class ProgressReporter {
       case 'started':
         run.state = 'running';
         run.totalSteps = event.totalSteps;
-        if (!this.live) this.note(`${this.prefix(run)} started: ${event.totalSteps} steps on ${event.environment.backend}`);
+        if (!this.live) this.note(`${this.prefix(run)} started${event.totalSteps ? `: ${event.totalSteps} steps` : ''} on ${event.environment.backend}`);
         break;
       case 'steps': {
         const last = event.steps[event.steps.length - 1];

@@ -35,6 +35,16 @@ describe('CLI progress line', () => {
     progress.close();
   });
 
+  it('in a log (no terminal), says how many steps a run will take only when it is known', () => {
+    const { stream, written } = terminal();
+    const progress = new ProgressReporter(stream, false);
+    progress.add('run-abcd', 'CE', 10, true);
+    progress.add('run-efgh', 'train.py', undefined, true);
+    progress.handle({ type: 'started', runId: 'run-abcd', environment, totalSteps: 60, record: undefined as never });
+    progress.handle({ type: 'started', runId: 'run-efgh', environment: { ...environment, backend: 'pytorch' }, totalSteps: 0, record: undefined as never });
+    assert.deepEqual(written.filter((w) => w.includes('started')), ['[run-abcd] CE: started: 60 steps on wasm\n', '[run-efgh] train.py: started on pytorch\n']);
+  });
+
   it('shows no ETA before two step batches give a rate', () => {
     const { stream, written } = terminal();
     const progress = new ProgressReporter(stream, true);
