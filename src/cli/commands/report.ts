@@ -154,7 +154,7 @@ export const reportCommand: Command = {
       { name: 'out', type: 'string', valueName: 'DIR', description: 'folder for report.md and its charts (needed unless --json)' },
       METRIC_FLAG,
       K_FLAG,
-      { name: 'baseline', type: 'string', valueName: 'GROUP', description: 'compare every group with this one (its label in the table, e.g. CE or "ε=0"); default: each group\'s own CE (or focal) baseline' },
+      { name: 'baseline', type: 'string', valueName: 'GROUP', description: 'compare every group with this one (its label in the table, e.g. CE or "Poly-1 ε=0"); default: each group\'s own CE (or focal) baseline' },
       { name: 'format', type: 'string', values: ['json', 'csv'], description: 'also write the group statistics as groups.json or groups.csv' },
       ...GLOBAL_FLAGS,
     ],

@@ -28,7 +28,7 @@ import { runThreads } from '../../runner/runQueue';
  * `polyloss sweep`: a base config (the flags of `polyloss train`, or --config) × a grid over ε, γ and
  * label smoothing × seeds, trained through the run queue under one sweep id, then summarised per group.
  *
- * The sweep's settings are saved as `<runs dir>/../sweeps/<sweep id>.json` (store/sweepFiles.ts).
+ * The sweep's settings are saved as `<runs dir>/.sweeps/<sweep id>.json` (store/sweepFiles.ts).
  * `--resume` re-plans the sweep from that file and trains only the runs it lacks.
  */
 
@@ -225,7 +225,9 @@ export async function trainSavingSweep(configs: readonly RunConfig[], toSave: Sa
   }
 }
 
-/** What to type next: resume the sweep's runs that did not finish, and make its report. */
+/** Run ids the report hint spells out; beyond, it says ID… (a long run of ids is no help on a terminal). */
+const MAX_IDS_IN_HINT = 4;
+
 /**
  * What to do next: resume a sweep's runs that did not finish, and the report of the sweep (or, without
  * one, of the runs that completed, when there are two or more to compare).
@@ -237,8 +239,11 @@ export function printNextSteps(ctx: CliContext, sweepId: string | undefined, fla
   }
   if (json) return;
   const completed = result.records.filter((r) => r.status === 'completed').map((r) => r.id);
-  const subject = sweepId ?? (completed.length >= 2 ? completed.join(' ') : undefined);
-  if (subject) writeLine(ctx.stderr, `For a report with charts: polyloss report ${subject}${runsDirFlag} --out DIR`);
+  if (sweepId !== undefined) writeLine(ctx.stderr, `For a report with charts: polyloss report ${sweepId}${runsDirFlag} --out DIR`);
+  else if (completed.length >= 2) {
+    const ids = completed.length <= MAX_IDS_IN_HINT ? completed.join(' ') : 'ID…';
+    writeLine(ctx.stderr, `For a report with charts: polyloss report ${ids}${runsDirFlag} --out DIR${ids === 'ID…' ? ' (the completed runs above)' : ''}`);
+  }
 }
 
 // ── The command ─────────────────────────────────────────────────────────────────────────────────
@@ -301,7 +306,7 @@ export const sweepCommand: Command = {
     name: 'sweep',
     summary: 'Train a grid of runs: a base config (the flags of polyloss train, or --config) × ε (× γ, label smoothing) × seeds, '
       + 'under one sweep id, then print mean ± std per setting, confidence intervals and the comparison with the baseline. '
-      + `Asks before starting more than ${CONFIRM_ABOVE} runs. The settings are saved in <runs dir>/../sweeps/<id>.json for --resume.`,
+      + `Asks before starting more than ${CONFIRM_ABOVE} runs. The settings are saved in <runs dir>/.sweeps/<id>.json for --resume.`,
     flags: [...BASE_FLAGS, CONFIG_FILE_FLAG, COMMAND_FLAG, PYTHON_FLAG, ...GRID_FLAGS,
       { ...CONCURRENCY_FLAG, description: `runs training at once (default ${DEFAULT_SWEEP_CONCURRENCY})` },
       { name: 'yes', type: 'boolean', description: `start without asking, also above ${CONFIRM_ABOVE} runs` },
