@@ -18,7 +18,7 @@ function generalHelp(): string {
     'Commands:',
     ...listed.map((c) => `  ${c.spec.name.padEnd(width)}  ${c.spec.summary.split('. ')[0].replace(/\.$/, '')}`),
     '',
-    'Every command takes --runs-dir DIR (default .polyloss/runs), --json and --help.',
+    'Every command takes --runs-dir DIR (default $POLYLOSS_RUNS_DIR, else .polyloss/runs), --json and --help.',
     'Exit codes: 0 ok, 1 a run failed, 2 usage error, 3 a run diverged (none failed), 130 interrupted (Ctrl-C).',
   ].join('\n');
 }

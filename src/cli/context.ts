@@ -10,7 +10,7 @@ import type { WorkerPool } from '../runner/workerPool';
 
 /** Flags every command takes. */
 export const GLOBAL_FLAGS: readonly FlagSpec[] = [
-  { name: 'runs-dir', type: 'string', valueName: 'DIR', description: 'where runs are stored (default: .polyloss/runs in the current folder)' },
+  { name: 'runs-dir', type: 'string', valueName: 'DIR', description: 'where runs are stored (default: $POLYLOSS_RUNS_DIR, else .polyloss/runs in the current folder)' },
   { name: 'json', type: 'boolean', description: 'machine-readable JSON output on stdout' },
   { name: 'help', type: 'boolean', description: 'show this help' },
 ];
@@ -42,9 +42,10 @@ export interface Command {
   run(input: CommandInput): Promise<number>;
 }
 
+/** --runs-dir, else $POLYLOSS_RUNS_DIR (where the Python client puts a script's runs too), else .polyloss/runs. */
 export function runsDirOf(args: ParsedArgs, cwd: string): string {
   const given = args.flags['runs-dir'];
-  return path.resolve(cwd, typeof given === 'string' ? given : DEFAULT_RUNS_DIR);
+  return path.resolve(cwd, typeof given === 'string' ? given : process.env.POLYLOSS_RUNS_DIR || DEFAULT_RUNS_DIR);
 }
 
 /**

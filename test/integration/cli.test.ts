@@ -83,6 +83,8 @@ describe('polyloss CLI', () => {
     const list = await cli(['list', '--json']);
     assert.equal(list.code, 0);
     assert.deepEqual(parseJson<{ runs: RunRecord[] }>(list).runs.map((r) => r.id), [a.id, b.id].sort());
+    const fromEnv = await startCliIn(['list', '--json'], workDir, { POLYLOSS_RUNS_DIR: runsDir }).result;
+    assert.deepEqual(parseJson<{ runs: RunRecord[] }>(fromEnv).runs.map((r) => r.id), [a.id, b.id].sort(), 'without --runs-dir, $POLYLOSS_RUNS_DIR');
     const listText = await cli(['list']);
     assert.match(listText.stdout, new RegExp(`${a.id}\\s+completed\\s+Poly-1 ε=2, seed 1\\s+iris`));
 
