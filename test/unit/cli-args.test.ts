@@ -162,6 +162,12 @@ describe('runCli usage errors', () => {
     assert.equal(badValue.code, 2);
     assert.match(badValue.err, /^polyloss: --loss must be one of ce, poly, focal, poly-focal \(got 'mse'\)/);
 
+    for (const effect of ['-1', '150']) {
+      const badEffect = await run(['tune', '--min-effect', effect]);
+      assert.equal(badEffect.code, 2);
+      assert.equal(badEffect.err, `polyloss: --min-effect must be a number of points in [0, 100] for test acc (got ${effect})\n`, 'the value as typed, in points');
+    }
+
     const missing = await run(['show', 'nope', '--json']);
     assert.equal(missing.code, 2);
     assert.match(JSON.parse(missing.out).error, /no run matches 'nope'/);

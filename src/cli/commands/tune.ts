@@ -65,11 +65,17 @@ function checked(options: TuneOptions): TuneOptions {
 
 function settingsOf(flags: Record<string, FlagValue>): TuneSettings {
   const { metric, k } = analysisRequestOf(flags);
+  const minEffect = flags['min-effect'] as number | undefined;
+  const info = SUMMARY_METRICS[metric];
+  // Checked as typed: the planner sees a fraction for accuracies, which its message would show.
+  if (minEffect !== undefined && !(minEffect >= 0 && minEffect <= (info.percent ? 100 : Infinity))) {
+    throw new UsageError(`--min-effect must be ${info.percent ? 'a number of points in [0, 100]' : 'a number ≥ 0'} for ${info.label} (got ${minEffect})`);
+  }
   const [min, max] = (flags.epsilon as number[] | undefined) ?? [DEFAULT_EPSILON_RANGE.min, DEFAULT_EPSILON_RANGE.max];
   const settings = tuneSettingsOf({
     range: { min, max }, metric, k,
     budget: flags.budget as number | undefined,
-    minEffect: flags['min-effect'] as number | undefined,
+    minEffect,
     seeds: flags.seeds as number | undefined,
     alpha: flags.alpha as number | undefined,
     allowBelowMinusOne: flags['allow-non-monotone'] === true,
