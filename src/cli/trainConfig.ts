@@ -51,7 +51,7 @@ function parseLabelColumn(text: string): string | number {
 
 export const CONFIG_FLAGS: readonly ConfigFlag[] = [
   { name: 'dataset', path: 'dataset.name', type: 'string', values: DATASET_NAMES, description: 'data to train on (csv/idx: your files, see --data)' },
-  { name: 'data', path: 'dataset.path', type: 'string', valueName: 'PATH', description: 'csv: the CSV file; idx: the images file' },
+  { name: 'data', path: 'dataset.path', type: 'string', valueName: 'PATH', description: 'csv: the CSV file; idx: the images file (without --dataset: csv, or idx with --labels)' },
   { name: 'labels', path: 'dataset.labelsPath', type: 'string', valueName: 'PATH', description: 'idx: the labels file' },
   { name: 'label-column', path: 'dataset.labelColumn', type: 'custom', parse: parseLabelColumn, valueName: 'NAME|INDEX', description: 'csv: the label column (default: last)' },
   { name: 'imbalance', path: 'dataset.imbalanceRatio', type: 'number', valueName: 'RATIO', description: 'long-tailed training split: largest/smallest class ratio (1 = off)' },
@@ -154,11 +154,17 @@ function configOfRunFile(value: JsonObject): JsonObject {
   return config;
 }
 
-/** Prefixes an issue with the flag (or file) that set the field, so the user knows what to change. */
+/**
+ * Prefixes an issue with the flag (or file) that set the field, so the user knows what to change; a
+ * field no flag or file set (a required one) names the flag that sets it.
+ */
 function explainIssue(issue: Issue, flags: Record<string, FlagValue>, configFile: string | undefined): string {
-  const flag = CONFIG_FLAGS.find((f) => f.name in flags && (issue.path === f.path || issue.path.startsWith(`${f.path}[`) || issue.path.startsWith(`${f.path}.`)));
+  const about = (f: ConfigFlag) => issue.path === f.path || issue.path.startsWith(`${f.path}[`) || issue.path.startsWith(`${f.path}.`);
+  const flag = CONFIG_FLAGS.find((f) => f.name in flags && about(f));
   if (flag) return `--${flag.name}: ${issue.message}`;
-  return configFile ? `${configFile}: ${issue.message}` : issue.message;
+  if (configFile) return `${configFile}: ${issue.message}`;
+  const setter = CONFIG_FLAGS.find(about);
+  return setter ? `${issue.message} (set with --${setter.name})` : issue.message;
 }
 
 export interface TrainConfigs {
@@ -172,6 +178,9 @@ export function buildTrainConfigs(flags: Record<string, FlagValue>, cwd: string)
   const fromFile = configFile ? readConfigFile(configFile, cwd) : {};
   const fromFlags: JsonObject = {};
   for (const flag of CONFIG_FLAGS) if (flag.name in flags) setPath(fromFlags, flag.path, flags[flag.name]);
+  // --data alone names the user's own file: a CSV, or IDX images when --labels gives their labels.
+  const fileDataset = isObject(fromFile.dataset) ? fromFile.dataset.name : undefined;
+  if ('data' in flags && !('dataset' in flags) && fileDataset === undefined) setPath(fromFlags, 'dataset.name', 'labels' in flags ? 'idx' : 'csv');
   const merged = overrideConfig(fromFile, fromFlags);
 
   const given = flags.seeds as number[] | undefined;

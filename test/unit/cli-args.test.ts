@@ -95,6 +95,14 @@ describe('buildTrainConfigs', () => {
     assert.deepEqual([c.batchSize, c.epochs, c.seed, c.name], [16, 3, 7, 'try']);
   });
 
+  it('--data without --dataset is the user\'s CSV, or IDX images with --labels; a missing file path names --data', () => {
+    assert.equal(build(['--data', 'table.csv']).configs[0].dataset?.name, 'csv');
+    const { name, path: images, labelsPath } = build(['--data', 'images-idx3-ubyte', '--labels', 'labels-idx1-ubyte']).configs[0].dataset ?? {};
+    assert.deepEqual([name, images, labelsPath], ['idx', 'images-idx3-ubyte', 'labels-idx1-ubyte']);
+    assert.equal(build(['--dataset', 'iris', '--data', 'table.csv']).configs[0].dataset?.name, 'iris', 'a dataset named stays');
+    assert.throws(() => build(['--dataset', 'csv']), /^UsageError: dataset\.path is required for dataset "csv".* \(set with --data\)$/);
+  });
+
   it('makes one config per seed', () => {
     const { configs } = build(['--loss', 'ce', '--seeds', '1,2,3', '--name', 'base']);
     assert.deepEqual(configs.map((c) => c.seed), [1, 2, 3]);
