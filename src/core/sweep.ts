@@ -214,6 +214,10 @@ function sweepNotes(configs: readonly RunConfig[]): string[] {
   const neutral = configs.find((c) => (c.loss.type === 'poly' || c.loss.type === 'poly-focal') && epsilonList(c.loss).every((e) => e === 0));
   if (!neutral) return [];
   const same = neutral.loss.type === 'poly' ? 'CE' : 'focal';
+  const baselineType = neutral.loss.type === 'poly' ? 'ce' : 'focal';
+  if (configs.some((c) => c.loss.type === baselineType)) {
+    return [`${describeLoss(neutral.loss)} is exactly ${same}: its runs repeat the ${same} baseline runs (leave ε=0 out to save them)`];
+  }
   return [`${describeLoss(neutral.loss)} is exactly ${same}: those runs stay ${neutral.loss.type} with ε=0 and stand in for ${same} when no ${same} runs exist`];
 }
 

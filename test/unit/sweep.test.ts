@@ -76,7 +76,10 @@ test('ε = 0 stays Poly-1 ε=0 with a note; ε < −1 carries the validation war
   const zero = plan.configs.find((c) => c.loss.epsilon === 0);
   assert.deepEqual(zero?.loss, { type: 'poly', epsilon: 0 });
   assert.equal(plan.notes.length, 1);
-  assert.match(plan.notes[0], /Poly-1 ε=0 is exactly CE/);
+  assert.equal(plan.notes[0], 'Poly-1 ε=0 is exactly CE: those runs stay poly with ε=0 and stand in for CE when no CE runs exist');
+  // With the CE baseline in the sweep, ε = 0 only repeats it: the note says so.
+  assert.deepEqual(planSweep({ epsilon: [0, 1], seeds: 1, baseline: true }, base(), 's').notes,
+    ['Poly-1 ε=0 is exactly CE: its runs repeat the CE baseline runs (leave ε=0 out to save them)']);
   assert.equal(plan.warnings.length, 1);
   assert.match(plan.warnings[0].message, /ε = -2 < −1/);
   assert.deepEqual(planSweep({ epsilon: [1, 2], seeds: 1 }, base(), 's').notes, []);
