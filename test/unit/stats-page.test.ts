@@ -2,7 +2,7 @@ import { strict as assert } from 'node:assert';
 import { test } from 'node:test';
 import { resultsText } from '../../src/cli/commands/report';
 import { withDefaults, type PartialRunConfig } from '../../src/core/config';
-import { analyzeRuns } from '../../src/core/grouping';
+import { SUMMARY_METRICS, analyzeRuns } from '../../src/core/grouping';
 import {
   clippingNote, epsilonSeries, headline, renderEpsilonChart, renderReport, renderResults, resultsTable, sampleSizeHint,
 } from '../../src/core/report';
@@ -114,6 +114,17 @@ test('headline when an ε beat the baseline after Holm: its difference with the 
   assert.equal(head.winner?.comparison, c);
   assert.equal(head.text, `Poly-1 ε=2 beat CE by ${estimateText(c.difference!, c.adjustedCi, ACCURACY)} (Holm p<0.001, 5 seeds).`);
   assert.match(head.text, /^Poly-1 ε=2 beat CE by \+0\.80 pts \[0\.\d+, 0\.\d+\] \(Holm p<0\.001, 5 seeds\)\.$/);
+});
+
+test('headline where lower is better (ECE): the winner names the metric and its change, not "beat by -x"', () => {
+  const ce = [0.08, 0.09, 0.085, 0.095, 0.082];
+  const drop = [0.05, 0.052, 0.049, 0.051, 0.05];
+  const runs = pairedSweep(ce, { 2: drop.map((d) => -d) }).map((r) => ({ ...r, summary: { ...r.summary!, ece: r.summary!.testAcc } }));
+  const analysis = analyzeRuns(runs, { metric: 'ece' });
+  const c = analysis.comparisons.find((x) => x.kind === 'better')!;
+  assert.ok(c.difference! < 0, 'the comparison keeps ε − CE');
+  assert.equal(headline(analysis).text, `Poly-1 ε=2 beat CE: test ECE ${estimateText(c.difference!, c.adjustedCi, SUMMARY_METRICS.ece)} (p<0.001, 5 seeds).`);
+  assert.match(headline(analysis).text, /^Poly-1 ε=2 beat CE: test ECE -5\.0\d? pts \[-\d\.\d+, -\d\.\d+\] /);
 });
 
 test('headline when every paired difference is 0, and when no comparison has enough seeds', () => {

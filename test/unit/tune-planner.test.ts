@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { createRng } from '../../src/core/random';
 import {
-  DEFAULT_TUNE_OPTIONS, TuneError, checkEpsilonRange, coarseGrid, describeRounds, firstRoundSize, lookAlpha, planTune, refinementPoints, tuneAnswer,
+  DEFAULT_TUNE_OPTIONS, TuneError, checkEpsilonRange, coarseGrid, describeDrop, describeRounds, firstRoundSize, lookAlpha, planTune, refinementPoints, tuneAnswer,
   type Setting, type StopReason, type TuneBest, type TuneObservation, type TuneOptions,
 } from '../../src/core/tune';
 
@@ -181,6 +181,15 @@ describe('tune: words', () => {
       'no ε beat CE by 0.5 pts or more within 40 runs');
     assert.equal(tuneAnswer({ reason: 'budget', best: { ...best, pAdjusted: 0.31, significant: false }, runs: 38, budget: 40, minEffect: 0.005 }, scale),
       'no ε beat CE significantly within the budget of 40 runs (38 used); closest: ε = −1, +4.2 pts [1.9, 6.4], Holm p = 0.31');
+  });
+
+  it('where lower is better (ECE), shows differences as measured, ε − CE, and names the metric, as the report does', () => {
+    const ece = { percent: true, higherIsBetter: false, label: 'test ECE' };
+    // The planner's difference is oriented (positive: better, here a lower ECE).
+    const best: TuneBest = { epsilon: 2, n: 5, difference: 0.051, ci: { low: 0.031, high: 0.071 }, p: 0.001, pAdjusted: 0.01, significant: true };
+    assert.equal(tuneAnswer({ reason: 'significant', best, runs: 30, budget: 40, minEffect: 0.005 }, ece),
+      'ε = 2 beats CE: test ECE -5.1 pts [-7.1, -3.1], Holm p = 0.01, 30 runs');
+    assert.equal(describeDrop({ epsilon: 4, reason: 'cannot-beat-ce' }, 0.005, ece), 'cannot beat CE by 0.5 pts: its interval ends above -0.5');
   });
 
   it('lists each round with the ε dropped and why', () => {

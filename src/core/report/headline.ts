@@ -72,6 +72,15 @@ function winnerOf(analysis: Analysis): EpsilonBest | { group: GroupSummary; comp
 }
 
 /**
+ * How a winner beat its baseline: "by +0.80 pts [0.55, 1.05]", or where lower is better (ECE) with the
+ * metric named, ": test ECE -5.1 pts [-8.6, -1.5]" ("by -5.1 pts" would read as a loss), as tune says it.
+ */
+function gainText(c: BaselineComparison, info: Analysis['metricInfo']): string {
+  const estimate = estimateText(c.difference!, c.adjustedCi, info);
+  return info.higherIsBetter ? ` by ${estimate}` : `: ${info.label} ${estimate}`;
+}
+
+/**
  * "No ε beat CE with 3 seeds (Holm-adjusted over 5 comparisons)." or "ε=2 beat CE by +0.8 pts
  * [0.6, 1.0] (Holm p=0.004, 5 seeds).", with the sample-size hint.
  */
@@ -90,7 +99,7 @@ export function headline(analysis: Analysis, options: HeadlineOptions = {}): Hea
     const others = compared.filter((x) => x.kind === 'better').length - 1;
     const more = others > 0 ? ` ${others} other${others === 1 ? '' : 's'} beat ${baseline} too.` : '';
     const p = tested.length > 1 ? `Holm ${formatP(c.pAdjusted!)}` : formatP(c.p!);
-    const text = `${winner.group.label} beat ${baseline} by ${estimateText(c.difference!, c.adjustedCi, analysis.metricInfo)} (${p}, ${seedsText([c])}).${more}`;
+    const text = `${winner.group.label} beat ${baseline}${gainText(c, analysis.metricInfo)} (${p}, ${seedsText([c])}).${more}`;
     return { text, winner: { group: winner.group, comparison: c }, hint };
   }
   if (tested.length === 0) {

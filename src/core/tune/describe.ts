@@ -6,9 +6,21 @@ import type { CeComparison, DroppedSetting, StopReason, TuneBest, TuneRound } fr
  * output, VS Code's notification and the dashboard alike.
  */
 
-/** How the metric reads: accuracies in percentage points (values are fractions). */
+/**
+ * How the metric reads: accuracies in percentage points (values are fractions). The planner orients its
+ * differences so that positive is better; where lower is better (ECE) they are shown as measured, ε − CE,
+ * like the report's, with the metric named where the answer says that an ε beat CE.
+ */
 export interface TuneScale {
   percent: boolean;
+  higherIsBetter?: boolean;
+  label?: string;
+}
+
+/** A planner difference and its interval as measured (ε − CE). */
+function measured<T extends { difference: number; ci: Interval | null }>(c: T, scale: TuneScale): T {
+  if (scale.higherIsBetter !== false) return c;
+  return { ...c, difference: -c.difference, ci: c.ci && { low: -c.ci.high, high: -c.ci.low } };
 }
 
 function amount(value: number, scale: TuneScale, signed = false): string {
@@ -46,7 +58,8 @@ function runsWord(n: number): string {
 /** "+4.2 pts [1.9, 6.4], Holm p = 0.02" */
 export function describeDifference(c: Pick<CeComparison, 'difference' | 'ci' | 'pAdjusted'>, scale: TuneScale): string {
   if (c.difference === null) return 'no comparison yet';
-  const parts = [`${amount(c.difference, scale, true)}${unit(scale)}${c.ci ? ` ${interval(c.ci, scale)}` : ''}`];
+  const { difference, ci } = measured({ difference: c.difference, ci: c.ci }, scale);
+  const parts = [`${amount(difference, scale, true)}${unit(scale)}${ci ? ` ${interval(ci, scale)}` : ''}`];
   if (c.pAdjusted !== null) parts.push(formatHolmP(c.pAdjusted));
   return parts.join(', ');
 }
@@ -63,7 +76,8 @@ export interface TuneOutcome {
 export function tuneAnswer(outcome: TuneOutcome, scale: TuneScale): string {
   const { best, runs } = outcome;
   if (outcome.reason === 'significant' && best) {
-    return `${formatEpsilon(best.epsilon)} beats CE by ${describeDifference(best, scale)}, ${runsWord(runs)}`;
+    const how = scale.higherIsBetter === false ? `: ${scale.label ?? 'the metric'}` : ' by';
+    return `${formatEpsilon(best.epsilon)} beats CE${how} ${describeDifference(best, scale)}, ${runsWord(runs)}`;
   }
   const effect = `${amount(outcome.minEffect, scale)}${unit(scale)}`;
   if (outcome.reason === 'no-effect') return `no ε beat CE by ${effect} or more within ${runsWord(runs)}`;
@@ -75,7 +89,9 @@ export function tuneAnswer(outcome: TuneOutcome, scale: TuneScale): string {
 export function describeDrop(drop: DroppedSetting, minEffect: number, scale: TuneScale): string {
   switch (drop.reason) {
     case 'no-results': return 'most of its runs gave no result (diverged)';
-    case 'cannot-beat-ce': return `cannot beat CE by ${amount(minEffect, scale)}${unit(scale)}: its interval ends below that`;
+    case 'cannot-beat-ce': return scale.higherIsBetter === false
+      ? `cannot beat CE by ${amount(minEffect, scale)}${unit(scale)}: its interval ends above ${amount(-minEffect, scale)}`
+      : `cannot beat CE by ${amount(minEffect, scale)}${unit(scale)}: its interval ends below that`;
     case 'worse-than-best': {
       const numbers = drop.difference !== undefined && drop.ci ? `: ${describeDifference({ difference: drop.difference, ci: drop.ci, pAdjusted: drop.pAdjusted ?? null }, scale)}` : '';
       return `worse than ${formatEpsilon(drop.against ?? Number.NaN)}${numbers}`;
