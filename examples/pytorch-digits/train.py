@@ -34,6 +34,9 @@ CALIBRATION_BINS = 15
 
 def load_packed(path):
     """A PolyLoss Lab dataset file (`<name>.pld.gz`: "PLD1", header length, JSON header, features, labels)."""
+    if not os.path.isfile(path):
+        # The default is the file of a PolyLoss Lab checkout, two folders up: elsewhere the user names one.
+        raise FileNotFoundError("digits file not found: %s (pass --data PATH, e.g. media/datasets/digits.pld.gz of PolyLoss Lab)" % path)
     with gzip.open(path, "rb") as source:
         data = source.read()
     if data[:4] != b"PLD1":
