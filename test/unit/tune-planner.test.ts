@@ -189,7 +189,17 @@ describe('tune: words', () => {
     const best: TuneBest = { epsilon: 2, n: 5, difference: 0.051, ci: { low: 0.031, high: 0.071 }, p: 0.001, pAdjusted: 0.01, significant: true };
     assert.equal(tuneAnswer({ reason: 'significant', best, runs: 30, budget: 40, minEffect: 0.005 }, ece),
       'ε = 2 beats CE: test ECE -5.1 pts [-7.1, -3.1], Holm p = 0.01, 30 runs');
-    assert.equal(describeDrop({ epsilon: 4, reason: 'cannot-beat-ce' }, 0.005, ece), 'cannot beat CE by 0.5 pts: its interval ends above -0.5');
+    assert.equal(describeDrop({ epsilon: 4, reason: 'cannot-beat-ce', ci: { low: -0.02, high: 0.0047 } }, 0.005, ece),
+      'cannot beat CE by 0.5 pts: its interval ends at -0.47, above -0.5');
+  });
+
+  it('says where the interval of a dropped ε ends, to the decimals that show it short of the effect', () => {
+    const scale = { percent: true };
+    assert.equal(describeDrop({ epsilon: 4, reason: 'cannot-beat-ce', ci: { low: -0.022, high: 0.0047 } }, 0.005, scale),
+      'cannot beat CE by 0.5 pts: its interval ends at 0.47, below that');
+    assert.equal(describeDrop({ epsilon: 4, reason: 'cannot-beat-ce', ci: { low: -0.022, high: 0.001 } }, 0.005, scale),
+      'cannot beat CE by 0.5 pts: its interval ends at 0.1, below that');
+    assert.equal(describeDrop({ epsilon: 4, reason: 'cannot-beat-ce' }, 0.005, scale), 'cannot beat CE by 0.5 pts: its interval ends below that', 'a tune saved before the interval was kept');
   });
 
   it('lists each round with the ε dropped and why', () => {

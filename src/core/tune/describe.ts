@@ -30,6 +30,16 @@ function amount(value: number, scale: TuneScale, signed = false): string {
   return `${signed && shown > 0 && !zero ? '+' : ''}${zero ? (0).toFixed(scale.percent ? 1 : 3) : text}`;
 }
 
+/** `value` with as many decimals as it takes (up to 4 more) not to read as `beside`. */
+function amountBeside(value: number, beside: number, scale: TuneScale): string {
+  const factor = scale.percent ? 100 : 1;
+  const base = scale.percent ? 1 : 3;
+  for (let decimals = base; decimals < base + 4; decimals++) {
+    if ((value * factor).toFixed(decimals) !== (beside * factor).toFixed(decimals)) return (value * factor).toFixed(decimals);
+  }
+  return (value * factor).toFixed(base + 4);
+}
+
 function unit(scale: TuneScale): string {
   return scale.percent ? ' pts' : '';
 }
@@ -89,9 +99,13 @@ export function tuneAnswer(outcome: TuneOutcome, scale: TuneScale): string {
 export function describeDrop(drop: DroppedSetting, minEffect: number, scale: TuneScale): string {
   switch (drop.reason) {
     case 'no-results': return 'most of its runs gave no result (diverged)';
-    case 'cannot-beat-ce': return scale.higherIsBetter === false
-      ? `cannot beat CE by ${amount(minEffect, scale)}${unit(scale)}: its interval ends above ${amount(-minEffect, scale)}`
-      : `cannot beat CE by ${amount(minEffect, scale)}${unit(scale)}: its interval ends below that`;
+    case 'cannot-beat-ce': {
+      const lower = scale.higherIsBetter === false;
+      // The end to the precision that shows it short of the effect (0.47 against 0.5, not 0.5 against 0.5).
+      const end = drop.ci && measured({ difference: 0, ci: drop.ci }, scale).ci!;
+      const at = end ? ` at ${amountBeside(lower ? end.low : end.high, lower ? -minEffect : minEffect, scale)},` : '';
+      return `cannot beat CE by ${amount(minEffect, scale)}${unit(scale)}: its interval ends${at} ${lower ? `above ${amount(-minEffect, scale)}` : 'below that'}`;
+    }
     case 'worse-than-best': {
       const numbers = drop.difference !== undefined && drop.ci ? `: ${describeDifference({ difference: drop.difference, ci: drop.ci, pAdjusted: drop.pAdjusted ?? null }, scale)}` : '';
       return `worse than ${formatEpsilon(drop.against ?? Number.NaN)}${numbers}`;

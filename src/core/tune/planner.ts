@@ -82,7 +82,10 @@ export type DropReason = 'worse-than-best' | 'cannot-beat-ce' | 'no-results';
 export interface DroppedSetting {
   epsilon: number;
   reason: DropReason;
-  /** worse-than-best: the best ε it lost to, the difference to it (oriented), its interval and Holm p. */
+  /**
+   * worse-than-best: the best ε it lost to, the difference to it (oriented), its interval and Holm p;
+   * cannot-beat-ce: the interval of its difference to CE (oriented), whose upper end fell short.
+   */
   against?: number;
   difference?: number;
   ci?: Interval;
@@ -228,7 +231,7 @@ function look(results: Results, active: readonly number[], tried: readonly numbe
   const dropped: DroppedSetting[] = [];
   for (const c of comparisons) {
     if (results.valued(c.epsilon, seeds) * 2 < seeds.length) dropped.push({ epsilon: c.epsilon, reason: 'no-results' });
-    else if (c.ci && c.ci.high < options.minEffect) dropped.push({ epsilon: c.epsilon, reason: 'cannot-beat-ce' });
+    else if (c.ci && c.ci.high < options.minEffect) dropped.push({ epsilon: c.epsilon, reason: 'cannot-beat-ce', ci: c.ci });
   }
   if (best !== null && !dropped.some((d) => d.epsilon === best)) dropped.push(...worseThanBest(results, best, active.filter((e) => e !== best && !dropped.some((d) => d.epsilon === e)), seeds, options.alpha));
   return { comparisons, best, dropped, alpha };
