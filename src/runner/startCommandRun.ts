@@ -55,7 +55,7 @@ function outputTail(runDir: string): string {
 export function missingModuleHint(tail: string, interpreter: { path: string; source: string } | undefined, settingHint: string): string | undefined {
   const module = /ModuleNotFoundError: No module named '([^']+)'/.exec(tail)?.[1];
   if (!module || !interpreter) return undefined;
-  return `${interpreter.path} (${interpreter.source}) cannot import ${module}: install it there, or choose the Python that has it with ${settingHint}`;
+  return `${interpreter.path} (${interpreter.source}) cannot import ${module}: install it there, or use a Python that has it: set ${settingHint}`;
 }
 
 /**

@@ -146,7 +146,7 @@ describe('how a script run ends', () => {
     assert.equal(record.status, 'failed');
     assert.match(record.error ?? '', /ModuleNotFoundError: No module named 'no_such_module_xyz'\n/);
     assert.ok((record.error ?? '').endsWith(`\n${PYTHON} (--python flag) cannot import no_such_module_xyz: install it there, `
-      + 'or choose the Python that has it with --python PATH or POLYLOSS_PYTHON'), record.error);
+      + 'or use a Python that has it: set --python PATH or POLYLOSS_PYTHON'), record.error);
   });
 
   it('a script that never calls init() fails with a message that says so', async () => {
