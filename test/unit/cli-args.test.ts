@@ -176,6 +176,10 @@ describe('runCli usage errors', () => {
       assert.equal(badEffect.err, `polyloss: --min-effect must be a number of points in [0, 100] for test acc (got ${effect})\n`, 'the value as typed, in points');
     }
 
+    const lostSweep = await run(['report', 'sweep-20990101-000000-deadbeef', '--json']);
+    assert.equal(lostSweep.code, 2);
+    assert.match(JSON.parse(lostSweep.out).error, /^no run of sweep 'sweep-20990101-000000-deadbeef' in /);
+
     const missing = await run(['show', 'nope', '--json']);
     assert.equal(missing.code, 2);
     assert.match(JSON.parse(missing.out).error, /no run matches 'nope'/);
