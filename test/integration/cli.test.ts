@@ -169,6 +169,11 @@ describe('polyloss CLI', () => {
     assert.match(result.stdout, /^(No ε beat CE with 3 seeds|Poly-1 ε=[12] beat CE by )/m);
     for (const group of ['CE', 'Poly-1 ε=1', 'Poly-1 ε=2']) assert.match(result.stdout, new RegExp(`^\\| ${group} +\\| +3 \\|`, 'm'));
     assert.doesNotMatch(result.stdout, /insufficient data/);
+    const asJson = await startCliIn(['demo', '--epochs', '3', '--json', '--runs-dir', path.join(workDir, 'demo-json')], workDir).result;
+    const out = parseJson<{ runs: RunRecord[]; headline: string; analysis: { comparisons: unknown[] } }>(asJson);
+    assert.equal(out.runs.length, 9);
+    assert.ok(result.stdout.includes(out.headline), 'the same headline as the text, in the JSON');
+    assert.equal(out.analysis.comparisons.length, 2, 'ε = 1 and ε = 2 against CE');
   });
 
   it('lists the bundled datasets', async () => {

@@ -1,4 +1,5 @@
 import { analyzeRuns } from '../../core/grouping';
+import { headline } from '../../core/report';
 import type { LossSpec } from '../../core/lossSpec';
 import type { RunConfig } from '../../core/runConfig';
 import { resolveRunConfig } from '../../core/validate';
@@ -39,9 +40,11 @@ export const demoCommand: Command = {
     if (!json) writeLine(ctx.stderr, `Training ${configs.length} runs on digits, ${concurrency} at a time; runs are kept in ${runsDir}`);
     const started = Date.now();
     const result = await runTraining(configs, { runsDir, concurrency, ctx });
-    reportTraining(ctx, json, result);
+    const analysis = analyzeRuns(result.records, { metric: DEFAULT_METRIC });
+    const { text, hint } = headline(analysis);
+    reportTraining(ctx, json, result, { headline: text, sampleSize: hint, analysis });
     if (!json) {
-      writeLine(ctx.stdout, `\n${resultsText(analyzeRuns(result.records, { metric: DEFAULT_METRIC }))}`);
+      writeLine(ctx.stdout, `\n${resultsText(analysis)}`);
       writeLine(ctx.stderr, `\nDone in ${((Date.now() - started) / 1000).toFixed(1)} s. Open the runs in VS Code (PolyLoss Lab) or: polyloss compare <ID…>`);
     }
     return result.exitCode;

@@ -7,17 +7,27 @@ import { defaultConcurrency, runTraining, type TrainingResult } from '../trainin
  * Results of finished training: the runs table (or JSON) on stdout; on stderr, in both modes, what
  * went wrong with each run that did not complete.
  */
-export function reportTraining(ctx: CliContext, json: boolean, result: TrainingResult): void {
-  if (json) writeJson(ctx, { runs: result.records, interrupted: result.interruptedBy ?? null, exitCode: result.exitCode });
+/**
+ * The results: the table (or JSON, with `extra` fields), then each failure again in brief (its whole
+ * message, a script's traceback say, was printed when the run failed).
+ */
+export function reportTraining(ctx: CliContext, json: boolean, result: TrainingResult, extra: Record<string, unknown> = {}): void {
+  if (json) writeJson(ctx, { runs: result.records, interrupted: result.interruptedBy ?? null, exitCode: result.exitCode, ...extra });
   else writeLine(ctx.stdout, renderRunTable(result.records));
   for (const record of result.records) {
-    if (record.error && record.status !== 'cancelled') writeLine(ctx.stderr, `${record.id} ${record.status}: ${record.error}`);
+    if (record.error && record.status !== 'cancelled') writeLine(ctx.stderr, `${record.id} ${record.status}: ${briefError(record.error)}`);
     const divergedAt = record.status === 'diverged' ? record.summary?.divergedAtStep : undefined;
     if (divergedAt !== undefined) {
       writeLine(ctx.stderr, `${record.id} diverged at step ${divergedAt}: the loss became non-finite or exploded; try a lower learning rate`);
     }
   }
   if (result.interruptedBy) writeLine(ctx.stderr, 'Interrupted: unfinished runs are kept as cancelled, with the metrics recorded so far.');
+}
+
+/** A message of several lines as its first and last: "the command exited with code 1: … ModuleNotFoundError: …". */
+function briefError(error: string): string {
+  const lines = error.split('\n').filter((line) => line.trim() !== '');
+  return lines.length <= 2 ? lines.join(' ') : `${lines[0]} … ${lines[lines.length - 1].trim()}`;
 }
 
 export const trainCommand: Command = {
