@@ -30,14 +30,14 @@ function settingsOf(choices: Omit<TuneChoices, 'base'>): { ok: true; value: Tune
   const minEffect = Number(choices.minEffectText.trim());
   if (choices.budgetText.trim() === '' || !Number.isInteger(budget)) return { ok: false, message: 'the budget is a whole number of runs, e.g. 40', field: 'budget' };
   if (choices.minEffectText.trim() === '' || !Number.isFinite(minEffect)) return { ok: false, message: 'the minimum effect is a number of points, e.g. 0.5', field: 'minEffect' };
-  const settings = tuneSettingsOf({ range: range.value, metric: 'test', budget, minEffect });
   try {
+    const settings = tuneSettingsOf({ range: range.value, metric: 'test', budget, minEffect });
     checkTuneOptions(settings.options);
+    return { ok: true, value: settings };
   } catch (e) {
     if (e instanceof TuneError) return { ok: false, message: e.message, field: e.field };
     throw e;
   }
-  return { ok: true, value: settings };
 }
 
 const TEXT_FIELD = { range: 'rangeText', budget: 'budgetText', minEffect: 'minEffectText' } as const;

@@ -173,7 +173,8 @@ describe('runCli usage errors', () => {
     for (const effect of ['-1', '150']) {
       const badEffect = await run(['tune', '--min-effect', effect]);
       assert.equal(badEffect.code, 2);
-      assert.equal(badEffect.err, `polyloss: --min-effect must be a number of points in [0, 100] for test acc (got ${effect})\n`, 'the value as typed, in points');
+      assert.equal(badEffect.err, `polyloss: --min-effect: the minimum effect must be a number of points in [0, 100] for test acc (got ${effect})\n`,
+        'the value as typed, in points');
     }
 
     const lostSweep = await run(['report', 'sweep-20990101-000000-deadbeef', '--json']);

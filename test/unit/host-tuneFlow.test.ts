@@ -32,10 +32,12 @@ describe('Find Best ε wizard rules', () => {
     assert.match(validateTuneStep('budget', '4.5', choices())!, /whole number of runs/);
   });
 
-  it('refuses a minimum effect that is not a number ≥ 0', () => {
+  it('refuses a minimum effect that is not a number of points in [0, 100]', () => {
     assert.equal(validateTuneStep('minEffect', '1', choices()), undefined);
     assert.match(validateTuneStep('minEffect', 'abc', choices())!, /a number of points/);
-    assert.match(validateTuneStep('minEffect', '-1', choices())!, /minimum effect must be a number ≥ 0/);
+    // As typed, in points: the planner's fraction (-0.01) is not what the user wrote.
+    assert.equal(validateTuneStep('minEffect', '-1', choices()), 'the minimum effect must be a number of points in [0, 100] for test acc (got -1)');
+    assert.match(validateTuneStep('minEffect', '150', choices())!, /in \[0, 100\] for test acc \(got 150\)/);
   });
 
   it('tells the budget step how many runs the first round takes', () => {

@@ -52,10 +52,12 @@ const FLAG_OF_OPTION: Partial<Record<keyof TuneOptions, string>> = {
   range: '--epsilon', budget: '--budget', initialSeeds: '--seeds', minEffect: '--min-effect', alpha: '--alpha',
 };
 
-function checked(options: TuneOptions): TuneOptions {
+/** The settings `make` builds, checked; a TuneError becomes a usage error naming the flag. */
+function checked(make: () => TuneSettings): TuneSettings {
   try {
-    checkTuneOptions(options);
-    return options;
+    const settings = make();
+    checkTuneOptions(settings.options);
+    return settings;
   } catch (e) {
     if (!(e instanceof TuneError)) throw e;
     const flag = FLAG_OF_OPTION[e.field];
@@ -65,23 +67,15 @@ function checked(options: TuneOptions): TuneOptions {
 
 function settingsOf(flags: Record<string, FlagValue>): TuneSettings {
   const { metric, k } = analysisRequestOf(flags);
-  const minEffect = flags['min-effect'] as number | undefined;
-  const info = SUMMARY_METRICS[metric];
-  // Checked as typed: the planner sees a fraction for accuracies, which its message would show.
-  if (minEffect !== undefined && !(minEffect >= 0 && minEffect <= (info.percent ? 100 : Infinity))) {
-    throw new UsageError(`--min-effect must be ${info.percent ? 'a number of points in [0, 100]' : 'a number ≥ 0'} for ${info.label} (got ${minEffect})`);
-  }
   const [min, max] = (flags.epsilon as number[] | undefined) ?? [DEFAULT_EPSILON_RANGE.min, DEFAULT_EPSILON_RANGE.max];
-  const settings = tuneSettingsOf({
+  return checked(() => tuneSettingsOf({
     range: { min, max }, metric, k,
     budget: flags.budget as number | undefined,
-    minEffect,
+    minEffect: flags['min-effect'] as number | undefined,
     seeds: flags.seeds as number | undefined,
     alpha: flags.alpha as number | undefined,
     allowBelowMinusOne: flags['allow-non-monotone'] === true,
-  });
-  checked(settings.options);
-  return settings;
+  }));
 }
 
 function newTune(flags: Record<string, FlagValue>, ctx: CliContext): TuneWork {

@@ -40,10 +40,17 @@ export interface TuneRequest {
   allowBelowMinusOne?: boolean;
 }
 
-/** The settings of a request, the minimum effect turned into the metric's unit; check them with checkTuneOptions. */
+/**
+ * The settings of a request, the minimum effect turned into the metric's unit (a TuneError names it, as
+ * given, when it is out of range); check the rest with checkTuneOptions.
+ */
 export function tuneSettingsOf(request: TuneRequest): TuneSettings {
   const info = SUMMARY_METRICS[request.metric];
   const minEffect = request.minEffect ?? DEFAULT_MIN_EFFECT_POINTS;
+  // Checked as given: past this point it is a fraction for accuracies, which a message would show.
+  if (!(minEffect >= 0 && minEffect <= (info.percent ? 100 : Infinity))) {
+    throw new TuneError('minEffect', `the minimum effect must be ${info.percent ? 'a number of points in [0, 100]' : 'a number ≥ 0'} for ${info.label} (got ${minEffect})`);
+  }
   const options = {
     ...DEFAULT_TUNE_OPTIONS,
     range: request.range,
