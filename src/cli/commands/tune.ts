@@ -4,7 +4,7 @@ import type { RunRecord } from '../../core/runFormat';
 import { generateSweepId } from '../../core/sweep';
 import {
   DEFAULT_EPSILON_RANGE, DEFAULT_MIN_EFFECT_POINTS, DEFAULT_TUNE_OPTIONS, TuneError, checkTuneOptions, describeLook, describeRounds, epsilonText,
-  measured, parseEpsilonRange, tuneAnswer, tuneSettingsOf, type TuneOptions, type TuneSettings, type TuneState,
+  parseEpsilonRange, tuneAnswer, tuneSettingsOf, type TuneOptions, type TuneSettings, type TuneState,
 } from '../../core/tune';
 import { TuneBusyError, driveTune, type TuneDriver, type TuneWork } from '../../runner/tuneDriver';
 import { listRuns } from '../../store/runStore';
@@ -105,21 +105,20 @@ function describeSettings(settings: TuneSettings): string {
 }
 
 /**
- * The answer and the numbers behind it, as `--json` prints them: the best ε's difference as measured
- * (ε − CE, in points for accuracies), as the answer says it; `rounds` is the planner's own record, whose
- * differences are oriented so that positive is better.
+ * The answer and the numbers behind it, as `--json` prints them (differences in points for accuracies).
+ * The differences are the planner's, as in `rounds` and the sweep file: oriented so that positive is
+ * better (for ECE, a lower ECE); the answer's text says them as measured.
  */
 function jsonResult(work: TuneWork, state: TuneState, runsDir: string, stoppedBecause: string, exitCode: number): unknown {
   const info = SUMMARY_METRICS[work.settings.metric];
   const factor = info.percent ? 100 : 1;
-  const stopped = state.next.kind === 'stop' ? state.next.best : null;
-  const best = stopped && stopped.difference !== null ? { ...stopped, ...measured({ difference: stopped.difference, ci: stopped.ci }, info) } : null;
+  const best = state.next.kind === 'stop' ? state.next.best : null;
   return {
     sweepId: work.sweepId,
     sweepFile: sweepFilePath(runsDir, work.sweepId),
     metric: work.settings.metric,
     unit: info.percent ? 'pts' : info.label,
-    best: best ? {
+    best: best && best.difference !== null ? {
       epsilon: best.epsilon,
       difference: best.difference * factor,
       ci: best.ci ? { low: best.ci.low * factor, high: best.ci.high * factor } : null,

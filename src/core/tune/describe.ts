@@ -18,7 +18,7 @@ export interface TuneScale {
 }
 
 /** A planner difference and its interval as measured (ε − CE). */
-export function measured<T extends { difference: number; ci: Interval | null }>(c: T, scale: TuneScale): T {
+function measured<T extends { difference: number; ci: Interval | null }>(c: T, scale: TuneScale): T {
   if (scale.higherIsBetter !== false) return c;
   return { ...c, difference: -c.difference, ci: c.ci && { low: -c.ci.high, high: -c.ci.low } };
 }
