@@ -168,6 +168,9 @@ describe('polyloss sweep and report', () => {
     const baselineKey = analysis.groups.find((g) => g.label === 'ε=-1')!.key;
     assert.equal(analysis.comparisons.length, 3);
     assert.ok(analysis.comparisons.every((c) => c.baselineKey === baselineKey));
+    // The loss in full names the same group as the table's short label.
+    const byLoss = json<{ analysis: { comparisons: Comparison[] } }>(await cli(['report', sweepId, '--metric', 'best', '--baseline', 'Poly-1 ε=−1', '--json']));
+    assert.ok(byLoss.analysis.comparisons.every((c) => c.baselineKey === baselineKey));
 
     // Every tested comparison has its Holm-adjusted p next to p (Holm worked out here from the p values),
     // and the verdict and its interval follow the adjusted p.

@@ -8,6 +8,7 @@ import {
 import type { EpochMetric, RunRecord } from '../../core/runFormat';
 import { readMetrics } from '../../store/runFiles';
 import { listRuns, makeFolder, resolveRunId, runDirOf } from '../../store/runStore';
+import { describeLoss } from '../../core/lossSpec';
 import { UsageError, type FlagSpec } from '../args';
 import { GLOBAL_FLAGS, reconcileBeforeReading, reconcileSlurmBeforeReading, writeJson, writeLine, writeOutput, type Command, type CliContext } from '../context';
 import { noteSkipped, readRuns } from './compare';
@@ -88,7 +89,9 @@ export function analyze(runs: readonly RunRecord[], epochsOf: (runId: string) =>
   const analysis = analyzeRuns(runs, options);
   if (request.baseline === undefined) return analysis;
   const wanted = normalize(request.baseline);
-  const group = analysis.groups.find((g) => g.key === request.baseline || normalize(g.label) === wanted);
+  // The table's label ("ε=0" among ε only, "Poly-1 ε=0" beside CE), else the loss in full when one group has it.
+  const byLoss = analysis.groups.filter((g) => normalize(describeLoss(g.config.loss)) === wanted);
+  const group = analysis.groups.find((g) => g.key === request.baseline || normalize(g.label) === wanted) ?? (byLoss.length === 1 ? byLoss[0] : undefined);
   if (!group) {
     throw new UsageError(`--baseline must name one of the groups: ${analysis.groups.map((g) => `'${g.label}'`).join(', ')} (got '${request.baseline}')`);
   }
