@@ -41,10 +41,12 @@ export function selectRuns(runsDir: string, refs: readonly string[], ctx: CliCon
   const sweepIds: string[] = [];
   const isSweep = (ref: string): boolean => all.some((r) => r.config.sweepId === ref);
   const named = refs.filter((ref) => !isSweep(ref));
-  // Run ids never start with "sweep-": such a ref is a sweep none of these runs belongs to.
-  const lostSweep = named.find((ref) => ref.startsWith('sweep-'));
+  // Run ids never start with "sweep-" or "demo-": such a ref is a sweep none of these runs belongs to.
+  const lostSweep = named.find((ref) => /^(sweep|demo)-/.test(ref));
   if (lostSweep) {
-    const recent = [...new Set(all.map((r) => r.config.sweepId).filter((id): id is string => id?.startsWith('sweep-') === true))].sort().slice(-5);
+    const stamp = (id: string) => id.replace(/^[a-z]+-/, ''); // "sweep-20261207-…", "demo-20261207-…": by time
+    const recent = [...new Set(all.map((r) => r.config.sweepId).filter((id): id is string => id !== undefined))]
+      .sort((a, b) => stamp(a).localeCompare(stamp(b))).slice(-5);
     throw new UsageError(`no run of sweep '${lostSweep}' in ${runsDir}${recent.length ? `; recent sweeps: ${recent.join(', ')}` : ''}`);
   }
   const readable = new Map((named.length > 0 ? readRuns(runsDir, named, noteSkipped(ctx)) : []).map((r) => [r.id, r]));

@@ -4,12 +4,9 @@ import { CONCURRENCY_FLAG, CONFIG_FILE_FLAG, CONFIG_FLAGS, SEEDS_FLAG, buildTrai
 import { defaultConcurrency, runTraining, type TrainingResult } from '../training';
 
 /**
- * Results of finished training: the runs table (or JSON) on stdout; on stderr, in both modes, what
- * went wrong with each run that did not complete.
- */
-/**
- * The results: the table (or JSON, with `extra` fields), then each failure again in brief (its whole
- * message, a script's traceback say, was printed when the run failed).
+ * Results of finished training: the runs table (or JSON, with `extra` fields) on stdout; on stderr, in
+ * both modes, each run that did not complete, its message in brief (the whole message, a script's
+ * traceback say, was printed when the run failed).
  */
 export function reportTraining(ctx: CliContext, json: boolean, result: TrainingResult, extra: Record<string, unknown> = {}): void {
   if (json) writeJson(ctx, { runs: result.records, interrupted: result.interruptedBy ?? null, exitCode: result.exitCode, ...extra });
