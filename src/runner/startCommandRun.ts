@@ -50,11 +50,14 @@ function outputTail(runDir: string): string {
 /**
  * What to do about a failure whose output ends in a missing Python module: the interpreter that ran
  * the script, how it was chosen, and how to choose another (the python3 first on PATH is often not the
- * one with the user's packages). Undefined for any other failure.
+ * one with the user's packages). Undefined for any other failure, and for a module of the user's own
+ * (a file or folder of that name in `folders`, the command's and the script's): another Python would not help.
  */
-export function missingModuleHint(tail: string, interpreter: { path: string; source: string } | undefined, settingHint: string): string | undefined {
+export function missingModuleHint(tail: string, interpreter: { path: string; source: string } | undefined, settingHint: string, folders: readonly string[]): string | undefined {
   const module = /ModuleNotFoundError: No module named '([^']+)'/.exec(tail)?.[1];
   if (!module || !interpreter) return undefined;
+  const top = module.split('.')[0];
+  if (folders.some((folder) => fs.existsSync(path.join(folder, top)) || fs.existsSync(path.join(folder, `${top}.py`)))) return undefined;
   return `${interpreter.path} (${interpreter.source}) cannot import ${module}: install it there, or use a Python that has it: set ${settingHint}`;
 }
 
@@ -139,7 +142,9 @@ export function startCommandRun(opts: CommandRunOptions): RunHandle {
       } else {
         const how = sig ? `was killed by ${sig}` : `exited with code ${code}`;
         const tail = outputTail(runDir);
-        const hint = missingModuleHint(tail, prepared.interpreter, opts.interpreter.settingHint);
+        const script = prepared.interpreter ? prepared.args.find((arg) => arg.endsWith('.py')) : undefined;
+        const folders = [prepared.cwd, ...(script ? [path.dirname(path.resolve(prepared.cwd, script))] : [])];
+        const hint = missingModuleHint(tail, prepared.interpreter, opts.interpreter.settingHint, folders);
         const error = `the command ${how}${tail ? `:\n${tail}` : ''}${hint ? `\n${hint}` : ''}`;
         final = { ...current, status: 'failed', endedAt, trainer: finalTrainer, summary, error };
       }

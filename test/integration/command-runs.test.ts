@@ -149,6 +149,15 @@ describe('how a script run ends', () => {
       + 'or use a Python that has it: set --python PATH or POLYLOSS_PYTHON'), record.error);
   });
 
+  it('a missing module of the user\'s own (a folder of that name beside the script) gets no advice about interpreters', async () => {
+    fs.mkdirSync(path.join(work, 'helpers'), { recursive: true });
+    const name = script('needs_helpers.py', 'import helpers.missing_part\n');
+    const record = await launch(['python3', name]).done;
+    assert.equal(record.status, 'failed');
+    assert.match(record.error ?? '', /No module named 'helpers\.missing_part'/);
+    assert.doesNotMatch(record.error ?? '', /cannot import/);
+  });
+
   it('a script that never calls init() fails with a message that says so', async () => {
     const name = script('noinit.py', 'print("training without the client")\n');
     const handle = launch([PYTHON, name]);
