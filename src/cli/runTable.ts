@@ -1,3 +1,4 @@
+import { describeLoss } from '../core/lossSpec';
 import type { RunRecord } from '../core/runFormat';
 import { summarizeForTable } from '../store/runTable';
 import { formatNumber, formatPercent, formatTable, orMissing } from './format';
@@ -27,6 +28,10 @@ export function renderRunTable(records: readonly RunRecord[], opts: { showCommon
   if (opts.showCommon && table.common.length > 0) {
     const shared = table.common.filter((c) => c.value !== '').map((c) => `${c.label} ${c.value}`).join(' · ');
     text += `\n\n${records.length > 1 ? 'Same in all runs' : 'Settings'}: ${shared}`;
+  }
+  // A script's run may carry no loss of ours: its script names one.
+  if (new Set(records.map((r) => (r.config.loss ? describeLoss(r.config.loss) : ''))).size > 1) {
+    text += '\n\nFINAL LOSS is each run\'s own loss (Poly-1 adds ε·(1−Pt) to CE): compare it between runs of one loss only.';
   }
   return text;
 }

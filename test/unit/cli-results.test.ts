@@ -4,6 +4,7 @@ import { strict as assert } from 'node:assert';
 import { PassThrough } from 'node:stream';
 import { describe, it } from 'node:test';
 import { reportTraining } from '../../src/cli/commands/train';
+import { renderRunTable } from '../../src/cli/runTable';
 import type { CliContext } from '../../src/cli/context';
 import { DEFAULT_CONFIG } from '../../src/core/runConfig';
 import { RUN_SCHEMA_VERSION, type RunRecord } from '../../src/core/runFormat';
@@ -30,5 +31,15 @@ describe('results after training', () => {
       'r1 failed: the command exited with code 1: … /usr/bin/python3 (python3 on PATH) cannot import torch: install it there',
       'r2 failed: ValueError: empty (train.py:4)',
     ]);
+  });
+
+  it('says under a table of several losses that each final loss is its run\'s own loss', () => {
+    const done = (id: string, loss: RunRecord['config']['loss']): RunRecord => ({
+      schemaVersion: RUN_SCHEMA_VERSION, id, name: id, config: { ...DEFAULT_CONFIG, loss }, status: 'completed', createdAt: '2026-12-07T00:00:00Z',
+      summary: { steps: 10, epochs: 1, finalLoss: 0.5 },
+    });
+    const note = /FINAL LOSS is each run's own loss/;
+    assert.match(renderRunTable([done('a', { type: 'ce' }), done('b', { type: 'poly', epsilon: 2 })]), note);
+    assert.doesNotMatch(renderRunTable([done('a', { type: 'ce' }), done('b', { type: 'ce' })]), note);
   });
 });
