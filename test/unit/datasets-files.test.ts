@@ -107,6 +107,8 @@ test('missing files and missing paths are reported', async () => {
   const dir = tempDir();
   await assert.rejects(loadDataset({ name: 'csv', path: 'nowhere.csv' }, 1, { workspaceDir: dir }),
     new RegExp(`Dataset file not found: nowhere\\.csv \\(looked for ${path.join(dir, 'nowhere.csv').replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}\\)`));
+  const absolute = path.join(dir, 'absent.csv');
+  await assert.rejects(loadDataset({ name: 'csv', path: absolute }, 1), (e: Error) => e.message === `Dataset file not found: ${absolute}`, 'an absolute path is not said twice');
   await assert.rejects(loadDataset({ name: 'csv' }, 1), /dataset\.path is required for csv datasets/);
   await assert.rejects(loadDataset({ name: 'idx', path: 'x' }, 1), /dataset\.labelsPath is required for idx datasets/);
 });

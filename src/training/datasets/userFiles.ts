@@ -49,7 +49,7 @@ async function checkUserFile(label: string, workspaceDir: string | undefined, li
     size = info.size;
   } catch (err) {
     if (err instanceof DatasetError) throw err;
-    throw new DatasetError(`Dataset file not found: ${label} (looked for ${file})`);
+    throw new DatasetError(`Dataset file not found: ${label}${file === label ? '' : ` (looked for ${file})`}`);
   }
   if (size > limit) {
     const [shown, limitShown] = formatBytesApart(size, limit);
