@@ -1,6 +1,7 @@
 // Failed runs are announced together: runs that fail within a moment of each other (a sweep whose
 // data went missing, a batch on a broken backend) make one error message with "Show", not one each.
 // Plain TypeScript (timers injected) so it is unit-tested.
+import { briefMessage } from '../core/errors';
 
 export interface FailedRun {
   runId: string;
@@ -46,12 +47,14 @@ export class FailureNotices {
   }
 }
 
-/** "PolyLoss: run "x" failed: …" or "PolyLoss: 3 runs failed ("a", "b", "c"): first error …". */
+/**
+ * "PolyLoss: run "x" failed: …" or "PolyLoss: 3 runs failed ("a", "b", "c"): first error …", each error in
+ * brief: a script's failure ends with what matters (its exception, a hint), not its first line.
+ */
 export function failureMessage(runs: readonly FailedRun[]): string {
-  const firstLine = (text: string) => text.split('\n')[0];
-  if (runs.length === 1) return `PolyLoss: run "${runs[0].name}" failed: ${firstLine(runs[0].error)}`;
+  if (runs.length === 1) return `PolyLoss: run "${runs[0].name}" failed: ${briefMessage(runs[0].error)}`;
   const names = runs.slice(0, 3).map((r) => `"${r.name}"`).join(', ') + (runs.length > 3 ? `, and ${runs.length - 3} more` : '');
-  const errors = new Set(runs.map((r) => firstLine(r.error)));
-  const cause = errors.size === 1 ? firstLine(runs[0].error) : `${firstLine(runs[0].error)} (and ${errors.size - 1} other error${errors.size === 2 ? '' : 's'})`;
+  const errors = new Set(runs.map((r) => briefMessage(r.error)));
+  const cause = errors.size === 1 ? briefMessage(runs[0].error) : `${briefMessage(runs[0].error)} (and ${errors.size - 1} other error${errors.size === 2 ? '' : 's'})`;
   return `PolyLoss: ${runs.length} runs failed (${names}): ${cause}`;
 }

@@ -15,7 +15,7 @@ describe('failed runs are announced together', () => {
   it('runs failing within a moment of each other make one message', (t) => {
     t.after(() => mock.timers.reset());
     const { shown, notices: n } = notices();
-    n.add({ runId: 'a', name: 'CE, seed 1', error: 'dataset.path: no such file x.csv\n  at load' });
+    n.add({ runId: 'a', name: 'CE, seed 1', error: 'dataset.path: no such file x.csv' });
     mock.timers.tick(FAILURE_GATHER_MS - 1);
     n.add({ runId: 'b', name: 'CE, seed 2', error: 'dataset.path: no such file x.csv' });
     mock.timers.tick(FAILURE_GATHER_MS - 1);
@@ -40,6 +40,11 @@ describe('failed runs are announced together', () => {
   it('names at most three runs and counts different errors', () => {
     const runs = ['a', 'b', 'c', 'd', 'e'].map((id, i) => ({ runId: id, name: id, error: i < 3 ? 'e1' : 'e2' }));
     assert.equal(failureMessage(runs), 'PolyLoss: 5 runs failed ("a", "b", "c", and 2 more): e1 (and 1 other error)');
+    // A script's failure says what matters at its end (the exception, a hint), not only its first line.
+    const script = { runId: 's', name: 'train.py · CE, seed 1', error: 'the command exited with code 1:\nTraceback (most recent call last):\n  File "train.py", line 3\n'
+      + "ModuleNotFoundError: No module named 'torch'\n/usr/bin/python3 (python3 on PATH) cannot import torch: install it there" };
+    assert.equal(failureMessage([script]),
+      'PolyLoss: run "train.py · CE, seed 1" failed: the command exited with code 1: … /usr/bin/python3 (python3 on PATH) cannot import torch: install it there');
   });
 
   it('says nothing after dispose', (t) => {

@@ -1,3 +1,4 @@
+import { briefMessage } from '../../core/errors';
 import { GLOBAL_FLAGS, writeJson, writeLine, type Command, type CliContext } from '../context';
 import { renderRunTable } from '../runTable';
 import { CONCURRENCY_FLAG, CONFIG_FILE_FLAG, CONFIG_FLAGS, SEEDS_FLAG, buildTrainConfigs } from '../trainConfig';
@@ -12,19 +13,13 @@ export function reportTraining(ctx: CliContext, json: boolean, result: TrainingR
   if (json) writeJson(ctx, { runs: result.records, interrupted: result.interruptedBy ?? null, exitCode: result.exitCode, ...extra });
   else writeLine(ctx.stdout, renderRunTable(result.records));
   for (const record of result.records) {
-    if (record.error && record.status !== 'cancelled') writeLine(ctx.stderr, `${record.id} ${record.status}: ${briefError(record.error)}`);
+    if (record.error && record.status !== 'cancelled') writeLine(ctx.stderr, `${record.id} ${record.status}: ${briefMessage(record.error)}`);
     const divergedAt = record.status === 'diverged' ? record.summary?.divergedAtStep : undefined;
     if (divergedAt !== undefined) {
       writeLine(ctx.stderr, `${record.id} diverged at step ${divergedAt}: the loss became non-finite or exploded; try a lower learning rate`);
     }
   }
   if (result.interruptedBy) writeLine(ctx.stderr, 'Interrupted: unfinished runs are kept as cancelled, with the metrics recorded so far.');
-}
-
-/** A message of several lines as its first and last: "the command exited with code 1: … ModuleNotFoundError: …". */
-function briefError(error: string): string {
-  const lines = error.split('\n').filter((line) => line.trim() !== '');
-  return lines.length <= 2 ? lines.join(' ') : `${lines[0]} … ${lines[lines.length - 1].trim()}`;
 }
 
 export const trainCommand: Command = {
