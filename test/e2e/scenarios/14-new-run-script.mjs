@@ -1,7 +1,8 @@
 // New Run → "Your script…" in a real VS Code: pick a small Python script of the workspace in VS Code's
 // file dialog, choose ε and the seed; the script trains as a run with the interpreter of
 // polyloss.pythonPath, the run detail shows what it prints while it trains, and the run completes
-// with its curve.
+// with its curve. A script whose import fails ends failed, and the notice says which interpreter
+// lacks the module and how to choose another.
 import { existsSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import * as path from 'node:path';
 import { readRuns, runRow, showRunsView, webviewFrame } from '../lib/polyloss.mjs';
@@ -31,9 +32,14 @@ const SCRIPT = [
   'print("<b>done</b>", flush=True)',
 ].join('\n') + '\n';
 
+/** Fails at once: a package that no interpreter has. */
+const BROKEN_NAME = 'needs_package.py';
+const BROKEN = 'import polyloss_lab_no_such_package\n';
+
 export async function run({ wb, page, check, lap, workbenchUrl, ws, runsDir }) {
   const settingsFile = path.join(ws, '.vscode', 'settings.json');
   const script = path.join(ws, SCRIPT_NAME);
+  writeFileSync(path.join(ws, BROKEN_NAME), BROKEN);
   const goOn = path.join(ws, GO_ON_FILE);
   mkdirSync(path.dirname(settingsFile), { recursive: true });
   writeFileSync(settingsFile, JSON.stringify({ 'polyloss.pythonPath': '/usr/bin/python3' }, null, 2));
@@ -51,20 +57,7 @@ async function scenario({ wb, page, check, lap, workbenchUrl, ws, runsDir, scrip
   await showRunsView(wb, workbenchUrl(ws));
   const before = new Set(readRuns(runsDir).map((r) => r.id));
 
-  await wb.runCommand('PolyLoss: New Run…');
-  await wb.pick(1, 'Your script…');
-  await wb.pick(1, 'Pick a Python file…');
-  // VS Code's own file dialog in a browser: a path typed into its quick input, once it has opened
-  // on the workspace folder (typed earlier, the path would go to the step before it).
-  await wb.waitForStep('Your training script');
-  await waitFor('the file dialog to show the workspace folder', async () => (await wb.quickInputBox().inputValue()).startsWith(ws), { timeout: 10000 });
-  await wb.quickInputBox().fill(script);
-  await waitFor('the typed path to stay', async () => (await wb.quickInputBox().inputValue()) === script, { timeout: 5000 });
-  await page.keyboard.press('Enter');
-  await wb.pick(2, 'Poly');
-  await wb.type(3, '3');
-  await wb.type(4, '41');
-  await waitFor('the New Run input to close', async () => !(await wb.quickInput().isVisible()), { timeout: 10000 });
+  await newScriptRun({ wb, page, ws, script });
   lap('New Run answered');
 
   const started = await waitFor('the script\'s run to train', () => readRuns(runsDir).find((r) => !before.has(r.id) && r.record.status === 'running'),
@@ -109,4 +102,34 @@ async function scenario({ wb, page, check, lap, workbenchUrl, ws, runsDir, scrip
   check(points[0][1] === 2 && points.at(-1)[1] === 2 / STEPS, `the detail draws the script's loss curve (${points.length} steps, ${points[0][1]} → ${points.at(-1)[1]})`);
   check(existsSync(path.join(runsDir, started.id, 'output.log')), 'output.log is in the run folder');
   await wb.screenshot('script-run-completed-detail');
+
+  // A script whose import fails: the notice ends with the interpreter that lacks it and how to choose another.
+  await newScriptRun({ wb, page, ws, script: path.join(ws, BROKEN_NAME) });
+  await wb.runCommand('Notifications: Show Notifications');
+  const notice = await waitFor('the failure notification', async () => {
+    const text = await page.locator('.notifications-center').textContent().catch(() => '');
+    return /PolyLoss: run "[^"]*needs_package\.py[^"]*" failed: [^\n]*?Python: Select Interpreter"\)/.exec(text ?? '')?.[0];
+  }, { timeout: 30000, interval: 300 });
+  check(notice.includes('the command exited with code 1: … /usr/bin/python3 (polyloss.pythonPath setting) cannot import polyloss_lab_no_such_package: '
+    + 'install it there, or use a Python that has it: set the polyloss.pythonPath setting'), `the notice names the interpreter and the way out ("${notice}")`);
+  await wb.screenshot('script-run-missing-module');
+  await page.keyboard.press('Escape');
+}
+
+/** New Run → Your script… → the file typed into VS Code's file dialog → Poly-1 ε = 3, seed 41. */
+async function newScriptRun({ wb, page, ws, script }) {
+  await wb.runCommand('PolyLoss: New Run…');
+  await wb.pick(1, 'Your script…');
+  await wb.pick(1, 'Pick a Python file…');
+  // VS Code's own file dialog in a browser: a path typed into its quick input, once it has opened
+  // on the workspace folder (typed earlier, the path would go to the step before it).
+  await wb.waitForStep('Your training script');
+  await waitFor('the file dialog to show the workspace folder', async () => (await wb.quickInputBox().inputValue()).startsWith(ws), { timeout: 10000 });
+  await wb.quickInputBox().fill(script);
+  await waitFor('the typed path to stay', async () => (await wb.quickInputBox().inputValue()) === script, { timeout: 5000 });
+  await page.keyboard.press('Enter');
+  await wb.pick(2, 'Poly');
+  await wb.type(3, '3');
+  await wb.type(4, '41');
+  await waitFor('the New Run input to close', async () => !(await wb.quickInput().isVisible()), { timeout: 10000 });
 }
