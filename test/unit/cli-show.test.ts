@@ -46,5 +46,7 @@ describe('polyloss show', () => {
     assert.match(out, /^ {2}command\.params\.batch_size +64$/m, 'a long config label keeps a space before its value');
     assert.match(out, /^ {2}epochs +10$/m, 'no planned epochs to show for a script');
     assert.doesNotMatch(out, /undefined|tfjs/);
+    const listed = await runCliCaptured(['list'], runsDir);
+    assert.match(listed.out, /^script-run\s+completed\s+.*train\.py\s+Poly-1 ε=1\s+10\s+90\.00%/m, 'list: the epochs it trained, no "/?"');
   });
 });

@@ -28,7 +28,8 @@ export const listCommand: Command = {
       r.name,
       r.config.command ? scriptNameOf(r.config.command) : r.config.dataset.name,
       describeLoss(r.config.loss),
-      `${r.summary?.epochs ?? 0}/${r.config.epochs ?? '?'}`,
+      // A script's run plans no epochs of ours: its count alone.
+      `${r.summary?.epochs ?? 0}${r.config.epochs !== undefined ? `/${r.config.epochs}` : ''}`,
       formatPercent(r.summary?.testAcc),
       formatTime(r.createdAt),
     ]);
