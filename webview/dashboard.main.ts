@@ -10,7 +10,7 @@ import { exposeDebugHandle } from './shared/debug';
 import { el } from './shared/dom';
 import { frames } from './shared/frames';
 import { RunsStore } from './shared/series';
-import { onThemeChange, readTheme, runColor } from './shared/theme';
+import { onThemeChange, readTheme, runColor, runColors } from './shared/theme';
 import { HostConnection } from './shared/vscodeApi';
 import { DEFAULT_SWEEP_SETTINGS, SweepPanel, type SweepSettings } from './sweep/sweepPanel';
 
@@ -58,7 +58,8 @@ const table = new RunsTable(state.table, {
   onOpen: (runId) => openDetail(runId),
   onRerunWithLoss: (runId, loss) => host.post({ type: 'rerunWithLoss', runId, loss }),
   onState: (s) => { state.table = s; save(); },
-  colorOf: (runId) => runColor(theme, runId),
+  // The ticked runs' swatches match their curves: colours told apart among the ticked runs.
+  colorOf: (runId) => runColors(theme, store.selection).get(runId) ?? runColor(theme, runId),
 });
 
 const compare = new ComparePanel(store, theme, state.compare, {

@@ -8,7 +8,7 @@ import { LiveChart, type LineSpec } from './liveChart';
 import { MAX_RUNS_WITH_RAW, METRICS, X_AXES, metricById, metricChoices, rowCount, stepsPerEpoch, xColumn, yColumn, type XAxis, type YScale } from './metrics';
 import { smoothSeries } from '../../src/core/smoothing';
 import type { RunSeries, RunsStore } from './series';
-import { runColor, type ChartTheme } from './theme';
+import { runColor, runColors, type ChartTheme } from './theme';
 import { exportTitle, type PngBackground } from './charts';
 
 export interface CompareSettings {
@@ -121,7 +121,8 @@ export class ComparePanel {
 
   setTheme(theme: ChartTheme): void {
     this.theme = theme;
-    this.chart.setTheme(theme, (spec) => runColor(theme, spec.runId));
+    const colors = runColors(theme, this.runIds);
+    this.chart.setTheme(theme, (spec) => colors.get(spec.runId) ?? runColor(theme, spec.runId));
     this.groups.setTheme(theme);
   }
 
@@ -134,9 +135,10 @@ export class ComparePanel {
   private lineSpecs(): LineSpec[] {
     const runs = this.runIds.map((id) => this.store.runs.get(id)!);
     const labels = legendLabels(runs);
+    const colors = runColors(this.theme, this.runIds);
     const metric = metricById(this.settings.metric);
     return runs.map((run) => ({
-      key: run.id, runId: run.id, metric, label: labels.get(run.id) ?? run.name, color: runColor(this.theme, run.id),
+      key: run.id, runId: run.id, metric, label: labels.get(run.id) ?? run.name, color: colors.get(run.id) ?? runColor(this.theme, run.id),
     }));
   }
 

@@ -100,6 +100,24 @@ export function runColor(theme: ChartTheme, runId: string): string {
   return theme.palette[hashString(runId) % theme.palette.length];
 }
 
+/**
+ * The colours of runs shown together: each run its own colour (runColor), unless a run before it (in
+ * id order, so the answer does not depend on the order given) has it; then the next free one. Two runs
+ * of a comparison share a colour only when there are more runs than colours.
+ */
+export function runColors(theme: ChartTheme, runIds: readonly string[]): Map<string, string> {
+  const count = theme.palette.length;
+  const taken = new Set<number>();
+  const colors = new Map<string, string>();
+  for (const id of [...new Set(runIds)].sort()) {
+    let slot = hashString(id) % count;
+    for (let tries = 0; tries < count && taken.has(slot); tries++) slot = (slot + 1) % count;
+    taken.add(slot);
+    colors.set(id, theme.palette[slot]);
+  }
+  return colors;
+}
+
 let probe: CanvasRenderingContext2D | null | undefined;
 
 /** Any CSS colour with the given opacity, as rgba(); the canvas normalises the colour syntax. */
