@@ -41,8 +41,15 @@ interface Track {
 }
 
 /** Appends in slices: spreading a huge array into push() can exceed the argument limit. */
+/**
+ * Appends `items` without Chart.js seeing the push. Chart.js hooks `push` on the array a dataset shows
+ * and inserts elements at once; with decimation the dataset shows a decimated copy, and when the hook sat
+ * on our full array while the elements were the copy's, the insert wrote past them ("Cannot set
+ * properties of undefined (setting 'skip')") and the chart froze. The frame's `update` resyncs the
+ * elements with the data anyway.
+ */
 function pushAll(target: Point[], items: Point[]): void {
-  for (let i = 0; i < items.length; i += 8192) target.push(...items.slice(i, i + 8192));
+  for (let i = 0; i < items.length; i += 8192) Array.prototype.push.apply(target, items.slice(i, i + 8192));
 }
 
 /**
