@@ -238,12 +238,14 @@ export function printNextSteps(ctx: CliContext, sweepId: string | undefined, fla
     writeLine(ctx.stderr, `To train the runs that did not finish: polyloss sweep --resume ${sweepId}${runsDirFlag}`);
   }
   if (json) return;
-  const completed = result.records.filter((r) => r.status === 'completed').map((r) => r.id);
-  if (sweepId !== undefined) writeLine(ctx.stderr, `For a report with charts: polyloss report ${sweepId}${runsDirFlag} --out DIR`);
-  else if (completed.length >= 2) {
-    const ids = completed.length <= MAX_IDS_IN_HINT ? completed.join(' ') : 'ID…';
-    writeLine(ctx.stderr, `For a report with charts: polyloss report ${ids}${runsDirFlag} --out DIR${ids === 'ID…' ? ' (the completed runs above)' : ''}`);
+  if (sweepId !== undefined) {
+    writeLine(ctx.stderr, `For a report with charts: polyloss report ${sweepId}${runsDirFlag} --out DIR`);
+    return;
   }
+  const completed = result.records.filter((r) => r.status === 'completed').map((r) => r.id);
+  if (completed.length < 2) return;
+  const fits = completed.length <= MAX_IDS_IN_HINT;
+  writeLine(ctx.stderr, `For a report with charts: polyloss report ${fits ? completed.join(' ') : 'ID…'}${runsDirFlag} --out DIR${fits ? '' : ' (the completed runs above)'}`);
 }
 
 // ── The command ─────────────────────────────────────────────────────────────────────────────────
