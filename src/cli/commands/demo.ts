@@ -1,12 +1,11 @@
 import { analyzeRuns } from '../../core/grouping';
-import { headline } from '../../core/report';
 import type { LossSpec } from '../../core/lossSpec';
 import type { RunConfig } from '../../core/runConfig';
 import { resolveRunConfig } from '../../core/validate';
 import { timestampPart } from '../../store/runIds';
 import { GLOBAL_FLAGS, writeLine, type Command } from '../context';
 import { runTraining } from '../training';
-import { DEFAULT_METRIC, resultsText } from './report';
+import { DEFAULT_METRIC, analysisJson, resultsText } from './report';
 import { reportTraining } from './train';
 
 /** Short enough for the whole demo to finish well under two minutes on two cores. */
@@ -41,8 +40,7 @@ export const demoCommand: Command = {
     const started = Date.now();
     const result = await runTraining(configs, { runsDir, concurrency, ctx });
     const analysis = analyzeRuns(result.records, { metric: DEFAULT_METRIC });
-    const { text, hint } = headline(analysis);
-    reportTraining(ctx, json, result, { headline: text, sampleSize: hint, analysis });
+    reportTraining(ctx, json, result, analysisJson(analysis));
     if (!json) {
       writeLine(ctx.stdout, `\n${resultsText(analysis)}`);
       writeLine(ctx.stderr, `\nDone in ${((Date.now() - started) / 1000).toFixed(1)} s. Open the runs in VS Code (PolyLoss Lab) or: polyloss compare <ID…>`);

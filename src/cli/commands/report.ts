@@ -3,7 +3,7 @@ import * as path from 'node:path';
 import { analyzeRuns, DEFAULT_LAST_K, SUMMARY_METRICS, type Analysis, type SummaryMetric } from '../../core/grouping';
 import {
   groupCurves, groupStatistics, headline, plainText, groupsCsv, metricLabel, renderCurvesChart, renderEpsilonChart, renderHeadline, renderReport, renderResults,
-  unitOf, type ReportChart,
+  unitOf, type ReportChart, type SampleSizeHint,
 } from '../../core/report';
 import type { EpochMetric, RunRecord } from '../../core/runFormat';
 import { readMetrics } from '../../store/runFiles';
@@ -100,6 +100,12 @@ export function analyze(runs: readonly RunRecord[], epochsOf: (runId: string) =>
   return analyzeRuns(runs, { ...options, baselineKey: group.key });
 }
 
+/** The analysis as `--json` prints it (report, demo): the headline, the sample-size hint and the analysis itself. */
+export function analysisJson(analysis: Analysis): { headline: string; sampleSize: SampleSizeHint | null; analysis: Analysis } {
+  const { text, hint } = headline(analysis);
+  return { headline: text, sampleSize: hint, analysis };
+}
+
 /** The grouped results as the terminal shows them, as report.md does but without Markdown escapes: the headline, the table, its notes and the verdicts. */
 export function resultsText(analysis: Analysis): string {
   return `${renderHeadline(analysis, plainText)}\n\n${renderResults(analysis, plainText)}`;
@@ -190,8 +196,7 @@ export const reportCommand: Command = {
       ? writeOutput('--out', path.resolve(ctx.cwd, out), (dir) => writeReport(dir, title, analysis, runs, epochsOf, { format, command: commandLine(args.positionals, args.flags) }))
       : undefined;
     if (json) {
-      const { text, hint } = headline(analysis);
-      writeJson(ctx, { headline: text, sampleSize: hint, analysis, files: written?.files ?? [] });
+      writeJson(ctx, { ...analysisJson(analysis), files: written?.files ?? [] });
       return 0;
     }
     writeLine(ctx.stdout, resultsText(analysis));
