@@ -17,10 +17,13 @@ export interface TuneScale {
   label?: string;
 }
 
-/** A planner difference and its interval as measured (ε − CE). */
-function measured<T extends { difference: number; ci: Interval | null }>(c: T, scale: TuneScale): T {
-  if (scale.higherIsBetter !== false) return c;
-  return { ...c, difference: -c.difference, ci: c.ci && { low: -c.ci.high, high: -c.ci.low } };
+/** A planner difference (or interval) as measured, ε − CE: the planner's, turned round where lower is better. */
+function measured(difference: number, scale: TuneScale): number {
+  return scale.higherIsBetter === false ? -difference : difference;
+}
+
+function measuredInterval(ci: Interval, scale: TuneScale): Interval {
+  return scale.higherIsBetter === false ? { low: -ci.high, high: -ci.low } : ci;
 }
 
 function amount(value: number, scale: TuneScale, signed = false): string {
@@ -68,8 +71,7 @@ function runsWord(n: number): string {
 /** "+4.2 pts [1.9, 6.4], Holm p = 0.02" */
 export function describeDifference(c: Pick<CeComparison, 'difference' | 'ci' | 'pAdjusted'>, scale: TuneScale): string {
   if (c.difference === null) return 'no comparison yet';
-  const { difference, ci } = measured({ difference: c.difference, ci: c.ci }, scale);
-  const parts = [`${amount(difference, scale, true)}${unit(scale)}${ci ? ` ${interval(ci, scale)}` : ''}`];
+  const parts = [`${amount(measured(c.difference, scale), scale, true)}${unit(scale)}${c.ci ? ` ${interval(measuredInterval(c.ci, scale), scale)}` : ''}`];
   if (c.pAdjusted !== null) parts.push(formatHolmP(c.pAdjusted));
   return parts.join(', ');
 }
@@ -102,7 +104,7 @@ export function describeDrop(drop: DroppedSetting, minEffect: number, scale: Tun
     case 'cannot-beat-ce': {
       const lower = scale.higherIsBetter === false;
       // The end to the precision that shows it short of the effect (0.47 against 0.5, not 0.5 against 0.5).
-      const end = drop.ci && measured({ difference: 0, ci: drop.ci }, scale).ci!;
+      const end = drop.ci && measuredInterval(drop.ci, scale);
       const at = end ? ` at ${amountBeside(lower ? end.low : end.high, lower ? -minEffect : minEffect, scale)},` : '';
       return `cannot beat CE by ${amount(minEffect, scale)}${unit(scale)}: its interval ends${at} ${lower ? `above ${amount(-minEffect, scale)}` : 'below that'}`;
     }
