@@ -10,7 +10,7 @@ import { exposeDebugHandle } from './shared/debug';
 import { el } from './shared/dom';
 import { frames } from './shared/frames';
 import { RunsStore } from './shared/series';
-import { onThemeChange, readTheme, runColor, runColors } from './shared/theme';
+import { onThemeChange, readTheme } from './shared/theme';
 import { HostConnection } from './shared/vscodeApi';
 import { DEFAULT_SWEEP_SETTINGS, SweepPanel, type SweepSettings } from './sweep/sweepPanel';
 
@@ -58,8 +58,8 @@ const table = new RunsTable(state.table, {
   onOpen: (runId) => openDetail(runId),
   onRerunWithLoss: (runId, loss) => host.post({ type: 'rerunWithLoss', runId, loss }),
   onState: (s) => { state.table = s; save(); },
-  // The ticked runs' swatches match their curves: colours told apart among the ticked runs.
-  colorOf: (runId) => runColors(theme, store.selection).get(runId) ?? runColor(theme, runId),
+  // The ticked runs' swatches match their curves in the Compare tab.
+  colorOf: (runId) => compare.colorOf(runId),
 });
 
 const compare = new ComparePanel(store, theme, state.compare, {
@@ -172,10 +172,11 @@ host.start((message) => {
   sweep.update(change, message.type === 'snapshot');
   if (change.runs || change.selection) {
     subscribeWanted();
-    table.update(store.list(), store.selection, state.detailRunId);
-    if (change.runs) table.showBroken(store.broken);
+    // The comparison first: the table's swatches take their colours from it.
     compare.showRuns(store.selection);
     if (change.runs) compare.chart.refreshRuns();
+    table.update(store.list(), store.selection, state.detailRunId);
+    if (change.runs) table.showBroken(store.broken);
     if (message.type === 'snapshot') detail.show(state.detailRunId);
     else if (change.runs) detail.refresh();
     runCoefficients.show(detail.shownRunId ? store.runs.get(detail.shownRunId) : undefined);

@@ -119,10 +119,14 @@ export class ComparePanel {
     this.offerLoggedMetrics();
   }
 
+  /** A run's colour here: told apart from the other runs shown (runColors); the dashboard's swatches use it too. */
+  colorOf(runId: string): string {
+    return runColors(this.theme, this.runIds).get(runId) ?? runColor(this.theme, runId);
+  }
+
   setTheme(theme: ChartTheme): void {
     this.theme = theme;
-    const colors = runColors(theme, this.runIds);
-    this.chart.setTheme(theme, (spec) => colors.get(spec.runId) ?? runColor(theme, spec.runId));
+    this.chart.setTheme(theme, (spec) => this.colorOf(spec.runId));
     this.groups.setTheme(theme);
   }
 
@@ -135,11 +139,8 @@ export class ComparePanel {
   private lineSpecs(): LineSpec[] {
     const runs = this.runIds.map((id) => this.store.runs.get(id)!);
     const labels = legendLabels(runs);
-    const colors = runColors(this.theme, this.runIds);
     const metric = metricById(this.settings.metric);
-    return runs.map((run) => ({
-      key: run.id, runId: run.id, metric, label: labels.get(run.id) ?? run.name, color: colors.get(run.id) ?? runColor(this.theme, run.id),
-    }));
+    return runs.map((run) => ({ key: run.id, runId: run.id, metric, label: labels.get(run.id) ?? run.name, color: this.colorOf(run.id) }));
   }
 
   private changeSettings(patch: Partial<CompareSettings>): void {
